@@ -1,0 +1,38 @@
+/* Sub-commands and what they share. */
+#ifndef TM_CMD_H
+#define TM_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "image/input.h"
+#include "util/json.h"
+
+/* Exit codes (docs/usage.md). */
+enum { TM_EXIT_OK = 0, TM_EXIT_PARTIAL = 1, TM_EXIT_USAGE = 2 };
+
+int cmd_artifacts(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+
+/* Runs fn for each input in its own child process, one after the other, so
+ * that a crash inside libtsk/libewf on a hostile image costs that input only.
+ * fn's return value is the child's exit code; the worst code is returned. */
+typedef int (*tm_input_fn)(tm_input *in, void *ctx);
+int tm_run_inputs(char *const *paths, size_t n, tm_input_fn fn, void *ctx);
+
+/* JSON objects describing what the image layer found. */
+void tm_json_input(tm_json *j, const tm_input *in);
+void tm_json_volume(tm_json *j, const tm_input *in, const tm_volume *v);
+void tm_json_artifact(tm_json *j, const tm_input *in, const tm_artifact *a);
+void tm_json_problem(tm_json *j, const tm_input *in, const tm_problem *p);
+/* "vol2" / "vol" (bare) / "folder" */
+void tm_volume_label(const tm_input *in, const tm_volume *v, char *out, size_t n);
+
+/* Writes the buffer to stdout (whole lines) and resets it. */
+void tm_flush_stdout(tm_buf *b);
+
+extern const char *tm_prog;
+void tm_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

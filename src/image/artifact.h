@@ -1,0 +1,136 @@
+/* What the image layer finds: inputs, their volumes, and the Windows
+ * artifacts in them. Plain data; no libtsk types leak out of src/image. */
+#ifndef TM_ARTIFACT_H
+#define TM_ARTIFACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    TM_ART_EVTX,
+    TM_ART_REGISTRY,
+    TM_ART_REGISTRY_LOG, /* .LOG1/.LOG2 transaction logs of a hive */
+    TM_ART_USN,
+    TM_ART_ATJOB,
+    TM_ART_TASK,
+    TM_ART_PSREADLINE,
+    TM_ART_PREFETCH,
+    TM_ART__COUNT
+} tm_art_kind;
+
+/* "evtx", "registry", "registry-log", "usn", "atjob", "task", "psreadline",
+ * "prefetch" */
+const char *tm_art_kind_name(tm_art_kind k);
+/* Returns -1 for an unknown name. */
+int tm_art_kind_from_name(const char *name);
+
+typedef struct {
+    /* $STANDARD_INFORMATION (or the host file system's times for a folder). */
+    int64_t crtime, mtime, atime, ctime;
+    /* $FILE_NAME, where the file system gives it. */
+    bool has_fn;
+    int64_t fn_crtime, fn_mtime, fn_atime, fn_ctime;
+} tm_times;
+
+typedef struct {
+    uint64_t offset;
+    uint64_t length;
+    bool sparse; /* a hole: reads as zeros and has no bytes behind it */
+} tm_extent;
+
+typedef struct {
+    tm_art_kind kind;
+    char *subtype;  /* hive: SYSTEM, SOFTWARE, SAM, SECURITY, NTUSER, USRCLASS, AMCACHE, or NULL */
+    char *path;     /* inside the volume or folder, '/'-separated, as found */
+    char *win_path; /* normalised Windows path relative to the volume root */
+    char *stream;   /* named data stream ("$J") or NULL */
+    char *user;     /* profile folder for per-user artifacts, or NULL */
+    bool has_inode;
+    uint64_t inode;     /* MFT entry */
+    uint32_t seq;       /* MFT sequence number */
+    uint32_t attr_type; /* NTFS attribute type (0x80 = $DATA) */
+    uint16_t attr_id;
+    uint64_t size;
+    tm_times times;
+    bool signature_match; /* found by content signature rather than path */
+    int volume;           /* index into the input's volumes */
+} tm_artifact;
+
+typedef enum {
+    TM_VOL_OK,         /* NTFS (or the folder itself): artifacts located */
+    TM_VOL_SKIPPED,    /* another file system, or no file system */
+    TM_VOL_UNREADABLE, /* looks like a volume, but TSK cannot open it */
+} tm_vol_status;
+
+typedef struct {
+    long index;      /* partition address in the volume system; -1 for a bare volume or folder */
+    uint64_t offset; /* bytes from the image start */
+    uint64_t length;
+    char *desc;    /* partition description, e.g. "NTFS / exFAT (0x07)" */
+    char *fs_type; /* "ntfs", "ext2", ... or NULL */
+    bool has_serial;
+    uint64_t serial;
+    tm_vol_status status;
+    char *reason; /* for skipped/unreadable */
+} tm_volume;
+
+typedef struct {
+    char *scope;   /* "input", "volume", "artifact", "record" */
+    char *where;   /* path or volume description */
+    char *message;
+} tm_problem;
+
+typedef enum { TM_INPUT_IMAGE, TM_INPUT_FOLDER } tm_input_type;
+
+typedef struct tm_input tm_input;
+
+struct tm_input {
+    char *path; /* as given */
+    char *id;   /* filesystem-safe, unique within a run */
+    tm_input_type type;
+    char *format; /* "raw", "split-raw", "ewf", "vhd", "vmdk", "folder" ... */
+    char *vs_type; /* "dos", "gpt", "none" ... */
+    uint64_t size;
+    unsigned segments;
+    tm_volume *vols;
+    size_t nvols;
+    tm_artifact *arts;
+    size_t narts;
+    tm_problem *problems;
+    size_t nproblems;
+    bool opened; /* false when nothing could be read at all */
+    void *priv;  /* image-layer state */
+};
+
+void tm_input_add_problem(tm_input *in, const char *scope, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+tm_artifact *tm_input_add_artifact(tm_input *in);
+tm_volume *tm_input_add_volume(tm_input *in);
+void tm_artifact_free(tm_artifact *a);
+
+/* "64-128-3" (entry-type-id) as istat/icat accept it; "" when not an inode. */
+void tm_artifact_inode_str(const tm_artifact *a, char *out, size_t n);
+
+/* The locator's path rules, shared by the image locator (which opens the
+ * known directories directly) and the folder input (which classifies every
+ * file it walks). dir may contain '*' components (any one directory). */
+typedef struct {
+    tm_art_kind kind;
+    const char *subtype;
+    const char *dir;
+    const char *name; /* glob with '*' and '?' */
+    bool recursive;   /* name matches files anywhere below dir */
+    const char *stream; /* named stream to take instead of the unnamed $DATA */
+    int user_component; /* index of the '*' dir component naming the user, or -1 */
+} tm_path_rule;
+
+extern const tm_path_rule tm_path_rules[];
+extern const size_t tm_path_rules_count;
+
+/* Matches a Windows path (relative to a volume root, '/'-separated) against
+ * the rules. Returns the rule or NULL; *user gets a malloc'd user name for
+ * per-user rules (else NULL). */
+const tm_path_rule *tm_classify_win_path(const char *win_path, char **user);
+
+#endif

@@ -1,0 +1,487 @@
+/* Disk images through The Sleuth Kit: image -> volume system -> file system
+ * -> artifact files, following TSK's own layering. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tsk/libtsk.h>
+
+#include "image/input.h"
+#include "util/buf.h"
+#include "util/pathsafe.h"
+#include "util/timeutil.h"
+
+/* Hostile images can nest directories deeply or loop them. */
+#define MAX_DIR_DEPTH 32
+#define MAX_ARTIFACTS_PER_RULE 100000
+
+typedef struct {
+    const tm_input_ops *ops;
+    TSK_IMG_INFO *img;
+    TSK_VS_INFO *vs;
+    TSK_FS_INFO **fs; /* parallel to in->vols; NULL unless status OK */
+    size_t nfs;
+} tsk_priv;
+
+typedef struct {
+    tm_art_reader base;
+    TSK_FS_FILE *file;
+    const TSK_FS_ATTR *attr;
+} tsk_reader;
+
+static void tsk_err(char *out, size_t n, const char *what)
+{
+    const char *e = tsk_error_get();
+    snprintf(out, n, "%s: %s", what, (e && *e) ? e : "unknown error");
+    /* TSK errors end with newlines in places; keep messages on one line. */
+    for (char *p = out; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    tsk_error_reset();
+}
+
+static int64_t ts(time_t sec, uint32_t nano)
+{
+    if (sec == 0 && nano == 0)
+        return TM_TIME_NONE;
+    return tm_time_from_unix((int64_t)sec, (int64_t)nano);
+}
+
+static void fill_times(tm_times *t, const TSK_FS_META *m, bool ntfs)
+{
+    t->crtime = ts(m->crtime, m->crtime_nano);
+    t->mtime = ts(m->mtime, m->mtime_nano);
+    t->atime = ts(m->atime, m->atime_nano);
+    t->ctime = ts(m->ctime, m->ctime_nano);
+    if (ntfs) {
+        t->fn_crtime = ts(m->time2.ntfs.fn_crtime, (uint32_t)m->time2.ntfs.fn_crtime_nano);
+        t->fn_mtime = ts(m->time2.ntfs.fn_mtime, (uint32_t)m->time2.ntfs.fn_mtime_nano);
+        t->fn_atime = ts(m->time2.ntfs.fn_atime, (uint32_t)m->time2.ntfs.fn_atime_nano);
+        t->fn_ctime = ts(m->time2.ntfs.fn_ctime, (uint32_t)m->time2.ntfs.fn_ctime_nano);
+        t->has_fn = t->fn_crtime != TM_TIME_NONE || t->fn_mtime != TM_TIME_NONE;
+    }
+}
+
+/* ---- locating ------------------------------------------------------------ */
+
+typedef struct {
+    tm_input *in;
+    TSK_FS_INFO *fs;
+    int vol;
+    const tm_path_rule *rule;
+    char *dparts[MAX_DIR_DEPTH];
+    size_t nd;
+    size_t found;
+} locate_ctx;
+
+static bool is_dot(const char *n)
+{
+    return strcmp(n, ".") == 0 || strcmp(n, "..") == 0;
+}
+
+static const TSK_FS_ATTR *find_stream(TSK_FS_FILE *f, const char *stream)
+{
+    if (!stream)
+        return tsk_fs_file_attr_get(f);
+    int n = tsk_fs_file_attr_getsize(f);
+    for (int i = 0; i < n; i++) {
+        const TSK_FS_ATTR *a = tsk_fs_file_attr_get_idx(f, i);
+        if (a && a->type == TSK_FS_ATTR_TYPE_NTFS_DATA && a->name && strcmp(a->name, stream) == 0)
+            return a;
+    }
+    return NULL;
+}
+
+static void add_found(locate_ctx *c, TSK_FS_FILE *f, const char *path, const char *user)
+{
+    if (c->found >= MAX_ARTIFACTS_PER_RULE)
+        return;
+    const TSK_FS_ATTR *attr = find_stream(f, c->rule->stream);
+    if (!attr) {
+        if (c->rule->stream)
+            tm_input_add_problem(c->in, "artifact", path, "stream %s not found", c->rule->stream);
+        else
+            tm_input_add_problem(c->in, "artifact", path, "no data attribute: %s",
+                                 tsk_error_get() ? tsk_error_get() : "");
+        tsk_error_reset();
+        return;
+    }
+    tm_artifact *a = tm_input_add_artifact(c->in);
+    a->kind = c->rule->kind;
+    a->subtype = c->rule->subtype ? tm_xstrdup(c->rule->subtype) : NULL;
+    a->path = tm_xstrdup(path);
+    a->win_path = tm_xstrdup(path);
+    a->stream = c->rule->stream ? tm_xstrdup(c->rule->stream) : NULL;
+    a->user = user ? tm_xstrdup(user) : NULL;
+    a->has_inode = true;
+    a->inode = f->meta->addr;
+    a->seq = f->meta->seq;
+    a->attr_type = (uint32_t)attr->type;
+    a->attr_id = attr->id;
+    a->size = attr->size > 0 ? (uint64_t)attr->size : 0;
+    a->volume = c->vol;
+    fill_times(&a->times, f->meta, TSK_FS_TYPE_ISNTFS(c->fs->ftype));
+    c->found++;
+}
+
+static void walk_files(locate_ctx *c, TSK_INUM_T dir_addr, const char *dir_path, const char *user, int depth)
+{
+    if (depth > MAX_DIR_DEPTH)
+        return;
+    TSK_FS_DIR *d = tsk_fs_dir_open_meta(c->fs, dir_addr);
+    if (!d) {
+        char msg[512];
+        tsk_err(msg, sizeof msg, "cannot list directory");
+        tm_input_add_problem(c->in, "artifact", dir_path, "%s", msg);
+        return;
+    }
+    size_t n = tsk_fs_dir_getsize(d);
+    for (size_t i = 0; i < n; i++) {
+        const TSK_FS_NAME *nm = tsk_fs_dir_get_name(d, i);
+        if (!nm || !nm->name || !(nm->flags & TSK_FS_NAME_FLAG_ALLOC) || is_dot(nm->name))
+            continue;
+        if (nm->meta_addr == dir_addr)
+            continue;
+        char *path = tm_xasprintf("%s/%s", dir_path, nm->name);
+        if (TSK_FS_IS_DIR_NAME(nm->type)) {
+            if (c->rule->recursive)
+                walk_files(c, nm->meta_addr, path, user, depth + 1);
+        } else if (tm_iglob(c->rule->name, nm->name)) {
+            TSK_FS_FILE *f = tsk_fs_file_open_meta(c->fs, NULL, nm->meta_addr);
+            if (f && f->meta) {
+                if (f->meta->type == TSK_FS_META_TYPE_REG)
+                    add_found(c, f, path, user);
+            } else {
+                char msg[512];
+                tsk_err(msg, sizeof msg, "cannot open file");
+                tm_input_add_problem(c->in, "artifact", path, "%s", msg);
+            }
+            tsk_fs_file_close(f);
+        }
+        free(path);
+    }
+    tsk_fs_dir_close(d);
+}
+
+/* Descends the rule's directory pattern from dir_addr, resolving each literal
+ * component case-insensitively to its on-disk spelling. */
+static void descend(locate_ctx *c, TSK_INUM_T dir_addr, const char *dir_path, size_t level, const char *user)
+{
+    if (level == c->nd) {
+        walk_files(c, dir_addr, dir_path, user, 0);
+        return;
+    }
+    TSK_FS_DIR *d = tsk_fs_dir_open_meta(c->fs, dir_addr);
+    if (!d) {
+        tsk_error_reset();
+        return;
+    }
+    const char *want = c->dparts[level];
+    bool wildcard = strcmp(want, "*") == 0;
+    size_t n = tsk_fs_dir_getsize(d);
+    for (size_t i = 0; i < n; i++) {
+        const TSK_FS_NAME *nm = tsk_fs_dir_get_name(d, i);
+        if (!nm || !nm->name || !(nm->flags & TSK_FS_NAME_FLAG_ALLOC) || is_dot(nm->name))
+            continue;
+        if (!TSK_FS_IS_DIR_NAME(nm->type) || nm->meta_addr == dir_addr)
+            continue;
+        if (!wildcard && !tm_ieq(want, nm->name))
+            continue;
+        char *path = *dir_path ? tm_xasprintf("%s/%s", dir_path, nm->name) : tm_xstrdup(nm->name);
+        const char *u = (wildcard && (int)level == c->rule->user_component) ? nm->name : user;
+        descend(c, nm->meta_addr, path, level + 1, u);
+        free(path);
+        if (!wildcard)
+            break;
+    }
+    tsk_fs_dir_close(d);
+}
+
+static void locate_usn(locate_ctx *c)
+{
+    /* $Extend/$UsnJrnl is a metadata file: open it by path; its $J stream
+     * has a varying attribute id, so select it by name. */
+    TSK_FS_FILE *f = tsk_fs_file_open(c->fs, NULL, "/$Extend/$UsnJrnl");
+    if (!f || !f->meta) {
+        tsk_error_reset();
+        tsk_fs_file_close(f);
+        return;
+    }
+    add_found(c, f, "$Extend/$UsnJrnl", NULL);
+    tsk_fs_file_close(f);
+}
+
+static void locate_volume(tm_input *in, TSK_FS_INFO *fs, int vol)
+{
+    for (size_t r = 0; r < tm_path_rules_count; r++) {
+        locate_ctx c = {.in = in, .fs = fs, .vol = vol, .rule = &tm_path_rules[r]};
+        if (c.rule->kind == TM_ART_USN) {
+            locate_usn(&c);
+            continue;
+        }
+        char *dcopy = tm_xstrdup(c.rule->dir);
+        char *save = NULL;
+        for (char *t = strtok_r(dcopy, "/", &save); t && c.nd < MAX_DIR_DEPTH; t = strtok_r(NULL, "/", &save))
+            c.dparts[c.nd++] = t;
+        descend(&c, fs->root_inum, "", 0, NULL);
+        free(dcopy);
+    }
+}
+
+/* ---- volumes --------------------------------------------------------------- */
+
+static bool all_zero(const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
+static void open_volume(tm_input *in, tsk_priv *tp, tm_volume *v, bool ntfs_expected)
+{
+    size_t vi = (size_t)(v - in->vols);
+    unsigned char boot[512] = {0};
+    ssize_t got = tsk_img_read(tp->img, (TSK_OFF_T)v->offset, (char *)boot, sizeof boot);
+    if (got < 0)
+        tsk_error_reset();
+
+    TSK_FS_INFO *fs = tsk_fs_open_img(tp->img, (TSK_OFF_T)v->offset, TSK_FS_TYPE_DETECT);
+    if (!fs) {
+        char msg[512];
+        tsk_err(msg, sizeof msg, "TSK cannot open a file system");
+        bool ntfs_sig = got >= 11 && memcmp(boot + 3, "NTFS    ", 8) == 0;
+        if (got >= 11 && memcmp(boot + 3, "-FVE-FS-", 8) == 0) {
+            v->status = TM_VOL_UNREADABLE;
+            v->fs_type = tm_xstrdup("bitlocker");
+            v->reason = tm_xstrdup("BitLocker-encrypted volume: decrypt it first (e.g. with a recovery key) and give the "
+                                   "decrypted image");
+        } else if (got == (ssize_t)sizeof boot && all_zero(boot, sizeof boot)) {
+            v->status = ntfs_expected ? TM_VOL_UNREADABLE : TM_VOL_SKIPPED;
+            v->reason = tm_xasprintf("boot sector is all zeros%s",
+                                     ntfs_expected ? " (damaged or wiped NTFS boot sector; the backup boot sector at "
+                                                     "the volume's end may still be intact)"
+                                                   : ": no file system");
+        } else if (ntfs_sig || ntfs_expected) {
+            v->status = TM_VOL_UNREADABLE;
+            v->fs_type = tm_xstrdup("ntfs");
+            v->reason = tm_xasprintf("NTFS volume that TSK cannot open (damaged?): %s", msg);
+        } else {
+            v->status = TM_VOL_SKIPPED;
+            v->reason = tm_xasprintf("no file system TSK recognises (%s)", msg);
+        }
+        tm_input_add_problem(in, "volume", v->desc ? v->desc : "volume", "%s", v->reason);
+        return;
+    }
+    v->fs_type = tm_xstrdup(tsk_fs_type_toname(fs->ftype));
+    if (!TSK_FS_TYPE_ISNTFS(fs->ftype)) {
+        v->status = TM_VOL_SKIPPED;
+        v->reason = tm_xasprintf("file system %s is not NTFS", v->fs_type);
+        tsk_fs_close(fs);
+        return;
+    }
+    if (got >= 0x50) {
+        v->has_serial = true;
+        v->serial = 0;
+        for (int i = 7; i >= 0; i--)
+            v->serial = (v->serial << 8) | boot[0x48 + i];
+    }
+    v->status = TM_VOL_OK;
+    tp->fs[vi] = fs;
+    locate_volume(in, fs, (int)vi);
+}
+
+static ssize_t tsk_reader_read(tm_art_reader *r, uint64_t off, void *buf, size_t len)
+{
+    tsk_reader *tr = (tsk_reader *)r;
+    ssize_t n = tsk_fs_attr_read(tr->attr, (TSK_OFF_T)off, buf, len, TSK_FS_FILE_READ_FLAG_NONE);
+    if (n < 0) {
+        tsk_err(r->err, sizeof r->err, "read failed");
+        return -1;
+    }
+    return n;
+}
+
+static void tsk_reader_close(tm_art_reader *r)
+{
+    tsk_reader *tr = (tsk_reader *)r;
+    tsk_fs_file_close(tr->file);
+    free(r->extents);
+    free(tr);
+}
+
+static void push_extent(tm_art_reader *r, uint64_t off, uint64_t len, bool sparse)
+{
+    if (len == 0)
+        return;
+    if (r->nextents > 0) {
+        tm_extent *last = &r->extents[r->nextents - 1];
+        if (last->sparse == sparse && last->offset + last->length == off) {
+            last->length += len;
+            return;
+        }
+    }
+    r->extents = tm_xrealloc(r->extents, (r->nextents + 1) * sizeof *r->extents);
+    r->extents[r->nextents++] = (tm_extent){off, len, sparse};
+}
+
+/* Data runs of a non-resident, uncompressed attribute, with holes; anything
+ * else is one data extent. Bytes past the initialised size read as zeros. */
+static void build_extents(tm_art_reader *r, const TSK_FS_ATTR *attr, unsigned block_size)
+{
+    uint64_t size = r->size;
+    if (!(attr->flags & TSK_FS_ATTR_NONRES) || (attr->flags & (TSK_FS_ATTR_COMP | TSK_FS_ATTR_ENC))) {
+        push_extent(r, 0, size, false);
+        return;
+    }
+    uint64_t init = attr->nrd.initsize > 0 ? (uint64_t)attr->nrd.initsize : 0;
+    uint64_t pos = 0;
+    for (const TSK_FS_ATTR_RUN *run = attr->nrd.run; run && pos < size; run = run->next) {
+        if (run->len == 0)
+            continue;
+        uint64_t start = (uint64_t)run->offset * block_size;
+        uint64_t len = (uint64_t)run->len * block_size;
+        if (start > pos) /* a gap in the run list: TSK reads it as zeros */
+            push_extent(r, pos, start - pos < size - pos ? start - pos : size - pos, true);
+        if (start >= size)
+            break;
+        if (len > size - start)
+            len = size - start;
+        bool sparse = (run->flags & (TSK_FS_ATTR_RUN_FLAG_SPARSE | TSK_FS_ATTR_RUN_FLAG_FILLER)) != 0;
+        if (!sparse && start + len > init) {
+            if (init > start)
+                push_extent(r, start, init - start, false);
+            uint64_t zs = init > start ? init : start;
+            push_extent(r, zs, start + len - zs, true);
+        } else {
+            push_extent(r, start, len, sparse);
+        }
+        pos = start + len;
+    }
+    if (pos < size)
+        push_extent(r, pos, size - pos, true);
+}
+
+static tm_art_reader *tsk_open_artifact(tm_input *in, const tm_artifact *a, char *err, size_t errlen)
+{
+    tsk_priv *tp = in->priv;
+    if (a->volume < 0 || (size_t)a->volume >= tp->nfs || !tp->fs[a->volume] || !a->has_inode) {
+        snprintf(err, errlen, "artifact has no open volume");
+        return NULL;
+    }
+    TSK_FS_INFO *fs = tp->fs[a->volume];
+    TSK_FS_FILE *f = tsk_fs_file_open_meta(fs, NULL, a->inode);
+    if (!f || !f->meta) {
+        tsk_err(err, errlen, "cannot open file");
+        tsk_fs_file_close(f);
+        return NULL;
+    }
+    const TSK_FS_ATTR *attr = tsk_fs_file_attr_get_type(f, (TSK_FS_ATTR_TYPE_ENUM)a->attr_type, a->attr_id, 1);
+    if (!attr) {
+        tsk_err(err, errlen, "cannot open data attribute");
+        tsk_fs_file_close(f);
+        return NULL;
+    }
+    tsk_reader *tr = tm_xcalloc(1, sizeof *tr);
+    tr->file = f;
+    tr->attr = attr;
+    tr->base.read = tsk_reader_read;
+    tr->base.close = tsk_reader_close;
+    tr->base.size = attr->size > 0 ? (uint64_t)attr->size : 0;
+    tr->base.fd = -1;
+    build_extents(&tr->base, attr, fs->block_size);
+    return &tr->base;
+}
+
+static void tsk_close_input(tm_input *in)
+{
+    tsk_priv *tp = in->priv;
+    for (size_t i = 0; i < tp->nfs; i++)
+        if (tp->fs[i])
+            tsk_fs_close(tp->fs[i]);
+    free(tp->fs);
+    if (tp->vs)
+        tsk_vs_close(tp->vs);
+    if (tp->img)
+        tsk_img_close(tp->img);
+    free(tp);
+    in->priv = NULL;
+}
+
+static const tm_input_ops tsk_ops = {tsk_open_artifact, tsk_close_input};
+
+static const char *format_name(TSK_IMG_INFO *img)
+{
+    const char *n = tsk_img_type_toname(img->itype);
+    if (!n)
+        return "unknown";
+    if (strcmp(n, "raw") == 0 && img->num_img > 1)
+        return "split-raw";
+    return n;
+}
+
+bool tm_image_open(tm_input *in)
+{
+    tsk_error_reset();
+    TSK_IMG_INFO *img = tsk_img_open_utf8_sing(in->path, TSK_IMG_TYPE_DETECT, 0);
+    if (!img) {
+        char msg[512];
+        tsk_err(msg, sizeof msg, "cannot open image");
+        tm_input_add_problem(in, "input", in->path, "%s", msg);
+        in->format = tm_xstrdup("unknown");
+        return false;
+    }
+    tsk_priv *tp = tm_xcalloc(1, sizeof *tp);
+    tp->ops = &tsk_ops;
+    tp->img = img;
+    in->priv = tp;
+    in->format = tm_xstrdup(format_name(img));
+    in->size = img->size > 0 ? (uint64_t)img->size : 0;
+    in->segments = img->num_img > 0 ? (unsigned)img->num_img : 1;
+
+    tp->vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);
+    if (tp->vs) {
+        in->vs_type = tm_xstrdup(tsk_vs_type_toname(tp->vs->vstype));
+        for (TSK_PNUM_T i = 0; i < tp->vs->part_count; i++) {
+            const TSK_VS_PART_INFO *p = tsk_vs_part_get(tp->vs, i);
+            if (!p || !(p->flags & TSK_VS_PART_FLAG_ALLOC))
+                continue;
+            tm_volume *v = tm_input_add_volume(in);
+            v->index = (long)p->addr;
+            v->offset = (uint64_t)p->start * tp->vs->block_size;
+            v->length = (uint64_t)p->len * tp->vs->block_size;
+            v->desc = tm_xstrdup(p->desc ? p->desc : "");
+        }
+    } else {
+        tsk_error_reset();
+        in->vs_type = tm_xstrdup("none");
+        tm_volume *v = tm_input_add_volume(in);
+        v->index = -1;
+        v->offset = 0;
+        v->length = in->size;
+        v->desc = tm_xstrdup("whole image (no partition table)");
+    }
+    tp->nfs = in->nvols;
+    tp->fs = tm_xcalloc(in->nvols ? in->nvols : 1, sizeof *tp->fs);
+    size_t ok = 0;
+    for (size_t i = 0; i < in->nvols; i++) {
+        tm_volume *v = &in->vols[i];
+        bool ntfs_expected = v->desc && (strstr(v->desc, "NTFS") || strstr(v->desc, "Basic data"));
+        open_volume(in, tp, v, ntfs_expected);
+        if (v->status != TM_VOL_UNREADABLE)
+            ok++;
+    }
+    if (in->nvols == 0) {
+        tm_input_add_problem(in, "input", in->path, "the partition table lists no allocated partitions");
+        return false;
+    }
+    if (!tp->vs && in->vols[0].status != TM_VOL_OK) {
+        /* Neither a partition table nor a file system: not a disk image we
+         * understand (a random or truncated file). */
+        tm_input_add_problem(in, "input", in->path,
+                             "no partition table or file system found: not a disk image toolmark can read");
+        return false;
+    }
+    return ok > 0;
+}

@@ -1,0 +1,65 @@
+/* The image layer: opening an input (disk image through libtsk, or a folder
+ * of collected files), locating artifacts, and reading their bytes.
+ *
+ * This is the only part of toolmark that links libtsk (and through it
+ * libewf). The artifact parsers live in separate worker processes (see
+ * docs/architecture.md) because libewf's bundled libbfio/libcdata symbols
+ * clash with the libyal parsers'. */
+#ifndef TM_INPUT_H
+#define TM_INPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "image/artifact.h"
+
+/* Opens path (image or folder), enumerates volumes and locates artifacts.
+ * Never returns NULL; in->opened is false when nothing at all could be read,
+ * and in->problems says why. */
+tm_input *tm_input_open(const char *path);
+void tm_input_close(tm_input *in);
+
+/* Readable, unique, filesystem-safe ids for the inputs of one run, derived
+ * from their names (base name without image extension). Free each and the
+ * array. */
+char **tm_input_ids(char *const *paths, size_t n);
+
+/* Byte access to one artifact. */
+typedef struct tm_art_reader tm_art_reader;
+
+tm_art_reader *tm_art_open(tm_input *in, const tm_artifact *a, char *err, size_t errlen);
+/* Reads up to len bytes at off: bytes read, 0 at end, -1 on error (message
+ * in err of tm_art_open's reader, see tm_art_error). Holes read as zeros. */
+ssize_t tm_art_read(tm_art_reader *r, uint64_t off, void *buf, size_t len);
+const char *tm_art_error(tm_art_reader *r);
+uint64_t tm_art_size(tm_art_reader *r);
+/* The data runs, holes included, covering [0, size). The array belongs to
+ * the reader. */
+size_t tm_art_extents(tm_art_reader *r, const tm_extent **out);
+/* A plain file descriptor with the artifact's bytes at offset 0, when the
+ * input is a folder; -1 for images. Owned by the reader. */
+int tm_art_fd(tm_art_reader *r);
+void tm_art_close(tm_art_reader *r);
+
+/* Internal interface between input.c and the two back ends. */
+typedef struct {
+    tm_art_reader *(*open)(tm_input *in, const tm_artifact *a, char *err, size_t errlen);
+    void (*close_input)(tm_input *in);
+} tm_input_ops;
+
+struct tm_art_reader {
+    ssize_t (*read)(tm_art_reader *r, uint64_t off, void *buf, size_t len);
+    void (*close)(tm_art_reader *r);
+    uint64_t size;
+    tm_extent *extents;
+    size_t nextents;
+    int fd;
+    char err[256];
+};
+
+bool tm_image_open(tm_input *in);  /* image_tsk.c */
+bool tm_folder_open(tm_input *in); /* folder.c */
+
+#endif

@@ -1,0 +1,165 @@
+#include "util/buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void oom(void)
+{
+    fputs("toolmark: out of memory\n", stderr);
+    abort();
+}
+
+void *tm_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+void *tm_xcalloc(size_t n, size_t m)
+{
+    void *p = calloc(n ? n : 1, m ? m : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+void *tm_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        oom();
+    return q;
+}
+
+char *tm_xstrdup(const char *s)
+{
+    return tm_xstrndup(s, strlen(s));
+}
+
+char *tm_xstrndup(const char *s, size_t n)
+{
+    char *p = tm_xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *tm_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        oom();
+    char *p = tm_xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void tm_buf_init(tm_buf *b)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+}
+
+void tm_buf_free(tm_buf *b)
+{
+    free(b->data);
+    tm_buf_init(b);
+}
+
+void tm_buf_reset(tm_buf *b)
+{
+    b->len = 0;
+}
+
+void tm_buf_reserve(tm_buf *b, size_t extra)
+{
+    if (extra > SIZE_MAX - b->len - 1)
+        oom();
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    b->data = tm_xrealloc(b->data, cap);
+    b->cap = cap;
+}
+
+void tm_buf_put(tm_buf *b, const void *p, size_t n)
+{
+    if (n == 0)
+        return;
+    tm_buf_reserve(b, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+void tm_buf_putc(tm_buf *b, char c)
+{
+    tm_buf_reserve(b, 1);
+    b->data[b->len++] = c;
+}
+
+void tm_buf_puts(tm_buf *b, const char *s)
+{
+    tm_buf_put(b, s, strlen(s));
+}
+
+void tm_buf_printf(tm_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    tm_buf_reserve(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+const char *tm_buf_cstr(tm_buf *b)
+{
+    tm_buf_reserve(b, 0);
+    b->data[b->len] = '\0';
+    return b->data;
+}
+
+void tm_buf_put_u8(tm_buf *b, uint8_t v)
+{
+    tm_buf_put(b, &v, 1);
+}
+
+void tm_buf_put_u16(tm_buf *b, uint16_t v)
+{
+    uint8_t x[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+    tm_buf_put(b, x, 2);
+}
+
+void tm_buf_put_u32(tm_buf *b, uint32_t v)
+{
+    uint8_t x[4];
+    for (int i = 0; i < 4; i++)
+        x[i] = (uint8_t)(v >> (8 * i));
+    tm_buf_put(b, x, 4);
+}
+
+void tm_buf_put_u64(tm_buf *b, uint64_t v)
+{
+    uint8_t x[8];
+    for (int i = 0; i < 8; i++)
+        x[i] = (uint8_t)(v >> (8 * i));
+    tm_buf_put(b, x, 8);
+}

@@ -1,0 +1,39 @@
+/* Growable byte buffer used by every writer (JSON, CSV, IPC messages). */
+#ifndef TM_BUF_H
+#define TM_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    char *data;
+    size_t len;
+    size_t cap;
+} tm_buf;
+
+void tm_buf_init(tm_buf *b);
+void tm_buf_free(tm_buf *b);
+void tm_buf_reset(tm_buf *b);
+void tm_buf_reserve(tm_buf *b, size_t extra);
+void tm_buf_put(tm_buf *b, const void *p, size_t n);
+void tm_buf_putc(tm_buf *b, char c);
+void tm_buf_puts(tm_buf *b, const char *s);
+void tm_buf_printf(tm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* NUL-terminates without counting the terminator in len. */
+const char *tm_buf_cstr(tm_buf *b);
+
+void tm_buf_put_u8(tm_buf *b, uint8_t v);
+void tm_buf_put_u16(tm_buf *b, uint16_t v);
+void tm_buf_put_u32(tm_buf *b, uint32_t v);
+void tm_buf_put_u64(tm_buf *b, uint64_t v);
+
+/* Allocation helpers that abort on exhaustion: a forensic run that cannot
+ * allocate a few bytes cannot report anything useful either. */
+void *tm_xmalloc(size_t n);
+void *tm_xcalloc(size_t n, size_t m);
+void *tm_xrealloc(void *p, size_t n);
+char *tm_xstrdup(const char *s);
+char *tm_xstrndup(const char *s, size_t n);
+char *tm_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,22 @@
+/* Times are int64 microseconds since 1970-01-01 UTC throughout toolmark. */
+#ifndef TM_TIMEUTIL_H
+#define TM_TIMEUTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TM_TIME_NONE INT64_MIN
+
+/* FILETIME (100 ns since 1601) to microseconds; 0 means "not set". */
+int64_t tm_time_from_filetime(uint64_t ft);
+int64_t tm_time_from_unix(int64_t sec, int64_t nsec);
+/* "2017-04-28T12:27:03.123456+00:00" (32 bytes incl. NUL); "" for NONE. */
+#define TM_TIME_ISO_LEN 40
+void tm_time_iso(int64_t us, char out[TM_TIME_ISO_LEN]);
+/* Parses "YYYY-MM-DDTHH:MM:SS[.ffffff][Z|+00:00]" as UTC. */
+bool tm_time_parse_iso(const char *s, int64_t *us);
+/* Days since 1970-01-01 for a proleptic Gregorian date (no libc time zone state). */
+int64_t tm_days_from_civil(int64_t y, unsigned m, unsigned d);
+void tm_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+
+#endif
