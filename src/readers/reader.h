@@ -1,0 +1,87 @@
+/* Artifact readers: one per format, one file each, registered in readers.c.
+ * A reader turns the bytes of one artifact into normalised records. Readers
+ * run inside parser workers (toolmark-parse); they never see libtsk. They
+ * get their bytes from a tm_source and give records to a tm_emit. */
+#ifndef TM_READER_H
+#define TM_READER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "image/artifact.h"
+#include "worker/record.h"
+
+/* ---- bytes -------------------------------------------------------------- */
+typedef struct tm_source tm_source;
+struct tm_source {
+    ssize_t (*read)(tm_source *s, uint64_t off, void *buf, size_t len); /* bytes, 0 EOF, -1 error */
+    void (*close)(tm_source *s);
+    uint64_t size;
+    char err[256];
+};
+
+/* Reads exactly len bytes unless the end comes first; returns bytes read or -1. */
+ssize_t tm_source_pread(tm_source *s, uint64_t off, void *buf, size_t len);
+tm_source *tm_source_fd(int fd, uint64_t size);             /* takes ownership of fd */
+tm_source *tm_source_mem(const void *p, size_t n);          /* borrows p */
+void tm_source_close(tm_source *s);
+
+/* ---- records out ---------------------------------------------------------- */
+typedef struct tm_emit tm_emit;
+struct tm_emit {
+    tm_buf out;           /* framed messages not yet flushed */
+    size_t frame_start;
+    tm_fields_enc enc;
+    void (*flush)(tm_emit *e); /* writes out and resets it */
+    void *ctx;
+    uint64_t records, problems;
+};
+
+/* Begins a record frame; add fields through the returned encoder, then end. */
+tm_fields_enc *tm_emit_begin(tm_emit *e, tm_art_kind kind, uint8_t flags, uint64_t position, int64_t time);
+void tm_emit_end(tm_emit *e);
+/* A problem at a position inside the artifact (record id, offset ...);
+ * fatal means the reader stopped. */
+void tm_emit_problem(tm_emit *e, uint64_t position, bool fatal, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void tm_emit_progress(tm_emit *e, uint64_t seen);
+void tm_emit_flush(tm_emit *e);
+
+/* ---- the job ---------------------------------------------------------------- */
+typedef struct {
+    tm_art_kind kind;
+    const char *path; /* inside the input, as found (for messages) */
+    const char *name; /* file name: a fallback hint only (e.g. EVTX channel) */
+    const char *user;
+    const char *subtype;
+    uint64_t size;
+    const tm_extent *extents; /* data runs incl. holes; may be NULL (all data) */
+    size_t nextents;
+    uint64_t first, count; /* record range for splittable readers; count 0 = all */
+    bool all;              /* every record, fully decoded (dump) */
+} tm_job;
+
+typedef struct {
+    uint64_t records;   /* records delivered */
+    uint64_t recovered; /* of which recovered from slack */
+    uint64_t skipped;   /* records that could not be read */
+    uint64_t total;     /* records the artifact says it has, where known */
+    bool dirty;         /* the file was not closed cleanly */
+} tm_read_stats;
+
+typedef struct {
+    tm_art_kind kind;
+    const char *name;
+    /* Returns 0 when the artifact was read (possibly with skipped parts), -1
+     * when it could not be read at all (a fatal problem was emitted). */
+    int (*run)(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);
+} tm_reader;
+
+const tm_reader *tm_reader_for(tm_art_kind kind);
+
+/* Readers (src/readers/<format>.c). */
+int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);
+
+#endif

@@ -1,0 +1,14 @@
+/* The reader table: one entry per artifact format (see reader.h). */
+#include "readers/reader.h"
+
+static const tm_reader readers[] = {
+    {TM_ART_EVTX, "evtx", tm_read_evtx},
+};
+
+const tm_reader *tm_reader_for(tm_art_kind kind)
+{
+    for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++)
+        if (readers[i].kind == kind)
+            return &readers[i];
+    return NULL;
+}

@@ -1,0 +1,104 @@
+#include "worker/job.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "worker/proto.h"
+
+#define MAX_EXTENTS (1u << 20)
+
+void tm_job_encode(tm_buf *b, const tm_job *job, tm_src_mode mode)
+{
+    tm_fields_enc e;
+    tm_fields_begin(&e, b);
+    tm_fenc_uint(&e, "kind", (uint64_t)job->kind);
+    tm_fenc_uint(&e, "mode", (uint64_t)mode);
+    tm_fenc_str(&e, "path", job->path);
+    tm_fenc_str(&e, "name", job->name);
+    tm_fenc_str(&e, "user", job->user);
+    tm_fenc_str(&e, "subtype", job->subtype);
+    tm_fenc_uint(&e, "size", job->size);
+    tm_fenc_uint(&e, "first", job->first);
+    tm_fenc_uint(&e, "count", job->count);
+    tm_fenc_bool(&e, "all", job->all);
+    if (job->extents && job->nextents <= MAX_EXTENTS) {
+        tm_buf x;
+        tm_buf_init(&x);
+        for (size_t i = 0; i < job->nextents; i++) {
+            tm_buf_put_u64(&x, job->extents[i].offset);
+            tm_buf_put_u64(&x, job->extents[i].length);
+            tm_buf_put_u8(&x, job->extents[i].sparse ? 1 : 0);
+        }
+        tm_fenc_bytes(&e, "extents", x.data, x.len);
+        tm_buf_free(&x);
+    }
+    tm_fields_end(&e);
+}
+
+static char *dup_field(const tm_field *f, size_t n, const char *name)
+{
+    const tm_field *x = tm_field_get(f, n, name);
+    return (x && x->type == TM_F_STR) ? tm_xstrdup(x->v.str.s) : NULL;
+}
+
+static uint64_t uint_field(const tm_field *f, size_t n, const char *name)
+{
+    const tm_field *x = tm_field_get(f, n, name);
+    return (x && x->type == TM_F_UINT) ? x->v.u : 0;
+}
+
+bool tm_job_decode(const uint8_t *p, size_t n, tm_job_owned *out)
+{
+    memset(out, 0, sizeof *out);
+    tm_fields_scratch s = {0};
+    size_t nf, used;
+    if (!tm_fields_decode(p, n, &s, &nf, &used)) {
+        tm_fields_scratch_free(&s);
+        return false;
+    }
+    uint64_t kind = uint_field(s.fields, nf, "kind");
+    if (kind >= TM_ART__COUNT) {
+        tm_fields_scratch_free(&s);
+        return false;
+    }
+    out->job.kind = (tm_art_kind)kind;
+    out->mode = uint_field(s.fields, nf, "mode") == TM_SRC_FD ? TM_SRC_FD : TM_SRC_REMOTE;
+    out->path = dup_field(s.fields, nf, "path");
+    out->name = dup_field(s.fields, nf, "name");
+    out->user = dup_field(s.fields, nf, "user");
+    out->subtype = dup_field(s.fields, nf, "subtype");
+    out->job.path = out->path ? out->path : "";
+    out->job.name = out->name;
+    out->job.user = out->user;
+    out->job.subtype = out->subtype;
+    out->job.size = uint_field(s.fields, nf, "size");
+    out->job.first = uint_field(s.fields, nf, "first");
+    out->job.count = uint_field(s.fields, nf, "count");
+    const tm_field *all = tm_field_get(s.fields, nf, "all");
+    out->job.all = all && all->type == TM_F_BOOL && all->v.b;
+    const tm_field *ex = tm_field_get(s.fields, nf, "extents");
+    if (ex && ex->type == TM_F_BYTES && ex->v.str.len % 17 == 0) {
+        size_t cnt = ex->v.str.len / 17;
+        out->extents = tm_xcalloc(cnt ? cnt : 1, sizeof *out->extents);
+        tm_span sp = {(const uint8_t *)ex->v.str.s, ex->v.str.len, false};
+        for (size_t i = 0; i < cnt; i++) {
+            out->extents[i].offset = tm_span_u64(&sp);
+            out->extents[i].length = tm_span_u64(&sp);
+            out->extents[i].sparse = tm_span_u8(&sp) != 0;
+        }
+        out->job.extents = out->extents;
+        out->job.nextents = cnt;
+    }
+    tm_fields_scratch_free(&s);
+    return true;
+}
+
+void tm_job_owned_free(tm_job_owned *j)
+{
+    free(j->extents);
+    free(j->path);
+    free(j->name);
+    free(j->user);
+    free(j->subtype);
+    memset(j, 0, sizeof *j);
+}

@@ -1,0 +1,43 @@
+/* Coordinator side of the process model: runs parse jobs for one input on a
+ * pool of toolmark-parse workers, serves their reads from the image layer,
+ * and hands back records. A worker that crashes, sends garbage or goes
+ * silent past the time limit costs its job only. */
+#ifndef TM_POOL_H
+#define TM_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "image/input.h"
+#include "readers/reader.h"
+#include "worker/record.h"
+
+typedef struct {
+    const tm_artifact *art;
+    uint64_t first, count; /* record range; count 0 = all */
+    bool all;
+} tm_pool_job;
+
+typedef struct {
+    void *ctx;
+    void (*on_record)(void *ctx, size_t job, const tm_record *r);
+    void (*on_problem)(void *ctx, size_t job, uint64_t position, bool fatal, const char *msg);
+    /* failed: the job did not complete (worker died, timed out, could not
+     * start); why says so. */
+    void (*on_done)(void *ctx, size_t job, const tm_read_stats *st, bool failed, const char *why);
+} tm_pool_cb;
+
+typedef struct {
+    int workers;        /* parallel workers (>= 1) */
+    int timeout_s;      /* inactivity limit per worker */
+    const char *worker; /* toolmark-parse path; NULL = next to this executable */
+} tm_pool_opts;
+
+/* Runs all jobs; returns the number of jobs that failed. */
+size_t tm_pool_run(tm_input *in, const tm_pool_job *jobs, size_t njobs, const tm_pool_opts *o, const tm_pool_cb *cb);
+
+/* Path of toolmark-parse next to the running executable (or $TOOLMARK_PARSE). */
+char *tm_worker_path(void);
+
+#endif

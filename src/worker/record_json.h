@@ -1,0 +1,13 @@
+/* One record as one JSON line (toolmark dump, toolmark-parse standalone). */
+#ifndef TM_RECORD_JSON_H
+#define TM_RECORD_JSON_H
+
+#include "worker/record.h"
+
+typedef struct {
+    const char *input, *input_id, *volume, *path, *stream;
+} tm_record_origin;
+
+void tm_record_json(tm_buf *out, const tm_record *r, const tm_record_origin *o);
+
+#endif

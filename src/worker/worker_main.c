@@ -1,0 +1,310 @@
+/* toolmark-parse: the parser worker. Links the libyal parsers and libxml2,
+ * never libtsk/libewf (docs/architecture.md explains why).
+ *
+ *   toolmark-parse --serve FD     internal: jobs from the input process on FD
+ *   toolmark-parse KIND FILE...   standalone: parse files, records as JSON lines
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+
+#include "readers/reader.h"
+#include "worker/job.h"
+#include "worker/proto.h"
+#include "worker/record_json.h"
+
+/* ---- remote source: bytes from the coordinator's read server ---------------- */
+
+#define BLOCK (256u << 10)
+#define NBLOCKS 4
+
+typedef struct {
+    tm_source base;
+    int sock;
+    tm_framer *fr;
+    struct {
+        uint64_t off;
+        size_t len;
+        uint64_t age;
+        uint8_t *data;
+    } cache[NBLOCKS];
+    uint64_t clock;
+} remote_source;
+
+static int fetch(remote_source *r, uint64_t off, int slot)
+{
+    tm_buf req;
+    tm_buf_init(&req);
+    size_t s = tm_frame_begin(&req, TM_MSG_READ);
+    tm_buf_put_u64(&req, off);
+    tm_buf_put_u32(&req, BLOCK);
+    tm_frame_end(&req, s);
+    int rc = tm_write_all(r->sock, req.data, req.len);
+    tm_buf_free(&req);
+    if (rc != 0) {
+        snprintf(r->base.err, sizeof r->base.err, "read request failed: %s", strerror(errno));
+        return -1;
+    }
+    for (;;) {
+        uint32_t type, len;
+        const uint8_t *p;
+        int got = tm_framer_next(r->fr, &type, &p, &len);
+        if (got < 0)
+            return -1;
+        if (got == 0) {
+            if (tm_framer_fill(r->fr, r->sock) <= 0) {
+                snprintf(r->base.err, sizeof r->base.err, "read server went away");
+                return -1;
+            }
+            continue;
+        }
+        tm_span sp = {p, len, false};
+        uint64_t at = tm_span_u64(&sp);
+        if (sp.bad || at != off)
+            return -1;
+        if (type == TM_MSG_DATA_ERR) {
+            snprintf(r->base.err, sizeof r->base.err, "%.*s", (int)sp.n, (const char *)sp.p);
+            return -1;
+        }
+        if (type != TM_MSG_DATA || sp.n > BLOCK)
+            return -1;
+        memcpy(r->cache[slot].data, sp.p, sp.n);
+        r->cache[slot].off = off;
+        r->cache[slot].len = sp.n;
+        r->cache[slot].age = ++r->clock;
+        return 0;
+    }
+}
+
+static ssize_t remote_read(tm_source *s, uint64_t off, void *buf, size_t len)
+{
+    remote_source *r = (remote_source *)s;
+    uint64_t base = off - off % BLOCK;
+    int slot = -1, oldest = 0;
+    for (int i = 0; i < NBLOCKS; i++) {
+        if (r->cache[i].len && r->cache[i].off == base) {
+            slot = i;
+            break;
+        }
+        if (r->cache[i].age < r->cache[oldest].age)
+            oldest = i;
+    }
+    if (slot < 0) {
+        slot = oldest;
+        r->cache[slot].len = 0;
+        if (fetch(r, base, slot) != 0)
+            return -1;
+    }
+    r->cache[slot].age = ++r->clock;
+    uint64_t in = off - base;
+    if (in >= r->cache[slot].len)
+        return 0;
+    size_t n = r->cache[slot].len - (size_t)in;
+    if (n > len)
+        n = len;
+    memcpy(buf, r->cache[slot].data + in, n);
+    return (ssize_t)n;
+}
+
+static void remote_close(tm_source *s)
+{
+    remote_source *r = (remote_source *)s;
+    for (int i = 0; i < NBLOCKS; i++)
+        free(r->cache[i].data);
+    free(r);
+}
+
+static tm_source *remote_source_new(int sock, tm_framer *fr, uint64_t size)
+{
+    remote_source *r = tm_xcalloc(1, sizeof *r);
+    r->base.read = remote_read;
+    r->base.close = remote_close;
+    r->base.size = size;
+    r->sock = sock;
+    r->fr = fr;
+    for (int i = 0; i < NBLOCKS; i++)
+        r->cache[i].data = tm_xmalloc(BLOCK);
+    return &r->base;
+}
+
+/* ---- serve mode ------------------------------------------------------------- */
+
+static int g_sock = -1;
+
+static void sock_flush(tm_emit *e)
+{
+    if (tm_write_all(g_sock, e->out.data, e->out.len) != 0)
+        _exit(3); /* the coordinator is gone: nothing left to do */
+}
+
+static void send_done(int rc, const tm_read_stats *st)
+{
+    tm_buf b;
+    tm_buf_init(&b);
+    size_t s = tm_frame_begin(&b, TM_MSG_DONE);
+    tm_fields_enc e;
+    tm_fields_begin(&e, &b);
+    tm_fenc_int(&e, "status", rc);
+    tm_fenc_uint(&e, "records", st->records);
+    tm_fenc_uint(&e, "recovered", st->recovered);
+    tm_fenc_uint(&e, "skipped", st->skipped);
+    tm_fenc_uint(&e, "total", st->total);
+    tm_fenc_bool(&e, "dirty", st->dirty);
+    tm_fields_end(&e);
+    tm_frame_end(&b, s);
+    if (tm_write_all(g_sock, b.data, b.len) != 0)
+        _exit(3);
+    tm_buf_free(&b);
+}
+
+static int serve(int sock)
+{
+    g_sock = sock;
+    tm_framer fr;
+    tm_framer_init(&fr);
+    tm_emit emit = {0};
+    tm_buf_init(&emit.out);
+    emit.flush = sock_flush;
+    for (;;) {
+        uint32_t type, len;
+        const uint8_t *p;
+        int got = tm_framer_next(&fr, &type, &p, &len);
+        if (got < 0)
+            return 2;
+        if (got == 0) {
+            long n = tm_framer_fill(&fr, sock);
+            if (n == 0)
+                break; /* coordinator closed: done */
+            if (n < 0)
+                return 2;
+            continue;
+        }
+        if (type != TM_MSG_JOB)
+            return 2;
+        tm_job_owned jo;
+        if (!tm_job_decode(p, len, &jo))
+            return 2;
+        tm_source *src;
+        if (jo.mode == TM_SRC_FD) {
+            int fd = fr.pending_fd;
+            fr.pending_fd = -1;
+            if (fd < 0)
+                return 2;
+            src = tm_source_fd(fd, jo.job.size);
+        } else {
+            src = remote_source_new(sock, &fr, jo.job.size);
+        }
+        tm_read_stats st = {0};
+        int rc = -1;
+        const tm_reader *rd = tm_reader_for(jo.job.kind);
+        if (!rd)
+            tm_emit_problem(&emit, 0, true, "no reader for %s artifacts yet", tm_art_kind_name(jo.job.kind));
+        else
+            rc = rd->run(&jo.job, src, &emit, &st);
+        tm_emit_flush(&emit);
+        send_done(rc, &st);
+        tm_source_close(src);
+        tm_job_owned_free(&jo);
+    }
+    tm_buf_free(&emit.out);
+    tm_framer_free(&fr);
+    return 0;
+}
+
+/* ---- standalone mode ---------------------------------------------------------- */
+
+static const char *g_path;
+static int g_problems;
+
+static void print_frames(tm_emit *e)
+{
+    tm_buf out;
+    tm_buf_init(&out);
+    tm_fields_scratch scratch = {0};
+    tm_span sp = {(const uint8_t *)e->out.data, e->out.len, false};
+    while (sp.n >= TM_FRAME_HDR) {
+        uint32_t type = tm_span_u32(&sp);
+        uint32_t len = tm_span_u32(&sp);
+        const uint8_t *p = tm_span_bytes(&sp, len);
+        if (!p)
+            break;
+        if (type == TM_MSG_RECORD) {
+            tm_record r;
+            if (tm_record_decode(p, len, &scratch, &r)) {
+                tm_record_origin o = {NULL, NULL, NULL, g_path, NULL};
+                tm_record_json(&out, &r, &o);
+            }
+        } else if (type == TM_MSG_PROBLEM) {
+            size_t nf, used;
+            if (tm_fields_decode(p, len, &scratch, &nf, &used)) {
+                const tm_field *m = tm_field_get(scratch.fields, nf, "message");
+                fprintf(stderr, "toolmark-parse: %s: %s\n", g_path, m && m->type == TM_F_STR ? m->v.str.s : "?");
+                g_problems++;
+            }
+        }
+    }
+    fwrite(out.data ? out.data : "", 1, out.len, stdout);
+    tm_buf_free(&out);
+    tm_fields_scratch_free(&scratch);
+}
+
+static int standalone(const char *kind_name, int n, char **files)
+{
+    int kind = tm_art_kind_from_name(kind_name);
+    const tm_reader *rd = kind >= 0 ? tm_reader_for((tm_art_kind)kind) : NULL;
+    if (!rd) {
+        fprintf(stderr, "toolmark-parse: no reader for '%s'\n", kind_name);
+        return 2;
+    }
+    int worst = 0;
+    for (int i = 0; i < n; i++) {
+        g_path = files[i];
+        g_problems = 0;
+        int fd = open(files[i], O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) != 0) {
+            fprintf(stderr, "toolmark-parse: %s: %s\n", files[i], strerror(errno));
+            worst = 1;
+            if (fd >= 0)
+                close(fd);
+            continue;
+        }
+        tm_source *src = tm_source_fd(fd, (uint64_t)st.st_size);
+        tm_emit emit = {0};
+        tm_buf_init(&emit.out);
+        emit.flush = print_frames;
+        tm_job job = {.kind = (tm_art_kind)kind, .path = files[i], .name = files[i], .size = (uint64_t)st.st_size,
+                      .all = true};
+        tm_read_stats rs = {0};
+        int rc = rd->run(&job, src, &emit, &rs);
+        tm_emit_flush(&emit);
+        tm_buf_free(&emit.out);
+        tm_source_close(src);
+        if (rc != 0 || g_problems)
+            worst = 1;
+    }
+    return worst;
+}
+
+int main(int argc, char **argv)
+{
+    xmlInitParser();
+    int rc;
+    if (argc == 3 && strcmp(argv[1], "--serve") == 0) {
+        rc = serve(atoi(argv[2]));
+    } else if (argc >= 3 && argv[1][0] != '-') {
+        rc = standalone(argv[1], argc - 2, argv + 2);
+    } else {
+        fprintf(stderr, "usage: toolmark-parse KIND FILE...   (KIND: evtx, registry, usn, atjob, task, "
+                        "psreadline, prefetch)\n");
+        rc = 2;
+    }
+    xmlCleanupParser();
+    return rc;
+}
