@@ -34,6 +34,7 @@ typedef struct {
     size_t njobs;
     tm_buf *pending; /* per job, for jobs that finish out of order */
     bool *finished;
+    bool *fatal_said; /* a fatal problem was reported: no second line at the end */
     size_t next_print;
     tm_buf out;
     unsigned problems;
@@ -67,7 +68,8 @@ static void on_problem(void *ctx, size_t job, uint64_t pos, bool fatal, const ch
     const tm_artifact *a = c->jobs[job].art;
     fprintf(stderr, "%s: %s: %s%s%s: %s (position %" PRIu64 ")\n", tm_prog, c->in->path, a->path,
             a->stream ? ":" : "", a->stream ? a->stream : "", msg, pos);
-    (void)fatal;
+    if (fatal)
+        c->fatal_said[job] = true;
     c->problems++;
 }
 
@@ -75,7 +77,7 @@ static void on_done(void *ctx, size_t job, const tm_read_stats *st, bool failed,
 {
     dump_ctx *c = ctx;
     const tm_artifact *a = c->jobs[job].art;
-    if (failed) {
+    if (failed && !c->fatal_said[job]) {
         fprintf(stderr, "%s: %s: %s: %s\n", tm_prog, c->in->path, a->path, why ? why : "failed");
         c->problems++;
     } else if (st->skipped) {
@@ -112,6 +114,7 @@ static int per_input(tm_input *in, void *vo)
     dump_ctx c = {.in = in, .jobs = jobs, .njobs = nj};
     c.pending = tm_xcalloc(nj ? nj : 1, sizeof *c.pending);
     c.finished = tm_xcalloc(nj ? nj : 1, sizeof *c.finished);
+    c.fatal_said = tm_xcalloc(nj ? nj : 1, sizeof *c.fatal_said);
     tm_buf_init(&c.out);
     tm_pool_cb cb = {&c, on_record, on_problem, on_done};
     size_t failed = nj ? tm_pool_run(in, jobs, nj, &o->pool, &cb) : 0;
@@ -121,6 +124,7 @@ static int per_input(tm_input *in, void *vo)
         tm_buf_free(&c.pending[i]);
     free(c.pending);
     free(c.finished);
+    free(c.fatal_said);
     free(jobs);
     return (failed || c.problems || in->nproblems || !in->opened) ? TM_EXIT_PARTIAL : TM_EXIT_OK;
 }

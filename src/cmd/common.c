@@ -58,6 +58,9 @@ int tm_run_inputs(char *const *paths, size_t n, tm_input_fn fn, void *ctx)
         int rc;
         if (WIFEXITED(status)) {
             rc = WEXITSTATUS(status);
+        } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE) {
+            /* Our reader went away (e.g. "| head"): stop quietly, like any filter. */
+            exit(128 + SIGPIPE);
         } else {
             fprintf(stderr, "%s: %s: the process reading this input died (%s); other inputs go on\n", tm_prog,
                     paths[i], WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "unknown status");

@@ -99,7 +99,8 @@ struct tm_input {
     size_t narts;
     tm_problem *problems;
     size_t nproblems;
-    bool opened; /* false when nothing could be read at all */
+    bool opened;  /* false when nothing could be read at all */
+    bool damaged; /* the image container itself is incomplete or corrupt */
     void *priv;  /* image-layer state */
 };
 

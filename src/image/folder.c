@@ -208,7 +208,8 @@ static void add_file(tm_input *in, int dirfd, const char *name, const char *rel,
     a->subtype = subtype ? tm_xstrdup(subtype) : NULL;
     a->path = tm_xstrdup(rel);
     a->win_path = win_path;
-    a->stream = rule && rule->stream ? tm_xstrdup(rule->stream) : NULL;
+    /* A collected stream is a file of its own: no stream to select. */
+    a->stream = NULL;
     a->user = user;
     a->size = (uint64_t)st->st_size;
     a->signature_match = by_signature;

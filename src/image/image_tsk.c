@@ -244,8 +244,14 @@ static void open_volume(tm_input *in, tsk_priv *tp, tm_volume *v, bool ntfs_expe
     size_t vi = (size_t)(v - in->vols);
     unsigned char boot[512] = {0};
     ssize_t got = tsk_img_read(tp->img, (TSK_OFF_T)v->offset, (char *)boot, sizeof boot);
-    if (got < 0)
-        tsk_error_reset();
+    if (got < 0) {
+        char msg[512];
+        tsk_err(msg, sizeof msg, "read error");
+        v->status = TM_VOL_UNREADABLE;
+        v->reason = tm_xasprintf("cannot read the volume's first sector (%s)", msg);
+        tm_input_add_problem(in, "volume", v->desc ? v->desc : "volume", "%s", v->reason);
+        return;
+    }
 
     TSK_FS_INFO *fs = tsk_fs_open_img(tp->img, (TSK_OFF_T)v->offset, TSK_FS_TYPE_DETECT);
     if (!fs) {
@@ -439,6 +445,13 @@ bool tm_image_open(tm_input *in)
     in->format = tm_xstrdup(format_name(img));
     in->size = img->size > 0 ? (uint64_t)img->size : 0;
     in->segments = img->num_img > 0 ? (unsigned)img->num_img : 1;
+    if (img->itype == TSK_IMG_TYPE_EWF_EWF) {
+        char msg[300];
+        if (tm_ewf_check(in->path, msg, sizeof msg) > 0) {
+            in->damaged = true;
+            tm_input_add_problem(in, "input", in->path, "%s", msg);
+        }
+    }
 
     tp->vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);
     if (tp->vs) {
@@ -476,7 +489,7 @@ bool tm_image_open(tm_input *in)
         tm_input_add_problem(in, "input", in->path, "the partition table lists no allocated partitions");
         return false;
     }
-    if (!tp->vs && in->vols[0].status != TM_VOL_OK) {
+    if (!tp->vs && !in->vols[0].fs_type) {
         /* Neither a partition table nor a file system: not a disk image we
          * understand (a random or truncated file). */
         tm_input_add_problem(in, "input", in->path,

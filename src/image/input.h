@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "image/artifact.h"
@@ -60,6 +61,8 @@ struct tm_art_reader {
 };
 
 bool tm_image_open(tm_input *in);  /* image_tsk.c */
+/* 0 complete, 1 damaged (msg says how), -1 could not check. ewf_check.c */
+int tm_ewf_check(const char *first_segment, char *msg, size_t n);
 bool tm_folder_open(tm_input *in); /* folder.c */
 
 #endif

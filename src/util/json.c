@@ -52,10 +52,10 @@ void tm_json_quote(tm_buf *out, const char *s, size_t n)
     size_t i = 0;
     while (i < n) {
         unsigned c = p[i];
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            /* Fast path: copy a run of plain ASCII. */
+        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+            /* Fast path: copy a run of plain printable ASCII. */
             size_t j = i + 1;
-            while (j < n && p[j] >= 0x20 && p[j] < 0x80 && p[j] != '"' && p[j] != '\\')
+            while (j < n && p[j] >= 0x20 && p[j] < 0x7F && p[j] != '"' && p[j] != '\\')
                 j++;
             tm_buf_put(out, s + i, j - i);
             i = j;

@@ -35,7 +35,10 @@ int tm_write_all(int fd, const void *p, size_t n)
 {
     const char *c = p;
     while (n > 0) {
-        ssize_t w = write(fd, c, n);
+        /* MSG_NOSIGNAL: a worker that died must not kill us with SIGPIPE. */
+        ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == ENOTSOCK)
+            w = write(fd, c, n);
         if (w < 0) {
             if (errno == EINTR)
                 continue;

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Bad input gets a clear message, a non-zero exit where nothing could be
+# read, and never a crash; the other inputs of the run go on.
+. "$(dirname "$0")/lib.sh"
+B="$FIXTURES/bad"
+
+tm artifacts "$B/truncated.E01"
+assert_eq "$RC" 1 "truncated E01"; assert_contains "$OUT$ERR" "incomplete or truncated" "truncated E01 message"
+tm artifacts "$B/missing-segment/bare.E01"
+assert_eq "$RC" 1 "missing .E02"; assert_contains "$OUT$ERR" "segment file is missing" "missing segment message"
+tm artifacts "$B/zeroed-boot.raw"
+assert_eq "$RC" 1 "zeroed boot sector"
+assert_contains "$OUT" "vol2" "zeroed volume listed"; assert_contains "$OUT" "unreadable: boot sector is all zeros" "reason"
+assert_contains "$OUT" "vol10:Windows/System32/winevt/Logs/Application.evtx" "the other NTFS volume is still read"
+tm artifacts "$B/random.bin"
+assert_eq "$RC" 1 "random file"; assert_contains "$OUT$ERR" "not a disk image toolmark can read" "random file message"
+tm artifacts "$B/empty.raw"
+assert_eq "$RC" 1 "empty file"; assert_contains "$OUT$ERR" "empty" "empty file message"
+tm artifacts "$T/does-not-exist.E01"
+assert_eq "$RC" 1 "missing path"; assert_contains "$OUT$ERR" "No such file or directory" "missing path message"
+
+# One bad input does not stop the others.
+tm artifacts "$B/random.bin" "$FIXTURES/bare.raw" "$T/nope"
+assert_eq "$RC" 1 "mixed run"
+assert_contains "$OUT" "vol:Windows/System32/winevt/Logs/Security.evtx" "good input processed after a bad one"
+tm dump --kind evtx "$B/random.bin" "$FIXTURES/bare.raw"
+assert_eq "$RC" 1 "dump mixed run"; assert_contains "$OUT" '"event_id":4624' "dump of the good input"
+tm extract -o "$T/x" "$B/empty.raw" "$FIXTURES/bare.raw"
+assert_eq "$RC" 1 "extract mixed run"; [ -f "$T/x/bare/vol/Windows/System32/winevt/Logs/Security.evtx" ] || fail "extract of the good input"
+
+# A directory with files that cannot be read: a FIFO (must not hang), a
+# dangling symlink, and (when not root) a file without read permission.
+mkdir -p "$T/dir/C/Windows/System32/winevt/Logs"
+cp "$FIXTURES/loose/case 17/evidence-01.bin" "$T/dir/C/Windows/System32/winevt/Logs/Security.evtx"
+mkfifo "$T/dir/pipe.evtx"
+ln -s /nonexistent "$T/dir/C/Windows/System32/winevt/Logs/System.evtx"
+cp "$FIXTURES/loose/case 17/hive-a" "$T/dir/locked"
+chmod 000 "$T/dir/locked"
+tm artifacts "$T/dir"
+assert_eq "$RC" 1 "folder with unreadable entries"
+assert_contains "$OUT" "Security.evtx" "readable artifact listed"
+assert_contains "$OUT" "symbolic link not followed" "symlink reported"
+if [ "$(id -u)" != 0 ]; then assert_contains "$OUT" "locked: cannot read file: Permission denied" "unreadable file reported"; fi
+finish

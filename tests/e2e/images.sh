@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Every image type yields the same artifacts: bare volume, MBR (with an
+# extended partition), GPT, split raw, single and multi-segment E01.
+. "$(dirname "$0")/lib.sh"
+need jq
+
+# The C volume's artifacts as comparable lines (volume labels and offsets differ).
+list() { # INPUT VOLUME
+  tm artifacts --json "$1"
+  [ "$RC" -eq 0 ] || fail "artifacts $1: exit $RC: $ERR"
+  printf '%s\n' "$OUT" | jq -c --arg v "$2" 'select(.type=="artifact" and .volume==$v)
+    | [.kind,.subtype,.path,.stream,.user,.inode,.size,.si_times,.fn_times]' | sort
+}
+list "$FIXTURES/bare.raw" vol >"$T/bare"
+n=$(wc -l <"$T/bare")
+assert_eq "$n" 17 "artifacts on the bare volume"
+for want in '"evtx",null,"Windows/System32/winevt/Logs/Security.evtx"' \
+            '"registry","NTUSER","Users/alice/NTUSER.DAT",null,"alice"' \
+            '"registry-log","NTUSER","Users/alice/NTUSER.DAT.LOG1"' \
+            '"registry","AMCACHE","Windows/AppCompat/Programs/Amcache.hve"' \
+            '"psreadline",null,"Users/alice/AppData/Roaming/Microsoft/Windows/PowerShell/PSReadLine/ConsoleHost_history.txt",null,"alice"' \
+            '"usn",null,"$Extend/$UsnJrnl","$J"' \
+            '"atjob",null,"Windows/Tasks/At1.job"' \
+            '"task",null,"Windows/System32/Tasks/Microsoft/Windows/Updater"' \
+            '"prefetch",null,"Windows/Prefetch/CMD.EXE-4A81B364.pf"'; do
+  assert_contains "$(cat "$T/bare")" "$want" "bare volume artifact"
+done
+assert_not_contains "$(cat "$T/bare")" "notes.txt" "a non-artifact file"
+# SI and FN times: SI as set, FN from the (fake) clock at creation.
+assert_contains "$(cat "$T/bare")" '"Users/alice/NTUSER.DAT",null,"alice","' "ntuser"
+grep -F '"Users/alice/NTUSER.DAT"' "$T/bare" | grep -qF '{"crtime":"2017-01-10T09:00:00.000000+00:00","mtime":"2017-04-28T12:50:00.000000+00:00"' \
+  || fail "NTUSER.DAT \$STANDARD_INFORMATION times"
+grep -F '"Users/alice/NTUSER.DAT"' "$T/bare" | grep -qF '"2017-05-01T00:00:00.000000+00:00"' \
+  || fail "NTUSER.DAT \$FILE_NAME times"
+
+for spec in "mbr.raw vol2" "gpt.raw vol4" "split/gpt.001 vol4" "e01/mbr.E01 vol2" "e01-multi/bare.E01 vol"; do
+  set -- $spec
+  list "$FIXTURES/$1" "$2" >"$T/other"
+  diff -u "$T/bare" "$T/other" >&2 || fail "$1 ($2) differs from the bare volume"
+done
+
+# The MBR disk: three volumes, one skipped, and the second NTFS is read too.
+tm artifacts --json "$FIXTURES/mbr.raw"
+vols=$(printf '%s\n' "$OUT" | jq -r 'select(.type=="volume") | "\(.volume) \(.fs) \(.status) \(.serial)"')
+assert_contains "$vols" "vol2 ntfs ok 3C7E0E5A0157C001" "primary NTFS"
+assert_contains "$vols" "vol6 ext2 skipped" "ext2 logical partition skipped"
+assert_contains "$vols" "vol10 ntfs ok 3C7E0E5A0157D002" "logical NTFS"
+assert_contains "$OUT" '"volume":"vol10","volume_offset":17825792,"kind":"evtx"' "artifact on the logical NTFS volume"
+tm artifacts --json "$FIXTURES/split/gpt.001"
+assert_contains "$OUT" '"format":"split-raw"' "split raw detected"; assert_contains "$OUT" '"segments":3' "segments found"
+tm artifacts --json "$FIXTURES/e01-multi/bare.E01"
+assert_contains "$OUT" '"format":"ewf"' "E01 detected"; assert_contains "$OUT" '"segments":9' "E01 segments found"
+
+# Human output names skipped volumes too.
+tm artifacts "$FIXTURES/mbr.raw"
+assert_contains "$OUT" "skipped: file system ext2 is not NTFS" "human volume line"
+finish

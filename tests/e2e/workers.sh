@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Parser isolation: a worker that crashes or hangs costs its job, is
+# reported, and the run goes on.
+. "$(dirname "$0")/lib.sh"
+
+printf '#!/bin/sh\nkill -SEGV $$\n' >"$T/crashing-worker"
+printf '#!/bin/sh\nexec sleep 3600\n' >"$T/hanging-worker"
+printf '#!/bin/sh\nprintf "garbage garbage garbage" >&3\nexec cat <&3 >/dev/null\n' >"$T/lying-worker"
+chmod +x "$T"/*-worker
+
+tm dump --kind evtx --worker "$T/crashing-worker" "$FIXTURES/mbr.raw"
+assert_eq "$RC" 1 "crashing worker"
+assert_contains "$ERR" "parser worker died (Segmentation fault)" "crash reported"
+assert_eq "$(printf '%s\n' "$ERR" | grep -c 'parser worker died')" 3 "each of the 3 EVTX jobs reported"
+
+tm dump --kind evtx --worker "$T/hanging-worker" --worker-timeout 1 "$FIXTURES/bare.raw"
+assert_eq "$RC" 1 "hanging worker"
+assert_contains "$ERR" "no progress for 1 s: parser worker killed" "hang reported"
+
+tm dump --kind evtx --worker "$T/lying-worker" "$FIXTURES/bare.raw"
+assert_eq "$RC" 1 "malformed worker output"
+assert_contains "$ERR" "malformed" "malformed output reported"
+
+# A real worker still runs after such failures: the next input is fine.
+tm dump --kind evtx "$FIXTURES/bare.raw"
+assert_eq "$RC" 0 "real worker"
+finish

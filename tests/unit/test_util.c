@@ -1,0 +1,189 @@
+/* Unit tests: JSON writer, CSV cells, times, safe path names, path rules. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "image/artifact.h"
+#include "util/buf.h"
+#include "util/csv.h"
+#include "util/json.h"
+#include "util/pathsafe.h"
+#include "util/timeutil.h"
+
+static char *quote(const char *s, size_t n)
+{
+    tm_buf b;
+    tm_buf_init(&b);
+    tm_json_quote(&b, s, n);
+    char *r = tm_xstrdup(tm_buf_cstr(&b));
+    tm_buf_free(&b);
+    return r;
+}
+
+static void test_json(void)
+{
+    char *q = quote("a\"b\\c\n\t\x01\x7f", 9);
+    CHECK_STR(q, "\"a\\\"b\\\\c\\n\\t\\u0001\\u007f\"");
+    free(q);
+    /* Invalid UTF-8: lone continuation, truncated sequence, overlong, surrogate. */
+    q = quote("x\x80y\xc3", 4);
+    CHECK_STR(q, "\"x\xEF\xBF\xBDy\xEF\xBF\xBD\"");
+    free(q);
+    q = quote("\xc0\xaf", 2);
+    CHECK_STR(q, "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");
+    free(q);
+    q = quote("\xed\xa0\x80", 3);
+    CHECK_STR(q, "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
+    free(q);
+    q = quote("caf\xc3\xa9 \xf0\x9f\x98\x80", 10);
+    CHECK_STR(q, "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"");
+    free(q);
+    /* Embedded NUL is escaped, not a terminator. */
+    q = quote("a\0b", 3);
+    CHECK_STR(q, "\"a\\u0000b\"");
+    free(q);
+
+    tm_buf b;
+    tm_buf_init(&b);
+    tm_json j;
+    tm_json_init(&j, &b);
+    tm_json_obj_begin(&j);
+    tm_json_kstr(&j, "a", "x");
+    tm_json_key(&j, "list");
+    tm_json_arr_begin(&j);
+    tm_json_int(&j, -1);
+    tm_json_uint(&j, 18446744073709551615ULL);
+    tm_json_null(&j);
+    tm_json_arr_end(&j);
+    tm_json_kstr(&j, "n", NULL);
+    tm_json_ktime(&j, "t", TM_TIME_NONE);
+    tm_json_obj_end(&j);
+    CHECK_STR(tm_buf_cstr(&b), "{\"a\":\"x\",\"list\":[-1,18446744073709551615,null],\"n\":null,\"t\":null}");
+    tm_buf_free(&b);
+}
+
+static void test_time(void)
+{
+    char iso[TM_TIME_ISO_LEN];
+    /* 2017-04-28T12:27:03.1234567Z as FILETIME. */
+    int64_t us = tm_time_from_filetime(131378560231234567ULL);
+    tm_time_iso(us, iso);
+    CHECK_STR(iso, "2017-04-28T12:27:03.123456+00:00");
+    CHECK(tm_time_from_filetime(0) == TM_TIME_NONE);
+    tm_time_iso(0, iso);
+    CHECK_STR(iso, "1970-01-01T00:00:00.000000+00:00");
+    tm_time_iso(-1, iso); /* before the epoch: floor, not truncation */
+    CHECK_STR(iso, "1969-12-31T23:59:59.999999+00:00");
+    int64_t p;
+    CHECK(tm_time_parse_iso("2017-04-28T12:27:03.123456789Z", &p) && p == us);
+    CHECK(tm_time_parse_iso("2016-02-29 23:59:59", &p));
+    tm_time_iso(p, iso);
+    CHECK_STR(iso, "2016-02-29T23:59:59.000000+00:00");
+    CHECK(!tm_time_parse_iso("2017-13-01T00:00:00Z", &p));
+    CHECK(!tm_time_parse_iso("2017-01-01T00:00:00Zjunk", &p));
+    CHECK(!tm_time_parse_iso("", &p));
+}
+
+static char *safe(const char *path)
+{
+    tm_buf b;
+    tm_buf_init(&b);
+    tm_path_sanitize(path, &b);
+    char *r = tm_xstrdup(tm_buf_cstr(&b));
+    tm_buf_free(&b);
+    return r;
+}
+
+static void test_pathsafe(void)
+{
+    struct {
+        const char *in, *out;
+    } cases[] = {
+        {"Windows/System32/config/SAM", "Windows/System32/config/SAM"},
+        {"/etc/passwd", "etc/passwd"},
+        {"..\\..\\x", "%2E%2E/%2E%2E/x"},
+        {"a/./b", "a/%2E/b"},
+        {"Users/CON/x", "Users/_CON/x"},
+        {"nul.txt", "_nul.txt"},
+        {"COM1.log", "_COM1.log"},
+        {"COM10", "COM10"},
+        {"a\nb\x01", "a%0Ab%01"},
+        {"x:y*z?", "x%3Ay%2Az%3F"},
+        {"trail. ", "trail%2E%20"},
+        {"50%", "50%25"},
+        {"bad\xff", "bad%FF"},
+        {"$UsnJrnl:$J", "$UsnJrnl%3A$J"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *s = safe(cases[i].in);
+        CHECK_STR(s, cases[i].out);
+        free(s);
+    }
+    tm_buf b;
+    tm_buf_init(&b);
+    CHECK(!tm_path_sanitize("///", &b));
+    /* Over-long components are shortened, distinctly. */
+    char longname[600];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    char *s1 = safe(longname);
+    longname[0] = 'b';
+    char *s2 = safe(longname);
+    CHECK(strlen(s1) <= 200 && strlen(s2) <= 200 && strcmp(s1, s2) != 0);
+    free(s1);
+    free(s2);
+    tm_buf_free(&b);
+
+    CHECK(tm_iglob("*.evtx", "Security.EVTX"));
+    CHECK(tm_iglob("NTUSER.DAT.LOG*", "ntuser.dat.log1"));
+    CHECK(!tm_iglob("*.pf", "x.pfx"));
+    CHECK(tm_iglob("a*b*c", "aXXbYYc"));
+    CHECK(!tm_iglob("a*b*c", "aXXbYY"));
+}
+
+static void test_rules(void)
+{
+    char *user;
+    const tm_path_rule *r = tm_classify_win_path("Windows/System32/winevt/Logs/Microsoft-Windows-Sysmon%4Operational.evtx", &user);
+    CHECK(r && r->kind == TM_ART_EVTX && !user);
+    r = tm_classify_win_path("users/Bob/ntuser.dat", &user);
+    CHECK(r && r->kind == TM_ART_REGISTRY && strcmp(r->subtype, "NTUSER") == 0 && user && strcmp(user, "Bob") == 0);
+    free(user);
+    r = tm_classify_win_path("Users/Bob/x/NTUSER.DAT", &user);
+    CHECK(r == NULL);
+    r = tm_classify_win_path("Windows/System32/config/SYSTEM.LOG2", &user);
+    CHECK(r && r->kind == TM_ART_REGISTRY_LOG);
+    r = tm_classify_win_path("Windows/System32/Tasks/Microsoft/Windows/Defrag/ScheduledDefrag", &user);
+    CHECK(r && r->kind == TM_ART_TASK);
+    r = tm_classify_win_path("Windows/System32/Tasks", &user);
+    CHECK(r == NULL);
+    r = tm_classify_win_path("Users/a/AppData/Roaming/Microsoft/Windows/PowerShell/PSReadLine/ConsoleHost_history.txt", &user);
+    CHECK(r && r->kind == TM_ART_PSREADLINE && user && strcmp(user, "a") == 0);
+    free(user);
+    r = tm_classify_win_path("Windows/Prefetch/CMD.EXE-1234.pf", &user);
+    CHECK(r && r->kind == TM_ART_PREFETCH);
+    CHECK(tm_art_kind_from_name("usn") == TM_ART_USN && tm_art_kind_from_name("nope") == -1);
+}
+
+static void test_csv(void)
+{
+    tm_buf b;
+    tm_buf_init(&b);
+    tm_csv_cell(&b, "plain", true);
+    tm_csv_cell(&b, "a,\"b\"", false);
+    tm_csv_cell(&b, "=cmd|' /C calc'!A0", false);
+    tm_csv_cell(&b, "-2+3", false);
+    tm_csv_cell(&b, NULL, false);
+    tm_csv_cell(&b, "\xff", false);
+    CHECK_STR(tm_buf_cstr(&b), "\"plain\",\"a,\"\"b\"\"\",\"'=cmd|' /C calc'!A0\",\"'-2+3\",,\"\xEF\xBF\xBD\"");
+    tm_buf_free(&b);
+}
+
+int main(void)
+{
+    test_json();
+    test_time();
+    test_pathsafe();
+    test_rules();
+    test_csv();
+    return CHECK_DONE();
+}
