@@ -39,6 +39,17 @@ for spec in "mbr.raw vol2" "gpt.raw vol4" "split/gpt.001 vol4" "e01/mbr.E01 vol2
   diff -u "$T/bare" "$T/other" >&2 || fail "$1 ($2) differs from the bare volume"
 done
 
+# VHD and VMDK, as far as Debian's libtsk opens them (made here with qemu-img).
+if command -v qemu-img >/dev/null; then
+  for fmt in vpc vmdk; do
+    qemu-img convert -q -f raw -O "$fmt" "$FIXTURES/bare.raw" "$T/bare.$fmt"
+    tm artifacts --json "$T/bare.$fmt"
+    printf '%s\n' "$OUT" | jq -c 'select(.type=="artifact" and .volume=="vol")
+      | [.kind,.subtype,.path,.stream,.user,.inode,.size,.si_times,.fn_times]' | sort >"$T/other"
+    diff -u "$T/bare" "$T/other" >&2 || fail "$fmt image differs from the raw volume"
+  done
+fi
+
 # The MBR disk: three volumes, one skipped, and the second NTFS is read too.
 tm artifacts --json "$FIXTURES/mbr.raw"
 vols=$(printf '%s\n' "$OUT" | jq -r 'select(.type=="volume") | "\(.volume) \(.fs) \(.status) \(.serial)"')
