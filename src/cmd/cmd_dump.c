@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "pipeline/enrich.h"
 #include "worker/pool.h"
 #include "worker/record_json.h"
 
@@ -55,11 +56,14 @@ static void on_record(void *ctx, size_t job, const tm_record *r)
     char label[32];
     tm_volume_label(c->in, &c->in->vols[a->volume], label, sizeof label);
     tm_record_origin o = {c->in->path, c->in->id, label, a->path, a->stream};
+    tm_enrichment en;
+    tm_enrich(c->in, a, r, &en);
     tm_buf line;
     tm_buf_init(&line);
-    tm_record_json(&line, r, &o);
+    tm_record_json(&line, r, &o, en.kv, en.n);
     emit_line(c, job, &line);
     tm_buf_free(&line);
+    tm_enrichment_free(&en);
 }
 
 static void on_problem(void *ctx, size_t job, uint64_t pos, bool fatal, const char *msg)

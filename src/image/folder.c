@@ -355,7 +355,7 @@ static void folder_close_input(tm_input *in)
     in->priv = NULL;
 }
 
-static const tm_input_ops folder_ops = {folder_open_artifact, folder_close_input};
+static const tm_input_ops folder_ops = {folder_open_artifact, folder_close_input, NULL};
 
 bool tm_folder_open(tm_input *in)
 {

@@ -16,12 +16,23 @@
 #define MAX_DIR_DEPTH 32
 #define MAX_ARTIFACTS_PER_RULE 100000
 
+/* Cache of MFT entry -> path, per input (open addressing). */
+typedef struct {
+    int volume;
+    uint64_t entry;
+    uint32_t seq;
+    char *path; /* NULL: unresolvable, why in reason */
+    const char *reason;
+} path_slot;
+
 typedef struct {
     const tm_input_ops *ops;
     TSK_IMG_INFO *img;
     TSK_VS_INFO *vs;
     TSK_FS_INFO **fs; /* parallel to in->vols; NULL unless status OK */
     size_t nfs;
+    path_slot *paths;
+    size_t npaths, cappaths;
 } tsk_priv;
 
 typedef struct {
@@ -400,9 +411,125 @@ static tm_art_reader *tsk_open_artifact(tm_input *in, const tm_artifact *a, char
     return &tr->base;
 }
 
+/* ---- MFT paths ---------------------------------------------------------------- */
+
+#define MFT_ROOT 5
+#define MAX_PATH_DEPTH 64
+
+static path_slot *path_find(tsk_priv *tp, int vol, uint64_t entry, uint32_t seq, bool insert)
+{
+    if (tp->cappaths == 0 || (insert && (tp->npaths + 1) * 2 > tp->cappaths)) {
+        size_t ncap = tp->cappaths ? tp->cappaths * 2 : 1024;
+        path_slot *n = tm_xcalloc(ncap, sizeof *n);
+        for (size_t i = 0; i < tp->cappaths; i++) {
+            path_slot *o = &tp->paths[i];
+            if (!o->reason && !o->path)
+                continue;
+            size_t h = (size_t)((o->entry * 0x9E3779B97F4A7C15ULL) ^ o->seq ^ (uint64_t)o->volume) & (ncap - 1);
+            while (n[h].path || n[h].reason)
+                h = (h + 1) & (ncap - 1);
+            n[h] = *o;
+        }
+        free(tp->paths);
+        tp->paths = n;
+        tp->cappaths = ncap;
+    }
+    size_t h = (size_t)((entry * 0x9E3779B97F4A7C15ULL) ^ seq ^ (uint64_t)vol) & (tp->cappaths - 1);
+    for (;;) {
+        path_slot *s = &tp->paths[h];
+        if (!s->path && !s->reason)
+            break;
+        if (s->volume == vol && s->entry == entry && s->seq == seq)
+            return s;
+        h = (h + 1) & (tp->cappaths - 1);
+    }
+    if (!insert)
+        return NULL;
+    path_slot *s = &tp->paths[h];
+    s->volume = vol;
+    s->entry = entry;
+    s->seq = seq;
+    tp->npaths++;
+    return s;
+}
+
+/* Picks the long name among a file's $FILE_NAME names (the DOS 8.3 alias
+ * has a '~' and is never longer). */
+static const TSK_FS_META_NAME_LIST *long_name(const TSK_FS_META_NAME_LIST *l)
+{
+    const TSK_FS_META_NAME_LIST *best = l;
+    for (; l; l = l->next)
+        if (strlen(l->name) > strlen(best->name) || (strchr(best->name, '~') && !strchr(l->name, '~')))
+            best = l;
+    return best;
+}
+
+static char *resolve_path(tsk_priv *tp, int vol, uint64_t entry, uint32_t seq, int depth, const char **why)
+{
+    if (entry == MFT_ROOT)
+        return tm_xstrdup("");
+    if (depth > MAX_PATH_DEPTH) {
+        *why = "parent chain too deep (loop?)";
+        return NULL;
+    }
+    path_slot *cached = path_find(tp, vol, entry, seq, false);
+    if (cached) {
+        *why = cached->reason;
+        return cached->path ? tm_xstrdup(cached->path) : NULL;
+    }
+    char *result = NULL;
+    const char *reason = NULL;
+    TSK_FS_FILE *f = tsk_fs_file_open_meta(tp->fs[vol], NULL, (TSK_INUM_T)entry);
+    if (!f || !f->meta) {
+        reason = "MFT entry unreadable";
+    } else if (f->meta->flags & TSK_FS_META_FLAG_UNALLOC) {
+        reason = "MFT entry no longer in use (deleted)";
+    } else if (seq && f->meta->seq != seq) {
+        reason = "MFT entry reused by another file (sequence differs)";
+    } else if (!f->meta->name2) {
+        reason = "no $FILE_NAME";
+    } else {
+        const TSK_FS_META_NAME_LIST *nm = long_name(f->meta->name2);
+        char *parent = resolve_path(tp, vol, nm->par_inode, nm->par_seq, depth + 1, &reason);
+        if (parent) {
+            result = *parent ? tm_xasprintf("%s/%s", parent, nm->name) : tm_xstrdup(nm->name);
+            reason = NULL;
+        } else {
+            reason = reason ? reason : "parent unresolvable";
+        }
+        free(parent);
+    }
+    tsk_error_reset();
+    tsk_fs_file_close(f);
+    path_slot *s = path_find(tp, vol, entry, seq, true);
+    s->path = result ? tm_xstrdup(result) : NULL;
+    s->reason = result ? NULL : reason;
+    *why = reason;
+    return result;
+}
+
+static const char *tsk_mft_path(tm_input *in, int vol, uint64_t entry, uint32_t seq, const char **why)
+{
+    tsk_priv *tp = in->priv;
+    *why = NULL;
+    if (vol < 0 || (size_t)vol >= tp->nfs || !tp->fs[vol]) {
+        *why = "volume not open";
+        return NULL;
+    }
+    if (entry == MFT_ROOT)
+        return "";
+    char *p = resolve_path(tp, vol, entry, seq, 0, why);
+    free(p);
+    path_slot *s = path_find(tp, vol, entry, seq, false);
+    return s ? s->path : NULL;
+}
+
 static void tsk_close_input(tm_input *in)
 {
     tsk_priv *tp = in->priv;
+    for (size_t i = 0; i < tp->cappaths; i++)
+        free(tp->paths[i].path);
+    free(tp->paths);
     for (size_t i = 0; i < tp->nfs; i++)
         if (tp->fs[i])
             tsk_fs_close(tp->fs[i]);
@@ -415,7 +542,7 @@ static void tsk_close_input(tm_input *in)
     in->priv = NULL;
 }
 
-static const tm_input_ops tsk_ops = {tsk_open_artifact, tsk_close_input};
+static const tm_input_ops tsk_ops = {tsk_open_artifact, tsk_close_input, tsk_mft_path};
 
 static const char *format_name(TSK_IMG_INFO *img)
 {

@@ -132,6 +132,15 @@ tm_art_reader *tm_art_open(tm_input *in, const tm_artifact *a, char *err, size_t
     return ((priv_head *)in->priv)->ops->open(in, a, err, errlen);
 }
 
+const char *tm_input_mft_path(tm_input *in, int volume, uint64_t entry, uint32_t seq, const char **why)
+{
+    if (!in->priv || !((priv_head *)in->priv)->ops->mft_path) {
+        *why = "no MFT in this input";
+        return NULL;
+    }
+    return ((priv_head *)in->priv)->ops->mft_path(in, volume, entry, seq, why);
+}
+
 ssize_t tm_art_read(tm_art_reader *r, uint64_t off, void *buf, size_t len)
 {
     if (off >= r->size)

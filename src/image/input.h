@@ -44,10 +44,18 @@ size_t tm_art_extents(tm_art_reader *r, const tm_extent **out);
 int tm_art_fd(tm_art_reader *r);
 void tm_art_close(tm_art_reader *r);
 
+/* The current path (from the volume root, '/'-separated) of the directory or
+ * file with MFT entry/sequence on a volume, through $FILE_NAME parent links.
+ * NULL when the input has no MFT (folders), the entry is free, or it now
+ * holds another file (sequence differs): then *why says which. Results are
+ * cached per input; the string belongs to the cache. */
+const char *tm_input_mft_path(tm_input *in, int volume, uint64_t entry, uint32_t seq, const char **why);
+
 /* Internal interface between input.c and the two back ends. */
 typedef struct {
     tm_art_reader *(*open)(tm_input *in, const tm_artifact *a, char *err, size_t errlen);
     void (*close_input)(tm_input *in);
+    const char *(*mft_path)(tm_input *in, int volume, uint64_t entry, uint32_t seq, const char **why);
 } tm_input_ops;
 
 struct tm_art_reader {

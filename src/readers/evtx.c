@@ -297,9 +297,11 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
         n = 0;
     libevtx_error_free(&err);
     st->total = (uint64_t)n;
-    uint64_t first = job->first, last = (uint64_t)n;
-    if (job->count && first + job->count < last)
-        last = first + job->count;
+    uint64_t first = 0, last = (uint64_t)n;
+    if (job->parts > 1) {
+        first = (uint64_t)n * job->part / job->parts;
+        last = (uint64_t)n * (job->part + 1) / job->parts;
+    }
     for (uint64_t i = first; i < last; i++) {
         libevtx_record_t *rec = NULL;
         if (libevtx_file_get_record_by_index(file, (int)i, &rec, &err) != 1) {

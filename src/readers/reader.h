@@ -59,8 +59,10 @@ typedef struct {
     uint64_t size;
     const tm_extent *extents; /* data runs incl. holes; may be NULL (all data) */
     size_t nextents;
-    uint64_t first, count; /* record range for splittable readers; count 0 = all */
+    uint32_t part, parts;  /* splittable readers read part `part` (0-based) of `parts` (0 or 1: all) */
     bool all;              /* every record, fully decoded (dump) */
+    const char *want;      /* subscription when !all: lines "CHANNEL<TAB>EVENT_ID", '*' = any */
+    int64_t crtime, mtime; /* the artifact's times: bounds for records without their own time */
 } tm_job;
 
 typedef struct {
@@ -83,5 +85,6 @@ const tm_reader *tm_reader_for(tm_art_kind kind);
 
 /* Readers (src/readers/<format>.c). */
 int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);
+int tm_read_usn(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);
 
 #endif

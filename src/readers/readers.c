@@ -3,6 +3,7 @@
 
 static const tm_reader readers[] = {
     {TM_ART_EVTX, "evtx", tm_read_evtx},
+    {TM_ART_USN, "usn", tm_read_usn},
 };
 
 const tm_reader *tm_reader_for(tm_art_kind kind)

@@ -18,9 +18,12 @@ void tm_job_encode(tm_buf *b, const tm_job *job, tm_src_mode mode)
     tm_fenc_str(&e, "user", job->user);
     tm_fenc_str(&e, "subtype", job->subtype);
     tm_fenc_uint(&e, "size", job->size);
-    tm_fenc_uint(&e, "first", job->first);
-    tm_fenc_uint(&e, "count", job->count);
+    tm_fenc_uint(&e, "part", job->part);
+    tm_fenc_uint(&e, "parts", job->parts);
     tm_fenc_bool(&e, "all", job->all);
+    tm_fenc_str(&e, "want", job->want);
+    tm_fenc_time(&e, "crtime", job->crtime);
+    tm_fenc_time(&e, "mtime", job->mtime);
     if (job->extents && job->nextents <= MAX_EXTENTS) {
         tm_buf x;
         tm_buf_init(&x);
@@ -72,8 +75,19 @@ bool tm_job_decode(const uint8_t *p, size_t n, tm_job_owned *out)
     out->job.user = out->user;
     out->job.subtype = out->subtype;
     out->job.size = uint_field(s.fields, nf, "size");
-    out->job.first = uint_field(s.fields, nf, "first");
-    out->job.count = uint_field(s.fields, nf, "count");
+    out->job.part = (uint32_t)uint_field(s.fields, nf, "part");
+    out->job.parts = (uint32_t)uint_field(s.fields, nf, "parts");
+    if (out->job.parts > 4096 || (out->job.parts && out->job.part >= out->job.parts)) {
+        tm_fields_scratch_free(&s);
+        tm_job_owned_free(out);
+        return false;
+    }
+    out->want = dup_field(s.fields, nf, "want");
+    out->job.want = out->want;
+    const tm_field *t = tm_field_get(s.fields, nf, "crtime");
+    out->job.crtime = t && t->type == TM_F_TIME ? t->v.i : INT64_MIN;
+    t = tm_field_get(s.fields, nf, "mtime");
+    out->job.mtime = t && t->type == TM_F_TIME ? t->v.i : INT64_MIN;
     const tm_field *all = tm_field_get(s.fields, nf, "all");
     out->job.all = all && all->type == TM_F_BOOL && all->v.b;
     const tm_field *ex = tm_field_get(s.fields, nf, "extents");
@@ -100,5 +114,6 @@ void tm_job_owned_free(tm_job_owned *j)
     free(j->name);
     free(j->user);
     free(j->subtype);
+    free(j->want);
     memset(j, 0, sizeof *j);
 }

@@ -15,7 +15,7 @@ typedef struct {
     tm_job job;
     tm_src_mode mode;
     tm_extent *extents;
-    char *path, *name, *user, *subtype;
+    char *path, *name, *user, *subtype, *want;
 } tm_job_owned;
 
 bool tm_job_decode(const uint8_t *p, size_t n, tm_job_owned *out);

@@ -155,9 +155,12 @@ static int start_job(worker *w, tm_input *in, const tm_pool_job *pj, size_t idx,
                   .size = tm_art_size(w->reader),
                   .extents = ext,
                   .nextents = next,
-                  .first = pj->first,
-                  .count = pj->count,
-                  .all = pj->all};
+                  .part = pj->part,
+                  .parts = pj->parts,
+                  .all = pj->all,
+                  .want = pj->want,
+                  .crtime = a->times.crtime,
+                  .mtime = a->times.mtime};
     int fd = tm_art_fd(w->reader);
     tm_buf b;
     tm_buf_init(&b);

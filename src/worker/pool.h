@@ -15,8 +15,9 @@
 
 typedef struct {
     const tm_artifact *art;
-    uint64_t first, count; /* record range; count 0 = all */
+    uint32_t part, parts; /* split a large artifact: this job is part `part` of `parts` */
     bool all;
+    const char *want; /* subscription (see tm_job) */
 } tm_pool_job;
 
 typedef struct {

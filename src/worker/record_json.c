@@ -4,16 +4,19 @@
 
 #include "image/artifact.h"
 
-void tm_record_json(tm_buf *out, const tm_record *r, const tm_record_origin *o)
+void tm_record_json(tm_buf *out, const tm_record *r, const tm_record_origin *o, const tm_kv *extra, size_t nextra)
 {
     tm_json j;
     tm_json_init(&j, out);
     tm_json_obj_begin(&j);
     tm_json_kstr(&j, "kind", tm_art_kind_name((tm_art_kind)r->kind));
     if (o) {
-        tm_json_kstr(&j, "input", o->input);
-        tm_json_kstr(&j, "input_id", o->input_id);
-        tm_json_kstr(&j, "volume", o->volume);
+        if (o->input)
+            tm_json_kstr(&j, "input", o->input);
+        if (o->input_id)
+            tm_json_kstr(&j, "input_id", o->input_id);
+        if (o->volume)
+            tm_json_kstr(&j, "volume", o->volume);
         tm_json_kstr(&j, "path", o->path);
         if (o->stream)
             tm_json_kstr(&j, "stream", o->stream);
@@ -33,6 +36,8 @@ void tm_record_json(tm_buf *out, const tm_record *r, const tm_record_origin *o)
         tm_json_key(&j, f->name);
         tm_json_field_value(&j, f);
     }
+    for (size_t i = 0; i < nextra; i++)
+        tm_json_kstr(&j, extra[i].name, extra[i].value);
     if (has_data) {
         tm_json_key(&j, "data");
         tm_json_obj_begin(&j);

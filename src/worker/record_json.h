@@ -8,6 +8,13 @@ typedef struct {
     const char *input, *input_id, *volume, *path, *stream;
 } tm_record_origin;
 
-void tm_record_json(tm_buf *out, const tm_record *r, const tm_record_origin *o);
+/* A field the coordinator adds to a record (e.g. a USN parent path from the
+ * MFT); value NULL is written as null. */
+typedef struct {
+    const char *name;
+    const char *value;
+} tm_kv;
+
+void tm_record_json(tm_buf *out, const tm_record *r, const tm_record_origin *o, const tm_kv *extra, size_t nextra);
 
 #endif

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (tm_record_decode(data, size, &s, &r)) {
         tm_buf out;
         tm_buf_init(&out);
-        tm_record_json(&out, &r, NULL);
+        tm_record_json(&out, &r, NULL, NULL, 0);
         tm_buf_free(&out);
     }
     tm_job_owned j;

@@ -92,14 +92,16 @@ static void test_job(void)
 {
     tm_extent ext[2] = {{0, 1048576, true}, {1048576, 416, false}};
     tm_job job = {.kind = TM_ART_USN, .path = "$Extend/$UsnJrnl", .name = "$UsnJrnl", .size = 1048992,
-                  .extents = ext, .nextents = 2, .first = 5, .count = 10, .all = true};
+                  .extents = ext, .nextents = 2, .part = 2, .parts = 4, .all = true, .want = "Security\t4624",
+                  .crtime = 1000, .mtime = INT64_MIN};
     tm_buf b;
     tm_buf_init(&b);
     tm_job_encode(&b, &job, TM_SRC_FD);
     tm_job_owned o;
     CHECK(tm_job_decode((const uint8_t *)b.data, b.len, &o));
-    CHECK(o.job.kind == TM_ART_USN && o.mode == TM_SRC_FD && o.job.size == 1048992 && o.job.first == 5 &&
-          o.job.count == 10 && o.job.all);
+    CHECK(o.job.kind == TM_ART_USN && o.mode == TM_SRC_FD && o.job.size == 1048992 && o.job.part == 2 &&
+          o.job.parts == 4 && o.job.all && o.job.crtime == 1000 && o.job.mtime == INT64_MIN);
+    CHECK_STR(o.job.want, "Security\t4624");
     CHECK(o.job.nextents == 2 && o.job.extents[0].sparse && !o.job.extents[1].sparse &&
           o.job.extents[1].offset == 1048576);
     CHECK_STR(o.job.path, "$Extend/$UsnJrnl");
