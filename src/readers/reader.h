@@ -85,6 +85,10 @@ const tm_reader *tm_reader_for(tm_art_kind kind);
 
 /* Readers (src/readers/<format>.c). */
 int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);
+int tm_read_psreadline(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);
+int tm_read_task(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);
+int tm_read_atjob(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);
+int tm_read_prefetch(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);
 int tm_read_usn(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);
 
 #endif

@@ -4,6 +4,10 @@
 static const tm_reader readers[] = {
     {TM_ART_EVTX, "evtx", tm_read_evtx},
     {TM_ART_USN, "usn", tm_read_usn},
+    {TM_ART_PSREADLINE, "psreadline", tm_read_psreadline},
+    {TM_ART_TASK, "task", tm_read_task},
+    {TM_ART_ATJOB, "atjob", tm_read_atjob},
+    {TM_ART_PREFETCH, "prefetch", tm_read_prefetch},
 };
 
 const tm_reader *tm_reader_for(tm_art_kind kind)

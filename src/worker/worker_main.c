@@ -280,7 +280,7 @@ static int standalone(const char *kind_name, int n, char **files)
         tm_buf_init(&emit.out);
         emit.flush = print_frames;
         tm_job job = {.kind = (tm_art_kind)kind, .path = files[i], .name = files[i], .size = (uint64_t)st.st_size,
-                      .all = true};
+                      .all = true, .crtime = INT64_MIN, .mtime = INT64_MIN};
         tm_read_stats rs = {0};
         int rc = rd->run(&job, src, &emit, &rs);
         tm_emit_flush(&emit);
