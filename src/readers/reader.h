@@ -89,6 +89,7 @@ int tm_read_psreadline(const tm_job *job, tm_source *src, tm_emit *out, tm_read_
 int tm_read_task(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);
 int tm_read_atjob(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);
 int tm_read_prefetch(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);
+int tm_read_registry(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);
 int tm_read_usn(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);
 
 #endif

@@ -8,6 +8,7 @@ static const tm_reader readers[] = {
     {TM_ART_TASK, "task", tm_read_task},
     {TM_ART_ATJOB, "atjob", tm_read_atjob},
     {TM_ART_PREFETCH, "prefetch", tm_read_prefetch},
+    {TM_ART_REGISTRY, "registry", tm_read_registry},
 };
 
 const tm_reader *tm_reader_for(tm_art_kind kind)

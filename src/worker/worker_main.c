@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -254,6 +255,21 @@ static void print_frames(tm_emit *e)
     tm_fields_scratch_free(&scratch);
 }
 
+/* Hive subtype from a file name, as the locator would name it. */
+static const char *hive_from_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    static const char *const names[][2] = {{"SYSTEM", "SYSTEM"}, {"SOFTWARE", "SOFTWARE"}, {"SAM", "SAM"},
+                                           {"SECURITY", "SECURITY"}, {"NTUSER.DAT", "NTUSER"},
+                                           {"UsrClass.dat", "USRCLASS"}, {"Amcache.hve", "AMCACHE"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcasecmp(b, names[i][0]) == 0 || (strncasecmp(b, names[i][0], strlen(names[i][0])) == 0 &&
+                                                 (b[strlen(names[i][0])] == '-' || b[strlen(names[i][0])] == '.')))
+            return names[i][1];
+    return NULL;
+}
+
 static int standalone(const char *kind_name, int n, char **files)
 {
     int kind = tm_art_kind_from_name(kind_name);
@@ -281,6 +297,8 @@ static int standalone(const char *kind_name, int n, char **files)
         emit.flush = print_frames;
         tm_job job = {.kind = (tm_art_kind)kind, .path = files[i], .name = files[i], .size = (uint64_t)st.st_size,
                       .all = true, .crtime = INT64_MIN, .mtime = INT64_MIN};
+        if (kind == TM_ART_REGISTRY)
+            job.subtype = hive_from_name(files[i]);
         tm_read_stats rs = {0};
         int rc = rd->run(&job, src, &emit, &rs);
         tm_emit_flush(&emit);
