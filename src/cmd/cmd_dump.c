@@ -1,4 +1,5 @@
 /* toolmark dump: every reader's normalised records as JSON lines. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -33,7 +34,8 @@ typedef struct {
     tm_input *in;
     const tm_pool_job *jobs;
     size_t njobs;
-    tm_buf *pending; /* per job, for jobs that finish out of order */
+    FILE **pending;  /* per job that runs ahead of the one being printed: an
+                      * unlinked temporary file, so memory stays bounded */
     bool *finished;
     bool *fatal_said; /* a fatal problem was reported: no second line at the end */
     size_t next_print;
@@ -43,10 +45,32 @@ typedef struct {
 
 static void emit_line(dump_ctx *c, size_t job, const tm_buf *line)
 {
-    tm_buf *dst = job == c->next_print ? &c->out : &c->pending[job];
-    tm_buf_put(dst, line->data, line->len);
-    if (c->out.len > (1u << 16))
-        tm_flush_stdout(&c->out);
+    if (job == c->next_print) {
+        tm_buf_put(&c->out, line->data, line->len);
+        if (c->out.len > (1u << 16))
+            tm_flush_stdout(&c->out);
+        return;
+    }
+    if (!c->pending[job] && !(c->pending[job] = tmpfile())) {
+        fprintf(stderr, "%s: cannot create a temporary file for parallel output: %s\n", tm_prog, strerror(errno));
+        exit(TM_EXIT_PARTIAL);
+    }
+    fwrite(line->data, 1, line->len, c->pending[job]);
+}
+
+static void copy_pending(dump_ctx *c, size_t job)
+{
+    FILE *f = c->pending[job];
+    if (!f)
+        return;
+    tm_flush_stdout(&c->out);
+    rewind(f);
+    char buf[1 << 15];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, n, stdout);
+    fclose(f);
+    c->pending[job] = NULL;
 }
 
 static void on_record(void *ctx, size_t job, const tm_record *r)
@@ -91,11 +115,8 @@ static void on_done(void *ctx, size_t job, const tm_read_stats *st, bool failed,
     c->finished[job] = true;
     while (c->next_print < c->njobs && c->finished[c->next_print]) {
         c->next_print++;
-        if (c->next_print < c->njobs) {
-            tm_buf *p = &c->pending[c->next_print];
-            tm_buf_put(&c->out, p->data, p->len);
-            tm_buf_free(p);
-        }
+        if (c->next_print < c->njobs)
+            copy_pending(c, c->next_print);
     }
     tm_flush_stdout(&c->out);
 }
@@ -105,7 +126,8 @@ static int per_input(tm_input *in, void *vo)
     opts *o = vo;
     for (size_t i = 0; i < in->nproblems; i++)
         fprintf(stderr, "%s: %s: %s: %s\n", tm_prog, in->path, in->problems[i].where, in->problems[i].message);
-    tm_pool_job *jobs = tm_xcalloc(in->narts ? in->narts : 1, sizeof *jobs);
+    size_t cap = in->narts ? in->narts : 1;
+    tm_pool_job *jobs = tm_xcalloc(cap, sizeof *jobs);
     size_t nj = 0;
     for (size_t i = 0; i < in->narts; i++) {
         tm_artifact *a = &in->arts[i];
@@ -113,7 +135,17 @@ static int per_input(tm_input *in, void *vo)
             continue;
         if (a->kind == TM_ART_REGISTRY_LOG)
             continue; /* transaction logs are read with their hive */
-        jobs[nj++] = (tm_pool_job){.art = a, .all = true};
+        /* A large event log is split across the workers by record range;
+         * the parts come back in order. */
+        uint32_t parts = (a->kind == TM_ART_EVTX && a->size >= TM_SPLIT_EVTX_BYTES && o->pool.workers > 1)
+                             ? (uint32_t)o->pool.workers
+                             : 1;
+        if (nj + parts > cap) {
+            cap = (nj + parts) * 2;
+            jobs = tm_xrealloc(jobs, cap * sizeof *jobs);
+        }
+        for (uint32_t p = 0; p < parts; p++)
+            jobs[nj++] = (tm_pool_job){.art = a, .all = true, .part = p, .parts = parts};
     }
     dump_ctx c = {.in = in, .jobs = jobs, .njobs = nj};
     c.pending = tm_xcalloc(nj ? nj : 1, sizeof *c.pending);
@@ -125,7 +157,8 @@ static int per_input(tm_input *in, void *vo)
     tm_flush_stdout(&c.out);
     tm_buf_free(&c.out);
     for (size_t i = 0; i < nj; i++)
-        tm_buf_free(&c.pending[i]);
+        if (c.pending[i])
+            fclose(c.pending[i]);
     free(c.pending);
     free(c.finished);
     free(c.fatal_said);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libevtx.h>
 #include <libxml/parser.h>
@@ -210,8 +211,71 @@ static void channel_from_name(const char *name, char *out, size_t n)
         out[l - 5] = '\0';
 }
 
-static void emit_record(const tm_job *job, libevtx_record_t *rec, tm_emit *out, bool recovered, uint64_t index,
-                        const char *fallback_channel)
+/* The channel inside rendered XML, without parsing it. */
+static bool xml_channel(const char *xml, char *out, size_t n)
+{
+    const char *a = strstr(xml, "<Channel>");
+    if (!a)
+        return false;
+    a += 9;
+    const char *b = strstr(a, "</Channel>");
+    if (!b)
+        return false;
+    snprintf(out, n, "%.*s", (int)(b - a), a);
+    return true;
+}
+
+/* Subscription: lines "CHANNEL<TAB>EVENT_ID", '*' for any. */
+typedef struct {
+    char channel[256];
+    bool any_channel, any_id;
+    uint32_t id;
+} want_t;
+
+static size_t parse_want(const char *want, want_t **out)
+{
+    size_t n = 0, cap = 0;
+    want_t *w = NULL;
+    const char *p = want;
+    while (p && *p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        const char *tab = memchr(p, '\t', len);
+        if (tab) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                w = tm_xrealloc(w, cap * sizeof *w);
+            }
+            want_t *x = &w[n++];
+            snprintf(x->channel, sizeof x->channel, "%.*s", (int)(tab - p), p);
+            x->any_channel = strcmp(x->channel, "*") == 0;
+            x->any_id = tab[1] == '*';
+            x->id = (uint32_t)strtoul(tab + 1, NULL, 10);
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    *out = w;
+    return n;
+}
+
+static bool id_wanted(const want_t *w, size_t n, uint32_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (w[i].any_id || w[i].id == id)
+            return true;
+    return false;
+}
+
+static bool wanted(const want_t *w, size_t n, uint32_t id, const char *channel)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((w[i].any_id || w[i].id == id) && (w[i].any_channel || strcasecmp(w[i].channel, channel) == 0))
+            return true;
+    return false;
+}
+
+static void emit_record(libevtx_record_t *rec, tm_emit *out, bool recovered, uint64_t index,
+                        const char *fallback_channel, const char *xml)
 {
     libevtx_error_t *err = NULL;
     uint64_t id = 0, ft = 0;
@@ -250,15 +314,10 @@ static void emit_record(const tm_job *job, libevtx_record_t *rec, tm_emit *out, 
     put_libstr(e, "user_sid", rec, libevtx_record_get_utf8_user_security_identifier_size,
                libevtx_record_get_utf8_user_security_identifier);
     bool have_channel = false;
-    if (job->all) {
-        size_t len = 0;
-        char *xml = record_xml(rec, &len);
-        if (xml) {
-            if (!xml_fields(e, xml, len))
-                tm_fenc_bool(e, "xml_unparsable", true);
-            have_channel = strstr(xml, "<Channel>") != NULL;
-            free(xml);
-        }
+    if (xml) {
+        if (!xml_fields(e, xml, strlen(xml)))
+            tm_fenc_bool(e, "xml_unparsable", true);
+        have_channel = strstr(xml, "<Channel>") != NULL;
     }
     if (!have_channel && fallback_channel[0]) {
         tm_fenc_str(e, "channel", fallback_channel);
@@ -296,12 +355,17 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
     if (libevtx_file_get_number_of_records(file, &n, &err) != 1)
         n = 0;
     libevtx_error_free(&err);
-    st->total = (uint64_t)n;
     uint64_t first = 0, last = (uint64_t)n;
     if (job->parts > 1) {
         first = (uint64_t)n * job->part / job->parts;
         last = (uint64_t)n * (job->part + 1) / job->parts;
     }
+    if (libevtx_file_is_corrupted(file, &err) == 1)
+        tm_emit_problem(out, 0, false, "libevtx reports the file as corrupted: damaged chunks are skipped");
+    libevtx_error_free(&err);
+    want_t *wants = NULL;
+    size_t nwant = job->all ? 0 : parse_want(job->want, &wants);
+    uint64_t prev_id = 0;
     for (uint64_t i = first; i < last; i++) {
         libevtx_record_t *rec = NULL;
         if (libevtx_file_get_record_by_index(file, (int)i, &rec, &err) != 1) {
@@ -310,12 +374,63 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
             st->skipped++;
             continue;
         }
-        emit_record(job, rec, out, false, i, fallback);
-        st->records++;
+        uint64_t id = 0, ft = 0;
+        uint32_t eid = 0;
+        if (libevtx_record_get_identifier(rec, &id, &err) == 1) {
+            if (!st->first_id)
+                st->first_id = id;
+            if (prev_id && id != prev_id + 1) {
+                st->id_gaps++;
+                if (id > prev_id)
+                    st->ids_missing += id - prev_id - 1;
+            }
+            prev_id = st->last_id = id;
+        }
+        libevtx_error_free(&err);
+        if (libevtx_record_get_written_time(rec, &ft, &err) == 1 && ft) {
+            int64_t t = tm_time_from_filetime(ft);
+            if (st->first_time == INT64_MIN || t < st->first_time)
+                st->first_time = t;
+            if (st->last_time == INT64_MIN || t > st->last_time)
+                st->last_time = t;
+        }
+        libevtx_error_free(&err);
+        bool has_eid = libevtx_record_get_event_identifier(rec, &eid, &err) == 1;
+        libevtx_error_free(&err);
+        char *xml = NULL;
+        /* The file's channel, once, from its first record. */
+        if (!st->label[0]) {
+            size_t len;
+            xml = record_xml(rec, &len);
+            if (xml)
+                xml_channel(xml, st->label, sizeof st->label);
+        }
+        bool emit = job->all;
+        if (!emit && has_eid && id_wanted(wants, nwant, eid)) {
+            size_t len;
+            if (!xml)
+                xml = record_xml(rec, &len);
+            char channel[256] = "";
+            if (!xml || !xml_channel(xml, channel, sizeof channel))
+                snprintf(channel, sizeof channel, "%s", fallback);
+            emit = wanted(wants, nwant, eid, channel);
+        }
+        if (emit) {
+            if (job->all && !xml) {
+                size_t len;
+                xml = record_xml(rec, &len);
+            }
+            emit_record(rec, out, false, i, fallback, xml);
+            st->records++;
+        } else {
+            st->filtered++;
+        }
+        free(xml);
         libevtx_record_free(&rec, NULL);
-        if ((i + 1) % PROGRESS_EVERY == 0)
+        if ((i + 1 - first) % PROGRESS_EVERY == 0)
             tm_emit_progress(out, i + 1 - first);
     }
+    st->total = last - first;
     /* Records left in slack (after a clear or roll-over); read once, by the
      * job that covers the end of the file. */
     if (last == (uint64_t)n) {
@@ -331,12 +446,26 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
                 st->skipped++;
                 continue;
             }
-            emit_record(job, rec, out, true, (uint64_t)i, fallback);
-            st->records++;
-            st->recovered++;
+            bool emit = job->all;
+            size_t len;
+            char *xml = record_xml(rec, &len);
+            if (!emit) {
+                uint32_t eid = 0;
+                char channel[256] = "";
+                if (!xml || !xml_channel(xml, channel, sizeof channel))
+                    snprintf(channel, sizeof channel, "%s", fallback);
+                emit = libevtx_record_get_event_identifier(rec, &eid, NULL) == 1 && wanted(wants, nwant, eid, channel);
+            }
+            if (emit) {
+                emit_record(rec, out, true, (uint64_t)i, fallback, xml);
+                st->records++;
+                st->recovered++;
+            }
+            free(xml);
             libevtx_record_free(&rec, NULL);
         }
     }
+    free(wants);
     libevtx_file_close(file, NULL);
     libevtx_file_free(&file, NULL);
     tm_bfio_free(&bfio);

@@ -69,9 +69,19 @@ typedef struct {
     uint64_t records;   /* records delivered */
     uint64_t recovered; /* of which recovered from slack */
     uint64_t skipped;   /* records that could not be read */
-    uint64_t total;     /* records the artifact says it has, where known */
+    uint64_t total;     /* records the artifact (part) holds, where known */
+    uint64_t filtered;  /* records read but not asked for (subscription) */
     bool dirty;         /* the file was not closed cleanly */
+    /* What the artifact covers (EVTX): channel, written-time span and
+     * record-id span of the records read, and gaps in the ids. */
+    char label[128];
+    int64_t first_time, last_time;
+    uint64_t first_id, last_id;
+    uint64_t id_gaps, ids_missing;
 } tm_read_stats;
+
+/* Initialises stats (times unset). */
+void tm_read_stats_init(tm_read_stats *st);
 
 typedef struct {
     tm_art_kind kind;

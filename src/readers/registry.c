@@ -182,6 +182,35 @@ void tm_reg_put_value(tm_fields_enc *e, const char *name, libregf_value_t *v)
     }
 }
 
+libregf_value_t *tm_reg_value(libregf_key_t *k, const char *name)
+{
+    libregf_error_t *err = NULL;
+    libregf_value_t *v = NULL;
+    if (*name) {
+        int rc = libregf_key_get_value_by_utf8_name(k, (const uint8_t *)name, strlen(name), &v, &err);
+        libregf_error_free(&err);
+        return rc == 1 ? v : NULL;
+    }
+    /* The default value has no name: find it by walking the values. */
+    int nv = 0;
+    if (libregf_key_get_number_of_values(k, &nv, &err) != 1)
+        nv = 0;
+    libregf_error_free(&err);
+    for (int i = 0; i < nv && i < 4096; i++) {
+        char vn[8];
+        size_t sz = 1;
+        if (libregf_key_get_value(k, i, &v, &err) != 1) {
+            libregf_error_free(&err);
+            continue;
+        }
+        if (libregf_value_get_utf8_name_size(v, &sz, &err) == 1 && sz <= 1 && tm_reg_value_name(v, vn, sizeof vn))
+            return v;
+        libregf_error_free(&err);
+        libregf_value_free(&v, NULL);
+    }
+    return NULL;
+}
+
 libregf_key_t *tm_reg_child(libregf_key_t *k, const char *name)
 {
     libregf_error_t *err = NULL;

@@ -79,8 +79,7 @@ static void emit_fact(tm_hive *h, const fact_rule *r, libregf_key_t *k, const ch
     if (r->values[0]) {
         for (size_t i = 0; i < 16 && r->values[i]; i++) {
             libregf_value_t *v = NULL;
-            if (libregf_key_get_value_by_utf8_name(k, (const uint8_t *)r->values[i], strlen(r->values[i]), &v,
-                                                   &err) == 1)
+            if ((v = tm_reg_value(k, r->values[i])) != NULL)
                 tm_reg_put_value(e, r->values[i], v);
             libregf_error_free(&err);
             libregf_value_free(&v, NULL);
@@ -282,7 +281,7 @@ static void audit_policy(tm_hive *h)
         return;
     libregf_error_t *err = NULL;
     libregf_value_t *v = NULL;
-    if (libregf_key_get_value_by_utf8_name(k, (const uint8_t *)"", 0, &v, &err) == 1) {
+    if ((v = tm_reg_value(k, "")) != NULL) {
         size_t sz = 0;
         if (libregf_value_get_value_data_size(v, &sz, &err) == 1 && sz > 0 && sz < 4096) {
             uint8_t *d = tm_xmalloc(sz);
@@ -332,8 +331,7 @@ static void sam_users(tm_hive *h)
         tm_fenc_str(e, "name", name);
         libregf_value_t *v = NULL;
         uint32_t type = 0;
-        if (libregf_key_get_value_by_utf8_name(u, (const uint8_t *)"", 0, &v, &err) == 1 &&
-            libregf_value_get_value_type(v, &type, &err) == 1)
+        if ((v = tm_reg_value(u, "")) != NULL && libregf_value_get_value_type(v, &type, &err) == 1)
             tm_fenc_uint(e, "rid", type);
         libregf_error_free(&err);
         libregf_value_free(&v, NULL);
@@ -373,14 +371,14 @@ static void taskcache_tasks(tm_hive *h)
         tm_fenc_str(e, "name", name);
         for (size_t s = 0; s < sizeof strs / sizeof strs[0]; s++) {
             libregf_value_t *v = NULL;
-            if (libregf_key_get_value_by_utf8_name(t, (const uint8_t *)strs[s], strlen(strs[s]), &v, &err) == 1)
+            if ((v = tm_reg_value(t, strs[s])) != NULL)
                 tm_reg_put_value(e, strs[s], v);
             libregf_error_free(&err);
             libregf_value_free(&v, NULL);
         }
         libregf_value_t *v = NULL;
         size_t sz = 0;
-        if (libregf_key_get_value_by_utf8_name(t, (const uint8_t *)"Actions", 7, &v, &err) == 1 &&
+        if ((v = tm_reg_value(t, "Actions")) != NULL &&
             libregf_value_get_value_data_size(v, &sz, &err) == 1 && sz > 0 && sz < 65536) {
             uint8_t *d = tm_xmalloc(sz);
             if (libregf_value_get_value_data(v, d, sz, &err) == 1) {
@@ -413,7 +411,7 @@ static void taskcache_tasks(tm_hive *h)
         libregf_error_free(&err);
         libregf_value_free(&v, NULL);
         v = NULL;
-        if (libregf_key_get_value_by_utf8_name(t, (const uint8_t *)"DynamicInfo", 11, &v, &err) == 1 &&
+        if ((v = tm_reg_value(t, "DynamicInfo")) != NULL &&
             libregf_value_get_value_data_size(v, &sz, &err) == 1 && sz >= 20 && sz < 1024) {
             uint8_t d[1024];
             if (libregf_value_get_value_data(v, d, sz, &err) == 1) {

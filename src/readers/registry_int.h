@@ -26,6 +26,8 @@ uint64_t tm_reg_key_offset(libregf_key_t *k);
 bool tm_reg_value_name(libregf_value_t *v, char *buf, size_t n);
 /* Adds the value as a typed field called name. */
 void tm_reg_put_value(tm_fields_enc *e, const char *name, libregf_value_t *v);
+/* Value by name ("" = the default value), case-insensitive; NULL when absent. */
+libregf_value_t *tm_reg_value(libregf_key_t *k, const char *name);
 /* Sub key by name, case-insensitive; NULL when absent. */
 libregf_key_t *tm_reg_child(libregf_key_t *k, const char *name);
 /* Key by '\\'-separated path below the root; "CurrentControlSet" is

@@ -107,6 +107,12 @@ bool tm_job_decode(const uint8_t *p, size_t n, tm_job_owned *out)
     return true;
 }
 
+void tm_read_stats_init(tm_read_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    st->first_time = st->last_time = INT64_MIN;
+}
+
 void tm_job_owned_free(tm_job_owned *j)
 {
     free(j->extents);

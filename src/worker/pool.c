@@ -176,7 +176,7 @@ static int start_job(worker *w, tm_input *in, const tm_pool_job *pj, size_t idx,
         w->reader = NULL;
         return -1;
     }
-    memset(&w->stats, 0, sizeof w->stats);
+    tm_read_stats_init(&w->stats);
     w->job = (long)idx;
     w->last = now_s();
     return 0;
@@ -254,22 +254,33 @@ static int drain(worker *w, const tm_pool_cb *cb, tm_fields_scratch *scratch)
             size_t nf, used;
             if (!tm_fields_decode(p, len, scratch, &nf, &used))
                 return -1;
-            tm_read_stats st = {0};
-            uint64_t v;
+            tm_read_stats st;
+            tm_read_stats_init(&st);
+            const tm_field *fs = scratch->fields;
             const tm_field *f;
-            if ((f = tm_field_get(scratch->fields, nf, "records")) && f->type == TM_F_UINT)
-                st.records = f->v.u;
-            if ((f = tm_field_get(scratch->fields, nf, "recovered")) && f->type == TM_F_UINT)
-                st.recovered = f->v.u;
-            if ((f = tm_field_get(scratch->fields, nf, "skipped")) && f->type == TM_F_UINT)
-                st.skipped = f->v.u;
-            if ((f = tm_field_get(scratch->fields, nf, "total")) && f->type == TM_F_UINT)
-                st.total = f->v.u;
-            if ((f = tm_field_get(scratch->fields, nf, "dirty")) && f->type == TM_F_BOOL)
+#define U(name, dst)                                                                                                   \
+    if ((f = tm_field_get(fs, nf, name)) && f->type == TM_F_UINT)                                                     \
+        dst = f->v.u;
+            U("records", st.records)
+            U("recovered", st.recovered)
+            U("skipped", st.skipped)
+            U("total", st.total)
+            U("filtered", st.filtered)
+            U("first_id", st.first_id)
+            U("last_id", st.last_id)
+            U("id_gaps", st.id_gaps)
+            U("ids_missing", st.ids_missing)
+#undef U
+            if ((f = tm_field_get(fs, nf, "dirty")) && f->type == TM_F_BOOL)
                 st.dirty = f->v.b;
-            f = tm_field_get(scratch->fields, nf, "status");
+            if ((f = tm_field_get(fs, nf, "label")) && f->type == TM_F_STR)
+                snprintf(st.label, sizeof st.label, "%s", f->v.str.s);
+            if ((f = tm_field_get(fs, nf, "first_time")) && f->type == TM_F_TIME)
+                st.first_time = f->v.i;
+            if ((f = tm_field_get(fs, nf, "last_time")) && f->type == TM_F_TIME)
+                st.last_time = f->v.i;
+            f = tm_field_get(fs, nf, "status");
             bool failed = f && f->type == TM_F_INT && f->v.i != 0;
-            (void)v;
             w->stats = st;
             finish_job(w, cb, failed, failed ? "the artifact could not be read" : NULL);
             break;
@@ -305,7 +316,8 @@ size_t tm_pool_run(tm_input *in, const tm_pool_job *jobs, size_t njobs, const tm
             if (w->pid <= 0 && spawn(w, path) != 0) {
                 char msg[300];
                 snprintf(msg, sizeof msg, "cannot start a parser worker: %s", strerror(errno));
-                tm_read_stats st = {0};
+                tm_read_stats st;
+                tm_read_stats_init(&st);
                 if (cb->on_done)
                     cb->on_done(cb->ctx, next, &st, true, msg);
                 next++;
@@ -315,7 +327,8 @@ size_t tm_pool_run(tm_input *in, const tm_pool_job *jobs, size_t njobs, const tm
             }
             char err[300];
             if (start_job(w, in, &jobs[next], next, cb, err, sizeof err) != 0) {
-                tm_read_stats st = {0};
+                tm_read_stats st;
+                tm_read_stats_init(&st);
                 if (cb->on_done)
                     cb->on_done(cb->ctx, next, &st, true, err);
                 next++;

@@ -35,6 +35,10 @@ typedef struct {
     const char *worker; /* toolmark-parse path; NULL = next to this executable */
 } tm_pool_opts;
 
+/* Event logs at least this large are split into record ranges, one job per
+ * worker, when more than one worker runs. */
+#define TM_SPLIT_EVTX_BYTES (8u << 20)
+
 /* Runs all jobs; returns the number of jobs that failed. */
 size_t tm_pool_run(tm_input *in, const tm_pool_job *jobs, size_t njobs, const tm_pool_opts *o, const tm_pool_cb *cb);
 

@@ -156,7 +156,18 @@ static void send_done(int rc, const tm_read_stats *st)
     tm_fenc_uint(&e, "recovered", st->recovered);
     tm_fenc_uint(&e, "skipped", st->skipped);
     tm_fenc_uint(&e, "total", st->total);
+    tm_fenc_uint(&e, "filtered", st->filtered);
     tm_fenc_bool(&e, "dirty", st->dirty);
+    if (st->label[0])
+        tm_fenc_str(&e, "label", st->label);
+    tm_fenc_time(&e, "first_time", st->first_time);
+    tm_fenc_time(&e, "last_time", st->last_time);
+    if (st->last_id) {
+        tm_fenc_uint(&e, "first_id", st->first_id);
+        tm_fenc_uint(&e, "last_id", st->last_id);
+        tm_fenc_uint(&e, "id_gaps", st->id_gaps);
+        tm_fenc_uint(&e, "ids_missing", st->ids_missing);
+    }
     tm_fields_end(&e);
     tm_frame_end(&b, s);
     if (tm_write_all(g_sock, b.data, b.len) != 0)
@@ -201,7 +212,8 @@ static int serve(int sock)
         } else {
             src = remote_source_new(sock, &fr, jo.job.size);
         }
-        tm_read_stats st = {0};
+        tm_read_stats st;
+        tm_read_stats_init(&st);
         int rc = -1;
         const tm_reader *rd = tm_reader_for(jo.job.kind);
         if (!rd)
@@ -270,6 +282,14 @@ static const char *hive_from_name(const char *path)
     return NULL;
 }
 
+static const char *g_want; /* --want: subscription instead of every record */
+static bool g_count;        /* --count: count records, print nothing (benchmarks) */
+
+static void count_frames(tm_emit *e)
+{
+    (void)e;
+}
+
 static int standalone(const char *kind_name, int n, char **files)
 {
     int kind = tm_art_kind_from_name(kind_name);
@@ -294,16 +314,20 @@ static int standalone(const char *kind_name, int n, char **files)
         tm_source *src = tm_source_fd(fd, (uint64_t)st.st_size);
         tm_emit emit = {0};
         tm_buf_init(&emit.out);
-        emit.flush = print_frames;
+        emit.flush = g_count ? count_frames : print_frames;
         tm_job job = {.kind = (tm_art_kind)kind, .path = files[i], .name = files[i], .size = (uint64_t)st.st_size,
-                      .all = true, .crtime = INT64_MIN, .mtime = INT64_MIN};
+                      .all = g_want == NULL, .want = g_want, .crtime = INT64_MIN, .mtime = INT64_MIN};
         if (kind == TM_ART_REGISTRY)
             job.subtype = hive_from_name(files[i]);
-        tm_read_stats rs = {0};
+        tm_read_stats rs;
+        tm_read_stats_init(&rs);
         int rc = rd->run(&job, src, &emit, &rs);
         tm_emit_flush(&emit);
         tm_buf_free(&emit.out);
         tm_source_close(src);
+        if (g_count)
+            printf("%s: %llu records delivered, %llu read but not wanted, %llu unreadable\n", files[i],
+                   (unsigned long long)rs.records, (unsigned long long)rs.filtered, (unsigned long long)rs.skipped);
         if (rc != 0 || g_problems)
             worst = 1;
     }
@@ -316,11 +340,24 @@ int main(int argc, char **argv)
     int rc;
     if (argc == 3 && strcmp(argv[1], "--serve") == 0) {
         rc = serve(atoi(argv[2]));
-    } else if (argc >= 3 && argv[1][0] != '-') {
-        rc = standalone(argv[1], argc - 2, argv + 2);
     } else {
-        fprintf(stderr, "usage: toolmark-parse KIND FILE...   (KIND: evtx, registry, usn, atjob, task, "
-                        "psreadline, prefetch)\n");
+        int i = 1;
+        for (; i < argc && argv[i][0] == '-'; i++) {
+            if (strcmp(argv[i], "--count") == 0)
+                g_count = true;
+            else if (strcmp(argv[i], "--want") == 0 && i + 1 < argc)
+                g_want = argv[++i];
+            else
+                break;
+        }
+        if (argc - i >= 2 && argv[i][0] != '-')
+            rc = standalone(argv[i], argc - i - 1, argv + i + 1);
+        else
+            rc = -1;
+    }
+    if (rc == -1) {
+        fprintf(stderr, "usage: toolmark-parse [--count] [--want 'CHANNEL<TAB>ID\\n...'] KIND FILE...\n"
+                        "  KIND: evtx, registry, usn, atjob, task, psreadline, prefetch\n");
         rc = 2;
     }
     xmlCleanupParser();

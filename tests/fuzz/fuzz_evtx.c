@@ -27,7 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tm_buf_init(&emit.out);
     emit.flush = discard;
     tm_job job = {.kind = TM_ART_EVTX, .path = "fuzz.evtx", .name = "fuzz.evtx", .size = size, .all = true};
-    tm_read_stats st = {0};
+    tm_read_stats st;
+    tm_read_stats_init(&st);
     tm_read_evtx(&job, src, &emit, &st);
     tm_emit_flush(&emit);
     tm_buf_free(&emit.out);
