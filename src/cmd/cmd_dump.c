@@ -41,6 +41,8 @@ typedef struct {
     size_t next_print;
     tm_buf out;
     unsigned problems;
+    tm_hostinfo host;
+    size_t base; /* added to the pool's job index (jobs run in two batches) */
 } dump_ctx;
 
 static void emit_line(dump_ctx *c, size_t job, const tm_buf *line)
@@ -76,12 +78,15 @@ static void copy_pending(dump_ctx *c, size_t job)
 static void on_record(void *ctx, size_t job, const tm_record *r)
 {
     dump_ctx *c = ctx;
+    job += c->base;
     const tm_artifact *a = c->jobs[job].art;
     char label[32];
     tm_volume_label(c->in, &c->in->vols[a->volume], label, sizeof label);
     tm_record_origin o = {c->in->path, c->in->id, label, a->path, a->stream};
-    tm_enrichment en;
-    tm_enrich(c->in, a, r, &en);
+    if (r->kind == TM_ART_REGISTRY)
+        tm_hostinfo_observe(&c->host, r);
+    tm_enrichment en = {0};
+    tm_enrich(c->in, a, r, &c->host, &en);
     tm_buf line;
     tm_buf_init(&line);
     tm_record_json(&line, r, &o, en.kv, en.n);
@@ -93,6 +98,7 @@ static void on_record(void *ctx, size_t job, const tm_record *r)
 static void on_problem(void *ctx, size_t job, uint64_t pos, bool fatal, const char *msg)
 {
     dump_ctx *c = ctx;
+    job += c->base;
     const tm_artifact *a = c->jobs[job].art;
     fprintf(stderr, "%s: %s: %s%s%s: %s (position %" PRIu64 ")\n", tm_prog, c->in->path, a->path,
             a->stream ? ":" : "", a->stream ? a->stream : "", msg, pos);
@@ -104,6 +110,7 @@ static void on_problem(void *ctx, size_t job, uint64_t pos, bool fatal, const ch
 static void on_done(void *ctx, size_t job, const tm_read_stats *st, bool failed, const char *why)
 {
     dump_ctx *c = ctx;
+    job += c->base;
     const tm_artifact *a = c->jobs[job].art;
     if (failed && !c->fatal_said[job]) {
         fprintf(stderr, "%s: %s: %s: %s\n", tm_prog, c->in->path, a->path, why ? why : "failed");
@@ -147,13 +154,30 @@ static int per_input(tm_input *in, void *vo)
         for (uint32_t p = 0; p < parts; p++)
             jobs[nj++] = (tm_pool_job){.art = a, .all = true, .part = p, .parts = parts};
     }
+    /* Hives first: their facts (the time zone) are needed to put the other
+     * artifacts' local times in UTC. The sort is stable, so artifact order
+     * is otherwise kept. */
+    size_t nreg = 0;
+    for (size_t i = 0; i < nj; i++)
+        if (jobs[i].art->kind == TM_ART_REGISTRY) {
+            tm_pool_job t = jobs[i];
+            memmove(&jobs[nreg + 1], &jobs[nreg], (i - nreg) * sizeof *jobs);
+            jobs[nreg++] = t;
+        }
     dump_ctx c = {.in = in, .jobs = jobs, .njobs = nj};
+    tm_hostinfo_init(&c.host);
     c.pending = tm_xcalloc(nj ? nj : 1, sizeof *c.pending);
     c.finished = tm_xcalloc(nj ? nj : 1, sizeof *c.finished);
     c.fatal_said = tm_xcalloc(nj ? nj : 1, sizeof *c.fatal_said);
     tm_buf_init(&c.out);
     tm_pool_cb cb = {&c, on_record, on_problem, on_done};
-    size_t failed = nj ? tm_pool_run(in, jobs, nj, &o->pool, &cb) : 0;
+    size_t failed = 0;
+    if (nreg)
+        failed += tm_pool_run(in, jobs, nreg, &o->pool, &cb);
+    if (nj > nreg) {
+        c.base = nreg; /* the second run's job indices continue after the hives' */
+        failed += tm_pool_run(in, jobs + nreg, nj - nreg, &o->pool, &cb);
+    }
     tm_flush_stdout(&c.out);
     tm_buf_free(&c.out);
     for (size_t i = 0; i < nj; i++)

@@ -68,6 +68,19 @@ static const fact_rule rules[] = {
     {"NTUSER", "mountpoints2", "Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\MountPoints2\\*", {"_LabelFromReg"}},
 };
 
+/* True when the key has at least one of the rule's values. */
+static bool has_any(libregf_key_t *k, const fact_rule *r)
+{
+    for (size_t i = 0; i < 16 && r->values[i]; i++) {
+        libregf_value_t *v = tm_reg_value(k, r->values[i]);
+        if (v) {
+            libregf_value_free(&v, NULL);
+            return true;
+        }
+    }
+    return false;
+}
+
 static void emit_fact(tm_hive *h, const fact_rule *r, libregf_key_t *k, const char *path, const char *name)
 {
     tm_fields_enc *e = tm_emit_begin(h->out, TM_ART_REGISTRY, 0, tm_reg_key_offset(k), tm_reg_key_time(k));
@@ -79,8 +92,17 @@ static void emit_fact(tm_hive *h, const fact_rule *r, libregf_key_t *k, const ch
     if (r->values[0]) {
         for (size_t i = 0; i < 16 && r->values[i]; i++) {
             libregf_value_t *v = NULL;
-            if ((v = tm_reg_value(k, r->values[i])) != NULL)
-                tm_reg_put_value(e, r->values[i], v);
+            if ((v = tm_reg_value(k, r->values[i])) != NULL) {
+                /* Time-zone biases are signed minutes stored as DWORDs. */
+                size_t nl = strlen(r->values[i]);
+                uint32_t type = 0, x = 0;
+                if (nl >= 4 && strcmp(r->values[i] + nl - 4, "Bias") == 0 &&
+                    libregf_value_get_value_type(v, &type, NULL) == 1 && type == LIBREGF_VALUE_TYPE_INTEGER_32BIT_LITTLE_ENDIAN &&
+                    libregf_value_get_value_32bit(v, &x, NULL) == 1)
+                    tm_fenc_int(e, r->values[i], (int32_t)x);
+                else
+                    tm_reg_put_value(e, r->values[i], v);
+            }
             libregf_error_free(&err);
             libregf_value_free(&v, NULL);
         }
@@ -169,13 +191,20 @@ static void run_rule(tm_hive *h, const fact_rule *r)
                 target = next;
             }
             free(copy);
-            if (target) {
-                char *path = tm_xasprintf("%s\\%s\\%s", base, name, rest);
+            /* Keys under a wildcard count only when they hold the values. */
+            if (target && has_any(target, r)) {
+                const char *shown = base;
+                char cs[256];
+                if (h->control_set[0] && tm_istarts_with(base, "CurrentControlSet")) {
+                    snprintf(cs, sizeof cs, "%s%s", h->control_set, base + strlen("CurrentControlSet"));
+                    shown = cs;
+                }
+                char *path = tm_xasprintf("%s\\%s\\%s", shown, name, rest);
                 emit_fact(h, r, target, path, name);
                 free(path);
-                if (target != sub)
-                    libregf_key_free(&target, NULL);
             }
+            if (target && target != sub)
+                libregf_key_free(&target, NULL);
             libregf_key_free(&sub, NULL);
         }
         libregf_key_free(&parent, NULL);

@@ -1,0 +1,99 @@
+#include "pipeline/hostinfo.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/timeutil.h"
+
+void tm_hostinfo_init(tm_hostinfo *h)
+{
+    memset(h, 0, sizeof *h);
+}
+
+static int64_t ival(const tm_record *r, const char *name, bool *ok)
+{
+    const tm_field *f = tm_record_get(r, name);
+    if (f && f->type == TM_F_INT)
+        return f->v.i;
+    if (f && f->type == TM_F_UINT)
+        return (int64_t)(int32_t)(uint32_t)f->v.u;
+    *ok = false;
+    return 0;
+}
+
+/* SYSTEMTIME bytes of a TIME_ZONE_INFORMATION transition. */
+static void rule(const tm_record *r, const char *name, tm_tz_rule *out)
+{
+    memset(out, 0, sizeof *out);
+    const tm_field *f = tm_record_get(r, name);
+    if (!f || f->type != TM_F_BYTES || f->v.str.len < 16)
+        return;
+    const unsigned char *p = (const unsigned char *)f->v.str.s;
+    out->month = (uint16_t)(p[2] | p[3] << 8);
+    out->dow = (uint16_t)(p[4] | p[5] << 8);
+    out->week = (uint16_t)(p[6] | p[7] << 8);
+    out->hour = (uint16_t)(p[8] | p[9] << 8);
+    out->minute = (uint16_t)(p[10] | p[11] << 8);
+    if (out->month > 12 || out->dow > 6 || out->week > 5 || out->hour > 23 || out->minute > 59)
+        memset(out, 0, sizeof *out);
+}
+
+void tm_hostinfo_observe(tm_hostinfo *h, const tm_record *r)
+{
+    const char *fact = tm_record_str(r, "fact");
+    if (!fact)
+        return;
+    if (strcmp(fact, "time_zone") == 0) {
+        bool ok = true;
+        h->bias = (int32_t)ival(r, "Bias", &ok);
+        if (!ok)
+            return;
+        ok = true;
+        h->std_bias = (int32_t)ival(r, "StandardBias", &ok);
+        ok = true;
+        h->dst_bias = (int32_t)ival(r, "DaylightBias", &ok);
+        rule(r, "StandardStart", &h->std_start);
+        rule(r, "DaylightStart", &h->dst_start);
+        const char *n = tm_record_str(r, "TimeZoneKeyName");
+        snprintf(h->tz_name, sizeof h->tz_name, "%s", n ? n : "");
+        h->tz_known = true;
+    } else if (strcmp(fact, "computer_name") == 0) {
+        const char *n = tm_record_str(r, "ComputerName");
+        if (n)
+            snprintf(h->computer, sizeof h->computer, "%s", n);
+    }
+}
+
+/* Local time of a transition in year y: the week-th dow of month (5 = last). */
+static int64_t transition(const tm_tz_rule *t, int64_t y)
+{
+    int64_t first = tm_days_from_civil(y, t->month, 1);
+    int64_t dow_first = (first + 4) % 7; /* 1970-01-01 was a Thursday */
+    if (dow_first < 0)
+        dow_first += 7;
+    int64_t day = 1 + ((t->dow - dow_first + 7) % 7) + 7 * (t->week - 1);
+    static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    unsigned dim = mdays[t->month - 1] + (t->month == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+    while (day > dim)
+        day -= 7;
+    return ((first + day - 1) * 86400 + t->hour * 3600 + t->minute * 60) * 1000000LL;
+}
+
+bool tm_hostinfo_local_to_utc(const tm_hostinfo *h, int64_t local, int64_t *utc)
+{
+    if (!h->tz_known || local == TM_TIME_NONE)
+        return false;
+    int32_t extra = h->std_bias;
+    if (h->std_start.month && h->dst_start.month) {
+        int64_t y;
+        unsigned m, d;
+        int64_t days = local / 86400000000LL - (local < 0 && local % 86400000000LL);
+        tm_civil_from_days(days, &y, &m, &d);
+        int64_t ds = transition(&h->dst_start, y), ss = transition(&h->std_start, y);
+        bool dst = ds < ss ? (local >= ds && local < ss) : (local >= ds || local < ss);
+        if (dst)
+            extra = h->dst_bias;
+    }
+    *utc = local + (int64_t)(h->bias + extra) * 60 * 1000000LL;
+    return true;
+}

@@ -1,0 +1,31 @@
+/* What the coordinator learns about a host from its registry facts while it
+ * reads an input: enough to convert the host's local times (at-jobs, task
+ * XML) to UTC. Filled from the registry reader's "time_zone" and
+ * "computer_name" facts. */
+#ifndef TM_HOSTINFO_H
+#define TM_HOSTINFO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "worker/record.h"
+
+typedef struct {
+    uint16_t month, dow, week, hour, minute; /* SYSTEMTIME transition rule; month 0 = none */
+} tm_tz_rule;
+
+typedef struct {
+    bool tz_known;
+    char tz_name[96];
+    int32_t bias, std_bias, dst_bias; /* minutes: UTC = local + bias (+ std/dst bias) */
+    tm_tz_rule std_start, dst_start;
+    char computer[96];
+} tm_hostinfo;
+
+void tm_hostinfo_init(tm_hostinfo *h);
+/* Takes what it needs from a registry fact record. */
+void tm_hostinfo_observe(tm_hostinfo *h, const tm_record *r);
+/* Local wall-clock microseconds -> UTC; false when the zone is unknown. */
+bool tm_hostinfo_local_to_utc(const tm_hostinfo *h, int64_t local, int64_t *utc);
+
+#endif
