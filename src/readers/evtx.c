@@ -13,6 +13,7 @@
 #include <libxml/tree.h>
 
 #include "readers/bfio_bridge.h"
+#include "readers/evtx_native.h"
 #include "readers/reader.h"
 #include "util/timeutil.h"
 
@@ -153,8 +154,22 @@ static void user_fields(tm_fields_enc *e, const xmlNode *ud)
 /* Adds the fields only the XML carries. Returns false when it does not parse. */
 static bool xml_fields(tm_fields_enc *e, const char *xml, size_t len)
 {
+    /* XML parsers turn CR LF into LF; values keep their CRs as &#13;. */
+    tm_buf cr;
+    tm_buf_init(&cr);
+    if (memchr(xml, '\r', len)) {
+        for (size_t i = 0; i < len; i++) {
+            if (xml[i] == '\r')
+                tm_buf_puts(&cr, "&#13;");
+            else
+                tm_buf_putc(&cr, xml[i]);
+        }
+        xml = cr.data;
+        len = cr.len;
+    }
     xmlDoc *doc = xmlReadMemory(xml, (int)len, NULL, "UTF-8",
-                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
+                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    tm_buf_free(&cr);
     if (!doc)
         return false;
     xmlNode *root = xmlDocGetRootElement(doc);
@@ -326,26 +341,170 @@ static void emit_record(libevtx_record_t *rec, tm_emit *out, bool recovered, uin
     tm_emit_end(out);
 }
 
+/* Per-file state shared by the libevtx path and the native fallback. */
+typedef struct {
+    const tm_job *job;
+    tm_source *src;
+    tm_emit *out;
+    tm_read_stats *st;
+    want_t *wants;
+    size_t nwant;
+    char fallback[256];
+    uint64_t prev_id;
+    tm_evtx_walk *native;
+    bool native_tried;
+    uint64_t native_delivered;
+} evtx_ctx;
+
+static void note_record(evtx_ctx *x, uint64_t id, int64_t t)
+{
+    tm_read_stats *st = x->st;
+    if (id) {
+        if (!st->first_id)
+            st->first_id = id;
+        if (x->prev_id && id != x->prev_id + 1) {
+            st->id_gaps++;
+            if (id > x->prev_id)
+                st->ids_missing += id - x->prev_id - 1;
+        }
+        x->prev_id = st->last_id = id;
+    }
+    if (t != INT64_MIN) {
+        if (st->first_time == INT64_MIN || t < st->first_time)
+            st->first_time = t;
+        if (st->last_time == INT64_MIN || t > st->last_time)
+            st->last_time = t;
+    }
+}
+
+static tm_evtx_walk *native(evtx_ctx *x)
+{
+    if (!x->native_tried) {
+        x->native_tried = true;
+        x->native = tm_evtx_walk_open(x->src);
+    }
+    return x->native;
+}
+
+/* Decodes native record j (the fallback). Returns true when it was read. */
+static bool native_record(evtx_ctx *x, size_t j)
+{
+    uint64_t id;
+    int64_t written;
+    if (!tm_evtx_walk_header(x->native, j, &id, &written))
+        return false;
+    tm_fields_enc *e = tm_emit_begin(x->out, TM_ART_EVTX, 0, id, written);
+    uint32_t eid = 0;
+    char channel[256];
+    uint64_t rid;
+    int64_t w2;
+    if (!tm_evtx_walk_decode(x->native, j, e, &rid, &w2, &eid, channel, sizeof channel)) {
+        tm_emit_abort(x->out);
+        return false;
+    }
+    note_record(x, id, written);
+    if (!x->st->label[0] && channel[0])
+        snprintf(x->st->label, sizeof x->st->label, "%.127s", channel);
+    if (!channel[0]) {
+        tm_fenc_str(e, "channel", x->fallback);
+        tm_fenc_bool(e, "channel_from_file_name", true);
+    }
+    if (!x->job->all && !wanted(x->wants, x->nwant, eid, channel[0] ? channel : x->fallback)) {
+        tm_emit_abort(x->out);
+        x->st->filtered++;
+        return true;
+    }
+    tm_fenc_str(e, "decoded_by", "toolmark");
+    tm_emit_end(x->out);
+    x->st->records++;
+    x->native_delivered++;
+    return true;
+}
+
+/* Slack records libevtx found but could not decode: decode them natively,
+ * skipping those libevtx already delivered (by record id). */
+static void recover_native(evtx_ctx *x, const uint64_t *seen, size_t nseen, size_t failed)
+{
+    size_t got = 0;
+    if (native(x)) {
+        for (size_t j = 0; j < tm_evtx_walk_slack_count(x->native); j++) {
+            uint64_t id;
+            uint32_t eid = 0;
+            char channel[256];
+            bool dup = false;
+            if (!tm_evtx_walk_slack_decode(x->native, j, x->out, &id, &eid, channel, sizeof channel))
+                continue;
+            for (size_t k = 0; k < nseen && !dup; k++)
+                dup = seen[k] == id;
+            if (dup || (!x->job->all && !wanted(x->wants, x->nwant, eid, channel[0] ? channel : x->fallback))) {
+                tm_emit_abort(x->out);
+                continue;
+            }
+            tm_fenc_str(&x->out->enc, "decoded_by", "toolmark");
+            tm_emit_end(x->out);
+            x->st->records++;
+            x->st->recovered++;
+            got++;
+        }
+    }
+    if (got < failed) {
+        x->st->skipped += failed - got;
+        tm_emit_problem(x->out, 0, false,
+                        "%zu records found in slack could not be decoded (partly overwritten)", failed - got);
+    }
+}
+
+/* libevtx could not open the file at all (a damaged file header, say):
+ * read the chunks that are intact. */
+static int native_only(evtx_ctx *x, const char *why)
+{
+    if (!native(x)) {
+        tm_emit_problem(x->out, 0, true, "not a readable EVTX file: %s", why ? why : "no chunk found");
+        return -1;
+    }
+    if (why)
+        tm_emit_problem(x->out, 0, false, "libevtx cannot open the file (%s); reading its chunks directly", why);
+    size_t n = tm_evtx_walk_count(x->native), first = 0, last = n;
+    if (x->job->parts > 1) {
+        first = n * x->job->part / x->job->parts;
+        last = n * (x->job->part + 1) / x->job->parts;
+    }
+    for (size_t j = first; j < last; j++) {
+        if (!native_record(x, j)) {
+            tm_emit_problem(x->out, j, false, "record #%zu (index) unreadable", j);
+            x->st->skipped++;
+        }
+        if ((j + 1 - first) % PROGRESS_EVERY == 0)
+            tm_emit_progress(x->out, j + 1 - first);
+    }
+    x->st->total = last - first;
+    return 0;
+}
+
 int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *st)
 {
     libevtx_error_t *err = NULL;
     libevtx_file_t *file = NULL;
     libbfio_handle_t *bfio = tm_bfio_from_source(src);
     char msg[512];
-    char fallback[256] = "";
-    channel_from_name(job->name ? job->name : job->path, fallback, sizeof fallback);
+    evtx_ctx x = {.job = job, .src = src, .out = out, .st = st};
+    channel_from_name(job->name ? job->name : job->path, x.fallback, sizeof x.fallback);
+    x.nwant = job->all ? 0 : parse_want(job->want, &x.wants);
+    int rc = 0;
     if (!bfio || libevtx_file_initialize(&file, &err) != 1) {
         evtx_errmsg(&err, msg, sizeof msg);
         tm_emit_problem(out, 0, true, "cannot initialise libevtx: %s", msg);
-        tm_bfio_free(&bfio);
-        return -1;
+        rc = -1;
+        goto done;
+    }
+    if (job->native) {
+        rc = native_only(&x, NULL);
+        goto done;
     }
     if (libevtx_file_open_file_io_handle(file, bfio, LIBEVTX_OPEN_READ, &err) != 1) {
         evtx_errmsg(&err, msg, sizeof msg);
-        tm_emit_problem(out, 0, true, "not a readable EVTX file: %s", msg);
-        libevtx_file_free(&file, NULL);
-        tm_bfio_free(&bfio);
-        return -1;
+        rc = native_only(&x, msg);
+        goto done;
     }
     uint32_t flags = 0;
     if (libevtx_file_get_flags(file, &flags, &err) == 1)
@@ -363,38 +522,30 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
     if (libevtx_file_is_corrupted(file, &err) == 1)
         tm_emit_problem(out, 0, false, "libevtx reports the file as corrupted: damaged chunks are skipped");
     libevtx_error_free(&err);
-    want_t *wants = NULL;
-    size_t nwant = job->all ? 0 : parse_want(job->want, &wants);
-    uint64_t prev_id = 0;
+    uint64_t libevtx_failed = 0;
     for (uint64_t i = first; i < last; i++) {
         libevtx_record_t *rec = NULL;
         if (libevtx_file_get_record_by_index(file, (int)i, &rec, &err) != 1) {
             evtx_errmsg(&err, msg, sizeof msg);
-            tm_emit_problem(out, i, false, "record #%llu (index) unreadable: %s", (unsigned long long)i, msg);
-            st->skipped++;
+            libevtx_failed++;
+            /* libevtx 20181227 cannot decode some valid records (no
+             * dependency identifiers): decode them natively. The native
+             * index follows the same chunks and records. */
+            if (!native(&x) || i >= tm_evtx_walk_count(x.native) || !native_record(&x, (size_t)i)) {
+                tm_emit_problem(out, i, false, "record #%llu (index) unreadable: %s", (unsigned long long)i, msg);
+                st->skipped++;
+            }
             continue;
         }
         uint64_t id = 0, ft = 0;
         uint32_t eid = 0;
-        if (libevtx_record_get_identifier(rec, &id, &err) == 1) {
-            if (!st->first_id)
-                st->first_id = id;
-            if (prev_id && id != prev_id + 1) {
-                st->id_gaps++;
-                if (id > prev_id)
-                    st->ids_missing += id - prev_id - 1;
-            }
-            prev_id = st->last_id = id;
-        }
+        if (libevtx_record_get_identifier(rec, &id, &err) != 1)
+            id = 0;
         libevtx_error_free(&err);
-        if (libevtx_record_get_written_time(rec, &ft, &err) == 1 && ft) {
-            int64_t t = tm_time_from_filetime(ft);
-            if (st->first_time == INT64_MIN || t < st->first_time)
-                st->first_time = t;
-            if (st->last_time == INT64_MIN || t > st->last_time)
-                st->last_time = t;
-        }
+        if (libevtx_record_get_written_time(rec, &ft, &err) != 1)
+            ft = 0;
         libevtx_error_free(&err);
+        note_record(&x, id, ft ? tm_time_from_filetime(ft) : INT64_MIN);
         bool has_eid = libevtx_record_get_event_identifier(rec, &eid, &err) == 1;
         libevtx_error_free(&err);
         char *xml = NULL;
@@ -406,21 +557,21 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
                 xml_channel(xml, st->label, sizeof st->label);
         }
         bool emit = job->all;
-        if (!emit && has_eid && id_wanted(wants, nwant, eid)) {
+        if (!emit && has_eid && id_wanted(x.wants, x.nwant, eid)) {
             size_t len;
             if (!xml)
                 xml = record_xml(rec, &len);
             char channel[256] = "";
             if (!xml || !xml_channel(xml, channel, sizeof channel))
-                snprintf(channel, sizeof channel, "%s", fallback);
-            emit = wanted(wants, nwant, eid, channel);
+                snprintf(channel, sizeof channel, "%s", x.fallback);
+            emit = wanted(x.wants, x.nwant, eid, channel);
         }
         if (emit) {
             if (job->all && !xml) {
                 size_t len;
                 xml = record_xml(rec, &len);
             }
-            emit_record(rec, out, false, i, fallback, xml);
+            emit_record(rec, out, false, i, x.fallback, xml);
             st->records++;
         } else {
             st->filtered++;
@@ -431,6 +582,10 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
             tm_emit_progress(out, i + 1 - first);
     }
     st->total = last - first;
+    if (x.native_delivered)
+        tm_emit_problem(out, 0, false,
+                        "%llu of %llu records that libevtx could not decode were decoded by toolmark (decoded_by)",
+                        (unsigned long long)x.native_delivered, (unsigned long long)libevtx_failed);
     /* Records left in slack (after a clear or roll-over); read once, by the
      * job that covers the end of the file. */
     if (last == (uint64_t)n) {
@@ -438,14 +593,18 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
         if (libevtx_file_get_number_of_recovered_records(file, &nr, &err) != 1)
             nr = 0;
         libevtx_error_free(&err);
+        uint64_t *seen = tm_xcalloc((size_t)nr + 1, sizeof *seen);
+        size_t nseen = 0, failed = 0;
         for (int i = 0; i < nr; i++) {
             libevtx_record_t *rec = NULL;
             if (libevtx_file_get_recovered_record_by_index(file, i, &rec, &err) != 1) {
-                evtx_errmsg(&err, msg, sizeof msg);
-                tm_emit_problem(out, (uint64_t)i, false, "recovered record #%d unreadable: %s", i, msg);
-                st->skipped++;
+                libevtx_error_free(&err);
+                failed++;
                 continue;
             }
+            uint64_t rid = 0;
+            if (libevtx_record_get_identifier(rec, &rid, NULL) == 1)
+                seen[nseen++] = rid;
             bool emit = job->all;
             size_t len;
             char *xml = record_xml(rec, &len);
@@ -453,21 +612,27 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
                 uint32_t eid = 0;
                 char channel[256] = "";
                 if (!xml || !xml_channel(xml, channel, sizeof channel))
-                    snprintf(channel, sizeof channel, "%s", fallback);
-                emit = libevtx_record_get_event_identifier(rec, &eid, NULL) == 1 && wanted(wants, nwant, eid, channel);
+                    snprintf(channel, sizeof channel, "%s", x.fallback);
+                emit = libevtx_record_get_event_identifier(rec, &eid, NULL) == 1 &&
+                       wanted(x.wants, x.nwant, eid, channel);
             }
             if (emit) {
-                emit_record(rec, out, true, (uint64_t)i, fallback, xml);
+                emit_record(rec, out, true, (uint64_t)i, x.fallback, xml);
                 st->records++;
                 st->recovered++;
             }
             free(xml);
             libevtx_record_free(&rec, NULL);
         }
+        if (failed)
+            recover_native(&x, seen, nseen, failed);
+        free(seen);
     }
-    free(wants);
     libevtx_file_close(file, NULL);
+done:
     libevtx_file_free(&file, NULL);
     tm_bfio_free(&bfio);
-    return 0;
+    tm_evtx_walk_close(x.native);
+    free(x.wants);
+    return rc;
 }

@@ -42,6 +42,8 @@ struct tm_emit {
 /* Begins a record frame; add fields through the returned encoder, then end. */
 tm_fields_enc *tm_emit_begin(tm_emit *e, tm_art_kind kind, uint8_t flags, uint64_t position, int64_t time);
 void tm_emit_end(tm_emit *e);
+/* Drops the record begun with tm_emit_begin (nothing of it is sent). */
+void tm_emit_abort(tm_emit *e);
 /* A problem at a position inside the artifact (record id, offset ...);
  * fatal means the reader stopped. */
 void tm_emit_problem(tm_emit *e, uint64_t position, bool fatal, const char *fmt, ...)
@@ -61,6 +63,7 @@ typedef struct {
     size_t nextents;
     uint32_t part, parts;  /* splittable readers read part `part` (0-based) of `parts` (0 or 1: all) */
     bool all;              /* every record, fully decoded (dump) */
+    bool native;           /* EVTX: decode with toolmark's own decoder only (tests, comparison) */
     const char *want;      /* subscription when !all: lines "CHANNEL<TAB>EVENT_ID", '*' = any */
     int64_t crtime, mtime; /* the artifact's times: bounds for records without their own time */
 } tm_job;

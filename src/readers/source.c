@@ -126,6 +126,11 @@ void tm_emit_end(tm_emit *e)
         tm_emit_flush(e);
 }
 
+void tm_emit_abort(tm_emit *e)
+{
+    e->out.len = e->frame_start;
+}
+
 void tm_emit_problem(tm_emit *e, uint64_t position, bool fatal, const char *fmt, ...)
 {
     char msg[1024];

@@ -284,6 +284,7 @@ static const char *hive_from_name(const char *path)
 
 static const char *g_want; /* --want: subscription instead of every record */
 static bool g_count;        /* --count: count records, print nothing (benchmarks) */
+static bool g_native;       /* --native: EVTX through toolmark's own decoder only */
 
 static void count_frames(tm_emit *e)
 {
@@ -319,6 +320,7 @@ static int standalone(const char *kind_name, int n, char **files)
                       .all = g_want == NULL, .want = g_want, .crtime = INT64_MIN, .mtime = INT64_MIN};
         if (kind == TM_ART_REGISTRY)
             job.subtype = hive_from_name(files[i]);
+        job.native = g_native;
         tm_read_stats rs;
         tm_read_stats_init(&rs);
         int rc = rd->run(&job, src, &emit, &rs);
@@ -345,6 +347,8 @@ int main(int argc, char **argv)
         for (; i < argc && argv[i][0] == '-'; i++) {
             if (strcmp(argv[i], "--count") == 0)
                 g_count = true;
+            else if (strcmp(argv[i], "--native") == 0)
+                g_native = true;
             else if (strcmp(argv[i], "--want") == 0 && i + 1 < argc)
                 g_want = argv[++i];
             else
@@ -356,7 +360,7 @@ int main(int argc, char **argv)
             rc = -1;
     }
     if (rc == -1) {
-        fprintf(stderr, "usage: toolmark-parse [--count] [--want 'CHANNEL<TAB>ID\\n...'] KIND FILE...\n"
+        fprintf(stderr, "usage: toolmark-parse [--count] [--native] [--want 'CHANNEL<TAB>ID\\n...'] KIND FILE...\n"
                         "  KIND: evtx, registry, usn, atjob, task, psreadline, prefetch\n");
         rc = 2;
     }
