@@ -317,7 +317,8 @@ static void emit_record(libevtx_record_t *rec, tm_emit *out, bool recovered, uin
                                      tm_time_from_filetime(ft));
     if (has_id)
         tm_fenc_uint(e, "record_id", id);
-    tm_fenc_uint(e, "offset", offset);
+    if (offset) /* libevtx knows it only for some records */
+        tm_fenc_uint(e, "offset", offset);
     if (has_eid)
         tm_fenc_uint(e, "event_id", event_id);
     if (has_q)

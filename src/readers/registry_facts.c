@@ -371,6 +371,94 @@ static void sam_users(tm_hive *h)
     libregf_key_free(&names, NULL);
 }
 
+/* A length-prefixed UTF-16 string (u32 byte count) at *o; false when it does
+ * not fit. */
+static bool blob_string(const uint8_t *d, size_t n, size_t *o, char *out, size_t outlen)
+{
+    if (*o + 4 > n)
+        return false;
+    uint32_t len = (uint32_t)d[*o] | (uint32_t)d[*o + 1] << 8 | (uint32_t)d[*o + 2] << 16 | (uint32_t)d[*o + 3] << 24;
+    *o += 4;
+    if (len % 2 || len > n - *o)
+        return false;
+    tm_utf16le_to_utf8(d + *o, len / 2, out, outlen);
+    *o += len;
+    return true;
+}
+
+/* TaskCache Actions blob: u16 version, (version >= 2) a context string, then
+ * actions by magic: 0x6666 Exec (id, command, arguments, working directory),
+ * 0x7777 COM handler (id, CLSID, data). Adds exec.N.* / com.N.* fields and
+ * command_line; returns false when the blob is not in this layout. */
+bool tm_reg_task_actions(const uint8_t *d, size_t n, tm_fields_enc *e)
+{
+    if (n < 2)
+        return false;
+    unsigned version = (unsigned)(d[0] | d[1] << 8);
+    size_t o = 2;
+    char s[2048], key[48];
+    if (version >= 2 && !blob_string(d, n, &o, s, sizeof s))
+        return false;
+    tm_buf cmdline;
+    tm_buf_init(&cmdline);
+    unsigned ne = 0, nc = 0;
+    bool ok = true;
+    while (ok && o + 2 <= n) {
+        unsigned magic = (unsigned)(d[o] | d[o + 1] << 8);
+        o += 2;
+        if (magic == 0x6666) {
+            char cmd[2048], args[2048], wd[2048];
+            ok = blob_string(d, n, &o, s, sizeof s) && blob_string(d, n, &o, cmd, sizeof cmd) &&
+                 blob_string(d, n, &o, args, sizeof args) && blob_string(d, n, &o, wd, sizeof wd);
+            if (!ok)
+                break;
+            if (version >= 3 && o + 2 <= n)
+                o += 2; /* flags */
+            ne++;
+            snprintf(key, sizeof key, "exec.%u.command", ne);
+            tm_fenc_str(e, key, cmd);
+            snprintf(key, sizeof key, "exec.%u.arguments", ne);
+            tm_fenc_str(e, key, args);
+            if (*wd) {
+                snprintf(key, sizeof key, "exec.%u.working_directory", ne);
+                tm_fenc_str(e, key, wd);
+            }
+            if (cmdline.len)
+                tm_buf_puts(&cmdline, " ; ");
+            tm_buf_puts(&cmdline, cmd);
+            if (*args) {
+                tm_buf_putc(&cmdline, ' ');
+                tm_buf_puts(&cmdline, args);
+            }
+        } else if (magic == 0x7777) {
+            ok = blob_string(d, n, &o, s, sizeof s) && o + 16 <= n;
+            if (!ok)
+                break;
+            char clsid[48];
+            const uint8_t *g = d + o;
+            snprintf(clsid, sizeof clsid, "{%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}",
+                     (unsigned)(g[0] | g[1] << 8 | g[2] << 16 | (unsigned)g[3] << 24), (unsigned)(g[4] | g[5] << 8),
+                     (unsigned)(g[6] | g[7] << 8), g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
+            o += 16;
+            ok = blob_string(d, n, &o, s, sizeof s);
+            nc++;
+            snprintf(key, sizeof key, "com.%u.class_id", nc);
+            tm_fenc_str(e, key, clsid);
+            if (ok && *s) {
+                snprintf(key, sizeof key, "com.%u.data", nc);
+                tm_fenc_str(e, key, s);
+            }
+        } else {
+            /* E-mail and message actions (deprecated) end what we decode. */
+            break;
+        }
+    }
+    if (cmdline.len)
+        tm_fenc_strn(e, "command_line", cmdline.data, cmdline.len);
+    tm_buf_free(&cmdline);
+    return ne + nc > 0;
+}
+
 /* TaskCache\Tasks\{GUID}: Path, URI, Author, Date, Description; Actions is
  * binary (UTF-16 strings inside are extracted); DynamicInfo holds the
  * creation and last-run FILETIMEs at offsets 4 and 12. */
@@ -410,8 +498,8 @@ static void taskcache_tasks(tm_hive *h)
         if ((v = tm_reg_value(t, "Actions")) != NULL &&
             libregf_value_get_value_data_size(v, &sz, &err) == 1 && sz > 0 && sz < 65536) {
             uint8_t *d = tm_xmalloc(sz);
-            if (libregf_value_get_value_data(v, d, sz, &err) == 1) {
-                /* Runs of printable UTF-16 code units of 2+ characters. */
+            if (libregf_value_get_value_data(v, d, sz, &err) == 1 && !tm_reg_task_actions(d, sz, e)) {
+                /* Not the known layout: runs of printable UTF-16 of 2+ characters. */
                 tm_buf b;
                 tm_buf_init(&b);
                 size_t run = 0;

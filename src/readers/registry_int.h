@@ -38,6 +38,9 @@ libregf_key_t *tm_reg_key(tm_hive *h, const char *path);
  * fields; returns the number decoded, -1 when the layout is not that. */
 int tm_reg_decode_poladtev(const uint8_t *d, size_t n, tm_fields_enc *e);
 
+/* Decodes a TaskCache Actions blob into exec.N.* / com.N.* fields. */
+bool tm_reg_task_actions(const uint8_t *d, size_t n, tm_fields_enc *e);
+
 /* Emits the host facts for this hive (registry_facts.c). */
 void tm_reg_facts(tm_hive *h);
 
