@@ -287,7 +287,7 @@ static void on_element_end(bx *x)
         } else if (strcmp(f->name, "Version") == 0 || strcmp(f->name, "Task") == 0 || strcmp(f->name, "Opcode") == 0 ||
                    strcmp(f->name, "Keywords") == 0) {
             char lower[16];
-            snprintf(lower, sizeof lower, "%s", f->name);
+            snprintf(lower, sizeof lower, "%.15s", f->name);
             lower[0] = (char)(lower[0] + 32);
             if (*v)
                 put_str(x, lower, v);

@@ -219,8 +219,16 @@ static int parse_extent(tm_source *src, uint64_t start, uint64_t end, tm_emit *o
                 end = pos + have; /* shorter than its extents said */
             have += (size_t)n;
         }
-        if (at + 8 > have)
+        if (at + 8 > have) {
+            /* A tail too short for a record: damage unless it is padding. */
+            for (size_t k = at; k < have; k++)
+                if (buf[k]) {
+                    bad_begin(rs, pos + at);
+                    at = have;
+                    break;
+                }
             break;
+        }
         uint32_t first = rd32(buf + at);
         if (first == 0) {
             /* Zero padding (Windows pads journal pages): skip quickly. */

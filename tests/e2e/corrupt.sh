@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Damaged artifacts: every reader on truncations and bit flips of generated
+# and sample files must finish (no crash, no hang), say what went wrong when
+# nothing could be read, and still deliver the records before the damage.
+. "$(dirname "$0")/lib.sh"
+need jq
+G="$T/gen"
+mkdir -p "$G"
+# A multi-chunk event log (about 30 chunks), a hive, a job, a prefetch file.
+"$SRCDIR/bench/make-evtx-spec.sh" 3000 >"$T/spec"
+"$TOOLDIR/evtx_writer" "$T/spec" "$G/big.evtx"
+cp "$FIXTURES/loose/case 17/hive-a" "$G/SYSTEM"
+cp "$FIXTURES/loose/case 17/At1.job" "$G/At1.job"
+cp "$FIXTURES/loose/case 17/prefetch.bin" "$G/x.pf"
+cp "$FIXTURES/loose/case 17/task-export" "$G/task.xml"
+cp "$FIXTURES/loose/alice_history.txt" "$G/h.txt"
+icat "$FIXTURES/bare.raw" "$(tm artifacts --json "$FIXTURES/bare.raw"; printf '%s\n' "$OUT" | jq -r 'select(.kind=="usn") | .inode')" \
+  | tail -c +1048577 >"$G/usn.bin"
+
+# kind file
+set -- evtx big.evtx registry SYSTEM atjob At1.job prefetch x.pf task task.xml psreadline h.txt usn usn.bin
+cases=0
+while [ $# -gt 0 ]; do
+  kind=$1 file=$G/$2
+  shift 2
+  size=$(stat -c %s "$file")
+  full=$("$TOOLMARK_PARSE" "$kind" "$file" 2>/dev/null | wc -l)
+  [ "$full" -gt 0 ] || fail "$kind: no records from the intact $file"
+  for pct in 0 1 10 50 90 99; do
+    cut=$((size * pct / 100))
+    head -c "$cut" "$file" >"$T/damaged"
+    timeout 60 "$TOOLMARK_PARSE" "$kind" "$T/damaged" >"$T/out" 2>"$T/err"
+    rc=$?
+    cases=$((cases + 1))
+    [ "$rc" -lt 124 ] || fail "$kind truncated to $pct%: status $rc (crash or hang)"
+    got=$(wc -l <"$T/out")
+    # An empty file has nothing to say; anything else must give records or a reason.
+    [ "$cut" -eq 0 ] || [ "$got" -gt 0 ] || [ -s "$T/err" ] || fail "$kind truncated to $pct%: nothing read and nothing said"
+    # Records before the damage are kept (for the formats read record by record).
+    case "$kind" in
+      evtx|usn|psreadline)
+        if [ "$pct" -ge 50 ]; then
+          min=$((full * (pct - 15) / 100))
+          [ "$got" -ge "$min" ] || fail "$kind truncated to $pct%: $got of $full records, want at least $min"
+        fi ;;
+    esac
+  done
+  # Bit flips at fixed, spread-out positions (deterministic).
+  for i in 1 2 3 4 5 6 7 8; do
+    cp "$file" "$T/damaged"
+    for k in $(seq 1 8); do
+      pos=$(( (i * 7919 + k * 104729) % size ))
+      printf "\\x$(printf %02x $(( (i * 31 + k * 17) % 256 )))" | dd of="$T/damaged" bs=1 seek="$pos" conv=notrunc status=none
+    done
+    timeout 60 "$TOOLMARK_PARSE" "$kind" "$T/damaged" >"$T/out" 2>"$T/err"
+    rc=$?
+    cases=$((cases + 1))
+    [ "$rc" -lt 124 ] || fail "$kind with bit flips #$i: status $rc (crash or hang)"
+  done
+done
+echo "$cases damaged files read"
+
+# Through the pipeline: a damaged log inside a folder input costs that log only.
+mkdir -p "$T/in/C/Windows/System32/winevt/Logs"
+head -c 200000 "$G/big.evtx" >"$T/in/C/Windows/System32/winevt/Logs/Security.evtx"
+cp "$G/h.txt" "$T/in/ConsoleHost_history.txt"
+tm dump "$T/in"
+[ "$RC" -lt 128 ] || fail "dump on damaged input"
+assert_contains "$OUT" '"kind":"psreadline"' "other artifacts still read"
+assert_contains "$OUT" '"kind":"evtx"' "records before the damage delivered"
+finish
