@@ -223,23 +223,22 @@ libregf_key_t *tm_reg_child(libregf_key_t *k, const char *name)
 
 libregf_key_t *tm_reg_key(tm_hive *h, const char *path)
 {
-    libregf_error_t *err = NULL;
-    libregf_key_t *k = NULL;
-    if (libregf_file_get_root_key(h->file, &k, &err) != 1) {
-        libregf_error_free(&err);
+    libregf_key_t *k = h->root;
+    if (!k)
         return NULL;
-    }
     char *copy = tm_xstrdup(path);
     char *save = NULL;
     for (char *t = strtok_r(copy, "\\", &save); t && k; t = strtok_r(NULL, "\\", &save)) {
         if (tm_ieq(t, "CurrentControlSet") && h->control_set[0])
             t = h->control_set;
         libregf_key_t *next = tm_reg_child(k, t);
-        libregf_key_free(&k, NULL);
+        if (k != h->root)
+            libregf_key_free(&k, NULL);
         k = next;
     }
     free(copy);
-    return k;
+    /* The caller frees what it gets: never hand out the shared root. */
+    return k == h->root ? NULL : k;
 }
 
 /* One record for a key with all its values. */
@@ -337,6 +336,7 @@ static void walk(tm_hive *h, libregf_key_t *k, char *path, size_t plen, size_t d
         libregf_key_t *sub = NULL;
         if (libregf_key_get_sub_key(k, i, &sub, &err) != 1) {
             libregf_error_free(&err);
+            libregf_key_free(&sub, NULL);
             h->keys_unreadable++;
             continue;
         }
@@ -415,6 +415,12 @@ int tm_read_registry(const tm_job *job, tm_source *src, tm_emit *out, tm_read_st
         tm_bfio_free(&bfio);
         return -1;
     }
+    /* The root key, once: every lookup starts there. */
+    if (libregf_file_get_root_key(h.file, &h.root, &err) != 1) {
+        regf_errmsg(&err, msg, sizeof msg);
+        tm_emit_problem(out, 0, true, "hive has no readable root key: %s", msg);
+        h.root = NULL;
+    }
     uint32_t s1 = 0, s2 = 0;
     if (base_block_dirty(src, &s1, &s2)) {
         st->dirty = true;
@@ -439,15 +445,10 @@ int tm_read_registry(const tm_job *job, tm_source *src, tm_emit *out, tm_read_st
     if (job->all || (job->want && *job->want)) {
         pattern *pats = NULL;
         size_t npat = job->all ? 0 : parse_patterns(&h, job->want, &pats);
-        libregf_key_t *root = NULL;
-        if (libregf_file_get_root_key(h.file, &root, &err) == 1) {
+        if (h.root) {
             char *path = tm_xcalloc(1, 8192);
-            walk(&h, root, path, 0, 0, pats, npat);
+            walk(&h, h.root, path, 0, 0, pats, npat);
             free(path);
-            libregf_key_free(&root, NULL);
-        } else {
-            regf_errmsg(&err, msg, sizeof msg);
-            tm_emit_problem(out, 0, true, "hive has no readable root key: %s", msg);
         }
         for (size_t i = 0; i < npat; i++)
             for (size_t c = 0; c < pats[i].n; c++)
@@ -460,6 +461,7 @@ int tm_read_registry(const tm_job *job, tm_source *src, tm_emit *out, tm_read_st
                         (unsigned long long)h.keys_unreadable);
     }
     st->total = st->records + st->skipped;
+    libregf_key_free(&h.root, NULL);
     libregf_file_close(h.file, NULL);
     libregf_file_free(&h.file, NULL);
     tm_bfio_free(&bfio);

@@ -11,6 +11,7 @@
 
 typedef struct {
     libregf_file_t *file;
+    libregf_key_t *root; /* NULL when the hive has no readable root key */
     const char *subtype; /* SYSTEM, SOFTWARE, SAM, SECURITY, NTUSER, USRCLASS, AMCACHE or NULL */
     char control_set[32]; /* "ControlSet001" (SYSTEM), else "" */
     tm_emit *out;
