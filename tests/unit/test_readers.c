@@ -1,0 +1,143 @@
+/* Unit tests of the hand-written parsing pieces: USN record checks,
+ * PSReadLine line joining, the PolAdtEv decoder, LZXPRESS Huffman, UTF-16. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "readers/lzxpress.h"
+#include "readers/psreadline.h"
+#include "readers/registry_int.h"
+#include "readers/usn.h"
+#include "util/utf16.h"
+#include "worker/record.h"
+
+static void test_usn(void)
+{
+    char r[64];
+    tm_usn_reason_string(0x80000102, r, sizeof r);
+    CHECK_STR(r, "DATA_EXTEND|FILE_CREATE|CLOSE");
+    tm_usn_reason_string(0x01000000, r, sizeof r);
+    CHECK_STR(r, "0x1000000");
+    uint8_t rec[80] = {0};
+    rec[0] = 80; /* length */
+    rec[4] = 2;  /* major */
+    /* timestamp 2017-04-28 (FILETIME 131378560230000000) at 32 */
+    uint64_t ft = 131378560230000000ULL;
+    for (int i = 0; i < 8; i++)
+        rec[32 + i] = (uint8_t)(ft >> (8 * i));
+    rec[56] = 8;  /* name length */
+    rec[58] = 60; /* name offset */
+    uint32_t len;
+    unsigned ver;
+    CHECK(tm_usn_check(rec, sizeof rec, &len, &ver) == 1 && len == 80 && ver == 2);
+    CHECK(tm_usn_check(rec, 40, &len, &ver) == 0); /* needs more bytes */
+    rec[58] = 64;
+    CHECK(tm_usn_check(rec, sizeof rec, &len, &ver) == -1); /* bad name offset */
+    rec[58] = 60;
+    rec[0] = 81;
+    CHECK(tm_usn_check(rec, sizeof rec, &len, &ver) == -1); /* not 8-aligned */
+    rec[0] = 80;
+    rec[39] = 0x7F; /* a time far in the future */
+    CHECK(tm_usn_check(rec, sizeof rec, &len, &ver) == -1);
+}
+
+static unsigned join(const char *const *lines, size_t n, char out[][128])
+{
+    tm_psrl p;
+    tm_psrl_init(&p);
+    unsigned k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (tm_psrl_line(&p, lines[i], strlen(lines[i]), i + 1)) {
+            snprintf(out[k++], 128, "%.*s", (int)p.cmd.len, p.cmd.data);
+            p.nlines = 0;
+        }
+    tm_psrl_free(&p);
+    return k;
+}
+
+static void test_psreadline(void)
+{
+    char out[8][128];
+    const char *a[] = {"dir `", "  -Force", "whoami"};
+    CHECK(join(a, 3, out) == 2);
+    CHECK_STR(out[0], "dir \n  -Force");
+    CHECK_STR(out[1], "whoami");
+    const char *b[] = {"if ($x) {", "  '}' # }", "}", "ls |", "  sort"};
+    CHECK(join(b, 5, out) == 2);
+    CHECK_STR(out[0], "if ($x) {\n  '}' # }\n}");
+    CHECK_STR(out[1], "ls |\n  sort");
+    const char *c[] = {"echo \"unterminated", "still in the string\""};
+    CHECK(join(c, 2, out) == 1);
+    const char *d[] = {"a#b {", "c"};
+    CHECK(join(d, 2, out) == 0); /* '#' inside a word is not a comment: still open */
+}
+
+static void test_poladtev(void)
+{
+    /* 9 categories; System has 5 subcategories, others none; System's
+     * "Security State Change" Success, "System Integrity" Failure. */
+    uint8_t d[12 + 10 + 18] = {0};
+    d[4] = 9;
+    d[8] = 22;
+    d[12] = 1;
+    d[16] = 2;
+    d[22] = 5;
+    tm_buf b;
+    tm_buf_init(&b);
+    tm_fields_enc e;
+    tm_fields_begin(&e, &b);
+    CHECK(tm_reg_decode_poladtev(d, sizeof d, &e) == 5);
+    tm_fields_end(&e);
+    tm_fields_scratch s = {0};
+    size_t nf, used;
+    CHECK(tm_fields_decode((const uint8_t *)b.data, b.len, &s, &nf, &used) && nf == 5);
+    const tm_field *f = tm_field_get(s.fields, nf, "System/Security State Change");
+    CHECK(f && strcmp(f->v.str.s, "Success") == 0);
+    f = tm_field_get(s.fields, nf, "System/System Integrity");
+    CHECK(f && strcmp(f->v.str.s, "Failure") == 0);
+    tm_fields_scratch_free(&s);
+    tm_buf_reset(&b);
+    tm_fields_begin(&e, &b);
+    d[8] = 200; /* footer beyond the data */
+    CHECK(tm_reg_decode_poladtev(d, sizeof d, &e) == -1);
+    tm_buf_free(&b);
+}
+
+static void test_lzxpress(void)
+{
+    /* "hello world!" as 8-bit literal codes (tests/fuzz/corpus/lzxpress). */
+    uint8_t m[8 + 256 + 16] = {'M', 'A', 'M', 4, 12, 0, 0, 0};
+    memset(m + 8, 0x88, 128);
+    const char *plain = "hello world!";
+    for (int i = 0; i < 12; i += 2) {
+        m[8 + 256 + i] = (uint8_t)plain[i + 1];
+        m[8 + 256 + i + 1] = (uint8_t)plain[i];
+    }
+    uint8_t *out = NULL;
+    size_t n = 0;
+    CHECK(tm_mam_decompress(m, sizeof m, &out, &n) == 0 && n == 12 && memcmp(out, plain, 12) == 0);
+    free(out);
+    m[3] = 3; /* another method */
+    CHECK(tm_mam_decompress(m, sizeof m, &out, &n) == -2);
+    m[3] = 4;
+    CHECK(tm_mam_decompress(m, 100, &out, &n) == -1); /* truncated table */
+}
+
+static void test_utf16(void)
+{
+    const uint8_t s[] = {'A', 0, 0xE9, 0, 0x3D, 0xD8, 0x00, 0xDE, 0x00, 0xD8, 'x', 0};
+    char out[32];
+    tm_utf16le_to_utf8(s, 6, out, sizeof out);
+    CHECK_STR(out, "A\xC3\xA9\xF0\x9F\x98\x80\xEF\xBF\xBDx"); /* lone surrogate -> U+FFFD */
+    tm_utf16le_to_utf8(s, 6, out, 4);
+    CHECK_STR(out, "A\xC3\xA9"); /* whole characters only */
+}
+
+int main(void)
+{
+    test_usn();
+    test_psreadline();
+    test_poladtev();
+    test_lzxpress();
+    test_utf16();
+    return CHECK_DONE();
+}
