@@ -8,6 +8,8 @@
 
 #include "cmd/cmd.h"
 #include "pipeline/enrich.h"
+#include "pipeline/history_bounds.h"
+#include "util/timeutil.h"
 #include "worker/pool.h"
 #include "worker/record_json.h"
 
@@ -42,7 +44,9 @@ typedef struct {
     tm_buf out;
     unsigned problems;
     tm_hostinfo host;
-    size_t base; /* added to the pool's job index (jobs run in two batches) */
+    tm_hist_writes hist; /* USN writes of PSReadLine files */
+    tm_buf *held;        /* per PSReadLine job: its lines, until the count is known */
+    size_t base;         /* added to the pool's job index (jobs run in batches) */
 } dump_ctx;
 
 static void emit_line(dump_ctx *c, size_t job, const tm_buf *line)
@@ -85,12 +89,17 @@ static void on_record(void *ctx, size_t job, const tm_record *r)
     tm_record_origin o = {c->in->path, c->in->id, label, a->path, a->stream};
     if (r->kind == TM_ART_REGISTRY)
         tm_hostinfo_observe(&c->host, r);
+    if (r->kind == TM_ART_USN)
+        tm_hist_observe_usn(&c->hist, a->volume, r);
     tm_enrichment en = {0};
     tm_enrich(c->in, a, r, &c->host, &en);
     tm_buf line;
     tm_buf_init(&line);
     tm_record_json(&line, r, &o, en.kv, en.n);
-    emit_line(c, job, &line);
+    if (r->kind == TM_ART_PSREADLINE)
+        tm_buf_put(&c->held[job], line.data, line.len); /* bounds need the command count */
+    else
+        emit_line(c, job, &line);
     tm_buf_free(&line);
     tm_enrichment_free(&en);
 }
@@ -107,11 +116,48 @@ static void on_problem(void *ctx, size_t job, uint64_t pos, bool fatal, const ch
     c->problems++;
 }
 
+/* PSReadLine lines of a finished job, with the journal's bounds added. */
+static void release_history(dump_ctx *c, size_t job, const tm_artifact *a)
+{
+    tm_buf *h = &c->held[job];
+    size_t n = 0;
+    for (size_t i = 0; i < h->len; i++)
+        n += h->data[i] == '\n';
+    size_t k = n, start = 0;
+    tm_buf line;
+    tm_buf_init(&line);
+    for (size_t i = 0; i < h->len; i++) {
+        if (h->data[i] != '\n')
+            continue;
+        tm_buf_reset(&line);
+        tm_buf_put(&line, h->data + start, i - start); /* without the closing brace and newline */
+        int64_t nb, na;
+        if (line.len && line.data[line.len - 1] == '}' && tm_hist_bounds(&c->hist, a, k, &nb, &na)) {
+            line.len--;
+            char iso[TM_TIME_ISO_LEN];
+            if (nb != TM_TIME_NONE) {
+                tm_time_iso(nb, iso);
+                tm_buf_printf(&line, ",\"usn_not_before\":\"%s\"", iso);
+            }
+            tm_time_iso(na, iso);
+            tm_buf_printf(&line, ",\"usn_not_after\":\"%s\"}", iso);
+        }
+        tm_buf_putc(&line, '\n');
+        emit_line(c, job, &line);
+        start = i + 1;
+        k--;
+    }
+    tm_buf_free(&line);
+    tm_buf_free(h);
+}
+
 static void on_done(void *ctx, size_t job, const tm_read_stats *st, bool failed, const char *why)
 {
     dump_ctx *c = ctx;
     job += c->base;
     const tm_artifact *a = c->jobs[job].art;
+    if (c->held[job].len)
+        release_history(c, job, a);
     if (failed && !c->fatal_said[job]) {
         fprintf(stderr, "%s: %s: %s: %s\n", tm_prog, c->in->path, a->path, why ? why : "failed");
         c->problems++;
@@ -154,29 +200,37 @@ static int per_input(tm_input *in, void *vo)
         for (uint32_t p = 0; p < parts; p++)
             jobs[nj++] = (tm_pool_job){.art = a, .all = true, .part = p, .parts = parts};
     }
-    /* Hives first: their facts (the time zone) are needed to put the other
-     * artifacts' local times in UTC. The sort is stable, so artifact order
-     * is otherwise kept. */
-    size_t nreg = 0;
-    for (size_t i = 0; i < nj; i++)
-        if (jobs[i].art->kind == TM_ART_REGISTRY) {
-            tm_pool_job t = jobs[i];
-            memmove(&jobs[nreg + 1], &jobs[nreg], (i - nreg) * sizeof *jobs);
-            jobs[nreg++] = t;
-        }
+    /* Batches: hives first (their time zone puts local times in UTC), then
+     * USN journals (their writes of PSReadLine files bound its commands),
+     * then the rest. The partition is stable: artifact order is kept within
+     * a batch. */
+    size_t bounds[4] = {0, 0, 0, nj};
+    for (int b = 0; b < 2; b++) {
+        tm_art_kind want = b == 0 ? TM_ART_REGISTRY : TM_ART_USN;
+        size_t k = bounds[b];
+        for (size_t i = k; i < nj; i++)
+            if (jobs[i].art->kind == want) {
+                tm_pool_job t = jobs[i];
+                memmove(&jobs[k + 1], &jobs[k], (i - k) * sizeof *jobs);
+                jobs[k++] = t;
+            }
+        bounds[b + 1] = k;
+    }
     dump_ctx c = {.in = in, .jobs = jobs, .njobs = nj};
     tm_hostinfo_init(&c.host);
+    tm_hist_init(&c.hist);
+    c.held = tm_xcalloc(nj ? nj : 1, sizeof *c.held);
     c.pending = tm_xcalloc(nj ? nj : 1, sizeof *c.pending);
     c.finished = tm_xcalloc(nj ? nj : 1, sizeof *c.finished);
     c.fatal_said = tm_xcalloc(nj ? nj : 1, sizeof *c.fatal_said);
     tm_buf_init(&c.out);
     tm_pool_cb cb = {&c, on_record, on_problem, on_done};
     size_t failed = 0;
-    if (nreg)
-        failed += tm_pool_run(in, jobs, nreg, &o->pool, &cb);
-    if (nj > nreg) {
-        c.base = nreg; /* the second run's job indices continue after the hives' */
-        failed += tm_pool_run(in, jobs + nreg, nj - nreg, &o->pool, &cb);
+    for (int b = 0; b < 3; b++) {
+        if (bounds[b + 1] == bounds[b])
+            continue;
+        c.base = bounds[b];
+        failed += tm_pool_run(in, jobs + bounds[b], bounds[b + 1] - bounds[b], &o->pool, &cb);
     }
     tm_flush_stdout(&c.out);
     tm_buf_free(&c.out);
@@ -186,6 +240,8 @@ static int per_input(tm_input *in, void *vo)
     free(c.pending);
     free(c.finished);
     free(c.fatal_said);
+    free(c.held);
+    tm_hist_free(&c.hist);
     free(jobs);
     return (failed || c.problems || in->nproblems || !in->opened) ? TM_EXIT_PARTIAL : TM_EXIT_OK;
 }

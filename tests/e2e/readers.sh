@@ -41,7 +41,7 @@ assert_contains "$(q 'select(.key=="ControlSet001\\Services\\Updater Service" an
 
 # USN journal: hole skipped, V2 and V3, reasons, parent paths through the MFT.
 usn=$(q 'select(.kind=="usn")')
-assert_eq "$(printf '%s\n' "$usn" | wc -l)" 6 "USN records"
+assert_eq "$(printf '%s\n' "$usn" | wc -l)" 11 "USN records"
 assert_contains "$usn" '"usn":1048576,' "first USN after the 1 MiB hole"
 assert_contains "$usn" '"reasons":"FILE_DELETE|CLOSE"' "reason names"
 assert_contains "$usn" '"version":3' "USN_RECORD_V3"
@@ -54,6 +54,9 @@ assert_eq "$(printf '%s\n' "$ps" | wc -l)" 4 "PSReadLine commands"
 assert_contains "$ps" '"line":4,"lines":2,"command":"Get-Process |\n  Where-Object { $_.Name -eq \"lsass\" }"' "multi-line command"
 assert_contains "$ps" '"not_after":"2017-04-28T12:31:00.000000+00:00","last_command":true' "last command and bound"
 assert_contains "$ps" '"user":"alice"' "user from the path"
+# ... and bounds from the journal's writes of the file, one write per command.
+assert_contains "$ps" '"command":"net use \\\\srv01\\c$ /user:corp\\admin","user":"alice","not_before":"2017-02-01T10:00:00.000000+00:00","not_after":"2017-04-28T12:31:00.000000+00:00","usn_not_before":"2017-04-28T12:30:11.000000+00:00","usn_not_after":"2017-04-28T12:30:40.000000+00:00"' "USN bounds of a command"
+assert_contains "$ps" '"line":1,"lines":1,"command":"whoami","user":"alice","not_before":"2017-02-01T10:00:00.000000+00:00","not_after":"2017-04-28T12:31:00.000000+00:00","usn_not_after":"2017-04-28T12:29:10.000001+00:00"' "USN bound of the first command"
 
 # Scheduled task XML, at-job, Prefetch; local times converted with the host's zone.
 task=$(q 'select(.kind=="task")')
