@@ -18,6 +18,8 @@ static const char usage[] =
     "collected files, the artifacts that attackers' tools leave.\n"
     "\n"
     "Commands:\n"
+    "  scan        find the traces of attacker tools: OUT/<input>/traces.jsonl\n"
+    "  plugins     list the plugins, the tools they cover and what they consume\n"
     "  artifacts   list the artifacts found in each input\n"
     "  extract     copy the artifacts out, with a manifest of hashes and times\n"
     "  dump        parse the artifacts and print their records as JSON lines\n"
@@ -44,6 +46,10 @@ int main(int argc, char **argv)
         printf("toolmark %s (libtsk %s)\n", TM_VERSION, tsk_version_get_str());
         return TM_EXIT_OK;
     }
+    if (strcmp(cmd, "scan") == 0)
+        return cmd_scan(argc - 1, argv + 1);
+    if (strcmp(cmd, "plugins") == 0)
+        return cmd_plugins(argc - 1, argv + 1);
     if (strcmp(cmd, "artifacts") == 0)
         return cmd_artifacts(argc - 1, argv + 1);
     if (strcmp(cmd, "extract") == 0)

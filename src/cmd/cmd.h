@@ -14,6 +14,8 @@ enum { TM_EXIT_OK = 0, TM_EXIT_PARTIAL = 1, TM_EXIT_USAGE = 2 };
 int cmd_artifacts(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_plugins(int argc, char **argv);
 
 /* Runs fn for each input in its own child process, one after the other, so
  * that a crash inside libtsk/libewf on a hostile image costs that input only.
@@ -28,6 +30,10 @@ void tm_json_artifact(tm_json *j, const tm_input *in, const tm_artifact *a);
 void tm_json_problem(tm_json *j, const tm_input *in, const tm_problem *p);
 /* "vol2" / "vol" (bare) / "folder" */
 void tm_volume_label(const tm_input *in, const tm_volume *v, char *out, size_t n);
+
+/* True (and says so) when dir is, or would be, inside one of the input
+ * paths: evidence folders are never written to. */
+bool tm_output_inside_input(const char *cmd, const char *dir, char *const *paths, size_t n);
 
 /* Writes the buffer to stdout (whole lines) and resets it. */
 void tm_flush_stdout(tm_buf *b);

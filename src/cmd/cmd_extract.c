@@ -247,35 +247,6 @@ static bool dir_is_empty(const char *dir, bool *exists)
     return empty;
 }
 
-/* Absolute path of p with symlinks resolved, also when p does not exist yet
- * (its nearest existing ancestor is resolved, the rest appended). */
-static char *resolve_path(const char *p)
-{
-    char *r = realpath(p, NULL);
-    if (r)
-        return r;
-    char *copy = tm_xstrdup(p);
-    size_t n = strlen(copy);
-    while (n > 1 && copy[n - 1] == '/')
-        copy[--n] = '\0';
-    char *slash = strrchr(copy, '/');
-    char *parent, *base;
-    if (!slash) {
-        parent = tm_xstrdup(".");
-        base = copy;
-    } else {
-        *slash = '\0';
-        parent = tm_xstrdup(slash == copy ? "/" : copy);
-        base = slash + 1;
-    }
-    char *pr = resolve_path(parent);
-    char *out = pr ? tm_xasprintf("%s/%s", strcmp(pr, "/") == 0 ? "" : pr, base) : NULL;
-    free(pr);
-    free(parent);
-    free(copy);
-    return out;
-}
-
 /* Joins the per-input manifest parts into DIR/manifest.csv, in input order. */
 static int write_manifest(const char *dir, char *const *paths, size_t n)
 {
@@ -347,24 +318,9 @@ int cmd_extract(int argc, char **argv)
         fprintf(stderr, "%s extract: %s is not empty; use --force to write into it anyway\n", tm_prog, o.dir);
         return TM_EXIT_USAGE;
     }
-    /* Refuse to write inside an input folder: evidence is read-only. Checked
-     * before anything is created. */
-    char *out_real = resolve_path(o.dir);
-    for (int i = optind; i < argc && out_real; i++) {
-        char *in_real = realpath(argv[i], NULL);
-        if (in_real) {
-            size_t l = strlen(in_real);
-            bool inside = strncmp(out_real, in_real, l) == 0 && (out_real[l] == '/' || out_real[l] == '\0');
-            free(in_real);
-            if (inside) {
-                fprintf(stderr, "%s extract: %s is inside input %s; evidence folders are never written to\n", tm_prog,
-                        o.dir, argv[i]);
-                free(out_real);
-                return TM_EXIT_USAGE;
-            }
-        }
-    }
-    free(out_real);
+    /* Evidence is read-only: checked before anything is created. */
+    if (tm_output_inside_input("extract", o.dir, argv + optind, (size_t)(argc - optind)))
+        return TM_EXIT_USAGE;
     if (tm_mkdirs(o.dir, 0755) != 0) {
         fprintf(stderr, "%s extract: cannot create %s: %s\n", tm_prog, o.dir, strerror(errno));
         return TM_EXIT_PARTIAL;

@@ -197,3 +197,51 @@ void tm_json_problem(tm_json *j, const tm_input *in, const tm_problem *p)
     tm_json_kstr(j, "message", p->message);
     tm_json_obj_end(j);
 }
+
+/* Absolute path of p with symlinks resolved, also when p does not exist yet
+ * (its nearest existing ancestor is resolved, the rest appended). */
+static char *resolve_path(const char *p)
+{
+    char *r = realpath(p, NULL);
+    if (r)
+        return r;
+    char *copy = tm_xstrdup(p);
+    size_t n = strlen(copy);
+    while (n > 1 && copy[n - 1] == '/')
+        copy[--n] = '\0';
+    char *slash = strrchr(copy, '/');
+    char *parent, *base;
+    if (!slash) {
+        parent = tm_xstrdup(".");
+        base = copy;
+    } else {
+        *slash = '\0';
+        parent = tm_xstrdup(slash == copy ? "/" : copy);
+        base = slash + 1;
+    }
+    char *pr = resolve_path(parent);
+    char *out = pr ? tm_xasprintf("%s/%s", strcmp(pr, "/") == 0 ? "" : pr, base) : NULL;
+    free(pr);
+    free(parent);
+    free(copy);
+    return out;
+}
+
+bool tm_output_inside_input(const char *cmd, const char *dir, char *const *paths, size_t n)
+{
+    char *out_real = resolve_path(dir);
+    bool inside = false;
+    for (size_t i = 0; i < n && out_real && !inside; i++) {
+        char *in_real = realpath(paths[i], NULL);
+        if (in_real) {
+            size_t l = strlen(in_real);
+            inside = strncmp(out_real, in_real, l) == 0 && (out_real[l] == '/' || out_real[l] == '\0');
+            free(in_real);
+            if (inside)
+                fprintf(stderr, "%s %s: %s is inside input %s; evidence folders are never written to\n", tm_prog, cmd,
+                        dir, paths[i]);
+        }
+    }
+    free(out_real);
+    return inside;
+}

@@ -241,3 +241,35 @@ void tm_json_field_value(tm_json *j, const tm_field *f)
     }
     }
 }
+
+tm_record *tm_record_clone(const tm_record *r)
+{
+    size_t size = sizeof(tm_record) + r->nfields * sizeof(tm_field);
+    for (size_t i = 0; i < r->nfields; i++) {
+        size += strlen(r->fields[i].name) + 1;
+        if (r->fields[i].type == TM_F_STR || r->fields[i].type == TM_F_BYTES)
+            size += r->fields[i].v.str.len + 1;
+    }
+    char *block = tm_xmalloc(size);
+    tm_record *c = (tm_record *)(void *)block;
+    *c = *r;
+    c->fields = (tm_field *)(void *)(block + sizeof(tm_record));
+    char *p = block + sizeof(tm_record) + r->nfields * sizeof(tm_field);
+    for (size_t i = 0; i < r->nfields; i++) {
+        const tm_field *f = &r->fields[i];
+        tm_field *d = &c->fields[i];
+        *d = *f;
+        size_t nl = strlen(f->name) + 1;
+        memcpy(p, f->name, nl);
+        d->name = p;
+        p += nl;
+        if (f->type == TM_F_STR || f->type == TM_F_BYTES) {
+            if (f->v.str.len)
+                memcpy(p, f->v.str.s, f->v.str.len);
+            p[f->v.str.len] = 0;
+            d->v.str.s = p;
+            p += f->v.str.len + 1;
+        }
+    }
+    return c;
+}

@@ -90,6 +90,9 @@ const tm_field *tm_record_get(const tm_record *r, const char *name);
 const char *tm_record_str(const tm_record *r, const char *name);
 bool tm_record_uint(const tm_record *r, const char *name, uint64_t *out);
 
+/* An owned copy of a record in one allocation (free() it). */
+tm_record *tm_record_clone(const tm_record *r);
+
 /* Writes the field's value as JSON. */
 void tm_json_field_value(tm_json *j, const tm_field *f);
 

@@ -1,0 +1,368 @@
+/* PsExec (Sysinternals) and services that behave like it.
+ *
+ * Source: psexec.exe / psexec64.exe runs (Security 4688/4689, Sysmon 1/5,
+ * Prefetch, typed commands), a renamed copy given away by "-accepteula" and
+ * a \\host argument, and the per-user EulaAccepted key (its last-written
+ * time is the first run by that user). Confirmed by 4689 with status 0x0.
+ *
+ * Destination: the PSEXESVC service (System 7045 install, 7036 running /
+ * stopped), its Prefetch file and process, the journal's create/delete of
+ * PSEXESVC.exe, 5145 share access to it, the network logon just before.
+ * Confirmed by 7045 for PSEXESVC. With `psexec -r NAME` the service has
+ * another name: a service whose image sits directly in %SystemRoot% (what
+ * ADMIN$ exposes) and that is gone from the SYSTEM hive, or whose file was
+ * deleted or which stopped within minutes, is reported as PsExec-style
+ * with its real name, as an indicator. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/plugin.h"
+#include "util/buf.h"
+#include "util/timeutil.h"
+
+#define CATEGORY "Command Execution"
+
+enum {
+    S_PSEXEC,
+    S_ANY_EXEC,
+    S_SVC_EXEC,
+    S_7045,
+    S_7036,
+    S_USN,
+    S_EULA,
+    S_5145,
+    S_4624,
+    S_SERVICE,
+};
+
+static const tm_sub subs[] = {
+    [S_PSEXEC] = {TM_SUB_EXEC, "psexec*", 0},
+    [S_ANY_EXEC] = {TM_SUB_EXEC, "*", 0},
+    [S_SVC_EXEC] = {TM_SUB_EXEC, "psexesvc*", 0},
+    [S_7045] = {TM_SUB_EVTX, "System", 7045},
+    [S_7036] = {TM_SUB_EVTX, "System", 7036},
+    [S_USN] = {TM_SUB_USN, "psexesvc*", 0},
+    [S_EULA] = {TM_SUB_FACT, "sysinternals_eula", 0},
+    [S_5145] = {TM_SUB_EVTX, "Security", 5145},
+    [S_4624] = {TM_SUB_EVTX, "Security", 4624},
+    [S_SERVICE] = {TM_SUB_FACT, "service", 0},
+    TM_SUB_END,
+};
+
+static const char *const tools[] = {"PsExec", NULL};
+
+/* A service image directly in the Windows folder: what "psexec -r NAME"
+ * copies through ADMIN$ (%SystemRoot%\NAME.exe). */
+static bool admin_share_image(const char *img)
+{
+    const char *p = img;
+    if (*p == '"')
+        p++;
+    static const char *const roots[] = {"%SystemRoot%\\", "%windir%\\", "C:\\Windows\\", "\\SystemRoot\\"};
+    for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++) {
+        size_t n = strlen(roots[i]);
+        if (strncasecmp(p, roots[i], n) == 0) {
+            const char *rest = p + n;
+            return !strpbrk(rest, "\\/") && strlen(rest) > 4;
+        }
+    }
+    return false;
+}
+
+static bool is_psexesvc(const char *name)
+{
+    return strncasecmp(name, "PSEXESVC", 8) == 0;
+}
+
+static bool service_still_installed(const tm_view *v, const char *name)
+{
+    for (size_t i = 0; i < v->n; i++)
+        if (v->items[i].sub == S_SERVICE && strcasecmp(tm_f(v->items[i].r, "name"), name) == 0)
+            return true;
+    return false;
+}
+
+static bool have_system_hive_services(const tm_view *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        if (v->items[i].sub == S_SERVICE)
+            return true;
+    return false;
+}
+
+/* Renamed PsExec on the source: a program of another name run with PsExec's
+ * own options. */
+static bool psexec_like_cmdline(const tm_exec *e)
+{
+    if (!e->command_line || tm_iglob("psexe*", e->name))
+        return false;
+    if (e->kind == TM_EXEC_EXIT || e->kind == TM_EXEC_PREFETCH)
+        return false;
+    return tm_icontains(e->command_line, "-accepteula") && strstr(e->command_line, "\\\\") != NULL;
+}
+
+static void source_side(const tm_view *v, tm_traces *out)
+{
+    /* Runs of psexec*, and of renamed copies. */
+    const tm_exec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    size_t n = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        if (!it->exec || it->exec->derived)
+            continue;
+        if (it->sub == S_PSEXEC)
+            sel[n++] = it->exec;
+        else if (it->sub == S_ANY_EXEC && psexec_like_cmdline(it->exec))
+            sel[n++] = it->exec;
+    }
+    /* exits of renamed copies: same program name as a psexec-like start */
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        if (it->sub != S_ANY_EXEC || !it->exec || it->exec->kind != TM_EXEC_EXIT || tm_iglob("psexe*", it->exec->name))
+            continue;
+        for (size_t k = 0; k < n; k++)
+            if (strcmp(sel[k]->name, it->exec->name) == 0 && !tm_iglob("psexe*", sel[k]->name)) {
+                sel[n++] = it->exec;
+                break;
+            }
+    }
+    tm_runs runs;
+    tm_runs_build(&runs, sel, n);
+    free(sel);
+    bool *eula_used = tm_xcalloc(v->n ? v->n : 1, sizeof *eula_used);
+    for (size_t i = 0; i < runs.n; i++) {
+        const tm_run *run = &runs.r[i];
+        /* Derived-only runs (a psexec inside a cmd line) are still runs. */
+        tm_trace *t = tm_trace_for_run(out, v, run, "PsExec", CATEGORY, TM_ROLE_SOURCE);
+        bool renamed = !tm_iglob("psexe*", run->name);
+        if (tm_run_succeeded(run))
+            tm_confirm(t, true, "%s exited with status 0x0 (Security 4689)", run->exit->image);
+        else if (run->exit && run->exit->has_status)
+            tm_confirm(t, false, "%s exited with status 0x%x: the remote command may have failed", run->exit->image,
+                       run->exit->status);
+        else
+            tm_confirm(t, false, "no process-exit record with status 0x0 (Security 4689): execution seen only in %s",
+                       tm_exec_kind_name(run->e[0]->kind));
+        /* The EULA key written at this run. */
+        for (size_t k = 0; k < v->n; k++) {
+            const tm_rec *it = &v->items[k];
+            if (it->sub != S_EULA || strcasecmp(tm_f(it->r, "name"), "PsExec") != 0 || it->r->time == TM_TIME_NONE)
+                continue;
+            int64_t d = it->r->time - run->time;
+            if (d > -TM_MIN && d < TM_MIN) {
+                tm_cite(t, it->r, it->art, "Software\\Sysinternals\\PsExec EulaAccepted written (first run by %s)",
+                        it->art->user ? it->art->user : "this user");
+                eula_used[k] = true;
+            }
+        }
+        tm_trace_setf(&t->message, "%s%s ran%s%s%s", renamed ? "PsExec renamed as " : "PsExec",
+                      renamed ? run->name : "", t->peer ? " against " : "", t->peer ? t->peer : "",
+                      t->confirmed ? " and exited successfully" : "");
+    }
+    tm_runs_free(&runs);
+    /* EulaAccepted alone: PsExec ran as that user at least once. */
+    for (size_t k = 0; k < v->n; k++) {
+        const tm_rec *it = &v->items[k];
+        if (it->sub != S_EULA || eula_used[k] || strcasecmp(tm_f(it->r, "name"), "PsExec") != 0)
+            continue;
+        tm_trace *t = tm_trace_for_record(out, v, it, "PsExec", CATEGORY, TM_ROLE_SOURCE,
+                                          "EULA accepted (registry key last written: first run by this user)");
+        if (it->art->user)
+            tm_trace_set(&t->user, it->art->user);
+        char val[32];
+        tm_cite(t, it->r, it->art, "Software\\Sysinternals\\PsExec EulaAccepted=%s",
+                tm_fv(it->r, "EulaAccepted", val, sizeof val));
+        tm_confirm(t, false, "only the EulaAccepted registry value: PsExec was run by this user, no record of the "
+                             "run itself");
+        tm_trace_setf(&t->message, "PsExec was first run by %s (EULA accepted)",
+                      it->art->user ? it->art->user : "this user");
+    }
+    free(eula_used);
+}
+
+/* Destination evidence items: everything about PSEXESVC or a renamed service. */
+typedef struct {
+    const tm_rec *it;
+    char service[128]; /* service name this item speaks of */
+} dst_item;
+
+static bool renamed_service_install(const tm_view *v, const tm_rec *it, bool hive_known, const tm_rec *const *all,
+                                    size_t nall)
+{
+    const char *name = tm_d(it->r, "ServiceName");
+    const char *img = tm_d(it->r, "ImagePath");
+    if (is_psexesvc(name) || !admin_share_image(img))
+        return false;
+    /* removed: no longer in the SYSTEM hive, or stopped / file deleted soon after */
+    if (hive_known && !service_still_installed(v, name))
+        return true;
+    for (size_t i = 0; i < nall; i++) {
+        const tm_record *r = all[i]->r;
+        if (r->time == TM_TIME_NONE || r->time < it->r->time || r->time - it->r->time > 10 * TM_MIN)
+            continue;
+        if (all[i]->sub == S_7036 && strcasecmp(tm_d(r, "param1"), name) == 0 &&
+            tm_icontains(tm_d(r, "param2"), "stopped"))
+            return true;
+    }
+    return false;
+}
+
+static void destination_side(const tm_view *v, tm_traces *out)
+{
+    bool hive_known = have_system_hive_services(v);
+    const tm_rec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    const tm_rec **sys = tm_xmalloc((v->n ? v->n : 1) * sizeof *sys);
+    size_t n = 0, nsys = 0;
+    for (size_t i = 0; i < v->n; i++)
+        if (v->items[i].sub == S_7036)
+            sys[nsys++] = &v->items[i];
+    /* renamed services: their names */
+    char (*renamed)[128] = tm_xcalloc(v->n ? v->n : 1, sizeof *renamed);
+    size_t nren = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        if (it->sub == S_7045 && renamed_service_install(v, it, hive_known, sys, nsys))
+            snprintf(renamed[nren++], sizeof renamed[0], "%s", tm_d(it->r, "ServiceName"));
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        bool take = false;
+        switch (it->sub) {
+        case S_SVC_EXEC: take = !it->exec->derived; break;
+        case S_USN: take = true; break;
+        case S_7045:
+        case S_7036: {
+            const char *name = tm_d(it->r, it->sub == S_7045 ? "ServiceName" : "param1");
+            take = is_psexesvc(name);
+            for (size_t k = 0; !take && k < nren; k++)
+                take = strcasecmp(renamed[k], name) == 0;
+            break;
+        }
+        case S_5145: take = tm_icontains(tm_d(it->r, "RelativeTargetName"), "PSEXESVC"); break;
+        default: break;
+        }
+        if (take)
+            sel[n++] = it;
+    }
+    tm_cluster *cl;
+    size_t ncl = tm_clusters(sel, n, 10 * TM_MIN, &cl);
+    for (size_t c = 0; c < ncl; c++) {
+        const tm_cluster *k = &cl[c];
+        const tm_rec *install = NULL;
+        bool is_renamed = false;
+        for (size_t i = 0; i < k->n; i++)
+            if (k->it[i]->sub == S_7045 && !install) {
+                install = k->it[i];
+                is_renamed = !is_psexesvc(tm_d(install->r, "ServiceName"));
+            }
+        tm_trace *t = tm_trace_add(out, "PsExec", CATEGORY, TM_ROLE_DESTINATION, k->first,
+                                   install && install->r->time == k->first ? "Service installed (System 7045)"
+                                                                           : "First trace of the PsExec service");
+        tm_trace_set(&t->host, v->host);
+        bool started = false, stopped = false;
+        for (size_t i = 0; i < k->n; i++) {
+            const tm_rec *it = k->it[i];
+            const tm_record *r = it->r;
+            switch (it->sub) {
+            case S_7045:
+                tm_cite(t, r, it->art, "service %s installed: %s (%s, %s)", tm_d(r, "ServiceName"),
+                        tm_d(r, "ImagePath"), tm_d(r, "StartType"), tm_d(r, "AccountName"));
+                if (!t->command_line)
+                    tm_trace_set(&t->command_line, tm_d(r, "ImagePath"));
+                break;
+            case S_7036:
+                tm_cite(t, r, it->art, "service %s entered the %s state", tm_d(r, "param1"), tm_d(r, "param2"));
+                started |= tm_icontains(tm_d(r, "param2"), "running");
+                stopped |= tm_icontains(tm_d(r, "param2"), "stopped");
+                break;
+            case S_USN:
+                tm_cite(t, r, it->art, "%s: %s", tm_f(r, "file_name"), tm_f(r, "reasons"));
+                break;
+            case S_5145: {
+                char acct[256];
+                tm_account(r, "Subject", acct, sizeof acct);
+                tm_cite(t, r, it->art, "%s from %s wrote %s on share %s", acct, tm_d(r, "IpAddress"),
+                        tm_d(r, "RelativeTargetName"), tm_d(r, "ShareName"));
+                if (!t->peer && !tm_is_local_address(tm_d(r, "IpAddress")))
+                    tm_trace_set(&t->peer, tm_d(r, "IpAddress"));
+                if (!t->user && acct[0])
+                    tm_trace_set(&t->user, acct);
+                break;
+            }
+            case S_SVC_EXEC: {
+                char s[900];
+                tm_exec_summary(it->exec, s, sizeof s);
+                tm_cite(t, r, it->art, "%s", s);
+                if (it->exec->kind == TM_EXEC_START)
+                    started = true;
+                break;
+            }
+            default: break;
+            }
+        }
+        /* The network logon that carried it: the last type-3 logon before. */
+        const tm_rec *logon = NULL;
+        for (size_t i = 0; i < v->n; i++) {
+            const tm_rec *it = &v->items[i];
+            if (it->sub != S_4624 || it->r->time == TM_TIME_NONE)
+                continue;
+            if (it->r->time <= k->first + TM_SEC && it->r->time >= k->first - TM_MIN &&
+                strcmp(tm_d(it->r, "LogonType"), "3") == 0)
+                logon = it;
+        }
+        if (logon) {
+            char acct[256];
+            tm_account(logon->r, "Target", acct, sizeof acct);
+            tm_cite(t, logon->r, logon->art, "network logon (type 3) of %s from %s (%s), logon id %s", acct,
+                    tm_d(logon->r, "IpAddress"), tm_d(logon->r, "WorkstationName"), tm_d(logon->r, "TargetLogonId"));
+            if (!t->user && acct[0])
+                tm_trace_set(&t->user, acct);
+            if (!t->peer) {
+                const char *ip = tm_d(logon->r, "IpAddress");
+                tm_trace_set(&t->peer, !tm_is_local_address(ip) ? ip : tm_d(logon->r, "WorkstationName"));
+            }
+            tm_trace_set(&t->logon_id, tm_d(logon->r, "TargetLogonId"));
+        }
+        if (started && stopped)
+            tm_trace_set(&t->outcome, "service started and stopped");
+        else if (started)
+            tm_trace_set(&t->outcome, "service started");
+        if (install && !is_renamed) {
+            tm_confirm(t, true, "PSEXESVC service installed (System 7045)");
+            tm_trace_setf(&t->message, "PsExec service PSEXESVC installed%s%s", t->peer ? " from " : "",
+                          t->peer ? t->peer : "");
+        } else if (install) {
+            tm_confirm(t, false,
+                       "service %s was installed from an image in %%SystemRoot%% (ADMIN$) and removed soon after: "
+                       "PsExec -r or a tool working the same way",
+                       tm_d(install->r, "ServiceName"));
+            tm_trace_setf(&t->message, "PsExec-style service %s installed and removed%s%s",
+                          tm_d(install->r, "ServiceName"), t->peer ? " from " : "", t->peer ? t->peer : "");
+        } else {
+            tm_confirm(t, false, "PSEXESVC traces without its install record (System 7045): the System log may "
+                                 "have rolled over or been cleared");
+            tm_trace_setf(&t->message, "PsExec service PSEXESVC ran%s%s", t->peer ? " from " : "",
+                          t->peer ? t->peer : "");
+        }
+    }
+    tm_clusters_free(cl, ncl);
+    free(renamed);
+    free(sel);
+    free(sys);
+}
+
+static void run(const tm_view *v, tm_traces *out)
+{
+    source_side(v, out);
+    destination_side(v, out);
+}
+
+const tm_plugin tm_plugin_psexec = {
+    .name = "psexec",
+    .tools = tools,
+    .category = CATEGORY,
+    .summary = "PsExec runs on the source; the PSEXESVC (or renamed) service on the destination",
+    .subs = subs,
+    .run = run,
+};

@@ -1,0 +1,102 @@
+/* toolmark plugins: the plugin table, with what each consumes. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "pipeline/plugin.h"
+#include "util/json.h"
+
+static const char usage[] = "Usage: toolmark plugins [--json]\n"
+                            "\n"
+                            "List the plugins: tool ids, category, and what each consumes.\n";
+
+static const char *sub_type(tm_sub_type t)
+{
+    switch (t) {
+    case TM_SUB_EVTX: return "event";
+    case TM_SUB_EXEC: return "program";
+    case TM_SUB_USN: return "usn";
+    case TM_SUB_FACT: return "registry-fact";
+    case TM_SUB_REGKEY: return "registry-key";
+    case TM_SUB_KIND: return "kind";
+    }
+    return "?";
+}
+
+static void sub_text(const tm_sub *s, char *out, size_t n)
+{
+    if (s->type == TM_SUB_EVTX && s->id)
+        snprintf(out, n, "%s:%u", s->a, s->id);
+    else
+        snprintf(out, n, "%s", s->a);
+}
+
+int cmd_plugins(int argc, char **argv)
+{
+    static const struct option lopts[] = {{"json", no_argument, NULL, 'J'}, {"help", no_argument, NULL, 'h'}, {0}};
+    bool json = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+        switch (c) {
+        case 'J': json = true; break;
+        case 'h': fputs(usage, stdout); return TM_EXIT_OK;
+        default: tm_usage_error("plugins", "bad option"); return TM_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        tm_usage_error("plugins", "unexpected argument '%s'", argv[optind]);
+        return TM_EXIT_USAGE;
+    }
+    tm_buf b;
+    tm_buf_init(&b);
+    size_t ntools = 0;
+    for (size_t i = 0; i < tm_plugin_count; i++) {
+        const tm_plugin *p = tm_plugins[i];
+        for (size_t k = 0; p->tools[k]; k++)
+            ntools++;
+        if (json) {
+            tm_json j;
+            tm_json_init(&j, &b);
+            tm_json_obj_begin(&j);
+            tm_json_kstr(&j, "plugin", p->name);
+            tm_json_kstr(&j, "category", p->category);
+            tm_json_kstr(&j, "summary", p->summary);
+            tm_json_key(&j, "tools");
+            tm_json_arr_begin(&j);
+            for (size_t k = 0; p->tools[k]; k++)
+                tm_json_str(&j, p->tools[k]);
+            tm_json_arr_end(&j);
+            tm_json_key(&j, "consumes");
+            tm_json_arr_begin(&j);
+            for (size_t k = 0; p->subs[k].a; k++) {
+                char s[256];
+                sub_text(&p->subs[k], s, sizeof s);
+                tm_json_obj_begin(&j);
+                tm_json_kstr(&j, "type", sub_type(p->subs[k].type));
+                tm_json_kstr(&j, "match", s);
+                tm_json_obj_end(&j);
+            }
+            tm_json_arr_end(&j);
+            tm_json_obj_end(&j);
+            tm_buf_putc(&b, '\n');
+            continue;
+        }
+        tm_buf_printf(&b, "%s  [%s]\n  %s\n  tools:", p->name, p->category, p->summary);
+        for (size_t k = 0; p->tools[k]; k++)
+            tm_buf_printf(&b, " %s", p->tools[k]);
+        tm_buf_puts(&b, "\n  consumes:");
+        for (size_t k = 0; p->subs[k].a; k++) {
+            char s[256];
+            sub_text(&p->subs[k], s, sizeof s);
+            tm_buf_printf(&b, "%s %s=%s", k ? "," : "", sub_type(p->subs[k].type), s);
+        }
+        tm_buf_puts(&b, "\n\n");
+    }
+    if (!json)
+        tm_buf_printf(&b, "%zu plugins, %zu tool ids\n", tm_plugin_count, ntools);
+    tm_flush_stdout(&b);
+    tm_buf_free(&b);
+    return TM_EXIT_OK;
+}

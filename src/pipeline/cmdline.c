@@ -1,0 +1,468 @@
+#include "pipeline/cmdline.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/utf16.h"
+
+#define MAX_DEPTH 4
+
+void tm_cmds_init(tm_cmds *cs)
+{
+    memset(cs, 0, sizeof *cs);
+}
+
+void tm_cmds_free(tm_cmds *cs)
+{
+    for (size_t i = 0; i < cs->n; i++) {
+        free(cs->c[i].text);
+        free(cs->c[i].args);
+        free(cs->c[i].redirect);
+    }
+    free(cs->c);
+    free(cs->decoded);
+    tm_cmds_init(cs);
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+void tm_program_name(const char *path, size_t len, char *out, size_t n)
+{
+    /* Strip quotes and the directory. */
+    size_t b = 0, e = len;
+    while (b < e && (path[b] == '"' || path[b] == '\'' || is_space(path[b])))
+        b++;
+    while (e > b && (path[e - 1] == '"' || path[e - 1] == '\'' || is_space(path[e - 1])))
+        e--;
+    for (size_t i = b; i < e; i++)
+        if (path[i] == '\\' || path[i] == '/')
+            b = i + 1;
+    size_t k = 0;
+    for (size_t i = b; i < e && k + 1 < n; i++)
+        out[k++] = (char)tolower((unsigned char)path[i]);
+    out[k] = 0;
+    static const char *const exts[] = {".exe", ".com"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t el = strlen(exts[i]);
+        if (k > el && strcmp(out + k - el, exts[i]) == 0)
+            out[k - el] = 0;
+    }
+}
+
+/* One word starting at *p (quotes grouped and removed); returns false at the end. */
+static bool next_word(const char **p, const char *end, char *out, size_t n, const char **wstart)
+{
+    const char *s = *p;
+    while (s < end && is_space(*s))
+        s++;
+    if (s >= end)
+        return false;
+    if (wstart)
+        *wstart = s;
+    size_t k = 0;
+    bool q = false;
+    for (; s < end; s++) {
+        if (*s == '"') {
+            q = !q;
+            continue;
+        }
+        if (!q && is_space(*s))
+            break;
+        if (k + 1 < n)
+            out[k++] = *s;
+    }
+    out[k] = 0;
+    *p = s;
+    return true;
+}
+
+static tm_cmd *add_cmd(tm_cmds *out)
+{
+    if (out->n >= TM_CMDS_MAX)
+        return NULL;
+    if (out->n == out->cap) {
+        out->cap = out->cap ? out->cap * 2 : 8;
+        out->c = tm_xrealloc(out->c, out->cap * sizeof *out->c);
+    }
+    tm_cmd *c = &out->c[out->n++];
+    memset(c, 0, sizeof *c);
+    return c;
+}
+
+static void split_cmd(const char *s, size_t len, tm_cmds *out, int depth, bool enc);
+static void split_script(const char *s, size_t len, tm_cmds *out, int depth, bool enc);
+
+/* Base64 (standard alphabet; whitespace ignored) to bytes. */
+static size_t b64_decode(const char *s, size_t len, uint8_t *out, size_t cap)
+{
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        int v;
+        if (c >= 'A' && c <= 'Z')
+            v = c - 'A';
+        else if (c >= 'a' && c <= 'z')
+            v = c - 'a' + 26;
+        else if (c >= '0' && c <= '9')
+            v = c - '0' + 52;
+        else if (c == '+' || c == '-')
+            v = 62;
+        else if (c == '/' || c == '_')
+            v = 63;
+        else if (c == '=' || is_space(c) || c == '"' || c == '\'')
+            continue;
+        else
+            return 0; /* not base64 */
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (k < cap)
+                out[k++] = (uint8_t)(acc >> bits);
+        }
+    }
+    return k;
+}
+
+static bool prefix_of(const char *opt, const char *full, size_t min)
+{
+    size_t n = strlen(opt);
+    return n >= min && n <= strlen(full) && strncasecmp(opt, full, n) == 0;
+}
+
+/* powershell arguments: -EncodedCommand (any unambiguous prefix: -e, -ec,
+ * -enc ...) or -Command (-c ...) payloads. */
+static void powershell_payload(const char *args, size_t len, tm_cmds *out, int depth)
+{
+    const char *p = args, *end = args + len, *ws;
+    char w[64];
+    while (next_word(&p, end, w, sizeof w, &ws)) {
+        if (w[0] != '-' && w[0] != '/')
+            continue;
+        const char *opt = w + 1;
+        if (strcasecmp(opt, "ec") == 0 || prefix_of(opt, "encodedcommand", 1)) {
+            const char *q = p;
+            while (q < end && is_space(*q))
+                q++;
+            const char *e = q;
+            while (e < end && !is_space(*e))
+                e++;
+            size_t cap = (size_t)(e - q) * 3 / 4 + 4;
+            uint8_t *raw = tm_xmalloc(cap);
+            size_t n = b64_decode(q, (size_t)(e - q), raw, cap);
+            if (n >= 2) {
+                size_t olen = n / 2 * 3 + 1;
+                char *text = tm_xmalloc(olen);
+                tm_utf16le_to_utf8(raw, n / 2, text, olen);
+                if (!out->decoded)
+                    out->decoded = tm_xstrdup(text);
+                split_script(text, strlen(text), out, depth + 1, true);
+                free(text);
+            }
+            free(raw);
+            return;
+        }
+        if (prefix_of(opt, "command", 1)) {
+            const char *q = p;
+            while (q < end && is_space(*q))
+                q++;
+            size_t n = (size_t)(end - q);
+            if (n >= 2 && q[0] == '"' && q[n - 1] == '"') {
+                q++;
+                n -= 2;
+            }
+            split_script(q, n, out, depth + 1, false);
+            return;
+        }
+    }
+}
+
+/* One simple command: program, arguments, redirection; wrappers recurse. */
+static void add_simple(const char *s, size_t len, tm_cmds *out, int depth, bool enc)
+{
+    while (len && (is_space(*s) || *s == '@' || *s == '(' || *s == '{')) {
+        s++;
+        len--;
+    }
+    /* PowerShell's call operator and dot-sourcing. */
+    if (len >= 2 && (s[0] == '&' || s[0] == '.') && is_space(s[1])) {
+        s += 2;
+        len -= 2;
+    }
+    while (len && (is_space(s[len - 1]) || s[len - 1] == ')' || s[len - 1] == '}'))
+        len--;
+    if (!len)
+        return;
+    const char *p = s, *end = s + len, *ws;
+    char word[512];
+    if (!next_word(&p, end, word, sizeof word, &ws))
+        return;
+    tm_cmd *c = add_cmd(out);
+    if (!c)
+        return;
+    tm_program_name(word, strlen(word), c->name, sizeof c->name);
+    /* "dir>out.txt", "echo>x": the program name ends at a redirection. */
+    char *gt = strpbrk(c->name, "<>");
+    if (gt)
+        *gt = 0;
+    const char *a = p;
+    while (a < end && is_space(*a))
+        a++;
+    c->text = tm_xstrndup(s, len);
+    c->args = tm_xstrndup(a, (size_t)(end - a));
+    c->from_encoded = enc;
+    c->depth = depth;
+    const char *vp = a;
+    char verb[64];
+    if (next_word(&vp, end, verb, sizeof verb, NULL)) {
+        size_t k = 0;
+        for (; verb[k] && k + 1 < sizeof c->verb; k++)
+            c->verb[k] = (char)tolower((unsigned char)verb[k]);
+        c->verb[k] = 0;
+    }
+    /* Redirection outside quotes: "> file", ">> file", "1> file" (not 2>&1). */
+    bool q = false;
+    for (const char *r = s; r < end; r++) {
+        if (*r == '"')
+            q = !q;
+        if (q || *r != '>')
+            continue;
+        const char *t = r + 1;
+        if (t < end && *t == '>')
+            t++;
+        if (t < end && *t == '&')
+            continue;
+        const char *tp = t;
+        char target[512];
+        if (next_word(&tp, end, target, sizeof target, NULL)) {
+            free(c->redirect);
+            c->redirect = tm_xstrdup(target);
+        }
+        r = tp - 1;
+    }
+    if (depth >= MAX_DEPTH)
+        return;
+    size_t alen = (size_t)(end - a);
+    if (strcmp(c->name, "cmd") == 0) {
+        /* Everything after /c, /k or /r is the payload; cmd strips one pair of
+         * surrounding quotes. */
+        const char *wp = a, *w0;
+        char w[16];
+        while (next_word(&wp, end, w, sizeof w, &w0)) {
+            if (w[0] == '/' && (w[1] == 'c' || w[1] == 'C' || w[1] == 'k' || w[1] == 'K' || w[1] == 'r' ||
+                                w[1] == 'R')) {
+                const char *pl = w0 + 2;
+                while (pl < end && is_space(*pl))
+                    pl++;
+                size_t n = (size_t)(end - pl);
+                if (n >= 2 && pl[0] == '"' && pl[n - 1] == '"') {
+                    pl++;
+                    n -= 2;
+                }
+                split_cmd(pl, n, out, depth + 1, enc);
+                return;
+            }
+            if (w[0] != '/')
+                return;
+        }
+    } else if (strcmp(c->name, "powershell") == 0 || strcmp(c->name, "pwsh") == 0) {
+        powershell_payload(a, alen, out, depth);
+    }
+}
+
+/* cmd's separators: &, &&, ||, | outside double quotes; ^ escapes. */
+static void split_cmd(const char *s, size_t len, tm_cmds *out, int depth, bool enc)
+{
+    tm_buf seg;
+    tm_buf_init(&seg);
+    bool q = false;
+    for (size_t i = 0; i <= len; i++) {
+        char ch = i < len ? s[i] : 0;
+        if (i < len && ch == '^' && !q && i + 1 < len) {
+            tm_buf_putc(&seg, s[++i]);
+            continue;
+        }
+        if (i < len && ch == '"')
+            q = !q;
+        bool sep = i == len || (!q && (ch == '&' || ch == '|'));
+        /* "2>&1" and ">&2" are redirections, not separators. */
+        if (i < len && ch == '&' && i > 0 && s[i - 1] == '>')
+            sep = false;
+        if (!sep) {
+            tm_buf_putc(&seg, ch);
+            continue;
+        }
+        if (seg.len)
+            add_simple(seg.data, seg.len, out, depth, enc);
+        tm_buf_reset(&seg);
+        if (i + 1 < len && (s[i + 1] == ch))
+            i++; /* && or || */
+    }
+    tm_buf_free(&seg);
+}
+
+/* PowerShell: ;, |, newlines, && and || outside quotes; ` escapes. Native
+ * commands inside are split by cmd's rules when they are cmd wrappers. */
+static void split_script(const char *s, size_t len, tm_cmds *out, int depth, bool enc)
+{
+    tm_buf seg;
+    tm_buf_init(&seg);
+    char q = 0;
+    int brace = 0;
+    for (size_t i = 0; i <= len; i++) {
+        char ch = i < len ? s[i] : 0;
+        if (i < len && ch == '`' && i + 1 < len) {
+            tm_buf_putc(&seg, ch);
+            tm_buf_putc(&seg, s[++i]);
+            continue;
+        }
+        if (i < len && (ch == '"' || ch == '\'')) {
+            if (!q)
+                q = ch;
+            else if (q == ch)
+                q = 0;
+        }
+        if (i < len && !q && ch == '{')
+            brace++;
+        if (i < len && !q && ch == '}' && brace > 0)
+            brace--;
+        bool sep = i == len || (!q && (ch == ';' || ch == '\n' || ch == '\r' ||
+                                      (brace == 0 && (ch == '|' || (ch == '&' && i + 1 < len && s[i + 1] == '&')))));
+        if (!sep) {
+            tm_buf_putc(&seg, ch);
+            continue;
+        }
+        if (seg.len)
+            add_simple(seg.data, seg.len, out, depth, enc);
+        tm_buf_reset(&seg);
+        if (i + 1 < len && ((ch == '|' && s[i + 1] == '|') || ch == '&'))
+            i++;
+    }
+    tm_buf_free(&seg);
+}
+
+void tm_cmdline_split(const char *line, tm_cmds *out)
+{
+    if (line)
+        split_cmd(line, strlen(line), out, 0, false);
+}
+
+void tm_script_split(const char *text, tm_cmds *out)
+{
+    if (text)
+        split_script(text, strlen(text), out, 0, false);
+}
+
+/* ---- the command table --------------------------------------------------
+ * From ../shared/evidence/commands.json (tests/unit/test_cmdline.c checks
+ * that the two agree when the file is present). */
+#define II "initial investigation"
+#define RC "reconnaissance"
+#define SP "spread of infection"
+#define DE "deleting evidence"
+const tm_command_info tm_commands[] = {
+    {"tasklist", II, 1, 327, NULL},
+    {"ver", II, 2, 182, NULL},
+    {"ipconfig", II, 3, 145, NULL},
+    {"net time", II, 4, 133, NULL},
+    {"systeminfo", II, 5, 75, NULL},
+    {"netstat", II, 6, 42, NULL},
+    {"whoami", II, 7, 37, NULL},
+    {"nbtstat", II, 8, 36, NULL},
+    {"net start", II, 9, 35, NULL},
+    {"set", II, 10, 29, NULL},
+    {"qprocess", II, 11, 27, NULL},
+    {"nslookup", II, 12, 11, NULL},
+    {"dir", RC, 1, 4466, NULL},
+    {"ping", RC, 2, 2372, NULL},
+    {"net view", RC, 3, 590, NULL},
+    {"type", RC, 4, 543, NULL},
+    {"net use", RC, 5, 541, "net-use"},
+    {"echo", RC, 6, 496, NULL},
+    {"net user", RC, 7, 442, "net-user"},
+    {"net group", RC, 8, 172, "net-user"},
+    {"net localgroup", RC, 9, 85, NULL},
+    {"dsquery", RC, 10, 81, "dsquery"},
+    {"net config", RC, 11, 32, NULL},
+    {"csvde", RC, 12, 21, "csvde"},
+    {"net share", RC, 13, 19, NULL},
+    {"quser", RC, 14, 18, NULL},
+    {"net session", RC, 15, 17, NULL},
+    {"query", RC, 16, 12, NULL},
+    {"tracert", RC, 17, 9, NULL},
+    {"cscript", RC, 18, 9, NULL},
+    {"nltest", RC, 19, 5, "nltest"},
+    {"dumpel", RC, 20, 5, NULL},
+    {"tree", RC, 21, 3, NULL},
+    {"LogParser", RC, 22, 2, NULL},
+    {"net accounts", RC, 23, 2, NULL},
+    {"route", RC, 24, 1, NULL},
+    {"at", SP, 1, 445, NULL},
+    {"move", SP, 2, 399, NULL},
+    {"schtasks", SP, 3, 379, "schtasks"},
+    {"copy", SP, 4, 299, NULL},
+    {"ren", SP, 5, 151, NULL},
+    {"reg", SP, 6, 119, NULL},
+    {"wmic", SP, 7, 40, "wmic"},
+    {"powershell", SP, 8, 29, NULL},
+    {"md", SP, 9, 16, NULL},
+    {"runas", SP, 10, 7, NULL},
+    {"sc", SP, 11, 6, NULL},
+    {"netsh", SP, 12, 6, NULL},
+    {"mofcomp", SP, 13, 0, NULL},
+    {"del", DE, 1, 844, NULL},
+    {"taskkill", DE, 2, 80, NULL},
+    {"klist", DE, 3, 73, "klist-purge"},
+    {"wevtutil", DE, 4, 23, "wevtutil"},
+    {"rd", DE, 5, 15, NULL},
+};
+const size_t tm_command_count = sizeof tm_commands / sizeof tm_commands[0];
+
+/* Spellings cmd accepts for the same command. */
+static const char *canonical(const char *name)
+{
+    static const char *const alias[][2] = {
+        {"erase", "del"}, {"mkdir", "md"},  {"rmdir", "rd"},   {"rename", "ren"},
+        {"net1", "net"},  {"sc.exe", "sc"}, {"query", "query"}, {"logparser", "LogParser"},
+    };
+    for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++)
+        if (strcmp(name, alias[i][0]) == 0)
+            return alias[i][1];
+    return name;
+}
+
+const tm_command_info *tm_command_lookup(const tm_cmd *c)
+{
+    const char *name = canonical(c->name);
+    char full[96];
+    if (strcmp(name, "net") == 0) {
+        if (!c->verb[0])
+            return NULL;
+        /* net accepts "net users", "net groups", "net shares" ... */
+        char verb[24];
+        snprintf(verb, sizeof verb, "%s", c->verb);
+        size_t vl = strlen(verb);
+        if (vl > 2 && verb[vl - 1] == 's' && strcmp(verb, "accounts") != 0 && strcmp(verb, "sessions") != 0)
+            verb[vl - 1] = 0;
+        if (strcmp(verb, "sessions") == 0 || strcmp(verb, "sess") == 0)
+            snprintf(verb, sizeof verb, "session");
+        snprintf(full, sizeof full, "net %s", verb);
+        name = full;
+    }
+    /* "echo." and "echo:" print an empty line: still echo. */
+    if (strncmp(name, "echo", 4) == 0 && (name[4] == '.' || name[4] == ':'))
+        name = "echo";
+    for (size_t i = 0; i < tm_command_count; i++)
+        if (strcasecmp(tm_commands[i].command, name) == 0)
+            return &tm_commands[i];
+    return NULL;
+}

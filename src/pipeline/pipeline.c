@@ -1,0 +1,519 @@
+#include "pipeline/pipeline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/history_bounds.h"
+#include "pipeline/runs.h"
+#include "util/buf.h"
+#include "util/pathsafe.h"
+#include "util/timeutil.h"
+
+/* A subscription of one plugin, in the index. */
+typedef struct {
+    size_t plugin;
+    unsigned sub;
+} sub_ref;
+
+typedef struct {
+    uint32_t id;
+    const char *channel; /* "*" any */
+    sub_ref ref;
+} evtx_sub;
+
+typedef struct {
+    const char *pattern;
+    sub_ref ref;
+} named_sub;
+
+typedef struct {
+    tm_record *r;
+    const tm_artifact *a;
+    size_t order; /* arrival, only to make the sort total */
+} kept;
+
+typedef struct {
+    tm_rec *items;
+    size_t n, cap;
+} item_list;
+
+struct tm_pipeline {
+    const tm_plugin *const *plugins;
+    size_t nplugins;
+    /* index */
+    evtx_sub *ev; /* sorted by id */
+    size_t nev;
+    bool evtx_any_id;    /* some subscription takes every id of a channel */
+    named_sub *execs, *usns, *facts, *kinds;
+    size_t nexecs, nusns, nfacts, nkinds;
+    char *evtx_want, *reg_want;
+    /* the host */
+    kept *k;
+    size_t nk, capk;
+    tm_hostinfo host;
+    tm_hist_writes hist;
+    char computer_from_events[96];
+    tm_pipeline_stats stats;
+};
+
+/* Execution-bearing events the pipeline always wants (runs.c). */
+static const struct {
+    const char *channel;
+    uint32_t id;
+} exec_events[] = {
+    {"Security", 4688},
+    {"Security", 4689},
+    {"Microsoft-Windows-Sysmon/Operational", 1},
+    {"Microsoft-Windows-Sysmon/Operational", 5},
+    {"Microsoft-Windows-PowerShell/Operational", 4104},
+    {"System", 7045},
+};
+
+static int cmp_evsub(const void *a, const void *b)
+{
+    const evtx_sub *x = a, *y = b;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    if (x->ref.plugin != y->ref.plugin)
+        return x->ref.plugin < y->ref.plugin ? -1 : 1;
+    return x->ref.sub < y->ref.sub ? -1 : x->ref.sub > y->ref.sub;
+}
+
+static void push_named(named_sub **arr, size_t *n, const char *pattern, sub_ref ref)
+{
+    *arr = tm_xrealloc(*arr, (*n + 1) * sizeof **arr);
+    (*arr)[(*n)++] = (named_sub){pattern, ref};
+}
+
+tm_pipeline *tm_pipeline_new(const tm_plugin *const *plugins, size_t n)
+{
+    tm_pipeline *p = tm_xcalloc(1, sizeof *p);
+    p->plugins = plugins;
+    p->nplugins = n;
+    tm_buf want, reg;
+    tm_buf_init(&want);
+    tm_buf_init(&reg);
+    for (size_t i = 0; i < sizeof exec_events / sizeof exec_events[0]; i++)
+        tm_buf_printf(&want, "%s\t%u\n", exec_events[i].channel, exec_events[i].id);
+    for (size_t i = 0; i < n; i++) {
+        const tm_sub *s = plugins[i]->subs;
+        for (unsigned k = 0; s && s[k].a; k++) {
+            sub_ref ref = {i, k};
+            switch (s[k].type) {
+            case TM_SUB_EVTX:
+                p->ev = tm_xrealloc(p->ev, (p->nev + 1) * sizeof *p->ev);
+                p->ev[p->nev++] = (evtx_sub){s[k].id, s[k].a, ref};
+                if (s[k].id == 0)
+                    p->evtx_any_id = true;
+                if (s[k].id)
+                    tm_buf_printf(&want, "%s\t%u\n", s[k].a, s[k].id);
+                else
+                    tm_buf_printf(&want, "%s\t*\n", s[k].a);
+                break;
+            case TM_SUB_EXEC: push_named(&p->execs, &p->nexecs, s[k].a, ref); break;
+            case TM_SUB_USN: push_named(&p->usns, &p->nusns, s[k].a, ref); break;
+            case TM_SUB_FACT: push_named(&p->facts, &p->nfacts, s[k].a, ref); break;
+            case TM_SUB_KIND: push_named(&p->kinds, &p->nkinds, s[k].a, ref); break;
+            case TM_SUB_REGKEY:
+                push_named(&p->kinds, &p->nkinds, "registry-key", ref);
+                p->kinds[p->nkinds - 1].pattern = s[k].a;
+                p->kinds[p->nkinds - 1].ref.sub |= 0x80000000u; /* marks a key pattern */
+                tm_buf_printf(&reg, "%s\n", s[k].a);
+                break;
+            }
+        }
+    }
+    if (p->nev > 1)
+        qsort(p->ev, p->nev, sizeof *p->ev, cmp_evsub);
+    p->evtx_want = tm_xstrdup(tm_buf_cstr(&want));
+    p->reg_want = tm_xstrdup(reg.len ? tm_buf_cstr(&reg) : "");
+    tm_buf_free(&want);
+    tm_buf_free(&reg);
+    tm_hostinfo_init(&p->host);
+    tm_hist_init(&p->hist);
+    return p;
+}
+
+static void forget_host(tm_pipeline *p)
+{
+    for (size_t i = 0; i < p->nk; i++)
+        free(p->k[i].r);
+    free(p->k);
+    p->k = NULL;
+    p->nk = p->capk = 0;
+    tm_hist_free(&p->hist);
+    tm_hist_init(&p->hist);
+    tm_hostinfo_init(&p->host);
+    p->computer_from_events[0] = 0;
+}
+
+void tm_pipeline_free(tm_pipeline *p)
+{
+    if (!p)
+        return;
+    forget_host(p);
+    free(p->ev);
+    free(p->execs);
+    free(p->usns);
+    free(p->facts);
+    free(p->kinds);
+    free(p->evtx_want);
+    free(p->reg_want);
+    free(p);
+}
+
+const char *tm_pipeline_want(const tm_pipeline *p, tm_art_kind k)
+{
+    if (k == TM_ART_EVTX)
+        return p->evtx_want;
+    if (k == TM_ART_REGISTRY)
+        return p->reg_want;
+    return NULL;
+}
+
+const tm_hostinfo *tm_pipeline_hostinfo(const tm_pipeline *p)
+{
+    return &p->host;
+}
+
+tm_pipeline_stats tm_pipeline_get_stats(const tm_pipeline *p)
+{
+    return p->stats;
+}
+
+/* First entry with this id (ev sorted by id), or nev. */
+static size_t ev_lower(const tm_pipeline *p, uint32_t id)
+{
+    size_t lo = 0, hi = p->nev;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (p->ev[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static bool evtx_wanted(const tm_pipeline *p, const tm_record *r)
+{
+    uint64_t id = 0;
+    tm_record_uint(r, "event_id", &id);
+    const char *ch = tm_record_str(r, "channel");
+    for (size_t i = 0; i < sizeof exec_events / sizeof exec_events[0]; i++)
+        if (exec_events[i].id == id && ch && strcasecmp(ch, exec_events[i].channel) == 0)
+            return true;
+    for (size_t i = ev_lower(p, (uint32_t)id); i < p->nev && p->ev[i].id == id; i++)
+        if (strcmp(p->ev[i].channel, "*") == 0 || (ch && strcasecmp(ch, p->ev[i].channel) == 0))
+            return true;
+    if (p->evtx_any_id)
+        for (size_t i = 0; i < p->nev && p->ev[i].id == 0; i++)
+            if (ch && strcasecmp(ch, p->ev[i].channel) == 0)
+                return true;
+    return false;
+}
+
+static bool usn_wanted(const tm_pipeline *p, const tm_record *r)
+{
+    const char *name = tm_record_str(r, "file_name");
+    if (!name)
+        return false;
+    for (size_t i = 0; i < p->nusns; i++)
+        if (tm_iglob(p->usns[i].pattern, name))
+            return true;
+    return false;
+}
+
+void tm_pipeline_record(tm_pipeline *p, const tm_artifact *a, const tm_record *r)
+{
+    p->stats.seen++;
+    bool keep = false;
+    switch ((tm_art_kind)r->kind) {
+    case TM_ART_EVTX:
+        keep = evtx_wanted(p, r);
+        if (!p->computer_from_events[0]) {
+            const char *c = tm_record_str(r, "computer");
+            if (c && *c)
+                snprintf(p->computer_from_events, sizeof p->computer_from_events, "%s", c);
+        }
+        break;
+    case TM_ART_USN:
+        tm_hist_observe_usn(&p->hist, a->volume, r);
+        keep = usn_wanted(p, r);
+        break;
+    case TM_ART_REGISTRY:
+        tm_hostinfo_observe(&p->host, r);
+        keep = true; /* facts, and the keys the subscription asked for */
+        break;
+    case TM_ART_PREFETCH:
+    case TM_ART_ATJOB:
+    case TM_ART_TASK:
+    case TM_ART_PSREADLINE: keep = true; break;
+    default: break;
+    }
+    if (!keep)
+        return;
+    if (p->nk == p->capk) {
+        p->capk = p->capk ? p->capk * 2 : 1024;
+        p->k = tm_xrealloc(p->k, p->capk * sizeof *p->k);
+    }
+    p->k[p->nk] = (kept){tm_record_clone(r), a, p->nk};
+    p->nk++;
+    p->stats.kept++;
+}
+
+/* ---- finishing a host ---------------------------------------------------- */
+
+static int cmp_fields(const tm_record *a, const tm_record *b)
+{
+    size_t n = a->nfields < b->nfields ? a->nfields : b->nfields;
+    for (size_t i = 0; i < n; i++) {
+        const tm_field *x = &a->fields[i], *y = &b->fields[i];
+        int c = strcmp(x->name, y->name);
+        if (c)
+            return c;
+        if (x->type != y->type)
+            return x->type < y->type ? -1 : 1;
+        if (x->type == TM_F_STR || x->type == TM_F_BYTES) {
+            size_t l = x->v.str.len < y->v.str.len ? x->v.str.len : y->v.str.len;
+            c = memcmp(x->v.str.s, y->v.str.s, l);
+            if (c)
+                return c;
+            if (x->v.str.len != y->v.str.len)
+                return x->v.str.len < y->v.str.len ? -1 : 1;
+        } else if (x->v.u != y->v.u) {
+            return x->v.u < y->v.u ? -1 : 1;
+        }
+    }
+    return a->nfields < b->nfields ? -1 : a->nfields > b->nfields;
+}
+
+/* Artifact order, position, then content: independent of arrival. */
+static int cmp_kept(const void *pa, const void *pb)
+{
+    const kept *a = pa, *b = pb;
+    if (a->a != b->a)
+        return a->a < b->a ? -1 : 1; /* artifacts live in one array, in locator order */
+    if (a->r->position != b->r->position)
+        return a->r->position < b->r->position ? -1 : 1;
+    int c = cmp_fields(a->r, b->r);
+    if (c)
+        return c;
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static bool hist_bounds_cb(void *ctx, const tm_artifact *a, size_t k, int64_t *nb, int64_t *na)
+{
+    tm_pipeline *p = ctx;
+    return tm_hist_bounds(&p->hist, a, k, nb, na);
+}
+
+static bool local_cb(void *ctx, int64_t local, int64_t *utc)
+{
+    tm_pipeline *p = ctx;
+    return tm_hostinfo_local_to_utc(&p->host, local, utc);
+}
+
+static void item_push(item_list *l, const tm_record *r, const tm_artifact *a, const tm_exec *e, unsigned sub)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->items = tm_xrealloc(l->items, l->cap * sizeof *l->items);
+    }
+    l->items[l->n++] = (tm_rec){r, a, e, sub};
+}
+
+static int64_t item_time(const tm_rec *it)
+{
+    return it->exec ? it->exec->time : it->r->time;
+}
+
+static int cmp_item(const void *pa, const void *pb)
+{
+    const tm_rec *a = pa, *b = pb;
+    int64_t ta = item_time(a), tb = item_time(b);
+    bool na = ta == TM_TIME_NONE, nb = tb == TM_TIME_NONE;
+    if (na != nb)
+        return na ? 1 : -1;
+    if (ta != tb)
+        return ta < tb ? -1 : 1;
+    /* records are in one sorted array, executions in another: both orders are deterministic */
+    if ((a->exec != NULL) != (b->exec != NULL))
+        return a->exec ? 1 : -1;
+    if (a->exec)
+        return a->exec < b->exec ? -1 : a->exec > b->exec;
+    if (a->r != b->r)
+        return 0; /* stable sort keeps record order */
+    return a->sub < b->sub ? -1 : a->sub > b->sub;
+}
+
+/* qsort is not stable: merge sort on items. */
+static void sort_items(tm_rec *v, size_t n)
+{
+    if (n < 2)
+        return;
+    tm_rec *tmp = tm_xmalloc(n * sizeof *v);
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                tmp[k++] = cmp_item(&v[j], &v[i]) < 0 ? v[j++] : v[i++];
+            while (i < mid)
+                tmp[k++] = v[i++];
+            while (j < hi)
+                tmp[k++] = v[j++];
+        }
+        memcpy(v, tmp, n * sizeof *v);
+    }
+    free(tmp);
+}
+
+/* PowerShell 4104 script blocks split in parts: join by ScriptBlockId. */
+static void script_blocks(tm_pipeline *p, tm_execs *x)
+{
+    for (size_t i = 0; i < p->nk; i++) {
+        const tm_record *r = p->k[i].r;
+        if (r->kind != TM_ART_EVTX)
+            continue;
+        uint64_t id = 0;
+        tm_record_uint(r, "event_id", &id);
+        const char *ch = tm_record_str(r, "channel");
+        if (id != 4104 || !ch || strcasecmp(ch, "Microsoft-Windows-PowerShell/Operational") != 0)
+            continue;
+        const char *sbid = tm_record_str(r, "data.ScriptBlockId");
+        const char *num = tm_record_str(r, "data.MessageNumber");
+        const char *tot = tm_record_str(r, "data.MessageTotal");
+        long n = num ? strtol(num, NULL, 10) : 1, total = tot ? strtol(tot, NULL, 10) : 1;
+        if (total <= 1 || !sbid) {
+            tm_execs_from_script(x, tm_record_str(r, "data.ScriptBlockText"), r->time,
+                                 tm_record_str(r, "user_sid"), r, p->k[i].a);
+            continue;
+        }
+        if (n != 1)
+            continue; /* joined from part 1 */
+        if (total > 4096)
+            total = 4096;
+        tm_buf text;
+        tm_buf_init(&text);
+        for (long part = 1; part <= total; part++) {
+            for (size_t j = 0; j < p->nk; j++) {
+                const tm_record *q = p->k[j].r;
+                const char *qs = q->kind == TM_ART_EVTX ? tm_record_str(q, "data.ScriptBlockId") : NULL;
+                const char *qn = qs ? tm_record_str(q, "data.MessageNumber") : NULL;
+                if (qs && qn && strcmp(qs, sbid) == 0 && strtol(qn, NULL, 10) == part) {
+                    const char *t = tm_record_str(q, "data.ScriptBlockText");
+                    if (t)
+                        tm_buf_puts(&text, t);
+                    break;
+                }
+            }
+        }
+        tm_execs_from_script(x, tm_buf_cstr(&text), r->time, tm_record_str(r, "user_sid"), r, p->k[i].a);
+        tm_buf_free(&text);
+    }
+}
+
+static void derive_execs(tm_pipeline *p, tm_execs *x)
+{
+    tm_exec_env env = {hist_bounds_cb, p, local_cb};
+    /* PSReadLine commands are numbered from the end of their file. */
+    size_t i = 0;
+    while (i < p->nk) {
+        const tm_artifact *a = p->k[i].a;
+        size_t j = i;
+        while (j < p->nk && p->k[j].a == a)
+            j++;
+        for (size_t m = i; m < j; m++) {
+            size_t k = p->k[m].r->kind == TM_ART_PSREADLINE ? j - m : 0;
+            tm_execs_from_record(x, p->k[m].r, a, &env, k);
+        }
+        i = j;
+    }
+    script_blocks(p, x);
+    tm_execs_sort(x);
+}
+
+static void route(tm_pipeline *p, const tm_execs *x, item_list *lists)
+{
+    for (size_t i = 0; i < p->nk; i++) {
+        const tm_record *r = p->k[i].r;
+        const tm_artifact *a = p->k[i].a;
+        const char *kind = tm_art_kind_name((tm_art_kind)r->kind);
+        for (size_t s = 0; s < p->nkinds; s++) {
+            bool keypat = p->kinds[s].ref.sub & 0x80000000u;
+            unsigned sub = p->kinds[s].ref.sub & 0x7fffffffu;
+            if (keypat) {
+                /* key records (not facts) go to key subscribers */
+                if (r->kind == TM_ART_REGISTRY && !tm_record_str(r, "fact"))
+                    item_push(&lists[p->kinds[s].ref.plugin], r, a, NULL, sub);
+            } else if (strcmp(p->kinds[s].pattern, kind) == 0) {
+                item_push(&lists[p->kinds[s].ref.plugin], r, a, NULL, sub);
+            }
+        }
+        switch ((tm_art_kind)r->kind) {
+        case TM_ART_EVTX: {
+            uint64_t id = 0;
+            tm_record_uint(r, "event_id", &id);
+            const char *ch = tm_record_str(r, "channel");
+            for (size_t e = 0; e < p->nev; e++) {
+                const evtx_sub *es = &p->ev[e];
+                if (es->id && es->id != id)
+                    continue;
+                if (strcmp(es->channel, "*") != 0 && !(ch && strcasecmp(ch, es->channel) == 0))
+                    continue;
+                item_push(&lists[es->ref.plugin], r, a, NULL, es->ref.sub);
+            }
+            break;
+        }
+        case TM_ART_USN: {
+            const char *name = tm_record_str(r, "file_name");
+            for (size_t s = 0; name && s < p->nusns; s++)
+                if (tm_iglob(p->usns[s].pattern, name))
+                    item_push(&lists[p->usns[s].ref.plugin], r, a, NULL, p->usns[s].ref.sub);
+            break;
+        }
+        case TM_ART_REGISTRY: {
+            const char *fact = tm_record_str(r, "fact");
+            for (size_t s = 0; fact && s < p->nfacts; s++)
+                if (strcmp(p->facts[s].pattern, fact) == 0)
+                    item_push(&lists[p->facts[s].ref.plugin], r, a, NULL, p->facts[s].ref.sub);
+            break;
+        }
+        default: break;
+        }
+    }
+    for (size_t i = 0; i < x->n; i++) {
+        const tm_exec *e = &x->e[i];
+        for (size_t s = 0; s < p->nexecs; s++)
+            if (tm_iglob(p->execs[s].pattern, e->name))
+                item_push(&lists[p->execs[s].ref.plugin], e->r, e->art, e, p->execs[s].ref.sub);
+    }
+}
+
+void tm_pipeline_finish(tm_pipeline *p, tm_traces *out)
+{
+    if (p->nk > 1)
+        qsort(p->k, p->nk, sizeof *p->k, cmp_kept);
+    tm_execs x;
+    tm_execs_init(&x);
+    derive_execs(p, &x);
+    p->stats.execs = x.n;
+    item_list *lists = tm_xcalloc(p->nplugins ? p->nplugins : 1, sizeof *lists);
+    route(p, &x, lists);
+    const char *host = p->host.computer[0] ? p->host.computer : p->computer_from_events;
+    size_t first = out->n;
+    for (size_t i = 0; i < p->nplugins; i++) {
+        sort_items(lists[i].items, lists[i].n);
+        tm_view v = {lists[i].items, lists[i].n, &p->host, host, &x};
+        p->plugins[i]->run(&v, out);
+        free(lists[i].items);
+    }
+    free(lists);
+    /* Sort this host's traces only. */
+    tm_traces mine = {out->t + first, out->n - first, out->n - first};
+    tm_traces_sort(&mine);
+    tm_execs_free(&x);
+    forget_host(p);
+}

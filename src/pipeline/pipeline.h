@@ -1,0 +1,46 @@
+/* The dispatcher between the readers and the plugins, for one host at a
+ * time.
+ *
+ * Built once from the plugin table: the subscription index (event ids,
+ * file-name globs, fact names, program names, kinds) and the subscription
+ * strings handed to the parser workers, so that a worker renders only the
+ * event records some plugin wants. During a host's pass the coordinator feeds
+ * every record here; a record no subscription matches costs one lookup and
+ * is dropped. When the pass is over, executions are derived (runs.h), each
+ * plugin runs over its view, and the traces come out sorted. */
+#ifndef TM_PIPELINE_H
+#define TM_PIPELINE_H
+
+#include <stddef.h>
+
+#include "image/artifact.h"
+#include "pipeline/hostinfo.h"
+#include "pipeline/plugin.h"
+#include "pipeline/trace.h"
+#include "worker/record.h"
+
+typedef struct tm_pipeline tm_pipeline;
+
+tm_pipeline *tm_pipeline_new(const tm_plugin *const *plugins, size_t n);
+void tm_pipeline_free(tm_pipeline *p);
+
+/* The subscription for parser jobs of kind k: EVTX "CHANNEL<TAB>ID" lines,
+ * registry key patterns; NULL when the kind is read whole. */
+const char *tm_pipeline_want(const tm_pipeline *p, tm_art_kind k);
+
+/* A host's pass. Records are copied when kept. */
+void tm_pipeline_record(tm_pipeline *p, const tm_artifact *a, const tm_record *r);
+/* Runs the plugins over what was kept and appends their traces (sorted);
+ * then forgets the host. */
+void tm_pipeline_finish(tm_pipeline *p, tm_traces *out);
+
+/* What the pass learned of the host (valid until finish). */
+const tm_hostinfo *tm_pipeline_hostinfo(const tm_pipeline *p);
+
+/* Counts for the report: records seen, records kept. */
+typedef struct {
+    uint64_t seen, kept, execs;
+} tm_pipeline_stats;
+tm_pipeline_stats tm_pipeline_get_stats(const tm_pipeline *p);
+
+#endif

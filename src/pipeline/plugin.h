@@ -1,0 +1,135 @@
+/* The plugin interface. A plugin covers one tool family. It declares what it
+ * consumes (subscriptions); during the pass over a host's artifacts the
+ * pipeline keeps the records some plugin subscribed to, and when the host is
+ * finished each plugin gets a view holding only the records that match its
+ * subscriptions, in a fixed order (time, artifact, position), whatever order
+ * the parser workers delivered them in. A plugin correlates within the view
+ * and emits traces. Plugins do no I/O and keep no global state: given the
+ * same records they emit the same traces.
+ *
+ * The table of plugins is plugins/plugins.c. */
+#ifndef TM_PLUGIN_H
+#define TM_PLUGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "image/artifact.h"
+#include "pipeline/hostinfo.h"
+#include "pipeline/runs.h"
+#include "pipeline/trace.h"
+#include "util/pathsafe.h"
+#include "worker/record.h"
+
+typedef enum {
+    TM_SUB_EVTX,   /* a = channel ("*" any), id = event id (0 any id of that channel) */
+    TM_SUB_EXEC,   /* a = program-name glob, lowercase, no extension ("psexec*", "net") */
+    TM_SUB_USN,    /* a = file-name glob, case-insensitive ("PSEXESVC*") */
+    TM_SUB_FACT,   /* a = registry fact name ("service", "sysinternals_eula" ...) */
+    TM_SUB_REGKEY, /* a = registry key pattern (reader syntax: '*' one key, "**" below) */
+    TM_SUB_KIND,   /* a = artifact kind name: every record of that kind */
+} tm_sub_type;
+
+typedef struct {
+    tm_sub_type type;
+    const char *a;
+    uint32_t id;
+} tm_sub;
+
+#define TM_SUB_END {TM_SUB_EVTX, NULL, 0}
+
+/* One item of a plugin's view: a record, or an execution derived from one. */
+typedef struct {
+    const tm_record *r;     /* the record */
+    const tm_artifact *art; /* where it comes from */
+    const tm_exec *exec;    /* for a TM_SUB_EXEC match: the execution (r is its record) */
+    unsigned sub;           /* index of the subscription it matched */
+} tm_rec;
+
+typedef struct {
+    const tm_rec *items;
+    size_t n;
+    const tm_hostinfo *info; /* computer name, time zone */
+    const char *host;        /* computer name ("" when unknown) */
+    const tm_execs *execs;   /* every execution on the host (for context, e.g. a parent) */
+} tm_view;
+
+typedef struct {
+    const char *name;         /* plugin name (its file name in plugins/) */
+    const char *const *tools; /* tool ids it reports: tools.json ids, or command names */
+    const char *category;     /* JPCERT category */
+    const char *summary;      /* one line: what it finds */
+    const tm_sub *subs;       /* terminated by TM_SUB_END */
+    void (*run)(const tm_view *v, tm_traces *out);
+} tm_plugin;
+
+extern const tm_plugin *const tm_plugins[];
+extern const size_t tm_plugin_count;
+
+/* ---- helpers for plugins (src/pipeline/plugin_util.c) ---------------------- */
+
+/* A string field, "" when absent. */
+const char *tm_f(const tm_record *r, const char *name);
+/* Any field as text (numbers in decimal), "" when absent; uses buf. */
+const char *tm_fv(const tm_record *r, const char *name, char *buf, size_t n);
+/* An EventData/UserData field ("data.<name>"), "" when absent. */
+const char *tm_d(const tm_record *r, const char *name);
+uint32_t tm_event_id(const tm_record *r);
+const char *tm_channel(const tm_record *r);
+bool tm_is_event(const tm_record *r, const char *channel, uint32_t id);
+/* The item matched subscription k of the plugin. */
+static inline bool tm_item_is(const tm_rec *it, unsigned k)
+{
+    return it->sub == k;
+}
+
+/* "DOMAIN\\user" from prefix+"UserName"/"DomainName" data fields ("" if none
+ * or "-"). */
+void tm_account(const tm_record *r, const char *prefix, char *out, size_t n);
+/* The remote host a command line names: "\\\\host\\...", "/s host",
+ * "/node:host", "-ComputerName host", "-r:host" ... ("" if none). */
+void tm_peer_from_cmdline(const char *cmd, char *out, size_t n);
+/* Case-insensitive substring; tm_iglob (util/pathsafe.h) for globs. */
+bool tm_icontains(const char *hay, const char *needle);
+/* Local addresses that mean "this host" ("", "-", "::1", "127.0.0.1", "LOCAL"). */
+bool tm_is_local_address(const char *ip);
+
+/* Evidence for a record, with a one-line summary (printf). */
+tm_evidence *tm_cite(tm_trace *t, const tm_record *r, const tm_artifact *a, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Evidence for every member of a run, summarised per kind. */
+void tm_cite_run(tm_trace *t, const tm_run *run);
+/* A one-line summary of an execution ("psexec.exe \\\\srv01 cmd, exit 0x0"). */
+void tm_exec_summary(const tm_exec *e, char *out, size_t n);
+
+/* A trace for a run: time, user, logon, command line, peer and the citations
+ * filled from the run's members; host from the view. */
+tm_trace *tm_trace_for_run(tm_traces *out, const tm_view *v, const tm_run *run, const char *tool,
+                           const char *category, tm_role role);
+/* A trace for one record: time from the record, host from the view. */
+tm_trace *tm_trace_for_record(tm_traces *out, const tm_view *v, const tm_rec *it, const char *tool,
+                              const char *category, tm_role role, const char *time_desc);
+
+/* The runs of the view's executions whose program matches one of names
+ * (globs, NULL-terminated); NULL names = every execution in the view. */
+void tm_view_runs(const tm_view *v, const char *const *names, tm_runs *out);
+
+/* Items grouped into bursts: consecutive items (time order) less than gap
+ * microseconds apart share a cluster. Items without a time are left out. */
+typedef struct {
+    const tm_rec **it;
+    size_t n;
+    int64_t first, last;
+} tm_cluster;
+size_t tm_clusters(const tm_rec *const *items, size_t n, int64_t gap, tm_cluster **out);
+void tm_clusters_free(tm_cluster *c, size_t n);
+
+/* Microseconds. */
+#define TM_SEC 1000000LL
+#define TM_MIN (60 * TM_SEC)
+
+/* Sets confidence: confirmed with the reason, or an indicator with it. */
+void tm_confirm(tm_trace *t, bool confirmed, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,316 @@
+/* Helpers shared by the plugins: field access, citations, traces for runs. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/plugin.h"
+#include "util/buf.h"
+#include "util/pathsafe.h"
+#include "util/timeutil.h"
+
+const char *tm_f(const tm_record *r, const char *name)
+{
+    const char *s = tm_record_str(r, name);
+    return s ? s : "";
+}
+
+const char *tm_fv(const tm_record *r, const char *name, char *buf, size_t n)
+{
+    const tm_field *f = tm_record_get(r, name);
+    buf[0] = 0;
+    if (!f)
+        return buf;
+    switch (f->type) {
+    case TM_F_STR: return f->v.str.s;
+    case TM_F_INT: snprintf(buf, n, "%lld", (long long)f->v.i); break;
+    case TM_F_UINT: snprintf(buf, n, "%llu", (unsigned long long)f->v.u); break;
+    case TM_F_BOOL: snprintf(buf, n, "%s", f->v.b ? "true" : "false"); break;
+    case TM_F_TIME:
+    case TM_F_LOCALTIME: {
+        char iso[TM_TIME_ISO_LEN];
+        tm_time_iso(f->v.i, iso);
+        snprintf(buf, n, "%s", iso);
+        break;
+    }
+    case TM_F_BYTES: snprintf(buf, n, "(%zu bytes)", f->v.str.len); break;
+    }
+    return buf;
+}
+
+const char *tm_d(const tm_record *r, const char *name)
+{
+    char key[96];
+    snprintf(key, sizeof key, "data.%s", name);
+    return tm_f(r, key);
+}
+
+uint32_t tm_event_id(const tm_record *r)
+{
+    uint64_t id = 0;
+    if (r->kind != TM_ART_EVTX)
+        return 0;
+    tm_record_uint(r, "event_id", &id);
+    return (uint32_t)id;
+}
+
+const char *tm_channel(const tm_record *r)
+{
+    return tm_f(r, "channel");
+}
+
+bool tm_is_event(const tm_record *r, const char *channel, uint32_t id)
+{
+    return r->kind == TM_ART_EVTX && tm_event_id(r) == id && strcasecmp(tm_channel(r), channel) == 0;
+}
+
+void tm_account(const tm_record *r, const char *prefix, char *out, size_t n)
+{
+    char kn[64], kd[64];
+    snprintf(kn, sizeof kn, "%sUserName", prefix);
+    snprintf(kd, sizeof kd, "%sDomainName", prefix);
+    const char *u = tm_d(r, kn), *d = tm_d(r, kd);
+    if (!*u || strcmp(u, "-") == 0)
+        snprintf(out, n, "%s", "");
+    else if (*d && strcmp(d, "-") != 0)
+        snprintf(out, n, "%s\\%s", d, u);
+    else
+        snprintf(out, n, "%s", u);
+}
+
+bool tm_icontains(const char *hay, const char *needle)
+{
+    return hay && needle && strcasestr(hay, needle) != NULL;
+}
+
+bool tm_is_local_address(const char *ip)
+{
+    static const char *const local[] = {"", "-", "::1", "127.0.0.1", "LOCAL", "0.0.0.0", "::"};
+    for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)
+        if (strcasecmp(ip, local[i]) == 0)
+            return true;
+    return false;
+}
+
+static void copy_host(const char *s, char *out, size_t n)
+{
+    size_t k = 0;
+    while (*s == '"' || *s == '\'')
+        s++;
+    while (*s && k + 1 < n && !isspace((unsigned char)*s) && *s != '\\' && *s != '/' && *s != '"' && *s != '\'' &&
+           *s != ',')
+        out[k++] = *s++;
+    out[k] = 0;
+}
+
+void tm_peer_from_cmdline(const char *cmd, char *out, size_t n)
+{
+    out[0] = 0;
+    if (!cmd)
+        return;
+    /* \\host\share or \\host (psexec, net use, copy) */
+    for (const char *p = strstr(cmd, "\\\\"); p; p = strstr(p + 2, "\\\\")) {
+        if (p[2] == '?' || p[2] == '.' || p[2] == '\\' || !p[2])
+            continue;
+        copy_host(p + 2, out, n);
+        if (out[0])
+            return;
+    }
+    /* options naming a computer */
+    static const char *const opts[] = {"/node:", "-computername ", "-computername:", "-cn ", "-r:", "-remote:",
+                                       "/s ",    "/server:",       "/computer:",     "-s ", "-computer "};
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        const char *p = strcasestr(cmd, opts[i]);
+        if (!p)
+            continue;
+        /* an option, not the middle of a word */
+        if (p != cmd && !isspace((unsigned char)p[-1]))
+            continue;
+        p += strlen(opts[i]);
+        while (*p == ' ')
+            p++;
+        copy_host(p, out, n);
+        if (out[0] && out[0] != '-' && out[0] != '/')
+            return;
+        out[0] = 0;
+    }
+    /* http://host:5985/wsman */
+    const char *h = strcasestr(cmd, "http://");
+    if (!h)
+        h = strcasestr(cmd, "https://");
+    if (h) {
+        h = strstr(h, "//") + 2;
+        size_t k = 0;
+        while (h[k] && h[k] != ':' && h[k] != '/' && !isspace((unsigned char)h[k]) && k + 1 < n) {
+            out[k] = h[k];
+            k++;
+        }
+        out[k] = 0;
+    }
+}
+
+static const char *record_name(tm_art_kind k)
+{
+    switch (k) {
+    case TM_ART_EVTX: return "record_id";
+    case TM_ART_USN: return "usn";
+    case TM_ART_PSREADLINE: return "line";
+    case TM_ART_REGISTRY: return "key_offset";
+    default: return "offset";
+    }
+}
+
+tm_evidence *tm_cite(tm_trace *t, const tm_record *r, const tm_artifact *a, const char *fmt, ...)
+{
+    /* Cite a record once per trace. */
+    char path[1024];
+    snprintf(path, sizeof path, "%s%s%s", a->path, a->stream ? ":" : "", a->stream ? a->stream : "");
+    for (size_t i = 0; i < t->nev; i++)
+        if (t->ev[i].record == r->position && t->ev[i].volume == a->volume && strcmp(t->ev[i].path, path) == 0 &&
+            strcmp(t->ev[i].kind, tm_art_kind_name((tm_art_kind)r->kind)) == 0)
+            return &t->ev[i];
+    char summary[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(summary, sizeof summary, fmt, ap);
+    va_end(ap);
+    tm_evidence ev = {0};
+    ev.volume = a->volume;
+    ev.kind = (char *)tm_art_kind_name((tm_art_kind)r->kind);
+    ev.path = path;
+    ev.record = r->position;
+    ev.record_name = (char *)record_name((tm_art_kind)r->kind);
+    const char *ch = r->kind == TM_ART_EVTX ? tm_record_str(r, "channel") : NULL;
+    ev.channel = (char *)ch;
+    ev.event_id = tm_event_id(r);
+    ev.time = r->time;
+    ev.summary = summary;
+    return tm_trace_add_evidence(t, &ev);
+}
+
+void tm_exec_summary(const tm_exec *e, char *out, size_t n)
+{
+    const char *cl = e->command_line && *e->command_line ? e->command_line : (e->image ? e->image : e->name);
+    switch (e->kind) {
+    case TM_EXEC_EXIT:
+        if (e->has_status)
+            snprintf(out, n, "%s exited, status 0x%x", e->image ? e->image : e->name, e->status);
+        else
+            snprintf(out, n, "%s exited", e->image ? e->image : e->name);
+        break;
+    case TM_EXEC_PREFETCH:
+        snprintf(out, n, "%s ran (Prefetch, run count %u)", e->image ? e->image : e->name, e->run_count);
+        break;
+    case TM_EXEC_START: snprintf(out, n, "%s%s: %s", e->derived ? "command in " : "process ", e->derived && e->parent ? e->parent : "", cl); break;
+    case TM_EXEC_HISTORY: snprintf(out, n, "typed in PowerShell: %s", cl); break;
+    case TM_EXEC_SCRIPT: snprintf(out, n, "in a script block: %s", cl); break;
+    case TM_EXEC_SCHEDULED: snprintf(out, n, "scheduled action: %s", cl); break;
+    case TM_EXEC_SERVICE: snprintf(out, n, "service image: %s", cl); break;
+    }
+}
+
+void tm_cite_run(tm_trace *t, const tm_run *run)
+{
+    for (size_t i = 0; i < run->n; i++) {
+        const tm_exec *e = run->e[i];
+        char s[900];
+        tm_exec_summary(e, s, sizeof s);
+        tm_cite(t, e->r, e->art, "%s", s);
+    }
+}
+
+void tm_confirm(tm_trace *t, bool confirmed, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    t->confirmed = confirmed;
+    tm_trace_set(&t->reason, buf);
+}
+
+tm_trace *tm_trace_for_run(tm_traces *out, const tm_view *v, const tm_run *run, const char *tool,
+                           const char *category, tm_role role)
+{
+    tm_trace *t = tm_trace_add(out, tool, category, role, run->time, run->time_desc);
+    tm_trace_set(&t->host, v->host);
+    for (size_t i = 0; i < run->n; i++) {
+        const tm_exec *e = run->e[i];
+        if (!t->user && e->user)
+            tm_trace_set(&t->user, e->user);
+        if (!t->user_sid && e->user_sid)
+            tm_trace_set(&t->user_sid, e->user_sid);
+        if (!t->logon_id && e->logon_id)
+            tm_trace_set(&t->logon_id, e->logon_id);
+    }
+    if (run->best && run->best->command_line)
+        tm_trace_set(&t->command_line, run->best->command_line);
+    char peer[256];
+    tm_peer_from_cmdline(t->command_line, peer, sizeof peer);
+    if (peer[0])
+        tm_trace_set(&t->peer, peer);
+    if (run->exit && run->exit->has_status)
+        tm_trace_setf(&t->outcome, "exit status 0x%x", run->exit->status);
+    tm_cite_run(t, run);
+    return t;
+}
+
+tm_trace *tm_trace_for_record(tm_traces *out, const tm_view *v, const tm_rec *it, const char *tool,
+                              const char *category, tm_role role, const char *time_desc)
+{
+    tm_trace *t = tm_trace_add(out, tool, category, role, it->r->time, time_desc);
+    tm_trace_set(&t->host, v->host);
+    return t;
+}
+
+void tm_view_runs(const tm_view *v, const char *const *names, tm_runs *out)
+{
+    const tm_exec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    size_t n = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_exec *e = v->items[i].exec;
+        if (!e)
+            continue;
+        bool ok = !names;
+        for (size_t k = 0; names && names[k] && !ok; k++)
+            ok = tm_iglob(names[k], e->name);
+        if (ok)
+            sel[n++] = e;
+    }
+    tm_runs_build(out, sel, n);
+    free(sel);
+}
+
+size_t tm_clusters(const tm_rec *const *items, size_t n, int64_t gap, tm_cluster **out)
+{
+    *out = NULL;
+    size_t nc = 0, cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        const tm_rec *it = items[i];
+        int64_t t = it->exec ? it->exec->time : it->r->time;
+        if (t == TM_TIME_NONE)
+            continue;
+        if (!nc || t - (*out)[nc - 1].last >= gap) {
+            if (nc == cap) {
+                cap = cap ? cap * 2 : 8;
+                *out = tm_xrealloc(*out, cap * sizeof **out);
+            }
+            (*out)[nc++] = (tm_cluster){NULL, 0, t, t};
+        }
+        tm_cluster *c = &(*out)[nc - 1];
+        c->it = tm_xrealloc(c->it, (c->n + 1) * sizeof *c->it);
+        c->it[c->n++] = it;
+        if (t > c->last)
+            c->last = t;
+    }
+    return nc;
+}
+
+void tm_clusters_free(tm_cluster *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(c[i].it);
+    free(c);
+}

@@ -1,0 +1,555 @@
+#include "pipeline/runs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/cmdline.h"
+#include "util/buf.h"
+#include "util/timeutil.h"
+
+void tm_execs_init(tm_execs *x)
+{
+    memset(x, 0, sizeof *x);
+}
+
+static void exec_free(tm_exec *e)
+{
+    free(e->image);
+    free(e->command_line);
+    free(e->user);
+    free(e->user_sid);
+    free(e->logon_id);
+    free(e->parent);
+    free(e->redirect);
+}
+
+void tm_execs_free(tm_execs *x)
+{
+    for (size_t i = 0; i < x->n; i++)
+        exec_free(&x->e[i]);
+    free(x->e);
+    tm_execs_init(x);
+}
+
+const char *tm_exec_kind_name(tm_exec_kind k)
+{
+    switch (k) {
+    case TM_EXEC_START: return "process start";
+    case TM_EXEC_EXIT: return "process exit";
+    case TM_EXEC_PREFETCH: return "prefetch run";
+    case TM_EXEC_HISTORY: return "typed command";
+    case TM_EXEC_SCRIPT: return "script block";
+    case TM_EXEC_SCHEDULED: return "scheduled action";
+    case TM_EXEC_SERVICE: return "service image";
+    }
+    return "?";
+}
+
+static tm_exec *add(tm_execs *x, tm_exec_kind kind, int64_t time, const char *desc, const tm_record *r,
+                    const tm_artifact *a)
+{
+    if (x->n == x->cap) {
+        x->cap = x->cap ? x->cap * 2 : 64;
+        x->e = tm_xrealloc(x->e, x->cap * sizeof *x->e);
+    }
+    tm_exec *e = &x->e[x->n++];
+    memset(e, 0, sizeof *e);
+    e->kind = kind;
+    e->time = time;
+    e->time_desc = desc;
+    e->r = r;
+    e->art = a;
+    return e;
+}
+
+static char *dupne(const char *s)
+{
+    return (s && *s && strcmp(s, "-") != 0) ? tm_xstrdup(s) : NULL;
+}
+
+static const char *data(const tm_record *r, const char *name)
+{
+    char key[80];
+    snprintf(key, sizeof key, "data.%s", name);
+    const char *s = tm_record_str(r, key);
+    return s ? s : "";
+}
+
+static bool parse_num(const char *s, uint64_t *out)
+{
+    if (!s || !*s)
+        return false;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (*end)
+        return false;
+    *out = v;
+    return true;
+}
+
+static char *account(const tm_record *r, const char *prefix)
+{
+    char n[64], d[64];
+    snprintf(n, sizeof n, "%sUserName", prefix);
+    snprintf(d, sizeof d, "%sDomainName", prefix);
+    const char *user = data(r, n), *dom = data(r, d);
+    if (!*user || strcmp(user, "-") == 0)
+        return NULL;
+    return *dom && strcmp(dom, "-") != 0 ? tm_xasprintf("%s\\%s", dom, user) : tm_xstrdup(user);
+}
+
+/* Commands inside a command line become derived executions. */
+static void add_derived(tm_execs *x, const tm_exec *parent_copy, const char *line, bool script)
+{
+    tm_cmds cs;
+    tm_cmds_init(&cs);
+    if (script)
+        tm_script_split(line, &cs);
+    else
+        tm_cmdline_split(line, &cs);
+    /* When the line's own program is the first command it is the parent
+     * itself (already recorded); everything else is derived. */
+    for (size_t i = 0; i < cs.n; i++) {
+        const tm_cmd *c = &cs.c[i];
+        if (i == 0 && !script && strcmp(c->name, parent_copy->name) == 0 && c->depth == 0)
+            continue;
+        tm_exec pc = *parent_copy; /* the parent's strings: copy before add() moves the array */
+        char *user = pc.user ? tm_xstrdup(pc.user) : NULL;
+        char *sid = pc.user_sid ? tm_xstrdup(pc.user_sid) : NULL;
+        char *lid = pc.logon_id ? tm_xstrdup(pc.logon_id) : NULL;
+        char *parent_image = pc.image ? tm_xstrdup(pc.image) : NULL;
+        tm_exec *e = add(x, pc.kind, pc.time, pc.time_desc, pc.r, pc.art);
+        snprintf(e->name, sizeof e->name, "%s", c->name);
+        snprintf(e->verb, sizeof e->verb, "%s", c->verb);
+        e->image = tm_xstrdup(c->name);
+        e->command_line = tm_xstrdup(c->text);
+        e->user = user;
+        e->user_sid = sid;
+        e->logon_id = lid;
+        e->parent = parent_image;
+        e->derived = true;
+        e->encoded = c->from_encoded;
+        e->redirect = c->redirect ? tm_xstrdup(c->redirect) : NULL;
+    }
+    tm_cmds_free(&cs);
+}
+
+static void name_from_image(tm_exec *e)
+{
+    if (e->image)
+        tm_program_name(e->image, strlen(e->image), e->name, sizeof e->name);
+    if (e->command_line) {
+        tm_cmds cs;
+        tm_cmds_init(&cs);
+        tm_cmdline_split(e->command_line, &cs);
+        if (cs.n) {
+            if (!e->name[0])
+                snprintf(e->name, sizeof e->name, "%s", cs.c[0].name);
+            if (strcmp(cs.c[0].name, e->name) == 0)
+                snprintf(e->verb, sizeof e->verb, "%s", cs.c[0].verb);
+            if (cs.c[0].redirect)
+                e->redirect = tm_xstrdup(cs.c[0].redirect);
+        }
+        tm_cmds_free(&cs);
+    }
+}
+
+/* A process start with its command line: the start, then the commands the
+ * line runs through wrappers (cmd /c ..., powershell -enc ...). */
+static void add_start(tm_execs *x, tm_exec *e)
+{
+    name_from_image(e);
+    if (e->command_line && (strcmp(e->name, "cmd") == 0 || strcmp(e->name, "powershell") == 0 ||
+                            strcmp(e->name, "pwsh") == 0)) {
+        tm_exec copy = *e;
+        add_derived(x, &copy, copy.command_line, false);
+    }
+}
+
+static int64_t time_field(const tm_record *r, const char *name, const tm_exec_env *env)
+{
+    const tm_field *f = tm_record_get(r, name);
+    if (!f)
+        return TM_TIME_NONE;
+    if (f->type == TM_F_TIME)
+        return f->v.i;
+    if (f->type == TM_F_LOCALTIME) {
+        int64_t utc;
+        if (env && env->local_to_utc && env->local_to_utc(env->ctx, f->v.i, &utc))
+            return utc;
+        return TM_TIME_NONE;
+    }
+    return TM_TIME_NONE;
+}
+
+static bool is_channel(const tm_record *r, const char *ch)
+{
+    const char *c = tm_record_str(r, "channel");
+    return c && strcasecmp(c, ch) == 0;
+}
+
+/* One command, or a line of commands, from an artifact that has no process
+ * of its own (history, script, task action, service image). */
+static void add_line(tm_execs *x, tm_exec_kind kind, int64_t t, const char *desc, const tm_record *r,
+                     const tm_artifact *a, const char *line, const char *user, bool script)
+{
+    if (!line || !*line)
+        return;
+    tm_cmds cs;
+    tm_cmds_init(&cs);
+    if (script)
+        tm_script_split(line, &cs);
+    else
+        tm_cmdline_split(line, &cs);
+    for (size_t i = 0; i < cs.n; i++) {
+        const tm_cmd *c = &cs.c[i];
+        tm_exec *e = add(x, kind, t, desc, r, a);
+        snprintf(e->name, sizeof e->name, "%s", c->name);
+        snprintf(e->verb, sizeof e->verb, "%s", c->verb);
+        e->image = tm_xstrdup(c->name);
+        e->command_line = tm_xstrdup(cs.n == 1 ? line : c->text);
+        e->user = user && *user ? tm_xstrdup(user) : NULL;
+        e->derived = i > 0 || c->depth > 0;
+        e->encoded = c->from_encoded;
+        e->redirect = c->redirect ? tm_xstrdup(c->redirect) : NULL;
+    }
+    tm_cmds_free(&cs);
+}
+
+void tm_execs_from_record(tm_execs *x, const tm_record *r, const tm_artifact *a, const tm_exec_env *env,
+                          size_t history_k)
+{
+    switch ((tm_art_kind)r->kind) {
+    case TM_ART_EVTX: {
+        uint64_t eid = 0;
+        tm_record_uint(r, "event_id", &eid);
+        if (is_channel(r, "Security") && eid == 4688) {
+            tm_exec *e = add(x, TM_EXEC_START, r->time, "Process created (Security 4688)", r, a);
+            e->image = dupne(data(r, "NewProcessName"));
+            e->command_line = dupne(data(r, "CommandLine"));
+            /* Windows 10 names the new process' account in Target*. */
+            e->user = account(r, "Target");
+            if (!e->user)
+                e->user = account(r, "Subject");
+            e->user_sid = dupne(data(r, "SubjectUserSid"));
+            e->logon_id = dupne(data(r, "TargetLogonId"));
+            if (!e->logon_id || strcmp(e->logon_id, "0x0") == 0) {
+                free(e->logon_id);
+                e->logon_id = dupne(data(r, "SubjectLogonId"));
+            }
+            e->parent = dupne(data(r, "ParentProcessName"));
+            e->has_pid = parse_num(data(r, "NewProcessId"), &e->pid);
+            add_start(x, e);
+        } else if (is_channel(r, "Security") && eid == 4689) {
+            tm_exec *e = add(x, TM_EXEC_EXIT, r->time, "Process exited (Security 4689)", r, a);
+            e->image = dupne(data(r, "ProcessName"));
+            e->user = account(r, "Subject");
+            e->user_sid = dupne(data(r, "SubjectUserSid"));
+            e->logon_id = dupne(data(r, "SubjectLogonId"));
+            e->has_pid = parse_num(data(r, "ProcessId"), &e->pid);
+            uint64_t st;
+            if (parse_num(data(r, "Status"), &st)) {
+                e->has_status = true;
+                e->status = (uint32_t)st;
+            }
+            name_from_image(e);
+        } else if (is_channel(r, "Microsoft-Windows-Sysmon/Operational") && eid == 1) {
+            tm_exec *e = add(x, TM_EXEC_START, r->time, "Process created (Sysmon 1)", r, a);
+            e->image = dupne(data(r, "Image"));
+            e->command_line = dupne(data(r, "CommandLine"));
+            e->user = dupne(data(r, "User"));
+            e->logon_id = dupne(data(r, "LogonId"));
+            e->parent = dupne(data(r, "ParentImage"));
+            e->has_pid = parse_num(data(r, "ProcessId"), &e->pid);
+            add_start(x, e);
+        } else if (is_channel(r, "Microsoft-Windows-Sysmon/Operational") && eid == 5) {
+            tm_exec *e = add(x, TM_EXEC_EXIT, r->time, "Process terminated (Sysmon 5)", r, a);
+            e->image = dupne(data(r, "Image"));
+            e->has_pid = parse_num(data(r, "ProcessId"), &e->pid);
+            name_from_image(e);
+        } else if (is_channel(r, "System") && eid == 7045) {
+            const char *img = data(r, "ImagePath");
+            tm_exec *e = add(x, TM_EXEC_SERVICE, r->time, "Service installed (System 7045)", r, a);
+            e->image = dupne(img);
+            e->command_line = dupne(img);
+            e->user = dupne(data(r, "AccountName"));
+            e->user_sid = dupne(tm_record_str(r, "user_sid"));
+            add_start(x, e);
+        }
+        break;
+    }
+    case TM_ART_PREFETCH: {
+        const char *exe = tm_record_str(r, "executable");
+        if (!exe)
+            break;
+        uint64_t rc = 0;
+        tm_record_uint(r, "run_count", &rc);
+        for (int i = 1; i <= 8; i++) {
+            char k[16];
+            snprintf(k, sizeof k, "last_run.%d", i);
+            int64_t t = time_field(r, k, env);
+            if (t == TM_TIME_NONE)
+                continue;
+            tm_exec *e = add(x, TM_EXEC_PREFETCH, t, i == 1 ? "Last run (Prefetch)" : "Earlier run (Prefetch)", r, a);
+            e->image = tm_xstrdup(exe);
+            e->run_count = (uint32_t)rc;
+            name_from_image(e);
+        }
+        break;
+    }
+    case TM_ART_PSREADLINE: {
+        const char *cmd = tm_record_str(r, "command");
+        const char *user = tm_record_str(r, "user");
+        int64_t nb = TM_TIME_NONE, na = TM_TIME_NONE;
+        const char *desc = "Typed before (PSReadLine history last written)";
+        if (env && env->history_bounds && history_k && env->history_bounds(env->ctx, a, history_k, &nb, &na)) {
+            desc = "Typed before (history file write in the USN journal)";
+        } else {
+            na = time_field(r, "not_after", env);
+        }
+        (void)nb;
+        add_line(x, TM_EXEC_HISTORY, na, desc, r, a, cmd, user, true);
+        break;
+    }
+    case TM_ART_ATJOB: {
+        int64_t t = time_field(r, "last_run", env);
+        const char *desc = "At-job last run";
+        if (t == TM_TIME_NONE) {
+            t = time_field(r, "file_created", env);
+            desc = "At-job file created";
+        }
+        add_line(x, TM_EXEC_SCHEDULED, t, desc, r, a, tm_record_str(r, "command_line"),
+                 tm_record_str(r, "author"), false);
+        break;
+    }
+    case TM_ART_TASK: {
+        int64_t t = time_field(r, "registration_date", env);
+        const char *desc = "Task registered";
+        if (t == TM_TIME_NONE) {
+            t = time_field(r, "file_created", env);
+            desc = "Task file created";
+        }
+        add_line(x, TM_EXEC_SCHEDULED, t, desc, r, a, tm_record_str(r, "command_line"), tm_record_str(r, "author"),
+                 false);
+        break;
+    }
+    case TM_ART_REGISTRY: {
+        const char *fact = tm_record_str(r, "fact");
+        if (fact && strcmp(fact, "task_cache") == 0) {
+            int64_t t = time_field(r, "created", env);
+            if (t == TM_TIME_NONE)
+                t = r->time;
+            add_line(x, TM_EXEC_SCHEDULED, t, "Task registered (TaskCache)", r, a, tm_record_str(r, "command_line"),
+                     tm_record_str(r, "Author"), false);
+        }
+        break;
+    }
+    default: break;
+    }
+}
+
+/* Script blocks are handled by the pipeline (parts are joined first): see
+ * tm_pipeline; this keeps the deriver record-local. */
+
+static int cmp_exec(const void *pa, const void *pb)
+{
+    const tm_exec *a = pa, *b = pb;
+    bool na = a->time == TM_TIME_NONE, nb = b->time == TM_TIME_NONE;
+    if (na != nb)
+        return na ? 1 : -1;
+    if (a->time != b->time)
+        return a->time < b->time ? -1 : 1;
+    int c = strcmp(a->art ? a->art->path : "", b->art ? b->art->path : "");
+    if (c)
+        return c;
+    if (a->r && b->r && a->r->position != b->r->position)
+        return a->r->position < b->r->position ? -1 : 1;
+    if (a->kind != b->kind)
+        return a->kind < b->kind ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+void tm_execs_sort(tm_execs *x)
+{
+    if (x->n > 1)
+        qsort(x->e, x->n, sizeof *x->e, cmp_exec);
+}
+
+/* ---- runs ---- */
+
+static void run_add(tm_run *r, const tm_exec *e)
+{
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 4;
+        r->e = tm_xrealloc(r->e, r->cap * sizeof *r->e);
+    }
+    r->e[r->n++] = e;
+    size_t cl = e->command_line ? strlen(e->command_line) : 0;
+    size_t bl = r->best && r->best->command_line ? strlen(r->best->command_line) : 0;
+    if (!r->best || cl > bl || (cl == bl && e->kind == TM_EXEC_START && r->best->kind != TM_EXEC_START))
+        r->best = e;
+}
+
+static tm_run *new_run(tm_runs *rs, const tm_exec *e)
+{
+    if (rs->n == rs->cap) {
+        rs->cap = rs->cap ? rs->cap * 2 : 16;
+        rs->r = tm_xrealloc(rs->r, rs->cap * sizeof *rs->r);
+    }
+    tm_run *r = &rs->r[rs->n++];
+    memset(r, 0, sizeof *r);
+    r->time = e->time;
+    r->time_desc = e->time_desc;
+    snprintf(r->name, sizeof r->name, "%s", e->name);
+    if (e->kind == TM_EXEC_START && !e->derived)
+        r->start = e;
+    run_add(r, e);
+    return r;
+}
+
+static int64_t dist(int64_t a, int64_t b)
+{
+    return a > b ? a - b : b - a;
+}
+
+#define SEC 1000000LL
+
+static int cmp_name_ptr(const void *pa, const void *pb)
+{
+    const tm_exec *a = *(const tm_exec *const *)pa, *b = *(const tm_exec *const *)pb;
+    int c = strcmp(a->name, b->name);
+    if (c)
+        return c;
+    return a < b ? -1 : a > b; /* executions live in one time-sorted array */
+}
+
+static int cmp_run(const void *pa, const void *pb)
+{
+    const tm_run *a = pa, *b = pb;
+    bool na = a->time == TM_TIME_NONE, nb = b->time == TM_TIME_NONE;
+    if (na != nb)
+        return na ? 1 : -1;
+    if (a->time != b->time)
+        return a->time < b->time ? -1 : 1;
+    return a->e[0] < b->e[0] ? -1 : a->e[0] > b->e[0];
+}
+
+/* Index of the first start at or after t in starts[0..n) (times ascending). */
+static size_t first_at(tm_runs *out, const size_t *starts, size_t n, int64_t t)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (out->r[starts[mid]].start->time < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* One program's executions (time order). */
+static void build_group(tm_runs *out, const tm_exec *const *g, size_t n)
+{
+    size_t *starts = tm_xmalloc((n ? n : 1) * sizeof *starts);
+    size_t ns = 0;
+    for (size_t i = 0; i < n; i++)
+        if (g[i]->kind == TM_EXEC_START && !g[i]->derived && g[i]->time != TM_TIME_NONE) {
+            new_run(out, g[i]);
+            starts[ns++] = out->n - 1;
+        }
+    for (size_t i = 0; i < n; i++) {
+        const tm_exec *e = g[i];
+        if (e->kind == TM_EXEC_START && !e->derived && e->time != TM_TIME_NONE)
+            continue;
+        tm_run *best = NULL;
+        if (e->time != TM_TIME_NONE && ns) {
+            if (e->kind == TM_EXEC_EXIT) {
+                /* the latest start before the exit with the same process id
+                 * (or none known) that has not exited yet, within a week */
+                size_t k = first_at(out, starts, ns, e->time + 1);
+                while (k-- > 0) {
+                    tm_run *r = &out->r[starts[k]];
+                    if (e->time - r->start->time > 7 * 24 * 3600 * SEC)
+                        break;
+                    if (r->exit || (e->has_pid && r->start->has_pid && e->pid != r->start->pid))
+                        continue;
+                    best = r;
+                    break;
+                }
+            } else {
+                /* nearest start within the window; a derived command precedes its own process */
+                int64_t lo_w = e->derived && e->kind == TM_EXEC_START ? 0 : 60 * SEC;
+                int64_t hi_w = e->derived && e->kind == TM_EXEC_START ? 10 * SEC : 60 * SEC;
+                int64_t bestd = 0;
+                for (size_t k = first_at(out, starts, ns, e->time - lo_w); k < ns; k++) {
+                    tm_run *r = &out->r[starts[k]];
+                    int64_t s = r->start->time;
+                    if (s > e->time + hi_w)
+                        break;
+                    int64_t d = dist(s, e->time);
+                    if (!best || d < bestd) {
+                        best = r;
+                        bestd = d;
+                    }
+                }
+            }
+        }
+        if (best) {
+            run_add(best, e);
+            if (e->kind == TM_EXEC_EXIT)
+                best->exit = e;
+        } else {
+            tm_run *r = new_run(out, e);
+            if (e->kind == TM_EXEC_EXIT)
+                r->exit = e;
+        }
+    }
+    free(starts);
+}
+
+void tm_runs_build(tm_runs *out, const tm_exec *const *execs, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    if (!n)
+        return;
+    const tm_exec **s = tm_xmalloc(n * sizeof *s);
+    memcpy(s, execs, n * sizeof *s);
+    qsort(s, n, sizeof *s, cmp_name_ptr);
+    /* the same execution may be passed twice */
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!m || s[m - 1] != s[i])
+            s[m++] = s[i];
+    /* Runs reallocate as they grow: build into out, pointers are indices until done. */
+    size_t i = 0;
+    while (i < m) {
+        size_t j = i;
+        while (j < m && strcmp(s[j]->name, s[i]->name) == 0)
+            j++;
+        build_group(out, s + i, j - i);
+        i = j;
+    }
+    free(s);
+    qsort(out->r, out->n, sizeof *out->r, cmp_run);
+}
+
+void tm_runs_free(tm_runs *rs)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        free(rs->r[i].e);
+    free(rs->r);
+    memset(rs, 0, sizeof *rs);
+}
+
+bool tm_run_succeeded(const tm_run *r)
+{
+    return r->exit && r->exit->has_status && r->exit->status == 0;
+}
+
+void tm_execs_from_script(tm_execs *x, const char *text, int64_t time, const char *user, const tm_record *r,
+                          const tm_artifact *a)
+{
+    add_line(x, TM_EXEC_SCRIPT, time, "Script block logged (PowerShell 4104)", r, a, text, user, true);
+}

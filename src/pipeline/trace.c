@@ -1,0 +1,210 @@
+#include "pipeline/trace.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/json.h"
+#include "util/timeutil.h"
+
+const char *tm_role_name(tm_role r)
+{
+    switch (r) {
+    case TM_ROLE_SOURCE: return "source";
+    case TM_ROLE_DESTINATION: return "destination";
+    case TM_ROLE_DC: return "domain_controller";
+    case TM_ROLE_HOST: return "host";
+    }
+    return "host";
+}
+
+void tm_traces_init(tm_traces *ts)
+{
+    memset(ts, 0, sizeof *ts);
+}
+
+static char *dup0(const char *s)
+{
+    return s ? tm_xstrdup(s) : NULL;
+}
+
+void tm_evidence_copy(tm_evidence *d, const tm_evidence *s)
+{
+    d->volume = s->volume;
+    d->kind = dup0(s->kind);
+    d->path = dup0(s->path);
+    d->record = s->record;
+    d->record_name = dup0(s->record_name);
+    d->channel = dup0(s->channel);
+    d->event_id = s->event_id;
+    d->time = s->time;
+    d->summary = dup0(s->summary);
+}
+
+void tm_evidence_free(tm_evidence *e)
+{
+    free(e->kind);
+    free(e->path);
+    free(e->record_name);
+    free(e->channel);
+    free(e->summary);
+    memset(e, 0, sizeof *e);
+}
+
+static void trace_free(tm_trace *t)
+{
+    char **strs[] = {&t->time_desc, &t->tool, &t->category, &t->outcome, &t->reason, &t->host, &t->user,
+                     &t->user_sid, &t->logon_id, &t->peer, &t->command_line, &t->phase, &t->message};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        free(*strs[i]);
+    for (size_t i = 0; i < t->nev; i++)
+        tm_evidence_free(&t->ev[i]);
+    free(t->ev);
+}
+
+void tm_traces_free(tm_traces *ts)
+{
+    for (size_t i = 0; i < ts->n; i++)
+        trace_free(&ts->t[i]);
+    free(ts->t);
+    tm_traces_init(ts);
+}
+
+tm_trace *tm_trace_add(tm_traces *ts, const char *tool, const char *category, tm_role role, int64_t time,
+                       const char *time_desc)
+{
+    if (ts->n == ts->cap) {
+        ts->cap = ts->cap ? ts->cap * 2 : 32;
+        ts->t = tm_xrealloc(ts->t, ts->cap * sizeof *ts->t);
+    }
+    tm_trace *t = &ts->t[ts->n++];
+    memset(t, 0, sizeof *t);
+    t->tool = dup0(tool);
+    t->category = dup0(category);
+    t->role = role;
+    t->time = time;
+    t->time_desc = dup0(time_desc);
+    return t;
+}
+
+void tm_trace_set(char **field, const char *value)
+{
+    free(*field);
+    *field = dup0(value);
+}
+
+void tm_trace_setf(char **field, const char *fmt, ...)
+{
+    char tmp[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    tm_trace_set(field, tmp);
+}
+
+tm_evidence *tm_trace_add_evidence(tm_trace *t, const tm_evidence *ev)
+{
+    /* The same record cited twice is cited once. */
+    for (size_t i = 0; i < t->nev; i++)
+        if (t->ev[i].record == ev->record && strcmp(t->ev[i].path ? t->ev[i].path : "", ev->path ? ev->path : "") == 0 &&
+            t->ev[i].event_id == ev->event_id)
+            return &t->ev[i];
+    t->ev = tm_xrealloc(t->ev, (t->nev + 1) * sizeof *t->ev);
+    tm_evidence_copy(&t->ev[t->nev], ev);
+    return &t->ev[t->nev++];
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+static int cmp_trace(const void *pa, const void *pb)
+{
+    const tm_trace *a = pa, *b = pb;
+    /* Traces without a time sort last. */
+    if (a->time != b->time) {
+        if (a->time == TM_TIME_NONE)
+            return 1;
+        if (b->time == TM_TIME_NONE)
+            return -1;
+        return a->time < b->time ? -1 : 1;
+    }
+    int c = cmp_str(a->tool, b->tool);
+    if (c)
+        return c;
+    if (a->role != b->role)
+        return (int)a->role - (int)b->role;
+    c = cmp_str(a->command_line, b->command_line);
+    if (c)
+        return c;
+    if (a->nev && b->nev) {
+        c = cmp_str(a->ev[0].path, b->ev[0].path);
+        if (c)
+            return c;
+        if (a->ev[0].record != b->ev[0].record)
+            return a->ev[0].record < b->ev[0].record ? -1 : 1;
+    }
+    return (int)(a->nev - b->nev);
+}
+
+void tm_traces_sort(tm_traces *ts)
+{
+    if (ts->n > 1)
+        qsort(ts->t, ts->n, sizeof *ts->t, cmp_trace);
+}
+
+void tm_trace_json(tm_buf *out, const tm_trace *t, const char *input, const char *input_id,
+                   const char *const *labels, size_t nlabels)
+{
+    tm_json j;
+    tm_json_init(&j, out);
+    tm_json_obj_begin(&j);
+    tm_json_kstr(&j, "message", t->message);
+    tm_json_ktime(&j, "datetime", t->time);
+    tm_json_key(&j, "timestamp");
+    if (t->time == TM_TIME_NONE)
+        tm_json_null(&j);
+    else
+        tm_json_int(&j, t->time);
+    tm_json_kstr(&j, "timestamp_desc", t->time_desc);
+    tm_json_kstr(&j, "tool", t->tool);
+    tm_json_kstr(&j, "category", t->category);
+    tm_json_kstr(&j, "role", tm_role_name(t->role));
+    tm_json_kstr(&j, "outcome", t->outcome);
+    tm_json_kstr(&j, "confidence", t->confirmed ? "confirmed" : "indicator");
+    tm_json_kstr(&j, "reason", t->reason);
+    tm_json_kstr(&j, "host", t->host);
+    tm_json_kstr(&j, "user", t->user);
+    tm_json_kstr(&j, "user_sid", t->user_sid);
+    tm_json_kstr(&j, "logon_id", t->logon_id);
+    tm_json_kstr(&j, "peer", t->peer);
+    tm_json_kstr(&j, "command_line", t->command_line);
+    tm_json_kstr(&j, "phase", t->phase);
+    tm_json_kstr(&j, "input", input);
+    tm_json_kstr(&j, "input_id", input_id);
+    tm_json_key(&j, "evidence");
+    tm_json_arr_begin(&j);
+    for (size_t i = 0; i < t->nev; i++) {
+        const tm_evidence *e = &t->ev[i];
+        tm_json_obj_begin(&j);
+        tm_json_kstr(&j, "kind", e->kind);
+        tm_json_kstr(&j, "volume", e->volume >= 0 && (size_t)e->volume < nlabels ? labels[e->volume] : NULL);
+        tm_json_kstr(&j, "path", e->path);
+        tm_json_kuint(&j, "record", e->record);
+        tm_json_kstr(&j, "record_is", e->record_name);
+        tm_json_kstr(&j, "channel", e->channel);
+        tm_json_key(&j, "event_id");
+        if (e->event_id)
+            tm_json_uint(&j, e->event_id);
+        else
+            tm_json_null(&j);
+        tm_json_ktime(&j, "time", e->time);
+        tm_json_kstr(&j, "summary", e->summary);
+        tm_json_obj_end(&j);
+    }
+    tm_json_arr_end(&j);
+    tm_json_obj_end(&j);
+}

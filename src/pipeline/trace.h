@@ -1,0 +1,67 @@
+/* Execution traces: what toolmark reports. One trace says a tool (or a
+ * recognised command) ran, in a role on this host, when, by whom, how sure
+ * we are, and cites every record it rests on. Schema: docs/traces.md. */
+#ifndef TM_TRACE_H
+#define TM_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+typedef struct {
+    int volume;    /* index into the input's volumes (-1 unknown) */
+    char *kind;    /* artifact kind: evtx, registry, usn, prefetch, atjob, task, psreadline */
+    char *path;    /* inside the input, as found (":stream" appended for a stream) */
+    uint64_t record; /* event record id, USN, line, key offset ... */
+    char *record_name; /* what `record` is: record_id, usn, line, offset */
+    char *channel;
+    uint32_t event_id; /* 0 when not an event */
+    int64_t time;
+    char *summary;
+} tm_evidence;
+
+typedef enum { TM_ROLE_SOURCE, TM_ROLE_DESTINATION, TM_ROLE_DC, TM_ROLE_HOST } tm_role;
+
+typedef struct {
+    int64_t time;
+    char *time_desc;
+    char *tool;
+    char *category;
+    tm_role role;
+    char *outcome;
+    bool confirmed;
+    char *reason; /* why confirmed / why only an indicator */
+    char *host, *user, *user_sid, *logon_id, *peer, *command_line, *phase;
+    char *message;
+    tm_evidence *ev;
+    size_t nev;
+} tm_trace;
+
+typedef struct {
+    tm_trace *t;
+    size_t n, cap;
+} tm_traces;
+
+const char *tm_role_name(tm_role r);
+
+void tm_traces_init(tm_traces *ts);
+void tm_traces_free(tm_traces *ts);
+/* A new trace; strings are copied (NULL allowed). */
+tm_trace *tm_trace_add(tm_traces *ts, const char *tool, const char *category, tm_role role, int64_t time,
+                       const char *time_desc);
+void tm_trace_set(char **field, const char *value);
+void tm_trace_setf(char **field, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+tm_evidence *tm_trace_add_evidence(tm_trace *t, const tm_evidence *ev);
+void tm_evidence_copy(tm_evidence *dst, const tm_evidence *src);
+void tm_evidence_free(tm_evidence *e);
+
+/* Sorts by time, then tool, role and first evidence: a deterministic order. */
+void tm_traces_sort(tm_traces *ts);
+/* One JSON object (no newline) with input id and input path added; an
+ * evidence item's volume is named by labels[volume] ("vol2", "folder"). */
+void tm_trace_json(tm_buf *out, const tm_trace *t, const char *input, const char *input_id,
+                   const char *const *labels, size_t nlabels);
+
+#endif
