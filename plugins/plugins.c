@@ -1,11 +1,22 @@
 /* The table of plugins: one per tool family, one file each. Order is the
- * order `toolmark plugins` lists them and the order they run (their traces
- * are sorted afterwards, so it does not change the output). */
+ * order `toolmark plugins` lists them; traces are sorted afterwards, so it
+ * does not change the output. */
 #include "pipeline/plugin.h"
 
-extern const tm_plugin tm_plugin_psexec;
+extern const tm_plugin tm_plugin_psexec, tm_plugin_wmi, tm_plugin_tasks, tm_plugin_winrm, tm_plugin_beginx,
+    tm_plugin_bits, tm_plugin_rdp, tm_plugin_pth, tm_plugin_netuse, tm_plugin_netuser, tm_plugin_wevtutil,
+    tm_plugin_klist, tm_plugin_sdelete, tm_plugin_timestomp, tm_plugin_commands;
 
 const tm_plugin *const tm_plugins[] = {
-    &tm_plugin_psexec,
+    /* remote command execution */
+    &tm_plugin_psexec, &tm_plugin_wmi, &tm_plugin_tasks, &tm_plugin_winrm, &tm_plugin_beginx, &tm_plugin_bits,
+    /* remote login */
+    &tm_plugin_rdp, &tm_plugin_pth,
+    /* shares and accounts */
+    &tm_plugin_netuse, &tm_plugin_netuser,
+    /* deleting evidence */
+    &tm_plugin_wevtutil, &tm_plugin_klist, &tm_plugin_sdelete, &tm_plugin_timestomp,
+    /* every other command, by phase */
+    &tm_plugin_commands,
 };
 const size_t tm_plugin_count = sizeof tm_plugins / sizeof tm_plugins[0];

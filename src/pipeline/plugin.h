@@ -115,6 +115,25 @@ tm_trace *tm_trace_for_record(tm_traces *out, const tm_view *v, const tm_rec *it
  * (globs, NULL-terminated); NULL names = every execution in the view. */
 void tm_view_runs(const tm_view *v, const char *const *names, tm_runs *out);
 
+/* Traces for runs of programs: one per run that passes the filter. */
+typedef struct {
+    const char *tool, *category;
+    tm_role role;       /* when the command names a remote host (or always, if role_local is the same) */
+    tm_role role_local; /* when it names none */
+    const char *const *names; /* program-name globs, NULL-terminated */
+    bool (*filter)(const tm_run *run); /* NULL = every run */
+    bool confirm_by_exit; /* the sheet's success evidence is exit status 0x0 (Security 4689) */
+    const char *success_note; /* otherwise: why a run is only an indicator */
+} tm_exec_rule;
+/* Appends the traces; returns how many. Sets phase from the command table. */
+size_t tm_exec_traces(const tm_view *v, tm_traces *out, const tm_exec_rule *rule);
+/* The run's command (name and verb) as in the command table, or NULL. */
+const char *tm_run_phase(const tm_run *run);
+/* Program name of a path: lowercase, no directory, no extension. */
+void tm_program_name_of(const char *path, char *out, size_t n);
+/* A one-line summary of an event's data fields ("Name=value, ..."). */
+void tm_event_summary(const tm_record *r, char *out, size_t n);
+
 /* Items grouped into bursts: consecutive items (time order) less than gap
  * microseconds apart share a cluster. Items without a time are left out. */
 typedef struct {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/cmdline.h"
 #include "pipeline/plugin.h"
 #include "util/buf.h"
 #include "util/pathsafe.h"
@@ -313,4 +314,73 @@ void tm_clusters_free(tm_cluster *c, size_t n)
     for (size_t i = 0; i < n; i++)
         free(c[i].it);
     free(c);
+}
+
+const char *tm_run_phase(const tm_run *run)
+{
+    for (size_t i = 0; i < run->n; i++) {
+        const tm_exec *e = run->e[i];
+        tm_cmd c = {0};
+        snprintf(c.name, sizeof c.name, "%s", e->name);
+        snprintf(c.verb, sizeof c.verb, "%s", e->verb);
+        const tm_command_info *ci = tm_command_lookup(&c);
+        if (ci)
+            return ci->phase;
+    }
+    return NULL;
+}
+
+size_t tm_exec_traces(const tm_view *v, tm_traces *out, const tm_exec_rule *rule)
+{
+    tm_runs runs;
+    tm_view_runs(v, rule->names, &runs);
+    size_t made = 0;
+    for (size_t i = 0; i < runs.n; i++) {
+        const tm_run *run = &runs.r[i];
+        if (rule->filter && !rule->filter(run))
+            continue;
+        char peer[256] = "";
+        if (run->best)
+            tm_peer_from_cmdline(run->best->command_line, peer, sizeof peer);
+        tm_trace *t = tm_trace_for_run(out, v, run, rule->tool, rule->category, peer[0] ? rule->role : rule->role_local);
+        tm_trace_set(&t->phase, tm_run_phase(run));
+        if (rule->confirm_by_exit && tm_run_succeeded(run))
+            tm_confirm(t, true, "%s exited with status 0x0 (Security 4689)", run->exit->image);
+        else if (rule->confirm_by_exit && run->exit && run->exit->has_status)
+            tm_confirm(t, false, "%s exited with status 0x%x: it ran but reported a failure", run->exit->image,
+                       run->exit->status);
+        else if (rule->confirm_by_exit)
+            tm_confirm(t, false, "no exit status 0x0 (Security 4689) for this run: seen in %s only",
+                       tm_exec_kind_name(run->e[0]->kind));
+        else
+            tm_confirm(t, false, "%s", rule->success_note ? rule->success_note : "execution seen; no success evidence");
+        const char *cl = t->command_line ? t->command_line : run->name;
+        tm_trace_setf(&t->message, "%s ran%s%s: %s", rule->tool, peer[0] ? " against " : "", peer, cl);
+        made++;
+    }
+    tm_runs_free(&runs);
+    return made;
+}
+
+void tm_event_summary(const tm_record *r, char *out, size_t n)
+{
+    size_t k = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < r->nfields && k + 1 < n; i++) {
+        const tm_field *f = &r->fields[i];
+        if (strncmp(f->name, "data.", 5) != 0 || f->type != TM_F_STR || !f->v.str.len)
+            continue;
+        int w = snprintf(out + k, n - k, "%s%s=%.*s", k ? ", " : "", f->name + 5,
+                         (int)(f->v.str.len > 160 ? 160 : f->v.str.len), f->v.str.s);
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+    if (k >= n)
+        out[n - 1] = 0;
+}
+
+void tm_program_name_of(const char *path, char *out, size_t n)
+{
+    tm_program_name(path ? path : "", path ? strlen(path) : 0, out, n);
 }

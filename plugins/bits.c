@@ -1,0 +1,149 @@
+/* BITS: files copied with the Background Intelligent Transfer Service.
+ *
+ * Source: bitsadmin.exe runs and PowerShell Start-BitsTransfer; the
+ * Bits-Client log (3 job created, 59 transfer started with its URL, 60
+ * transfer stopped with its status, 4 job completed); System 7040 (the
+ * service's start type changed); the journal's BIT*.tmp temporary files.
+ * Confirmed by 60 with status 0x0 (the sheet). Windows' own transfers
+ * (Windows Update, Defender, Edge and Office updates from Microsoft hosts)
+ * are not reported: only jobs to a share, an IP address or another host. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/plugin.h"
+#include "util/timeutil.h"
+
+#define CATEGORY "File Share/Transfer"
+#define BITS "Microsoft-Windows-Bits-Client/Operational"
+
+enum { S_BITSADMIN, S_PS, S_3, S_59, S_60, S_4, S_7040, S_USN };
+static const tm_sub subs[] = {
+    [S_BITSADMIN] = {TM_SUB_EXEC, "bitsadmin", 0},
+    [S_PS] = {TM_SUB_EXEC, "start-bitstransfer", 0},
+    [S_3] = {TM_SUB_EVTX, BITS, 3},
+    [S_59] = {TM_SUB_EVTX, BITS, 59},
+    [S_60] = {TM_SUB_EVTX, BITS, 60},
+    [S_4] = {TM_SUB_EVTX, BITS, 4},
+    [S_7040] = {TM_SUB_EVTX, "System", 7040},
+    [S_USN] = {TM_SUB_USN, "BIT*.tmp", 0},
+    TM_SUB_END,
+};
+static const char *const tools[] = {"BITS", NULL};
+
+static bool microsoft_url(const char *url)
+{
+    static const char *const hosts[] = {"windowsupdate.com", "microsoft.com", "windows.com", "msedge.net",
+                                        "office.net", "office.com", "live.com", "bing.com", "msn.com", "azureedge.net",
+                                        "windows.net", "digicert.com"};
+    char host[256];
+    tm_peer_from_cmdline(url, host, sizeof host);
+    for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+        size_t hl = strlen(host), sl = strlen(hosts[i]);
+        if (hl >= sl && strcasecmp(host + hl - sl, hosts[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void run(const tm_view *v, tm_traces *out)
+{
+    static const char *const names[] = {"bitsadmin", "start-bitstransfer", NULL};
+    tm_exec_rule r = {.tool = "BITS", .category = CATEGORY, .role = TM_ROLE_SOURCE, .role_local = TM_ROLE_SOURCE,
+                      .names = names, .success_note = "BITS job command; success is event 60 with status 0x0"};
+    tm_exec_traces(v, out, &r);
+    /* Transfers: 59 (start, URL) with the 60 (stop, status) of the same job id. */
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        if (it->sub != S_59)
+            continue;
+        const char *url = tm_d(it->r, "url");
+        if (microsoft_url(url))
+            continue;
+        const char *id = tm_d(it->r, "Id");
+        tm_trace *t = tm_trace_for_record(out, v, it, "BITS", CATEGORY, TM_ROLE_SOURCE, "BITS transfer started (59)");
+        tm_cite(t, it->r, it->art, "BITS job %s transfer started: %s", tm_d(it->r, "name"), url);
+        char peer[256];
+        tm_peer_from_cmdline(url, peer, sizeof peer);
+        if (peer[0])
+            tm_trace_set(&t->peer, peer);
+        tm_trace_set(&t->command_line, url);
+        tm_trace_set(&t->user_sid, tm_f(it->r, "user_sid"));
+        bool ok = false;
+        for (size_t k = 0; k < v->n; k++) {
+            const tm_rec *o = &v->items[k];
+            if (o->sub == S_3 && strcmp(tm_d(o->r, "jobId"), id) == 0) {
+                tm_cite(t, o->r, o->art, "BITS job %s created by %s (%s)", tm_d(o->r, "jobTitle"), tm_d(o->r, "jobOwner"),
+                        tm_d(o->r, "processPath"));
+                if (*tm_d(o->r, "jobOwner"))
+                    tm_trace_set(&t->user, tm_d(o->r, "jobOwner"));
+            }
+            if (o->sub == S_60 && strcmp(tm_d(o->r, "Id"), id) == 0 && o->r->time >= it->r->time) {
+                const char *hr = tm_d(o->r, "hr");
+                tm_cite(t, o->r, o->art, "BITS transfer stopped: status %s, %s bytes", hr, tm_d(o->r, "bytesTransferred"));
+                if (*hr && strtoul(hr, NULL, 0) == 0) {
+                    ok = true;
+                    tm_trace_set(&t->outcome, "transfer completed, status 0x0");
+                } else {
+                    tm_trace_setf(&t->outcome, "transfer stopped, status %s", hr);
+                }
+            }
+        }
+        /* the journal's temporary file, within the transfer */
+        for (size_t k = 0; k < v->n; k++) {
+            const tm_rec *o = &v->items[k];
+            if (o->sub == S_USN && o->r->time >= it->r->time - TM_SEC && o->r->time <= it->r->time + 10 * TM_MIN)
+                tm_cite(t, o->r, o->art, "%s: %s", tm_f(o->r, "file_name"), tm_f(o->r, "reasons"));
+        }
+        tm_confirm(t, ok, ok ? "transfer stopped with status 0x0 (Bits-Client 60)"
+                             : "no Bits-Client 60 with status 0x0 for this job");
+        tm_trace_setf(&t->message, "BITS transfer %s", url);
+    }
+    /* The journal alone: BITS temporary files renamed into place. */
+    bool any_59 = false;
+    for (size_t i = 0; i < v->n; i++)
+        any_59 |= v->items[i].sub == S_59;
+    if (!any_59) {
+        const tm_rec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+        size_t n = 0;
+        for (size_t i = 0; i < v->n; i++)
+            if (v->items[i].sub == S_USN && tm_icontains(tm_f(v->items[i].r, "reasons"), "RENAME_OLD_NAME"))
+                sel[n++] = &v->items[i];
+        tm_cluster *cl;
+        size_t ncl = tm_clusters(sel, n, 10 * TM_MIN, &cl);
+        for (size_t c = 0; c < ncl; c++) {
+            tm_trace *t = tm_trace_add(out, "BITS", CATEGORY, TM_ROLE_SOURCE, cl[c].first,
+                                       "BITS temporary file renamed (USN journal)");
+            tm_trace_set(&t->host, v->host);
+            for (size_t i = 0; i < cl[c].n; i++)
+                tm_cite(t, cl[c].it[i]->r, cl[c].it[i]->art, "%s: %s (%s)", tm_f(cl[c].it[i]->r, "file_name"),
+                        tm_f(cl[c].it[i]->r, "reasons"), tm_f(cl[c].it[i]->r, "file_path"));
+            tm_confirm(t, false, "only the journal's BITS temporary file: the Bits-Client log is missing or rolled "
+                                 "over (Windows Update also downloads through BITS)");
+            tm_trace_set(&t->message, "BITS wrote a file (temporary BIT*.tmp renamed into place)");
+        }
+        tm_clusters_free(cl, ncl);
+        free(sel);
+    }
+    /* 7040: BITS start type changed (service started for the transfer) */
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        if (it->sub != S_7040 || !tm_icontains(tm_d(it->r, "param1"), "Background Intelligent Transfer"))
+            continue;
+        tm_trace *t = tm_trace_for_record(out, v, it, "BITS", CATEGORY, TM_ROLE_SOURCE,
+                                          "BITS start type changed (System 7040)");
+        tm_cite(t, it->r, it->art, "start type of %s changed from %s to %s", tm_d(it->r, "param1"),
+                tm_d(it->r, "param2"), tm_d(it->r, "param3"));
+        tm_confirm(t, false, "the service's start type changed: BITS was started (not recorded when it already ran)");
+        tm_trace_set(&t->message, "BITS service start type changed");
+    }
+}
+
+const tm_plugin tm_plugin_bits = {
+    .name = "bits",
+    .tools = tools,
+    .category = CATEGORY,
+    .summary = "BITS transfers to or from other hosts: bitsadmin, Bits-Client log, BIT*.tmp files",
+    .subs = subs,
+    .run = run,
+};

@@ -1,0 +1,136 @@
+/* The command-phase classifier: every Windows command attackers are known
+ * to run (../shared/evidence/commands.json, src/pipeline/cmdline.c), found
+ * in any command line toolmark sees - process creation (4688, Sysmon 1),
+ * PowerShell script blocks and typed history, at-job and task actions,
+ * service image paths - including commands inside `cmd /c` chains and
+ * `powershell -enc` payloads. One trace per command run, with its phase.
+ *
+ * Commands that have a tool plugin of their own (net use, net user, net
+ * group, schtasks, at, wmic, klist purge, wevtutil cl) are left to it.
+ * `echo ... > file` writing a script (.bat, .cmd, .vbs, .ps1 ...) is
+ * reported as script creation. A bare `powershell` with no arguments
+ * (an interactive console) is not a command run. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/cmdline.h"
+#include "pipeline/plugin.h"
+#include "util/timeutil.h"
+
+#define CATEGORY "Windows command"
+
+static const tm_sub subs[] = {{TM_SUB_EXEC, "*", 0}, TM_SUB_END};
+
+/* Names the classifier reports (the table's commands). */
+static const char *const tools[] = {
+    "tasklist", "ver", "ipconfig", "net time", "systeminfo", "netstat", "whoami", "nbtstat", "net start", "set",
+    "qprocess", "nslookup", "dir", "ping", "net view", "type", "echo", "net localgroup", "dsquery", "net config",
+    "csvde", "net share", "quser", "net session", "query", "tracert", "cscript", "nltest", "dumpel", "tree",
+    "LogParser", "net accounts", "route", "move", "copy", "ren", "reg", "powershell", "md", "runas", "sc", "netsh",
+    "mofcomp", "del", "taskkill", "klist", "wevtutil", "rd", NULL};
+
+static bool left_to_plugin(const tm_command_info *ci, const tm_exec *e)
+{
+    static const char *const own[] = {"net use", "net user", "net group", "schtasks", "at", "wmic"};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (strcmp(ci->command, own[i]) == 0)
+            return true;
+    if (strcmp(ci->command, "klist") == 0)
+        return strcmp(e->verb, "purge") == 0;
+    if (strcmp(ci->command, "wevtutil") == 0)
+        return strcmp(e->verb, "cl") == 0 || strcmp(e->verb, "clear-log") == 0;
+    return false;
+}
+
+static const tm_command_info *lookup(const tm_exec *e)
+{
+    tm_cmd c = {0};
+    snprintf(c.name, sizeof c.name, "%s", e->name);
+    snprintf(c.verb, sizeof c.verb, "%s", e->verb);
+    return tm_command_lookup(&c);
+}
+
+static bool script_file(const char *path)
+{
+    static const char *const ext[] = {".bat", ".cmd", ".vbs", ".vbe", ".js", ".jse", ".ps1", ".wsf", ".hta"};
+    size_t n = strlen(path);
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        size_t el = strlen(ext[i]);
+        if (n > el && strcasecmp(path + n - el, ext[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void run(const tm_view *v, tm_traces *out)
+{
+    /* Executions whose command is in the table, grouped into runs per
+     * command (so "cmd /c net view" and net.exe's own 4688 are one run). */
+    const tm_exec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    size_t n = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_exec *e = v->items[i].exec;
+        if (!e)
+            continue;
+        const tm_command_info *ci = lookup(e);
+        if (!ci || left_to_plugin(ci, e))
+            continue;
+        if (strcmp(ci->command, "powershell") == 0 && e->kind == TM_EXEC_START &&
+            (!e->command_line || !strchr(e->command_line, ' ')))
+            continue;
+        sel[n++] = e;
+    }
+    tm_runs runs;
+    tm_runs_build(&runs, sel, n);
+    free(sel);
+    for (size_t i = 0; i < runs.n; i++) {
+        const tm_run *run = &runs.r[i];
+        const tm_exec *b = run->best ? run->best : run->e[0];
+        const tm_command_info *ci = lookup(b);
+        if (!ci) /* an exit or prefetch-only run of a command whose verb is unknown */
+            for (size_t k = 0; k < run->n && !ci; k++)
+                ci = lookup(run->e[k]);
+        if (!ci)
+            continue;
+        /* Exits and Prefetch alone say a program ran, not which command:
+         * for net, the verb is needed. */
+        bool only_runtime = true;
+        for (size_t k = 0; k < run->n; k++)
+            only_runtime &= run->e[k]->kind == TM_EXEC_EXIT || run->e[k]->kind == TM_EXEC_PREFETCH;
+        if (only_runtime && strncmp(ci->command, "net ", 4) == 0)
+            continue;
+        tm_trace *t = tm_trace_for_run(out, v, run, ci->command, CATEGORY, TM_ROLE_HOST);
+        tm_trace_set(&t->phase, ci->phase);
+        if (t->peer)
+            t->role = TM_ROLE_SOURCE;
+        const char *redir = NULL;
+        for (size_t k = 0; k < run->n && !redir; k++)
+            redir = run->e[k]->redirect;
+        if (tm_run_succeeded(run))
+            tm_confirm(t, true, "%s exited with status 0x0 (Security 4689)", run->exit->image);
+        else if (run->start)
+            tm_confirm(t, false, "process creation recorded; no exit status 0x0");
+        else
+            tm_confirm(t, false, "seen in %s; its result is not recorded", tm_exec_kind_name(b->kind));
+        if (strcmp(ci->command, "echo") == 0 && redir && script_file(redir)) {
+            tm_trace_setf(&t->outcome, "wrote %s", redir);
+            tm_trace_setf(&t->message, "Script file %s written with echo: %s", redir, b->command_line);
+        } else {
+            tm_trace_setf(&t->message, "%s (%s): %s", ci->command, ci->phase,
+                          b->command_line ? b->command_line : ci->command);
+            if (redir)
+                tm_trace_setf(&t->outcome, "output to %s", redir);
+        }
+    }
+    tm_runs_free(&runs);
+}
+
+const tm_plugin tm_plugin_commands = {
+    .name = "commands",
+    .tools = tools,
+    .category = CATEGORY,
+    .summary = "Windows commands attackers run, by phase, from every command line, script and history",
+    .subs = subs,
+    .run = run,
+};

@@ -1,0 +1,87 @@
+/* net use: connecting to shared folders of other hosts.
+ *
+ * Source: net.exe / net1.exe runs with "use" (4688/Sysmon 1, typed
+ * commands, scripts); confirmed by 4689 of net.exe with status 0x0 (the
+ * sheet).
+ * Destination: access to an administrative share (C$, ADMIN$, D$ ...) from
+ * another host (Security 5140); confirmed when the same client then read
+ * files on it (5145, the sheet). IPC$ and ordinary shares are not
+ * reported: every SMB client opens IPC$ and mapped home drives are routine. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/plugin.h"
+#include "util/timeutil.h"
+
+#define CATEGORY "File Share/Transfer"
+
+enum { S_NET, S_NET1, S_5140, S_5145 };
+static const tm_sub subs[] = {
+    [S_NET] = {TM_SUB_EXEC, "net", 0},
+    [S_NET1] = {TM_SUB_EXEC, "net1", 0},
+    [S_5140] = {TM_SUB_EVTX, "Security", 5140},
+    [S_5145] = {TM_SUB_EVTX, "Security", 5145},
+    TM_SUB_END,
+};
+static const char *const tools[] = {"net-use", NULL};
+static const char *const names[] = {"net", "net1", NULL};
+
+static bool is_use(const tm_run *run)
+{
+    return run->best && strcmp(run->best->verb, "use") == 0;
+}
+
+/* "\\*\C$", "\\*\ADMIN$": a share name ending in $ other than IPC$ / print$. */
+static bool admin_share(const char *share)
+{
+    const char *b = strrchr(share, '\\');
+    b = b ? b + 1 : share;
+    size_t n = strlen(b);
+    return n >= 2 && b[n - 1] == '$' && strcasecmp(b, "IPC$") != 0 && strcasecmp(b, "print$") != 0;
+}
+
+static void run(const tm_view *v, tm_traces *out)
+{
+    tm_exec_rule r = {.tool = "net-use", .category = CATEGORY, .role = TM_ROLE_SOURCE, .role_local = TM_ROLE_SOURCE,
+                      .names = names, .filter = is_use, .confirm_by_exit = true};
+    tm_exec_traces(v, out, &r);
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        const char *ip = tm_d(it->r, "IpAddress");
+        if (it->sub != S_5140 || !admin_share(tm_d(it->r, "ShareName")) || tm_is_local_address(ip))
+            continue;
+        tm_trace *t = tm_trace_for_record(out, v, it, "net-use", CATEGORY, TM_ROLE_DESTINATION,
+                                          "Administrative share accessed (Security 5140)");
+        char acct[256];
+        tm_account(it->r, "Subject", acct, sizeof acct);
+        tm_cite(t, it->r, it->art, "%s from %s connected to %s (%s)", acct, ip, tm_d(it->r, "ShareName"),
+                tm_d(it->r, "ShareLocalPath"));
+        tm_trace_set(&t->user, acct);
+        tm_trace_set(&t->user_sid, tm_d(it->r, "SubjectUserSid"));
+        tm_trace_set(&t->logon_id, tm_d(it->r, "SubjectLogonId"));
+        tm_trace_set(&t->peer, ip);
+        size_t reads = 0;
+        for (size_t k = 0; k < v->n && reads < 20; k++) {
+            const tm_rec *o = &v->items[k];
+            if (o->sub != S_5145 || strcmp(tm_d(o->r, "SubjectLogonId"), tm_d(it->r, "SubjectLogonId")) != 0 ||
+                strcasecmp(tm_d(o->r, "ShareName"), tm_d(it->r, "ShareName")) != 0 || o->r->time < it->r->time)
+                continue;
+            tm_cite(t, o->r, o->art, "%s accessed %s on %s (%s)", acct, tm_d(o->r, "RelativeTargetName"),
+                    tm_d(o->r, "ShareName"), tm_d(o->r, "AccessList"));
+            reads++;
+        }
+        tm_confirm(t, reads > 0, reads ? "files on the share were accessed (Security 5145)"
+                                       : "share connection only; no file access recorded (5145)");
+        tm_trace_setf(&t->message, "%s connected to %s from %s", acct, tm_d(it->r, "ShareName"), ip);
+    }
+}
+
+const tm_plugin tm_plugin_netuse = {
+    .name = "netuse",
+    .tools = tools,
+    .category = CATEGORY,
+    .summary = "net use on the source; administrative-share connections and file access on the destination",
+    .subs = subs,
+    .run = run,
+};

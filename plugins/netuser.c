@@ -1,0 +1,127 @@
+/* net user / net group: accounts and group memberships added, changed or
+ * deleted.
+ *
+ * Source: net.exe / net1.exe runs with "user" or "group" (4688/Sysmon 1,
+ * typed commands); a run that changes something (/add, /delete, /active,
+ * a password) is confirmed when the change is recorded on this host (the
+ * sheet: 4720, 4726, 4728, 4737 ...); a change of a domain account is
+ * recorded on the domain controller.
+ * Host or domain controller: the account-management events themselves
+ * (4720 created, 4722 enabled, 4724 password reset, 4726 deleted, 4728 and
+ * 4732 member added, 4737 group changed, 4738 account changed). They are
+ * recorded whatever tool made the change: one trace per change, confirmed
+ * that the change happened; the message says who made it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/plugin.h"
+#include "util/timeutil.h"
+
+#define CATEGORY "Adding or Deleting a User/Group"
+
+enum { S_NET, S_NET1, S_4720, S_4722, S_4724, S_4726, S_4728, S_4732, S_4737, S_4738 };
+static const tm_sub subs[] = {
+    [S_NET] = {TM_SUB_EXEC, "net", 0},
+    [S_NET1] = {TM_SUB_EXEC, "net1", 0},
+    [S_4720] = {TM_SUB_EVTX, "Security", 4720},
+    [S_4722] = {TM_SUB_EVTX, "Security", 4722},
+    [S_4724] = {TM_SUB_EVTX, "Security", 4724},
+    [S_4726] = {TM_SUB_EVTX, "Security", 4726},
+    [S_4728] = {TM_SUB_EVTX, "Security", 4728},
+    [S_4732] = {TM_SUB_EVTX, "Security", 4732},
+    [S_4737] = {TM_SUB_EVTX, "Security", 4737},
+    [S_4738] = {TM_SUB_EVTX, "Security", 4738},
+    TM_SUB_END,
+};
+static const char *const tools[] = {"net-user", NULL};
+static const char *const names[] = {"net", "net1", NULL};
+
+static bool is_user_or_group(const tm_run *run)
+{
+    return run->best && (strncmp(run->best->verb, "user", 4) == 0 || strncmp(run->best->verb, "group", 5) == 0);
+}
+
+static bool changes(const char *cmd)
+{
+    static const char *const opts[] = {"/add", "/del", "/active", "/passwordreq", "/expires", "/times"};
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        if (tm_icontains(cmd, opts[i]))
+            return true;
+    return false;
+}
+
+static const char *what(unsigned sub)
+{
+    static const char *const w[] = {"", "", "account created", "account enabled", "password reset",
+                                    "account deleted", "member added to global group", "member added to local group",
+                                    "global group changed", "account changed"};
+    return w[sub];
+}
+
+static void run(const tm_view *v, tm_traces *out)
+{
+    tm_runs runs;
+    tm_view_runs(v, names, &runs);
+    for (size_t i = 0; i < runs.n; i++) {
+        const tm_run *run = &runs.r[i];
+        if (!is_user_or_group(run))
+            continue;
+        const char *cmd = run->best->command_line ? run->best->command_line : "";
+        tm_trace *t = tm_trace_for_run(out, v, run, "net-user", CATEGORY, TM_ROLE_SOURCE);
+        tm_trace_set(&t->phase, tm_run_phase(run));
+        bool change = changes(cmd), recorded = false;
+        for (size_t k = 0; change && k < v->n && run->time != TM_TIME_NONE; k++) {
+            const tm_rec *it = &v->items[k];
+            if (it->sub < S_4720 || it->r->time < run->time - TM_SEC || it->r->time > run->time + TM_MIN)
+                continue;
+            tm_cite(t, it->r, it->art, "%s: %s", what(it->sub), tm_d(it->r, "TargetUserName"));
+            recorded = true;
+        }
+        if (recorded)
+            tm_confirm(t, true, "the account change is recorded on this host (Security 47xx)");
+        else if (change && tm_icontains(cmd, "/domain"))
+            tm_confirm(t, false, "domain account change: recorded on the domain controller, not here");
+        else if (change)
+            tm_confirm(t, false, "no account-change record (Security 4720 ...) for this command: auditing was off, "
+                                 "or it failed");
+        else
+            tm_confirm(t, false, "account or group listed (reconnaissance); nothing to confirm");
+        tm_trace_setf(&t->message, "net %s: %s", run->best->verb, cmd);
+    }
+    tm_runs_free(&runs);
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        if (it->sub < S_4720)
+            continue;
+        const tm_record *r = it->r;
+        /* A domain account's domain differs from the computer's own name. */
+        const char *dom = tm_d(r, "TargetDomainName");
+        char host[96];
+        snprintf(host, sizeof host, "%.*s", (int)strcspn(v->host, "."), v->host);
+        bool domain = *dom && strcasecmp(dom, host) != 0 && strcasecmp(dom, "Builtin") != 0;
+        tm_trace *t = tm_trace_for_record(out, v, it, "net-user", CATEGORY, domain ? TM_ROLE_DC : TM_ROLE_HOST,
+                                          what(it->sub));
+        char subj[256];
+        tm_account(r, "Subject", subj, sizeof subj);
+        const char *member = tm_d(r, "MemberName");
+        tm_cite(t, r, it->art, "%s: %s\\%s%s%s by %s", what(it->sub), dom, tm_d(r, "TargetUserName"),
+                *member ? ", member " : "", member, subj);
+        tm_trace_set(&t->user, subj);
+        tm_trace_set(&t->user_sid, tm_d(r, "SubjectUserSid"));
+        tm_trace_set(&t->logon_id, tm_d(r, "SubjectLogonId"));
+        tm_confirm(t, true, "%s (Security %u): the change happened; the tool that made it is not recorded here",
+                   what(it->sub), tm_event_id(r));
+        tm_trace_setf(&t->message, "%s: %s\\%s%s%s by %s", what(it->sub), dom, tm_d(r, "TargetUserName"),
+                      *member ? ", member " : "", member, subj);
+    }
+}
+
+const tm_plugin tm_plugin_netuser = {
+    .name = "netuser",
+    .tools = tools,
+    .category = CATEGORY,
+    .summary = "net user / net group runs; account and group changes (Security 4720-4738)",
+    .subs = subs,
+    .run = run,
+};

@@ -1,0 +1,194 @@
+/* Pass-the-hash logons: RemoteLogin-WCE and RemoteLogin-Mimikatz.
+ *
+ * RemoteLogin-WCE, source: the WCESERVICE service WCE installs to inject
+ * credentials (System 7045, confirmed by the sheet; 7036), wceaux.dll in
+ * the journal, runs of wce*.exe.
+ * RemoteLogin-Mimikatz, source: the logon "sekurlsa::pth" creates (Security
+ * 4624 type 9, logon process seclogo) and explicit-credential use (4648)
+ * by the same process; runs of mimikatz*.exe with sekurlsa::pth.
+ * Destination (both): a network logon by NTLM with no session key
+ * (4624 type 3, NtLmSsp, key length 0) that received special privileges
+ * (4672, same logon id): how a hash-based logon looks. The sheet's success
+ * needs the source host to be one that "should not be connecting", which
+ * only the examiner knows: indicators. Reported as RemoteLogin-Mimikatz
+ * unless WCE's service is on record on this host.
+ * Domain controller: NTLM credential validation (4776, status 0x0) is the
+ * sheet's DC evidence, but a DC logs it for every NTLM logon: on its own it
+ * says nothing, so it is not reported (docs/coverage.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/plugin.h"
+#include "util/timeutil.h"
+
+#define CATEGORY "Pass-the-hash / Pass-the-ticket"
+
+enum { S_7045, S_7036, S_USN, S_WCE, S_MIMI, S_4624, S_4648, S_4672 };
+static const tm_sub subs[] = {
+    [S_7045] = {TM_SUB_EVTX, "System", 7045},
+    [S_7036] = {TM_SUB_EVTX, "System", 7036},
+    [S_USN] = {TM_SUB_USN, "wceaux.dll", 0},
+    [S_WCE] = {TM_SUB_EXEC, "wce*", 0},
+    [S_MIMI] = {TM_SUB_EXEC, "mimikatz*", 0},
+    [S_4624] = {TM_SUB_EVTX, "Security", 4624},
+    [S_4648] = {TM_SUB_EVTX, "Security", 4648},
+    [S_4672] = {TM_SUB_EVTX, "Security", 4672},
+    TM_SUB_END,
+};
+static const char *const tools[] = {"RemoteLogin-WCE", "RemoteLogin-Mimikatz", NULL};
+
+static bool wce_service(const tm_rec *it)
+{
+    return (it->sub == S_7045 && strcasecmp(tm_d(it->r, "ServiceName"), "WCESERVICE") == 0) ||
+           (it->sub == S_7036 && strcasecmp(tm_d(it->r, "param1"), "WCESERVICE") == 0);
+}
+
+static void wce_source(const tm_view *v, tm_traces *out, bool *seen)
+{
+    const tm_rec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    size_t n = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        if (wce_service(it) || it->sub == S_USN || (it->sub == S_WCE && it->exec && !it->exec->derived))
+            sel[n++] = it;
+    }
+    tm_cluster *cl;
+    size_t ncl = tm_clusters(sel, n, 10 * TM_MIN, &cl);
+    for (size_t c = 0; c < ncl; c++) {
+        tm_trace *t = tm_trace_add(out, "RemoteLogin-WCE", CATEGORY, TM_ROLE_SOURCE, cl[c].first, "First WCE trace");
+        tm_trace_set(&t->host, v->host);
+        bool installed = false;
+        for (size_t i = 0; i < cl[c].n; i++) {
+            const tm_rec *it = cl[c].it[i];
+            if (it->exec) {
+                char s[900];
+                tm_exec_summary(it->exec, s, sizeof s);
+                tm_cite(t, it->r, it->art, "%s", s);
+                if (!t->command_line && it->exec->command_line)
+                    tm_trace_set(&t->command_line, it->exec->command_line);
+                if (!t->user && it->exec->user)
+                    tm_trace_set(&t->user, it->exec->user);
+            } else if (it->sub == S_7045) {
+                installed = true;
+                tm_cite(t, it->r, it->art, "service WCESERVICE installed: %s", tm_d(it->r, "ImagePath"));
+            } else if (it->sub == S_7036) {
+                tm_cite(t, it->r, it->art, "service WCESERVICE entered the %s state", tm_d(it->r, "param2"));
+            } else {
+                tm_cite(t, it->r, it->art, "%s: %s", tm_f(it->r, "file_name"), tm_f(it->r, "reasons"));
+            }
+        }
+        tm_confirm(t, installed, installed ? "WCESERVICE installed (System 7045)"
+                                           : "WCE traces without WCESERVICE's install record (System 7045)");
+        tm_trace_set(&t->message, "WCE injected credentials (pass-the-hash) on this host");
+        *seen = true;
+    }
+    tm_clusters_free(cl, ncl);
+    free(sel);
+}
+
+static void mimikatz_source(const tm_view *v, tm_traces *out)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        if (it->sub != S_4624 || strcmp(tm_d(it->r, "LogonType"), "9") != 0 ||
+            strcasecmp(tm_d(it->r, "LogonProcessName"), "seclogo") != 0)
+            continue;
+        tm_trace *t = tm_trace_for_record(out, v, it, "RemoteLogin-Mimikatz", CATEGORY, TM_ROLE_SOURCE,
+                                          "New-credentials logon (Security 4624 type 9)");
+        char acct[256], subj[256];
+        tm_account(it->r, "Target", acct, sizeof acct);
+        tm_account(it->r, "Subject", subj, sizeof subj);
+        tm_cite(t, it->r, it->art, "logon type 9 (seclogo) for %s by %s, process %s, logon id %s", acct, subj,
+                tm_d(it->r, "ProcessName"), tm_d(it->r, "TargetLogonId"));
+        tm_trace_set(&t->user, subj);
+        tm_trace_set(&t->logon_id, tm_d(it->r, "TargetLogonId"));
+        /* Explicit credentials used by the same process right after. */
+        for (size_t k = 0; k < v->n; k++) {
+            const tm_rec *o = &v->items[k];
+            if (o->sub != S_4648 || o->r->time < it->r->time || o->r->time > it->r->time + 10 * TM_MIN)
+                continue;
+            char who[256];
+            tm_account(o->r, "Target", who, sizeof who);
+            tm_cite(t, o->r, o->art, "explicit credentials of %s used for %s by %s", who, tm_d(o->r, "TargetServerName"),
+                    tm_d(o->r, "ProcessName"));
+            if (!t->peer && *tm_d(o->r, "TargetServerName") && strcasecmp(tm_d(o->r, "TargetServerName"), "localhost"))
+                tm_trace_set(&t->peer, tm_d(o->r, "TargetServerName"));
+        }
+        tm_confirm(t, false, "logon type 9 through seclogo is what sekurlsa::pth (and runas /netonly) creates; the "
+                             "sheet's success evidence is on the destination");
+        tm_trace_setf(&t->message, "Pass-the-hash style logon (type 9, seclogo) with the credentials of %s", acct);
+    }
+    static const char *const names[] = {"mimikatz*", NULL};
+    tm_runs runs;
+    tm_view_runs(v, names, &runs);
+    for (size_t i = 0; i < runs.n; i++) {
+        const tm_run *run = &runs.r[i];
+        if (!run->best || !tm_icontains(run->best->command_line, "sekurlsa::pth"))
+            continue;
+        tm_trace *t = tm_trace_for_run(out, v, run, "RemoteLogin-Mimikatz", CATEGORY, TM_ROLE_SOURCE);
+        tm_confirm(t, false, "mimikatz sekurlsa::pth ran; the sheet's success evidence is on the destination");
+        tm_trace_setf(&t->message, "mimikatz pass-the-hash: %s", run->best->command_line);
+    }
+    tm_runs_free(&runs);
+}
+
+static void destination(const tm_view *v, tm_traces *out, bool wce)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        const tm_record *r = it->r;
+        if (it->sub != S_4624 || strcmp(tm_d(r, "LogonType"), "3") != 0 ||
+            strcasecmp(tm_d(r, "AuthenticationPackageName"), "NTLM") != 0 ||
+            strcmp(tm_d(r, "KeyLength"), "0") != 0 || strcasecmp(tm_d(r, "TargetUserName"), "ANONYMOUS LOGON") == 0)
+            continue;
+        const char *user = tm_d(r, "TargetUserName");
+        size_t ul = strlen(user);
+        if (!ul || user[ul - 1] == '$')
+            continue; /* computer accounts */
+        const char *lid = tm_d(r, "TargetLogonId");
+        const tm_rec *priv = NULL;
+        for (size_t k = 0; k < v->n && !priv; k++) {
+            const tm_rec *o = &v->items[k];
+            if (o->sub == S_4672 && strcmp(tm_d(o->r, "SubjectLogonId"), lid) == 0 && o->r->time >= r->time - TM_SEC &&
+                o->r->time <= r->time + TM_MIN)
+                priv = o;
+        }
+        if (!priv)
+            continue;
+        tm_trace *t = tm_trace_for_record(out, v, it, wce ? "RemoteLogin-WCE" : "RemoteLogin-Mimikatz", CATEGORY,
+                                          TM_ROLE_DESTINATION, "Network logon (Security 4624 type 3, NTLM)");
+        char acct[256];
+        tm_account(r, "Target", acct, sizeof acct);
+        tm_cite(t, r, it->art, "NTLM network logon of %s from %s (%s), key length 0, logon id %s", acct,
+                tm_d(r, "IpAddress"), tm_d(r, "WorkstationName"), lid);
+        tm_cite(t, priv->r, priv->art, "special privileges assigned to logon %s", lid);
+        tm_trace_set(&t->user, acct);
+        tm_trace_set(&t->user_sid, tm_d(r, "TargetUserSid"));
+        tm_trace_set(&t->logon_id, lid);
+        const char *ip = tm_d(r, "IpAddress");
+        tm_trace_set(&t->peer, tm_is_local_address(ip) ? tm_d(r, "WorkstationName") : ip);
+        tm_confirm(t, false, "NTLM network logon without session key that got admin privileges: how pass-the-hash "
+                             "looks, and how some legitimate NTLM clients look; whether %s should connect here is "
+                             "for the examiner",
+                   t->peer ? t->peer : "the source");
+        tm_trace_setf(&t->message, "Possible pass-the-hash logon of %s from %s", acct, t->peer ? t->peer : "?");
+    }
+}
+
+static void run(const tm_view *v, tm_traces *out)
+{
+    bool wce = false;
+    wce_source(v, out, &wce);
+    mimikatz_source(v, out);
+    destination(v, out, wce);
+}
+
+const tm_plugin tm_plugin_pth = {
+    .name = "pth",
+    .tools = tools,
+    .category = CATEGORY,
+    .summary = "Pass-the-hash: WCE's service, mimikatz sekurlsa::pth logons (type 9), hash-based NTLM logons",
+    .subs = subs,
+    .run = run,
+};

@@ -1,0 +1,254 @@
+/* mstsc: Remote Desktop, on both ends.
+ *
+ * Source: mstsc.exe runs; the RDP client log (RDPClient 1024 connecting to
+ * a server, 1102 its address, 1026/1105 disconnect); the user's Terminal
+ * Server Client keys (Servers\<host> with UsernameHint, Default\MRU*).
+ * The sheet gives no success evidence for the source: indicators.
+ * Destination: the logon (Security 4624 type 10, or type 7 on reconnect),
+ * Remote Desktop authentication (RemoteConnectionManager 1149), the session
+ * (LocalSessionManager 21 logon, 22 shell, 24 disconnect, 25 reconnect,
+ * 23 logoff), 4778/4779 reconnect/disconnect. One trace per connection:
+ * confirmed when 4624 and LocalSessionManager 21 and 24 are there (the
+ * sheet). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/plugin.h"
+#include "util/timeutil.h"
+
+#define CATEGORY "Remote Login"
+#define LSM "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational"
+#define RCM "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational"
+#define RDPC "Microsoft-Windows-TerminalServices-RDPClient/Operational"
+
+enum {
+    S_MSTSC, S_1024, S_1102, S_1026, S_1105, S_SERVER, S_MRU,
+    S_4624, S_1149, S_21, S_22, S_23, S_24, S_25, S_4778, S_4779,
+};
+static const tm_sub subs[] = {
+    [S_MSTSC] = {TM_SUB_EXEC, "mstsc", 0},
+    [S_1024] = {TM_SUB_EVTX, RDPC, 1024},
+    [S_1102] = {TM_SUB_EVTX, RDPC, 1102},
+    [S_1026] = {TM_SUB_EVTX, RDPC, 1026},
+    [S_1105] = {TM_SUB_EVTX, RDPC, 1105},
+    [S_SERVER] = {TM_SUB_FACT, "rdp_server", 0},
+    [S_MRU] = {TM_SUB_FACT, "rdp_mru", 0},
+    [S_4624] = {TM_SUB_EVTX, "Security", 4624},
+    [S_1149] = {TM_SUB_EVTX, RCM, 1149},
+    [S_21] = {TM_SUB_EVTX, LSM, 21},
+    [S_22] = {TM_SUB_EVTX, LSM, 22},
+    [S_23] = {TM_SUB_EVTX, LSM, 23},
+    [S_24] = {TM_SUB_EVTX, LSM, 24},
+    [S_25] = {TM_SUB_EVTX, LSM, 25},
+    [S_4778] = {TM_SUB_EVTX, "Security", 4778},
+    [S_4779] = {TM_SUB_EVTX, "Security", 4779},
+    TM_SUB_END,
+};
+static const char *const tools[] = {"mstsc", NULL};
+static const char *const mstsc_names[] = {"mstsc", NULL};
+
+/* User name without domain, lowercase, and the remote address of an item. */
+static void who(const tm_rec *it, char *user, size_t un, char *addr, size_t an)
+{
+    const tm_record *r = it->r;
+    const char *u = "", *a = "";
+    switch (it->sub) {
+    case S_4624: u = tm_d(r, "TargetUserName"); a = tm_d(r, "IpAddress"); break;
+    case S_1149: u = tm_d(r, "Param1"); a = tm_d(r, "Param3"); break;
+    case S_4778: case S_4779: u = tm_d(r, "AccountName"); a = tm_d(r, "ClientAddress"); break;
+    default: u = tm_d(r, "User"); a = tm_d(r, "Address"); break;
+    }
+    const char *bs = strrchr(u, '\\');
+    if (bs)
+        u = bs + 1;
+    size_t k = 0;
+    for (; u[k] && k + 1 < un; k++)
+        user[k] = (char)(u[k] >= 'A' && u[k] <= 'Z' ? u[k] + 32 : u[k]);
+    user[k] = 0;
+    snprintf(addr, an, "%s", a);
+}
+
+static bool rdp_logon(const tm_rec *it)
+{
+    if (it->sub != S_4624)
+        return true;
+    const char *lt = tm_d(it->r, "LogonType");
+    return strcmp(lt, "10") == 0;
+}
+
+typedef struct {
+    char user[128], addr[128];
+    const tm_rec **it;
+    size_t n;
+    int64_t last;
+    bool open;
+} session;
+
+static void destination(const tm_view *v, tm_traces *out)
+{
+    session *ss = NULL;
+    size_t ns = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        if (it->sub < S_4624 || !rdp_logon(it) || it->r->time == TM_TIME_NONE)
+            continue;
+        char user[128], addr[128];
+        who(it, user, sizeof user, addr, sizeof addr);
+        bool connect = it->sub == S_1149 || it->sub == S_4624 || it->sub == S_21 || it->sub == S_25 || it->sub == S_4778;
+        /* The open session of this user (and address, when both know it). */
+        session *s = NULL;
+        for (size_t k = ns; k-- > 0;) {
+            session *c = &ss[k];
+            if (strcmp(c->user, user) != 0 && user[0] && c->user[0])
+                continue;
+            if (addr[0] && c->addr[0] && strcmp(addr, c->addr) != 0 && !tm_is_local_address(addr))
+                continue;
+            if (!c->open)
+                continue;
+            /* a new connection more than 5 minutes after this one's last event starts another */
+            if (connect && it->r->time - c->last > 5 * TM_MIN && (it->sub == S_1149 || it->sub == S_4624))
+                continue;
+            s = c;
+            break;
+        }
+        if (!s) {
+            if (!connect)
+                continue; /* a disconnect with no connection seen: the connect rolled out of the log */
+            ss = tm_xrealloc(ss, (ns + 1) * sizeof *ss);
+            s = &ss[ns++];
+            memset(s, 0, sizeof *s);
+            snprintf(s->user, sizeof s->user, "%s", user);
+            s->open = true;
+        }
+        if (!s->user[0])
+            snprintf(s->user, sizeof s->user, "%s", user);
+        if (!s->addr[0] && !tm_is_local_address(addr))
+            snprintf(s->addr, sizeof s->addr, "%s", addr);
+        s->it = tm_xrealloc(s->it, (s->n + 1) * sizeof *s->it);
+        s->it[s->n++] = it;
+        s->last = it->r->time;
+        if (it->sub == S_23)
+            s->open = false;
+    }
+    for (size_t k = 0; k < ns; k++) {
+        session *s = &ss[k];
+        const tm_rec *first = s->it[0];
+        tm_trace *t = tm_trace_add(out, "mstsc", CATEGORY, TM_ROLE_DESTINATION, first->r->time,
+                                   "Remote Desktop connection (first record)");
+        tm_trace_set(&t->host, v->host);
+        bool logon = false, l21 = false, l24 = false;
+        for (size_t i = 0; i < s->n; i++) {
+            const tm_rec *it = s->it[i];
+            const tm_record *r = it->r;
+            char acct[256];
+            switch (it->sub) {
+            case S_4624:
+                tm_account(r, "Target", acct, sizeof acct);
+                tm_cite(t, r, it->art, "logon type %s of %s from %s (%s), logon id %s", tm_d(r, "LogonType"), acct,
+                        tm_d(r, "IpAddress"), tm_d(r, "WorkstationName"), tm_d(r, "TargetLogonId"));
+                logon = true;
+                tm_trace_set(&t->user, acct);
+                tm_trace_set(&t->user_sid, tm_d(r, "TargetUserSid"));
+                tm_trace_set(&t->logon_id, tm_d(r, "TargetLogonId"));
+                break;
+            case S_1149:
+                tm_cite(t, r, it->art, "Remote Desktop authentication of %s\\%s from %s", tm_d(r, "Param2"),
+                        tm_d(r, "Param1"), tm_d(r, "Param3"));
+                if (!t->user)
+                    tm_trace_setf(&t->user, "%s\\%s", tm_d(r, "Param2"), tm_d(r, "Param1"));
+                break;
+            case S_4778:
+            case S_4779:
+                tm_cite(t, r, it->art, "session %s %s by %s from %s (%s)", tm_d(r, "SessionName"),
+                        it->sub == S_4778 ? "reconnected" : "disconnected", tm_d(r, "AccountName"),
+                        tm_d(r, "ClientAddress"), tm_d(r, "ClientName"));
+                break;
+            default: {
+                static const char *const what[] = {"logon", "shell start", "logoff", "disconnected", "reconnection"};
+                tm_cite(t, r, it->art, "session %s %s: %s from %s", tm_d(r, "SessionID"), what[it->sub - S_21],
+                        tm_d(r, "User"), tm_d(r, "Address"));
+                l21 |= it->sub == S_21;
+                l24 |= it->sub == S_24;
+                if (!t->user && *tm_d(r, "User"))
+                    tm_trace_set(&t->user, tm_d(r, "User"));
+                break;
+            }
+            }
+        }
+        if (s->addr[0])
+            tm_trace_set(&t->peer, s->addr);
+        if (logon && l21 && l24)
+            tm_confirm(t, true, "logon (Security 4624) and session logon and disconnect (LocalSessionManager 21, 24)");
+        else
+            tm_confirm(t, false, "the connection is recorded, but not all of 4624, LocalSessionManager 21 and 24");
+        tm_trace_setf(&t->message, "Remote Desktop logon of %s%s%s", t->user ? t->user : "?", t->peer ? " from " : "",
+                      t->peer ? t->peer : "");
+        free(s->it);
+    }
+    free(ss);
+}
+
+static void source(const tm_view *v, tm_traces *out)
+{
+    tm_exec_rule r = {.tool = "mstsc", .category = CATEGORY, .role = TM_ROLE_SOURCE, .role_local = TM_ROLE_SOURCE,
+                      .names = mstsc_names,
+                      .success_note = "Remote Desktop client ran; success is recorded on the destination"};
+    tm_exec_traces(v, out, &r);
+    /* Client log: one trace per connection attempt (1024), with its address. */
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        if (it->sub != S_1024)
+            continue;
+        tm_trace *t = tm_trace_for_record(out, v, it, "mstsc", CATEGORY, TM_ROLE_SOURCE,
+                                          "Remote Desktop client connecting (RDPClient 1024)");
+        const char *server = tm_d(it->r, "Value");
+        tm_cite(t, it->r, it->art, "RDP client connecting to %s", server);
+        tm_trace_set(&t->peer, server);
+        tm_trace_set(&t->user_sid, tm_f(it->r, "user_sid"));
+        for (size_t k = i + 1; k < v->n; k++) {
+            const tm_rec *n = &v->items[k];
+            if (n->sub == S_1024)
+                break;
+            if ((n->sub == S_1102 || n->sub == S_1026 || n->sub == S_1105) && n->r->time - it->r->time < 12 * 3600 * TM_SEC) {
+                char s[512];
+                tm_event_summary(n->r, s, sizeof s);
+                tm_cite(t, n->r, n->art, "RDP client event %u: %s", tm_event_id(n->r), s);
+            }
+        }
+        tm_confirm(t, false, "client-side record; the sheet's success evidence is on the destination");
+        tm_trace_setf(&t->message, "Remote Desktop connection to %s", server);
+    }
+    /* The user's saved servers: time is when the key was last written. */
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        if (it->sub != S_SERVER)
+            continue;
+        tm_trace *t = tm_trace_for_record(out, v, it, "mstsc", CATEGORY, TM_ROLE_SOURCE,
+                                          "Terminal Server Client key last written (last connection)");
+        const char *server = tm_f(it->r, "name");
+        tm_cite(t, it->r, it->art, "Terminal Server Client\\Servers\\%s UsernameHint=%s", server,
+                tm_f(it->r, "UsernameHint"));
+        tm_trace_set(&t->peer, server);
+        if (it->art->user)
+            tm_trace_set(&t->user, it->art->user);
+        tm_confirm(t, false, "registry trace of a past connection by this user");
+        tm_trace_setf(&t->message, "%s connected to %s with Remote Desktop (as %s)",
+                      it->art->user ? it->art->user : "a user", server, tm_f(it->r, "UsernameHint"));
+    }
+}
+
+static void run(const tm_view *v, tm_traces *out)
+{
+    source(v, out);
+    destination(v, out);
+}
+
+const tm_plugin tm_plugin_rdp = {
+    .name = "rdp",
+    .tools = tools,
+    .category = CATEGORY,
+    .summary = "Remote Desktop: client runs, logs and registry on the source; logons and sessions on the destination",
+    .subs = subs,
+    .run = run,
+};

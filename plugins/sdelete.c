@@ -1,0 +1,153 @@
+/* SDelete: files overwritten, renamed and deleted.
+ *
+ * Host: sdelete*.exe runs; the per-user EulaAccepted key (first run by that
+ * user); files renamed to names of one repeated letter ("sdeleAAAAAAAAAA.AAA"
+ * ... "ZZZZZZZZ.ZZZ": SDelete renames a file 26 times before deleting it) in
+ * the journal and in Security 4656/4663 (object access); confirmed by 4656
+ * on such a name (the sheet). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/plugin.h"
+#include "util/timeutil.h"
+
+#define CATEGORY "Deleting Evidence"
+
+enum { S_EXEC, S_EULA, S_USN, S_4656, S_4663 };
+static const tm_sub subs[] = {
+    [S_EXEC] = {TM_SUB_EXEC, "sdelete*", 0},
+    [S_EULA] = {TM_SUB_FACT, "sysinternals_eula", 0},
+    [S_USN] = {TM_SUB_USN, "*AAAAAAAA*", 0},
+    [S_4656] = {TM_SUB_EVTX, "Security", 4656},
+    [S_4663] = {TM_SUB_EVTX, "Security", 4663},
+    TM_SUB_END,
+};
+static const char *const tools[] = {"sdelete", NULL};
+static const char *const names[] = {"sdelete*", NULL};
+
+/* A file name whose last 8+ characters (dots aside) are one repeated letter. */
+static bool sdelete_name(const char *path)
+{
+    const char *b = strrchr(path, '\\');
+    b = b ? b + 1 : path;
+    size_t n = strlen(b);
+    if (n < 8)
+        return false;
+    char c = 0;
+    size_t run = 0;
+    for (size_t i = n; i-- > 0;) {
+        if (b[i] == '.')
+            continue;
+        if (!isupper((unsigned char)b[i]))
+            break;
+        if (!c)
+            c = b[i];
+        if (b[i] != c)
+            break;
+        run++;
+    }
+    return run >= 8;
+}
+
+static void run(const tm_view *v, tm_traces *out)
+{
+    const tm_rec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    size_t n = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        if ((it->sub == S_USN && sdelete_name(tm_f(it->r, "file_name"))) ||
+            ((it->sub == S_4656 || it->sub == S_4663) && sdelete_name(tm_d(it->r, "ObjectName"))))
+            sel[n++] = it;
+    }
+    /* Runs of the program, each with the renames within 10 minutes after it. */
+    tm_runs runs;
+    tm_view_runs(v, names, &runs);
+    bool *used = tm_xcalloc(n ? n : 1, sizeof *used);
+    for (size_t i = 0; i < runs.n; i++) {
+        const tm_run *run = &runs.r[i];
+        tm_trace *t = tm_trace_for_run(out, v, run, "sdelete", CATEGORY, TM_ROLE_HOST);
+        bool audited = false;
+        for (size_t k = 0; k < n && run->time != TM_TIME_NONE; k++) {
+            const tm_record *r = sel[k]->r;
+            if (r->time < run->time - TM_SEC || r->time > run->time + 10 * TM_MIN)
+                continue;
+            used[k] = true;
+            if (sel[k]->sub == S_USN)
+                tm_cite(t, r, sel[k]->art, "%s: %s", tm_f(r, "file_name"), tm_f(r, "reasons"));
+            else
+                tm_cite(t, r, sel[k]->art, "access to %s (%s)", tm_d(r, "ObjectName"), tm_d(r, "AccessList"));
+            audited |= sel[k]->sub == S_4656;
+        }
+        for (size_t k = 0; k < v->n; k++) {
+            const tm_rec *it = &v->items[k];
+            if (it->sub == S_EULA && strcasecmp(tm_f(it->r, "name"), "SDelete") == 0 && it->r->time != TM_TIME_NONE &&
+                it->r->time >= run->time - TM_MIN && it->r->time <= run->time + TM_MIN)
+                tm_cite(t, it->r, it->art, "Software\\Sysinternals\\SDelete EulaAccepted written");
+        }
+        tm_confirm(t, audited, audited ? "deletion of a file with SDelete's renamed name audited (Security 4656)"
+                                       : "SDelete ran; no audited deletion of its renamed files (Security 4656)");
+        tm_trace_setf(&t->message, "SDelete ran: %s", t->command_line ? t->command_line : run->name);
+    }
+    tm_runs_free(&runs);
+    /* Renamed files without a run on record. */
+    const tm_rec **rest = tm_xmalloc((n ? n : 1) * sizeof *rest);
+    size_t nr = 0;
+    for (size_t k = 0; k < n; k++)
+        if (!used[k])
+            rest[nr++] = sel[k];
+    tm_cluster *cl;
+    size_t ncl = tm_clusters(rest, nr, 10 * TM_MIN, &cl);
+    for (size_t c = 0; c < ncl; c++) {
+        tm_trace *t = tm_trace_add(out, "sdelete", CATEGORY, TM_ROLE_HOST, cl[c].first,
+                                   "File renamed to SDelete's pattern");
+        tm_trace_set(&t->host, v->host);
+        bool audited = false;
+        for (size_t i = 0; i < cl[c].n; i++) {
+            const tm_rec *it = cl[c].it[i];
+            if (it->sub == S_USN)
+                tm_cite(t, it->r, it->art, "%s: %s", tm_f(it->r, "file_name"), tm_f(it->r, "reasons"));
+            else
+                tm_cite(t, it->r, it->art, "access to %s (%s)", tm_d(it->r, "ObjectName"), tm_d(it->r, "AccessList"));
+            audited |= it->sub == S_4656;
+        }
+        tm_confirm(t, audited, audited ? "deletion of a file with SDelete's renamed name audited (Security 4656)"
+                                       : "files renamed the way SDelete renames them before deleting");
+        tm_trace_set(&t->message, "Files securely deleted (SDelete rename pattern)");
+    }
+    tm_clusters_free(cl, ncl);
+    free(rest);
+    free(used);
+    /* EulaAccepted alone. */
+    for (size_t k = 0; k < v->n; k++) {
+        const tm_rec *it = &v->items[k];
+        if (it->sub != S_EULA || strcasecmp(tm_f(it->r, "name"), "SDelete") != 0)
+            continue;
+        bool near_run = false;
+        tm_view_runs(v, names, &runs);
+        for (size_t i = 0; i < runs.n; i++)
+            near_run |= runs.r[i].time != TM_TIME_NONE && it->r->time != TM_TIME_NONE &&
+                        it->r->time >= runs.r[i].time - TM_MIN && it->r->time <= runs.r[i].time + TM_MIN;
+        tm_runs_free(&runs);
+        if (near_run)
+            continue;
+        tm_trace *t = tm_trace_for_record(out, v, it, "sdelete", CATEGORY, TM_ROLE_HOST,
+                                          "EULA accepted (registry key last written: first run by this user)");
+        if (it->art->user)
+            tm_trace_set(&t->user, it->art->user);
+        tm_cite(t, it->r, it->art, "Software\\Sysinternals\\SDelete EulaAccepted");
+        tm_confirm(t, false, "only the EulaAccepted registry value: SDelete was run by this user");
+        tm_trace_setf(&t->message, "SDelete was first run by %s (EULA accepted)", it->art->user ? it->art->user : "?");
+    }
+    free(sel);
+}
+
+const tm_plugin tm_plugin_sdelete = {
+    .name = "sdelete",
+    .tools = tools,
+    .category = CATEGORY,
+    .summary = "SDelete runs, its EULA key, and files renamed to its AAAA...ZZZZ pattern",
+    .subs = subs,
+    .run = run,
+};

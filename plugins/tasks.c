@@ -1,0 +1,323 @@
+/* schtasks and at: scheduled tasks as a way to run commands on a host.
+ *
+ * Source: schtasks.exe and at.exe runs; confirmed by 4689 status 0x0 (the
+ * sheet, schtasks). Remote when the command names a host (/s, \\host).
+ * Destination (the host the task runs on): the task's registration
+ * (TaskScheduler 106, Security 4698, the task XML file, the TaskCache
+ * registry keys, an at-job file), its runs (TaskScheduler 200/201, 129),
+ * updates and deletion (140, 141, 4699-4702). Confirmed for schtasks when
+ * 106 and 200/201 with a success return code are there (the sheet). Tasks
+ * made by at.exe (At<N>.job files, tasks named At<N>) are reported as "at".
+ * Tasks of Windows itself and of installed software (under \Microsoft\
+ * with a program in System32 or Program Files) are not reported. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/cmdline.h"
+#include "pipeline/plugin.h"
+#include "util/timeutil.h"
+
+#define CATEGORY "Command Execution"
+#define TS "Microsoft-Windows-TaskScheduler/Operational"
+
+enum {
+    S_SCHTASKS, S_AT, S_106, S_140, S_141, S_200, S_201, S_129, S_102,
+    S_4698, S_4699, S_4700, S_4701, S_4702, S_TASKFILE, S_JOBFILE, S_CACHE,
+};
+static const tm_sub subs[] = {
+    [S_SCHTASKS] = {TM_SUB_EXEC, "schtasks", 0},
+    [S_AT] = {TM_SUB_EXEC, "at", 0},
+    [S_106] = {TM_SUB_EVTX, TS, 106},
+    [S_140] = {TM_SUB_EVTX, TS, 140},
+    [S_141] = {TM_SUB_EVTX, TS, 141},
+    [S_200] = {TM_SUB_EVTX, TS, 200},
+    [S_201] = {TM_SUB_EVTX, TS, 201},
+    [S_129] = {TM_SUB_EVTX, TS, 129},
+    [S_102] = {TM_SUB_EVTX, TS, 102},
+    [S_4698] = {TM_SUB_EVTX, "Security", 4698},
+    [S_4699] = {TM_SUB_EVTX, "Security", 4699},
+    [S_4700] = {TM_SUB_EVTX, "Security", 4700},
+    [S_4701] = {TM_SUB_EVTX, "Security", 4701},
+    [S_4702] = {TM_SUB_EVTX, "Security", 4702},
+    [S_TASKFILE] = {TM_SUB_KIND, "task", 0},
+    [S_JOBFILE] = {TM_SUB_KIND, "atjob", 0},
+    [S_CACHE] = {TM_SUB_FACT, "task_cache", 0},
+    TM_SUB_END,
+};
+static const char *const tools[] = {"schtasks", "at", NULL};
+
+/* The task's name as the item gives it, normalised to "\path\name". */
+static void task_name(const tm_rec *it, char *out, size_t n)
+{
+    const tm_record *r = it->r;
+    const char *s = "";
+    switch (it->sub) {
+    case S_TASKFILE: s = tm_f(r, "uri"); if (!*s) s = tm_f(r, "task_path"); break;
+    case S_CACHE: s = tm_f(r, "Path"); if (!*s) s = tm_f(r, "URI"); break;
+    case S_JOBFILE: {
+        const char *p = strrchr(it->art->path, '/');
+        s = p ? p + 1 : it->art->path;
+        break;
+    }
+    case S_4698: case S_4699: case S_4700: case S_4701: case S_4702: s = tm_d(r, "TaskName"); break;
+    default: s = tm_d(r, "TaskName"); break;
+    }
+    size_t k = 0;
+    if (*s != '\\' && *s != '/' && it->sub != S_JOBFILE && k + 1 < n)
+        out[k++] = '\\';
+    for (; *s && k + 1 < n; s++)
+        out[k++] = *s == '/' ? '\\' : *s;
+    out[k] = 0;
+    if (it->sub == S_JOBFILE && k > 4 && strcasecmp(out + k - 4, ".job") == 0)
+        out[k - 4] = 0;
+}
+
+static bool at_task(const char *name)
+{
+    const char *b = strrchr(name, '\\');
+    b = b ? b + 1 : name;
+    if (strncasecmp(b, "At", 2) != 0 || !b[2])
+        return false;
+    for (const char *p = b + 2; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return false;
+    return true;
+}
+
+/* The command a registration item says the task runs. */
+static const char *task_command(const tm_rec *it)
+{
+    switch (it->sub) {
+    case S_TASKFILE:
+    case S_CACHE:
+    case S_JOBFILE: return tm_f(it->r, "command_line");
+    case S_4698: return ""; /* TaskContent is XML; the task file gives the command */
+    default: return "";
+    }
+}
+
+/* Windows' own and installed software's tasks: under \Microsoft\, running
+ * a program from System32 or Program Files (not a shell). */
+static bool benign_task(const char *name, const char *cmd)
+{
+    if (strncasecmp(name, "\\Microsoft\\", 11) != 0 || !cmd || !*cmd)
+        return false;
+    const char *c = cmd;
+    while (*c == '"')
+        c++;
+    static const char *const dirs[] = {"%windir%\\system32\\", "%systemroot%\\system32\\", "C:\\Windows\\System32\\",
+                                       "%ProgramFiles%\\", "C:\\Program Files\\", "C:\\Program Files (x86)\\",
+                                       "%ProgramFiles(x86)%\\"};
+    bool in_dir = false;
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+        in_dir |= strncasecmp(c, dirs[i], strlen(dirs[i])) == 0;
+    char prog[48];
+    tm_program_name_of(cmd, prog, sizeof prog);
+    char first[48];
+    const char *sp = strchr(c, ' ');
+    tm_program_name(c, sp ? (size_t)(sp - c) : strlen(c), first, sizeof first);
+    static const char *const shells[] = {"cmd", "powershell", "pwsh", "rundll32", "regsvr32", "mshta", "wscript",
+                                         "cscript", "bitsadmin", "certutil"};
+    for (size_t i = 0; i < sizeof shells / sizeof shells[0]; i++)
+        if (strcmp(first, shells[i]) == 0)
+            return false;
+    return in_dir;
+}
+
+typedef struct {
+    char name[512];
+    const tm_rec **it;
+    size_t n;
+} task_group;
+
+static task_group *group_of(task_group **gs, size_t *ng, const char *name)
+{
+    for (size_t i = 0; i < *ng; i++)
+        if (strcasecmp((*gs)[i].name, name) == 0)
+            return &(*gs)[i];
+    *gs = tm_xrealloc(*gs, (*ng + 1) * sizeof **gs);
+    task_group *g = &(*gs)[(*ng)++];
+    memset(g, 0, sizeof *g);
+    snprintf(g->name, sizeof g->name, "%s", name);
+    return g;
+}
+
+static const char *summary(const tm_rec *it, char *buf, size_t n)
+{
+    const tm_record *r = it->r;
+    char acct[256];
+    switch (it->sub) {
+    case S_106: snprintf(buf, n, "task %s registered by %s", tm_d(r, "TaskName"), tm_d(r, "UserContext")); break;
+    case S_140: snprintf(buf, n, "task %s updated by %s", tm_d(r, "TaskName"), tm_d(r, "UserName")); break;
+    case S_141: snprintf(buf, n, "task %s deleted by %s", tm_d(r, "TaskName"), tm_d(r, "UserName")); break;
+    case S_200: snprintf(buf, n, "task %s launched action %s", tm_d(r, "TaskName"), tm_d(r, "ActionName")); break;
+    case S_201:
+        snprintf(buf, n, "task %s completed action %s, return code %s", tm_d(r, "TaskName"), tm_d(r, "ActionName"),
+                 tm_d(r, "ResultCode"));
+        break;
+    case S_129: snprintf(buf, n, "task %s launched process %s (pid %s)", tm_d(r, "TaskName"), tm_d(r, "Path"), tm_d(r, "ProcessID")); break;
+    case S_102: snprintf(buf, n, "task %s finished for %s", tm_d(r, "TaskName"), tm_d(r, "UserContext")); break;
+    case S_4698: case S_4699: case S_4700: case S_4701: case S_4702: {
+        static const char *const what[] = {"created", "deleted", "enabled", "disabled", "updated"};
+        tm_account(r, "Subject", acct, sizeof acct);
+        snprintf(buf, n, "task %s %s by %s", tm_d(r, "TaskName"), what[it->sub - S_4698], acct);
+        break;
+    }
+    case S_TASKFILE:
+        snprintf(buf, n, "task file %s: runs %s as %s, author %s", tm_f(r, "uri"), tm_f(r, "command_line"),
+                 tm_f(r, "user_id"), tm_f(r, "author"));
+        break;
+    case S_CACHE: snprintf(buf, n, "TaskCache %s: runs %s", tm_f(r, "Path"), tm_f(r, "command_line")); break;
+    case S_JOBFILE:
+        snprintf(buf, n, "at-job %s: runs %s, author %s, status %s", it->art->path, tm_f(r, "command_line"),
+                 tm_f(r, "author"), tm_f(r, "status"));
+        break;
+    default: buf[0] = 0;
+    }
+    return buf;
+}
+
+static int64_t item_time(const tm_rec *it, const tm_hostinfo *h)
+{
+    if (it->r->time != TM_TIME_NONE)
+        return it->r->time;
+    const char *keys[] = {"registration_date", "file_created", "created", NULL};
+    for (size_t i = 0; keys[i]; i++) {
+        const tm_field *f = tm_record_get(it->r, keys[i]);
+        if (!f)
+            continue;
+        if (f->type == TM_F_TIME)
+            return f->v.i;
+        int64_t u;
+        if (f->type == TM_F_LOCALTIME && tm_hostinfo_local_to_utc(h, f->v.i, &u))
+            return u;
+    }
+    return TM_TIME_NONE;
+}
+
+static void destination(const tm_view *v, tm_traces *out)
+{
+    task_group *gs = NULL;
+    size_t ng = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        if (it->exec)
+            continue;
+        char name[512];
+        task_name(it, name, sizeof name);
+        if (!name[0] || strcmp(name, "\\") == 0)
+            continue;
+        task_group *g = group_of(&gs, &ng, name);
+        g->it = tm_xrealloc(g->it, (g->n + 1) * sizeof *g->it);
+        g->it[g->n++] = it;
+    }
+    for (size_t gi = 0; gi < ng; gi++) {
+        task_group *g = &gs[gi];
+        const char *cmd = "";
+        bool job = false;
+        for (size_t i = 0; i < g->n; i++) {
+            if (!*cmd)
+                cmd = task_command(g->it[i]);
+            job |= g->it[i]->sub == S_JOBFILE;
+        }
+        if (benign_task(g->name, cmd))
+            continue;
+        bool is_at = job || at_task(g->name);
+        int64_t first = TM_TIME_NONE;
+        const char *desc = "Task registered";
+        for (size_t i = 0; i < g->n; i++) {
+            int64_t t = item_time(g->it[i], v->info);
+            if (t != TM_TIME_NONE && (first == TM_TIME_NONE || t < first)) {
+                first = t;
+                switch (g->it[i]->sub) {
+                case S_200: case S_201: case S_129: case S_102: desc = "Task ran (Task Scheduler)"; break;
+                case S_JOBFILE: desc = tm_record_get(g->it[i]->r, "last_run") ? "At-job last run" : "At-job file created"; break;
+                case S_141: case S_4699: desc = "Task deleted"; break;
+                default: desc = "Task registered"; break;
+                }
+            }
+        }
+        tm_trace *t = tm_trace_add(out, is_at ? "at" : "schtasks", CATEGORY, TM_ROLE_DESTINATION, first, desc);
+        tm_trace_set(&t->host, v->host);
+        tm_trace_set(&t->phase, "spread of infection");
+        bool reg = false, started = false, ok = false, failed = false;
+        char rc[32] = "";
+        for (size_t i = 0; i < g->n; i++) {
+            const tm_rec *it = g->it[i];
+            char s[1024];
+            tm_cite(t, it->r, it->art, "%s", summary(it, s, sizeof s));
+            switch (it->sub) {
+            case S_106: case S_4698: reg = true; break;
+            case S_200: case S_129: started = true; break;
+            case S_201: {
+                const char *code = tm_d(it->r, "ResultCode");
+                snprintf(rc, sizeof rc, "%s", code);
+                if (strtoul(code, NULL, 0) == 0 && *code)
+                    ok = true;
+                else
+                    failed = true;
+                break;
+            }
+            default: break;
+            }
+            if (!t->user) {
+                const char *u = it->sub == S_106 ? tm_d(it->r, "UserContext") : "";
+                char acct[256] = "";
+                if (it->sub >= S_4698 && it->sub <= S_4702)
+                    tm_account(it->r, "Subject", acct, sizeof acct), u = acct;
+                if (it->sub == S_TASKFILE || it->sub == S_JOBFILE)
+                    u = tm_f(it->r, "author");
+                if (*u)
+                    tm_trace_set(&t->user, u);
+            }
+        }
+        if (*cmd)
+            tm_trace_set(&t->command_line, cmd);
+        if (ok)
+            tm_trace_setf(&t->outcome, "action completed, return code %s", rc);
+        else if (failed)
+            tm_trace_setf(&t->outcome, "action completed, return code %s", rc);
+        if (is_at)
+            tm_confirm(t, false, "at-job found; the sheet defines no success record for at: the job %s",
+                       job ? "file is on disk" : "is in the Task Scheduler records");
+        else if (reg && started && ok)
+            tm_confirm(t, true, "task registered (106/4698), started (200) and completed with return code 0 (201)");
+        else
+            tm_confirm(t, false, "not the full registered/started/completed-successfully sequence (TaskScheduler 106, "
+                                 "200, 201)");
+        tm_trace_setf(&t->message, "%s %s: %s", is_at ? "At-job" : "Scheduled task", g->name, *cmd ? cmd : "(action not recorded)");
+        free(g->it);
+    }
+    free(gs);
+}
+
+static const char *const schtasks_names[] = {"schtasks", NULL};
+static const char *const at_names[] = {"at", NULL};
+
+/* "at" alone lists jobs; it schedules with a time or /delete. */
+static bool at_schedules(const tm_run *run)
+{
+    return run->best && run->best->command_line && strchr(run->best->command_line, ':');
+}
+
+static void run(const tm_view *v, tm_traces *out)
+{
+    tm_exec_rule st = {.tool = "schtasks", .category = CATEGORY, .role = TM_ROLE_SOURCE, .role_local = TM_ROLE_HOST,
+                       .names = schtasks_names, .confirm_by_exit = true};
+    tm_exec_traces(v, out, &st);
+    tm_exec_rule at = {.tool = "at", .category = CATEGORY, .role = TM_ROLE_SOURCE, .role_local = TM_ROLE_HOST,
+                       .names = at_names, .filter = at_schedules, .confirm_by_exit = true};
+    tm_exec_traces(v, out, &at);
+    destination(v, out);
+}
+
+const tm_plugin tm_plugin_tasks = {
+    .name = "tasks",
+    .tools = tools,
+    .category = CATEGORY,
+    .summary = "schtasks and at: runs on the source; task registration, runs and files on the destination",
+    .subs = subs,
+    .run = run,
+};
