@@ -40,6 +40,8 @@ static bool left_to_plugin(const tm_command_info *ci, const tm_exec *e)
         return strcmp(e->verb, "purge") == 0;
     if (strcmp(ci->command, "wevtutil") == 0)
         return strcmp(e->verb, "cl") == 0 || strcmp(e->verb, "clear-log") == 0;
+    if (strcmp(ci->command, "cscript") == 0) /* wmiexec.vbs, winrm.vbs */
+        return tm_icontains(e->command_line, "wmiexec") || tm_icontains(e->command_line, "winrm");
     return false;
 }
 
@@ -74,8 +76,14 @@ static void run(const tm_view *v, tm_traces *out)
         if (!e)
             continue;
         const tm_command_info *ci = lookup(e);
-        if (!ci || left_to_plugin(ci, e))
+        if (!ci && !((e->kind == TM_EXEC_EXIT || e->kind == TM_EXEC_PREFETCH) && strcmp(e->name, "net") == 0))
             continue;
+        /* the actions of Windows' own tasks */
+        if (e->kind == TM_EXEC_SCHEDULED) {
+            const char *task = tm_f(e->r, e->r->kind == TM_ART_TASK ? "uri" : "Path");
+            if (tm_benign_task(task, tm_f(e->r, "command_line")))
+                continue;
+        }
         if (strcmp(ci->command, "powershell") == 0 && e->kind == TM_EXEC_START &&
             (!e->command_line || !strchr(e->command_line, ' ')))
             continue;
@@ -92,6 +100,14 @@ static void run(const tm_view *v, tm_traces *out)
             for (size_t k = 0; k < run->n && !ci; k++)
                 ci = lookup(run->e[k]);
         if (!ci)
+            continue;
+        /* Runs a tool plugin reports (net use, klist purge ...). */
+        bool theirs = false;
+        for (size_t k = 0; k < run->n && !theirs; k++) {
+            const tm_command_info *mi = lookup(run->e[k]);
+            theirs = mi && left_to_plugin(mi, run->e[k]);
+        }
+        if (theirs)
             continue;
         /* Exits and Prefetch alone say a program ran, not which command:
          * for net, the verb is needed. */

@@ -245,108 +245,123 @@ static void destination_side(const tm_view *v, tm_traces *out)
         if (take)
             sel[n++] = it;
     }
-    tm_cluster *cl;
-    size_t ncl = tm_clusters(sel, n, 10 * TM_MIN, &cl);
-    for (size_t c = 0; c < ncl; c++) {
-        const tm_cluster *k = &cl[c];
-        const tm_rec *install = NULL;
-        bool is_renamed = false;
-        for (size_t i = 0; i < k->n; i++)
-            if (k->it[i]->sub == S_7045 && !install) {
-                install = k->it[i];
-                is_renamed = !is_psexesvc(tm_d(install->r, "ServiceName"));
+    /* Sessions per service: PSEXESVC, or each renamed service by its name. */
+    const tm_rec **sub = tm_xmalloc((n ? n : 1) * sizeof *sub);
+    for (size_t key = 0; key <= nren; key++) {
+        size_t nsub = 0;
+        for (size_t i = 0; i < n; i++) {
+            const tm_rec *it = sel[i];
+            const char *name = it->sub == S_7045 ? tm_d(it->r, "ServiceName")
+                               : it->sub == S_7036 ? tm_d(it->r, "param1")
+                                                   : "PSEXESVC";
+            bool match = key == nren ? is_psexesvc(name) : strcasecmp(name, renamed[key]) == 0;
+            if (match)
+                sub[nsub++] = it;
+        }
+        tm_cluster *cl;
+        size_t ncl = tm_clusters(sub, nsub, 10 * TM_MIN, &cl);
+        for (size_t c = 0; c < ncl; c++) {
+            const tm_cluster *k = &cl[c];
+            const tm_rec *install = NULL;
+            bool is_renamed = false;
+            for (size_t i = 0; i < k->n; i++)
+                if (k->it[i]->sub == S_7045 && !install) {
+                    install = k->it[i];
+                    is_renamed = !is_psexesvc(tm_d(install->r, "ServiceName"));
+                }
+            tm_trace *t = tm_trace_add(out, "PsExec", CATEGORY, TM_ROLE_DESTINATION, k->first,
+                                       install && install->r->time == k->first ? "Service installed (System 7045)"
+                                                                               : "First trace of the PsExec service");
+            tm_trace_set(&t->host, v->host);
+            bool started = false, stopped = false;
+            for (size_t i = 0; i < k->n; i++) {
+                const tm_rec *it = k->it[i];
+                const tm_record *r = it->r;
+                switch (it->sub) {
+                case S_7045:
+                    tm_cite(t, r, it->art, "service %s installed: %s (%s, %s)", tm_d(r, "ServiceName"),
+                            tm_d(r, "ImagePath"), tm_d(r, "StartType"), tm_d(r, "AccountName"));
+                    if (!t->command_line)
+                        tm_trace_set(&t->command_line, tm_d(r, "ImagePath"));
+                    break;
+                case S_7036:
+                    tm_cite(t, r, it->art, "service %s entered the %s state", tm_d(r, "param1"), tm_d(r, "param2"));
+                    started |= tm_icontains(tm_d(r, "param2"), "running");
+                    stopped |= tm_icontains(tm_d(r, "param2"), "stopped");
+                    break;
+                case S_USN:
+                    tm_cite(t, r, it->art, "%s: %s", tm_f(r, "file_name"), tm_f(r, "reasons"));
+                    break;
+                case S_5145: {
+                    char acct[256];
+                    tm_account(r, "Subject", acct, sizeof acct);
+                    tm_cite(t, r, it->art, "%s from %s wrote %s on share %s", acct, tm_d(r, "IpAddress"),
+                            tm_d(r, "RelativeTargetName"), tm_d(r, "ShareName"));
+                    if (!t->peer && !tm_is_local_address(tm_d(r, "IpAddress")))
+                        tm_trace_set(&t->peer, tm_d(r, "IpAddress"));
+                    if (!t->user && acct[0])
+                        tm_trace_set(&t->user, acct);
+                    break;
+                }
+                case S_SVC_EXEC: {
+                    char s[900];
+                    tm_exec_summary(it->exec, s, sizeof s);
+                    tm_cite(t, r, it->art, "%s", s);
+                    if (it->exec->kind == TM_EXEC_START)
+                        started = true;
+                    break;
+                }
+                default: break;
+                }
             }
-        tm_trace *t = tm_trace_add(out, "PsExec", CATEGORY, TM_ROLE_DESTINATION, k->first,
-                                   install && install->r->time == k->first ? "Service installed (System 7045)"
-                                                                           : "First trace of the PsExec service");
-        tm_trace_set(&t->host, v->host);
-        bool started = false, stopped = false;
-        for (size_t i = 0; i < k->n; i++) {
-            const tm_rec *it = k->it[i];
-            const tm_record *r = it->r;
-            switch (it->sub) {
-            case S_7045:
-                tm_cite(t, r, it->art, "service %s installed: %s (%s, %s)", tm_d(r, "ServiceName"),
-                        tm_d(r, "ImagePath"), tm_d(r, "StartType"), tm_d(r, "AccountName"));
-                if (!t->command_line)
-                    tm_trace_set(&t->command_line, tm_d(r, "ImagePath"));
-                break;
-            case S_7036:
-                tm_cite(t, r, it->art, "service %s entered the %s state", tm_d(r, "param1"), tm_d(r, "param2"));
-                started |= tm_icontains(tm_d(r, "param2"), "running");
-                stopped |= tm_icontains(tm_d(r, "param2"), "stopped");
-                break;
-            case S_USN:
-                tm_cite(t, r, it->art, "%s: %s", tm_f(r, "file_name"), tm_f(r, "reasons"));
-                break;
-            case S_5145: {
+            /* The network logon that carried it: the last type-3 logon before. */
+            const tm_rec *logon = NULL;
+            for (size_t i = 0; i < v->n; i++) {
+                const tm_rec *it = &v->items[i];
+                if (it->sub != S_4624 || it->r->time == TM_TIME_NONE)
+                    continue;
+                if (it->r->time <= k->first + TM_SEC && it->r->time >= k->first - TM_MIN &&
+                    strcmp(tm_d(it->r, "LogonType"), "3") == 0)
+                    logon = it;
+            }
+            if (logon) {
                 char acct[256];
-                tm_account(r, "Subject", acct, sizeof acct);
-                tm_cite(t, r, it->art, "%s from %s wrote %s on share %s", acct, tm_d(r, "IpAddress"),
-                        tm_d(r, "RelativeTargetName"), tm_d(r, "ShareName"));
-                if (!t->peer && !tm_is_local_address(tm_d(r, "IpAddress")))
-                    tm_trace_set(&t->peer, tm_d(r, "IpAddress"));
+                tm_account(logon->r, "Target", acct, sizeof acct);
+                tm_cite(t, logon->r, logon->art, "network logon (type 3) of %s from %s (%s), logon id %s", acct,
+                        tm_d(logon->r, "IpAddress"), tm_d(logon->r, "WorkstationName"), tm_d(logon->r, "TargetLogonId"));
                 if (!t->user && acct[0])
                     tm_trace_set(&t->user, acct);
-                break;
+                if (!t->peer) {
+                    const char *ip = tm_d(logon->r, "IpAddress");
+                    tm_trace_set(&t->peer, !tm_is_local_address(ip) ? ip : tm_d(logon->r, "WorkstationName"));
+                }
+                tm_trace_set(&t->logon_id, tm_d(logon->r, "TargetLogonId"));
             }
-            case S_SVC_EXEC: {
-                char s[900];
-                tm_exec_summary(it->exec, s, sizeof s);
-                tm_cite(t, r, it->art, "%s", s);
-                if (it->exec->kind == TM_EXEC_START)
-                    started = true;
-                break;
-            }
-            default: break;
+            if (started && stopped)
+                tm_trace_set(&t->outcome, "service started and stopped");
+            else if (started)
+                tm_trace_set(&t->outcome, "service started");
+            if (install && !is_renamed) {
+                tm_confirm(t, true, "PSEXESVC service installed (System 7045)");
+                tm_trace_setf(&t->message, "PsExec service PSEXESVC installed%s%s", t->peer ? " from " : "",
+                              t->peer ? t->peer : "");
+            } else if (install) {
+                tm_confirm(t, false,
+                           "service %s was installed from an image in %%SystemRoot%% (ADMIN$) and removed soon after: "
+                           "PsExec -r or a tool working the same way",
+                           tm_d(install->r, "ServiceName"));
+                tm_trace_setf(&t->message, "PsExec-style service %s installed and removed%s%s",
+                              tm_d(install->r, "ServiceName"), t->peer ? " from " : "", t->peer ? t->peer : "");
+            } else {
+                tm_confirm(t, false, "PSEXESVC traces without its install record (System 7045): the System log may "
+                                     "have rolled over or been cleared");
+                tm_trace_setf(&t->message, "PsExec service PSEXESVC ran%s%s", t->peer ? " from " : "",
+                              t->peer ? t->peer : "");
             }
         }
-        /* The network logon that carried it: the last type-3 logon before. */
-        const tm_rec *logon = NULL;
-        for (size_t i = 0; i < v->n; i++) {
-            const tm_rec *it = &v->items[i];
-            if (it->sub != S_4624 || it->r->time == TM_TIME_NONE)
-                continue;
-            if (it->r->time <= k->first + TM_SEC && it->r->time >= k->first - TM_MIN &&
-                strcmp(tm_d(it->r, "LogonType"), "3") == 0)
-                logon = it;
-        }
-        if (logon) {
-            char acct[256];
-            tm_account(logon->r, "Target", acct, sizeof acct);
-            tm_cite(t, logon->r, logon->art, "network logon (type 3) of %s from %s (%s), logon id %s", acct,
-                    tm_d(logon->r, "IpAddress"), tm_d(logon->r, "WorkstationName"), tm_d(logon->r, "TargetLogonId"));
-            if (!t->user && acct[0])
-                tm_trace_set(&t->user, acct);
-            if (!t->peer) {
-                const char *ip = tm_d(logon->r, "IpAddress");
-                tm_trace_set(&t->peer, !tm_is_local_address(ip) ? ip : tm_d(logon->r, "WorkstationName"));
-            }
-            tm_trace_set(&t->logon_id, tm_d(logon->r, "TargetLogonId"));
-        }
-        if (started && stopped)
-            tm_trace_set(&t->outcome, "service started and stopped");
-        else if (started)
-            tm_trace_set(&t->outcome, "service started");
-        if (install && !is_renamed) {
-            tm_confirm(t, true, "PSEXESVC service installed (System 7045)");
-            tm_trace_setf(&t->message, "PsExec service PSEXESVC installed%s%s", t->peer ? " from " : "",
-                          t->peer ? t->peer : "");
-        } else if (install) {
-            tm_confirm(t, false,
-                       "service %s was installed from an image in %%SystemRoot%% (ADMIN$) and removed soon after: "
-                       "PsExec -r or a tool working the same way",
-                       tm_d(install->r, "ServiceName"));
-            tm_trace_setf(&t->message, "PsExec-style service %s installed and removed%s%s",
-                          tm_d(install->r, "ServiceName"), t->peer ? " from " : "", t->peer ? t->peer : "");
-        } else {
-            tm_confirm(t, false, "PSEXESVC traces without its install record (System 7045): the System log may "
-                                 "have rolled over or been cleared");
-            tm_trace_setf(&t->message, "PsExec service PSEXESVC ran%s%s", t->peer ? " from " : "",
-                          t->peer ? t->peer : "");
-        }
+        tm_clusters_free(cl, ncl);
     }
-    tm_clusters_free(cl, ncl);
+    free(sub);
     free(renamed);
     free(sel);
     free(sys);

@@ -189,52 +189,85 @@ static void destination(const tm_view *v, tm_traces *out)
     free(ss);
 }
 
+/* Cites the client-log records of one connection (1024 and what follows it). */
+static void cite_client(tm_trace *t, const tm_view *v, size_t i)
+{
+    const tm_rec *it = &v->items[i];
+    tm_cite(t, it->r, it->art, "RDP client connecting to %s", tm_d(it->r, "Value"));
+    for (size_t k = i + 1; k < v->n; k++) {
+        const tm_rec *n = &v->items[k];
+        if (n->sub == S_1024)
+            break;
+        if ((n->sub == S_1102 || n->sub == S_1026 || n->sub == S_1105) && n->r->time - it->r->time < 12 * 3600 * TM_SEC) {
+            char s[512];
+            tm_event_summary(n->r, s, sizeof s);
+            tm_cite(t, n->r, n->art, "RDP client event %u: %s", tm_event_id(n->r), s);
+        }
+    }
+}
+
+/* One trace per connection: an mstsc run, with the client log's records of
+ * the connection it made; a client-log connection without a run; the user's
+ * saved server key joins the last connection to that server before it. */
 static void source(const tm_view *v, tm_traces *out)
 {
-    tm_exec_rule r = {.tool = "mstsc", .category = CATEGORY, .role = TM_ROLE_SOURCE, .role_local = TM_ROLE_SOURCE,
-                      .names = mstsc_names,
-                      .success_note = "Remote Desktop client ran; success is recorded on the destination"};
-    tm_exec_traces(v, out, &r);
-    /* Client log: one trace per connection attempt (1024), with its address. */
+    size_t first = out->n;
+    tm_runs runs;
+    tm_view_runs(v, mstsc_names, &runs);
+    bool *used = tm_xcalloc(v->n ? v->n : 1, sizeof *used);
+    for (size_t i = 0; i < runs.n; i++) {
+        const tm_run *run = &runs.r[i];
+        tm_trace *t = tm_trace_for_run(out, v, run, "mstsc", CATEGORY, TM_ROLE_SOURCE);
+        for (size_t k = 0; k < v->n && run->time != TM_TIME_NONE; k++) {
+            const tm_rec *it = &v->items[k];
+            if (it->sub != S_1024 || used[k] || it->r->time < run->time - TM_SEC || it->r->time > run->time + TM_MIN)
+                continue;
+            cite_client(t, v, k);
+            used[k] = true;
+            if (!t->peer)
+                tm_trace_set(&t->peer, tm_d(it->r, "Value"));
+            break;
+        }
+    }
+    tm_runs_free(&runs);
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
-        if (it->sub != S_1024)
+        if (it->sub != S_1024 || used[i])
             continue;
         tm_trace *t = tm_trace_for_record(out, v, it, "mstsc", CATEGORY, TM_ROLE_SOURCE,
                                           "Remote Desktop client connecting (RDPClient 1024)");
-        const char *server = tm_d(it->r, "Value");
-        tm_cite(t, it->r, it->art, "RDP client connecting to %s", server);
-        tm_trace_set(&t->peer, server);
+        tm_trace_set(&t->peer, tm_d(it->r, "Value"));
         tm_trace_set(&t->user_sid, tm_f(it->r, "user_sid"));
-        for (size_t k = i + 1; k < v->n; k++) {
-            const tm_rec *n = &v->items[k];
-            if (n->sub == S_1024)
-                break;
-            if ((n->sub == S_1102 || n->sub == S_1026 || n->sub == S_1105) && n->r->time - it->r->time < 12 * 3600 * TM_SEC) {
-                char s[512];
-                tm_event_summary(n->r, s, sizeof s);
-                tm_cite(t, n->r, n->art, "RDP client event %u: %s", tm_event_id(n->r), s);
-            }
-        }
-        tm_confirm(t, false, "client-side record; the sheet's success evidence is on the destination");
-        tm_trace_setf(&t->message, "Remote Desktop connection to %s", server);
+        cite_client(t, v, i);
     }
-    /* The user's saved servers: time is when the key was last written. */
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
         if (it->sub != S_SERVER)
             continue;
-        tm_trace *t = tm_trace_for_record(out, v, it, "mstsc", CATEGORY, TM_ROLE_SOURCE,
-                                          "Terminal Server Client key last written (last connection)");
         const char *server = tm_f(it->r, "name");
-        tm_cite(t, it->r, it->art, "Terminal Server Client\\Servers\\%s UsernameHint=%s", server,
-                tm_f(it->r, "UsernameHint"));
-        tm_trace_set(&t->peer, server);
-        if (it->art->user)
+        tm_trace *t = NULL;
+        for (size_t k = out->n; k-- > first;) {
+            tm_trace *c = &out->t[k];
+            if (c->peer && strcasecmp(c->peer, server) == 0 && c->time != TM_TIME_NONE && it->r->time != TM_TIME_NONE &&
+                c->time <= it->r->time && it->r->time - c->time < 24 * 3600 * TM_SEC && (!t || c->time > t->time))
+                t = c;
+        }
+        if (!t) {
+            t = tm_trace_for_record(out, v, it, "mstsc", CATEGORY, TM_ROLE_SOURCE,
+                                    "Terminal Server Client key last written (last connection)");
+            tm_trace_set(&t->peer, server);
+        }
+        if (!t->user && it->art->user)
             tm_trace_set(&t->user, it->art->user);
-        tm_confirm(t, false, "registry trace of a past connection by this user");
-        tm_trace_setf(&t->message, "%s connected to %s with Remote Desktop (as %s)",
-                      it->art->user ? it->art->user : "a user", server, tm_f(it->r, "UsernameHint"));
+        tm_cite(t, it->r, it->art, "Terminal Server Client\\Servers\\%s UsernameHint=%s (key written at the last "
+                "connection by %s)", server, tm_f(it->r, "UsernameHint"), it->art->user ? it->art->user : "this user");
+    }
+    free(used);
+    for (size_t k = first; k < out->n; k++) {
+        tm_trace *t = &out->t[k];
+        tm_confirm(t, false, "client side of the connection; the sheet's success evidence is on the destination");
+        tm_trace_setf(&t->message, "Remote Desktop connection to %s%s%s", t->peer ? t->peer : "?",
+                      t->user ? " by " : "", t->user ? t->user : "");
     }
 }
 

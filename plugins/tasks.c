@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline/cmdline.h"
 #include "pipeline/plugin.h"
 #include "util/timeutil.h"
 
@@ -93,37 +92,10 @@ static const char *task_command(const tm_rec *it)
     case S_TASKFILE:
     case S_CACHE:
     case S_JOBFILE: return tm_f(it->r, "command_line");
-    case S_4698: return ""; /* TaskContent is XML; the task file gives the command */
-    default: return "";
+    case S_200:
+    case S_201: return tm_d(it->r, "ActionName");
+    default: return ""; /* 4698's TaskContent is XML; the task file gives the command */
     }
-}
-
-/* Windows' own and installed software's tasks: under \Microsoft\, running
- * a program from System32 or Program Files (not a shell). */
-static bool benign_task(const char *name, const char *cmd)
-{
-    if (strncasecmp(name, "\\Microsoft\\", 11) != 0 || !cmd || !*cmd)
-        return false;
-    const char *c = cmd;
-    while (*c == '"')
-        c++;
-    static const char *const dirs[] = {"%windir%\\system32\\", "%systemroot%\\system32\\", "C:\\Windows\\System32\\",
-                                       "%ProgramFiles%\\", "C:\\Program Files\\", "C:\\Program Files (x86)\\",
-                                       "%ProgramFiles(x86)%\\"};
-    bool in_dir = false;
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
-        in_dir |= strncasecmp(c, dirs[i], strlen(dirs[i])) == 0;
-    char prog[48];
-    tm_program_name_of(cmd, prog, sizeof prog);
-    char first[48];
-    const char *sp = strchr(c, ' ');
-    tm_program_name(c, sp ? (size_t)(sp - c) : strlen(c), first, sizeof first);
-    static const char *const shells[] = {"cmd", "powershell", "pwsh", "rundll32", "regsvr32", "mshta", "wscript",
-                                         "cscript", "bitsadmin", "certutil"};
-    for (size_t i = 0; i < sizeof shells / sizeof shells[0]; i++)
-        if (strcmp(first, shells[i]) == 0)
-            return false;
-    return in_dir;
 }
 
 typedef struct {
@@ -217,12 +189,15 @@ static void destination(const tm_view *v, tm_traces *out)
         task_group *g = &gs[gi];
         const char *cmd = "";
         bool job = false;
-        for (size_t i = 0; i < g->n; i++) {
-            if (!*cmd)
-                cmd = task_command(g->it[i]);
-            job |= g->it[i]->sub == S_JOBFILE;
-        }
-        if (benign_task(g->name, cmd))
+        /* the task's own definition first, then what its runs name */
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = 0; i < g->n; i++) {
+                bool def = g->it[i]->sub == S_TASKFILE || g->it[i]->sub == S_CACHE || g->it[i]->sub == S_JOBFILE;
+                if (!*cmd && def == (pass == 0))
+                    cmd = task_command(g->it[i]);
+                job |= g->it[i]->sub == S_JOBFILE;
+            }
+        if (tm_benign_task(g->name, cmd))
             continue;
         bool is_at = job || at_task(g->name);
         int64_t first = TM_TIME_NONE;
@@ -233,7 +208,7 @@ static void destination(const tm_view *v, tm_traces *out)
                 first = t;
                 switch (g->it[i]->sub) {
                 case S_200: case S_201: case S_129: case S_102: desc = "Task ran (Task Scheduler)"; break;
-                case S_JOBFILE: desc = tm_record_get(g->it[i]->r, "last_run") ? "At-job last run" : "At-job file created"; break;
+                case S_JOBFILE: desc = "At-job file created"; break;
                 case S_141: case S_4699: desc = "Task deleted"; break;
                 default: desc = "Task registered"; break;
                 }

@@ -129,6 +129,10 @@ typedef struct {
 size_t tm_exec_traces(const tm_view *v, tm_traces *out, const tm_exec_rule *rule);
 /* The run's command (name and verb) as in the command table, or NULL. */
 const char *tm_run_phase(const tm_run *run);
+/* A task of Windows itself or of installed software: under \\Microsoft\\,
+ * running a program from System32 or Program Files that is not a shell or
+ * script host. */
+bool tm_benign_task(const char *name, const char *cmd);
 /* Program name of a path: lowercase, no directory, no extension. */
 void tm_program_name_of(const char *path, char *out, size_t n);
 /* A one-line summary of an event's data fields ("Name=value, ..."). */

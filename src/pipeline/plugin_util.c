@@ -119,7 +119,7 @@ void tm_peer_from_cmdline(const char *cmd, char *out, size_t n)
             return;
     }
     /* options naming a computer */
-    static const char *const opts[] = {"/node:", "-computername ", "-computername:", "-cn ", "-r:", "-remote:",
+    static const char *const opts[] = {"/node:", "-computername ", "-computername:", "-cn ", "-r:", "-remote:", "/r:", "/remote:",
                                        "/s ",    "/server:",       "/computer:",     "-s ", "-computer "};
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
         const char *p = strcasestr(cmd, opts[i]);
@@ -383,4 +383,30 @@ void tm_event_summary(const tm_record *r, char *out, size_t n)
 void tm_program_name_of(const char *path, char *out, size_t n)
 {
     tm_program_name(path ? path : "", path ? strlen(path) : 0, out, n);
+}
+
+bool tm_benign_task(const char *name, const char *cmd)
+{
+    if (strncasecmp(name, "\\Microsoft\\", 11) != 0 || !cmd || !*cmd)
+        return false;
+    const char *c = cmd;
+    while (*c == '"')
+        c++;
+    static const char *const dirs[] = {"%windir%\\system32\\", "%systemroot%\\system32\\", "C:\\Windows\\System32\\",
+                                       "%ProgramFiles%\\", "C:\\Program Files\\", "C:\\Program Files (x86)\\",
+                                       "%ProgramFiles(x86)%\\"};
+    bool in_dir = false;
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+        in_dir |= strncasecmp(c, dirs[i], strlen(dirs[i])) == 0;
+    char first[48];
+    const char *end = strchr(c, '"');
+    if (!end)
+        end = strstr(c, ".exe ") ? strstr(c, ".exe ") + 4 : c + strlen(c);
+    tm_program_name(c, (size_t)(end - c), first, sizeof first);
+    static const char *const shells[] = {"cmd", "powershell", "pwsh", "rundll32", "regsvr32", "mshta", "wscript",
+                                         "cscript", "bitsadmin", "certutil"};
+    for (size_t i = 0; i < sizeof shells / sizeof shells[0]; i++)
+        if (strcmp(first, shells[i]) == 0)
+            return false;
+    return in_dir;
 }

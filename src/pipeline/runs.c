@@ -488,6 +488,9 @@ static void build_group(tm_runs *out, const tm_exec *const *g, size_t n)
                     int64_t s = r->start->time;
                     if (s > e->time + hi_w)
                         break;
+                    /* "net view" and "net use" are different runs of net */
+                    if (e->verb[0] && r->start->verb[0] && strcmp(e->verb, r->start->verb) != 0)
+                        continue;
                     int64_t d = dist(s, e->time);
                     if (!best || d < bestd) {
                         best = r;
