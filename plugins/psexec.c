@@ -153,6 +153,8 @@ static void source_side(const tm_view *v, tm_traces *out)
             if (d > -TM_MIN && d < TM_MIN) {
                 tm_cite(t, it->r, it->art, "Software\\Sysinternals\\PsExec EulaAccepted written (first run by %s)",
                         it->art->user ? it->art->user : "this user");
+                if (!t->user && it->art->user)
+                    tm_trace_set(&t->user, it->art->user);
                 eula_used[k] = true;
             }
         }

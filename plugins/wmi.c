@@ -198,7 +198,26 @@ static void run(const tm_view *v, tm_traces *out)
                         .names = script_names,
                         .filter = is_wmiexec,
                         .success_note = "wmiexec.vbs ran; its success shows on the destination (WMI_SHARE)"};
-    tm_exec_traces(v, out, &vbs);
+    size_t made = tm_exec_traces(v, out, &vbs);
+    /* wmiexec.vbs /cmd HOST USER PASS COMMAND, /shell HOST USER PASS */
+    for (size_t i = out->n - made; i < out->n; i++) {
+        tm_trace *t = &out->t[i];
+        if (t->peer || !t->command_line)
+            continue;
+        const char *p = strcasestr(t->command_line, "/cmd ");
+        if (!p)
+            p = strcasestr(t->command_line, "/shell ");
+        if (!p)
+            continue;
+        p = strchr(p, ' ');
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn(p, " \"\t");
+        if (n) {
+            tm_trace_setf(&t->peer, "%.*s", (int)n, p);
+            tm_trace_setf(&t->message, "wmiexec.vbs ran against %s: %s", t->peer, t->command_line);
+        }
+    }
     wmic_destination(v, out);
     wmiexec_destination(v, out);
 }

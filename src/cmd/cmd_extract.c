@@ -7,12 +7,14 @@
  * temporary name and renamed when complete. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -121,6 +123,15 @@ static int copy_artifact(tm_input *in, const tm_artifact *a, const char *dest, c
     if (tm_fileout_commit(&f) != 0) {
         snprintf(err, errlen, "cannot finish %s: %s", dest, strerror(errno));
         return -1;
+    }
+    /* The copy keeps the artifact's access and modification times, as triage
+     * collectors do: scanning the extracted folder then sees the same times. */
+    if (a->times.mtime != TM_TIME_NONE) {
+        int64_t at = a->times.atime != TM_TIME_NONE ? a->times.atime : a->times.mtime;
+        struct timespec ts[2] = {{(time_t)(at / 1000000), (long)(at % 1000000) * 1000},
+                                 {(time_t)(a->times.mtime / 1000000), (long)(a->times.mtime % 1000000) * 1000}};
+        if (at >= 0 && a->times.mtime >= 0)
+            utimensat(AT_FDCWD, dest, ts, 0);
     }
     for (unsigned i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", digest[i]);

@@ -28,10 +28,13 @@ typedef struct {
 } folder_reader;
 
 /* A drive folder of a triage collection: "C", "C:", "C%3A", "C$", or a
- * component ending in one of these (e.g. "%5C%5C.%5CC%3A"). */
+ * component ending in one of these (e.g. "%5C%5C.%5CC%3A"); also the volume
+ * folders `toolmark extract` writes ("vol", "vol2"). */
 static bool is_drive_folder(const char *c)
 {
     size_t n = strlen(c);
+    if (strncmp(c, "vol", 3) == 0 && strspn(c + 3, "0123456789") == n - 3)
+        return true;
     const char *tails[] = {"%3A", "%3a", ":", "$", ""};
     for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
         size_t t = strlen(tails[i]);

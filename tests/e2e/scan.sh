@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# toolmark scan on the host scenarios (fixtures/scenarios/hosts): the exact
+# traces per host (time, tool, role, confidence, user, peer), the same
+# scenarios with default logging only, benign look-alikes, determinism,
+# the output's shape and what the trace cites.
+. "$(dirname "$0")/lib.sh"
+need jq
+H="$FIXTURES/hosts"
+
+# time|tool|role|confidence|user|peer, one line per trace, in output order
+summary() { jq -r '[.datetime[0:19],.tool,.role,.confidence,(.user//"-"),(.peer//"-")]|join("|")' "$1"; }
+expect() { # FILE WHAT, expected lines on stdin
+  local want got
+  want=$(cat)
+  got=$(summary "$1")
+  [ "$got" == "$want" ] || fail "$2: traces differ:
+--- want
+$want
+--- got
+$got"
+}
+
+tm scan -o "$T/scan" "$H/src01.raw" "$H/dst01.raw" "$H/dst02.raw" "$H/dc01.raw" "$H/adm01.raw" "$FIXTURES/bare.raw"
+assert_eq "$RC" 0 "scan exit status"
+assert_contains "$OUT" "src01.raw: 18 traces (8 confirmed)" "per-input summary line"
+
+# --- source host, full logging (process auditing with command lines) ---
+expect "$T/scan/src01/traces.jsonl" "source host" <<'X'
+2017-05-10T09:10:00|PsExec|source|confirmed|CORP\mallory|srv01
+2017-05-10T09:12:00|wmic|source|confirmed|CORP\mallory|srv01
+2017-05-10T09:14:00|schtasks|source|confirmed|CORP\mallory|srv01
+2017-05-10T09:16:00|echo|host|indicator|CORP\mallory|-
+2017-05-10T09:16:00|net view|source|confirmed|CORP\mallory|srv01
+2017-05-10T09:16:01|net-use|source|confirmed|CORP\mallory|srv01
+2017-05-10T09:20:00|klist-purge|host|confirmed|CORP\mallory|-
+2017-05-10T09:22:00|net localgroup|host|indicator|CORP\mallory|-
+2017-05-10T09:22:00|powershell|host|indicator|CORP\mallory|-
+2017-05-10T09:22:00|whoami|host|indicator|CORP\mallory|-
+2017-05-10T09:24:00|RemoteLogin-Mimikatz|source|indicator|CORP\mallory|srv01
+2017-05-10T09:26:00|mstsc|source|indicator|CORP\mallory|srv01
+2017-05-10T09:30:00|sdelete|host|confirmed|CORP\mallory|-
+2017-05-10T09:32:00|timestomp|host|confirmed|CORP\mallory|-
+2017-05-10T09:34:00|wmiexec-vbs|source|indicator|CORP\mallory|srv01
+2017-05-10T09:38:00|BITS|source|indicator|mallory|srv01
+2017-05-10T09:38:00|WinRS|source|indicator|mallory|srv01
+2017-05-10T09:40:00|wevtutil|source|indicator|CORP\mallory|srv01
+X
+S="$T/scan/src01/traces.jsonl"
+# PsExec's run cites the start, the exit 0x0, the Prefetch file and the EULA key.
+got=$(jq -r 'select(.tool=="PsExec")|[.outcome,.command_line,([.evidence[]|.kind+":"+(.record|tostring)]|join(","))]|join("|")' "$S")
+assert_eq "$got" 'exit status 0x0|PsExec.exe \\srv01 -accepteula -s cmd /c "ipconfig /all"|evtx:2001,prefetch:0,evtx:2002,registry:'"$(jq -r 'select(.tool=="PsExec")|.evidence[3].record' "$S")" "PsExec citations"
+assert_eq "$(jq -r 'select(.tool=="PsExec")|.evidence[3].summary' "$S")" \
+  'Software\Sysinternals\PsExec EulaAccepted written (first run by mallory)' "EULA key cited in the run"
+# Commands inside cmd /c chains and powershell -enc are classified with their phase.
+assert_eq "$(jq -r 'select(.tool=="whoami")|.phase' "$S")" "initial investigation" "phase of whoami from -enc"
+assert_eq "$(jq -r 'select(.tool=="net localgroup")|.command_line' "$S")" "net localgroup administrators" "decoded -enc command"
+assert_eq "$(jq -r 'select(.tool=="echo")|.outcome' "$S")" 'wrote C:\Windows\Temp\run.bat' "echo > script recognised"
+assert_contains "$(jq -r 'select(.tool=="echo")|.message' "$S")" "Script file C:\\Windows\\Temp\\run.bat written with echo" "script creation message"
+# net view from the cmd chain and net.exe's own 4688/4689 are one run, not two.
+assert_eq "$(jq -s '[.[]|select(.tool=="net view")]|length' "$S")" 1 "net view counted once"
+assert_eq "$(jq -r 'select(.tool=="net-use")|.phase' "$S")" "reconnaissance" "net use phase"
+# The RDP client run, its client-log records and the saved server key are one connection.
+assert_eq "$(jq -r 'select(.tool=="mstsc")|[.evidence[].kind]|join(",")' "$S")" "evtx,evtx,evtx,evtx,registry" "mstsc citations"
+# Source-side confirmations follow the sheet: exit status 0x0 in Security 4689.
+assert_eq "$(jq -r 'select(.tool=="wmic")|.reason' "$S")" 'C:\Windows\System32\wbem\WMIC.exe exited with status 0x0 (Security 4689)' "wmic reason"
+assert_eq "$(jq -r 'select(.tool=="sdelete")|.reason' "$S")" "deletion of a file with SDelete's renamed name audited (Security 4656)" "sdelete confirmation"
+
+# --- destination host, full logging ---
+expect "$T/scan/dst01/traces.jsonl" "destination host" <<'X'
+2017-05-10T09:10:01|PsExec|destination|confirmed|CORP\admin|10.0.0.21
+2017-05-10T09:12:01|whoami|host|indicator|CORP\admin|-
+2017-05-10T09:12:01|wmic|destination|indicator|CORP\admin|10.0.0.21
+2017-05-10T09:14:00|schtasks|destination|confirmed|CORP\admin|-
+2017-05-10T09:16:01|net-use|destination|confirmed|CORP\admin|10.0.0.21
+2017-05-10T09:24:06|RemoteLogin-Mimikatz|destination|indicator|CORP\admin|10.0.0.21
+2017-05-10T09:26:04|mstsc|destination|confirmed|CORP\admin|10.0.0.21
+2017-05-10T09:34:05|wmiexec-vbs|destination|confirmed|CORP\admin|10.0.0.21
+2017-05-10T09:36:00|WinRS|destination|confirmed|CORP\admin|-
+2017-05-10T09:40:01|wevtutil|destination|confirmed|CORP\admin|-
+X
+D="$T/scan/dst01/traces.jsonl"
+got=$(jq -r 'select(.tool=="PsExec")|[.evidence[]|.kind+":"+(.event_id//0|tostring)]|join(",")' "$D")
+assert_eq "$got" "evtx:5145,usn:0,usn:0,evtx:7045,evtx:7036,prefetch:0,evtx:7036,usn:0,usn:0,evtx:4624" "PsExec destination citations"
+assert_eq "$(jq -r 'select(.tool=="PsExec")|.outcome' "$D")" "service started and stopped" "PSEXESVC outcome"
+assert_eq "$(jq -r 'select(.tool=="PsExec")|.evidence[]|select(.kind=="usn")|.path' "$D" | sort -u)" '$Extend/$UsnJrnl:$J' "USN evidence path"
+assert_eq "$(jq -r 'select(.tool=="schtasks")|.outcome' "$D")" "action completed, return code 0" "task outcome"
+
+# --- destination host, Windows' default logging only (no Security log) ---
+expect "$T/scan/dst02/traces.jsonl" "default-logging destination" <<'X'
+2017-05-10T10:10:01|PsExec|destination|confirmed|-|-
+2017-05-10T10:20:00|PsExec|destination|indicator|-|-
+2017-05-10T10:40:00|schtasks|destination|confirmed|CORP\admin|-
+2017-05-10T10:48:00|at|destination|indicator|CORP\admin|-
+2017-05-10T11:00:01|PsExec|destination|indicator|-|-
+X
+D2="$T/scan/dst02/traces.jsonl"
+assert_eq "$(jq -r 'select(.datetime|startswith("2017-05-10T10:20"))|.message' "$D2")" \
+  "PsExec-style service UpdSvc installed and removed" "renamed PsExec service"
+assert_contains "$(jq -r 'select(.datetime|startswith("2017-05-10T11:00"))|.reason' "$D2")" "without its install record" "PsExec from Prefetch and USN alone"
+assert_eq "$(jq -r 'select(.datetime|startswith("2017-05-10T11:00"))|[.evidence[].kind]|join(",")' "$D2")" "usn,prefetch,usn" "Prefetch+USN session"
+assert_not_contains "$(cat "$D2")" "Contoso" "a legitimate service install is not PsExec"
+
+# --- domain controller ---
+expect "$T/scan/dc01/traces.jsonl" "domain controller" <<'X'
+2017-05-10T09:50:00|net-user|domain_controller|confirmed|CORP\admin|-
+2017-05-10T09:50:02|net-user|domain_controller|confirmed|CORP\admin|-
+X
+assert_contains "$(cat "$T/scan/dc01/traces.jsonl")" "member added to global group: CORP\\\\Domain Admins" "group change message"
+
+# --- benign administration: look-alikes produce no wrong tool id ---
+expect "$T/scan/adm01/traces.jsonl" "benign admin host" <<'X'
+2017-05-11T10:00:04|mstsc|destination|confirmed|CORP\admin|10.0.0.30
+2017-05-11T10:00:20|net-use|source|confirmed|CORP\admin|fs01
+X
+
+# --- the reader fixture host (ws01) ---
+expect "$T/scan/bare/traces.jsonl" "ws01" <<'X'
+2017-04-28T12:29:10|whoami|host|indicator|alice|-
+2017-04-28T12:30:11|tasklist|host|indicator|CORP\alice|-
+2017-04-28T12:30:40|net-use|source|indicator|alice|srv01
+2017-04-28T12:44:00|at|destination|indicator|CORP\alice|-
+2017-04-28T12:45:00|schtasks|destination|indicator|CORP\alice|-
+2017-04-28T12:55:00|PsExec|source|indicator|alice|-
+2017-04-28T12:58:00|mstsc|source|indicator|alice|srv01.corp.example
+2017-04-28T13:00:00|wevtutil|destination|confirmed|CORP\alice|-
+X
+
+# --- the same scenarios with default logging only, as triage folders ---
+# Extract, drop what needs audit policy (Security.evtx), scan the folder.
+tm extract -o "$T/ex" "$H/src01.raw" "$H/dst01.raw"
+assert_eq "$RC" 0 "extract of the scenarios"
+rm -f "$T/ex/src01/vol/Windows/System32/winevt/Logs/Security.evtx" "$T/ex/dst01/vol/Windows/System32/winevt/Logs/Security.evtx"
+tm scan -o "$T/scan2" "$T/ex/src01" "$T/ex/dst01"
+assert_eq "$RC" 0 "scan of the default-logging folders"
+expect "$T/scan2/src01/traces.jsonl" "source host, default logging" <<'X'
+2017-05-10T09:10:00|PsExec|source|indicator|mallory|-
+2017-05-10T09:26:02|mstsc|source|indicator|mallory|srv01
+2017-05-10T09:30:01|sdelete|host|indicator|mallory|-
+2017-05-10T09:38:00|BITS|source|indicator|mallory|srv01
+2017-05-10T09:38:00|WinRS|source|indicator|mallory|srv01
+X
+expect "$T/scan2/dst01/traces.jsonl" "destination host, default logging" <<'X'
+2017-05-10T09:10:01|PsExec|destination|confirmed|-|-
+2017-05-10T09:14:00|schtasks|destination|confirmed|CORP\admin|-
+2017-05-10T09:26:04|mstsc|destination|indicator|CORP\admin|10.0.0.21
+2017-05-10T09:36:00|WinRS|destination|confirmed|CORP\admin|-
+X
+assert_eq "$(jq -r 'select(.tool=="PsExec")|[.evidence[].kind]|join(",")' "$T/scan2/src01/traces.jsonl")" "prefetch,registry" \
+  "PsExec on the source from Prefetch and the EULA key"
+
+# --- determinism: workers and order do not change the output ---
+tm scan -j 3 -o "$T/scan3" "$H/dst01.raw" "$H/src01.raw"
+cmp -s "$T/scan/src01/traces.jsonl" "$T/scan3/src01/traces.jsonl" || fail "-j 3 changed src01's traces"
+cmp -s "$T/scan/dst01/traces.jsonl" "$T/scan3/dst01/traces.jsonl" || fail "-j 3 changed dst01's traces"
+
+# --- output shape (Timesketch needs message, datetime, timestamp_desc) ---
+bad=$(jq -c 'select((.message|type)!="string" or (.datetime|type)!="string" or (.timestamp_desc|type)!="string" or (.timestamp|type)!="number" or (.evidence|length)==0 or (.confidence|test("^(confirmed|indicator)$")|not) or (.reason|type)!="string")' "$T"/scan/*/traces.jsonl)
+assert_eq "$bad" "" "every trace has message, datetime, timestamp, timestamp_desc, confidence, reason, evidence"
+ls -a "$T/scan/src01" | grep -q '^\.' && [ -z "$(ls -A "$T/scan/src01" | grep -v '^traces.jsonl$')" ] || fail "stray files next to traces.jsonl"
+
+# --- usage ---
+tm scan "$H/src01.raw"
+assert_eq "$RC" 2 "scan without -o"
+mkdir -p "$T/evidence"
+cp "$FIXTURES/bare.raw" "$T/evidence/"
+tm scan -o "$T/evidence/out" "$T/evidence"
+assert_eq "$RC" 2 "scan refuses to write inside an input folder"
+[ -e "$T/evidence/out" ] && fail "output created inside the input folder"
+
+finish
