@@ -6,7 +6,7 @@
  * `powershell -enc` payloads. One trace per command run, with its phase.
  *
  * Commands that have a tool plugin of their own (net use, net user, net
- * group, schtasks, at, wmic, klist purge, wevtutil cl) are left to it.
+ * group, schtasks, at, wmic, klist purge, wevtutil) are left to it.
  * `echo ... > file` writing a script (.bat, .cmd, .vbs, .ps1 ...) is
  * reported as script creation. A bare `powershell` with no arguments
  * (an interactive console) is not a command run. */
@@ -28,7 +28,7 @@ static const char *const tools[] = {
     "qprocess", "nslookup", "dir", "ping", "net view", "type", "echo", "net localgroup", "dsquery", "net config",
     "csvde", "net share", "quser", "net session", "query", "tracert", "cscript", "nltest", "dumpel", "tree",
     "LogParser", "net accounts", "route", "move", "copy", "ren", "reg", "powershell", "md", "runas", "sc", "netsh",
-    "mofcomp", "del", "taskkill", "klist", "wevtutil", "rd", NULL};
+    "mofcomp", "del", "taskkill", "klist", "rd", NULL};
 
 static bool left_to_plugin(const tm_command_info *ci, const tm_exec *e)
 {
@@ -38,8 +38,8 @@ static bool left_to_plugin(const tm_command_info *ci, const tm_exec *e)
             return true;
     if (strcmp(ci->command, "klist") == 0)
         return strcmp(e->verb, "purge") == 0;
-    if (strcmp(ci->command, "wevtutil") == 0)
-        return strcmp(e->verb, "cl") == 0 || strcmp(e->verb, "clear-log") == 0;
+    if (strcmp(ci->command, "wevtutil") == 0) /* every use: the tool id is wevtutil's */
+        return true;
     if (strcmp(ci->command, "cscript") == 0) /* wmiexec.vbs, winrm.vbs */
         return tm_icontains(e->command_line, "wmiexec") || tm_icontains(e->command_line, "winrm");
     return false;

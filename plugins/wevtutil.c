@@ -1,7 +1,8 @@
 /* wevtutil cl: event logs cleared.
  *
  * Source / host: wevtutil.exe runs with "cl" / "clear-log" (remote with
- * /r:host), PowerShell Clear-EventLog / Remove-EventLog.
+ * /r:host), PowerShell Clear-EventLog; other wevtutil uses (qe, epl, sl)
+ * are reported as indicators that say no log was cleared.
  * Destination (the host whose logs were cleared): System 104 "log cleared"
  * (which log, by whom) and Security 1102 "audit log cleared"; confirmed by
  * them (the sheet: 104 at the start of the cleared log). */
@@ -34,12 +35,22 @@ static bool clears(const tm_run *run)
     return strcmp(run->best->verb, "cl") == 0 || strcmp(run->best->verb, "clear-log") == 0;
 }
 
+static bool other_use(const tm_run *run)
+{
+    return !clears(run);
+}
+
 static void run(const tm_view *v, tm_traces *out)
 {
     tm_exec_rule r = {.tool = "wevtutil", .category = CATEGORY, .role = TM_ROLE_SOURCE, .role_local = TM_ROLE_HOST,
                       .names = names, .filter = clears,
                       .success_note = "the clear command ran; success is the 'log cleared' record on the host cleared"};
     tm_exec_traces(v, out, &r);
+    /* Other uses (querying, exporting logs): reported, never as a clearing. */
+    tm_exec_rule q = {.tool = "wevtutil", .category = CATEGORY, .role = TM_ROLE_SOURCE, .role_local = TM_ROLE_HOST,
+                      .names = names, .filter = other_use,
+                      .success_note = "wevtutil used without clearing a log (query, export or configuration)"};
+    tm_exec_traces(v, out, &q);
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
         if (it->sub != S_104 && it->sub != S_1102)

@@ -4,12 +4,39 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "pipeline/cmdline.h"
 #include "pipeline/plugin.h"
 #include "util/json.h"
 
-static const char usage[] = "Usage: toolmark plugins [--json]\n"
+static const char usage[] = "Usage: toolmark plugins [--json | --commands]\n"
                             "\n"
-                            "List the plugins: tool ids, category, and what each consumes.\n";
+                            "List the plugins: tool ids, category, and what each consumes.\n"
+                            "  --json      one JSON object per plugin\n"
+                            "  --commands  the command table the classifier uses, as JSON lines\n";
+
+static int print_commands(void)
+{
+    tm_buf b;
+    tm_buf_init(&b);
+    for (size_t i = 0; i < tm_command_count; i++) {
+        const tm_command_info *c = &tm_commands[i];
+        tm_json j;
+        tm_json_init(&j, &b);
+        tm_json_obj_begin(&j);
+        tm_json_kstr(&j, "command", c->command);
+        tm_json_kstr(&j, "phase", c->phase);
+        tm_json_key(&j, "rank");
+        tm_json_int(&j, c->rank);
+        tm_json_key(&j, "count");
+        tm_json_int(&j, c->count);
+        tm_json_kstr(&j, "tool_sheet", c->tool_sheet);
+        tm_json_obj_end(&j);
+        tm_buf_putc(&b, '\n');
+    }
+    tm_flush_stdout(&b);
+    tm_buf_free(&b);
+    return TM_EXIT_OK;
+}
 
 static const char *sub_type(tm_sub_type t)
 {
@@ -34,13 +61,17 @@ static void sub_text(const tm_sub *s, char *out, size_t n)
 
 int cmd_plugins(int argc, char **argv)
 {
-    static const struct option lopts[] = {{"json", no_argument, NULL, 'J'}, {"help", no_argument, NULL, 'h'}, {0}};
-    bool json = false;
+    static const struct option lopts[] = {{"json", no_argument, NULL, 'J'},
+                                          {"commands", no_argument, NULL, 'C'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+    bool json = false, commands = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
         switch (c) {
         case 'J': json = true; break;
+        case 'C': commands = true; break;
         case 'h': fputs(usage, stdout); return TM_EXIT_OK;
         default: tm_usage_error("plugins", "bad option"); return TM_EXIT_USAGE;
         }
@@ -49,6 +80,8 @@ int cmd_plugins(int argc, char **argv)
         tm_usage_error("plugins", "unexpected argument '%s'", argv[optind]);
         return TM_EXIT_USAGE;
     }
+    if (commands)
+        return print_commands();
     tm_buf b;
     tm_buf_init(&b);
     size_t ntools = 0;

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# toolmark plugins: the table, its tool ids against tools.json, and the
+# classifier's command table against commands.json (both in ../shared:
+# those parts skip when it is absent).
+. "$(dirname "$0")/lib.sh"
+need jq
+
+tm plugins
+assert_eq "$RC" 0 "plugins exit status"
+assert_contains "$OUT" "psexec  [Command Execution]" "human listing"
+assert_contains "$OUT" "consumes: program=psexec*" "subscriptions listed"
+tm plugins --json
+assert_eq "$RC" 0 "plugins --json"
+printf '%s\n' "$OUT" >"$T/plugins.jsonl"
+jq -e . "$T/plugins.jsonl" >/dev/null || fail "plugins --json is not JSON lines"
+for p in psexec wmi tasks winrm beginx bits rdp pth netuse netuser wevtutil klist sdelete timestomp commands; do
+  assert_eq "$(jq -r --arg p "$p" 'select(.plugin==$p)|.plugin' "$T/plugins.jsonl")" "$p" "plugin $p listed"
+  [ -f "$SRCDIR/plugins/$p.c" ] || fail "plugin $p has no file plugins/$p.c"
+done
+# every plugin consumes something, and no two plugins claim the same tool id
+assert_eq "$(jq -r 'select((.consumes|length)==0)|.plugin' "$T/plugins.jsonl")" "" "plugins without subscriptions"
+assert_eq "$(jq -r '.tools[]' "$T/plugins.jsonl" | sort | uniq -d)" "" "tool ids claimed twice"
+tm plugins --bogus
+assert_eq "$RC" 2 "unknown option"
+
+ev="${SHARED:-}/evidence"
+[ -n "${SHARED:-}" ] && [ -f "$ev/tools.json" ] && [ -f "$ev/commands.json" ] || skip "../shared/evidence absent: tool ids not checked against tools.json"
+
+# A tool id is a tools.json id, or (for the classifier and at) a command of commands.json.
+jq -r '.tools[].id' "$ev/tools.json" | sort >"$T/ids"
+jq -r '.phases[].commands[].command' "$ev/commands.json" | sort >"$T/commands"
+jq -r '.tools[]' "$T/plugins.jsonl" | sort -u >"$T/ours"
+unknown=$(comm -23 "$T/ours" <(sort -u "$T/ids" "$T/commands"))
+assert_eq "$unknown" "" "tool ids that are neither tools.json ids nor commands"
+# plugins other than the classifier report tools.json ids (at: the command)
+other=$(jq -r 'select(.plugin!="commands")|.tools[]' "$T/plugins.jsonl" | sort -u | comm -23 - "$T/ids")
+assert_eq "$other" "at" "non-classifier tool ids outside tools.json"
+# the category of a tool plugin's trace is the sheet's category
+while read -r id cat; do
+  want=$(jq -r --arg id "$id" '.tools[]|select(.id==$id)|.category' "$ev/tools.json")
+  assert_eq "$cat" "$want" "category of $id"
+done < <(jq -r 'select(.plugin!="commands") as $p|.tools[]|select(.!="at")|[., $p.category]|@tsv' "$T/plugins.jsonl" | sed 's/\t/ /')
+
+# The command table is commands.json.
+tm plugins --commands
+assert_eq "$RC" 0 "plugins --commands"
+got=$(printf '%s\n' "$OUT" | jq -r '[.command,.phase,.rank,.count,(.tool_sheet//"-")]|@tsv')
+want=$(jq -r '.phases[].commands[]|[.command,.phase,.rank,(.count//0),(.tool_sheet//"-")]|@tsv' "$ev/commands.json")
+assert_eq "$got" "$want" "command table = commands.json"
+
+finish

@@ -1,0 +1,325 @@
+/* Unit tests: the command-line splitter and command table, run grouping,
+ * and the dispatcher (subscriptions, views in a fixed order). */
+#include <stdlib.h>
+
+#include "check.h"
+#include "pipeline/cmdline.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/plugin.h"
+#include "pipeline/runs.h"
+#include "util/buf.h"
+#include "util/timeutil.h"
+
+/* "name:verb" of each command, joined by spaces. */
+static char *split(const char *line, bool script)
+{
+    tm_cmds cs;
+    tm_cmds_init(&cs);
+    if (script)
+        tm_script_split(line, &cs);
+    else
+        tm_cmdline_split(line, &cs);
+    tm_buf b;
+    tm_buf_init(&b);
+    for (size_t i = 0; i < cs.n; i++)
+        tm_buf_printf(&b, "%s%s:%s", i ? " " : "", cs.c[i].name, cs.c[i].verb);
+    char *s = tm_xstrdup(b.len ? tm_buf_cstr(&b) : "");
+    tm_buf_free(&b);
+    tm_cmds_free(&cs);
+    return s;
+}
+
+#define CHECK_SPLIT(line, want)                                                                                        \
+    do {                                                                                                               \
+        char *s_ = split(line, false);                                                                                 \
+        CHECK_STR(s_, want);                                                                                           \
+        free(s_);                                                                                                      \
+    } while (0)
+
+static void test_splitter(void)
+{
+    CHECK_SPLIT("cmd.exe /c \"net use \\\\srv01\\c$ /user:corp\\admin & copy a.exe \\\\srv01\\c$\\ && del a.exe\"",
+                "cmd:/c net:use copy:a.exe del:a.exe");
+    CHECK_SPLIT("n^et vi^ew \\\\srv01", "net:view");
+    CHECK_SPLIT("\"C:\\Windows\\System32\\NET.EXE\" user /domain", "net:user");
+    CHECK_SPLIT("cmd /c ping 10.0.0.1 2>&1 | find \"TTL\"", "cmd:/c ping:10.0.0.1 find:ttl");
+    CHECK_SPLIT("@echo off || dir c:\\ ", "echo:off dir:c:\\");
+    CHECK_SPLIT("CMD /K \"whoami\"", "cmd:/k whoami:");
+    CHECK_SPLIT("", "");
+    CHECK_SPLIT("   ", "");
+    CHECK_SPLIT("\"unterminated & quote", "unterminated & quote:"); /* cmd: the quote runs to the end */
+
+    /* powershell -enc: base64 of UTF-16LE "ipconfig /all; whoami | findstr x" */
+    const char *text = "ipconfig /all; whoami | findstr x";
+    tm_buf u16;
+    tm_buf_init(&u16);
+    for (const char *p = text; *p; p++) {
+        tm_buf_putc(&u16, *p);
+        tm_buf_putc(&u16, 0);
+    }
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    tm_buf line;
+    tm_buf_init(&line);
+    tm_buf_puts(&line, "powershell.exe -NoP -EncodedCommand ");
+    const unsigned char *d = (const unsigned char *)u16.data;
+    for (size_t i = 0; i < u16.len; i += 3) {
+        uint32_t v = (uint32_t)d[i] << 16 | (i + 1 < u16.len ? (uint32_t)d[i + 1] << 8 : 0) |
+                     (i + 2 < u16.len ? d[i + 2] : 0);
+        tm_buf_putc(&line, b64[v >> 18 & 63]);
+        tm_buf_putc(&line, b64[v >> 12 & 63]);
+        tm_buf_putc(&line, i + 1 < u16.len ? b64[v >> 6 & 63] : '=');
+        tm_buf_putc(&line, i + 2 < u16.len ? b64[v & 63] : '=');
+    }
+    tm_cmds cs;
+    tm_cmds_init(&cs);
+    tm_cmdline_split(tm_buf_cstr(&line), &cs);
+    CHECK(cs.n == 4);
+    if (cs.n == 4) {
+        CHECK_STR(cs.c[0].name, "powershell");
+        CHECK_STR(cs.c[1].name, "ipconfig");
+        CHECK(cs.c[1].from_encoded && !cs.c[0].from_encoded);
+        CHECK_STR(cs.c[2].name, "whoami");
+        CHECK_STR(cs.c[3].name, "findstr");
+    }
+    CHECK_STR(cs.decoded, text);
+    tm_cmds_free(&cs);
+    /* -e, -ec and -enc are all -EncodedCommand */
+    char *ps = tm_xasprintf("powershell -ec %s", strrchr(tm_buf_cstr(&line), ' ') + 1);
+    char *s = split(ps, false);
+    CHECK_STR(s, "powershell:-ec ipconfig:/all whoami: findstr:x");
+    free(s);
+    free(ps);
+    tm_buf_free(&line);
+    tm_buf_free(&u16);
+    /* not base64: nothing decoded, no crash */
+    CHECK_SPLIT("powershell -enc !!!notbase64", "powershell:-enc");
+
+    /* redirection */
+    tm_cmdline_split("cmd /c echo net user > C:\\Windows\\Temp\\run.bat & dir>out.txt", &cs);
+    CHECK(cs.n == 3);
+    if (cs.n == 3) {
+        CHECK_STR(cs.c[1].name, "echo");
+        CHECK_STR(cs.c[1].redirect, "C:\\Windows\\Temp\\run.bat");
+        CHECK_STR(cs.c[2].name, "dir");
+        CHECK_STR(cs.c[2].redirect, "out.txt");
+    }
+    tm_cmds_free(&cs);
+
+    /* PowerShell text (history, script blocks) */
+    s = split("Get-Process | Stop-Process; net localgroup administrators\nwhoami", true);
+    CHECK_STR(s, "get-process: stop-process: net:localgroup whoami:");
+    free(s);
+    s = split("& \"C:\\tools\\psexec.exe\" \\\\srv01 cmd", true);
+    CHECK_STR(s, "psexec:\\\\srv01");
+    free(s);
+
+    /* hostile input: bounded nesting and count */
+    tm_buf deep;
+    tm_buf_init(&deep);
+    for (int i = 0; i < 50; i++)
+        tm_buf_puts(&deep, "cmd /c ");
+    tm_buf_puts(&deep, "whoami");
+    tm_cmdline_split(tm_buf_cstr(&deep), &cs);
+    CHECK(cs.n > 0 && cs.n < 10);
+    tm_cmds_free(&cs);
+    tm_buf_reset(&deep);
+    for (int i = 0; i < 5000; i++)
+        tm_buf_puts(&deep, "a&");
+    tm_cmdline_split(tm_buf_cstr(&deep), &cs);
+    CHECK(cs.n == TM_CMDS_MAX);
+    tm_cmds_free(&cs);
+    tm_buf_free(&deep);
+}
+
+static const char *phase_of(const char *name, const char *verb)
+{
+    tm_cmd c = {0};
+    snprintf(c.name, sizeof c.name, "%s", name);
+    snprintf(c.verb, sizeof c.verb, "%s", verb);
+    const tm_command_info *ci = tm_command_lookup(&c);
+    return ci ? ci->command : "(none)";
+}
+
+static void test_table(void)
+{
+    CHECK_STR(phase_of("net", "use"), "net use");
+    CHECK_STR(phase_of("net1", "users"), "net user");
+    CHECK_STR(phase_of("net", "sessions"), "net session");
+    CHECK_STR(phase_of("net", "accounts"), "net accounts");
+    CHECK_STR(phase_of("net", ""), "(none)");
+    CHECK_STR(phase_of("net", "helpmsg"), "(none)");
+    CHECK_STR(phase_of("erase", "x"), "del");
+    CHECK_STR(phase_of("rmdir", ""), "rd");
+    CHECK_STR(phase_of("echo.", ""), "echo");
+    CHECK_STR(phase_of("logparser", ""), "LogParser");
+    CHECK_STR(phase_of("notepad", ""), "(none)");
+    /* every entry is found by its own name */
+    for (size_t i = 0; i < tm_command_count; i++) {
+        tm_cmd c = {0};
+        const char *sp = strchr(tm_commands[i].command, ' ');
+        if (sp) {
+            snprintf(c.name, sizeof c.name, "%.*s", (int)(sp - tm_commands[i].command), tm_commands[i].command);
+            snprintf(c.verb, sizeof c.verb, "%s", sp + 1);
+        } else {
+            snprintf(c.name, sizeof c.name, "%s", tm_commands[i].command);
+        }
+        for (char *p = c.name; *p; p++)
+            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        CHECK(tm_command_lookup(&c) == &tm_commands[i]);
+    }
+}
+
+static tm_exec ex(tm_exec_kind k, const char *t, const char *name, const char *verb, int pid, bool derived)
+{
+    tm_exec e;
+    memset(&e, 0, sizeof e);
+    e.kind = k;
+    tm_time_parse_iso(t, &e.time);
+    snprintf(e.name, sizeof e.name, "%s", name);
+    snprintf(e.verb, sizeof e.verb, "%s", verb);
+    e.has_pid = pid != 0;
+    e.pid = (uint64_t)pid;
+    e.derived = derived;
+    e.has_status = k == TM_EXEC_EXIT;
+    return e;
+}
+
+static void test_runs(void)
+{
+    tm_exec e[] = {
+        ex(TM_EXEC_START, "2017-05-10T09:16:00Z", "cmd", "/c", 10, false),
+        ex(TM_EXEC_START, "2017-05-10T09:16:00Z", "net", "view", 0, true), /* from cmd's line */
+        ex(TM_EXEC_START, "2017-05-10T09:16:00Z", "net", "use", 0, true),
+        ex(TM_EXEC_START, "2017-05-10T09:16:00.2Z", "net", "view", 11, false),
+        ex(TM_EXEC_EXIT, "2017-05-10T09:16:00.9Z", "net", "", 11, false),
+        ex(TM_EXEC_START, "2017-05-10T09:16:01Z", "net", "use", 12, false),
+        ex(TM_EXEC_EXIT, "2017-05-10T09:16:02Z", "net", "", 12, false),
+        ex(TM_EXEC_PREFETCH, "2017-05-10T09:16:05Z", "net", "", 0, false), /* nearest start: net use */
+        ex(TM_EXEC_PREFETCH, "2017-05-10T11:00:00Z", "net", "", 0, false), /* a run seen only in Prefetch */
+    };
+    e[4].status = 0;
+    e[6].status = 5;
+    const tm_exec *p[sizeof e / sizeof e[0]];
+    for (size_t i = 0; i < sizeof e / sizeof e[0]; i++)
+        p[i] = &e[i];
+    tm_runs rs;
+    tm_runs_build(&rs, p, sizeof e / sizeof e[0]);
+    CHECK(rs.n == 4); /* cmd, net view, net use, prefetch-only net */
+    size_t seen = 0;
+    for (size_t i = 0; i < rs.n; i++) {
+        const tm_run *r = &rs.r[i];
+        if (r->start == &e[3]) {
+            seen++;
+            CHECK(r->n == 3 && r->exit == &e[4] && tm_run_succeeded(r));
+        } else if (r->start == &e[5]) {
+            seen++;
+            CHECK(r->n == 4 && r->exit == &e[6] && !tm_run_succeeded(r));
+        } else if (r->e[0] == &e[8]) {
+            seen++;
+            CHECK(r->n == 1 && !r->start);
+        }
+    }
+    CHECK(seen == 3);
+    /* runs come out in time order */
+    for (size_t i = 1; i < rs.n; i++)
+        CHECK(rs.r[i - 1].time <= rs.r[i].time);
+    tm_runs_free(&rs);
+}
+
+/* ---- the dispatcher, with a plugin that records what it was given ---- */
+static char got[4096];
+static const tm_sub probe_subs[] = {
+    {TM_SUB_EVTX, "Security", 4624},
+    {TM_SUB_EXEC, "net", 0},
+    {TM_SUB_USN, "psexesvc*", 0},
+    TM_SUB_END,
+};
+static void probe_run(const tm_view *v, tm_traces *out)
+{
+    (void)out;
+    size_t k = strlen(got);
+    for (size_t i = 0; i < v->n && k < sizeof got - 64; i++)
+        k += (size_t)snprintf(got + k, sizeof got - k, "%u:%s:%llu ", v->items[i].sub,
+                              v->items[i].exec ? v->items[i].exec->verb : tm_art_kind_name(v->items[i].r->kind),
+                              (unsigned long long)v->items[i].r->position);
+}
+static const char *const probe_tools[] = {"probe", NULL};
+static const tm_plugin probe = {"probe", probe_tools, "test", "test", probe_subs, probe_run};
+
+static void feed(tm_pipeline *p, const tm_artifact *a, uint8_t kind, uint64_t pos, const char *time, const char *k1,
+                 const char *v1, const char *k2, const char *v2, uint64_t eid)
+{
+    tm_buf b;
+    tm_buf_init(&b);
+    tm_fields_enc e;
+    int64_t t;
+    tm_time_parse_iso(time, &t);
+    tm_record_begin(&e, &b, kind, 0, pos, t);
+    if (eid)
+        tm_fenc_uint(&e, "event_id", eid);
+    if (k1)
+        tm_fenc_str(&e, k1, v1);
+    if (k2)
+        tm_fenc_str(&e, k2, v2);
+    tm_record_end(&e);
+    tm_fields_scratch s = {0};
+    tm_record r;
+    CHECK(tm_record_decode((const uint8_t *)b.data, b.len, &s, &r));
+    tm_pipeline_record(p, a, &r);
+    tm_fields_scratch_free(&s);
+    tm_buf_free(&b);
+}
+
+static void run_pipeline(bool reversed, char *out, size_t n)
+{
+    const tm_plugin *const plugins[] = {&probe};
+    tm_pipeline *p = tm_pipeline_new(plugins, 1);
+    /* the worker subscription names the plugin's event and the executions' */
+    const char *want = tm_pipeline_want(p, TM_ART_EVTX);
+    CHECK(strstr(want, "Security\t4624\n") && strstr(want, "Security\t4688\n"));
+    tm_artifact arts[2];
+    memset(arts, 0, sizeof arts);
+    arts[0].kind = TM_ART_EVTX;
+    arts[0].path = "Security.evtx";
+    arts[1].kind = TM_ART_USN;
+    arts[1].path = "$Extend/$UsnJrnl";
+    got[0] = 0;
+    for (int step = 0; step < 6; step++) {
+        int i = reversed ? 5 - step : step;
+        switch (i) {
+        case 0: feed(p, &arts[0], TM_ART_EVTX, 7, "2017-05-10T09:00:00Z", "channel", "Security", NULL, NULL, 4624); break;
+        case 1: feed(p, &arts[0], TM_ART_EVTX, 8, "2017-05-10T09:00:01Z", "channel", "Security", "data.CommandLine", "net use x", 4688); break;
+        case 2: feed(p, &arts[0], TM_ART_EVTX, 9, "2017-05-10T09:00:02Z", "channel", "Security", NULL, NULL, 4625); break;
+        case 3: feed(p, &arts[0], TM_ART_EVTX, 10, "2017-05-10T09:00:03Z", "channel", "System", NULL, NULL, 4624); break;
+        case 4: feed(p, &arts[1], TM_ART_USN, 4096, "2017-05-10T08:59:59Z", "file_name", "PSEXESVC.exe", NULL, NULL, 0); break;
+        case 5: feed(p, &arts[1], TM_ART_USN, 4200, "2017-05-10T09:00:04Z", "file_name", "notes.txt", NULL, NULL, 0); break;
+        }
+    }
+    tm_pipeline_stats st = tm_pipeline_get_stats(p);
+    CHECK(st.seen == 6 && st.kept == 3); /* 4625, System 4624 and notes.txt dropped */
+    tm_traces ts;
+    tm_traces_init(&ts);
+    tm_pipeline_finish(p, &ts);
+    snprintf(out, n, "%s", got);
+    tm_traces_free(&ts);
+    tm_pipeline_free(p);
+}
+
+static void test_dispatch(void)
+{
+    char a[4096], b[4096];
+    run_pipeline(false, a, sizeof a);
+    run_pipeline(true, b, sizeof b);
+    /* time order, each item with the subscription it matched */
+    CHECK_STR(a, "2:usn:4096 0:evtx:7 1:use:8 ");
+    CHECK_STR(b, a); /* arrival order does not matter */
+}
+
+int main(void)
+{
+    test_splitter();
+    test_table();
+    test_runs();
+    test_dispatch();
+    return CHECK_DONE();
+}
