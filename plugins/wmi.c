@@ -3,8 +3,10 @@
  * wmic, source: WMIC.exe runs (4688/Sysmon 1, Prefetch, typed commands),
  * remote with /node:; confirmed by 4689 status 0x0 (the sheet).
  * wmic, destination: a process whose parent is WmiPrvSE.exe (what
- * "process call create" starts); confirmed when Sysmon logged WmiPrvSE.exe
- * starting and ending around it (the sheet: Sysmon 1 and 5).
+ * "process call create" starts), or, where the record has no parent, a
+ * "cmd.exe /Q /c ... 1> \\127.0.0.1\ADMIN$\__<time>" (how WMI remote
+ * execution tools collect output); confirmed when Sysmon logged
+ * WmiPrvSE.exe starting and ending around it (the sheet: Sysmon 1 and 5).
  * wmiexec-vbs, source: cscript/wscript running wmiexec*.vbs.
  * wmiexec-vbs, destination: the WMI_SHARE share created (5142), accessed
  * (5145) and deleted (5144); confirmed when creation/deletion and access are
@@ -78,11 +80,17 @@ static void wmic_destination(const tm_view *v, tm_traces *out)
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
         const tm_exec *e = it->exec;
-        if (it->sub != S_ALL || !e || e->kind != TM_EXEC_START || e->derived || !e->parent)
+        if (it->sub != S_ALL || !e || e->kind != TM_EXEC_START || e->derived)
             continue;
-        char parent[48];
-        tm_program_name_of(e->parent, parent, sizeof parent);
-        if (strcmp(parent, "wmiprvse") != 0)
+        char parent[48] = "";
+        if (e->parent)
+            tm_program_name_of(e->parent, parent, sizeof parent);
+        /* Without the parent (4688 before Windows 10 has none), the output
+         * redirection wmiexec-style tools use gives it away:
+         * cmd.exe /Q /c COMMAND 1> \\127.0.0.1\ADMIN$\__TIMESTAMP 2>&1 */
+        bool pattern = !e->parent && strcmp(e->name, "cmd") == 0 && e->command_line &&
+                       tm_icontains(e->command_line, "\\\\127.0.0.1\\ADMIN$\\__");
+        if (strcmp(parent, "wmiprvse") != 0 && !pattern)
             continue;
         tm_trace *t = tm_trace_add(out, "wmic", CATEGORY, TM_ROLE_DESTINATION, e->time, e->time_desc);
         tm_trace_set(&t->host, v->host);
@@ -91,7 +99,7 @@ static void wmic_destination(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->logon_id, e->logon_id);
         char s[900];
         tm_exec_summary(e, s, sizeof s);
-        tm_cite(t, e->r, e->art, "%s (parent %s)", s, e->parent);
+        tm_cite(t, e->r, e->art, "%s (parent %s)", s, e->parent ? e->parent : "not recorded; output sent to ADMIN$");
         /* WmiPrvSE.exe's own start and end (Sysmon 1 and 5) around it. */
         bool wstart = false, wend = false;
         for (size_t k = 0; k < v->n; k++) {

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The plugins on real attack logs: ../shared/samples/evtx-mitre (CC0), one
+# input per file. Prints, per tool id, the files it fires on, and checks
+# that the files whose names state a tool get that tool.
+. "$(dirname "$0")/lib.sh"
+need jq
+S="${SHARED:-}/samples/evtx-mitre"
+[ -n "${SHARED:-}" ] && [ -d "$S" ] || skip "../shared/samples/evtx-mitre absent"
+
+# One folder per file (a temporary copy: folder inputs never follow symlinks).
+mkdir -p "$T/in"
+n=0
+while IFS= read -r -d '' f; do
+  n=$((n + 1))
+  d=$(printf '%s/in/f%03d' "$T" "$n")
+  mkdir "$d"
+  cp "$f" "$d/"
+  printf 'f%03d\t%s\n' "$n" "$(basename "$f")" >>"$T/index"
+done < <(find "$S" -name '*.evtx' -print0 | sort -z)
+[ "$n" -gt 200 ] || fail "expected the 281 sample files, found $n"
+
+tm scan -j 2 -o "$T/scan" "$T"/in/f*
+[ "$RC" -le 1 ] || fail "scan exit status $RC"
+for d in "$T"/in/f*; do
+  [ -f "$T/scan/$(basename "$d")/traces.jsonl" ] || fail "no traces.jsonl for $(basename "$d")"
+done
+
+# file<TAB>tool for every trace
+while IFS=$'\t' read -r id name; do
+  jq -r --arg n "$name" '[$n, .tool]|@tsv' "$T/scan/$id/traces.jsonl"
+done <"$T/index" | sort -u >"$T/fired"
+echo "tool ids and the sample files they fire on:"
+cut -f2 "$T/fired" | sort | uniq -c | sort -rn | while read -r count tool; do
+  printf '  %-22s %3d file(s): %s\n' "$tool" "$count" \
+    "$(awk -F'\t' -v t="$tool" '$2==t{print $1}' "$T/fired" | head -4 | tr '\n' ';' | cut -c1-150)"
+done
+
+fires() { # FILE TOOL...
+  local file=$1
+  shift
+  local t
+  for t in "$@"; do
+    grep -qxF "$file"$'\t'"$t" "$T/fired" && return 0
+  done
+  fail "$file: expected ${*// / or }, got: $(awk -F'\t' -v f="$file" '$1==f{print $2}' "$T/fired" | tr '\n' ' ')"
+}
+fires "ID7045-7036 PSexec service installation.evtx" PsExec
+fires "ID4688,4697,5140-5145 PSexec remote execution + admin share.evtx" PsExec
+fires "ID11,13,17,18-PSexec as system execution.evtx" PsExec
+fires "ID4688,4698,4699,5145,4624-ATexec remote trask creation (GLOBAL).evtx" schtasks at
+fires "ID4698-4699-Fast created & deleted task by ATexec (susp. arg.).evtx" schtasks at
+fires "ID4688-Interactive shell using AT schedule task.evtx" at
+fires "ID4688-Scheduled task creation.evtx" schtasks
+fires "ID4688,5140,5145-WMIexec execution via SMB (GLOBAL).evtx" wmic
+fires "ID4688-5145-WMIexec execution via SMB.evtx" wmic
+fires "ID104-1102-Event log cleared.evtx" wevtutil
+fires "ID4688-Clear event log attempt (native).evtx" wevtutil
+fires "ID800-4103-4104-Clear event log attempt.evtx" wevtutil
+fires "ID1149-RDP success logins to multiple hosts.evtx" mstsc
+fires "ID4688,4778,4779 RDP hijack direct.evtx" mstsc
+fires "ID4624-Mimikatz Pass the hash.evtx" RemoteLogin-Mimikatz
+fires "ID3-59-60-BITS job created.evtx" BITS
+fires "ID4688-BITS transfer initiated.evtx" BITS
+fires "ID4688-4648 Lateral movement with net use.evtx" net-use
+fires "ID4720-Local user created.evtx" net-user
+fires "ID4688-User creation via commandline.evtx" net-user
+
+# Every trace rests on evidence from its own file.
+for d in "$T"/scan/*/; do
+  bad=$(jq -c 'select((.evidence|length)==0)' "$d/traces.jsonl")
+  [ -z "$bad" ] || fail "trace without evidence in $d: $bad"
+done
+finish
