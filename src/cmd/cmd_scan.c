@@ -65,8 +65,8 @@ static void on_done(void *ctx, size_t job, const tm_read_stats *st, bool failed,
         fprintf(stderr, "%s: %s: %s: %s\n", tm_prog, c->in->path, a->path, why ? why : "failed");
         c->problems++;
     } else if (st->skipped) {
-        fprintf(stderr, "%s: %s: %s: %" PRIu64 " of %" PRIu64 " records could not be read\n", tm_prog, c->in->path,
-                a->path, st->skipped, st->total);
+        fprintf(stderr, "%s: %s: %s: %" PRIu64 " records could not be read (%" PRIu64 " read)\n", tm_prog, c->in->path,
+                a->path, st->skipped, st->records);
     }
 }
 
