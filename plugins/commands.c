@@ -84,7 +84,7 @@ static void run(const tm_view *v, tm_traces *out)
             if (tm_benign_task(task, tm_f(e->r, "command_line")))
                 continue;
         }
-        if (strcmp(ci->command, "powershell") == 0 && e->kind == TM_EXEC_START &&
+        if (ci && strcmp(ci->command, "powershell") == 0 && e->kind == TM_EXEC_START &&
             (!e->command_line || !strchr(e->command_line, ' ')))
             continue;
         sel[n++] = e;

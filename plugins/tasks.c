@@ -263,8 +263,9 @@ static void destination(const tm_view *v, tm_traces *out)
             tm_confirm(t, false, "not the full registered/started/completed-successfully sequence (TaskScheduler 106, "
                                  "200, 201)");
         tm_trace_setf(&t->message, "%s %s: %s", is_at ? "At-job" : "Scheduled task", g->name, *cmd ? cmd : "(action not recorded)");
-        free(g->it);
     }
+    for (size_t gi = 0; gi < ng; gi++)
+        free(gs[gi].it);
     free(gs);
 }
 
