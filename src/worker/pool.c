@@ -101,13 +101,17 @@ static void reap(worker *w, bool kill_it, char *why, size_t n)
 {
     if (w->pid <= 0)
         return;
-    if (kill_it)
+    int status = 0;
+    /* A worker that already died is not killed again: its own end is the
+     * one to report. */
+    pid_t gone = waitpid(w->pid, &status, WNOHANG);
+    if (kill_it && gone == 0)
         kill(w->pid, SIGKILL);
     close(w->sock);
     w->sock = -1;
-    int status = 0;
-    while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
-        ;
+    if (gone == 0)
+        while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+            ;
     if (why) {
         if (WIFSIGNALED(status))
             snprintf(why, n, "parser worker died (%s)", strsignal(WTERMSIG(status)));
@@ -171,9 +175,11 @@ static int start_job(worker *w, tm_input *in, const tm_pool_job *pj, size_t idx,
     tm_buf_free(&b);
     (void)cb;
     if (rc != 0) {
-        snprintf(err, errlen, "cannot hand the job to a parser worker: %s", strerror(errno));
+        int e = errno;
+        snprintf(err, errlen, "cannot hand the job to a parser worker: %s", strerror(e));
         tm_art_close(w->reader);
         w->reader = NULL;
+        errno = e;
         return -1;
     }
     tm_read_stats_init(&w->stats);
@@ -327,15 +333,23 @@ size_t tm_pool_run(tm_input *in, const tm_pool_job *jobs, size_t njobs, const tm
             }
             char err[300];
             if (start_job(w, in, &jobs[next], next, cb, err, sizeof err) != 0) {
+                /* A worker that cannot take a job is suspect: replace it,
+                 * and say how it ended if it died first. */
+                char why[200] = "";
+                bool died = errno == EPIPE || errno == ECONNRESET;
+                reap(w, true, why, sizeof why);
+                char msg[520];
+                if (died && why[0])
+                    snprintf(msg, sizeof msg, "parse job failed: %s before taking the job", why);
+                else
+                    snprintf(msg, sizeof msg, "%s", err);
                 tm_read_stats st;
                 tm_read_stats_init(&st);
                 if (cb->on_done)
-                    cb->on_done(cb->ctx, next, &st, true, err);
+                    cb->on_done(cb->ctx, next, &st, true, msg);
                 next++;
                 done++;
                 failed++;
-                /* A worker that cannot take a job is suspect: replace it. */
-                reap(w, true, NULL, 0);
                 continue;
             }
             next++;
