@@ -148,6 +148,14 @@ X
 assert_eq "$(jq -r 'select(.tool=="PsExec")|[.evidence[].kind]|join(",")' "$T/scan2/src01/traces.jsonl")" "prefetch,registry" \
   "PsExec on the source from Prefetch and the EULA key"
 
+# --- the same host from an E01 (libewf in the image process, libyal in the
+# workers): the same traces as from the raw volume ---
+tm scan -o "$T/scan4" "$FIXTURES/demo/srv01-destination.E01"
+assert_eq "$RC" 0 "scan of the demo E01"
+strip() { jq -c 'del(.input, .input_id)' "$1"; }
+[ "$(strip "$T/scan4/srv01-destination/traces.jsonl")" == "$(strip "$T/scan/dst01/traces.jsonl")" ] ||
+  fail "E01 and raw image of the same volume give different traces"
+
 # --- determinism: workers and order do not change the output ---
 tm scan -j 3 -o "$T/scan3" "$H/dst01.raw" "$H/src01.raw"
 cmp -s "$T/scan/src01/traces.jsonl" "$T/scan3/src01/traces.jsonl" || fail "-j 3 changed src01's traces"
