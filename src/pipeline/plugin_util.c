@@ -203,7 +203,12 @@ void tm_exec_summary(const tm_exec *e, char *out, size_t n)
     case TM_EXEC_PREFETCH:
         snprintf(out, n, "%s ran (Prefetch, run count %u)", e->image ? e->image : e->name, e->run_count);
         break;
-    case TM_EXEC_START: snprintf(out, n, "%s%s: %s", e->derived ? "command in " : "process ", e->derived && e->parent ? e->parent : "", cl); break;
+    case TM_EXEC_START:
+        if (e->derived)
+            snprintf(out, n, "command run by %s: %s", e->parent ? e->parent : "its parent", cl);
+        else
+            snprintf(out, n, "%s started: %s", e->image ? e->image : e->name, cl);
+        break;
     case TM_EXEC_HISTORY: snprintf(out, n, "typed in PowerShell: %s", cl); break;
     case TM_EXEC_SCRIPT: snprintf(out, n, "in a script block: %s", cl); break;
     case TM_EXEC_SCHEDULED: snprintf(out, n, "scheduled action: %s", cl); break;
