@@ -6,6 +6,7 @@
 #   - toolmark-parse, subscription of two event ids (what scan does: only
 #     wanted records are rendered)
 #   - toolmark dump with 1, 2 ... N parser workers (one file split by record range)
+#   - toolmark scan (the plugins) with 1 and N workers
 set -euo pipefail
 n=${1:-200000}
 build=${2:-build}
@@ -34,3 +35,14 @@ rate "toolmark-parse: subscription, nothing wanted" "$build/toolmark-parse" --co
 for j in $(seq 1 "$(nproc)"); do
   rate "toolmark dump -j $j (JSON of every record)" "$build/toolmark" dump -j "$j" "$dir/logs"
 done
+# The whole pipeline: the plugins' subscription in the workers, executions,
+# runs and traces (peak memory of the input process from /usr/bin/time when
+# present).
+for j in 1 "$(nproc)"; do
+  rm -rf "$dir/out"
+  rate "toolmark scan -j $j (plugins, traces)" "$build/toolmark" scan -j "$j" -o "$dir/out" "$dir/logs"
+done
+if [ -x /usr/bin/time ]; then
+  rm -rf "$dir/out"
+  /usr/bin/time -f "toolmark scan -j 1: peak RSS %M KiB (largest process)" "$build/toolmark" scan -o "$dir/out" "$dir/logs" 2>&1 >/dev/null | tail -1
+fi
