@@ -66,6 +66,7 @@ static const struct {
     {"Security", 4689},
     {"Microsoft-Windows-Sysmon/Operational", 1},
     {"Microsoft-Windows-Sysmon/Operational", 5},
+    {"Microsoft-Windows-PowerShell/Operational", 4103},
     {"Microsoft-Windows-PowerShell/Operational", 4104},
     {"System", 7045},
 };

@@ -268,6 +268,28 @@ void tm_execs_from_record(tm_execs *x, const tm_record *r, const tm_artifact *a,
             e->image = dupne(data(r, "Image"));
             e->has_pid = parse_num(data(r, "ProcessId"), &e->pid);
             name_from_image(e);
+        } else if (is_channel(r, "Microsoft-Windows-PowerShell/Operational") && eid == 4103) {
+            /* Module logging: ContextInfo names the command ("Command Name =
+             * Invoke-Mimikatz") and the user; Payload holds its invocation. */
+            const char *ctx = data(r, "ContextInfo");
+            const char *cn = strstr(ctx, "Command Name = ");
+            if (cn) {
+                cn += 15;
+                size_t len = strcspn(cn, "\r\n");
+                char *name = tm_xstrndup(cn, len);
+                const char *payload = data(r, "Payload");
+                char *line = *payload ? tm_xasprintf("%s %.*s", name, (int)strcspn(payload, "\r\n"), payload)
+                                      : tm_xstrdup(name);
+                char user[160] = "";
+                const char *u = strstr(ctx, "User = ");
+                if (u)
+                    snprintf(user, sizeof user, "%.*s", (int)strcspn(u + 7, "\r\n"), u + 7);
+                tm_exec *e = add(x, TM_EXEC_SCRIPT, r->time, "Command logged (PowerShell 4103)", r, a);
+                tm_program_name(name, len, e->name, sizeof e->name);
+                e->image = name;
+                e->command_line = line;
+                e->user = user[0] ? tm_xstrdup(user) : NULL;
+            }
         } else if (is_channel(r, "System") && eid == 7045) {
             const char *img = data(r, "ImagePath");
             tm_exec *e = add(x, TM_EXEC_SERVICE, r->time, "Service installed (System 7045)", r, a);

@@ -305,6 +305,40 @@ static void run_pipeline(bool reversed, char *out, size_t n)
     tm_pipeline_free(p);
 }
 
+/* Executions from PowerShell module logging (4103). */
+static void test_4103(void)
+{
+    tm_buf b;
+    tm_buf_init(&b);
+    tm_fields_enc e;
+    tm_record_begin(&e, &b, TM_ART_EVTX, 0, 5, 1000000);
+    tm_fenc_uint(&e, "event_id", 4103);
+    tm_fenc_str(&e, "channel", "Microsoft-Windows-PowerShell/Operational");
+    tm_fenc_str(&e, "data.ContextInfo", "        Severity = Informational\r\n        Host Name = ConsoleHost\r\n"
+                                       "        Command Name = Invoke-Mimikatz\r\n        Command Type = Function\r\n"
+                                       "        User = CORP\\admin\r\n");
+    tm_fenc_str(&e, "data.Payload", "CommandInvocation(Invoke-Mimikatz): \"Invoke-Mimikatz\"\r\nmore");
+    tm_record_end(&e);
+    tm_fields_scratch s = {0};
+    tm_record r;
+    CHECK(tm_record_decode((const uint8_t *)b.data, b.len, &s, &r));
+    tm_artifact a;
+    memset(&a, 0, sizeof a);
+    tm_execs x;
+    tm_execs_init(&x);
+    tm_execs_from_record(&x, &r, &a, NULL, 0);
+    CHECK(x.n == 1);
+    if (x.n == 1) {
+        CHECK_STR(x.e[0].name, "invoke-mimikatz");
+        CHECK_STR(x.e[0].user, "CORP\\admin");
+        CHECK_STR(x.e[0].command_line, "Invoke-Mimikatz CommandInvocation(Invoke-Mimikatz): \"Invoke-Mimikatz\"");
+        CHECK(x.e[0].kind == TM_EXEC_SCRIPT);
+    }
+    tm_execs_free(&x);
+    tm_fields_scratch_free(&s);
+    tm_buf_free(&b);
+}
+
 static void test_dispatch(void)
 {
     char a[4096], b[4096];
@@ -320,6 +354,7 @@ int main(void)
     test_splitter();
     test_table();
     test_runs();
+    test_4103();
     test_dispatch();
     return CHECK_DONE();
 }
