@@ -5,8 +5,9 @@
  * service image paths - including commands inside `cmd /c` chains and
  * `powershell -enc` payloads. One trace per command run, with its phase.
  *
- * Commands that have a tool plugin of their own (net use, net user, net
- * group, schtasks, at, wmic, klist purge, wevtutil) are left to it.
+ * Commands that have a tool plugin of their own (those with a tools.json
+ * id in the table: net use, net user, net group, schtasks, wmic, dsquery,
+ * csvde, nltest, wevtutil, klist purge; and at) are left to it.
  * `echo ... > file` writing a script (.bat, .cmd, .vbs, .ps1 ...) is
  * reported as script creation. A bare `powershell` with no arguments
  * (an interactive console) is not a command run. */
@@ -25,20 +26,18 @@ static const tm_sub subs[] = {{TM_SUB_EXEC, "*", 0}, TM_SUB_END};
 /* Names the classifier reports (the table's commands). */
 static const char *const tools[] = {
     "tasklist", "ver", "ipconfig", "net time", "systeminfo", "netstat", "whoami", "nbtstat", "net start", "set",
-    "qprocess", "nslookup", "dir", "ping", "net view", "type", "echo", "net localgroup", "dsquery", "net config",
-    "csvde", "net share", "quser", "net session", "query", "tracert", "cscript", "nltest", "dumpel", "tree",
+    "qprocess", "nslookup", "dir", "ping", "net view", "type", "echo", "net localgroup", "net config",
+    "net share", "quser", "net session", "query", "tracert", "cscript", "dumpel", "tree",
     "LogParser", "net accounts", "route", "move", "copy", "ren", "reg", "powershell", "md", "runas", "sc", "netsh",
     "mofcomp", "del", "taskkill", "klist", "rd", NULL};
 
 static bool left_to_plugin(const tm_command_info *ci, const tm_exec *e)
 {
-    static const char *const own[] = {"net use", "net user", "net group", "schtasks", "at", "wmic"};
-    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
-        if (strcmp(ci->command, own[i]) == 0)
-            return true;
+    if (strcmp(ci->command, "at") == 0)
+        return true;
     if (strcmp(ci->command, "klist") == 0)
         return strcmp(e->verb, "purge") == 0;
-    if (strcmp(ci->command, "wevtutil") == 0) /* every use: the tool id is wevtutil's */
+    if (ci->tool_sheet) /* net use, net user, schtasks, wmic, dsquery, wevtutil ... */
         return true;
     if (strcmp(ci->command, "cscript") == 0) /* wmiexec.vbs, winrm.vbs */
         return tm_icontains(e->command_line, "wmiexec") || tm_icontains(e->command_line, "winrm");

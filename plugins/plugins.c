@@ -5,7 +5,8 @@
 
 extern const tm_plugin tm_plugin_psexec, tm_plugin_wmi, tm_plugin_tasks, tm_plugin_winrm, tm_plugin_beginx,
     tm_plugin_bits, tm_plugin_rdp, tm_plugin_pth, tm_plugin_netuse, tm_plugin_netuser, tm_plugin_wevtutil,
-    tm_plugin_klist, tm_plugin_sdelete, tm_plugin_timestomp, tm_plugin_commands;
+    tm_plugin_klist, tm_plugin_sdelete, tm_plugin_timestomp, tm_plugin_commands, tm_plugin_pwdump, tm_plugin_mimikatz,
+    tm_plugin_powersploit, tm_plugin_relay, tm_plugin_escalation, tm_plugin_kerberos, tm_plugin_addb, tm_plugin_adrecon;
 
 const tm_plugin *const tm_plugins[] = {
     /* remote command execution */
@@ -14,6 +15,12 @@ const tm_plugin *const tm_plugins[] = {
     &tm_plugin_rdp, &tm_plugin_pth,
     /* shares and accounts */
     &tm_plugin_netuse, &tm_plugin_netuser,
+    /* password and hash dump */
+    &tm_plugin_pwdump, &tm_plugin_mimikatz, &tm_plugin_powersploit,
+    /* relays, escalation, domain admin */
+    &tm_plugin_relay, &tm_plugin_escalation, &tm_plugin_kerberos,
+    /* AD database and reconnaissance */
+    &tm_plugin_addb, &tm_plugin_adrecon,
     /* deleting evidence */
     &tm_plugin_wevtutil, &tm_plugin_klist, &tm_plugin_sdelete, &tm_plugin_timestomp,
     /* every other command, by phase */

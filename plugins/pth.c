@@ -50,7 +50,9 @@ static void wce_source(const tm_view *v, tm_traces *out, bool *seen)
     size_t n = 0;
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
-        if (wce_service(it) || it->sub == S_USN || (it->sub == S_WCE && it->exec && !it->exec->derived))
+        /* wce -s injects a hash; wce alone lists hashes (the WCE plugin) */
+        if (wce_service(it) || it->sub == S_USN ||
+            (it->sub == S_WCE && it->exec && !it->exec->derived && tm_icontains(it->exec->command_line, " -s")))
             sel[n++] = it;
     }
     tm_cluster *cl;

@@ -65,6 +65,15 @@ fires "ID4688-4648 Lateral movement with net use.evtx" net-use
 fires "ID4720-Local user created.evtx" net-user
 fires "ID4688-User creation via commandline.evtx" net-user
 
+# A trace's category is its tool's category in the sheet.
+ev="${SHARED}/evidence/tools.json"
+if [ -f "$ev" ]; then
+  jq -r '.tools[]|[.id,.category]|@tsv' "$ev" | sort >"$T/cats"
+  jq -r '[.tool,.category]|@tsv' "$T"/scan/*/traces.jsonl | sort -u | join -t$'\t' - "$T/cats" |
+    awk -F'\t' '$2!=$3{print $1": "$2" (sheet: "$3")"}' >"$T/badcat"
+  [ -s "$T/badcat" ] && fail "trace categories differ from the sheet: $(cat "$T/badcat")"
+fi
+
 # Every trace rests on evidence from its own file.
 for d in "$T"/scan/*/; do
   bad=$(jq -c 'select((.evidence|length)==0)' "$d/traces.jsonl")

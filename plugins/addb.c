@@ -1,0 +1,132 @@
+/* The AD database and shadow copies: ntdsutil and vssadmin.
+ *
+ * ntdsutil: runs (4688/Sysmon 1, Prefetch, typed) with IFM or snapshot
+ * commands; confirmed by a shadow copy created (Security 8222) during the
+ * run (the sheet); context: ESENT database copies in the Application log
+ * (325/326/327: a database created, attached, detached - the ntds.dit copy),
+ * ntds.dit written outside C:\Windows\NTDS in the journal, the Volume Shadow
+ * Copy service starting (System 7036).
+ * vssadmin: "create shadow" runs, confirmed by 8222 (the sheet); and
+ * "list shadows" / "delete shadows" runs as indicators (listing is what
+ * backup agents do: reconnaissance at most); files copied out of a shadow
+ * copy (4663 on \\?\GLOBALROOT\Device\HarddiskVolumeShadowCopy...\NTDS or
+ * config) confirm the copy. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/plugin.h"
+#include "util/timeutil.h"
+
+#define CATEGORY "Information Collection"
+
+enum { S_NTDSUTIL, S_VSSADMIN, S_8222, S_ESENT325, S_ESENT326, S_ESENT327, S_7036, S_USN, S_4663 };
+static const tm_sub subs[] = {
+    [S_NTDSUTIL] = {TM_SUB_EXEC, "ntdsutil", 0},
+    [S_VSSADMIN] = {TM_SUB_EXEC, "vssadmin", 0},
+    [S_8222] = {TM_SUB_EVTX, "Security", 8222},
+    [S_ESENT325] = {TM_SUB_EVTX, "Application", 325},
+    [S_ESENT326] = {TM_SUB_EVTX, "Application", 326},
+    [S_ESENT327] = {TM_SUB_EVTX, "Application", 327},
+    [S_7036] = {TM_SUB_EVTX, "System", 7036},
+    [S_USN] = {TM_SUB_USN, "ntds.dit", 0},
+    [S_4663] = {TM_SUB_EVTX, "Security", 4663},
+    TM_SUB_END,
+};
+static const char *const tools[] = {"ntdsutil", "vssadmin", NULL};
+
+static bool shadow_object(const char *obj)
+{
+    return tm_icontains(obj, "HarddiskVolumeShadowCopy") &&
+           (tm_icontains(obj, "\\NTDS\\") || tm_icontains(obj, "\\config\\SAM") ||
+            tm_icontains(obj, "\\config\\SYSTEM") || tm_icontains(obj, "\\config\\SECURITY"));
+}
+
+static void cite_window(const tm_view *v, tm_trace *t, int64_t from, int64_t to, bool *shadow, bool *copied)
+{
+    for (size_t k = 0; k < v->n; k++) {
+        const tm_rec *it = &v->items[k];
+        if (it->exec || it->r->time == TM_TIME_NONE || it->r->time < from || it->r->time > to)
+            continue;
+        const tm_record *r = it->r;
+        switch (it->sub) {
+        case S_8222:
+            tm_cite(t, r, it->art, "shadow copy created: %s (%s)", tm_d(r, "ShadowDeviceName"), tm_d(r, "VolumeName"));
+            *shadow = true;
+            break;
+        case S_ESENT325:
+        case S_ESENT326:
+        case S_ESENT327: {
+            if (strcasecmp(tm_f(r, "provider"), "ESENT") != 0 && !tm_icontains(tm_f(r, "provider"), "ESENT"))
+                break;
+            char s[400];
+            tm_event_summary(r, s, sizeof s);
+            if (!tm_icontains(s, "ntds"))
+                break;
+            tm_cite(t, r, it->art, "ESENT %u: %s", tm_event_id(r), s);
+            *copied = true;
+            break;
+        }
+        case S_7036:
+            if (tm_icontains(tm_d(r, "param1"), "Volume Shadow Copy"))
+                tm_cite(t, r, it->art, "%s entered the %s state", tm_d(r, "param1"), tm_d(r, "param2"));
+            break;
+        case S_USN:
+            if (!tm_icontains(tm_f(r, "file_path"), "Windows/NTDS")) {
+                tm_cite(t, r, it->art, "%s: %s (%s)", tm_f(r, "file_name"), tm_f(r, "reasons"), tm_f(r, "file_path"));
+                *copied = true;
+            }
+            break;
+        case S_4663:
+            if (shadow_object(tm_d(r, "ObjectName"))) {
+                tm_cite(t, r, it->art, "%s read %s from a shadow copy", tm_d(r, "ProcessName"), tm_d(r, "ObjectName"));
+                *copied = true;
+            }
+            break;
+        default: break;
+        }
+    }
+}
+
+static void run(const tm_view *v, tm_traces *out)
+{
+    static const char *const names[] = {"ntdsutil", "vssadmin", NULL};
+    tm_runs runs;
+    tm_view_runs(v, names, &runs);
+    for (size_t i = 0; i < runs.n; i++) {
+        const tm_run *run = &runs.r[i];
+        bool ntds = strcmp(run->name, "ntdsutil") == 0;
+        const char *cl = run->best && run->best->command_line ? run->best->command_line : "";
+        bool create = ntds ? (tm_icontains(cl, "ifm") || tm_icontains(cl, "snapshot") || tm_icontains(cl, "create"))
+                           : tm_icontains(cl, "create shadow");
+        bool list = !ntds && tm_icontains(cl, "list");
+        bool del = !ntds && tm_icontains(cl, "delete");
+        tm_trace *t = tm_trace_for_run(out, v, run, ntds ? "ntdsutil" : "vssadmin", CATEGORY, TM_ROLE_HOST);
+        bool shadow = false, copied = false;
+        if (run->time != TM_TIME_NONE && (create || !*cl))
+            cite_window(v, t, run->time - TM_SEC, run->time + 30 * TM_MIN, &shadow, &copied);
+        if (list)
+            tm_trace_set(&t->phase, "reconnaissance");
+        if (shadow)
+            tm_confirm(t, true, "a shadow copy was created during the run (Security 8222)%s",
+                       copied ? ", and the AD database or hives were copied from it" : "");
+        else if (list)
+            tm_confirm(t, false, "shadow copies listed: reconnaissance at most (backup software does this too)");
+        else if (del)
+            tm_confirm(t, false, "shadow copies deleted (recovery prevented); not a copy of the AD database");
+        else
+            tm_confirm(t, false, "%s ran; no shadow copy creation on record (Security 8222 needs auditing)%s",
+                       run->name, copied ? ", but the database or hives were copied" : "");
+        tm_trace_setf(&t->message, "%s: %s", run->name, *cl ? cl : "(command line not recorded)");
+    }
+    tm_runs_free(&runs);
+}
+
+const tm_plugin tm_plugin_addb = {
+    .name = "addb",
+    .tools = tools,
+    .category = CATEGORY,
+    .summary = "ntdsutil and vssadmin: AD database snapshots and shadow copies, files copied out of them",
+    .subs = subs,
+    .run = run,
+};

@@ -1,0 +1,138 @@
+/* Active Directory and network reconnaissance: csvde, ldifde, dsquery,
+ * dcdiag, nltest, nmap.
+ *
+ * Runs of each (4688/Sysmon 1, Prefetch, typed, scripted). Confirmed per the
+ * sheet: nltest by exit status 0x0 (4689); csvde and ldifde by the output
+ * file named by -f being written (journal, Sysmon 11; csvde's csv*.tmp too);
+ * dsquery and dcdiag have no success evidence ("saved output implies
+ * success"). nmap: runs, and its packet driver's service (npcap / npf /
+ * WinPcap, System 7045) as evidence that it was installed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/toolspec.h"
+#include "util/timeutil.h"
+
+#define CATEGORY "Information Collection"
+#define SYSMON "Microsoft-Windows-Sysmon/Operational"
+
+enum { S_EXEC, S_SYSMON11, S_USN_TMP, S_USN_CSV, S_USN_LDF, S_USN_LDIF, S_7045 };
+static const tm_sub subs[] = {
+    [S_EXEC] = {TM_SUB_EXEC, "*", 0},
+    [S_SYSMON11] = {TM_SUB_EVTX, SYSMON, 11},
+    [S_USN_TMP] = {TM_SUB_USN, "csv*.tmp", 0},
+    [S_USN_CSV] = {TM_SUB_USN, "*.csv", 0},
+    [S_USN_LDF] = {TM_SUB_USN, "*.ldf", 0},
+    [S_USN_LDIF] = {TM_SUB_USN, "*.ldif", 0},
+    [S_7045] = {TM_SUB_EVTX, "System", 7045},
+    TM_SUB_END,
+};
+static const char *const tools[] = {"csvde", "ldifde", "dsquery", "dcdiag", "nltest", "nmap", NULL};
+
+#define P(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static const tm_tool_spec specs[] = {
+    {.tool = "dsquery", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = P("dsquery"), .ok = TM_OK_NONE,
+     .no_ok_reason = "dsquery ran; the sheet: success shows only as saved output"},
+    {.tool = "dcdiag", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = P("dcdiag"), .ok = TM_OK_NONE,
+     .no_ok_reason = "dcdiag ran; the sheet: success shows only as saved output"},
+    {.tool = "nltest", .category = CATEGORY, .role = TM_ROLE_SOURCE, .programs = P("nltest"), .ok = TM_OK_EXIT0,
+     .ok_reason = "nltest.exe exited with status 0x0 (Security 4689)",
+     .no_ok_reason = "no exit status 0x0 (Security 4689) for this run"},
+    {.tool = "nmap", .category = CATEGORY, .role = TM_ROLE_SOURCE, .programs = P("nmap", "zenmap"), .ok = TM_OK_NONE,
+     .no_ok_reason = "nmap ran; the sheet's success evidence is on the scanned hosts (many inbound connections)"},
+};
+
+/* The file named by -f, or "". */
+static void output_file(const char *cl, char *out, size_t n)
+{
+    out[0] = 0;
+    const char *f = cl ? strcasestr(cl, " -f ") : NULL;
+    if (!f)
+        return;
+    f += 4;
+    while (*f == ' ')
+        f++;
+    bool q = *f == '"';
+    if (q)
+        f++;
+    size_t len = q ? strcspn(f, "\"") : strcspn(f, " ");
+    const char *base = f;
+    for (size_t i = 0; i < len; i++)
+        if (f[i] == '\\' || f[i] == '/')
+            base = f + i + 1;
+    snprintf(out, n, "%.*s", (int)(len - (size_t)(base - f)), base);
+}
+
+static void exporters(const tm_view *v, tm_traces *out)
+{
+    static const char *const names[] = {"csvde", "ldifde", NULL};
+    tm_runs runs;
+    tm_view_runs(v, names, &runs);
+    for (size_t i = 0; i < runs.n; i++) {
+        const tm_run *run = &runs.r[i];
+        bool csv = strcmp(run->name, "csvde") == 0;
+        tm_trace *t = tm_trace_for_run(out, v, run, csv ? "csvde" : "ldifde", CATEGORY, TM_ROLE_HOST);
+        char file[260];
+        output_file(run->best ? run->best->command_line : NULL, file, sizeof file);
+        bool wrote = false;
+        for (size_t k = 0; k < v->n && run->time != TM_TIME_NONE; k++) {
+            const tm_rec *it = &v->items[k];
+            if (it->exec || it->r->time < run->time - TM_SEC || it->r->time > run->time + 30 * TM_MIN)
+                continue;
+            const char *name = it->r->kind == TM_ART_USN ? tm_f(it->r, "file_name") : "";
+            if (it->sub == S_SYSMON11) {
+                name = tm_d(it->r, "TargetFilename");
+                const char *b = strrchr(name, '\\');
+                name = b ? b + 1 : name;
+            }
+            bool out_file = file[0] && strcasecmp(name, file) == 0;
+            bool tmp = csv && tm_iglob("csv*.tmp", name);
+            if (!out_file && !tmp)
+                continue;
+            tm_cite(t, it->r, it->art, "%s: %s", name,
+                    it->r->kind == TM_ART_USN ? tm_f(it->r, "reasons") : "written (Sysmon 11)");
+            wrote |= out_file;
+        }
+        if (file[0])
+            tm_trace_setf(&t->outcome, "output to %s", file);
+        tm_confirm(t, wrote, wrote ? "the output file named by -f was written" :
+                                     "no record of the output file named by -f being written");
+        tm_trace_setf(&t->message, "%s exported directory objects: %s", run->name,
+                      t->command_line ? t->command_line : "");
+    }
+    tm_runs_free(&runs);
+}
+
+static void run(const tm_view *v, tm_traces *out)
+{
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
+        tm_tool_traces(v, out, &specs[i]);
+    exporters(v, out);
+    /* nmap's packet driver installed as a service */
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        if (!tm_is_event(it->r, "System", 7045))
+            continue;
+        const char *name = tm_d(it->r, "ServiceName"), *img = tm_d(it->r, "ImagePath");
+        if (!(strcasecmp(name, "npcap") == 0 || strcasecmp(name, "npf") == 0 || tm_icontains(img, "npcap.sys") ||
+              tm_icontains(img, "npf.sys")))
+            continue;
+        tm_trace *t = tm_trace_for_record(out, v, it, "nmap", CATEGORY, TM_ROLE_SOURCE,
+                                          "Packet driver installed (System 7045)");
+        tm_cite(t, it->r, it->art, "service %s installed: %s", name, img);
+        tm_confirm(t, false, "nmap's packet-capture driver (Npcap/WinPcap) was installed; other capture tools use it "
+                             "too");
+        tm_trace_setf(&t->message, "Packet capture driver %s installed (nmap needs it)", name);
+    }
+}
+
+const tm_plugin tm_plugin_adrecon = {
+    .name = "adrecon",
+    .tools = tools,
+    .category = CATEGORY,
+    .summary = "AD and network reconnaissance: csvde, ldifde, dsquery, dcdiag, nltest, nmap",
+    .subs = subs,
+    .run = run,
+};

@@ -1,0 +1,178 @@
+/* Escalation to SYSTEM: MS14-058, MS15-078 and SDB-UAC-Bypass.
+ *
+ * MS14-058 / MS15-078: a process running as SYSTEM whose parent is a
+ * program a user started outside Windows' folders (the sheet: "a parent
+ * that could not normally be its parent"), from Security 4688 and Sysmon 1:
+ * the parent's own start (found by process id) must be on record with a
+ * user's account. The two exploits
+ * leave the same trace: the exploit's file name decides (ms15-078*, *15078*
+ * ...), otherwise it is reported as MS14-058 and the reason says so.
+ * SDB-UAC-Bypass: sdbinst.exe runs, the shim database installed
+ * (AppCompatFlags InstalledSDB / Custom registry keys, *.sdb in the
+ * journal), confirmed when the shimmed program started a child process. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/plugin.h"
+#include "util/timeutil.h"
+
+#define CATEGORY "Privilege Escalation"
+
+enum { S_EXEC, S_SDB_USN, S_CUSTOM, S_INSTALLED };
+static const tm_sub subs[] = {
+    [S_EXEC] = {TM_SUB_EXEC, "*", 0},
+    [S_SDB_USN] = {TM_SUB_USN, "*.sdb", 0},
+    [S_CUSTOM] = {TM_SUB_FACT, "appcompat_custom", 0},
+    [S_INSTALLED] = {TM_SUB_FACT, "appcompat_installed_sdb", 0},
+    TM_SUB_END,
+};
+static const char *const tools[] = {"MS14-058", "MS15-078", "SDB-UAC-Bypass", NULL};
+
+static bool system_account(const tm_exec *e)
+{
+    const char *u = e->user ? e->user : "";
+    const char *sid = e->user_sid ? e->user_sid : "";
+    return strcmp(sid, "S-1-5-18") == 0 || tm_icontains(u, "\\SYSTEM") || strcasecmp(u, "SYSTEM") == 0 ||
+           tm_icontains(u, "WORKGROUP\\") || (u[0] && u[strlen(u) - 1] == '$');
+}
+
+static bool windows_program(const char *path)
+{
+    static const char *const dirs[] = {"C:\\Windows\\", "\\SystemRoot\\", "%SystemRoot%\\", "C:\\Program Files"};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+        if (strncasecmp(path, dirs[i], strlen(dirs[i])) == 0)
+            return true;
+    return !strchr(path, '\\'); /* a bare name: not a user's program we can place */
+}
+
+/* The parent of a start: by name when the record has it (Windows 10, Sysmon),
+ * else the latest earlier start whose pid is the record's parent pid. */
+static const tm_exec *parent_of(const tm_view *v, const tm_exec *e, uint64_t ppid, bool has_ppid)
+{
+    if (!has_ppid)
+        return NULL;
+    const tm_exec *best = NULL;
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_exec *p = v->items[i].exec;
+        if (!p || p->kind != TM_EXEC_START || p->derived || !p->has_pid || p->pid != ppid)
+            continue;
+        if (p->time == TM_TIME_NONE || p->time > e->time || e->time - p->time > 24 * 3600 * TM_SEC)
+            continue;
+        best = p;
+    }
+    return best;
+}
+
+static void exploits(const tm_view *v, tm_traces *out)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_exec *e = v->items[i].exec;
+        if (!e || e->kind != TM_EXEC_START || e->derived || !system_account(e))
+            continue;
+        /* the parent: its image, and its account when we can find its own start */
+        uint64_t ppid = 0;
+        bool has_ppid = false;
+        const char *pp = tm_d(e->r, "ProcessId");
+        if (strcasecmp(tm_channel(e->r), "Microsoft-Windows-Sysmon/Operational") == 0)
+            pp = tm_d(e->r, "ParentProcessId");
+        if (*pp) {
+            char *end;
+            ppid = strtoull(pp, &end, 0);
+            has_ppid = !*end;
+        }
+        /* The parent's own start must be on record, run by a user: a SYSTEM
+         * program (a service, an agent) starting SYSTEM processes gains
+         * nothing. */
+        const tm_exec *pe = parent_of(v, e, ppid, has_ppid);
+        const char *parent = e->parent ? e->parent : pe ? pe->image : NULL;
+        if (!parent || !pe || windows_program(parent) || system_account(pe) || !pe->user)
+            continue;
+        char pname[48];
+        tm_program_name_of(parent, pname, sizeof pname);
+        /* tools with a plugin of their own (mimikatz token::elevate, PsExec -s) */
+        if (tm_iglob("mimikatz*", pname) || tm_iglob("psexe*", pname))
+            continue;
+        bool m15 = tm_icontains(pname, "15-078") || tm_icontains(pname, "15078");
+        const char *tool = m15 ? "MS15-078" : "MS14-058";
+        tm_trace *t = tm_trace_add(out, tool, CATEGORY, TM_ROLE_HOST, e->time, e->time_desc);
+        tm_trace_set(&t->host, v->host);
+        tm_trace_set(&t->command_line, e->command_line ? e->command_line : e->image);
+        tm_trace_set(&t->user, pe && pe->user ? pe->user : NULL);
+        char s[900];
+        tm_exec_summary(e, s, sizeof s);
+        tm_cite(t, e->r, e->art, "%s as SYSTEM, parent %s", s, parent);
+        if (pe) {
+            tm_exec_summary(pe, s, sizeof s);
+            tm_cite(t, pe->r, pe->art, "parent %s (account %s)", s, pe->user ? pe->user : "?");
+        }
+        bool named = m15 || tm_icontains(pname, "14-058") || tm_icontains(pname, "14058");
+        tm_confirm(t, true, "a process running as SYSTEM was started by %s, a user's program outside Windows' "
+                            "folders%s",
+                   parent, named ? "" : " (MS14-058 and MS15-078 leave the same trace: the exploit is not named)");
+        tm_trace_setf(&t->message, "Escalation to SYSTEM: %s started %s as SYSTEM", pname,
+                      e->image ? e->image : e->name);
+    }
+}
+
+static void sdb(const tm_view *v, tm_traces *out)
+{
+    static const char *const names[] = {"sdbinst", NULL};
+    tm_runs runs;
+    tm_view_runs(v, names, &runs);
+    for (size_t i = 0; i < runs.n; i++) {
+        const tm_run *run = &runs.r[i];
+        tm_trace *t = tm_trace_for_run(out, v, run, "SDB-UAC-Bypass", CATEGORY, TM_ROLE_HOST);
+        /* the database it installed, and the program it shims */
+        bool child = false;
+        for (size_t k = 0; k < v->n && run->time != TM_TIME_NONE; k++) {
+            const tm_rec *it = &v->items[k];
+            if (it->exec)
+                continue;
+            int64_t d = it->r->time - run->time;
+            if (it->sub == S_SDB_USN && d > -TM_MIN && d < 10 * TM_MIN)
+                tm_cite(t, it->r, it->art, "%s: %s", tm_f(it->r, "file_name"), tm_f(it->r, "reasons"));
+            if ((it->sub == S_INSTALLED || it->sub == S_CUSTOM) && d > -TM_MIN && d < 10 * TM_MIN) {
+                tm_cite(t, it->r, it->art, "AppCompatFlags %s %s", it->sub == S_CUSTOM ? "Custom" : "InstalledSDB",
+                        tm_f(it->r, "name"));
+                if (it->sub == S_CUSTOM) {
+                    /* a child of the shimmed program after the install */
+                    char shimmed[48];
+                    tm_program_name_of(tm_f(it->r, "name"), shimmed, sizeof shimmed);
+                    for (size_t c = 0; c < v->n; c++) {
+                        const tm_exec *e = v->items[c].exec;
+                        char pn[48] = "";
+                        if (e && e->parent)
+                            tm_program_name_of(e->parent, pn, sizeof pn);
+                        if (e && e->kind == TM_EXEC_START && pn[0] && strcasecmp(pn, shimmed) == 0 &&
+                            e->time >= run->time) {
+                            char s[900];
+                            tm_exec_summary(e, s, sizeof s);
+                            tm_cite(t, e->r, e->art, "%s (parent %s, the shimmed program)", s, e->parent);
+                            child = true;
+                        }
+                    }
+                }
+            }
+        }
+        tm_confirm(t, child, child ? "the shimmed program started a process it would not normally start"
+                                   : "a shim database was installed; no process started through it on record");
+        tm_trace_setf(&t->message, "Shim database installed: %s", t->command_line ? t->command_line : "sdbinst");
+    }
+    tm_runs_free(&runs);
+}
+
+static void run(const tm_view *v, tm_traces *out)
+{
+    exploits(v, out);
+    sdb(v, out);
+}
+
+const tm_plugin tm_plugin_escalation = {
+    .name = "escalation",
+    .tools = tools,
+    .category = CATEGORY,
+    .summary = "SYSTEM processes started by users' programs (MS14-058, MS15-078); shim databases (SDB UAC bypass)",
+    .subs = subs,
+    .run = run,
+};

@@ -1,0 +1,170 @@
+/* Domain-admin capture with Kerberos: MS14-068, Mimikatz_GoldenTicket,
+ * Mimikatz_SilverTicket. These are indicators, never proof: a forged
+ * ticket is built to look genuine.
+ *
+ * Source: the tools' runs by their commands (mimikatz kerberos::golden with
+ * /krbtgt: is a golden ticket, with /service: a silver one; ms14-068*,
+ * goldenPac, kekeo), and MS14-068's ticket cache (TGT_<user>@<domain>.ccache)
+ * in the journal.
+ * Domain controller / target: logons (4624) and ticket requests (4769)
+ * whose account domain is not one of the domain's names (the sheet: "an
+ * account with a bogus domain name"; mimikatz fills it with what the
+ * attacker typed): the domain's names are learned from the records
+ * themselves (the majority of 4768/4769/4624 account domains, and the
+ * TargetDomainName of the host's own logons). A 4769 for an account with
+ * no TGT request (4768) in a log that reaches back ten hours is a golden
+ * ticket indicator too. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/toolspec.h"
+#include "util/timeutil.h"
+
+#define CAT_DA "Capturing the Domain Administrator Privilege and Account Credentials"
+#define CAT_ADMIN "Capturing Administrator Rights/Account"
+
+enum { S_EXEC, S_CCACHE, S_4624, S_4768, S_4769, S_4672 };
+static const tm_sub subs[] = {
+    [S_EXEC] = {TM_SUB_EXEC, "*", 0},
+    [S_CCACHE] = {TM_SUB_USN, "TGT_*.ccache", 0},
+    [S_4624] = {TM_SUB_EVTX, "Security", 4624},
+    [S_4768] = {TM_SUB_EVTX, "Security", 4768},
+    [S_4769] = {TM_SUB_EVTX, "Security", 4769},
+    [S_4672] = {TM_SUB_EVTX, "Security", 4672},
+    TM_SUB_END,
+};
+static const char *const tools[] = {"MS14-068", "Mimikatz_GoldenTicket", "Mimikatz_SilverTicket", NULL};
+
+#define P(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static const tm_tool_spec specs[] = {
+    {.tool = "Mimikatz_GoldenTicket", .category = CAT_ADMIN, .role = TM_ROLE_SOURCE,
+     .args = P("/krbtgt:"), .ok = TM_OK_NONE,
+     .no_ok_reason = "kerberos::golden with /krbtgt (a forged TGT); its use shows on the DC"},
+    {.tool = "Mimikatz_SilverTicket", .category = CAT_ADMIN, .role = TM_ROLE_SOURCE, .args = P("kerberos::golden"),
+     .args_not = P("/krbtgt:"), .ok = TM_OK_NONE,
+     .no_ok_reason = "kerberos::golden with /service (a forged service ticket); its use shows on the target"},
+    {.tool = "MS14-068", .category = CAT_DA, .role = TM_ROLE_SOURCE, .programs = P("ms14-068*", "ms14068*", "goldenpac*", "kekeo*"),
+     .files = P("TGT_*.ccache"), .ok = TM_OK_NONE, .files_alone = true,
+     .no_ok_reason = "MS14-068 exploit traces; the sheet's success evidence (special privileges for a standard user, "
+                     "4672) is on the DC"},
+};
+
+typedef struct {
+    char name[128];
+    size_t n;
+} count;
+
+static void add_count(count **c, size_t *n, const char *name)
+{
+    if (!*name || strcmp(name, "-") == 0)
+        return;
+    for (size_t i = 0; i < *n; i++)
+        if (strcasecmp((*c)[i].name, name) == 0) {
+            (*c)[i].n++;
+            return;
+        }
+    *c = tm_xrealloc(*c, (*n + 1) * sizeof **c);
+    snprintf((*c)[*n].name, sizeof (*c)[*n].name, "%s", name);
+    (*c)[*n].n = 1;
+    (*n)++;
+}
+
+static const char *account_domain(const tm_rec *it)
+{
+    return tm_d(it->r, "TargetDomainName");
+}
+
+/* A domain name the records vouch for: seen in TGT requests (4768, which a
+ * forged ticket skips), or the most common name overall. */
+static bool known_domain(const count *c, size_t n, const count *tgt, size_t ntgt, const char *d)
+{
+    for (size_t i = 0; i < ntgt; i++)
+        if (strcasecmp(tgt[i].name, d) == 0)
+            return true;
+    size_t best = 0;
+    for (size_t i = 0; i < n; i++)
+        if (c[i].n > best)
+            best = c[i].n;
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(c[i].name, d) == 0)
+            return c[i].n * 4 >= best || c[i].n >= 20; /* common enough to be real */
+    return false;
+}
+
+static bool builtin_domain(const char *d)
+{
+    static const char *const b[] = {"NT AUTHORITY", "NT Service", "Window Manager", "Font Driver Host", "BUILTIN", ""};
+    for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
+        if (strcasecmp(d, b[i]) == 0)
+            return true;
+    return false;
+}
+
+static void bogus_domains(const tm_view *v, tm_traces *out)
+{
+    count *c = NULL, *tgt = NULL;
+    size_t n = 0, ntgt = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        if (it->sub == S_4768)
+            add_count(&tgt, &ntgt, tm_d(it->r, "TargetDomainName"));
+        if (it->sub == S_4768 || it->sub == S_4769 || it->sub == S_4624)
+            add_count(&c, &n, account_domain(it));
+    }
+    /* the host's own names: computer accounts' domains are real */
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        const char *u = tm_d(it->r, "TargetUserName");
+        size_t ul = strlen(u);
+        if (it->sub == S_4624 && ul && u[ul - 1] == '$')
+            add_count(&tgt, &ntgt, tm_d(it->r, "TargetDomainName"));
+    }
+    if (n >= 1) {
+        for (size_t i = 0; i < v->n; i++) {
+            const tm_rec *it = &v->items[i];
+            if (it->sub != S_4624 && it->sub != S_4769)
+                continue;
+            const char *d = account_domain(it);
+            if (builtin_domain(d) || strcmp(d, "-") == 0 || known_domain(c, n, tgt, ntgt, d))
+                continue;
+            if (it->sub == S_4624 && strcmp(tm_d(it->r, "LogonType"), "3") != 0)
+                continue;
+            bool tgs = it->sub == S_4769;
+            tm_trace *t = tm_trace_for_record(out, v, it, tgs ? "Mimikatz_GoldenTicket" : "Mimikatz_SilverTicket",
+                                              CAT_ADMIN, tgs ? TM_ROLE_DC : TM_ROLE_DESTINATION,
+                                              tgs ? "Service ticket requested (Security 4769)" : "Logon (Security 4624)");
+            char acct[256];
+            tm_account(it->r, "Target", acct, sizeof acct);
+            tm_cite(t, it->r, it->art, "%s for %s from %s with account domain '%s', unlike this domain's names", tgs ? "ticket request" : "network logon",
+                    acct, tm_d(it->r, "IpAddress"), d);
+            tm_trace_set(&t->user, acct);
+            if (!tm_is_local_address(tm_d(it->r, "IpAddress")))
+                tm_trace_set(&t->peer, tm_d(it->r, "IpAddress"));
+            tm_confirm(t, false, "the account's domain name '%s' is not one this domain uses: mimikatz fills it with "
+                                 "what the forger typed (a %s ticket)",
+                       d, tgs ? "golden" : "silver");
+            tm_trace_setf(&t->message, "Possible forged Kerberos ticket: %s with domain '%s'", acct, d);
+        }
+    }
+    free(c);
+    free(tgt);
+}
+
+static void run(const tm_view *v, tm_traces *out)
+{
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
+        tm_tool_traces(v, out, &specs[i]);
+    bogus_domains(v, out);
+}
+
+const tm_plugin tm_plugin_kerberos = {
+    .name = "kerberos",
+    .tools = tools,
+    .category = CAT_ADMIN,
+    .summary = "Forged Kerberos tickets (golden, silver) and MS14-068: tool runs, ticket caches, logons and ticket "
+               "requests with bogus account domains",
+    .subs = subs,
+    .run = run,
+};

@@ -1,0 +1,128 @@
+/* Password and hash dumpers that run as programs: PwDump7, PWDumpX,
+ * QuarksPWDump, gsecdump, lslsass, AceHash, WCE, WebBrowserPassView.
+ *
+ * Each: its runs (process records, Prefetch, typed commands), its access to
+ * lsass.exe (Sysmon 10 with the GrantedAccess the sheet records, Security
+ * 4656/4663), the files it leaves (the journal, Sysmon 11), and the sheet's
+ * success rule (see the specs). PWDumpX also on the destination: its service
+ * (System 7045/7036) and files (DumpSvc.exe, DumpExt.dll, PWHashes.txt).
+ * Program names are the tools' own; a renamed copy is found by its files or
+ * options where it has some. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/toolspec.h"
+
+#define CATEGORY "Password and Hash Dump"
+#define SYSMON "Microsoft-Windows-Sysmon/Operational"
+
+static const tm_sub subs[] = {
+    {TM_SUB_EXEC, "*", 0},
+    {TM_SUB_EVTX, SYSMON, 10},
+    {TM_SUB_EVTX, SYSMON, 8},
+    {TM_SUB_EVTX, SYSMON, 11},
+    {TM_SUB_EVTX, "Security", 4656},
+    {TM_SUB_EVTX, "Security", 4663},
+    {TM_SUB_EVTX, "System", 7045},
+    {TM_SUB_EVTX, "System", 7036},
+    {TM_SUB_USN, "wceaux.dll", 0},
+    {TM_SUB_USN, "SAM-*.dmp*", 0},
+    {TM_SUB_USN, "*PWHashes.txt*", 0},
+    {TM_SUB_USN, "DumpSvc.exe", 0},
+    {TM_SUB_USN, "DumpExt.dll", 0},
+    TM_SUB_END,
+};
+static const char *const tools[] = {"PwDump7",  "PWDumpX", "QuarksPWDump", "gsecdump", "lslsass",
+                                    "AceHash", "WCE",     "WebBrowserPassView", NULL};
+
+#define P(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static const tm_tool_spec specs[] = {
+    {.tool = "PwDump7", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = P("pwdump7*"), .ok = TM_OK_NONE,
+     .no_ok_reason = "PwDump7 ran; the sheet: success cannot be told from logs or execution history"},
+    {.tool = "PWDumpX", .category = CATEGORY, .role = TM_ROLE_SOURCE, .programs = P("pwdumpx*"),
+     .files = P("*-PWHashes.txt"), .ok = TM_OK_FILE, .files_alone = true,
+     .ok_reason = "the hash output file [destination]-PWHashes.txt was created",
+     .no_ok_reason = "PWDumpX ran; its output file ([destination]-PWHashes.txt) is not on record"},
+    {.tool = "QuarksPWDump", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = P("quarkspwdump*", "quarks*"),
+     .files = P("SAM-*.dmp", "SAM-*.dmp.LOG*"), .ok = TM_OK_FILE, .files_alone = true,
+     .ok_reason = "its temporary SAM-*.dmp file was created (and deleted)",
+     .no_ok_reason = "QuarksPWDump ran; its temporary SAM-*.dmp file is not on record"},
+    {.tool = "gsecdump", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = P("gsecdump*"),
+     .access_target = "lsass", .ok = TM_OK_ACCESS, .ok_reason = "it opened lsass.exe (Sysmon 10)",
+     .no_ok_reason = "gsecdump ran; no access to lsass.exe on record (Sysmon 10)"},
+    {.tool = "lslsass", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = P("lslsass*"),
+     .access_target = "lsass", .ok = TM_OK_ACCESS, .ok_reason = "it opened lsass.exe (Sysmon 10)",
+     .no_ok_reason = "lslsass ran; no access to lsass.exe on record (Sysmon 10)"},
+    {.tool = "AceHash", .category = CATEGORY, .role = TM_ROLE_SOURCE, .programs = P("acehash*"),
+     .access_target = "lsass", .ok = TM_OK_NONE,
+     .no_ok_reason = "AceHash ran; its success shows on the domain controller (NTLM logon, 4624)"},
+    {.tool = "WCE", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = P("wce*"), .args_not = P("-s "),
+     .files = P("wceaux.dll"), .access_target = "lsass", .ok = TM_OK_FILE, .files_alone = true,
+     .ok_reason = "its temporary wceaux.dll was created (and deleted)",
+     .no_ok_reason = "WCE ran; its temporary wceaux.dll is not on record"},
+    {.tool = "WebBrowserPassView", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = P("webbrowserpassview*"),
+     .ok = TM_OK_NONE,
+     .no_ok_reason = "WebBrowserPassView ran; the sheet: success shows only as the saved password file"},
+};
+
+/* PWDumpX's service on the destination. */
+static void pwdumpx_destination(const tm_view *v, tm_traces *out)
+{
+    const tm_rec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    size_t n = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        const tm_record *r = it->r;
+        if (it->exec)
+            continue;
+        if ((tm_is_event(r, "System", 7045) &&
+             (tm_icontains(tm_d(r, "ServiceName"), "PWDumpX") || tm_icontains(tm_d(r, "ImagePath"), "DumpSvc"))) ||
+            (tm_is_event(r, "System", 7036) && tm_icontains(tm_d(r, "param1"), "PWDumpX")) ||
+            (r->kind == TM_ART_USN && (tm_iglob("DumpSvc.exe", tm_f(r, "file_name")) ||
+                                       tm_iglob("DumpExt.dll", tm_f(r, "file_name")) ||
+                                       tm_iglob("PWHashes.txt*", tm_f(r, "file_name")))))
+            sel[n++] = it;
+    }
+    tm_cluster *cl;
+    size_t ncl = tm_clusters(sel, n, 10 * TM_MIN, &cl);
+    for (size_t c = 0; c < ncl; c++) {
+        tm_trace *t = tm_trace_add(out, "PWDumpX", CATEGORY, TM_ROLE_DESTINATION, cl[c].first,
+                                   "First trace of the PWDumpX service");
+        tm_trace_set(&t->host, v->host);
+        bool svc = false;
+        for (size_t i = 0; i < cl[c].n; i++) {
+            const tm_record *r = cl[c].it[i]->r;
+            if (r->kind == TM_ART_USN) {
+                tm_cite(t, r, cl[c].it[i]->art, "%s: %s", tm_f(r, "file_name"), tm_f(r, "reasons"));
+            } else if (tm_event_id(r) == 7045) {
+                svc = true;
+                tm_cite(t, r, cl[c].it[i]->art, "service %s installed: %s", tm_d(r, "ServiceName"), tm_d(r, "ImagePath"));
+            } else {
+                tm_cite(t, r, cl[c].it[i]->art, "service %s entered the %s state", tm_d(r, "param1"), tm_d(r, "param2"));
+            }
+        }
+        tm_confirm(t, false, svc ? "the PWDumpX service was installed; the sheet's success evidence (the hash file) "
+                                   "is on the source"
+                                 : "PWDumpX's files on record; the sheet's success evidence is on the source");
+        tm_trace_set(&t->message, "PWDumpX service ran here to dump password hashes");
+    }
+    tm_clusters_free(cl, ncl);
+    free(sel);
+}
+
+static void run(const tm_view *v, tm_traces *out)
+{
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
+        tm_tool_traces(v, out, &specs[i]);
+    pwdumpx_destination(v, out);
+}
+
+const tm_plugin tm_plugin_pwdump = {
+    .name = "pwdump",
+    .tools = tools,
+    .category = CATEGORY,
+    .summary = "Hash dumpers run as programs: runs, lsass access, temporary and output files, PWDumpX's service",
+    .subs = subs,
+    .run = run,
+};

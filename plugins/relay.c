@@ -1,0 +1,116 @@
+/* Malicious communication relays: Htran and FakeWpad.
+ *
+ * Htran: its runs (htran*, or any program run with Htran's -tran / -slave /
+ * -listen options), with the connections the firewall allowed it (Security
+ * 5156: the tunnel's two ends). Confirmed by those connections (the sheet).
+ * FakeWpad: its runs; on the host that ran it, inbound connections on
+ * 80/tcp or 8888/tcp allowed to a program that is not a web or proxy server
+ * (5156), and its proxy.log in the journal; on the clients, the WPAD
+ * registry key and wpad[1].htm in the journal. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/toolspec.h"
+#include "util/timeutil.h"
+
+#define CATEGORY "Malicious Communication Relay"
+
+enum { S_EXEC, S_5156, S_5158, S_PROXYLOG, S_WPADHTM };
+static const tm_sub subs[] = {
+    [S_EXEC] = {TM_SUB_EXEC, "*", 0},
+    [S_5156] = {TM_SUB_EVTX, "Security", 5156},
+    [S_5158] = {TM_SUB_EVTX, "Security", 5158},
+    [S_PROXYLOG] = {TM_SUB_USN, "proxy.log", 0},
+    [S_WPADHTM] = {TM_SUB_USN, "wpad*.htm", 0},
+    TM_SUB_END,
+};
+static const char *const tools[] = {"Htran", "FakeWpad", NULL};
+
+#define P(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* Connections by a program: 5156/5158 whose Application is it. */
+static size_t cite_connections(const tm_view *v, tm_trace *t, const char *prog, int64_t from, int64_t to)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        if ((it->sub != S_5156 && it->sub != S_5158) || it->r->time < from || it->r->time > to)
+            continue;
+        char app[48];
+        tm_program_name_of(tm_d(it->r, "Application"), app, sizeof app);
+        if (strcasecmp(app, prog) != 0)
+            continue;
+        if (it->sub == S_5158)
+            tm_cite(t, it->r, it->art, "%s bound port %s", tm_d(it->r, "Application"), tm_d(it->r, "SourcePort"));
+        else
+            tm_cite(t, it->r, it->art, "firewall allowed %s %s:%s -> %s:%s", tm_d(it->r, "Direction"),
+                    tm_d(it->r, "SourceAddress"), tm_d(it->r, "SourcePort"), tm_d(it->r, "DestAddress"),
+                    tm_d(it->r, "DestPort"));
+        n++;
+    }
+    return n;
+}
+
+static bool htran_like(const tm_run *run)
+{
+    if (tm_iglob("htran*", run->name))
+        return true;
+    for (size_t i = 0; i < run->n; i++) {
+        const char *c = run->e[i]->command_line;
+        if (c && (tm_icontains(c, " -tran ") || tm_icontains(c, " -slave ") || tm_icontains(c, " -listen ")))
+            return true;
+    }
+    return false;
+}
+
+static void run(const tm_view *v, tm_traces *out)
+{
+    tm_runs runs;
+    tm_view_runs(v, NULL, &runs);
+    for (size_t i = 0; i < runs.n; i++) {
+        const tm_run *run = &runs.r[i];
+        bool htran = htran_like(run), fakewpad = tm_iglob("fakewpad*", run->name);
+        if (!htran && !fakewpad)
+            continue;
+        tm_trace *t = tm_trace_for_run(out, v, run, htran ? "Htran" : "FakeWpad", CATEGORY,
+                                       htran ? TM_ROLE_SOURCE : TM_ROLE_DESTINATION);
+        int64_t end = run->exit ? run->exit->time : run->time + 24 * 3600 * TM_SEC;
+        size_t conns = run->time != TM_TIME_NONE ? cite_connections(v, t, run->name, run->time - TM_SEC, end) : 0;
+        if (htran)
+            tm_confirm(t, conns > 0, conns ? "the firewall allowed its connections to the tunnel's ends (5156)"
+                                           : "Htran ran; no allowed connection of it on record (5156)");
+        else
+            tm_confirm(t, conns > 0, conns ? "it served connections the firewall allowed (5156/5158)"
+                                           : "FakeWpad ran; no connection of it on record (5156)");
+        tm_trace_setf(&t->message, "%s ran: %s", htran ? "Htran" : "FakeWpad",
+                      t->command_line ? t->command_line : run->name);
+    }
+    tm_runs_free(&runs);
+    /* FakeWpad's server log; a client's downloaded WPAD file. */
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        if (it->sub != S_PROXYLOG && it->sub != S_WPADHTM)
+            continue;
+        if (!tm_icontains(tm_f(it->r, "reasons"), "FILE_CREATE"))
+            continue;
+        bool server = it->sub == S_PROXYLOG;
+        tm_trace *t = tm_trace_for_record(out, v, it, "FakeWpad", CATEGORY,
+                                          server ? TM_ROLE_DESTINATION : TM_ROLE_SOURCE,
+                                          server ? "proxy log created (USN journal)" : "WPAD file fetched (USN journal)");
+        tm_cite(t, it->r, it->art, "%s: %s (%s)", tm_f(it->r, "file_name"), tm_f(it->r, "reasons"),
+                tm_f(it->r, "file_path"));
+        tm_confirm(t, false, server ? "FakeWpad's proxy.log was created; proxy.log is also a common name"
+                                    : "a WPAD file was fetched; legitimate where a WPAD server is configured");
+        tm_trace_setf(&t->message, "%s", server ? "FakeWpad proxy log created" : "WPAD proxy configuration fetched");
+    }
+}
+
+const tm_plugin tm_plugin_relay = {
+    .name = "relay",
+    .tools = tools,
+    .category = CATEGORY,
+    .summary = "Htran and FakeWpad: runs, allowed connections, proxy log and WPAD files",
+    .subs = subs,
+    .run = run,
+};

@@ -1,0 +1,284 @@
+#include "pipeline/toolspec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/cmdline.h"
+#include "util/buf.h"
+#include "util/timeutil.h"
+
+#define SYSMON "Microsoft-Windows-Sysmon/Operational"
+
+static const char *base_of(const char *path)
+{
+    const char *b = path;
+    for (const char *p = path; *p; p++)
+        if (*p == '\\' || *p == '/')
+            b = p + 1;
+    return b;
+}
+
+bool tm_access_of(const tm_record *r, char *source, size_t sn, const char **target, const char **access)
+{
+    source[0] = 0;
+    *target = *access = "";
+    if (r->kind != TM_ART_EVTX)
+        return false;
+    uint32_t id = tm_event_id(r);
+    const char *ch = tm_channel(r);
+    if (strcasecmp(ch, SYSMON) == 0 && (id == 10 || id == 8)) {
+        tm_program_name_of(tm_d(r, "SourceImage"), source, sn);
+        *target = tm_d(r, "TargetImage");
+        *access = id == 10 ? tm_d(r, "GrantedAccess") : "CreateRemoteThread";
+        return true;
+    }
+    if (strcasecmp(ch, "Security") == 0 && (id == 4656 || id == 4663)) {
+        tm_program_name_of(tm_d(r, "ProcessName"), source, sn);
+        *target = tm_d(r, "ObjectName");
+        *access = *tm_d(r, "AccessList") ? tm_d(r, "AccessList") : tm_d(r, "AccessMask");
+        return true;
+    }
+    return false;
+}
+
+static bool any_in(const char *text, const char *const *needles)
+{
+    for (size_t i = 0; needles && needles[i]; i++)
+        if (tm_icontains(text, needles[i]))
+            return true;
+    return false;
+}
+
+static bool any_glob(const char *name, const char *const *globs)
+{
+    for (size_t i = 0; globs && globs[i]; i++)
+        if (tm_iglob(globs[i], name))
+            return true;
+    return false;
+}
+
+static bool candidate(const tm_tool_spec *s, const tm_exec *e)
+{
+    const char *cl = e->command_line ? e->command_line : "";
+    if (s->programs && !any_glob(e->name, s->programs))
+        return false;
+    if (s->args && !any_in(cl, s->args)) {
+        /* exits and Prefetch carry no command line: they join a matching
+         * start by program name, so let them through when programs are given */
+        if (!(s->programs && (e->kind == TM_EXEC_EXIT || e->kind == TM_EXEC_PREFETCH)))
+            return false;
+    }
+    if (s->args_not && any_in(cl, s->args_not))
+        return false;
+    return true;
+}
+
+/* A file record of the tool: name and the writing program ("" unknown). */
+static bool file_of(const tm_tool_spec *s, const tm_record *r, const char **name, char *writer, size_t wn)
+{
+    writer[0] = 0;
+    if (!s->files)
+        return false;
+    if (r->kind == TM_ART_USN) {
+        *name = tm_f(r, "file_name");
+        return any_glob(*name, s->files);
+    }
+    if (r->kind != TM_ART_EVTX)
+        return false;
+    uint32_t id = tm_event_id(r);
+    const char *path = NULL;
+    if (id == 11 && strcasecmp(tm_channel(r), SYSMON) == 0) {
+        path = tm_d(r, "TargetFilename");
+        tm_program_name_of(tm_d(r, "Image"), writer, wn);
+    } else if ((id == 4663 || id == 4656) && strcasecmp(tm_channel(r), "Security") == 0 &&
+               strcasecmp(tm_d(r, "ObjectType"), "File") == 0) {
+        path = tm_d(r, "ObjectName");
+        tm_program_name_of(tm_d(r, "ProcessName"), writer, wn);
+    }
+    if (!path)
+        return false;
+    *name = base_of(path);
+    return any_glob(*name, s->files);
+}
+
+static bool targets(const char *target, const char *want)
+{
+    char prog[48];
+    tm_program_name_of(target, prog, sizeof prog);
+    return strcasecmp(prog, want) == 0;
+}
+
+size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
+{
+    const tm_exec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    size_t n = 0;
+    const tm_record *last_r = NULL;
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_exec *e = v->items[i].exec;
+        if (!e || !candidate(s, e))
+            continue;
+        if (s->one_per_record && e->r == last_r)
+            continue;
+        /* the same record may reach the view twice (two subscriptions) */
+        bool dup = false;
+        for (size_t k = n; k-- > 0 && !dup && k + 8 > n;)
+            dup = sel[k] == e;
+        if (dup)
+            continue;
+        sel[n++] = e;
+        last_r = e->r;
+    }
+    tm_runs runs;
+    memset(&runs, 0, sizeof runs);
+    if (s->one_per_record) { /* a script block is one run, whatever it calls */
+        for (size_t i = 0; i < n; i++) {
+            tm_runs one;
+            tm_runs_build(&one, &sel[i], 1);
+            runs.r = tm_xrealloc(runs.r, (runs.n + one.n) * sizeof *runs.r);
+            memcpy(runs.r + runs.n, one.r, one.n * sizeof *one.r);
+            runs.n += one.n;
+            free(one.r);
+        }
+    } else {
+        tm_runs_build(&runs, sel, n);
+    }
+    free(sel);
+    bool *used = tm_xcalloc(v->n ? v->n : 1, sizeof *used);
+    size_t made = 0;
+    for (size_t i = 0; i < runs.n; i++) {
+        const tm_run *run = &runs.r[i];
+        tm_trace *t = tm_trace_for_run(out, v, run, s->tool, s->category, s->role);
+        made++;
+        int64_t start = run->time, end = run->time;
+        bool script = false;
+        for (size_t k = 0; k < run->n; k++) {
+            if (run->e[k]->time != TM_TIME_NONE && run->e[k]->time > end)
+                end = run->e[k]->time;
+            script |= run->e[k]->kind == TM_EXEC_SCRIPT;
+        }
+        bool accessed = false, wrote = false;
+        for (size_t k = 0; k < v->n && start != TM_TIME_NONE; k++) {
+            const tm_rec *it = &v->items[k];
+            if (it->exec || it->r->time == TM_TIME_NONE || it->r->time < start - TM_SEC ||
+                it->r->time > end + 10 * TM_MIN)
+                continue;
+            char src[48];
+            const char *target, *access, *fname;
+            if (s->access_target && tm_access_of(it->r, src, sizeof src, &target, &access) &&
+                strcasecmp(src, run->name) == 0 && targets(target, s->access_target)) {
+                tm_cite(t, it->r, it->art, "%s opened %s (access %s)", src, target, access);
+                accessed = true;
+                used[k] = true;
+                continue;
+            }
+            char writer[48];
+            if (file_of(s, it->r, &fname, writer, sizeof writer) && (!writer[0] || strcasecmp(writer, run->name) == 0 ||
+                                                                     it->r->kind == TM_ART_USN)) {
+                if (it->r->kind == TM_ART_USN)
+                    tm_cite(t, it->r, it->art, "%s: %s", fname, tm_f(it->r, "reasons"));
+                else
+                    tm_cite(t, it->r, it->art, "%s wrote %s", writer[0] ? writer : "?", fname);
+                used[k] = true;
+                wrote = true;
+            }
+        }
+        bool ok = false;
+        switch (s->ok) {
+        case TM_OK_NONE: break;
+        case TM_OK_EXIT0: ok = tm_run_succeeded(run); break;
+        case TM_OK_ACCESS: ok = accessed; break;
+        case TM_OK_FILE: ok = wrote; break;
+        case TM_OK_SCRIPT: ok = script; break;
+        }
+        if (ok)
+            tm_confirm(t, true, "%s", s->ok_reason ? s->ok_reason : "the sheet's success evidence is present");
+        else
+            tm_confirm(t, false, "%s", s->no_ok_reason ? s->no_ok_reason : "execution seen; no success evidence");
+        if (run->exit && run->exit->has_status && !t->outcome)
+            tm_trace_setf(&t->outcome, "exit status 0x%x", run->exit->status);
+        tm_trace_setf(&t->message, "%s ran%s%s%s%s", s->tool, t->peer ? " against " : "", t->peer ? t->peer : "",
+                      t->command_line ? ": " : "", t->command_line ? t->command_line : "");
+    }
+    tm_runs_free(&runs);
+    /* Its files without a run on record (the tool was renamed, or its
+     * process records are gone). */
+    if (s->files_alone && s->files) {
+        const tm_rec **rest = tm_xmalloc((v->n ? v->n : 1) * sizeof *rest);
+        size_t nr = 0;
+        for (size_t k = 0; k < v->n; k++) {
+            const char *fname;
+            char writer[48];
+            if (!used[k] && !v->items[k].exec && file_of(s, v->items[k].r, &fname, writer, sizeof writer))
+                rest[nr++] = &v->items[k];
+        }
+        tm_cluster *cl;
+        size_t ncl = tm_clusters(rest, nr, 30 * TM_MIN, &cl);
+        for (size_t c = 0; c < ncl; c++) {
+            tm_trace *t = tm_trace_add(out, s->tool, s->category, s->role, cl[c].first, "File of the tool written");
+            tm_trace_set(&t->host, v->host);
+            for (size_t i = 0; i < cl[c].n; i++) {
+                const tm_record *r = cl[c].it[i]->r;
+                const char *fname;
+                char writer[48];
+                file_of(s, r, &fname, writer, sizeof writer);
+                if (r->kind == TM_ART_USN)
+                    tm_cite(t, r, cl[c].it[i]->art, "%s: %s", fname, tm_f(r, "reasons"));
+                else
+                    tm_cite(t, r, cl[c].it[i]->art, "%s wrote %s", writer[0] ? writer : "?", fname);
+            }
+            bool ok = s->ok == TM_OK_FILE;
+            tm_confirm(t, ok, "%s", ok ? (s->ok_reason ? s->ok_reason : "its file was written")
+                                       : "only its files are on record, not its execution");
+            tm_trace_setf(&t->message, "Files of %s written", s->tool);
+            made++;
+        }
+        tm_clusters_free(cl, ncl);
+        free(rest);
+    }
+    /* Its access to the target process without a run on record (the
+     * process records are missing, the audit policy logged only object
+     * access): by the accessing program's name. */
+    if (s->access_target && s->programs) {
+        const tm_rec **rest = tm_xmalloc((v->n ? v->n : 1) * sizeof *rest);
+        size_t nr = 0;
+        for (size_t k = 0; k < v->n; k++) {
+            char src[48];
+            const char *target, *access;
+            if (!used[k] && !v->items[k].exec && tm_access_of(v->items[k].r, src, sizeof src, &target, &access) &&
+                any_glob(src, s->programs) && targets(target, s->access_target))
+                rest[nr++] = &v->items[k];
+        }
+        tm_cluster *cl;
+        size_t ncl = tm_clusters(rest, nr, 10 * TM_MIN, &cl);
+        for (size_t c = 0; c < ncl; c++) {
+            tm_trace *t = tm_trace_add(out, s->tool, s->category, s->role, cl[c].first, "Process opened (access record)");
+            tm_trace_set(&t->host, v->host);
+            for (size_t i = 0; i < cl[c].n; i++) {
+                const tm_record *r = cl[c].it[i]->r;
+                char src[48];
+                const char *target, *access;
+                tm_access_of(r, src, sizeof src, &target, &access);
+                tm_cite(t, r, cl[c].it[i]->art, "%s opened %s (access %s)", src, target, access);
+                if (!t->command_line)
+                    tm_trace_set(&t->command_line, strcasecmp(tm_channel(r), "Security") == 0 ? tm_d(r, "ProcessName")
+                                                                                             : tm_d(r, "SourceImage"));
+                if (!t->user) {
+                    char acct[256];
+                    tm_account(r, "Subject", acct, sizeof acct);
+                    if (acct[0])
+                        tm_trace_set(&t->user, acct);
+                }
+            }
+            bool ok = s->ok == TM_OK_ACCESS;
+            tm_confirm(t, ok, "%s", ok ? (s->ok_reason ? s->ok_reason : "it opened the process")
+                                       : "its access to the process is on record, not its execution");
+            tm_trace_setf(&t->message, "%s opened %s", s->tool, s->access_target);
+            made++;
+        }
+        tm_clusters_free(cl, ncl);
+        free(rest);
+    }
+    free(used);
+    return made;
+}
