@@ -103,8 +103,13 @@ static void run(const tm_view *v, tm_traces *out)
         bool del = !ntds && tm_icontains(cl, "delete");
         tm_trace *t = tm_trace_for_run(out, v, run, ntds ? "ntdsutil" : "vssadmin", CATEGORY, TM_ROLE_HOST);
         bool shadow = false, copied = false;
+        /* up to 30 minutes, but not into the next run of either tool */
+        int64_t until = run->time + 30 * TM_MIN;
+        for (size_t k = i + 1; k < runs.n; k++)
+            if (runs.r[k].time != TM_TIME_NONE && runs.r[k].time > run->time && runs.r[k].time < until)
+                until = runs.r[k].time - 1;
         if (run->time != TM_TIME_NONE && (create || !*cl))
-            cite_window(v, t, run->time - TM_SEC, run->time + 30 * TM_MIN, &shadow, &copied);
+            cite_window(v, t, run->time - TM_SEC, until, &shadow, &copied);
         if (list)
             tm_trace_set(&t->phase, "reconnaissance");
         if (shadow)

@@ -113,7 +113,7 @@ static void run(const tm_view *v, tm_traces *out)
     /* nmap's packet driver installed as a service */
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
-        if (!tm_is_event(it->r, "System", 7045))
+        if (it->exec || !tm_is_event(it->r, "System", 7045))
             continue;
         const char *name = tm_d(it->r, "ServiceName"), *img = tm_d(it->r, "ImagePath");
         if (!(strcasecmp(name, "npcap") == 0 || strcasecmp(name, "npf") == 0 || tm_icontains(img, "npcap.sys") ||

@@ -120,6 +120,7 @@ static void sdb(const tm_view *v, tm_traces *out)
     static const char *const names[] = {"sdbinst", NULL};
     tm_runs runs;
     tm_view_runs(v, names, &runs);
+    size_t first = out->n;
     for (size_t i = 0; i < runs.n; i++) {
         const tm_run *run = &runs.r[i];
         tm_trace *t = tm_trace_for_run(out, v, run, "SDB-UAC-Bypass", CATEGORY, TM_ROLE_HOST);
@@ -160,6 +161,32 @@ static void sdb(const tm_view *v, tm_traces *out)
         tm_trace_setf(&t->message, "Shim database installed: %s", t->command_line ? t->command_line : "sdbinst");
     }
     tm_runs_free(&runs);
+    /* Installed databases no sdbinst run on record explains (its process
+     * records are gone): the registry keeps them. */
+    for (size_t k = 0; k < v->n; k++) {
+        const tm_rec *it = &v->items[k];
+        if (it->sub != S_INSTALLED)
+            continue;
+        bool cited = false;
+        for (size_t i = first; i < out->n && !cited; i++)
+            for (size_t e = 0; e < out->t[i].nev && !cited; e++)
+                cited = out->t[i].ev[e].record == it->r->position && strcmp(out->t[i].ev[e].kind, "registry") == 0;
+        if (cited)
+            continue;
+        tm_trace *t = tm_trace_for_record(out, v, it, "SDB-UAC-Bypass", CATEGORY, TM_ROLE_HOST,
+                                          "Shim database installed (InstalledSDB key last written)");
+        tm_cite(t, it->r, it->art, "AppCompatFlags InstalledSDB %s: %s (%s)", tm_f(it->r, "name"),
+                tm_f(it->r, "DatabasePath"), tm_f(it->r, "DatabaseDescription"));
+        for (size_t c = 0; c < v->n; c++) {
+            const tm_rec *o = &v->items[c];
+            if (o->sub == S_SDB_USN && o->r->time != TM_TIME_NONE && it->r->time != TM_TIME_NONE &&
+                o->r->time > it->r->time - 10 * TM_MIN && o->r->time < it->r->time + TM_MIN)
+                tm_cite(t, o->r, o->art, "%s: %s", tm_f(o->r, "file_name"), tm_f(o->r, "reasons"));
+        }
+        tm_confirm(t, false, "a custom shim database is installed; no process started through it on record "
+                             "(installers and compatibility fixes use shims too)");
+        tm_trace_setf(&t->message, "Custom shim database installed: %s", tm_f(it->r, "DatabasePath"));
+    }
 }
 
 static void run(const tm_view *v, tm_traces *out)

@@ -121,6 +121,16 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
         if (it->sub == S_4624 && ul && u[ul - 1] == '$')
             add_count(&tgt, &ntgt, tm_d(it->r, "TargetDomainName"));
     }
+    /* bogus domains used in ticket requests: a golden ticket at work, and
+     * the logons with them are its use */
+    count *golden = NULL;
+    size_t ngolden = 0;
+    for (size_t i = 0; n >= 1 && i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        const char *d = account_domain(it);
+        if (it->sub == S_4769 && !builtin_domain(d) && strcmp(d, "-") != 0 && !known_domain(c, n, tgt, ntgt, d))
+            add_count(&golden, &ngolden, d);
+    }
     if (n >= 1) {
         for (size_t i = 0; i < v->n; i++) {
             const tm_rec *it = &v->items[i];
@@ -131,25 +141,31 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
                 continue;
             if (it->sub == S_4624 && strcmp(tm_d(it->r, "LogonType"), "3") != 0)
                 continue;
-            bool tgs = it->sub == S_4769;
-            tm_trace *t = tm_trace_for_record(out, v, it, tgs ? "Mimikatz_GoldenTicket" : "Mimikatz_SilverTicket",
-                                              CAT_ADMIN, tgs ? TM_ROLE_DC : TM_ROLE_DESTINATION,
+            bool tgs = it->sub == S_4769, gold = tgs;
+            for (size_t g = 0; g < ngolden && !gold; g++)
+                gold = strcasecmp(golden[g].name, d) == 0;
+            tm_trace *t = tm_trace_for_record(out, v, it, gold ? "Mimikatz_GoldenTicket" : "Mimikatz_SilverTicket",
+                                              CAT_ADMIN, gold ? TM_ROLE_DC : TM_ROLE_DESTINATION,
                                               tgs ? "Service ticket requested (Security 4769)" : "Logon (Security 4624)");
             char acct[256];
             tm_account(it->r, "Target", acct, sizeof acct);
             tm_cite(t, it->r, it->art, "%s for %s from %s with account domain '%s', unlike this domain's names", tgs ? "ticket request" : "network logon",
                     acct, tm_d(it->r, "IpAddress"), d);
             tm_trace_set(&t->user, acct);
-            if (!tm_is_local_address(tm_d(it->r, "IpAddress")))
-                tm_trace_set(&t->peer, tm_d(it->r, "IpAddress"));
+            const char *ip = tm_d(it->r, "IpAddress");
+            if (strncasecmp(ip, "::ffff:", 7) == 0) /* IPv4-mapped */
+                ip += 7;
+            if (!tm_is_local_address(ip))
+                tm_trace_set(&t->peer, ip);
             tm_confirm(t, false, "the account's domain name '%s' is not one this domain uses: mimikatz fills it with "
                                  "what the forger typed (a %s ticket)",
-                       d, tgs ? "golden" : "silver");
+                       d, gold ? "golden" : "silver");
             tm_trace_setf(&t->message, "Possible forged Kerberos ticket: %s with domain '%s'", acct, d);
         }
     }
     free(c);
     free(tgt);
+    free(golden);
 }
 
 static void run(const tm_view *v, tm_traces *out)

@@ -58,6 +58,13 @@ static void wce_source(const tm_view *v, tm_traces *out, bool *seen)
     tm_cluster *cl;
     size_t ncl = tm_clusters(sel, n, 10 * TM_MIN, &cl);
     for (size_t c = 0; c < ncl; c++) {
+        /* wceaux.dll alone is also what WCE's hash listing leaves (the WCE
+         * plugin): pass-the-hash needs the service or a "wce -s" run */
+        bool anchor = false;
+        for (size_t i = 0; i < cl[c].n; i++)
+            anchor |= cl[c].it[i]->sub != S_USN;
+        if (!anchor)
+            continue;
         tm_trace *t = tm_trace_add(out, "RemoteLogin-WCE", CATEGORY, TM_ROLE_SOURCE, cl[c].first, "First WCE trace");
         tm_trace_set(&t->host, v->host);
         bool installed = false;

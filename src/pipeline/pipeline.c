@@ -371,6 +371,14 @@ static void sort_items(tm_rec *v, size_t n)
     free(tmp);
 }
 
+/* The script block's account is the record's UserID (a SID). */
+static void script_sid(tm_execs *x, size_t first, const tm_record *r)
+{
+    const char *sid = tm_record_str(r, "user_sid");
+    for (size_t i = first; sid && i < x->n; i++)
+        x->e[i].user_sid = tm_xstrdup(sid);
+}
+
 /* PowerShell 4104 script blocks split in parts: join by ScriptBlockId. */
 static void script_blocks(tm_pipeline *p, tm_execs *x)
 {
@@ -387,9 +395,10 @@ static void script_blocks(tm_pipeline *p, tm_execs *x)
         const char *num = tm_record_str(r, "data.MessageNumber");
         const char *tot = tm_record_str(r, "data.MessageTotal");
         long n = num ? strtol(num, NULL, 10) : 1, total = tot ? strtol(tot, NULL, 10) : 1;
+        size_t first = x->n;
         if (total <= 1 || !sbid) {
-            tm_execs_from_script(x, tm_record_str(r, "data.ScriptBlockText"), r->time,
-                                 tm_record_str(r, "user_sid"), r, p->k[i].a);
+            tm_execs_from_script(x, tm_record_str(r, "data.ScriptBlockText"), r->time, NULL, r, p->k[i].a);
+            script_sid(x, first, r);
             continue;
         }
         if (n != 1)
@@ -411,7 +420,8 @@ static void script_blocks(tm_pipeline *p, tm_execs *x)
                 }
             }
         }
-        tm_execs_from_script(x, tm_buf_cstr(&text), r->time, tm_record_str(r, "user_sid"), r, p->k[i].a);
+        tm_execs_from_script(x, tm_buf_cstr(&text), r->time, NULL, r, p->k[i].a);
+        script_sid(x, first, r);
         tm_buf_free(&text);
     }
 }

@@ -119,8 +119,9 @@ void tm_peer_from_cmdline(const char *cmd, char *out, size_t n)
             return;
     }
     /* options naming a computer */
-    static const char *const opts[] = {"/node:", "-computername ", "-computername:", "-cn ", "-r:", "-remote:", "/r:", "/remote:",
-                                       "/s ",    "/server:",       "/computer:",     "-s ", "-computer "};
+    static const char *const opts[] = {"/node:",   "-computername ", "-computername:", "-cn ",       "-r:",
+                                       "-remote:", "/r:",            "/remote:",       "/s ",        "/server:",
+                                       "/computer:", "-computer ",   "/v:",            "/v ",        "-v "};
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
         const char *p = strcasestr(cmd, opts[i]);
         if (!p)

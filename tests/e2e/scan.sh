@@ -20,7 +20,8 @@ $want
 $got"
 }
 
-tm scan -o "$T/scan" "$H/src01.raw" "$H/dst01.raw" "$H/dst02.raw" "$H/dc01.raw" "$H/adm01.raw" "$FIXTURES/bare.raw"
+tm scan -o "$T/scan" "$H/src01.raw" "$H/dst01.raw" "$H/dst02.raw" "$H/dc01.raw" "$H/adm01.raw" "$FIXTURES/bare.raw" \
+  "$H/cred01.raw" "$H/dc02.raw"
 assert_eq "$RC" 0 "scan exit status"
 assert_contains "$OUT" "src01.raw: 18 traces (8 confirmed)" "per-input summary line"
 
@@ -108,10 +109,64 @@ X
 assert_contains "$(cat "$T/scan/dc01/traces.jsonl")" "member added to global group: CORP\\\\Domain Admins" "group change message"
 
 # --- benign administration: look-alikes produce no wrong tool id ---
+# (a backup agent listing shadow copies is reconnaissance at most; its read
+# of the SAM from a shadow copy is no credential dumper)
 expect "$T/scan/adm01/traces.jsonl" "benign admin host" <<'X'
+2017-05-11T02:00:00|vssadmin|host|indicator|CORP\ADM01$|-
 2017-05-11T10:00:04|mstsc|destination|confirmed|CORP\admin|10.0.0.30
 2017-05-11T10:00:20|net-use|source|confirmed|CORP\admin|fs01
 X
+assert_eq "$(jq -r 'select(.tool=="vssadmin")|.phase' "$T/scan/adm01/traces.jsonl")" "reconnaissance" "vssadmin list shadows"
+
+# --- credential theft, escalation, relays, reconnaissance (Sysmon, process
+# auditing, PowerShell script block logging) ---
+expect "$T/scan/cred01/traces.jsonl" "credential theft host" <<'X'
+2017-05-10T09:00:00|PwDump7|host|indicator|CORP\u|-
+2017-05-10T09:02:00|gsecdump|host|confirmed|CORP\u|-
+2017-05-10T09:04:00|lslsass|host|confirmed|CORP\u|-
+2017-05-10T09:06:00|WCE|host|confirmed|CORP\u|-
+2017-05-10T09:08:00|QuarksPWDump|host|confirmed|CORP\u|-
+2017-05-10T09:10:00|WebBrowserPassView|host|indicator|CORP\u|-
+2017-05-10T09:12:00|AceHash|source|indicator|CORP\u|-
+2017-05-10T09:14:00|PWDumpX|source|confirmed|CORP\u|-
+2017-05-10T09:16:00|Mimikatz_lsadump-sam|host|confirmed|CORP\u|-
+2017-05-10T09:18:00|Mimikatz_sekurlsa-logonpasswords|host|confirmed|CORP\u|-
+2017-05-10T09:20:00|Mimikatz_sekurlsa-tickets|host|confirmed|CORP\u|-
+2017-05-10T09:22:00|Mimikatz_GoldenTicket|source|indicator|CORP\u|-
+2017-05-10T09:24:00|Mimikatz_SilverTicket|source|indicator|CORP\u|-
+2017-05-10T09:26:00|PowerSploit_Invoke-Mimikatz|source|confirmed|-|-
+2017-05-10T09:28:00|PowerSploit_Out-Minidump|host|confirmed|-|-
+2017-05-10T09:30:00|PowerSploit_GetGPPPassword|source|confirmed|-|-
+2017-05-10T09:32:00|MS14-068|source|indicator|CORP\u|-
+2017-05-10T09:34:05|MS14-058|host|confirmed|CORP\u|-
+2017-05-10T09:36:00|SDB-UAC-Bypass|host|confirmed|CORP\u|-
+2017-05-10T09:40:00|Htran|source|confirmed|CORP\u|-
+2017-05-10T09:42:00|nltest|source|confirmed|CORP\u|-
+2017-05-10T09:43:30|nmap|source|indicator|-|-
+2017-05-10T09:44:00|nmap|source|indicator|CORP\u|-
+2017-05-10T09:46:00|dsquery|host|indicator|CORP\u|-
+2017-05-10T09:48:00|csvde|host|confirmed|CORP\u|-
+X
+C="$T/scan/cred01/traces.jsonl"
+# the access the sheet's success rests on is cited, with its GrantedAccess
+assert_eq "$(jq -r 'select(.tool=="Mimikatz_sekurlsa-logonpasswords")|.evidence[]|select(.event_id==10)|.summary' "$C")" \
+  'm opened C:\Windows\system32\lsass.exe (access 0x1010)' "lsass access cited"
+assert_eq "$(jq -r 'select(.tool=="Mimikatz_lsadump-sam")|.reason' "$C")" "it opened winlogon.exe (Sysmon 10)" "lsadump::sam reason"
+# a script block in two parts is one trace citing the first part
+assert_eq "$(jq -r 'select(.tool=="PowerSploit_Invoke-Mimikatz")|[.evidence[].record]|join(",")' "$C")" "40" "Invoke-Mimikatz parts joined"
+assert_eq "$(jq -r 'select(.tool=="PowerSploit_Invoke-Mimikatz")|.user_sid' "$C")" "S-1-5-21-3623811015-3361044348-30300820-1107" "script block account"
+assert_contains "$(jq -r 'select(.tool=="MS14-058")|.reason' "$C")" "MS14-058 and MS15-078 leave the same trace" "escalation reason"
+assert_eq "$(jq -r 'select(.tool=="csvde")|.outcome' "$C")" 'output to users.csv' "csvde output file"
+
+# --- domain controller: AD database copies, a forged ticket in use ---
+expect "$T/scan/dc02/traces.jsonl" "domain controller (AD database, Kerberos)" <<'X'
+2017-05-10T10:00:00|ntdsutil|host|confirmed|CORP\admin|-
+2017-05-10T10:10:00|vssadmin|host|confirmed|CORP\admin|-
+2017-05-10T11:00:00|Mimikatz_GoldenTicket|domain_controller|indicator|eo.oe.kiwi\admin@eo.oe.kiwi|10.0.0.23
+2017-05-10T11:00:01|Mimikatz_GoldenTicket|domain_controller|indicator|eo.oe.kiwi\admin|10.0.0.23
+X
+assert_eq "$(jq -r 'select(.tool=="ntdsutil")|[.evidence[]|.kind+":"+(.event_id//0|tostring)]|join(",")' "$T/scan/dc02/traces.jsonl")" \
+  "evtx:4688,evtx:8222,evtx:325,usn:0,evtx:327" "ntdsutil citations (shadow copy, ESENT copy, ntds.dit written)"
 
 # --- the reader fixture host (ws01) ---
 expect "$T/scan/bare/traces.jsonl" "ws01" <<'X'
@@ -127,10 +182,12 @@ X
 
 # --- the same scenarios with default logging only, as triage folders ---
 # Extract, drop what needs audit policy (Security.evtx), scan the folder.
-tm extract -o "$T/ex" "$H/src01.raw" "$H/dst01.raw"
+tm extract -o "$T/ex" "$H/src01.raw" "$H/dst01.raw" "$H/cred01.raw"
 assert_eq "$RC" 0 "extract of the scenarios"
-rm -f "$T/ex/src01/vol/Windows/System32/winevt/Logs/Security.evtx" "$T/ex/dst01/vol/Windows/System32/winevt/Logs/Security.evtx"
-tm scan -o "$T/scan2" "$T/ex/src01" "$T/ex/dst01"
+L=vol/Windows/System32/winevt/Logs
+rm -f "$T/ex/src01/$L/Security.evtx" "$T/ex/dst01/$L/Security.evtx" "$T/ex/cred01/$L/Security.evtx" \
+  "$T/ex/cred01/$L/Microsoft-Windows-Sysmon%254Operational.evtx" "$T/ex/cred01/$L/Microsoft-Windows-PowerShell%254Operational.evtx"
+tm scan -o "$T/scan2" "$T/ex/src01" "$T/ex/dst01" "$T/ex/cred01"
 assert_eq "$RC" 0 "scan of the default-logging folders"
 expect "$T/scan2/src01/traces.jsonl" "source host, default logging" <<'X'
 2017-05-10T09:10:00|PsExec|source|indicator|mallory|-
@@ -147,6 +204,18 @@ expect "$T/scan2/dst01/traces.jsonl" "destination host, default logging" <<'X'
 X
 assert_eq "$(jq -r 'select(.tool=="PsExec")|[.evidence[].kind]|join(",")' "$T/scan2/src01/traces.jsonl")" "prefetch,registry" \
   "PsExec on the source from Prefetch and the EULA key"
+# credential tools from Prefetch, the journal and the registry alone
+expect "$T/scan2/cred01/traces.jsonl" "credential theft host, default logging" <<'X'
+2017-05-10T09:00:00|PwDump7|host|indicator|-|-
+2017-05-10T09:06:01|WCE|host|confirmed|-|-
+2017-05-10T09:08:01|QuarksPWDump|host|confirmed|-|-
+2017-05-10T09:14:20|PWDumpX|source|confirmed|-|-
+2017-05-10T09:20:01|Mimikatz_sekurlsa-tickets|host|confirmed|-|-
+2017-05-10T09:28:02|PowerSploit_Out-Minidump|host|confirmed|-|-
+2017-05-10T09:32:03|MS14-068|source|indicator|-|-
+2017-05-10T09:36:01|SDB-UAC-Bypass|host|indicator|-|-
+2017-05-10T09:43:30|nmap|source|indicator|-|-
+X
 
 # --- the same host from an E01 (libewf in the image process, libyal in the
 # workers): the same traces as from the raw volume ---
