@@ -23,8 +23,8 @@
 #define RDPC "Microsoft-Windows-TerminalServices-RDPClient/Operational"
 
 enum {
-    S_MSTSC, S_1024, S_1102, S_1026, S_1105, S_SERVER, S_MRU,
-    S_4624, S_1149, S_21, S_22, S_23, S_24, S_25, S_4778, S_4779,
+    S_MSTSC, S_1024, S_1102, S_1026, S_1105, S_1025, S_1028, S_1029, S_SERVER, S_MRU,
+    S_4624, S_1149, S_261, S_21, S_22, S_23, S_24, S_25, S_4778, S_4779,
 };
 static const tm_sub subs[] = {
     [S_MSTSC] = {TM_SUB_EXEC, "mstsc", 0},
@@ -32,10 +32,14 @@ static const tm_sub subs[] = {
     [S_1102] = {TM_SUB_EVTX, RDPC, 1102},
     [S_1026] = {TM_SUB_EVTX, RDPC, 1026},
     [S_1105] = {TM_SUB_EVTX, RDPC, 1105},
+    [S_1025] = {TM_SUB_EVTX, RDPC, 1025},
+    [S_1028] = {TM_SUB_EVTX, RDPC, 1028},
+    [S_1029] = {TM_SUB_EVTX, RDPC, 1029},
     [S_SERVER] = {TM_SUB_FACT, "rdp_server", 0},
     [S_MRU] = {TM_SUB_FACT, "rdp_mru", 0},
     [S_4624] = {TM_SUB_EVTX, "Security", 4624},
     [S_1149] = {TM_SUB_EVTX, RCM, 1149},
+    [S_261] = {TM_SUB_EVTX, RCM, 261},
     [S_21] = {TM_SUB_EVTX, LSM, 21},
     [S_22] = {TM_SUB_EVTX, LSM, 22},
     [S_23] = {TM_SUB_EVTX, LSM, 23},
@@ -92,6 +96,8 @@ static void destination(const tm_view *v, tm_traces *out)
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
         if (it->sub < S_4624 || !rdp_logon(it) || it->r->time == TM_TIME_NONE)
+            continue;
+        if (it->sub == S_261) /* the listener took a connection: cited with the session below */
             continue;
         char user[128], addr[128];
         who(it, user, sizeof user, addr, sizeof addr);
@@ -166,6 +172,8 @@ static void destination(const tm_view *v, tm_traces *out)
                 break;
             default: {
                 static const char *const what[] = {"logon", "shell start", "logoff", "disconnected", "reconnection"};
+                if (it->sub < S_21 || it->sub > S_25)
+                    break;
                 tm_cite(t, r, it->art, "session %s %s: %s from %s", tm_d(r, "SessionID"), what[it->sub - S_21],
                         tm_d(r, "User"), tm_d(r, "Address"));
                 l21 |= it->sub == S_21;
@@ -175,6 +183,13 @@ static void destination(const tm_view *v, tm_traces *out)
                 break;
             }
             }
+        }
+        /* the listener's record of the connection, just before the session */
+        for (size_t li = 0; li < v->n; li++) {
+            const tm_rec *l = &v->items[li];
+            if (l->sub == S_261 && l->r->time != TM_TIME_NONE && l->r->time <= first->r->time &&
+                first->r->time - l->r->time < TM_MIN)
+                tm_cite(t, l->r, l->art, "RDP listener received a connection (RemoteConnectionManager 261)");
         }
         if (s->addr[0])
             tm_trace_set(&t->peer, s->addr);
@@ -198,7 +213,9 @@ static void cite_client(tm_trace *t, const tm_view *v, size_t i)
         const tm_rec *n = &v->items[k];
         if (n->sub == S_1024)
             break;
-        if ((n->sub == S_1102 || n->sub == S_1026 || n->sub == S_1105) && n->r->time - it->r->time < 12 * 3600 * TM_SEC) {
+        if ((n->sub == S_1102 || n->sub == S_1026 || n->sub == S_1105 || n->sub == S_1025 || n->sub == S_1028 ||
+             n->sub == S_1029) &&
+            n->r->time - it->r->time < 12 * 3600 * TM_SEC) {
             char s[512];
             tm_event_summary(n->r, s, sizeof s);
             tm_cite(t, n->r, n->art, "RDP client event %u: %s", tm_event_id(n->r), s);
