@@ -125,6 +125,43 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_setf(&t->message, "%s: %s", run->name, *cl ? cl : "(command line not recorded)");
     }
     tm_runs_free(&runs);
+    /* The database engine copying ntds.dit with no ntdsutil run on record
+     * (process auditing off): ESENT 325/326/327 naming an ntds.dit outside
+     * C:\Windows\NTDS. */
+    const tm_rec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    size_t n = 0;
+    for (size_t k = 0; k < v->n; k++) {
+        const tm_rec *it = &v->items[k];
+        if (it->exec || (it->sub != S_ESENT325 && it->sub != S_ESENT326 && it->sub != S_ESENT327))
+            continue;
+        char s[400];
+        tm_event_summary(it->r, s, sizeof s);
+        if (!tm_icontains(s, "ntds.dit") || tm_icontains(s, "\\Windows\\NTDS\\ntds.dit"))
+            continue;
+        bool cited = false;
+        for (size_t i = 0; i < out->n && !cited; i++)
+            for (size_t e = 0; e < out->t[i].nev && !cited; e++)
+                cited = out->t[i].ev[e].record == it->r->position && out->t[i].ev[e].event_id == tm_event_id(it->r);
+        if (!cited)
+            sel[n++] = it;
+    }
+    tm_cluster *cl;
+    size_t ncl = tm_clusters(sel, n, 30 * TM_MIN, &cl);
+    for (size_t c = 0; c < ncl; c++) {
+        tm_trace *t = tm_trace_add(out, "ntdsutil", CATEGORY, TM_ROLE_HOST, cl[c].first,
+                                   "AD database copied (ESENT)");
+        tm_trace_set(&t->host, v->host);
+        for (size_t i = 0; i < cl[c].n; i++) {
+            char s[400];
+            tm_event_summary(cl[c].it[i]->r, s, sizeof s);
+            tm_cite(t, cl[c].it[i]->r, cl[c].it[i]->art, "ESENT %u: %s", tm_event_id(cl[c].it[i]->r), s);
+        }
+        tm_confirm(t, false, "the database engine wrote a copy of ntds.dit outside C:\\Windows\\NTDS (ntdsutil IFM "
+                             "does this); the run itself is not on record");
+        tm_trace_set(&t->message, "Copy of the AD database (ntds.dit) written");
+    }
+    tm_clusters_free(cl, ncl);
+    free(sel);
 }
 
 const tm_plugin tm_plugin_addb = {

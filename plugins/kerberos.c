@@ -93,6 +93,14 @@ static bool known_domain(const count *c, size_t n, const count *tgt, size_t ntgt
     return false;
 }
 
+static bool has_lower(const char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'a' && *s <= 'z')
+            return true;
+    return false;
+}
+
 static bool builtin_domain(const char *d)
 {
     static const char *const b[] = {"NT AUTHORITY", "NT Service", "Window Manager", "Font Driver Host", "BUILTIN", ""};
@@ -104,6 +112,7 @@ static bool builtin_domain(const char *d)
 
 static void bogus_domains(const tm_view *v, tm_traces *out)
 {
+    size_t first = out->n;
     count *c = NULL, *tgt = NULL;
     size_t n = 0, ntgt = 0;
     for (size_t i = 0; i < v->n; i++) {
@@ -121,6 +130,18 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
         if (it->sub == S_4624 && ul && u[ul - 1] == '$')
             add_count(&tgt, &ntgt, tm_d(it->r, "TargetDomainName"));
     }
+    /* the realm as Windows writes it: TGT requests and computer accounts'
+     * service tickets */
+    count *realm = NULL;
+    size_t nrealm = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_rec *it = &v->items[i];
+        const char *u = tm_d(it->r, "TargetUserName");
+        bool computer = strchr(u, '$') != NULL;
+        if (it->sub == S_4768 || (it->sub == S_4769 && computer))
+            if (!has_lower(tm_d(it->r, "TargetDomainName")))
+                add_count(&realm, &nrealm, tm_d(it->r, "TargetDomainName"));
+    }
     /* bogus domains used in ticket requests: a golden ticket at work, and
      * the logons with them are its use */
     count *golden = NULL;
@@ -137,35 +158,68 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
             if (it->sub != S_4624 && it->sub != S_4769)
                 continue;
             const char *d = account_domain(it);
-            if (builtin_domain(d) || strcmp(d, "-") == 0 || known_domain(c, n, tgt, ntgt, d))
+            if (builtin_domain(d) || strcmp(d, "-") == 0)
                 continue;
+            bool case_differs = false;
+            if (known_domain(c, n, tgt, ntgt, d)) {
+                /* Windows writes the realm of a ticket request in upper
+                 * case; a forged ticket carries the domain as typed */
+                if (it->sub != S_4769 || !has_lower(d))
+                    continue;
+                for (size_t r = 0; r < nrealm && !case_differs; r++)
+                    case_differs = strcasecmp(realm[r].name, d) == 0 && strcmp(realm[r].name, d) != 0;
+                if (!case_differs)
+                    continue;
+            }
             if (it->sub == S_4624 && strcmp(tm_d(it->r, "LogonType"), "3") != 0)
                 continue;
             bool tgs = it->sub == S_4769, gold = tgs;
             for (size_t g = 0; g < ngolden && !gold; g++)
                 gold = strcasecmp(golden[g].name, d) == 0;
-            tm_trace *t = tm_trace_for_record(out, v, it, gold ? "Mimikatz_GoldenTicket" : "Mimikatz_SilverTicket",
-                                              CAT_ADMIN, gold ? TM_ROLE_DC : TM_ROLE_DESTINATION,
-                                              tgs ? "Service ticket requested (Security 4769)" : "Logon (Security 4624)");
             char acct[256];
             tm_account(it->r, "Target", acct, sizeof acct);
-            tm_cite(t, it->r, it->art, "%s for %s from %s with account domain '%s', unlike this domain's names", tgs ? "ticket request" : "network logon",
-                    acct, tm_d(it->r, "IpAddress"), d);
-            tm_trace_set(&t->user, acct);
             const char *ip = tm_d(it->r, "IpAddress");
             if (strncasecmp(ip, "::ffff:", 7) == 0) /* IPv4-mapped */
                 ip += 7;
-            if (!tm_is_local_address(ip))
+            const char *tool = gold ? "Mimikatz_GoldenTicket" : "Mimikatz_SilverTicket";
+            /* one trace per forged ticket's use: same tool, account domain
+             * and client within an hour of the last record */
+            tm_trace *t = NULL;
+            for (size_t k = out->n; k-- > first && !t;) {
+                tm_trace *o = &out->t[k];
+                if (strcmp(o->tool, tool) == 0 && o->peer && strcmp(o->peer, ip) == 0 && o->phase == NULL &&
+                    o->nev && o->ev[o->nev - 1].time != TM_TIME_NONE && it->r->time - o->ev[o->nev - 1].time < 3600 * TM_SEC &&
+                    o->reason && strstr(o->reason, d))
+                    t = o;
+            }
+            bool fresh = t == NULL;
+            if (fresh) {
+                t = tm_trace_for_record(out, v, it, tool, CAT_ADMIN, gold ? TM_ROLE_DC : TM_ROLE_DESTINATION,
+                                        tgs ? "Service ticket requested (Security 4769)" : "Logon (Security 4624)");
+                tm_trace_set(&t->user, acct);
                 tm_trace_set(&t->peer, ip);
-            tm_confirm(t, false, "the account's domain name '%s' is not one this domain uses: mimikatz fills it with "
-                                 "what the forger typed (a %s ticket)",
-                       d, gold ? "golden" : "silver");
+            }
+            tm_cite(t, it->r, it->art, "%s for %s from %s with account domain '%s'%s%s",
+                    tgs ? "ticket request" : "network logon", acct, ip, d, tgs ? ", service " : "",
+                    tgs ? tm_d(it->r, "ServiceName") : "");
+            if (!fresh)
+                continue;
+            if (case_differs)
+                tm_confirm(t, false, "the ticket's realm '%s' is written in lower case where this domain's own "
+                                     "requests have it in upper case: a forged (golden) ticket carries the domain as "
+                                     "typed",
+                           d);
+            else
+                tm_confirm(t, false, "the account's domain name '%s' is not one this domain uses: mimikatz fills it "
+                                     "with what the forger typed (a %s ticket)",
+                           d, gold ? "golden" : "silver");
             tm_trace_setf(&t->message, "Possible forged Kerberos ticket: %s with domain '%s'", acct, d);
         }
     }
     free(c);
     free(tgt);
     free(golden);
+    free(realm);
 }
 
 static void run(const tm_view *v, tm_traces *out)

@@ -64,6 +64,11 @@ fires "ID4688-BITS transfer initiated.evtx" BITS
 fires "ID4688-4648 Lateral movement with net use.evtx" net-use
 fires "ID4720-Local user created.evtx" net-user
 fires "ID4688-User creation via commandline.evtx" net-user
+fires "ID10-Mimikatz LSASS process dump.evtx" Mimikatz_sekurlsa-logonpasswords
+fires "ID4656-4663-4658 Mimikatz sekurlsa password dump.evtx" Mimikatz_sekurlsa-logonpasswords
+fires "ID4769-Golden ticket issued.evtx" Mimikatz_GoldenTicket
+fires "ID4688-IFM created.evtx" ntdsutil
+fires "ID325-327-IFM created - ESENT.evtx" ntdsutil
 
 # A trace's category is its tool's category in the sheet.
 ev="${SHARED}/evidence/tools.json"

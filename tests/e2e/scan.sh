@@ -163,8 +163,10 @@ expect "$T/scan/dc02/traces.jsonl" "domain controller (AD database, Kerberos)" <
 2017-05-10T10:00:00|ntdsutil|host|confirmed|CORP\admin|-
 2017-05-10T10:10:00|vssadmin|host|confirmed|CORP\admin|-
 2017-05-10T11:00:00|Mimikatz_GoldenTicket|domain_controller|indicator|eo.oe.kiwi\admin@eo.oe.kiwi|10.0.0.23
-2017-05-10T11:00:01|Mimikatz_GoldenTicket|domain_controller|indicator|eo.oe.kiwi\admin|10.0.0.23
 X
+# the ticket request and the logon with the forged ticket are one trace
+assert_eq "$(jq -r 'select(.tool=="Mimikatz_GoldenTicket")|[.evidence[].event_id]|join(",")' "$T/scan/dc02/traces.jsonl")" \
+  "4769,4624" "golden ticket: request and use together"
 assert_eq "$(jq -r 'select(.tool=="ntdsutil")|[.evidence[]|.kind+":"+(.event_id//0|tostring)]|join(",")' "$T/scan/dc02/traces.jsonl")" \
   "evtx:4688,evtx:8222,evtx:325,usn:0,evtx:327" "ntdsutil citations (shadow copy, ESENT copy, ntds.dit written)"
 
