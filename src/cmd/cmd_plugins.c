@@ -127,8 +127,25 @@ int cmd_plugins(int argc, char **argv)
         }
         tm_buf_puts(&b, "\n\n");
     }
-    if (!json)
-        tm_buf_printf(&b, "%zu plugins, %zu tool ids\n", tm_plugin_count, ntools);
+    if (!json) {
+        /* tool ids of the sheet: those of the tool plugins, less the commands
+         * the table has without a sheet entry (at) */
+        size_t sheet = 0, ncommands = 0;
+        for (size_t i = 0; i < tm_plugin_count; i++)
+            for (size_t k = 0; tm_plugins[i]->tools[k]; k++) {
+                const char *id = tm_plugins[i]->tools[k];
+                bool cmd_only = false;
+                for (size_t ci = 0; ci < tm_command_count; ci++)
+                    if (strcmp(tm_commands[ci].command, id) == 0 && !tm_commands[ci].tool_sheet)
+                        cmd_only = true;
+                if (strcmp(tm_plugins[i]->name, "commands") == 0 || cmd_only)
+                    ncommands++;
+                else
+                    sheet++;
+            }
+        tm_buf_printf(&b, "%zu plugins: %zu of the sheet's 49 tools, %zu Windows commands (%zu tool ids)\n",
+                      tm_plugin_count, sheet, ncommands, ntools);
+    }
     tm_flush_stdout(&b);
     tm_buf_free(&b);
     return TM_EXIT_OK;

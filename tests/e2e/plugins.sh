@@ -9,6 +9,7 @@ tm plugins
 assert_eq "$RC" 0 "plugins exit status"
 assert_contains "$OUT" "psexec  [Command Execution]" "human listing"
 assert_contains "$OUT" "consumes: program=psexec*" "subscriptions listed"
+assert_contains "$OUT" "49 of the sheet's 49 tools" "every tool of the sheet has a plugin"
 tm plugins --json
 assert_eq "$RC" 0 "plugins --json"
 printf '%s\n' "$OUT" >"$T/plugins.jsonl"
