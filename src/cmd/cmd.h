@@ -22,6 +22,9 @@ int cmd_plugins(int argc, char **argv);
  * fn's return value is the child's exit code; the worst code is returned. */
 typedef int (*tm_input_fn)(tm_input *in, void *ctx);
 int tm_run_inputs(char *const *paths, size_t n, tm_input_fn fn, void *ctx);
+/* The same, with up to `parallel` inputs at a time (their output lines may
+ * interleave; each input writes its own files). */
+int tm_run_inputs_parallel(char *const *paths, size_t n, tm_input_fn fn, void *ctx, int parallel);
 
 /* JSON objects describing what the image layer found. */
 void tm_json_input(tm_json *j, const tm_input *in);

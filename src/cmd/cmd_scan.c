@@ -9,26 +9,39 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "output/outputs.h"
+#include "pipeline/coverage.h"
+#include "pipeline/enrich.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/plugin.h"
 #include "util/fileout.h"
 #include "worker/pool.h"
+#include "worker/record_json.h"
 
 static const char usage[] =
-    "Usage: toolmark scan [-j N] [--worker-timeout SEC] -o OUT INPUT...\n"
+    "Usage: toolmark scan [options] -o OUT INPUT...\n"
     "\n"
     "Find the traces of attacker tools in each INPUT (disk image or folder of\n"
-    "collected files) and write them to OUT/<input-id>/traces.jsonl, one\n"
-    "execution trace per line (docs/traces.md).\n"
+    "collected files). For each input, OUT/<input-id>/ gets traces.jsonl,\n"
+    "traces.csv (Timesketch), traces.l2tcsv (plaso), traces.body (mactime),\n"
+    "summary.json, report.html and errors.jsonl (docs/outputs.md).\n"
     "\n"
     "  -o, --output OUT      output directory (created; never inside an input)\n"
+    "  --format LIST         outputs to write, comma-separated: jsonl, csv, l2tcsv,\n"
+    "                        body, summary, html, errors, all (default all)\n"
+    "  --all-events          also write every parsed record as events.jsonl\n"
     "  -j, --jobs N          parser workers per input (default 1)\n"
+    "  -P, --parallel N      inputs processed at the same time (default 1)\n"
     "  --worker-timeout SEC  kill a parser worker silent for SEC seconds (default 120)\n"
     "  -h, --help            this help\n";
 
 typedef struct {
     const char *out;
     tm_pool_opts pool;
+    unsigned formats;
+    bool all_events;
+    int parallel;
+    char options[512];
 } opts;
 
 typedef struct {
@@ -36,22 +49,55 @@ typedef struct {
     const tm_pool_job *jobs;
     size_t base;
     tm_pipeline *pl;
+    tm_coverage *cov;
+    tm_errors errors;
+    tm_art_outcome *outcome; /* per artifact (index into in->arts) */
     unsigned problems;
     bool *fatal_said;
+    tm_fileout events; /* --all-events */
+    bool events_open;
+    tm_buf evbuf;
 } scan_ctx;
+
+static size_t art_index(const scan_ctx *c, const tm_artifact *a)
+{
+    return (size_t)(a - c->in->arts);
+}
+
+static void art_where(const tm_artifact *a, char *out, size_t n)
+{
+    snprintf(out, n, "%s%s%s", a->path, a->stream ? ":" : "", a->stream ? a->stream : "");
+}
 
 static void on_record(void *ctx, size_t job, const tm_record *r)
 {
     scan_ctx *c = ctx;
-    tm_pipeline_record(c->pl, c->jobs[c->base + job].art, r);
+    const tm_artifact *a = c->jobs[c->base + job].art;
+    tm_coverage_record(c->cov, a, r);
+    tm_pipeline_record(c->pl, a, r);
+    if (c->events_open) {
+        char label[32];
+        tm_volume_label(c->in, &c->in->vols[a->volume], label, sizeof label);
+        tm_record_origin o = {c->in->path, c->in->id, label, a->path, a->stream};
+        tm_enrichment en = {0};
+        tm_enrich(c->in, a, r, tm_pipeline_hostinfo(c->pl), &en);
+        tm_record_json(&c->evbuf, r, &o, en.kv, en.n);
+        tm_enrichment_free(&en);
+        if (c->evbuf.len > (1u << 16)) {
+            tm_fileout_write(&c->events, c->evbuf.data, c->evbuf.len);
+            tm_buf_reset(&c->evbuf);
+        }
+    }
 }
 
 static void on_problem(void *ctx, size_t job, uint64_t pos, bool fatal, const char *msg)
 {
     scan_ctx *c = ctx;
     const tm_artifact *a = c->jobs[c->base + job].art;
-    fprintf(stderr, "%s: %s: %s%s%s: %s (position %" PRIu64 ")\n", tm_prog, c->in->path, a->path,
-            a->stream ? ":" : "", a->stream ? a->stream : "", msg, pos);
+    char where[1024];
+    art_where(a, where, sizeof where);
+    fprintf(stderr, "%s: %s: %s: %s (position %" PRIu64 ")\n", tm_prog, c->in->path, where, msg, pos);
+    tm_errors_add(&c->errors, fatal ? "artifact" : "record", where, a->volume, true, pos, fatal, msg);
     if (fatal)
         c->fatal_said[c->base + job] = true;
     c->problems++;
@@ -61,62 +107,41 @@ static void on_done(void *ctx, size_t job, const tm_read_stats *st, bool failed,
 {
     scan_ctx *c = ctx;
     const tm_artifact *a = c->jobs[c->base + job].art;
+    char where[1024];
+    art_where(a, where, sizeof where);
+    tm_art_outcome *o = &c->outcome[art_index(c, a)];
+    o->attempted = true;
+    o->failed |= failed;
+    o->records += st->records;
+    o->skipped += st->skipped;
+    tm_coverage_artifact(c->cov, a, st, failed);
     if (failed && !c->fatal_said[c->base + job]) {
-        fprintf(stderr, "%s: %s: %s: %s\n", tm_prog, c->in->path, a->path, why ? why : "failed");
+        fprintf(stderr, "%s: %s: %s: %s\n", tm_prog, c->in->path, where, why ? why : "failed");
+        tm_errors_add(&c->errors, "artifact", where, a->volume, false, 0, true, why ? why : "failed");
         c->problems++;
     } else if (st->skipped) {
-        fprintf(stderr, "%s: %s: %s: %" PRIu64 " records could not be read (%" PRIu64 " read)\n", tm_prog, c->in->path,
-                a->path, st->skipped, st->records);
+        char msg[160];
+        snprintf(msg, sizeof msg, "%" PRIu64 " records could not be read (%" PRIu64 " read)", st->skipped, st->records);
+        fprintf(stderr, "%s: %s: %s: %s\n", tm_prog, c->in->path, where, msg);
+        tm_errors_add(&c->errors, "record", where, a->volume, false, 0, false, msg);
     }
-}
-
-static int write_traces(const opts *o, tm_input *in, const tm_traces *ts)
-{
-    char *dir = tm_xasprintf("%s/%s", o->out, in->id);
-    char *path = tm_xasprintf("%s/traces.jsonl", dir);
-    int rc = 0;
-    tm_fileout f;
-    if (tm_mkdirs(dir, 0755) != 0 || tm_fileout_open(&f, path) != 0) {
-        fprintf(stderr, "%s: cannot write %s: %s\n", tm_prog, path, strerror(errno));
-        rc = -1;
-    } else {
-        char **labels = tm_xcalloc(in->nvols ? in->nvols : 1, sizeof *labels);
-        for (size_t i = 0; i < in->nvols; i++) {
-            char l[32];
-            tm_volume_label(in, &in->vols[i], l, sizeof l);
-            labels[i] = tm_xstrdup(l);
-        }
-        tm_buf b;
-        tm_buf_init(&b);
-        for (size_t i = 0; i < ts->n; i++) {
-            tm_trace_json(&b, &ts->t[i], in->path, in->id, (const char *const *)labels, in->nvols);
-            tm_buf_putc(&b, '\n');
-            if (b.len > (1u << 16)) {
-                tm_fileout_write(&f, b.data, b.len);
-                tm_buf_reset(&b);
-            }
-        }
-        tm_fileout_write(&f, b.data, b.len);
-        tm_buf_free(&b);
-        for (size_t i = 0; i < in->nvols; i++)
-            free(labels[i]);
-        free(labels);
-        if (tm_fileout_commit(&f) != 0) {
-            fprintf(stderr, "%s: cannot write %s: %s\n", tm_prog, path, strerror(errno));
-            rc = -1;
-        }
-    }
-    free(dir);
-    free(path);
-    return rc;
 }
 
 static int per_input(tm_input *in, void *vo)
 {
     opts *o = vo;
-    for (size_t i = 0; i < in->nproblems; i++)
+    scan_ctx c = {.in = in};
+    for (size_t i = 0; i < in->nproblems; i++) {
         fprintf(stderr, "%s: %s: %s: %s\n", tm_prog, in->path, in->problems[i].where, in->problems[i].message);
+        tm_errors_add(&c.errors, in->problems[i].scope, in->problems[i].where, -1, false, 0, true,
+                      in->problems[i].message);
+    }
     tm_pipeline *pl = tm_pipeline_new(tm_plugins, tm_plugin_count);
+    c.pl = pl;
+    c.cov = tm_coverage_new();
+    c.outcome = tm_xcalloc(in->narts ? in->narts : 1, sizeof *c.outcome);
+    for (size_t i = 0; i < in->narts; i++)
+        tm_coverage_artifact_found(c.cov, &in->arts[i]);
     size_t cap = in->narts ? in->narts : 1;
     tm_pool_job *jobs = tm_xcalloc(cap, sizeof *jobs);
     size_t nj = 0;
@@ -131,7 +156,9 @@ static int per_input(tm_input *in, void *vo)
             cap = (nj + parts) * 2;
             jobs = tm_xrealloc(jobs, cap * sizeof *jobs);
         }
-        const char *want = tm_pipeline_want(pl, a->kind);
+        /* --all-events reads every record (the pipeline still takes only what
+         * its plugins subscribed to) */
+        const char *want = o->all_events ? NULL : tm_pipeline_want(pl, a->kind);
         for (uint32_t p = 0; p < parts; p++)
             jobs[nj++] = (tm_pool_job){.art = a, .all = want == NULL, .want = want, .part = p, .parts = parts};
     }
@@ -149,8 +176,18 @@ static int per_input(tm_input *in, void *vo)
             }
         bounds[b + 1] = k;
     }
-    scan_ctx c = {.in = in, .jobs = jobs, .pl = pl};
+    c.jobs = jobs;
     c.fatal_said = tm_xcalloc(nj ? nj : 1, sizeof *c.fatal_said);
+    char *dir = tm_xasprintf("%s/%s", o->out, in->id);
+    tm_buf_init(&c.evbuf);
+    if (o->all_events) {
+        char *ev = tm_xasprintf("%s/events.jsonl", dir);
+        if (tm_mkdirs(dir, 0755) == 0 && tm_fileout_open(&c.events, ev) == 0)
+            c.events_open = true;
+        else
+            fprintf(stderr, "%s: cannot write %s: %s\n", tm_prog, ev, strerror(errno));
+        free(ev);
+    }
     tm_pool_cb cb = {&c, on_record, on_problem, on_done};
     size_t failed = 0;
     for (int b = 0; b < 3; b++) {
@@ -159,17 +196,33 @@ static int per_input(tm_input *in, void *vo)
         c.base = bounds[b];
         failed += tm_pool_run(in, jobs + bounds[b], bounds[b + 1] - bounds[b], &o->pool, &cb);
     }
+    int wrc = 0;
+    if (c.events_open) {
+        tm_fileout_write(&c.events, c.evbuf.data, c.evbuf.len);
+        if (tm_fileout_commit(&c.events) != 0)
+            wrc = -1;
+    }
+    tm_buf_free(&c.evbuf);
+    char host[96];
+    snprintf(host, sizeof host, "%s", tm_pipeline_host(pl));
+    tm_coverage_finish(c.cov);
     tm_traces ts;
     tm_traces_init(&ts);
     tm_pipeline_finish(pl, &ts);
     size_t confirmed = 0;
     for (size_t i = 0; i < ts.n; i++)
         confirmed += ts.t[i].confirmed;
-    int wrc = write_traces(o, in, &ts);
-    printf("%s: %zu traces (%zu confirmed) in %s/%s/traces.jsonl\n", in->path, ts.n, confirmed, o->out, in->id);
+    tm_report rep = {in, &ts, c.cov, &c.errors, c.outcome, host[0] ? host : NULL, o->options};
+    if (tm_write_outputs(dir, &rep, o->formats) != 0)
+        wrc = -1;
+    printf("%s: %zu traces (%zu confirmed), %zu errors, in %s/\n", in->path, ts.n, confirmed, c.errors.n, dir);
     tm_traces_free(&ts);
     tm_pipeline_free(pl);
+    tm_coverage_free(c.cov);
+    tm_errors_free(&c.errors);
+    free(c.outcome);
     free(c.fatal_said);
+    free(dir);
     free(jobs);
     return (wrc || failed || c.problems || in->nproblems || !in->opened) ? TM_EXIT_PARTIAL : TM_EXIT_OK;
 }
@@ -177,6 +230,9 @@ static int per_input(tm_input *in, void *vo)
 int cmd_scan(int argc, char **argv)
 {
     static const struct option lopts[] = {{"output", required_argument, NULL, 'o'},
+                                          {"format", required_argument, NULL, 'F'},
+                                          {"all-events", no_argument, NULL, 'A'},
+                                          {"parallel", required_argument, NULL, 'P'},
                                           {"jobs", required_argument, NULL, 'j'},
                                           {"worker-timeout", required_argument, NULL, 't'},
                                           {"worker", required_argument, NULL, 'W'},
@@ -185,11 +241,30 @@ int cmd_scan(int argc, char **argv)
     opts o = {0};
     o.pool.workers = 1;
     o.pool.timeout_s = 120;
+    o.formats = TM_OUT_ALL;
+    o.parallel = 1;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:j:", lopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ho:j:P:", lopts, NULL)) != -1) {
         switch (c) {
         case 'o': o.out = optarg; break;
+        case 'F': {
+            const char *bad = NULL;
+            o.formats = tm_output_formats(optarg, &bad);
+            if (!o.formats) {
+                tm_usage_error("scan", "unknown output format '%s'", bad ? bad : optarg);
+                return TM_EXIT_USAGE;
+            }
+            break;
+        }
+        case 'A': o.all_events = true; break;
+        case 'P':
+            o.parallel = atoi(optarg);
+            if (o.parallel < 1 || o.parallel > 256) {
+                tm_usage_error("scan", "-P wants a number from 1 to 256");
+                return TM_EXIT_USAGE;
+            }
+            break;
         case 'j':
             o.pool.workers = atoi(optarg);
             if (o.pool.workers < 1 || o.pool.workers > 256) {
@@ -223,5 +298,16 @@ int cmd_scan(int argc, char **argv)
         fprintf(stderr, "%s scan: cannot create %s: %s\n", tm_prog, o.out, strerror(errno));
         return TM_EXIT_PARTIAL;
     }
-    return tm_run_inputs(argv + optind, (size_t)(argc - optind), per_input, &o);
+    /* the options, for summary.json and the report (not the paths) */
+    size_t k = 0;
+    for (int i = 1; i < optind && k < sizeof o.options - 1; i++) {
+        if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
+            i++;
+            continue;
+        }
+        if (strncmp(argv[i], "--output=", 9) == 0 || strncmp(argv[i], "--worker=", 9) == 0)
+            continue;
+        k += (size_t)snprintf(o.options + k, sizeof o.options - k, "%s%s", k ? " " : "", argv[i]);
+    }
+    return tm_run_inputs_parallel(argv + optind, (size_t)(argc - optind), per_input, &o, o.parallel);
 }

@@ -31,6 +31,75 @@ void tm_flush_stdout(tm_buf *b)
     tm_buf_reset(b);
 }
 
+/* The input's child: open, run, exit with fn's status. */
+static void run_child(const char *path, const char *id, tm_input_fn fn, void *ctx)
+{
+    tm_input *in = tm_input_open(path);
+    in->id = tm_xstrdup(id);
+    int rc = fn(in, ctx);
+    tm_input_close(in);
+    fflush(stdout);
+    exit(rc);
+}
+
+static int child_status(const char *path, int status)
+{
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE)
+        exit(128 + SIGPIPE); /* our reader went away: stop quietly, like any filter */
+    fprintf(stderr, "%s: %s: the process reading this input died (%s); other inputs go on\n", tm_prog, path,
+            WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "unknown status");
+    return TM_EXIT_PARTIAL;
+}
+
+int tm_run_inputs_parallel(char *const *paths, size_t n, tm_input_fn fn, void *ctx, int parallel)
+{
+    if (parallel <= 1)
+        return tm_run_inputs(paths, n, fn, ctx);
+    int worst = TM_EXIT_OK;
+    char **ids = tm_input_ids(paths, n);
+    pid_t *pids = tm_xcalloc(n ? n : 1, sizeof *pids);
+    size_t next = 0, running = 0;
+    while (next < n || running) {
+        while (next < n && running < (size_t)parallel) {
+            fflush(stdout);
+            fflush(stderr);
+            pid_t pid = fork();
+            if (pid < 0) {
+                fprintf(stderr, "%s: %s: cannot fork: %s\n", tm_prog, paths[next], strerror(errno));
+                worst = TM_EXIT_PARTIAL;
+                next++;
+                continue;
+            }
+            if (pid == 0)
+                run_child(paths[next], ids[next], fn, ctx);
+            pids[next++] = pid;
+            running++;
+        }
+        int status = 0;
+        pid_t done = waitpid(-1, &status, 0);
+        if (done < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        for (size_t i = 0; i < next; i++)
+            if (pids[i] == done) {
+                pids[i] = 0;
+                running--;
+                int rc = child_status(paths[i], status);
+                if (rc > worst)
+                    worst = rc;
+            }
+    }
+    free(pids);
+    for (size_t i = 0; i < n; i++)
+        free(ids[i]);
+    free(ids);
+    return worst;
+}
+
 int tm_run_inputs(char *const *paths, size_t n, tm_input_fn fn, void *ctx)
 {
     int worst = TM_EXIT_OK;

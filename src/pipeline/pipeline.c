@@ -178,6 +178,11 @@ const tm_hostinfo *tm_pipeline_hostinfo(const tm_pipeline *p)
     return &p->host;
 }
 
+const char *tm_pipeline_host(const tm_pipeline *p)
+{
+    return p->host.computer[0] ? p->host.computer : p->computer_from_events;
+}
+
 tm_pipeline_stats tm_pipeline_get_stats(const tm_pipeline *p)
 {
     return p->stats;
@@ -513,7 +518,7 @@ void tm_pipeline_finish(tm_pipeline *p, tm_traces *out)
     p->stats.execs = x.n;
     item_list *lists = tm_xcalloc(p->nplugins ? p->nplugins : 1, sizeof *lists);
     route(p, &x, lists);
-    const char *host = p->host.computer[0] ? p->host.computer : p->computer_from_events;
+    const char *host = tm_pipeline_host(p);
     size_t first = out->n;
     for (size_t i = 0; i < p->nplugins; i++) {
         sort_items(lists[i].items, lists[i].n);

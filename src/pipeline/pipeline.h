@@ -36,6 +36,8 @@ void tm_pipeline_finish(tm_pipeline *p, tm_traces *out);
 
 /* What the pass learned of the host (valid until finish). */
 const tm_hostinfo *tm_pipeline_hostinfo(const tm_pipeline *p);
+/* The computer name: the SYSTEM hive's, else the event records' ("" none). */
+const char *tm_pipeline_host(const tm_pipeline *p);
 
 /* Counts for the report: records seen, records kept. */
 typedef struct {

@@ -163,13 +163,21 @@ void tm_trace_json(tm_buf *out, const tm_trace *t, const char *input, const char
     tm_json_init(&j, out);
     tm_json_obj_begin(&j);
     tm_json_kstr(&j, "message", t->message);
-    tm_json_ktime(&j, "datetime", t->time);
+    /* Timesketch needs a time on every row: a trace without one gets the
+     * epoch and says so in timestamp_desc (plaso's "Not a time" convention) */
+    bool none = t->time == TM_TIME_NONE;
+    tm_json_ktime(&j, "datetime", none ? 0 : t->time);
     tm_json_key(&j, "timestamp");
-    if (t->time == TM_TIME_NONE)
-        tm_json_null(&j);
-    else
-        tm_json_int(&j, t->time);
-    tm_json_kstr(&j, "timestamp_desc", t->time_desc);
+    tm_json_int(&j, none ? 0 : t->time);
+    if (none) {
+        tm_buf d;
+        tm_buf_init(&d);
+        tm_buf_printf(&d, "Time unknown: %s", t->time_desc ? t->time_desc : "no record gives one");
+        tm_json_kstr(&j, "timestamp_desc", tm_buf_cstr(&d));
+        tm_buf_free(&d);
+    } else {
+        tm_json_kstr(&j, "timestamp_desc", t->time_desc);
+    }
     tm_json_kstr(&j, "tool", t->tool);
     tm_json_kstr(&j, "category", t->category);
     tm_json_kstr(&j, "role", tm_role_name(t->role));

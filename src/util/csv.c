@@ -20,6 +20,10 @@ void tm_csv_cell(tm_buf *b, const char *s, bool first)
         if (p[i] == '"') {
             tm_buf_puts(b, "\"\"");
             i++;
+        } else if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r') || p[i] == 0x7f) {
+            /* other control characters: shown, not passed to a spreadsheet */
+            tm_buf_printf(b, "\\x%02x", p[i]);
+            i++;
         } else if (p[i] < 0x80) {
             tm_buf_putc(b, (char)p[i]);
             i++;

@@ -1,6 +1,7 @@
 /* RFC 4180 CSV cells. Evidence strings are attacker-controlled: cells that a
  * spreadsheet would evaluate as a formula (starting with = + - @ tab CR) are
- * prefixed with a single quote, and invalid UTF-8 is replaced. */
+ * prefixed with a single quote, invalid UTF-8 is replaced, and control
+ * characters other than tab and line breaks are written as \xNN. */
 #ifndef TM_CSV_H
 #define TM_CSV_H
 

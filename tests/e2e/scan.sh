@@ -23,7 +23,7 @@ $got"
 tm scan -o "$T/scan" "$H/src01.raw" "$H/dst01.raw" "$H/dst02.raw" "$H/dc01.raw" "$H/adm01.raw" "$FIXTURES/bare.raw" \
   "$H/cred01.raw" "$H/dc02.raw"
 assert_eq "$RC" 0 "scan exit status"
-assert_contains "$OUT" "src01.raw: 18 traces (8 confirmed)" "per-input summary line"
+assert_contains "$OUT" "src01.raw: 18 traces (8 confirmed), 0 errors, in $T/scan/src01/" "per-input summary line"
 
 # --- source host, full logging (process auditing with command lines) ---
 expect "$T/scan/src01/traces.jsonl" "source host" <<'X'
@@ -235,7 +235,8 @@ cmp -s "$T/scan/dst01/traces.jsonl" "$T/scan3/dst01/traces.jsonl" || fail "-j 3 
 # --- output shape (Timesketch needs message, datetime, timestamp_desc) ---
 bad=$(jq -c 'select((.message|type)!="string" or (.datetime|type)!="string" or (.timestamp_desc|type)!="string" or (.timestamp|type)!="number" or (.evidence|length)==0 or (.confidence|test("^(confirmed|indicator)$")|not) or (.reason|type)!="string")' "$T"/scan/*/traces.jsonl)
 assert_eq "$bad" "" "every trace has message, datetime, timestamp, timestamp_desc, confidence, reason, evidence"
-ls -a "$T/scan/src01" | grep -q '^\.' && [ -z "$(ls -A "$T/scan/src01" | grep -v '^traces.jsonl$')" ] || fail "stray files next to traces.jsonl"
+assert_eq "$(ls -A "$T/scan/src01" | tr '\n' ' ')" \
+  "errors.jsonl report.html summary.json traces.body traces.csv traces.jsonl traces.l2tcsv " "the files of an input, no temporary left"
 
 # --- usage ---
 tm scan "$H/src01.raw"

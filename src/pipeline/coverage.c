@@ -1,0 +1,609 @@
+#include "pipeline/coverage.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/timeutil.h"
+
+#define SYSMON "Microsoft-Windows-Sysmon/Operational"
+
+typedef struct {
+    bool known, on;
+} tristate;
+
+struct tm_coverage {
+    /* facts */
+    bool have_security_hive, have_system_hive, have_software_hive;
+    char audit[16][2][64]; /* subcategory -> setting, the ones we read */
+    size_t naudit;
+    int cmdline_flag;   /* -1 unknown */
+    int scriptblock;    /* -1 unknown */
+    int prefetcher;     /* -1 unknown */
+    bool sysmon_service;
+    struct {
+        char channel[128];
+        uint64_t max_size;
+    } sizes[64]; /* configured maximum sizes, by log name */
+    size_t nsizes;
+    /* logs */
+    tm_log_window *logs;
+    size_t nlogs;
+    /* what was logged */
+    uint64_t n4688, n4688_cmdline, n4689, n4624, n4656, n5140, n47xx, n4769, n5156, nsysmon, n4104;
+    /* other artifacts */
+    size_t prefetch_files, history_files, task_files, hives;
+    bool usn;
+    int64_t usn_first, usn_last;
+    uint64_t usn_records;
+    /* results */
+    bool state[TM_SRC__COUNT];
+    char why[TM_SRC__COUNT][200];
+    tm_tool_verdict *verdicts;
+    size_t nverdicts;
+};
+
+static const char *const source_names[TM_SRC__COUNT] = {
+    "process creation auditing (Security 4688)", "command lines in 4688", "process termination auditing (4689)",
+    "logon auditing (4624)", "object access auditing (4656/4663)", "file share auditing (5140/5145)",
+    "account management auditing (4720 ...)", "Kerberos auditing (4768/4769)", "filtering platform auditing (5156)",
+    "Sysmon", "PowerShell script block logging (4104)", "System log", "Task Scheduler log", "Terminal Services logs",
+    "WinRM log", "Bits-Client log", "Application log", "Prefetch", "USN journal", "registry hives",
+    "task and at-job files", "PowerShell history (PSReadLine)",
+};
+
+const char *tm_source_name(tm_source_id s)
+{
+    return s < TM_SRC__COUNT ? source_names[s] : "?";
+}
+
+tm_coverage *tm_coverage_new(void)
+{
+    tm_coverage *c = tm_xcalloc(1, sizeof *c);
+    c->cmdline_flag = c->scriptblock = c->prefetcher = -1;
+    c->usn_first = c->usn_last = TM_TIME_NONE;
+    return c;
+}
+
+void tm_coverage_free(tm_coverage *c)
+{
+    if (!c)
+        return;
+    free(c->logs);
+    free(c->verdicts);
+    free(c);
+}
+
+static tm_log_window *log_for(tm_coverage *c, const tm_artifact *a)
+{
+    for (size_t i = 0; i < c->nlogs; i++)
+        if (strcmp(c->logs[i].path, a->path) == 0)
+            return &c->logs[i];
+    c->logs = tm_xrealloc(c->logs, (c->nlogs + 1) * sizeof *c->logs);
+    tm_log_window *l = &c->logs[c->nlogs++];
+    memset(l, 0, sizeof *l);
+    snprintf(l->path, sizeof l->path, "%s", a->path);
+    l->first = l->last = TM_TIME_NONE;
+    return l;
+}
+
+/* Audit subcategories we read (PolAdtEv decoded by the registry reader). */
+static const char *const audit_keys[] = {
+    "Detailed Tracking/Process Creation", "Detailed Tracking/Process Termination", "Logon/Logoff/Logon",
+    "Object Access/File System",         "Object Access/Kernel Object",           "Object Access/File Share",
+    "Object Access/Detailed File Share", "Account Management/User Account Management",
+    "Account Logon/Kerberos Service Ticket Operations", "Object Access/Filtering Platform Connection",
+    "Object Access/Other Object Access Events",
+};
+
+static const char *audit_of(const tm_coverage *c, const char *key)
+{
+    for (size_t i = 0; i < c->naudit; i++)
+        if (strcmp(c->audit[i][0], key) == 0)
+            return c->audit[i][1];
+    return NULL;
+}
+
+static void fact(tm_coverage *c, const tm_artifact *a, const tm_record *r)
+{
+    const char *f = tm_record_str(r, "fact");
+    if (!f)
+        return;
+    uint64_t v;
+    if (strcmp(f, "audit_policy") == 0) {
+        for (size_t i = 0; i < sizeof audit_keys / sizeof audit_keys[0] && c->naudit < 16; i++) {
+            const char *s = tm_record_str(r, audit_keys[i]);
+            if (s) {
+                snprintf(c->audit[c->naudit][0], 64, "%s", audit_keys[i]);
+                snprintf(c->audit[c->naudit][1], 64, "%s", s);
+                c->naudit++;
+            }
+        }
+    } else if (strcmp(f, "process_cmdline_audit") == 0 &&
+               tm_record_uint(r, "ProcessCreationIncludeCmdLine_Enabled", &v)) {
+        c->cmdline_flag = v != 0;
+    } else if (strcmp(f, "powershell_scriptblock_logging") == 0 &&
+               tm_record_uint(r, "EnableScriptBlockLogging", &v)) {
+        c->scriptblock = v != 0;
+    } else if (strcmp(f, "prefetcher") == 0 && tm_record_uint(r, "EnablePrefetcher", &v)) {
+        c->prefetcher = (int)v;
+    } else if (strcmp(f, "sysmon_driver") == 0) {
+        c->sysmon_service = true;
+    } else if (strcmp(f, "service") == 0) {
+        const char *n = tm_record_str(r, "name");
+        if (n && (strcasecmp(n, "Sysmon") == 0 || strcasecmp(n, "Sysmon64") == 0 || strcasecmp(n, "SysmonDrv") == 0))
+            c->sysmon_service = true;
+    } else if (strcmp(f, "eventlog") == 0 && tm_record_uint(r, "MaxSize", &v)) {
+        /* matched to a log by its name when the logs are known (finish) */
+        const char *n = tm_record_str(r, "name");
+        if (n && c->nsizes < sizeof c->sizes / sizeof c->sizes[0]) {
+            snprintf(c->sizes[c->nsizes].channel, sizeof c->sizes[0].channel, "%s", n);
+            c->sizes[c->nsizes++].max_size = v;
+        }
+    }
+    (void)a;
+}
+
+void tm_coverage_record(tm_coverage *c, const tm_artifact *a, const tm_record *r)
+{
+    switch ((tm_art_kind)r->kind) {
+    case TM_ART_REGISTRY: fact(c, a, r); break;
+    case TM_ART_USN:
+        c->usn_records++;
+        if (r->time != TM_TIME_NONE) {
+            if (c->usn_first == TM_TIME_NONE || r->time < c->usn_first)
+                c->usn_first = r->time;
+            if (c->usn_last == TM_TIME_NONE || r->time > c->usn_last)
+                c->usn_last = r->time;
+        }
+        break;
+    case TM_ART_EVTX: {
+        uint64_t id = 0;
+        tm_record_uint(r, "event_id", &id);
+        const char *ch = tm_record_str(r, "channel");
+        if (!ch)
+            break;
+        if (strcasecmp(ch, "Security") == 0) {
+            switch (id) {
+            case 4688:
+                c->n4688++;
+                if (tm_record_str(r, "data.CommandLine") && *tm_record_str(r, "data.CommandLine"))
+                    c->n4688_cmdline++;
+                break;
+            case 4689: c->n4689++; break;
+            case 4624: c->n4624++; break;
+            case 4656:
+            case 4663: c->n4656++; break;
+            case 5140:
+            case 5145: c->n5140++; break;
+            case 4720:
+            case 4722:
+            case 4724:
+            case 4726:
+            case 4728:
+            case 4732:
+            case 4737:
+            case 4738: c->n47xx++; break;
+            case 4768:
+            case 4769: c->n4769++; break;
+            case 5156: c->n5156++; break;
+            default: break;
+            }
+        }
+        if (strcasecmp(ch, SYSMON) == 0)
+            c->nsysmon++;
+        if (strcasecmp(ch, "Microsoft-Windows-PowerShell/Operational") == 0 && id == 4104)
+            c->n4104++;
+        if ((strcasecmp(ch, "Security") == 0 && id == 1102) || (strcasecmp(ch, "System") == 0 && id == 104)) {
+            tm_log_window *l = log_for(c, a);
+            l->cleared++;
+        }
+        break;
+    }
+    default: break;
+    }
+}
+
+void tm_coverage_artifact_found(tm_coverage *c, const tm_artifact *a)
+{
+    switch (a->kind) {
+    case TM_ART_PREFETCH: c->prefetch_files++; break;
+    case TM_ART_PSREADLINE: c->history_files++; break;
+    case TM_ART_TASK:
+    case TM_ART_ATJOB: c->task_files++; break;
+    case TM_ART_REGISTRY:
+        c->hives++;
+        if (a->subtype && strcmp(a->subtype, "SECURITY") == 0)
+            c->have_security_hive = true;
+        if (a->subtype && strcmp(a->subtype, "SYSTEM") == 0)
+            c->have_system_hive = true;
+        if (a->subtype && strcmp(a->subtype, "SOFTWARE") == 0)
+            c->have_software_hive = true;
+        break;
+    case TM_ART_USN: c->usn = true; break;
+    default: break;
+    }
+}
+
+void tm_coverage_artifact(tm_coverage *c, const tm_artifact *a, const tm_read_stats *st, bool failed)
+{
+    if (a->kind != TM_ART_EVTX)
+        return;
+    tm_log_window *l = log_for(c, a);
+    if (st->label[0])
+        snprintf(l->channel, sizeof l->channel, "%s", st->label);
+    l->records += st->records + st->filtered; /* read, wanted or not */
+    l->skipped += st->skipped;
+    l->recovered += st->recovered;
+    l->id_gaps += st->id_gaps;
+    l->ids_missing += st->ids_missing;
+    l->dirty |= st->dirty;
+    l->failed |= failed;
+    if (st->first_time != TM_TIME_NONE && (l->first == TM_TIME_NONE || st->first_time < l->first))
+        l->first = st->first_time;
+    if (st->last_time != TM_TIME_NONE && (l->last == TM_TIME_NONE || st->last_time > l->last))
+        l->last = st->last_time;
+}
+
+static const tm_log_window *log_of(const tm_coverage *c, const char *channel)
+{
+    for (size_t i = 0; i < c->nlogs; i++)
+        if (strcasecmp(c->logs[i].channel, channel) == 0 && !c->logs[i].failed)
+            return &c->logs[i];
+    return NULL;
+}
+
+static bool audit_success(const char *setting)
+{
+    return setting && strstr(setting, "Success") != NULL;
+}
+
+/* An audited source: logged records prove it; else the policy says. */
+static void audited(tm_coverage *c, tm_source_id s, const char *const *subcats, uint64_t seen, const char *events)
+{
+    const tm_log_window *sec = log_of(c, "Security");
+    if (seen) {
+        c->state[s] = true;
+        snprintf(c->why[s], sizeof c->why[s], "%llu %s records in the Security log", (unsigned long long)seen, events);
+        return;
+    }
+    const char *found = NULL;
+    for (size_t i = 0; subcats[i] && !found; i++)
+        found = audit_of(c, subcats[i]);
+    char setting[64] = ""; /* a copy: the message is written into the same struct */
+    if (found)
+        snprintf(setting, sizeof setting, "%s", found);
+    if (found && !audit_success(setting)) {
+        snprintf(c->why[s], sizeof c->why[s], "not audited (%s: %s)%s", subcats[0], setting,
+                 sec ? "" : "; no Security log either");
+    } else if (!sec) {
+        snprintf(c->why[s], sizeof c->why[s], "no readable Security log%s", found ? " (the policy audits it)" : "");
+    } else if (found) {
+        c->state[s] = true;
+        snprintf(c->why[s], sizeof c->why[s], "audited (%s: %s), but no %s record in the log's window", subcats[0],
+                 setting, events);
+    } else if (!c->have_security_hive) {
+        snprintf(c->why[s], sizeof c->why[s], "no %s records, and no SECURITY hive to read the audit policy from",
+                 events);
+    } else {
+        snprintf(c->why[s], sizeof c->why[s], "no %s records; the audit policy does not say (legacy or undecoded)",
+                 events);
+    }
+}
+
+static void logged(tm_coverage *c, tm_source_id s, const char *channel)
+{
+    const tm_log_window *l = log_of(c, channel);
+    if (l && l->records) {
+        c->state[s] = true;
+        snprintf(c->why[s], sizeof c->why[s], "%s: %llu records", channel, (unsigned long long)l->records);
+    } else if (l) {
+        snprintf(c->why[s], sizeof c->why[s], "%s is there but holds no record", channel);
+    } else {
+        snprintf(c->why[s], sizeof c->why[s], "no %s log", channel);
+    }
+}
+
+/* Sources per tool and role (what the plugins read). */
+static const struct {
+    const char *tool, *roles;
+} needs[] = {
+    {"PsExec", "source:process,exit,sysmon,prefetch,registry,history;destination:system,prefetch,usn,share,sysmon"},
+    {"wmic", "source:process,exit,sysmon,prefetch,history;destination:process,sysmon"},
+    {"wmiexec-vbs", "source:process,sysmon;destination:share,usn"},
+    {"schtasks", "source:process,exit,sysmon,prefetch,history;destination:tasklog,taskfiles,registry"},
+    {"at", "source:process,sysmon,prefetch,history;destination:taskfiles,tasklog"},
+    {"BeginX", "source:process,sysmon,prefetch,wfp;destination:process,sysmon,prefetch,wfp,registry"},
+    {"WinRM", "source:process,sysmon,winrmlog;destination:winrmlog,process,sysmon"},
+    {"WinRS", "source:process,sysmon,prefetch,winrmlog,history;destination:winrmlog,prefetch"},
+    {"BITS", "source:bitslog,process,sysmon,history,usn,system"},
+    {"mstsc", "source:process,sysmon,prefetch,rdplog,registry;destination:logon,rdplog"},
+    {"RemoteLogin-WCE", "source:system,usn,process,sysmon,prefetch;destination:logon"},
+    {"RemoteLogin-Mimikatz", "source:logon,process,sysmon,prefetch;destination:logon"},
+    {"net-use", "source:process,exit,sysmon,prefetch,history;destination:share"},
+    {"net-user", "source:process,exit,sysmon,prefetch,history;domain_controller:account"},
+    {"wevtutil", "source:process,sysmon,prefetch,history;destination:system"},
+    {"klist-purge", "host:process,exit,sysmon,prefetch,history"},
+    {"sdelete", "host:process,sysmon,prefetch,registry,usn,object"},
+    {"timestomp", "host:process,sysmon,prefetch,object"},
+    {"PwDump7", "host:process,sysmon,prefetch"},
+    {"PWDumpX", "source:process,sysmon,prefetch,usn;destination:system,usn"},
+    {"QuarksPWDump", "host:process,sysmon,prefetch,usn"},
+    {"gsecdump", "host:process,sysmon,prefetch"},
+    {"lslsass", "host:process,sysmon,prefetch"},
+    {"AceHash", "source:process,sysmon,prefetch"},
+    {"WCE", "host:process,sysmon,prefetch,usn"},
+    {"WebBrowserPassView", "host:process,sysmon,prefetch"},
+    {"Mimikatz_lsadump-sam", "host:cmdline,sysmon,prefetch"},
+    {"Mimikatz_sekurlsa-logonpasswords", "host:cmdline,sysmon,prefetch,object"},
+    {"Mimikatz_sekurlsa-tickets", "host:cmdline,sysmon,prefetch,usn"},
+    {"PowerSploit_Invoke-Mimikatz", "source:pslog,history,cmdline"},
+    {"PowerSploit_Out-Minidump", "host:pslog,history,usn"},
+    {"PowerSploit_GetGPPPassword", "source:pslog,history"},
+    {"Find-GPOPasswords", "source:pslog,history,usn"},
+    {"PowerMemory", "source:pslog,history"},
+    {"Htran", "source:process,sysmon,prefetch,wfp"},
+    {"FakeWpad", "source:usn;destination:process,sysmon,prefetch,wfp,usn"},
+    {"MS14-058", "host:process,sysmon"},
+    {"MS15-078", "host:process,sysmon"},
+    {"SDB-UAC-Bypass", "host:process,sysmon,prefetch,registry,usn"},
+    {"MS14-068", "source:process,sysmon,prefetch,usn"},
+    {"Mimikatz_GoldenTicket", "source:cmdline,sysmon;domain_controller:kerberos,logon"},
+    {"Mimikatz_SilverTicket", "source:cmdline,sysmon;destination:logon"},
+    {"ntdsutil", "host:process,sysmon,prefetch,applog,usn"},
+    {"vssadmin", "host:process,sysmon,prefetch,object"},
+    {"csvde", "host:process,sysmon,prefetch,usn"},
+    {"ldifde", "host:process,sysmon,prefetch,usn"},
+    {"dsquery", "host:process,sysmon,prefetch"},
+    {"dcdiag", "host:process,sysmon,prefetch"},
+    {"nltest", "source:process,exit,sysmon,prefetch"},
+    {"nmap", "source:process,sysmon,prefetch,system"},
+};
+
+static const char *const short_names[TM_SRC__COUNT] = {
+    "process", "cmdline", "exit",   "logon",    "object",   "share",    "account",  "kerberos",
+    "wfp",     "sysmon",  "pslog",  "system",   "tasklog",  "rdplog",   "winrmlog", "bitslog",
+    "applog",  "prefetch", "usn",   "registry", "taskfiles", "history",
+};
+
+static int source_by_short(const char *s, size_t n)
+{
+    for (int i = 0; i < TM_SRC__COUNT; i++)
+        if (strlen(short_names[i]) == n && strncmp(short_names[i], s, n) == 0)
+            return i;
+    return -1;
+}
+
+void tm_coverage_finish(tm_coverage *c)
+{
+    static const char *const proc[] = {"Detailed Tracking/Process Creation", NULL};
+    static const char *const term[] = {"Detailed Tracking/Process Termination", NULL};
+    static const char *const logon[] = {"Logon/Logoff/Logon", NULL};
+    static const char *const obj[] = {"Object Access/File System", "Object Access/Kernel Object", NULL};
+    static const char *const share[] = {"Object Access/File Share", "Object Access/Detailed File Share", NULL};
+    static const char *const acct[] = {"Account Management/User Account Management", NULL};
+    static const char *const krb[] = {"Account Logon/Kerberos Service Ticket Operations", NULL};
+    static const char *const wfp[] = {"Object Access/Filtering Platform Connection", NULL};
+    /* configured maximum sizes onto the logs */
+    for (size_t i = 0; i < c->nsizes; i++)
+        for (size_t k = 0; k < c->nlogs; k++)
+            if (strcasecmp(c->logs[k].channel, c->sizes[i].channel) == 0)
+                c->logs[k].max_size = c->sizes[i].max_size;
+
+    audited(c, TM_SRC_PROCESS, proc, c->n4688, "4688");
+    audited(c, TM_SRC_EXIT, term, c->n4689, "4689");
+    audited(c, TM_SRC_LOGON, logon, c->n4624, "4624");
+    audited(c, TM_SRC_OBJECT, obj, c->n4656, "4656/4663");
+    audited(c, TM_SRC_SHARE, share, c->n5140, "5140/5145");
+    audited(c, TM_SRC_ACCOUNT, acct, c->n47xx, "account management");
+    audited(c, TM_SRC_KERBEROS, krb, c->n4769, "4768/4769");
+    audited(c, TM_SRC_WFP, wfp, c->n5156, "5156");
+    if (c->n4688_cmdline) {
+        c->state[TM_SRC_CMDLINE] = true;
+        snprintf(c->why[TM_SRC_CMDLINE], 200, "%llu 4688 records carry command lines",
+                 (unsigned long long)c->n4688_cmdline);
+    } else if (c->cmdline_flag == 1 && c->state[TM_SRC_PROCESS]) {
+        c->state[TM_SRC_CMDLINE] = true;
+        snprintf(c->why[TM_SRC_CMDLINE], 200, "ProcessCreationIncludeCmdLine_Enabled is 1");
+    } else {
+        snprintf(c->why[TM_SRC_CMDLINE], 200, "%s",
+                 !c->state[TM_SRC_PROCESS] ? "no process creation auditing"
+                 : c->cmdline_flag == 0    ? "ProcessCreationIncludeCmdLine_Enabled is 0: 4688 has no command line"
+                                           : "4688 records without command lines (the policy is not set)");
+    }
+    const tm_log_window *sm = log_of(c, SYSMON);
+    if (c->nsysmon || (sm && sm->records)) {
+        c->state[TM_SRC_SYSMON] = true;
+        snprintf(c->why[TM_SRC_SYSMON], 200, "Sysmon log with %llu records",
+                 (unsigned long long)(sm ? sm->records : c->nsysmon));
+    } else if (c->sysmon_service) {
+        snprintf(c->why[TM_SRC_SYSMON], 200, "Sysmon is installed, but its log is missing or empty");
+    } else {
+        snprintf(c->why[TM_SRC_SYSMON], 200, "Sysmon is not installed (no service, no log)");
+    }
+    if (c->n4104) {
+        c->state[TM_SRC_PSLOG] = true;
+        snprintf(c->why[TM_SRC_PSLOG], 200, "%llu script blocks logged (4104)", (unsigned long long)c->n4104);
+    } else if (c->scriptblock == 1) {
+        c->state[TM_SRC_PSLOG] = true;
+        snprintf(c->why[TM_SRC_PSLOG], 200, "script block logging is on (policy), no 4104 in the log's window");
+    } else {
+        snprintf(c->why[TM_SRC_PSLOG], 200, "%s",
+                 c->scriptblock == 0 ? "script block logging is off (policy)"
+                                     : "script block logging is not configured: only suspicious blocks are logged "
+                                       "(Windows 10) or none");
+    }
+    logged(c, TM_SRC_SYSTEM, "System");
+    logged(c, TM_SRC_TASKLOG, "Microsoft-Windows-TaskScheduler/Operational");
+    logged(c, TM_SRC_WINRMLOG, "Microsoft-Windows-WinRM/Operational");
+    logged(c, TM_SRC_BITSLOG, "Microsoft-Windows-Bits-Client/Operational");
+    logged(c, TM_SRC_APPLOG, "Application");
+    {
+        const char *rdp[] = {"Microsoft-Windows-TerminalServices-LocalSessionManager/Operational",
+                             "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational",
+                             "Microsoft-Windows-TerminalServices-RDPClient/Operational"};
+        uint64_t n = 0;
+        for (size_t i = 0; i < 3; i++) {
+            const tm_log_window *l = log_of(c, rdp[i]);
+            n += l ? l->records : 0;
+        }
+        c->state[TM_SRC_RDPLOG] = n > 0;
+        snprintf(c->why[TM_SRC_RDPLOG], 200, n ? "%llu records in the Terminal Services logs"
+                                               : "no Terminal Services log records", (unsigned long long)n);
+    }
+    if (c->prefetcher == 0) {
+        snprintf(c->why[TM_SRC_PREFETCH], 200, "Prefetch is disabled (EnablePrefetcher 0; the default on servers)");
+    } else if (c->prefetch_files) {
+        c->state[TM_SRC_PREFETCH] = true;
+        snprintf(c->why[TM_SRC_PREFETCH], 200, "%zu Prefetch files (each keeps up to 8 run times)", c->prefetch_files);
+    } else {
+        snprintf(c->why[TM_SRC_PREFETCH], 200, "no Prefetch files found%s",
+                 c->prefetcher > 0 ? " although Prefetch is enabled" : "");
+    }
+    if (c->usn && c->usn_records) {
+        c->state[TM_SRC_USN] = true;
+        char a[TM_TIME_ISO_LEN], b[TM_TIME_ISO_LEN];
+        tm_time_iso(c->usn_first, a);
+        tm_time_iso(c->usn_last, b);
+        snprintf(c->why[TM_SRC_USN], 200, "%llu records from %.19s to %.19s", (unsigned long long)c->usn_records, a, b);
+    } else {
+        snprintf(c->why[TM_SRC_USN], 200, "%s", c->usn ? "the USN journal holds no record" : "no USN journal");
+    }
+    c->state[TM_SRC_REGISTRY] = c->hives > 0;
+    snprintf(c->why[TM_SRC_REGISTRY], 200, c->hives ? "%zu hives" : "no registry hives", c->hives);
+    c->state[TM_SRC_TASKFILES] = c->task_files > 0;
+    snprintf(c->why[TM_SRC_TASKFILES], 200, c->task_files ? "%zu task and at-job files" : "no task or at-job files",
+             c->task_files);
+    c->state[TM_SRC_HISTORY] = c->history_files > 0;
+    snprintf(c->why[TM_SRC_HISTORY], 200, c->history_files ? "%zu PowerShell history files"
+                                                           : "no PowerShell history files",
+             c->history_files);
+
+    /* verdicts */
+    free(c->verdicts);
+    c->verdicts = NULL;
+    c->nverdicts = 0;
+    for (size_t t = 0; t < sizeof needs / sizeof needs[0]; t++) {
+        const char *p = needs[t].roles;
+        while (*p) {
+            const char *colon = strchr(p, ':');
+            const char *semi = strchr(p, ';');
+            if (!semi)
+                semi = p + strlen(p);
+            if (!colon || colon > semi)
+                break;
+            c->verdicts = tm_xrealloc(c->verdicts, (c->nverdicts + 1) * sizeof *c->verdicts);
+            tm_tool_verdict *v = &c->verdicts[c->nverdicts++];
+            memset(v, 0, sizeof *v);
+            v->tool = needs[t].tool;
+            static const char *const roles[] = {"source", "destination", "domain_controller", "host"};
+            for (size_t r = 0; r < 4; r++)
+                if ((size_t)(colon - p) == strlen(roles[r]) && strncmp(p, roles[r], strlen(roles[r])) == 0)
+                    v->role = roles[r];
+            const char *s = colon + 1;
+            size_t kf = 0, km = 0;
+            while (s < semi) {
+                const char *e = memchr(s, ',', (size_t)(semi - s));
+                if (!e)
+                    e = semi;
+                int src = source_by_short(s, (size_t)(e - s));
+                if (src >= 0 && c->state[src]) {
+                    v->detectable = true;
+                    kf += (size_t)snprintf(v->from + kf, kf < sizeof v->from ? sizeof v->from - kf : 0, "%s%s",
+                                           kf ? ", " : "", source_names[src]);
+                } else if (src >= 0) {
+                    km += (size_t)snprintf(v->missing + km, km < sizeof v->missing ? sizeof v->missing - km : 0,
+                                           "%s%s: %s", km ? "; " : "", source_names[src], c->why[src]);
+                }
+                if (kf >= sizeof v->from)
+                    kf = sizeof v->from - 1;
+                if (km >= sizeof v->missing)
+                    km = sizeof v->missing - 1;
+                s = e + 1;
+            }
+            p = *semi ? semi + 1 : semi;
+        }
+    }
+}
+
+bool tm_coverage_source(const tm_coverage *c, tm_source_id s, const char **why)
+{
+    if (why)
+        *why = c->why[s];
+    return c->state[s];
+}
+
+size_t tm_coverage_verdicts(const tm_coverage *c, const tm_tool_verdict **out)
+{
+    *out = c->verdicts;
+    return c->nverdicts;
+}
+
+size_t tm_coverage_logs(const tm_coverage *c, const tm_log_window **out)
+{
+    *out = c->logs;
+    return c->nlogs;
+}
+
+void tm_coverage_json(tm_json *j, const tm_coverage *c)
+{
+    tm_json_obj_begin(j);
+    tm_json_key(j, "sources");
+    tm_json_obj_begin(j);
+    for (int s = 0; s < TM_SRC__COUNT; s++) {
+        tm_json_key(j, short_names[s]);
+        tm_json_obj_begin(j);
+        tm_json_kstr(j, "name", source_names[s]);
+        tm_json_kbool(j, "available", c->state[s]);
+        tm_json_kstr(j, "why", c->why[s]);
+        tm_json_obj_end(j);
+    }
+    tm_json_obj_end(j);
+    tm_json_key(j, "event_logs");
+    tm_json_arr_begin(j);
+    for (size_t i = 0; i < c->nlogs; i++) {
+        const tm_log_window *l = &c->logs[i];
+        tm_json_obj_begin(j);
+        tm_json_kstr(j, "channel", l->channel);
+        tm_json_kstr(j, "path", l->path);
+        tm_json_kuint(j, "records", l->records);
+        tm_json_kuint(j, "unreadable", l->skipped);
+        tm_json_kuint(j, "recovered", l->recovered);
+        tm_json_ktime(j, "first", l->first);
+        tm_json_ktime(j, "last", l->last);
+        tm_json_kuint(j, "id_gaps", l->id_gaps);
+        tm_json_kuint(j, "ids_missing", l->ids_missing);
+        tm_json_kuint(j, "cleared_events", l->cleared);
+        tm_json_key(j, "max_size");
+        if (l->max_size)
+            tm_json_uint(j, l->max_size);
+        else
+            tm_json_null(j);
+        tm_json_kbool(j, "dirty", l->dirty);
+        tm_json_kbool(j, "failed", l->failed);
+        tm_json_obj_end(j);
+    }
+    tm_json_arr_end(j);
+    tm_json_key(j, "usn_journal");
+    tm_json_obj_begin(j);
+    tm_json_kbool(j, "present", c->usn);
+    tm_json_kuint(j, "records", c->usn_records);
+    tm_json_ktime(j, "first", c->usn_first);
+    tm_json_ktime(j, "last", c->usn_last);
+    tm_json_obj_end(j);
+    tm_json_key(j, "tools");
+    tm_json_arr_begin(j);
+    for (size_t i = 0; i < c->nverdicts; i++) {
+        const tm_tool_verdict *v = &c->verdicts[i];
+        tm_json_obj_begin(j);
+        tm_json_kstr(j, "tool", v->tool);
+        tm_json_kstr(j, "role", v->role);
+        tm_json_kbool(j, "detectable", v->detectable);
+        tm_json_kstr(j, "detectable_from", v->from[0] ? v->from : NULL);
+        tm_json_kstr(j, "not_available", v->missing[0] ? v->missing : NULL);
+        tm_json_obj_end(j);
+    }
+    tm_json_arr_end(j);
+    tm_json_obj_end(j);
+}

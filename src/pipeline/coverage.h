@@ -1,0 +1,90 @@
+/* The evidence-coverage verdict of a host: what toolmark could and could
+ * not have seen there, so that "nothing found" means something.
+ *
+ * Fed during the pass with every registry fact (audit policy, command-line
+ * auditing, PowerShell logging, Sysmon, Prefetch, event-log sizes), every
+ * artifact's read statistics (an event log's channel, record count, time
+ * span, id gaps) and the records themselves (what was actually logged:
+ * 4688s, Sysmon records, script blocks, cleared-log events, the journal's
+ * time span). At the end it states, per source of evidence, whether it was
+ * there, and per tool and role whether the tool is detectable here and from
+ * what, or why not (docs/coverage-verdict.md). */
+#ifndef TM_COVERAGE_H
+#define TM_COVERAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "image/artifact.h"
+#include "readers/reader.h"
+#include "util/json.h"
+#include "worker/record.h"
+
+typedef enum {
+    TM_SRC_PROCESS,   /* Security 4688 process creation auditing */
+    TM_SRC_CMDLINE,   /* command lines in 4688 */
+    TM_SRC_EXIT,      /* Security 4689 process termination auditing */
+    TM_SRC_LOGON,     /* Security 4624 logon auditing */
+    TM_SRC_OBJECT,    /* Security 4656/4663 object access (files, kernel objects) */
+    TM_SRC_SHARE,     /* Security 5140/5145 file share auditing */
+    TM_SRC_ACCOUNT,   /* Security 4720... account management auditing */
+    TM_SRC_KERBEROS,  /* Security 4768/4769 */
+    TM_SRC_WFP,       /* Security 5156 filtering platform connections */
+    TM_SRC_SYSMON,    /* Sysmon */
+    TM_SRC_PSLOG,     /* PowerShell script block logging (4104) */
+    TM_SRC_SYSTEM,    /* the System log (7045, 7036, 104) */
+    TM_SRC_TASKLOG,   /* the TaskScheduler operational log */
+    TM_SRC_RDPLOG,    /* TerminalServices logs */
+    TM_SRC_WINRMLOG,  /* the WinRM operational log */
+    TM_SRC_BITSLOG,   /* the Bits-Client operational log */
+    TM_SRC_APPLOG,    /* the Application log (ESENT) */
+    TM_SRC_PREFETCH,  /* Prefetch files */
+    TM_SRC_USN,       /* the USN journal */
+    TM_SRC_REGISTRY,  /* the hives */
+    TM_SRC_TASKFILES, /* task XML and at-job files */
+    TM_SRC_HISTORY,   /* PSReadLine history */
+    TM_SRC__COUNT
+} tm_source_id;
+
+typedef struct tm_coverage tm_coverage;
+
+tm_coverage *tm_coverage_new(void);
+void tm_coverage_free(tm_coverage *c);
+
+/* During the pass. */
+void tm_coverage_record(tm_coverage *c, const tm_artifact *a, const tm_record *r);
+void tm_coverage_artifact(tm_coverage *c, const tm_artifact *a, const tm_read_stats *st, bool failed);
+void tm_coverage_artifact_found(tm_coverage *c, const tm_artifact *a);
+/* After the pass: states and verdicts. */
+void tm_coverage_finish(tm_coverage *c);
+
+/* A source's state: true/false, and one line saying why. */
+bool tm_coverage_source(const tm_coverage *c, tm_source_id s, const char **why);
+const char *tm_source_name(tm_source_id s);
+
+/* Per tool and role: detectable here, from which sources, or why not. */
+typedef struct {
+    const char *tool, *role;
+    bool detectable;
+    char from[256];    /* the sources it would show in, that are here */
+    char missing[512]; /* the sources it needs that are not, with why */
+} tm_tool_verdict;
+size_t tm_coverage_verdicts(const tm_coverage *c, const tm_tool_verdict **out);
+
+/* Event logs: what each covers. */
+typedef struct {
+    char channel[128];
+    char path[256];
+    uint64_t records, skipped, recovered, id_gaps, ids_missing;
+    int64_t first, last;
+    uint64_t max_size; /* configured maximum, 0 unknown */
+    uint32_t cleared;  /* 1102 / 104 records in it */
+    bool dirty, failed;
+} tm_log_window;
+size_t tm_coverage_logs(const tm_coverage *c, const tm_log_window **out);
+
+/* The whole verdict as a JSON object value. */
+void tm_coverage_json(tm_json *j, const tm_coverage *c);
+
+#endif
