@@ -298,8 +298,9 @@ void tm_write_body(tm_buf *b, const tm_report *r)
         tm_buf_reset(&name);
         tm_buf_printf(&name, "[toolmark %s %s %s] %s", t->tool, tm_role_name(t->role),
                       t->confirmed ? "confirmed" : "indicator", t->message ? t->message : "");
-        if (t->host)
-            tm_buf_printf(&name, " (host %s)", t->host);
+        const char *host = t->host ? t->host : r->host;
+        if (host)
+            tm_buf_printf(&name, " (host %s)", host);
         long long sec = t->time >= 0 ? t->time / 1000000 : -((-t->time + 999999) / 1000000);
         /* MD5|name|inode|mode_as_string|UID|GID|size|atime|mtime|ctime|crtime */
         tm_buf_puts(b, "0|");

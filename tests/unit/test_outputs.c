@@ -1,0 +1,91 @@
+/* Unit tests: the output writers on hostile traces (HTML escaping, CSV and
+ * l2tcsv neutralising, body-file names, JSON of a trace without a time). */
+#include <stdlib.h>
+
+#include "check.h"
+#include "output/outputs.h"
+#include "util/buf.h"
+#include "util/timeutil.h"
+
+
+static tm_trace *trace(tm_traces *ts, const char *tool, int64_t t, const char *msg, const char *cmd)
+{
+    tm_trace *tr = tm_trace_add(ts, tool, "Command Execution", TM_ROLE_SOURCE, t, "Process created (Security 4688)");
+    tm_trace_set(&tr->message, msg);
+    tm_trace_set(&tr->command_line, cmd);
+    tm_trace_set(&tr->reason, "why");
+    tm_evidence ev = {0};
+    ev.volume = -1;
+    ev.kind = "evtx";
+    ev.path = "Windows/System32/winevt/Logs/Security.evtx";
+    ev.record = 7;
+    ev.record_name = "record_id";
+    ev.channel = "Security";
+    ev.event_id = 4688;
+    ev.time = t;
+    ev.summary = "a|b\nc";
+    tm_trace_add_evidence(tr, &ev);
+    return tr;
+}
+
+int main(void)
+{
+    tm_buf b;
+    tm_buf_init(&b);
+    tm_html_escape(&b, "<script>alert('x')</script> & \"q\" \x01 \xff");
+    CHECK_STR(tm_buf_cstr(&b), "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot; \xEF\xBF\xBD \xEF\xBF\xBD");
+    tm_buf_reset(&b);
+
+    tm_input in = {0};
+    in.path = "case/ws.E01";
+    in.id = "ws";
+    in.format = "ewf";
+    tm_traces ts;
+    tm_traces_init(&ts);
+    int64_t t;
+    tm_time_parse_iso("2017-05-10T09:10:00.5Z", &t);
+    trace(&ts, "PsExec", t, "=cmd|' /C calc'!A0", "psexec \\\\srv,01 \"x\"\r\nnext");
+    trace(&ts, "wmic", TM_TIME_NONE, "no time", NULL);
+    tm_errors errs = {0};
+    tm_report r = {&in, &ts, NULL, &errs, NULL, "WS", ""};
+
+    tm_write_csv(&b, &r);
+    const char *csv = tm_buf_cstr(&b);
+    CHECK(strstr(csv, "\"'=cmd|' /C calc'!A0\"") != NULL);               /* formula neutralised */
+    CHECK(strstr(csv, "\"psexec \\\\srv,01 \"\"x\"\"\r\nnext\"") != NULL); /* quoting kept */
+    CHECK(strstr(csv, "\"1970-01-01T00:00:00.000000+00:00\",\"Time unknown: ") != NULL);
+    tm_buf_reset(&b);
+
+    tm_write_l2tcsv(&b, &r);
+    const char *l2t = tm_buf_cstr(&b);
+    CHECK(strstr(l2t, "05/10/2017,09:10:00,UTC,....,EXEC,") != NULL);
+    CHECK(strstr(l2t, "srv 01") != NULL); /* comma replaced */
+    size_t lines = 0;
+    for (const char *p = l2t; *p; p++)
+        lines += *p == '\n';
+    CHECK(lines == 3); /* header + 2: no line break survived */
+    tm_buf_reset(&b);
+
+    tm_write_body(&b, &r);
+    const char *body = tm_buf_cstr(&b);
+    CHECK(strstr(body, "0|[toolmark PsExec source indicator] =cmd\\x7c' /C calc'!A0 (host WS)|0|----------|0|0|0|"
+                       "1494407400|1494407400|1494407400|1494407400\n") != NULL);
+    CHECK(strstr(body, "no time") == NULL); /* no time: not in a body file */
+    tm_buf_reset(&b);
+
+    tm_trace_json(&b, &ts.t[1], in.path, in.id, NULL, 0);
+    CHECK(strstr(tm_buf_cstr(&b), "\"datetime\":\"1970-01-01T00:00:00.000000+00:00\",\"timestamp\":0,"
+                                  "\"timestamp_desc\":\"Time unknown: Process created (Security 4688)\"") != NULL);
+    tm_buf_reset(&b);
+
+    tm_write_html(&b, &r);
+    CHECK(strstr(tm_buf_cstr(&b), "<script") == NULL);
+    CHECK(strstr(tm_buf_cstr(&b), "=cmd|&#39; /C calc&#39;!A0") != NULL);
+
+    CHECK(tm_output_formats("csv,html", NULL) == (TM_OUT_CSV | TM_OUT_HTML));
+    const char *bad = NULL;
+    CHECK(tm_output_formats("csv,xml", &bad) == 0 && bad && strcmp(bad, "xml") == 0);
+    tm_traces_free(&ts);
+    tm_buf_free(&b);
+    return CHECK_DONE();
+}
