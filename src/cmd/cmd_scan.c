@@ -15,6 +15,7 @@
 #include "pipeline/pipeline.h"
 #include "pipeline/plugin.h"
 #include "util/fileout.h"
+#include "util/timeutil.h"
 #include "worker/pool.h"
 #include "worker/record_json.h"
 
@@ -69,6 +70,42 @@ static void art_where(const tm_artifact *a, char *out, size_t n)
     snprintf(out, n, "%s%s%s", a->path, a->stream ? ":" : "", a->stream ? a->stream : "");
 }
 
+/* Timesketch's three fields for a plain record of --all-events. */
+static void event_fields(const tm_record *r, char *msg, size_t mn, char *iso, const char **desc)
+{
+    char s[600] = "";
+    switch ((tm_art_kind)r->kind) {
+    case TM_ART_EVTX:
+        tm_event_summary(r, s, sizeof s);
+        snprintf(msg, mn, "%s %u: %s", tm_channel(r), tm_event_id(r), s);
+        *desc = "Event written";
+        break;
+    case TM_ART_USN:
+        snprintf(msg, mn, "%s: %s", tm_f(r, "file_name"), tm_f(r, "reasons"));
+        *desc = "USN journal entry";
+        break;
+    case TM_ART_REGISTRY:
+        snprintf(msg, mn, "%s%s%s", tm_f(r, "key"), *tm_f(r, "fact") ? " fact " : "", tm_f(r, "fact"));
+        *desc = "Key last written";
+        break;
+    case TM_ART_PREFETCH:
+        snprintf(msg, mn, "%s ran", tm_f(r, "executable"));
+        *desc = "Last run (Prefetch)";
+        break;
+    case TM_ART_PSREADLINE:
+        snprintf(msg, mn, "%s", tm_f(r, "command"));
+        *desc = "Typed before (PSReadLine history last written)";
+        break;
+    default:
+        snprintf(msg, mn, "%s", tm_f(r, "command_line"));
+        *desc = "Scheduled task or at-job";
+        break;
+    }
+    tm_time_iso(r->time == TM_TIME_NONE ? 0 : r->time, iso);
+    if (r->time == TM_TIME_NONE)
+        *desc = "Time unknown: the record has no time of its own";
+}
+
 static void on_record(void *ctx, size_t job, const tm_record *r)
 {
     scan_ctx *c = ctx;
@@ -81,7 +118,17 @@ static void on_record(void *ctx, size_t job, const tm_record *r)
         tm_record_origin o = {c->in->path, c->in->id, label, a->path, a->stream};
         tm_enrichment en = {0};
         tm_enrich(c->in, a, r, tm_pipeline_hostinfo(c->pl), &en);
-        tm_record_json(&c->evbuf, r, &o, en.kv, en.n);
+        char msg[800], iso[TM_TIME_ISO_LEN];
+        const char *desc;
+        event_fields(r, msg, sizeof msg, iso, &desc);
+        tm_kv *kv = tm_xmalloc((en.n + 3) * sizeof *kv);
+        kv[0] = (tm_kv){"message", msg};
+        kv[1] = (tm_kv){"datetime", iso};
+        kv[2] = (tm_kv){"timestamp_desc", desc};
+        if (en.n)
+            memcpy(kv + 3, en.kv, en.n * sizeof *kv);
+        tm_record_json(&c->evbuf, r, &o, kv, en.n + 3);
+        free(kv);
         tm_enrichment_free(&en);
         if (c->evbuf.len > (1u << 16)) {
             tm_fileout_write(&c->events, c->evbuf.data, c->evbuf.len);

@@ -103,6 +103,8 @@ tm scan --all-events --format summary -o "$T/ae" "$H/dst02.raw"
 assert_eq "$RC" 0 "scan --all-events"
 tm dump "$H/dst02.raw"
 assert_eq "$(wc -l <"$T/ae/dst02/events.jsonl")" "$(printf '%s\n' "$OUT" | wc -l)" "--all-events writes every record dump prints"
+bad=$(jq -c --arg re "$iso" 'select((.message|type)!="string" or (.datetime|test($re)|not) or (.timestamp_desc|type)!="string")' "$T/ae/dst02/events.jsonl" | head -3)
+assert_eq "$bad" "" "events.jsonl rows are Timesketch rows too"
 tm scan -P 3 -o "$T/p" "$H/src01.raw" "$H/dst01.raw" "$H/dst02.raw" "$H/cred01.raw" "$H/evil01.raw"
 assert_eq "$RC" 0 "scan -P 3"
 for h in src01 dst01 dst02 cred01 evil01; do
