@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "image/input.h"
+#include "worker/pool.h"
 #include "util/json.h"
 
 /* Exit codes (docs/usage.md). */
@@ -25,6 +26,21 @@ int tm_run_inputs(char *const *paths, size_t n, tm_input_fn fn, void *ctx);
 /* The same, with up to `parallel` inputs at a time (their output lines may
  * interleave; each input writes its own files). */
 int tm_run_inputs_parallel(char *const *paths, size_t n, tm_input_fn fn, void *ctx, int parallel);
+
+/* The parse jobs for an input's artifacts, in three batches (batches[0..3]
+ * bound them): hives first (their time zone and computer name serve the
+ * others), then USN journals (their writes of PSReadLine files bound its
+ * commands), then the rest. Transaction logs are read with their hive; a
+ * large event log is split by record range when workers > 1. want(ctx, k)
+ * is the subscription for kind k (NULL: every record); kinds (NULL: all)
+ * selects artifact kinds. The caller frees *out. */
+size_t tm_plan_jobs(const tm_input *in, int workers, const bool *kinds, const char *(*want)(void *ctx, tm_art_kind k),
+                    void *ctx, tm_pool_job **out, size_t batches[4]);
+/* Runs the batches one after the other; *base gets the index of the
+ * batch's first job (the pool numbers jobs from 0 in each). Returns the
+ * failed jobs. */
+size_t tm_run_job_batches(tm_input *in, const tm_pool_job *jobs, const size_t batches[4], const tm_pool_opts *o,
+                          const tm_pool_cb *cb, size_t *base);
 
 /* JSON objects describing what the image layer found. */
 void tm_json_input(tm_json *j, const tm_input *in);

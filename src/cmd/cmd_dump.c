@@ -179,43 +179,9 @@ static int per_input(tm_input *in, void *vo)
     opts *o = vo;
     for (size_t i = 0; i < in->nproblems; i++)
         fprintf(stderr, "%s: %s: %s: %s\n", tm_prog, in->path, in->problems[i].where, in->problems[i].message);
-    size_t cap = in->narts ? in->narts : 1;
-    tm_pool_job *jobs = tm_xcalloc(cap, sizeof *jobs);
-    size_t nj = 0;
-    for (size_t i = 0; i < in->narts; i++) {
-        tm_artifact *a = &in->arts[i];
-        if (o->any_kind && !o->kinds[a->kind])
-            continue;
-        if (a->kind == TM_ART_REGISTRY_LOG)
-            continue; /* transaction logs are read with their hive */
-        /* A large event log is split across the workers by record range;
-         * the parts come back in order. */
-        uint32_t parts = (a->kind == TM_ART_EVTX && a->size >= TM_SPLIT_EVTX_BYTES && o->pool.workers > 1)
-                             ? (uint32_t)o->pool.workers
-                             : 1;
-        if (nj + parts > cap) {
-            cap = (nj + parts) * 2;
-            jobs = tm_xrealloc(jobs, cap * sizeof *jobs);
-        }
-        for (uint32_t p = 0; p < parts; p++)
-            jobs[nj++] = (tm_pool_job){.art = a, .all = true, .part = p, .parts = parts};
-    }
-    /* Batches: hives first (their time zone puts local times in UTC), then
-     * USN journals (their writes of PSReadLine files bound its commands),
-     * then the rest. The partition is stable: artifact order is kept within
-     * a batch. */
-    size_t bounds[4] = {0, 0, 0, nj};
-    for (int b = 0; b < 2; b++) {
-        tm_art_kind want = b == 0 ? TM_ART_REGISTRY : TM_ART_USN;
-        size_t k = bounds[b];
-        for (size_t i = k; i < nj; i++)
-            if (jobs[i].art->kind == want) {
-                tm_pool_job t = jobs[i];
-                memmove(&jobs[k + 1], &jobs[k], (i - k) * sizeof *jobs);
-                jobs[k++] = t;
-            }
-        bounds[b + 1] = k;
-    }
+    tm_pool_job *jobs;
+    size_t bounds[4];
+    size_t nj = tm_plan_jobs(in, o->pool.workers, o->any_kind ? o->kinds : NULL, NULL, NULL, &jobs, bounds);
     dump_ctx c = {.in = in, .jobs = jobs, .njobs = nj};
     tm_hostinfo_init(&c.host);
     tm_hist_init(&c.hist);
@@ -225,13 +191,7 @@ static int per_input(tm_input *in, void *vo)
     c.fatal_said = tm_xcalloc(nj ? nj : 1, sizeof *c.fatal_said);
     tm_buf_init(&c.out);
     tm_pool_cb cb = {&c, on_record, on_problem, on_done};
-    size_t failed = 0;
-    for (int b = 0; b < 3; b++) {
-        if (bounds[b + 1] == bounds[b])
-            continue;
-        c.base = bounds[b];
-        failed += tm_pool_run(in, jobs + bounds[b], bounds[b + 1] - bounds[b], &o->pool, &cb);
-    }
+    size_t failed = tm_run_job_batches(in, jobs, bounds, &o->pool, &cb, &c.base);
     tm_flush_stdout(&c.out);
     tm_buf_free(&c.out);
     for (size_t i = 0; i < nj; i++)

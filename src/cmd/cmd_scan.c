@@ -174,6 +174,11 @@ static void on_done(void *ctx, size_t job, const tm_read_stats *st, bool failed,
     }
 }
 
+static const char *scan_want(void *pl, tm_art_kind k)
+{
+    return tm_pipeline_want(pl, k);
+}
+
 static int per_input(tm_input *in, void *vo)
 {
     opts *o = vo;
@@ -189,40 +194,11 @@ static int per_input(tm_input *in, void *vo)
     c.outcome = tm_xcalloc(in->narts ? in->narts : 1, sizeof *c.outcome);
     for (size_t i = 0; i < in->narts; i++)
         tm_coverage_artifact_found(c.cov, &in->arts[i]);
-    size_t cap = in->narts ? in->narts : 1;
-    tm_pool_job *jobs = tm_xcalloc(cap, sizeof *jobs);
-    size_t nj = 0;
-    for (size_t i = 0; i < in->narts; i++) {
-        tm_artifact *a = &in->arts[i];
-        if (a->kind == TM_ART_REGISTRY_LOG)
-            continue;
-        uint32_t parts = (a->kind == TM_ART_EVTX && a->size >= TM_SPLIT_EVTX_BYTES && o->pool.workers > 1)
-                             ? (uint32_t)o->pool.workers
-                             : 1;
-        if (nj + parts > cap) {
-            cap = (nj + parts) * 2;
-            jobs = tm_xrealloc(jobs, cap * sizeof *jobs);
-        }
-        /* --all-events reads every record (the pipeline still takes only what
-         * its plugins subscribed to) */
-        const char *want = o->all_events ? NULL : tm_pipeline_want(pl, a->kind);
-        for (uint32_t p = 0; p < parts; p++)
-            jobs[nj++] = (tm_pool_job){.art = a, .all = want == NULL, .want = want, .part = p, .parts = parts};
-    }
-    /* Hives first (time zone, computer name), then journals (PSReadLine
-     * bounds), then the rest: as in dump. */
-    size_t bounds[4] = {0, 0, 0, nj};
-    for (int b = 0; b < 2; b++) {
-        tm_art_kind want = b == 0 ? TM_ART_REGISTRY : TM_ART_USN;
-        size_t k = bounds[b];
-        for (size_t i = k; i < nj; i++)
-            if (jobs[i].art->kind == want) {
-                tm_pool_job t = jobs[i];
-                memmove(&jobs[k + 1], &jobs[k], (i - k) * sizeof *jobs);
-                jobs[k++] = t;
-            }
-        bounds[b + 1] = k;
-    }
+    /* --all-events reads every record (the pipeline still takes only what
+     * its plugins subscribed to) */
+    tm_pool_job *jobs;
+    size_t bounds[4];
+    size_t nj = tm_plan_jobs(in, o->pool.workers, NULL, o->all_events ? NULL : scan_want, pl, &jobs, bounds);
     c.jobs = jobs;
     c.fatal_said = tm_xcalloc(nj ? nj : 1, sizeof *c.fatal_said);
     char *dir = tm_xasprintf("%s/%s", o->out, in->id);
@@ -236,13 +212,7 @@ static int per_input(tm_input *in, void *vo)
         free(ev);
     }
     tm_pool_cb cb = {&c, on_record, on_problem, on_done};
-    size_t failed = 0;
-    for (int b = 0; b < 3; b++) {
-        if (bounds[b + 1] == bounds[b])
-            continue;
-        c.base = bounds[b];
-        failed += tm_pool_run(in, jobs + bounds[b], bounds[b + 1] - bounds[b], &o->pool, &cb);
-    }
+    size_t failed = tm_run_job_batches(in, jobs, bounds, &o->pool, &cb, &c.base);
     int wrc = 0;
     if (c.events_open) {
         tm_fileout_write(&c.events, c.evbuf.data, c.evbuf.len);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "worker/pool.h"
 #include "util/buf.h"
 #include "util/timeutil.h"
 
@@ -313,4 +314,53 @@ bool tm_output_inside_input(const char *cmd, const char *dir, char *const *paths
     }
     free(out_real);
     return inside;
+}
+
+size_t tm_plan_jobs(const tm_input *in, int workers, const bool *kinds, const char *(*want)(void *ctx, tm_art_kind k),
+                    void *ctx, tm_pool_job **out, size_t batches[4])
+{
+    size_t cap = in->narts ? in->narts : 1, nj = 0;
+    tm_pool_job *jobs = tm_xcalloc(cap, sizeof *jobs);
+    for (size_t i = 0; i < in->narts; i++) {
+        const tm_artifact *a = &in->arts[i];
+        if (a->kind == TM_ART_REGISTRY_LOG || (kinds && !kinds[a->kind]))
+            continue; /* transaction logs are read with their hive */
+        uint32_t parts = (a->kind == TM_ART_EVTX && a->size >= TM_SPLIT_EVTX_BYTES && workers > 1) ? (uint32_t)workers : 1;
+        if (nj + parts > cap) {
+            cap = (nj + parts) * 2;
+            jobs = tm_xrealloc(jobs, cap * sizeof *jobs);
+        }
+        const char *w = want ? want(ctx, a->kind) : NULL;
+        for (uint32_t p = 0; p < parts; p++)
+            jobs[nj++] = (tm_pool_job){.art = a, .all = w == NULL, .want = w, .part = p, .parts = parts};
+    }
+    /* A stable partition: artifact order is kept within a batch. */
+    batches[0] = 0;
+    batches[3] = nj;
+    for (int b = 0; b < 2; b++) {
+        tm_art_kind first = b == 0 ? TM_ART_REGISTRY : TM_ART_USN;
+        size_t k = batches[b];
+        for (size_t i = k; i < nj; i++)
+            if (jobs[i].art->kind == first) {
+                tm_pool_job t = jobs[i];
+                memmove(&jobs[k + 1], &jobs[k], (i - k) * sizeof *jobs);
+                jobs[k++] = t;
+            }
+        batches[b + 1] = k;
+    }
+    *out = jobs;
+    return nj;
+}
+
+size_t tm_run_job_batches(tm_input *in, const tm_pool_job *jobs, const size_t batches[4], const tm_pool_opts *o,
+                          const tm_pool_cb *cb, size_t *base)
+{
+    size_t failed = 0;
+    for (int b = 0; b < 3; b++) {
+        if (batches[b + 1] == batches[b])
+            continue;
+        *base = batches[b];
+        failed += tm_pool_run(in, jobs + batches[b], batches[b + 1] - batches[b], o, cb);
+    }
+    return failed;
 }
