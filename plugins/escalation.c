@@ -46,26 +46,61 @@ static bool windows_program(const char *path)
     return !strchr(path, '\\'); /* a bare name: not a user's program we can place */
 }
 
-/* The parent of a start: by name when the record has it (Windows 10, Sysmon),
- * else the latest earlier start whose pid is the record's parent pid. */
-static const tm_exec *parent_of(const tm_view *v, const tm_exec *e, uint64_t ppid, bool has_ppid)
+/* Process starts by process id, then time: the parent of a start is the
+ * latest earlier start with the record's parent pid (within a day). */
+typedef struct {
+    const tm_exec **e;
+    size_t n;
+} pid_index;
+
+static int cmp_pid(const void *pa, const void *pb)
+{
+    const tm_exec *a = *(const tm_exec *const *)pa, *b = *(const tm_exec *const *)pb;
+    if (a->pid != b->pid)
+        return a->pid < b->pid ? -1 : 1;
+    if (a->time != b->time)
+        return a->time < b->time ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+static void index_starts(const tm_view *v, pid_index *ix)
+{
+    ix->e = tm_xmalloc((v->n ? v->n : 1) * sizeof *ix->e);
+    ix->n = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_exec *p = v->items[i].exec;
+        if (p && p->kind == TM_EXEC_START && !p->derived && p->has_pid && p->time != TM_TIME_NONE)
+            ix->e[ix->n++] = p;
+    }
+    qsort(ix->e, ix->n, sizeof *ix->e, cmp_pid);
+}
+
+static const tm_exec *parent_of(const pid_index *ix, const tm_exec *e, uint64_t ppid, bool has_ppid)
 {
     if (!has_ppid)
         return NULL;
-    const tm_exec *best = NULL;
-    for (size_t i = 0; i < v->n; i++) {
-        const tm_exec *p = v->items[i].exec;
-        if (!p || p->kind != TM_EXEC_START || p->derived || !p->has_pid || p->pid != ppid)
-            continue;
-        if (p->time == TM_TIME_NONE || p->time > e->time || e->time - p->time > 24 * 3600 * TM_SEC)
-            continue;
-        best = p;
+    /* the last entry with pid == ppid and time <= e->time */
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const tm_exec *m = ix->e[mid];
+        if (m->pid < ppid || (m->pid == ppid && m->time <= e->time))
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return best;
+    if (lo == 0)
+        return NULL;
+    const tm_exec *p = ix->e[lo - 1];
+    if (p->pid != ppid || e->time - p->time > 24 * 3600 * TM_SEC || p == e)
+        return NULL;
+    return p;
 }
 
 static void exploits(const tm_view *v, tm_traces *out)
 {
+    pid_index ix;
+    index_starts(v, &ix);
     for (size_t i = 0; i < v->n; i++) {
         const tm_exec *e = v->items[i].exec;
         if (!e || e->kind != TM_EXEC_START || e->derived || !system_account(e))
@@ -84,7 +119,7 @@ static void exploits(const tm_view *v, tm_traces *out)
         /* The parent's own start must be on record, run by a user: a SYSTEM
          * program (a service, an agent) starting SYSTEM processes gains
          * nothing. */
-        const tm_exec *pe = parent_of(v, e, ppid, has_ppid);
+        const tm_exec *pe = parent_of(&ix, e, ppid, has_ppid);
         const char *parent = e->parent ? e->parent : pe ? pe->image : NULL;
         if (!parent || !pe || windows_program(parent) || system_account(pe) || !pe->user)
             continue;
@@ -113,6 +148,7 @@ static void exploits(const tm_view *v, tm_traces *out)
         tm_trace_setf(&t->message, "Escalation to SYSTEM: %s started %s as SYSTEM", pname,
                       e->image ? e->image : e->name);
     }
+    free(ix.e);
 }
 
 static void sdb(const tm_view *v, tm_traces *out)

@@ -46,6 +46,8 @@ static void run(const tm_view *v, tm_traces *out)
     tm_exec_rule r = {.tool = "net-use", .category = CATEGORY, .role = TM_ROLE_SOURCE, .role_local = TM_ROLE_SOURCE,
                       .names = names, .filter = is_use, .confirm_by_exit = true};
     tm_exec_traces(v, out, &r);
+    tm_item_index access;
+    tm_index_by(v, S_5145, "SubjectLogonId", &access);
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
         const char *ip = tm_d(it->r, "IpAddress");
@@ -61,11 +63,10 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->user_sid, tm_d(it->r, "SubjectUserSid"));
         tm_trace_set(&t->logon_id, tm_d(it->r, "SubjectLogonId"));
         tm_trace_set(&t->peer, ip);
-        size_t reads = 0;
-        for (size_t k = 0; k < v->n && reads < 20; k++) {
-            const tm_rec *o = &v->items[k];
-            if (o->sub != S_5145 || strcmp(tm_d(o->r, "SubjectLogonId"), tm_d(it->r, "SubjectLogonId")) != 0 ||
-                strcasecmp(tm_d(o->r, "ShareName"), tm_d(it->r, "ShareName")) != 0 || o->r->time < it->r->time)
+        size_t reads = 0, cnt, at = tm_index_find(&access, tm_d(it->r, "SubjectLogonId"), &cnt);
+        for (size_t k = at; k < at + cnt && reads < 20; k++) {
+            const tm_rec *o = access.it[k];
+            if (strcasecmp(tm_d(o->r, "ShareName"), tm_d(it->r, "ShareName")) != 0 || o->r->time < it->r->time)
                 continue;
             tm_cite(t, o->r, o->art, "%s accessed %s on %s (%s)", acct, tm_d(o->r, "RelativeTargetName"),
                     tm_d(o->r, "ShareName"), tm_d(o->r, "AccessList"));
@@ -75,6 +76,7 @@ static void run(const tm_view *v, tm_traces *out)
                                        : "share connection only; no file access recorded (5145)");
         tm_trace_setf(&t->message, "%s connected to %s from %s", acct, tm_d(it->r, "ShareName"), ip);
     }
+    tm_index_free(&access);
 }
 
 const tm_plugin tm_plugin_netuse = {

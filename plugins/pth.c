@@ -144,6 +144,8 @@ static void mimikatz_source(const tm_view *v, tm_traces *out)
 
 static void destination(const tm_view *v, tm_traces *out, bool wce)
 {
+    tm_item_index privs;
+    tm_index_by(v, S_4672, "SubjectLogonId", &privs);
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
         const tm_record *r = it->r;
@@ -157,10 +159,10 @@ static void destination(const tm_view *v, tm_traces *out, bool wce)
             continue; /* computer accounts */
         const char *lid = tm_d(r, "TargetLogonId");
         const tm_rec *priv = NULL;
-        for (size_t k = 0; k < v->n && !priv; k++) {
-            const tm_rec *o = &v->items[k];
-            if (o->sub == S_4672 && strcmp(tm_d(o->r, "SubjectLogonId"), lid) == 0 && o->r->time >= r->time - TM_SEC &&
-                o->r->time <= r->time + TM_MIN)
+        size_t cnt, at = tm_index_find(&privs, lid, &cnt);
+        for (size_t k = at; k < at + cnt && !priv; k++) {
+            const tm_rec *o = privs.it[k];
+            if (o->r->time >= r->time - TM_SEC && o->r->time <= r->time + TM_MIN)
                 priv = o;
         }
         if (!priv)
@@ -183,6 +185,7 @@ static void destination(const tm_view *v, tm_traces *out, bool wce)
                    t->peer ? t->peer : "the source");
         tm_trace_setf(&t->message, "Possible pass-the-hash logon of %s from %s", acct, t->peer ? t->peer : "?");
     }
+    tm_index_free(&privs);
 }
 
 static void run(const tm_view *v, tm_traces *out)

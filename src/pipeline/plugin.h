@@ -138,6 +138,19 @@ void tm_program_name_of(const char *path, char *out, size_t n);
 /* A one-line summary of an event's data fields ("Name=value, ..."). */
 void tm_event_summary(const tm_record *r, char *out, size_t n);
 
+/* The items of one subscription indexed by a data field (e.g. the logon id),
+ * so that correlating two kinds of record costs a lookup, not a scan. */
+typedef struct {
+    const tm_rec **it;
+    size_t n;
+    const char *field;
+} tm_item_index;
+void tm_index_by(const tm_view *v, unsigned sub, const char *field, tm_item_index *ix);
+/* The items whose field equals value (time order): *count of them from the
+ * returned position. */
+size_t tm_index_find(const tm_item_index *ix, const char *value, size_t *count);
+void tm_index_free(tm_item_index *ix);
+
 /* Items grouped into bursts: consecutive items (time order) less than gap
  * microseconds apart share a cluster. Items without a time are left out. */
 typedef struct {

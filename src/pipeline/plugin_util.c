@@ -416,3 +416,47 @@ bool tm_benign_task(const char *name, const char *cmd)
             return false;
     return in_dir;
 }
+
+static int cmp_indexed(const void *pa, const void *pb, void *field)
+{
+    const tm_rec *a = *(const tm_rec *const *)pa, *b = *(const tm_rec *const *)pb;
+    int c = strcmp(tm_d(a->r, field), tm_d(b->r, field));
+    if (c)
+        return c;
+    return a < b ? -1 : a > b; /* items are in time order */
+}
+
+void tm_index_by(const tm_view *v, unsigned sub, const char *field, tm_item_index *ix)
+{
+    ix->it = tm_xmalloc((v->n ? v->n : 1) * sizeof *ix->it);
+    ix->n = 0;
+    ix->field = field;
+    for (size_t i = 0; i < v->n; i++)
+        if (v->items[i].sub == sub && !v->items[i].exec)
+            ix->it[ix->n++] = &v->items[i];
+    qsort_r(ix->it, ix->n, sizeof *ix->it, cmp_indexed, (void *)field);
+}
+
+size_t tm_index_find(const tm_item_index *ix, const char *value, size_t *count)
+{
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (strcmp(tm_d(ix->it[mid]->r, ix->field), value) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t end = lo;
+    while (end < ix->n && strcmp(tm_d(ix->it[end]->r, ix->field), value) == 0)
+        end++;
+    *count = end - lo;
+    return lo;
+}
+
+void tm_index_free(tm_item_index *ix)
+{
+    free(ix->it);
+    ix->it = NULL;
+    ix->n = 0;
+}
