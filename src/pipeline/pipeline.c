@@ -384,51 +384,77 @@ static void script_sid(tm_execs *x, size_t first, const tm_record *r)
         x->e[i].user_sid = tm_xstrdup(sid);
 }
 
-/* PowerShell 4104 script blocks split in parts: join by ScriptBlockId. */
+/* A part of a split script block. */
+typedef struct {
+    const char *id;
+    long number;
+    const tm_record *r;
+    const tm_artifact *a;
+} sb_part;
+
+static int cmp_part(const void *pa, const void *pb)
+{
+    const sb_part *a = pa, *b = pb;
+    int c = strcmp(a->id, b->id);
+    if (c)
+        return c;
+    return a->number < b->number ? -1 : a->number > b->number;
+}
+
+static bool is_script_block(const tm_record *r)
+{
+    uint64_t id = 0;
+    tm_record_uint(r, "event_id", &id);
+    const char *ch = tm_record_str(r, "channel");
+    return r->kind == TM_ART_EVTX && id == 4104 && ch && strcasecmp(ch, "Microsoft-Windows-PowerShell/Operational") == 0;
+}
+
+/* PowerShell 4104 script blocks split in parts: joined by ScriptBlockId and
+ * MessageNumber (sorted once), the commands taken from the whole. */
 static void script_blocks(tm_pipeline *p, tm_execs *x)
 {
+    sb_part *parts = NULL;
+    size_t np = 0;
     for (size_t i = 0; i < p->nk; i++) {
         const tm_record *r = p->k[i].r;
-        if (r->kind != TM_ART_EVTX)
-            continue;
-        uint64_t id = 0;
-        tm_record_uint(r, "event_id", &id);
-        const char *ch = tm_record_str(r, "channel");
-        if (id != 4104 || !ch || strcasecmp(ch, "Microsoft-Windows-PowerShell/Operational") != 0)
+        if (!is_script_block(r))
             continue;
         const char *sbid = tm_record_str(r, "data.ScriptBlockId");
         const char *num = tm_record_str(r, "data.MessageNumber");
         const char *tot = tm_record_str(r, "data.MessageTotal");
-        long n = num ? strtol(num, NULL, 10) : 1, total = tot ? strtol(tot, NULL, 10) : 1;
+        long total = tot ? strtol(tot, NULL, 10) : 1;
         size_t first = x->n;
         if (total <= 1 || !sbid) {
             tm_execs_from_script(x, tm_record_str(r, "data.ScriptBlockText"), r->time, NULL, r, p->k[i].a);
             script_sid(x, first, r);
             continue;
         }
-        if (n != 1)
-            continue; /* joined from part 1 */
-        if (total > 4096)
-            total = 4096;
-        tm_buf text;
-        tm_buf_init(&text);
-        for (long part = 1; part <= total; part++) {
-            for (size_t j = 0; j < p->nk; j++) {
-                const tm_record *q = p->k[j].r;
-                const char *qs = q->kind == TM_ART_EVTX ? tm_record_str(q, "data.ScriptBlockId") : NULL;
-                const char *qn = qs ? tm_record_str(q, "data.MessageNumber") : NULL;
-                if (qs && qn && strcmp(qs, sbid) == 0 && strtol(qn, NULL, 10) == part) {
-                    const char *t = tm_record_str(q, "data.ScriptBlockText");
-                    if (t)
-                        tm_buf_puts(&text, t);
-                    break;
-                }
-            }
-        }
-        tm_execs_from_script(x, tm_buf_cstr(&text), r->time, NULL, r, p->k[i].a);
-        script_sid(x, first, r);
-        tm_buf_free(&text);
+        parts = tm_xrealloc(parts, (np + 1) * sizeof *parts);
+        parts[np++] = (sb_part){sbid, num ? strtol(num, NULL, 10) : 0, r, p->k[i].a};
     }
+    if (np > 1)
+        qsort(parts, np, sizeof *parts, cmp_part);
+    tm_buf text;
+    tm_buf_init(&text);
+    size_t i = 0;
+    while (i < np) {
+        size_t j = i;
+        tm_buf_reset(&text);
+        for (; j < np && strcmp(parts[j].id, parts[i].id) == 0; j++) {
+            if (j > i && parts[j].number == parts[j - 1].number)
+                continue; /* the same part twice (a recovered copy) */
+            const char *t = tm_record_str(parts[j].r, "data.ScriptBlockText");
+            if (t)
+                tm_buf_puts(&text, t);
+        }
+        /* cited by its first part (the lowest one that survived) */
+        size_t first = x->n;
+        tm_execs_from_script(x, tm_buf_cstr(&text), parts[i].r->time, NULL, parts[i].r, parts[i].a);
+        script_sid(x, first, parts[i].r);
+        i = j;
+    }
+    tm_buf_free(&text);
+    free(parts);
 }
 
 static void derive_execs(tm_pipeline *p, tm_execs *x)
