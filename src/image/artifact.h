@@ -101,6 +101,7 @@ struct tm_input {
     size_t nproblems;
     bool opened;  /* false when nothing could be read at all */
     bool damaged; /* the image container itself is incomplete or corrupt */
+    char *stored_md5, *stored_sha1; /* acquisition hashes an E01 records (not verified), or NULL */
     void *priv;  /* image-layer state */
 };
 

@@ -7,8 +7,9 @@
 
 #include "image/input.h"
 
-int tm_ewf_check(const char *first_segment, char *msg, size_t n)
+int tm_ewf_check(const char *first_segment, char *msg, size_t n, char md5[33], char sha1[41])
 {
+    md5[0] = sha1[0] = 0;
     char **names = NULL;
     int count = 0;
     libewf_error_t *err = NULL;
@@ -22,7 +23,17 @@ int tm_ewf_check(const char *first_segment, char *msg, size_t n)
     if (libewf_handle_initialize(&h, &err) != 1 || libewf_handle_open(h, names, count, LIBEWF_OPEN_READ, &err) != 1) {
         snprintf(msg, n, "libewf cannot open the segment files");
         rc = -1;
-    } else if (libewf_handle_segment_files_corrupted(h, &err) == 1) {
+    } else {
+        /* the acquisition hashes the E01 stores (not verified here: that
+         * means reading the whole image) */
+        if (libewf_handle_get_utf8_hash_value_md5(h, (uint8_t *)md5, 33, &err) != 1)
+            md5[0] = 0;
+        libewf_error_free(&err);
+        if (libewf_handle_get_utf8_hash_value_sha1(h, (uint8_t *)sha1, 41, &err) != 1)
+            sha1[0] = 0;
+        libewf_error_free(&err);
+    }
+    if (rc == 0 && h && libewf_handle_segment_files_corrupted(h, &err) == 1) {
         snprintf(msg, n,
                  "the E01 segment set is incomplete or truncated (%d segment file%s found): a segment file is missing "
                  "or cut short, and data past the damage reads as zeros",

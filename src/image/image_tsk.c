@@ -573,11 +573,13 @@ bool tm_image_open(tm_input *in)
     in->size = img->size > 0 ? (uint64_t)img->size : 0;
     in->segments = img->num_img > 0 ? (unsigned)img->num_img : 1;
     if (img->itype == TSK_IMG_TYPE_EWF_EWF) {
-        char msg[300];
-        if (tm_ewf_check(in->path, msg, sizeof msg) > 0) {
+        char msg[300], md5[33], sha1[41];
+        if (tm_ewf_check(in->path, msg, sizeof msg, md5, sha1) > 0) {
             in->damaged = true;
             tm_input_add_problem(in, "input", in->path, "%s", msg);
         }
+        in->stored_md5 = md5[0] ? tm_xstrdup(md5) : NULL;
+        in->stored_sha1 = sha1[0] ? tm_xstrdup(sha1) : NULL;
     }
 
     tp->vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);

@@ -66,6 +66,8 @@ void tm_input_close(tm_input *in)
     free(in->path);
     free(in->id);
     free(in->format);
+    free(in->stored_md5);
+    free(in->stored_sha1);
     free(in->vs_type);
     free(in);
 }

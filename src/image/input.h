@@ -70,7 +70,7 @@ struct tm_art_reader {
 
 bool tm_image_open(tm_input *in);  /* image_tsk.c */
 /* 0 complete, 1 damaged (msg says how), -1 could not check. ewf_check.c */
-int tm_ewf_check(const char *first_segment, char *msg, size_t n);
+int tm_ewf_check(const char *first_segment, char *msg, size_t n, char md5[33], char sha1[41]);
 bool tm_folder_open(tm_input *in); /* folder.c */
 
 #endif

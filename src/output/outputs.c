@@ -391,6 +391,15 @@ void tm_write_summary(tm_buf *b, const tm_report *r)
     tm_json_kuint(&j, "segments", in->segments);
     tm_json_kbool(&j, "opened", in->opened);
     tm_json_kbool(&j, "damaged", in->damaged);
+    tm_json_key(&j, "stored_hashes"); /* what an E01 recorded at acquisition; not verified */
+    if (in->stored_md5 || in->stored_sha1) {
+        tm_json_obj_begin(&j);
+        tm_json_kstr(&j, "md5", in->stored_md5);
+        tm_json_kstr(&j, "sha1", in->stored_sha1);
+        tm_json_obj_end(&j);
+    } else {
+        tm_json_null(&j);
+    }
     tm_json_obj_end(&j);
     tm_json_kstr(&j, "host", r->host);
     tm_json_key(&j, "volumes");

@@ -111,6 +111,13 @@ for h in src01 dst01 dst02 cred01 evil01; do
   cmp -s "$T/o/$h/traces.jsonl" "$T/p/$h/traces.jsonl" || fail "$h: -P 3 changed the traces"
   cmp -s "$T/o/$h/traces.csv" "$T/p/$h/traces.csv" || fail "$h: -P 3 changed the CSV"
 done
+# --- an E01's stored acquisition hash in summary.json: the MD5 of the raw volume it holds ---
+tm scan --format summary -o "$T/h" "$FIXTURES/demo/dc01-domain-controller.E01"
+assert_eq "$RC" 0 "scan of an E01"
+assert_eq "$(jq -r '.input.stored_hashes.md5' "$T/h/dc01-domain-controller/summary.json")" \
+  "$(md5sum <"$H/dc01.raw" | cut -d' ' -f1)" "the E01's stored MD5 is the image's"
+assert_eq "$(jq -r '.input.stored_hashes' "$T/o/dst02/summary.json")" "null" "a raw image has no stored hash"
+
 # --- errors: an unreadable volume is an error of the input, and the rest goes on ---
 tm scan -o "$T/b" "$FIXTURES/bad/zeroed-boot.raw" "$H/dst02.raw"
 assert_eq "$RC" 1 "scan with a damaged input"
