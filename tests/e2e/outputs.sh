@@ -6,6 +6,8 @@
 # without Sysmon, with auditing on and off, and with a cleared log.
 . "$(dirname "$0")/lib.sh"
 need jq
+need xmllint
+need mactime
 H="$FIXTURES/hosts"
 
 tm scan -o "$T/o" "$H/src01.raw" "$H/dst01.raw" "$H/dst02.raw" "$H/cred01.raw" "$H/evil01.raw"
