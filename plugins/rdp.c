@@ -131,7 +131,7 @@ static void destination(const tm_view *v, tm_traces *out)
             snprintf(s->user, sizeof s->user, "%s", user);
         if (!s->addr[0] && !tm_is_local_address(addr))
             snprintf(s->addr, sizeof s->addr, "%s", addr);
-        s->it = tm_xrealloc(s->it, (s->n + 1) * sizeof *s->it);
+        TM_GROW(s->it, s->n);
         s->it[s->n++] = it;
         s->last = it->r->time;
         if (it->sub == S_23)

@@ -182,7 +182,7 @@ static void destination(const tm_view *v, tm_traces *out)
         if (!name[0] || strcmp(name, "\\") == 0)
             continue;
         task_group *g = group_of(&gs, &ng, name);
-        g->it = tm_xrealloc(g->it, (g->n + 1) * sizeof *g->it);
+        TM_GROW(g->it, g->n);
         g->it[g->n++] = it;
     }
     for (size_t gi = 0; gi < ng; gi++) {

@@ -429,7 +429,7 @@ static void script_blocks(tm_pipeline *p, tm_execs *x)
             script_sid(x, first, r);
             continue;
         }
-        parts = tm_xrealloc(parts, (np + 1) * sizeof *parts);
+        TM_GROW(parts, np);
         parts[np++] = (sb_part){sbid, num ? strtol(num, NULL, 10) : 0, r, p->k[i].a};
     }
     if (np > 1)

@@ -155,7 +155,7 @@ void tm_index_free(tm_item_index *ix);
  * microseconds apart share a cluster. Items without a time are left out. */
 typedef struct {
     const tm_rec **it;
-    size_t n;
+    size_t n, cap;
     int64_t first, last;
 } tm_cluster;
 size_t tm_clusters(const tm_rec *const *items, size_t n, int64_t gap, tm_cluster **out);

@@ -304,10 +304,13 @@ size_t tm_clusters(const tm_rec *const *items, size_t n, int64_t gap, tm_cluster
                 cap = cap ? cap * 2 : 8;
                 *out = tm_xrealloc(*out, cap * sizeof **out);
             }
-            (*out)[nc++] = (tm_cluster){NULL, 0, t, t};
+            (*out)[nc++] = (tm_cluster){NULL, 0, 0, t, t};
         }
         tm_cluster *c = &(*out)[nc - 1];
-        c->it = tm_xrealloc(c->it, (c->n + 1) * sizeof *c->it);
+        if (c->n == c->cap) {
+            c->cap = c->cap ? c->cap * 2 : 8;
+            c->it = tm_xrealloc(c->it, c->cap * sizeof *c->it);
+        }
         c->it[c->n++] = it;
         if (t > c->last)
             c->last = t;

@@ -111,7 +111,7 @@ tm_evidence *tm_trace_add_evidence(tm_trace *t, const tm_evidence *ev)
         if (t->ev[i].record == ev->record && strcmp(t->ev[i].path ? t->ev[i].path : "", ev->path ? ev->path : "") == 0 &&
             t->ev[i].event_id == ev->event_id)
             return &t->ev[i];
-    t->ev = tm_xrealloc(t->ev, (t->nev + 1) * sizeof *t->ev);
+    TM_GROW(t->ev, t->nev);
     tm_evidence_copy(&t->ev[t->nev], ev);
     return &t->ev[t->nev++];
 }

@@ -36,4 +36,12 @@ char *tm_xstrdup(const char *s);
 char *tm_xstrndup(const char *s, size_t n);
 char *tm_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Makes room for element n of the array p (which holds n), doubling: the
+ * capacity is implied by n (8, 16, 32 ...), so no capacity field is kept. */
+#define TM_GROW(p, n)                                                                                                  \
+    do {                                                                                                               \
+        if ((n) == 0 || ((n) >= 8 && ((n) & ((n) - 1)) == 0))                                                          \
+            (p) = tm_xrealloc((p), ((n) < 8 ? 8 : 2 * (n)) * sizeof *(p));                                             \
+    } while (0)
+
 #endif
