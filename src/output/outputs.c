@@ -340,16 +340,9 @@ void tm_write_errors(tm_buf *b, const tm_report *r)
 
 /* ---- summary.json -------------------------------------------------------------- */
 
-typedef struct {
-    const char *tool;
-    tm_role role;
-    size_t n, confirmed;
-    int64_t first, last;
-} tool_count;
-
-static size_t count_tools(const tm_traces *ts, tool_count **out)
+size_t tm_tally_tools(const tm_traces *ts, tm_tool_tally **out)
 {
-    tool_count *c = NULL;
+    tm_tool_tally *c = NULL;
     size_t n = 0;
     for (size_t i = 0; i < ts->n; i++) {
         const tm_trace *t = &ts->t[i];
@@ -357,8 +350,8 @@ static size_t count_tools(const tm_traces *ts, tool_count **out)
         while (k < n && !(strcmp(c[k].tool, t->tool) == 0 && c[k].role == t->role))
             k++;
         if (k == n) {
-            c = tm_xrealloc(c, (n + 1) * sizeof *c);
-            c[n++] = (tool_count){t->tool, t->role, 0, 0, TM_TIME_NONE, TM_TIME_NONE};
+            TM_GROW(c, n);
+            c[n++] = (tm_tool_tally){t->tool, t->role, 0, 0, i, TM_TIME_NONE, TM_TIME_NONE};
         }
         c[k].n++;
         c[k].confirmed += t->confirmed;
@@ -451,8 +444,8 @@ void tm_write_summary(tm_buf *b, const tm_report *r)
     tm_json_kuint(&j, "without_time", untimed);
     tm_json_key(&j, "by_tool");
     tm_json_arr_begin(&j);
-    tool_count *tc;
-    size_t ntc = count_tools(r->traces, &tc);
+    tm_tool_tally *tc;
+    size_t ntc = tm_tally_tools(r->traces, &tc);
     for (size_t i = 0; i < ntc; i++) {
         tm_json_obj_begin(&j);
         tm_json_kstr(&j, "tool", tc[i].tool);

@@ -61,6 +61,16 @@ typedef struct {
     const char *options;        /* the command line's options, for the record */
 } tm_report;
 
+/* Traces per tool and role, in order of first appearance: counts, first and
+ * last time, and the index of the first trace (summary.json, report.html). */
+typedef struct {
+    const char *tool;
+    tm_role role;
+    size_t n, confirmed, first_index;
+    int64_t first, last;
+} tm_tool_tally;
+size_t tm_tally_tools(const tm_traces *ts, tm_tool_tally **out);
+
 /* Writes the selected outputs into dir; returns 0, or -1 when a file could
  * not be written (said on stderr). */
 int tm_write_outputs(const char *dir, const tm_report *r, unsigned formats);

@@ -101,40 +101,7 @@ static void header(tm_buf *b, const tm_report *r)
                   r->errors ? r->errors->n : 0);
 }
 
-typedef struct {
-    const char *tool;
-    tm_role role;
-    size_t n, confirmed, first_index;
-    int64_t first, last;
-} family;
-
-static size_t families(const tm_traces *ts, family **out)
-{
-    family *f = NULL;
-    size_t n = 0;
-    for (size_t i = 0; i < ts->n; i++) {
-        const tm_trace *t = &ts->t[i];
-        size_t k = 0;
-        while (k < n && !(strcmp(f[k].tool, t->tool) == 0 && f[k].role == t->role))
-            k++;
-        if (k == n) {
-            f = tm_xrealloc(f, (n + 1) * sizeof *f);
-            f[n++] = (family){t->tool, t->role, 0, 0, i, TM_TIME_NONE, TM_TIME_NONE};
-        }
-        f[k].n++;
-        f[k].confirmed += t->confirmed;
-        if (t->time != TM_TIME_NONE) {
-            if (f[k].first == TM_TIME_NONE || t->time < f[k].first)
-                f[k].first = t->time;
-            if (f[k].last == TM_TIME_NONE || t->time > f[k].last)
-                f[k].last = t->time;
-        }
-    }
-    *out = f;
-    return n;
-}
-
-static void found(tm_buf *b, const tm_report *r, family *f, size_t nf)
+static void found(tm_buf *b, const tm_report *r, tm_tool_tally *f, size_t nf)
 {
     tm_buf_puts(b, "<h2>Tools found</h2>\n");
     if (!nf) {
@@ -168,7 +135,7 @@ static void found(tm_buf *b, const tm_report *r, family *f, size_t nf)
 }
 
 /* A dot per trace on a time axis, a row per tool and role. */
-static void chart(tm_buf *b, const tm_report *r, family *f, size_t nf)
+static void chart(tm_buf *b, const tm_report *r, tm_tool_tally *f, size_t nf)
 {
     int64_t lo = TM_TIME_NONE, hi = TM_TIME_NONE;
     for (size_t i = 0; i < r->traces->n; i++) {
@@ -367,8 +334,8 @@ static void errors(tm_buf *b, const tm_report *r)
 
 void tm_write_html(tm_buf *b, const tm_report *r)
 {
-    family *f;
-    size_t nf = families(r->traces, &f);
+    tm_tool_tally *f;
+    size_t nf = tm_tally_tools(r->traces, &f);
     header(b, r);
     found(b, r, f, nf);
     chart(b, r, f, nf);
