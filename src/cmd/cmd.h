@@ -42,6 +42,13 @@ size_t tm_plan_jobs(const tm_input *in, int workers, const bool *kinds, const ch
 size_t tm_run_job_batches(tm_input *in, const tm_pool_job *jobs, const size_t batches[4], const tm_pool_opts *o,
                           const tm_pool_cb *cb, size_t *base);
 
+/* A number option in [lo, hi] (the whole argument, not a prefix); says so
+ * and returns false otherwise. */
+bool tm_opt_int(const char *cmd, const char *opt, const char *arg, int lo, int hi, int *out);
+/* The parser-worker options both dump and scan take: -j N, --worker-timeout
+ * SEC ('t'), --worker PATH ('W'). 1 handled, 0 not one of them, -1 bad value. */
+int tm_pool_option(const char *cmd, int c, const char *arg, tm_pool_opts *pool);
+
 /* JSON objects describing what the image layer found. */
 void tm_json_input(tm_json *j, const tm_input *in);
 void tm_json_volume(tm_json *j, const tm_input *in, const tm_volume *v);

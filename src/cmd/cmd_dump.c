@@ -232,20 +232,11 @@ int cmd_dump(int argc, char **argv)
             break;
         }
         case 'j':
-            o.pool.workers = atoi(optarg);
-            if (o.pool.workers < 1 || o.pool.workers > 256) {
-                tm_usage_error("dump", "-j wants a number from 1 to 256");
-                return TM_EXIT_USAGE;
-            }
-            break;
         case 't':
-            o.pool.timeout_s = atoi(optarg);
-            if (o.pool.timeout_s < 1) {
-                tm_usage_error("dump", "--worker-timeout wants seconds >= 1");
+        case 'W':
+            if (tm_pool_option("dump", c, optarg, &o.pool) < 0)
                 return TM_EXIT_USAGE;
-            }
             break;
-        case 'W': o.pool.worker = optarg; break; /* tests: a stand-in worker */
         case 'h': fputs(usage, stdout); return TM_EXIT_OK;
         default: tm_usage_error("dump", "bad option"); return TM_EXIT_USAGE;
         }

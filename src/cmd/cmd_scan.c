@@ -276,27 +276,15 @@ int cmd_scan(int argc, char **argv)
         }
         case 'A': o.all_events = true; break;
         case 'P':
-            o.parallel = atoi(optarg);
-            if (o.parallel < 1 || o.parallel > 256) {
-                tm_usage_error("scan", "-P wants a number from 1 to 256");
+            if (!tm_opt_int("scan", "-P", optarg, 1, 256, &o.parallel))
                 return TM_EXIT_USAGE;
-            }
             break;
         case 'j':
-            o.pool.workers = atoi(optarg);
-            if (o.pool.workers < 1 || o.pool.workers > 256) {
-                tm_usage_error("scan", "-j wants a number from 1 to 256");
-                return TM_EXIT_USAGE;
-            }
-            break;
         case 't':
-            o.pool.timeout_s = atoi(optarg);
-            if (o.pool.timeout_s < 1) {
-                tm_usage_error("scan", "--worker-timeout wants seconds >= 1");
+        case 'W':
+            if (tm_pool_option("scan", c, optarg, &o.pool) < 0)
                 return TM_EXIT_USAGE;
-            }
             break;
-        case 'W': o.pool.worker = optarg; break;
         case 'h': fputs(usage, stdout); return TM_EXIT_OK;
         default: tm_usage_error("scan", "bad option"); return TM_EXIT_USAGE;
         }

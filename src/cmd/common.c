@@ -364,3 +364,26 @@ size_t tm_run_job_batches(tm_input *in, const tm_pool_job *jobs, const size_t ba
     }
     return failed;
 }
+
+bool tm_opt_int(const char *cmd, const char *opt, const char *arg, int lo, int hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v < lo || v > hi) {
+        tm_usage_error(cmd, "%s wants a number from %d to %d", opt, lo, hi);
+        return false;
+    }
+    *out = (int)v;
+    return true;
+}
+
+int tm_pool_option(const char *cmd, int c, const char *arg, tm_pool_opts *pool)
+{
+    switch (c) {
+    case 'j': return tm_opt_int(cmd, "-j", arg, 1, 256, &pool->workers) ? 1 : -1;
+    case 't': return tm_opt_int(cmd, "--worker-timeout", arg, 1, 86400, &pool->timeout_s) ? 1 : -1;
+    case 'W': pool->worker = arg; return 1; /* tests: a stand-in worker */
+    default: return 0;
+    }
+}

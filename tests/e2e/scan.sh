@@ -241,6 +241,9 @@ assert_eq "$(ls -A "$T/scan/src01" | tr '\n' ' ')" \
 # --- usage ---
 tm scan "$H/src01.raw"
 assert_eq "$RC" 2 "scan without -o"
+tm scan -j 3x -o "$T/j" "$H/src01.raw"
+assert_eq "$RC" 2 "a number option with trailing garbage"
+assert_contains "$ERR" "-j wants a number from 1 to 256" "the option named"
 mkdir -p "$T/evidence"
 cp "$FIXTURES/bare.raw" "$T/evidence/"
 tm scan -o "$T/evidence/out" "$T/evidence"
