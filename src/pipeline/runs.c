@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pipeline/cmdline.h"
+#include "pipeline/plugin.h"
 #include "util/buf.h"
 #include "util/timeutil.h"
 
@@ -68,14 +69,6 @@ static char *dupne(const char *s)
     return (s && *s && strcmp(s, "-") != 0) ? tm_xstrdup(s) : NULL;
 }
 
-static const char *data(const tm_record *r, const char *name)
-{
-    char key[80];
-    snprintf(key, sizeof key, "data.%s", name);
-    const char *s = tm_record_str(r, key);
-    return s ? s : "";
-}
-
 static bool parse_num(const char *s, uint64_t *out)
 {
     if (!s || !*s)
@@ -88,83 +81,80 @@ static bool parse_num(const char *s, uint64_t *out)
     return true;
 }
 
+/* "DOMAIN\\user" from prefix+UserName/DomainName, owned, or NULL. */
 static char *account(const tm_record *r, const char *prefix)
 {
-    char n[64], d[64];
-    snprintf(n, sizeof n, "%sUserName", prefix);
-    snprintf(d, sizeof d, "%sDomainName", prefix);
-    const char *user = data(r, n), *dom = data(r, d);
-    if (!*user || strcmp(user, "-") == 0)
-        return NULL;
-    return *dom && strcmp(dom, "-") != 0 ? tm_xasprintf("%s\\%s", dom, user) : tm_xstrdup(user);
+    char acct[256];
+    tm_account(r, prefix, acct, sizeof acct);
+    return acct[0] ? tm_xstrdup(acct) : NULL;
 }
 
-/* Commands inside a command line become derived executions. */
-static void add_derived(tm_execs *x, const tm_exec *parent_copy, const char *line, bool script)
+/* What the executions made from one line share. The strings are borrowed
+ * and copied into each execution (add() may move the array they came from,
+ * not the strings). */
+typedef struct {
+    tm_exec_kind kind;
+    int64_t time;
+    const char *desc;
+    const tm_record *r;
+    const tm_artifact *a;
+    const char *user, *user_sid, *logon_id, *parent;
+} exec_tmpl;
+
+/* Commands cs->c[from..] as executions: `whole` is the line when it is a
+ * single command (so its text is kept as written), `derived` whether they
+ * come out of another program's command line. */
+static void add_commands(tm_execs *x, const exec_tmpl *t, const tm_cmds *cs, size_t from, const char *whole,
+                         bool derived)
 {
-    tm_cmds cs;
-    tm_cmds_init(&cs);
-    if (script)
-        tm_script_split(line, &cs);
-    else
-        tm_cmdline_split(line, &cs);
-    /* When the line's own program is the first command it is the parent
-     * itself (already recorded); everything else is derived. */
-    for (size_t i = 0; i < cs.n; i++) {
-        const tm_cmd *c = &cs.c[i];
-        if (i == 0 && !script && strcmp(c->name, parent_copy->name) == 0 && c->depth == 0)
-            continue;
-        tm_exec pc = *parent_copy; /* the parent's strings: copy before add() moves the array */
-        char *user = pc.user ? tm_xstrdup(pc.user) : NULL;
-        char *sid = pc.user_sid ? tm_xstrdup(pc.user_sid) : NULL;
-        char *lid = pc.logon_id ? tm_xstrdup(pc.logon_id) : NULL;
-        char *parent_image = pc.image ? tm_xstrdup(pc.image) : NULL;
-        tm_exec *e = add(x, pc.kind, pc.time, pc.time_desc, pc.r, pc.art);
+    for (size_t i = from; i < cs->n; i++) {
+        const tm_cmd *c = &cs->c[i];
+        tm_exec *e = add(x, t->kind, t->time, t->desc, t->r, t->a);
         snprintf(e->name, sizeof e->name, "%s", c->name);
         snprintf(e->verb, sizeof e->verb, "%s", c->verb);
         e->image = tm_xstrdup(c->name);
-        e->command_line = tm_xstrdup(c->text);
-        e->user = user;
-        e->user_sid = sid;
-        e->logon_id = lid;
-        e->parent = parent_image;
-        e->derived = true;
+        e->command_line = tm_xstrdup(whole && cs->n == 1 ? whole : c->text);
+        e->user = dupne(t->user);
+        e->user_sid = dupne(t->user_sid);
+        e->logon_id = dupne(t->logon_id);
+        e->parent = dupne(t->parent);
+        e->derived = derived || i > 0 || c->depth > 0;
         e->encoded = c->from_encoded;
         e->redirect = c->redirect ? tm_xstrdup(c->redirect) : NULL;
     }
-    tm_cmds_free(&cs);
 }
 
+/* The program name of an execution from its image path. */
 static void name_from_image(tm_exec *e)
 {
     if (e->image)
         tm_program_name(e->image, strlen(e->image), e->name, sizeof e->name);
-    if (e->command_line) {
-        tm_cmds cs;
-        tm_cmds_init(&cs);
-        tm_cmdline_split(e->command_line, &cs);
-        if (cs.n) {
-            if (!e->name[0])
-                snprintf(e->name, sizeof e->name, "%s", cs.c[0].name);
-            if (strcmp(cs.c[0].name, e->name) == 0)
-                snprintf(e->verb, sizeof e->verb, "%s", cs.c[0].verb);
-            if (cs.c[0].redirect)
-                e->redirect = tm_xstrdup(cs.c[0].redirect);
-        }
-        tm_cmds_free(&cs);
-    }
 }
 
-/* A process start with its command line: the start, then the commands the
- * line runs through wrappers (cmd /c ..., powershell -enc ...). */
+/* A process start with its command line, split once: the start takes its
+ * program's verb and redirection from the first command; a shell's (cmd,
+ * powershell) other commands become derived executions. */
 static void add_start(tm_execs *x, tm_exec *e)
 {
     name_from_image(e);
-    if (e->command_line && (strcmp(e->name, "cmd") == 0 || strcmp(e->name, "powershell") == 0 ||
-                            strcmp(e->name, "pwsh") == 0)) {
-        tm_exec copy = *e;
-        add_derived(x, &copy, copy.command_line, false);
+    if (!e->command_line)
+        return;
+    tm_cmds cs;
+    tm_cmds_init(&cs);
+    tm_cmdline_split(e->command_line, &cs);
+    bool self = cs.n && (!e->name[0] || strcmp(cs.c[0].name, e->name) == 0);
+    if (cs.n && !e->name[0])
+        snprintf(e->name, sizeof e->name, "%s", cs.c[0].name);
+    if (self) {
+        snprintf(e->verb, sizeof e->verb, "%s", cs.c[0].verb);
+        if (cs.c[0].redirect)
+            e->redirect = tm_xstrdup(cs.c[0].redirect);
     }
+    if (strcmp(e->name, "cmd") == 0 || strcmp(e->name, "powershell") == 0 || strcmp(e->name, "pwsh") == 0) {
+        exec_tmpl t = {e->kind, e->time, e->time_desc, e->r, e->art, e->user, e->user_sid, e->logon_id, e->image};
+        add_commands(x, &t, &cs, self ? 1 : 0, NULL, true); /* e is not used after this: add() may move it */
+    }
+    tm_cmds_free(&cs);
 }
 
 static int64_t time_field(const tm_record *r, const char *name, const tm_exec_env *env)
@@ -202,18 +192,8 @@ static void add_line(tm_execs *x, tm_exec_kind kind, int64_t t, const char *desc
         tm_script_split(line, &cs);
     else
         tm_cmdline_split(line, &cs);
-    for (size_t i = 0; i < cs.n; i++) {
-        const tm_cmd *c = &cs.c[i];
-        tm_exec *e = add(x, kind, t, desc, r, a);
-        snprintf(e->name, sizeof e->name, "%s", c->name);
-        snprintf(e->verb, sizeof e->verb, "%s", c->verb);
-        e->image = tm_xstrdup(c->name);
-        e->command_line = tm_xstrdup(cs.n == 1 ? line : c->text);
-        e->user = user && *user ? tm_xstrdup(user) : NULL;
-        e->derived = i > 0 || c->depth > 0;
-        e->encoded = c->from_encoded;
-        e->redirect = c->redirect ? tm_xstrdup(c->redirect) : NULL;
-    }
+    exec_tmpl tp = {kind, t, desc, r, a, user, NULL, NULL, NULL};
+    add_commands(x, &tp, &cs, 0, line, false);
     tm_cmds_free(&cs);
 }
 
@@ -226,58 +206,58 @@ void tm_execs_from_record(tm_execs *x, const tm_record *r, const tm_artifact *a,
         tm_record_uint(r, "event_id", &eid);
         if (is_channel(r, "Security") && eid == 4688) {
             tm_exec *e = add(x, TM_EXEC_START, r->time, "Process created (Security 4688)", r, a);
-            e->image = dupne(data(r, "NewProcessName"));
-            e->command_line = dupne(data(r, "CommandLine"));
+            e->image = dupne(tm_d(r, "NewProcessName"));
+            e->command_line = dupne(tm_d(r, "CommandLine"));
             /* Windows 10 names the new process' account in Target*. */
             e->user = account(r, "Target");
             if (!e->user)
                 e->user = account(r, "Subject");
-            e->user_sid = dupne(data(r, "SubjectUserSid"));
-            e->logon_id = dupne(data(r, "TargetLogonId"));
+            e->user_sid = dupne(tm_d(r, "SubjectUserSid"));
+            e->logon_id = dupne(tm_d(r, "TargetLogonId"));
             if (!e->logon_id || strcmp(e->logon_id, "0x0") == 0) {
                 free(e->logon_id);
-                e->logon_id = dupne(data(r, "SubjectLogonId"));
+                e->logon_id = dupne(tm_d(r, "SubjectLogonId"));
             }
-            e->parent = dupne(data(r, "ParentProcessName"));
-            e->has_pid = parse_num(data(r, "NewProcessId"), &e->pid);
+            e->parent = dupne(tm_d(r, "ParentProcessName"));
+            e->has_pid = parse_num(tm_d(r, "NewProcessId"), &e->pid);
             add_start(x, e);
         } else if (is_channel(r, "Security") && eid == 4689) {
             tm_exec *e = add(x, TM_EXEC_EXIT, r->time, "Process exited (Security 4689)", r, a);
-            e->image = dupne(data(r, "ProcessName"));
+            e->image = dupne(tm_d(r, "ProcessName"));
             e->user = account(r, "Subject");
-            e->user_sid = dupne(data(r, "SubjectUserSid"));
-            e->logon_id = dupne(data(r, "SubjectLogonId"));
-            e->has_pid = parse_num(data(r, "ProcessId"), &e->pid);
+            e->user_sid = dupne(tm_d(r, "SubjectUserSid"));
+            e->logon_id = dupne(tm_d(r, "SubjectLogonId"));
+            e->has_pid = parse_num(tm_d(r, "ProcessId"), &e->pid);
             uint64_t st;
-            if (parse_num(data(r, "Status"), &st)) {
+            if (parse_num(tm_d(r, "Status"), &st)) {
                 e->has_status = true;
                 e->status = (uint32_t)st;
             }
             name_from_image(e);
         } else if (is_channel(r, "Microsoft-Windows-Sysmon/Operational") && eid == 1) {
             tm_exec *e = add(x, TM_EXEC_START, r->time, "Process created (Sysmon 1)", r, a);
-            e->image = dupne(data(r, "Image"));
-            e->command_line = dupne(data(r, "CommandLine"));
-            e->user = dupne(data(r, "User"));
-            e->logon_id = dupne(data(r, "LogonId"));
-            e->parent = dupne(data(r, "ParentImage"));
-            e->has_pid = parse_num(data(r, "ProcessId"), &e->pid);
+            e->image = dupne(tm_d(r, "Image"));
+            e->command_line = dupne(tm_d(r, "CommandLine"));
+            e->user = dupne(tm_d(r, "User"));
+            e->logon_id = dupne(tm_d(r, "LogonId"));
+            e->parent = dupne(tm_d(r, "ParentImage"));
+            e->has_pid = parse_num(tm_d(r, "ProcessId"), &e->pid);
             add_start(x, e);
         } else if (is_channel(r, "Microsoft-Windows-Sysmon/Operational") && eid == 5) {
             tm_exec *e = add(x, TM_EXEC_EXIT, r->time, "Process terminated (Sysmon 5)", r, a);
-            e->image = dupne(data(r, "Image"));
-            e->has_pid = parse_num(data(r, "ProcessId"), &e->pid);
+            e->image = dupne(tm_d(r, "Image"));
+            e->has_pid = parse_num(tm_d(r, "ProcessId"), &e->pid);
             name_from_image(e);
         } else if (is_channel(r, "Microsoft-Windows-PowerShell/Operational") && eid == 4103) {
             /* Module logging: ContextInfo names the command ("Command Name =
              * Invoke-Mimikatz") and the user; Payload holds its invocation. */
-            const char *ctx = data(r, "ContextInfo");
+            const char *ctx = tm_d(r, "ContextInfo");
             const char *cn = strstr(ctx, "Command Name = ");
             if (cn) {
                 cn += 15;
                 size_t len = strcspn(cn, "\r\n");
                 char *name = tm_xstrndup(cn, len);
-                const char *payload = data(r, "Payload");
+                const char *payload = tm_d(r, "Payload");
                 char *line = *payload ? tm_xasprintf("%s %.*s", name, (int)strcspn(payload, "\r\n"), payload)
                                       : tm_xstrdup(name);
                 char user[160] = "";
@@ -291,11 +271,11 @@ void tm_execs_from_record(tm_execs *x, const tm_record *r, const tm_artifact *a,
                 e->user = user[0] ? tm_xstrdup(user) : NULL;
             }
         } else if (is_channel(r, "System") && eid == 7045) {
-            const char *img = data(r, "ImagePath");
+            const char *img = tm_d(r, "ImagePath");
             tm_exec *e = add(x, TM_EXEC_SERVICE, r->time, "Service installed (System 7045)", r, a);
             e->image = dupne(img);
             e->command_line = dupne(img);
-            e->user = dupne(data(r, "AccountName"));
+            e->user = dupne(tm_d(r, "AccountName"));
             e->user_sid = dupne(tm_record_str(r, "user_sid"));
             add_start(x, e);
         }
