@@ -51,13 +51,13 @@ static void cite_window(const tm_view *v, tm_trace *t, int64_t from, int64_t to,
         const tm_record *r = it->r;
         switch (it->sub) {
         case S_8222:
-            tm_cite(t, r, it->art, "shadow copy created: %s (%s)", tm_d(r, "ShadowDeviceName"), tm_d(r, "VolumeName"));
+            tm_cite(t, r, it->art, "shadow copy created: %s (%s)", tm_data(r, "ShadowDeviceName"), tm_data(r, "VolumeName"));
             *shadow = true;
             break;
         case S_ESENT325:
         case S_ESENT326:
         case S_ESENT327: {
-            if (strcasecmp(tm_f(r, "provider"), "ESENT") != 0 && !tm_icontains(tm_f(r, "provider"), "ESENT"))
+            if (strcasecmp(tm_str(r, "provider"), "ESENT") != 0 && !tm_icontains(tm_str(r, "provider"), "ESENT"))
                 break;
             char s[400];
             tm_event_summary(r, s, sizeof s);
@@ -68,18 +68,18 @@ static void cite_window(const tm_view *v, tm_trace *t, int64_t from, int64_t to,
             break;
         }
         case S_7036:
-            if (tm_icontains(tm_d(r, "param1"), "Volume Shadow Copy"))
-                tm_cite(t, r, it->art, "%s entered the %s state", tm_d(r, "param1"), tm_d(r, "param2"));
+            if (tm_icontains(tm_data(r, "param1"), "Volume Shadow Copy"))
+                tm_cite(t, r, it->art, "%s entered the %s state", tm_data(r, "param1"), tm_data(r, "param2"));
             break;
         case S_USN:
-            if (!tm_icontains(tm_f(r, "file_path"), "Windows/NTDS")) {
-                tm_cite(t, r, it->art, "%s: %s (%s)", tm_f(r, "file_name"), tm_f(r, "reasons"), tm_f(r, "file_path"));
+            if (!tm_icontains(tm_str(r, "file_path"), "Windows/NTDS")) {
+                tm_cite(t, r, it->art, "%s: %s (%s)", tm_str(r, "file_name"), tm_str(r, "reasons"), tm_str(r, "file_path"));
                 *copied = true;
             }
             break;
         case S_4663:
-            if (shadow_object(tm_d(r, "ObjectName"))) {
-                tm_cite(t, r, it->art, "%s read %s from a shadow copy", tm_d(r, "ProcessName"), tm_d(r, "ObjectName"));
+            if (shadow_object(tm_data(r, "ObjectName"))) {
+                tm_cite(t, r, it->art, "%s read %s from a shadow copy", tm_data(r, "ProcessName"), tm_data(r, "ObjectName"));
                 *copied = true;
             }
             break;

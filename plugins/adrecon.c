@@ -81,9 +81,9 @@ static void exporters(const tm_view *v, tm_traces *out)
             const tm_rec *it = &v->items[k];
             if (it->exec || it->r->time < run->time - TM_SEC || it->r->time > run->time + 30 * TM_MIN)
                 continue;
-            const char *name = it->r->kind == TM_ART_USN ? tm_f(it->r, "file_name") : "";
+            const char *name = it->r->kind == TM_ART_USN ? tm_str(it->r, "file_name") : "";
             if (it->sub == S_SYSMON11) {
-                name = tm_d(it->r, "TargetFilename");
+                name = tm_data(it->r, "TargetFilename");
                 const char *b = strrchr(name, '\\');
                 name = b ? b + 1 : name;
             }
@@ -92,7 +92,7 @@ static void exporters(const tm_view *v, tm_traces *out)
             if (!out_file && !tmp)
                 continue;
             tm_cite(t, it->r, it->art, "%s: %s", name,
-                    it->r->kind == TM_ART_USN ? tm_f(it->r, "reasons") : "written (Sysmon 11)");
+                    it->r->kind == TM_ART_USN ? tm_str(it->r, "reasons") : "written (Sysmon 11)");
             wrote |= out_file;
         }
         if (file[0])
@@ -115,7 +115,7 @@ static void run(const tm_view *v, tm_traces *out)
         const tm_rec *it = &v->items[i];
         if (it->exec || !tm_is_event(it->r, "System", 7045))
             continue;
-        const char *name = tm_d(it->r, "ServiceName"), *img = tm_d(it->r, "ImagePath");
+        const char *name = tm_data(it->r, "ServiceName"), *img = tm_data(it->r, "ImagePath");
         if (!(strcasecmp(name, "npcap") == 0 || strcasecmp(name, "npf") == 0 || tm_icontains(img, "npcap.sys") ||
               tm_icontains(img, "npf.sys")))
             continue;

@@ -46,17 +46,17 @@ static void run(const tm_view *v, tm_traces *out)
         bool allowed = false;
         for (size_t k = 0; k < v->n; k++) {
             const tm_rec *it = &v->items[k];
-            if (it->sub != S_5156 || !is_beginx_path(tm_d(it->r, "Application")))
+            if (it->sub != S_5156 || !is_beginx_path(tm_data(it->r, "Application")))
                 continue;
             int64_t d = it->r->time - run->time;
             if (d < -TM_SEC || d > 24 * 3600 * TM_SEC)
                 continue;
-            tm_cite(t, it->r, it->art, "firewall allowed %s %s:%s -> %s:%s (%s)", tm_d(it->r, "Direction"),
-                    tm_d(it->r, "SourceAddress"), tm_d(it->r, "SourcePort"), tm_d(it->r, "DestAddress"),
-                    tm_d(it->r, "DestPort"), tm_d(it->r, "Application"));
+            tm_cite(t, it->r, it->art, "firewall allowed %s %s:%s -> %s:%s (%s)", tm_data(it->r, "Direction"),
+                    tm_data(it->r, "SourceAddress"), tm_data(it->r, "SourcePort"), tm_data(it->r, "DestAddress"),
+                    tm_data(it->r, "DestPort"), tm_data(it->r, "Application"));
             allowed = true;
             if (!t->peer)
-                tm_trace_set(&t->peer, server ? tm_d(it->r, "SourceAddress") : tm_d(it->r, "DestAddress"));
+                tm_trace_set(&t->peer, server ? tm_data(it->r, "SourceAddress") : tm_data(it->r, "DestAddress"));
         }
         bool rule = false;
         for (size_t k = 0; k < v->n; k++) {

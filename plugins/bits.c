@@ -57,30 +57,30 @@ static void run(const tm_view *v, tm_traces *out)
         const tm_rec *it = &v->items[i];
         if (it->sub != S_59)
             continue;
-        const char *url = tm_d(it->r, "url");
+        const char *url = tm_data(it->r, "url");
         if (microsoft_url(url))
             continue;
-        const char *id = tm_d(it->r, "Id");
+        const char *id = tm_data(it->r, "Id");
         tm_trace *t = tm_trace_for_record(out, v, it, "BITS", CATEGORY, TM_ROLE_SOURCE, "BITS transfer started (59)");
-        tm_cite(t, it->r, it->art, "BITS job %s transfer started: %s", tm_d(it->r, "name"), url);
+        tm_cite(t, it->r, it->art, "BITS job %s transfer started: %s", tm_data(it->r, "name"), url);
         char peer[256];
         tm_peer_from_cmdline(url, peer, sizeof peer);
         if (peer[0])
             tm_trace_set(&t->peer, peer);
         tm_trace_set(&t->command_line, url);
-        tm_trace_set(&t->user_sid, tm_f(it->r, "user_sid"));
+        tm_trace_set(&t->user_sid, tm_str(it->r, "user_sid"));
         bool ok = false;
         for (size_t k = 0; k < v->n; k++) {
             const tm_rec *o = &v->items[k];
-            if (o->sub == S_3 && strcmp(tm_d(o->r, "jobId"), id) == 0) {
-                tm_cite(t, o->r, o->art, "BITS job %s created by %s (%s)", tm_d(o->r, "jobTitle"), tm_d(o->r, "jobOwner"),
-                        tm_d(o->r, "processPath"));
-                if (*tm_d(o->r, "jobOwner"))
-                    tm_trace_set(&t->user, tm_d(o->r, "jobOwner"));
+            if (o->sub == S_3 && strcmp(tm_data(o->r, "jobId"), id) == 0) {
+                tm_cite(t, o->r, o->art, "BITS job %s created by %s (%s)", tm_data(o->r, "jobTitle"), tm_data(o->r, "jobOwner"),
+                        tm_data(o->r, "processPath"));
+                if (*tm_data(o->r, "jobOwner"))
+                    tm_trace_set(&t->user, tm_data(o->r, "jobOwner"));
             }
-            if (o->sub == S_60 && strcmp(tm_d(o->r, "Id"), id) == 0 && o->r->time >= it->r->time) {
-                const char *hr = tm_d(o->r, "hr");
-                tm_cite(t, o->r, o->art, "BITS transfer stopped: status %s, %s bytes", hr, tm_d(o->r, "bytesTransferred"));
+            if (o->sub == S_60 && strcmp(tm_data(o->r, "Id"), id) == 0 && o->r->time >= it->r->time) {
+                const char *hr = tm_data(o->r, "hr");
+                tm_cite(t, o->r, o->art, "BITS transfer stopped: status %s, %s bytes", hr, tm_data(o->r, "bytesTransferred"));
                 if (*hr && strtoul(hr, NULL, 0) == 0) {
                     ok = true;
                     tm_trace_set(&t->outcome, "transfer completed, status 0x0");
@@ -93,7 +93,7 @@ static void run(const tm_view *v, tm_traces *out)
         for (size_t k = 0; k < v->n; k++) {
             const tm_rec *o = &v->items[k];
             if (o->sub == S_USN && o->r->time >= it->r->time - TM_SEC && o->r->time <= it->r->time + 10 * TM_MIN)
-                tm_cite(t, o->r, o->art, "%s: %s", tm_f(o->r, "file_name"), tm_f(o->r, "reasons"));
+                tm_cite(t, o->r, o->art, "%s: %s", tm_str(o->r, "file_name"), tm_str(o->r, "reasons"));
         }
         tm_confirm(t, ok, ok ? "transfer stopped with status 0x0 (Bits-Client 60)"
                              : "no Bits-Client 60 with status 0x0 for this job");
@@ -107,7 +107,7 @@ static void run(const tm_view *v, tm_traces *out)
         const tm_rec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
         size_t n = 0;
         for (size_t i = 0; i < v->n; i++)
-            if (v->items[i].sub == S_USN && tm_icontains(tm_f(v->items[i].r, "reasons"), "RENAME_OLD_NAME"))
+            if (v->items[i].sub == S_USN && tm_icontains(tm_str(v->items[i].r, "reasons"), "RENAME_OLD_NAME"))
                 sel[n++] = &v->items[i];
         tm_cluster *cl;
         size_t ncl = tm_clusters(sel, n, 10 * TM_MIN, &cl);
@@ -116,8 +116,8 @@ static void run(const tm_view *v, tm_traces *out)
                                        "BITS temporary file renamed (USN journal)");
             tm_trace_set(&t->host, v->host);
             for (size_t i = 0; i < cl[c].n; i++)
-                tm_cite(t, cl[c].it[i]->r, cl[c].it[i]->art, "%s: %s (%s)", tm_f(cl[c].it[i]->r, "file_name"),
-                        tm_f(cl[c].it[i]->r, "reasons"), tm_f(cl[c].it[i]->r, "file_path"));
+                tm_cite(t, cl[c].it[i]->r, cl[c].it[i]->art, "%s: %s (%s)", tm_str(cl[c].it[i]->r, "file_name"),
+                        tm_str(cl[c].it[i]->r, "reasons"), tm_str(cl[c].it[i]->r, "file_path"));
             tm_confirm(t, false, "only the journal's BITS temporary file: the Bits-Client log is missing or rolled "
                                  "over (Windows Update also downloads through BITS)");
             tm_trace_set(&t->message, "BITS wrote a file (temporary BIT*.tmp renamed into place)");
@@ -128,12 +128,12 @@ static void run(const tm_view *v, tm_traces *out)
     /* 7040: BITS start type changed (service started for the transfer) */
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
-        if (it->sub != S_7040 || !tm_icontains(tm_d(it->r, "param1"), "Background Intelligent Transfer"))
+        if (it->sub != S_7040 || !tm_icontains(tm_data(it->r, "param1"), "Background Intelligent Transfer"))
             continue;
         tm_trace *t = tm_trace_for_record(out, v, it, "BITS", CATEGORY, TM_ROLE_SOURCE,
                                           "BITS start type changed (System 7040)");
-        tm_cite(t, it->r, it->art, "start type of %s changed from %s to %s", tm_d(it->r, "param1"),
-                tm_d(it->r, "param2"), tm_d(it->r, "param3"));
+        tm_cite(t, it->r, it->art, "start type of %s changed from %s to %s", tm_data(it->r, "param1"),
+                tm_data(it->r, "param2"), tm_data(it->r, "param3"));
         tm_confirm(t, false, "the service's start type changed: BITS was started (not recorded when it already ran)");
         tm_trace_set(&t->message, "BITS service start type changed");
     }

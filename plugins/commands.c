@@ -79,8 +79,8 @@ static void run(const tm_view *v, tm_traces *out)
             continue;
         /* the actions of Windows' own tasks */
         if (e->kind == TM_EXEC_SCHEDULED) {
-            const char *task = tm_f(e->r, e->r->kind == TM_ART_TASK ? "uri" : "Path");
-            if (tm_benign_task(task, tm_f(e->r, "command_line")))
+            const char *task = tm_str(e->r, e->r->kind == TM_ART_TASK ? "uri" : "Path");
+            if (tm_benign_task(task, tm_str(e->r, "command_line")))
                 continue;
         }
         if (ci && strcmp(ci->command, "powershell") == 0 && e->kind == TM_EXEC_START &&

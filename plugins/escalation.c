@@ -108,9 +108,9 @@ static void exploits(const tm_view *v, tm_traces *out)
         /* the parent: its image, and its account when we can find its own start */
         uint64_t ppid = 0;
         bool has_ppid = false;
-        const char *pp = tm_d(e->r, "ProcessId");
+        const char *pp = tm_data(e->r, "ProcessId");
         if (strcasecmp(tm_channel(e->r), "Microsoft-Windows-Sysmon/Operational") == 0)
-            pp = tm_d(e->r, "ParentProcessId");
+            pp = tm_data(e->r, "ParentProcessId");
         if (*pp) {
             char *end;
             ppid = strtoull(pp, &end, 0);
@@ -168,14 +168,14 @@ static void sdb(const tm_view *v, tm_traces *out)
                 continue;
             int64_t d = it->r->time - run->time;
             if (it->sub == S_SDB_USN && d > -TM_MIN && d < 10 * TM_MIN)
-                tm_cite(t, it->r, it->art, "%s: %s", tm_f(it->r, "file_name"), tm_f(it->r, "reasons"));
+                tm_cite(t, it->r, it->art, "%s: %s", tm_str(it->r, "file_name"), tm_str(it->r, "reasons"));
             if ((it->sub == S_INSTALLED || it->sub == S_CUSTOM) && d > -TM_MIN && d < 10 * TM_MIN) {
                 tm_cite(t, it->r, it->art, "AppCompatFlags %s %s", it->sub == S_CUSTOM ? "Custom" : "InstalledSDB",
-                        tm_f(it->r, "name"));
+                        tm_str(it->r, "name"));
                 if (it->sub == S_CUSTOM) {
                     /* a child of the shimmed program after the install */
                     char shimmed[48];
-                    tm_program_name_of(tm_f(it->r, "name"), shimmed, sizeof shimmed);
+                    tm_program_name_of(tm_str(it->r, "name"), shimmed, sizeof shimmed);
                     for (size_t c = 0; c < v->n; c++) {
                         const tm_exec *e = v->items[c].exec;
                         char pn[48] = "";
@@ -211,17 +211,17 @@ static void sdb(const tm_view *v, tm_traces *out)
             continue;
         tm_trace *t = tm_trace_for_record(out, v, it, "SDB-UAC-Bypass", CATEGORY, TM_ROLE_HOST,
                                           "Shim database installed (InstalledSDB key last written)");
-        tm_cite(t, it->r, it->art, "AppCompatFlags InstalledSDB %s: %s (%s)", tm_f(it->r, "name"),
-                tm_f(it->r, "DatabasePath"), tm_f(it->r, "DatabaseDescription"));
+        tm_cite(t, it->r, it->art, "AppCompatFlags InstalledSDB %s: %s (%s)", tm_str(it->r, "name"),
+                tm_str(it->r, "DatabasePath"), tm_str(it->r, "DatabaseDescription"));
         for (size_t c = 0; c < v->n; c++) {
             const tm_rec *o = &v->items[c];
             if (o->sub == S_SDB_USN && o->r->time != TM_TIME_NONE && it->r->time != TM_TIME_NONE &&
                 o->r->time > it->r->time - 10 * TM_MIN && o->r->time < it->r->time + TM_MIN)
-                tm_cite(t, o->r, o->art, "%s: %s", tm_f(o->r, "file_name"), tm_f(o->r, "reasons"));
+                tm_cite(t, o->r, o->art, "%s: %s", tm_str(o->r, "file_name"), tm_str(o->r, "reasons"));
         }
         tm_confirm(t, false, "a custom shim database is installed; no process started through it on record "
                              "(installers and compatibility fixes use shims too)");
-        tm_trace_setf(&t->message, "Custom shim database installed: %s", tm_f(it->r, "DatabasePath"));
+        tm_trace_setf(&t->message, "Custom shim database installed: %s", tm_str(it->r, "DatabasePath"));
     }
 }
 

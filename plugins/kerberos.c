@@ -73,7 +73,7 @@ static void add_count(count **c, size_t *n, const char *name)
 
 static const char *account_domain(const tm_rec *it)
 {
-    return tm_d(it->r, "TargetDomainName");
+    return tm_data(it->r, "TargetDomainName");
 }
 
 /* A domain name the records vouch for: seen in TGT requests (4768, which a
@@ -118,17 +118,17 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
         if (it->sub == S_4768)
-            add_count(&tgt, &ntgt, tm_d(it->r, "TargetDomainName"));
+            add_count(&tgt, &ntgt, tm_data(it->r, "TargetDomainName"));
         if (it->sub == S_4768 || it->sub == S_4769 || it->sub == S_4624)
             add_count(&c, &n, account_domain(it));
     }
     /* the host's own names: computer accounts' domains are real */
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
-        const char *u = tm_d(it->r, "TargetUserName");
+        const char *u = tm_data(it->r, "TargetUserName");
         size_t ul = strlen(u);
         if (it->sub == S_4624 && ul && u[ul - 1] == '$')
-            add_count(&tgt, &ntgt, tm_d(it->r, "TargetDomainName"));
+            add_count(&tgt, &ntgt, tm_data(it->r, "TargetDomainName"));
     }
     /* the realm as Windows writes it: TGT requests and computer accounts'
      * service tickets */
@@ -136,11 +136,11 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
     size_t nrealm = 0;
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
-        const char *u = tm_d(it->r, "TargetUserName");
+        const char *u = tm_data(it->r, "TargetUserName");
         bool computer = strchr(u, '$') != NULL;
         if (it->sub == S_4768 || (it->sub == S_4769 && computer))
-            if (!has_lower(tm_d(it->r, "TargetDomainName")))
-                add_count(&realm, &nrealm, tm_d(it->r, "TargetDomainName"));
+            if (!has_lower(tm_data(it->r, "TargetDomainName")))
+                add_count(&realm, &nrealm, tm_data(it->r, "TargetDomainName"));
     }
     /* bogus domains used in ticket requests: a golden ticket at work, and
      * the logons with them are its use */
@@ -171,14 +171,14 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
                 if (!case_differs)
                     continue;
             }
-            if (it->sub == S_4624 && strcmp(tm_d(it->r, "LogonType"), "3") != 0)
+            if (it->sub == S_4624 && strcmp(tm_data(it->r, "LogonType"), "3") != 0)
                 continue;
             bool tgs = it->sub == S_4769, gold = tgs;
             for (size_t g = 0; g < ngolden && !gold; g++)
                 gold = strcasecmp(golden[g].name, d) == 0;
             char acct[256];
             tm_account(it->r, "Target", acct, sizeof acct);
-            const char *ip = tm_d(it->r, "IpAddress");
+            const char *ip = tm_data(it->r, "IpAddress");
             if (strncasecmp(ip, "::ffff:", 7) == 0) /* IPv4-mapped */
                 ip += 7;
             const char *tool = gold ? "Mimikatz_GoldenTicket" : "Mimikatz_SilverTicket";
@@ -201,7 +201,7 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
             }
             tm_cite(t, it->r, it->art, "%s for %s from %s with account domain '%s'%s%s",
                     tgs ? "ticket request" : "network logon", acct, ip, d, tgs ? ", service " : "",
-                    tgs ? tm_d(it->r, "ServiceName") : "");
+                    tgs ? tm_data(it->r, "ServiceName") : "");
             if (!fresh)
                 continue;
             if (case_differs)

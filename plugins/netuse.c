@@ -50,31 +50,31 @@ static void run(const tm_view *v, tm_traces *out)
     tm_index_by(v, S_5145, "SubjectLogonId", &access);
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
-        const char *ip = tm_d(it->r, "IpAddress");
-        if (it->sub != S_5140 || !admin_share(tm_d(it->r, "ShareName")) || tm_is_local_address(ip))
+        const char *ip = tm_data(it->r, "IpAddress");
+        if (it->sub != S_5140 || !admin_share(tm_data(it->r, "ShareName")) || tm_is_local_address(ip))
             continue;
         tm_trace *t = tm_trace_for_record(out, v, it, "net-use", CATEGORY, TM_ROLE_DESTINATION,
                                           "Administrative share accessed (Security 5140)");
         char acct[256];
         tm_account(it->r, "Subject", acct, sizeof acct);
-        tm_cite(t, it->r, it->art, "%s from %s connected to %s (%s)", acct, ip, tm_d(it->r, "ShareName"),
-                tm_d(it->r, "ShareLocalPath"));
+        tm_cite(t, it->r, it->art, "%s from %s connected to %s (%s)", acct, ip, tm_data(it->r, "ShareName"),
+                tm_data(it->r, "ShareLocalPath"));
         tm_trace_set(&t->user, acct);
-        tm_trace_set(&t->user_sid, tm_d(it->r, "SubjectUserSid"));
-        tm_trace_set(&t->logon_id, tm_d(it->r, "SubjectLogonId"));
+        tm_trace_set(&t->user_sid, tm_data(it->r, "SubjectUserSid"));
+        tm_trace_set(&t->logon_id, tm_data(it->r, "SubjectLogonId"));
         tm_trace_set(&t->peer, ip);
-        size_t reads = 0, cnt, at = tm_index_find(&access, tm_d(it->r, "SubjectLogonId"), &cnt);
+        size_t reads = 0, cnt, at = tm_index_find(&access, tm_data(it->r, "SubjectLogonId"), &cnt);
         for (size_t k = at; k < at + cnt && reads < 20; k++) {
             const tm_rec *o = access.it[k];
-            if (strcasecmp(tm_d(o->r, "ShareName"), tm_d(it->r, "ShareName")) != 0 || o->r->time < it->r->time)
+            if (strcasecmp(tm_data(o->r, "ShareName"), tm_data(it->r, "ShareName")) != 0 || o->r->time < it->r->time)
                 continue;
-            tm_cite(t, o->r, o->art, "%s accessed %s on %s (%s)", acct, tm_d(o->r, "RelativeTargetName"),
-                    tm_d(o->r, "ShareName"), tm_d(o->r, "AccessList"));
+            tm_cite(t, o->r, o->art, "%s accessed %s on %s (%s)", acct, tm_data(o->r, "RelativeTargetName"),
+                    tm_data(o->r, "ShareName"), tm_data(o->r, "AccessList"));
             reads++;
         }
         tm_confirm(t, reads > 0, reads ? "files on the share were accessed (Security 5145)"
                                        : "share connection only; no file access recorded (5145)");
-        tm_trace_setf(&t->message, "%s connected to %s from %s", acct, tm_d(it->r, "ShareName"), ip);
+        tm_trace_setf(&t->message, "%s connected to %s from %s", acct, tm_data(it->r, "ShareName"), ip);
     }
     tm_index_free(&access);
 }

@@ -75,7 +75,7 @@ static void run(const tm_view *v, tm_traces *out)
             const tm_rec *it = &v->items[k];
             if (it->sub < S_4720 || it->r->time < run->time - TM_SEC || it->r->time > run->time + TM_MIN)
                 continue;
-            tm_cite(t, it->r, it->art, "%s: %s", what(it->sub), tm_d(it->r, "TargetUserName"));
+            tm_cite(t, it->r, it->art, "%s: %s", what(it->sub), tm_data(it->r, "TargetUserName"));
             recorded = true;
         }
         if (recorded)
@@ -96,7 +96,7 @@ static void run(const tm_view *v, tm_traces *out)
             continue;
         const tm_record *r = it->r;
         /* A domain account's domain differs from the computer's own name. */
-        const char *dom = tm_d(r, "TargetDomainName");
+        const char *dom = tm_data(r, "TargetDomainName");
         char host[96];
         snprintf(host, sizeof host, "%.*s", (int)strcspn(v->host, "."), v->host);
         bool domain = *dom && strcasecmp(dom, host) != 0 && strcasecmp(dom, "Builtin") != 0;
@@ -104,15 +104,15 @@ static void run(const tm_view *v, tm_traces *out)
                                           what(it->sub));
         char subj[256];
         tm_account(r, "Subject", subj, sizeof subj);
-        const char *member = tm_d(r, "MemberName");
-        tm_cite(t, r, it->art, "%s: %s\\%s%s%s by %s", what(it->sub), dom, tm_d(r, "TargetUserName"),
+        const char *member = tm_data(r, "MemberName");
+        tm_cite(t, r, it->art, "%s: %s\\%s%s%s by %s", what(it->sub), dom, tm_data(r, "TargetUserName"),
                 *member ? ", member " : "", member, subj);
         tm_trace_set(&t->user, subj);
-        tm_trace_set(&t->user_sid, tm_d(r, "SubjectUserSid"));
-        tm_trace_set(&t->logon_id, tm_d(r, "SubjectLogonId"));
+        tm_trace_set(&t->user_sid, tm_data(r, "SubjectUserSid"));
+        tm_trace_set(&t->logon_id, tm_data(r, "SubjectLogonId"));
         tm_confirm(t, true, "%s (Security %u): the change happened; the tool that made it is not recorded here",
                    what(it->sub), tm_event_id(r));
-        tm_trace_setf(&t->message, "%s: %s\\%s%s%s by %s", what(it->sub), dom, tm_d(r, "TargetUserName"),
+        tm_trace_setf(&t->message, "%s: %s\\%s%s%s by %s", what(it->sub), dom, tm_data(r, "TargetUserName"),
                       *member ? ", member " : "", member, subj);
     }
 }

@@ -78,7 +78,7 @@ static bool is_psexesvc(const char *name)
 static bool service_still_installed(const tm_view *v, const char *name)
 {
     for (size_t i = 0; i < v->n; i++)
-        if (v->items[i].sub == S_SERVICE && strcasecmp(tm_f(v->items[i].r, "name"), name) == 0)
+        if (v->items[i].sub == S_SERVICE && strcasecmp(tm_str(v->items[i].r, "name"), name) == 0)
             return true;
     return false;
 }
@@ -147,7 +147,7 @@ static void source_side(const tm_view *v, tm_traces *out)
         /* The EULA key written at this run. */
         for (size_t k = 0; k < v->n; k++) {
             const tm_rec *it = &v->items[k];
-            if (it->sub != S_EULA || strcasecmp(tm_f(it->r, "name"), "PsExec") != 0 || it->r->time == TM_TIME_NONE)
+            if (it->sub != S_EULA || strcasecmp(tm_str(it->r, "name"), "PsExec") != 0 || it->r->time == TM_TIME_NONE)
                 continue;
             int64_t d = it->r->time - run->time;
             if (d > -TM_MIN && d < TM_MIN) {
@@ -166,7 +166,7 @@ static void source_side(const tm_view *v, tm_traces *out)
     /* EulaAccepted alone: PsExec ran as that user at least once. */
     for (size_t k = 0; k < v->n; k++) {
         const tm_rec *it = &v->items[k];
-        if (it->sub != S_EULA || eula_used[k] || strcasecmp(tm_f(it->r, "name"), "PsExec") != 0)
+        if (it->sub != S_EULA || eula_used[k] || strcasecmp(tm_str(it->r, "name"), "PsExec") != 0)
             continue;
         tm_trace *t = tm_trace_for_record(out, v, it, "PsExec", CATEGORY, TM_ROLE_SOURCE,
                                           "EULA accepted (registry key last written: first run by this user)");
@@ -174,7 +174,7 @@ static void source_side(const tm_view *v, tm_traces *out)
             tm_trace_set(&t->user, it->art->user);
         char val[32];
         tm_cite(t, it->r, it->art, "Software\\Sysinternals\\PsExec EulaAccepted=%s",
-                tm_fv(it->r, "EulaAccepted", val, sizeof val));
+                tm_field_text(it->r, "EulaAccepted", val, sizeof val));
         tm_confirm(t, false, "only the EulaAccepted registry value: PsExec was run by this user, no record of the "
                              "run itself");
         tm_trace_setf(&t->message, "PsExec was first run by %s (EULA accepted)",
@@ -192,8 +192,8 @@ typedef struct {
 static bool renamed_service_install(const tm_view *v, const tm_rec *it, bool hive_known, const tm_rec *const *all,
                                     size_t nall)
 {
-    const char *name = tm_d(it->r, "ServiceName");
-    const char *img = tm_d(it->r, "ImagePath");
+    const char *name = tm_data(it->r, "ServiceName");
+    const char *img = tm_data(it->r, "ImagePath");
     if (is_psexesvc(name) || !admin_share_image(img))
         return false;
     /* removed: no longer in the SYSTEM hive, or stopped / file deleted soon after */
@@ -203,8 +203,8 @@ static bool renamed_service_install(const tm_view *v, const tm_rec *it, bool hiv
         const tm_record *r = all[i]->r;
         if (r->time == TM_TIME_NONE || r->time < it->r->time || r->time - it->r->time > 10 * TM_MIN)
             continue;
-        if (all[i]->sub == S_7036 && strcasecmp(tm_d(r, "param1"), name) == 0 &&
-            tm_icontains(tm_d(r, "param2"), "stopped"))
+        if (all[i]->sub == S_7036 && strcasecmp(tm_data(r, "param1"), name) == 0 &&
+            tm_icontains(tm_data(r, "param2"), "stopped"))
             return true;
     }
     return false;
@@ -225,7 +225,7 @@ static void destination_side(const tm_view *v, tm_traces *out)
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
         if (it->sub == S_7045 && renamed_service_install(v, it, hive_known, sys, nsys))
-            snprintf(renamed[nren++], sizeof renamed[0], "%s", tm_d(it->r, "ServiceName"));
+            snprintf(renamed[nren++], sizeof renamed[0], "%s", tm_data(it->r, "ServiceName"));
     }
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
@@ -235,13 +235,13 @@ static void destination_side(const tm_view *v, tm_traces *out)
         case S_USN: take = true; break;
         case S_7045:
         case S_7036: {
-            const char *name = tm_d(it->r, it->sub == S_7045 ? "ServiceName" : "param1");
+            const char *name = tm_data(it->r, it->sub == S_7045 ? "ServiceName" : "param1");
             take = is_psexesvc(name);
             for (size_t k = 0; !take && k < nren; k++)
                 take = strcasecmp(renamed[k], name) == 0;
             break;
         }
-        case S_5145: take = tm_icontains(tm_d(it->r, "RelativeTargetName"), "PSEXESVC"); break;
+        case S_5145: take = tm_icontains(tm_data(it->r, "RelativeTargetName"), "PSEXESVC"); break;
         default: break;
         }
         if (take)
@@ -253,8 +253,8 @@ static void destination_side(const tm_view *v, tm_traces *out)
         size_t nsub = 0;
         for (size_t i = 0; i < n; i++) {
             const tm_rec *it = sel[i];
-            const char *name = it->sub == S_7045 ? tm_d(it->r, "ServiceName")
-                               : it->sub == S_7036 ? tm_d(it->r, "param1")
+            const char *name = it->sub == S_7045 ? tm_data(it->r, "ServiceName")
+                               : it->sub == S_7036 ? tm_data(it->r, "param1")
                                                    : "PSEXESVC";
             bool match = key == nren ? is_psexesvc(name) : strcasecmp(name, renamed[key]) == 0;
             if (match)
@@ -269,7 +269,7 @@ static void destination_side(const tm_view *v, tm_traces *out)
             for (size_t i = 0; i < k->n; i++)
                 if (k->it[i]->sub == S_7045 && !install) {
                     install = k->it[i];
-                    is_renamed = !is_psexesvc(tm_d(install->r, "ServiceName"));
+                    is_renamed = !is_psexesvc(tm_data(install->r, "ServiceName"));
                 }
             tm_trace *t = tm_trace_add(out, "PsExec", CATEGORY, TM_ROLE_DESTINATION, k->first,
                                        install && install->r->time == k->first ? "Service installed (System 7045)"
@@ -281,26 +281,26 @@ static void destination_side(const tm_view *v, tm_traces *out)
                 const tm_record *r = it->r;
                 switch (it->sub) {
                 case S_7045:
-                    tm_cite(t, r, it->art, "service %s installed: %s (%s, %s)", tm_d(r, "ServiceName"),
-                            tm_d(r, "ImagePath"), tm_d(r, "StartType"), tm_d(r, "AccountName"));
+                    tm_cite(t, r, it->art, "service %s installed: %s (%s, %s)", tm_data(r, "ServiceName"),
+                            tm_data(r, "ImagePath"), tm_data(r, "StartType"), tm_data(r, "AccountName"));
                     if (!t->command_line)
-                        tm_trace_set(&t->command_line, tm_d(r, "ImagePath"));
+                        tm_trace_set(&t->command_line, tm_data(r, "ImagePath"));
                     break;
                 case S_7036:
-                    tm_cite(t, r, it->art, "service %s entered the %s state", tm_d(r, "param1"), tm_d(r, "param2"));
-                    started |= tm_icontains(tm_d(r, "param2"), "running");
-                    stopped |= tm_icontains(tm_d(r, "param2"), "stopped");
+                    tm_cite(t, r, it->art, "service %s entered the %s state", tm_data(r, "param1"), tm_data(r, "param2"));
+                    started |= tm_icontains(tm_data(r, "param2"), "running");
+                    stopped |= tm_icontains(tm_data(r, "param2"), "stopped");
                     break;
                 case S_USN:
-                    tm_cite(t, r, it->art, "%s: %s", tm_f(r, "file_name"), tm_f(r, "reasons"));
+                    tm_cite(t, r, it->art, "%s: %s", tm_str(r, "file_name"), tm_str(r, "reasons"));
                     break;
                 case S_5145: {
                     char acct[256];
                     tm_account(r, "Subject", acct, sizeof acct);
-                    tm_cite(t, r, it->art, "%s from %s wrote %s on share %s", acct, tm_d(r, "IpAddress"),
-                            tm_d(r, "RelativeTargetName"), tm_d(r, "ShareName"));
-                    if (!t->peer && !tm_is_local_address(tm_d(r, "IpAddress")))
-                        tm_trace_set(&t->peer, tm_d(r, "IpAddress"));
+                    tm_cite(t, r, it->art, "%s from %s wrote %s on share %s", acct, tm_data(r, "IpAddress"),
+                            tm_data(r, "RelativeTargetName"), tm_data(r, "ShareName"));
+                    if (!t->peer && !tm_is_local_address(tm_data(r, "IpAddress")))
+                        tm_trace_set(&t->peer, tm_data(r, "IpAddress"));
                     if (!t->user && acct[0])
                         tm_trace_set(&t->user, acct);
                     break;
@@ -323,21 +323,21 @@ static void destination_side(const tm_view *v, tm_traces *out)
                 if (it->sub != S_4624 || it->r->time == TM_TIME_NONE)
                     continue;
                 if (it->r->time <= k->first + TM_SEC && it->r->time >= k->first - TM_MIN &&
-                    strcmp(tm_d(it->r, "LogonType"), "3") == 0)
+                    strcmp(tm_data(it->r, "LogonType"), "3") == 0)
                     logon = it;
             }
             if (logon) {
                 char acct[256];
                 tm_account(logon->r, "Target", acct, sizeof acct);
                 tm_cite(t, logon->r, logon->art, "network logon (type 3) of %s from %s (%s), logon id %s", acct,
-                        tm_d(logon->r, "IpAddress"), tm_d(logon->r, "WorkstationName"), tm_d(logon->r, "TargetLogonId"));
+                        tm_data(logon->r, "IpAddress"), tm_data(logon->r, "WorkstationName"), tm_data(logon->r, "TargetLogonId"));
                 if (!t->user && acct[0])
                     tm_trace_set(&t->user, acct);
                 if (!t->peer) {
-                    const char *ip = tm_d(logon->r, "IpAddress");
-                    tm_trace_set(&t->peer, !tm_is_local_address(ip) ? ip : tm_d(logon->r, "WorkstationName"));
+                    const char *ip = tm_data(logon->r, "IpAddress");
+                    tm_trace_set(&t->peer, !tm_is_local_address(ip) ? ip : tm_data(logon->r, "WorkstationName"));
                 }
-                tm_trace_set(&t->logon_id, tm_d(logon->r, "TargetLogonId"));
+                tm_trace_set(&t->logon_id, tm_data(logon->r, "TargetLogonId"));
             }
             if (started && stopped)
                 tm_trace_set(&t->outcome, "service started and stopped");
@@ -351,9 +351,9 @@ static void destination_side(const tm_view *v, tm_traces *out)
                 tm_confirm(t, false,
                            "service %s was installed from an image in %%SystemRoot%% (ADMIN$) and removed soon after: "
                            "PsExec -r or a tool working the same way",
-                           tm_d(install->r, "ServiceName"));
+                           tm_data(install->r, "ServiceName"));
                 tm_trace_setf(&t->message, "PsExec-style service %s installed and removed%s%s",
-                              tm_d(install->r, "ServiceName"), t->peer ? " from " : "", t->peer ? t->peer : "");
+                              tm_data(install->r, "ServiceName"), t->peer ? " from " : "", t->peer ? t->peer : "");
             } else {
                 tm_confirm(t, false, "PSEXESVC traces without its install record (System 7045): the System log may "
                                      "have rolled over or been cleared");

@@ -40,8 +40,8 @@ static const char *const tools[] = {"RemoteLogin-WCE", "RemoteLogin-Mimikatz", N
 
 static bool wce_service(const tm_rec *it)
 {
-    return (it->sub == S_7045 && strcasecmp(tm_d(it->r, "ServiceName"), "WCESERVICE") == 0) ||
-           (it->sub == S_7036 && strcasecmp(tm_d(it->r, "param1"), "WCESERVICE") == 0);
+    return (it->sub == S_7045 && strcasecmp(tm_data(it->r, "ServiceName"), "WCESERVICE") == 0) ||
+           (it->sub == S_7036 && strcasecmp(tm_data(it->r, "param1"), "WCESERVICE") == 0);
 }
 
 static void wce_source(const tm_view *v, tm_traces *out, bool *seen)
@@ -80,11 +80,11 @@ static void wce_source(const tm_view *v, tm_traces *out, bool *seen)
                     tm_trace_set(&t->user, it->exec->user);
             } else if (it->sub == S_7045) {
                 installed = true;
-                tm_cite(t, it->r, it->art, "service WCESERVICE installed: %s", tm_d(it->r, "ImagePath"));
+                tm_cite(t, it->r, it->art, "service WCESERVICE installed: %s", tm_data(it->r, "ImagePath"));
             } else if (it->sub == S_7036) {
-                tm_cite(t, it->r, it->art, "service WCESERVICE entered the %s state", tm_d(it->r, "param2"));
+                tm_cite(t, it->r, it->art, "service WCESERVICE entered the %s state", tm_data(it->r, "param2"));
             } else {
-                tm_cite(t, it->r, it->art, "%s: %s", tm_f(it->r, "file_name"), tm_f(it->r, "reasons"));
+                tm_cite(t, it->r, it->art, "%s: %s", tm_str(it->r, "file_name"), tm_str(it->r, "reasons"));
             }
         }
         tm_confirm(t, installed, installed ? "WCESERVICE installed (System 7045)"
@@ -100,8 +100,8 @@ static void mimikatz_source(const tm_view *v, tm_traces *out)
 {
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
-        if (it->sub != S_4624 || strcmp(tm_d(it->r, "LogonType"), "9") != 0 ||
-            strcasecmp(tm_d(it->r, "LogonProcessName"), "seclogo") != 0)
+        if (it->sub != S_4624 || strcmp(tm_data(it->r, "LogonType"), "9") != 0 ||
+            strcasecmp(tm_data(it->r, "LogonProcessName"), "seclogo") != 0)
             continue;
         tm_trace *t = tm_trace_for_record(out, v, it, "RemoteLogin-Mimikatz", CATEGORY, TM_ROLE_SOURCE,
                                           "New-credentials logon (Security 4624 type 9)");
@@ -109,9 +109,9 @@ static void mimikatz_source(const tm_view *v, tm_traces *out)
         tm_account(it->r, "Target", acct, sizeof acct);
         tm_account(it->r, "Subject", subj, sizeof subj);
         tm_cite(t, it->r, it->art, "logon type 9 (seclogo) for %s by %s, process %s, logon id %s", acct, subj,
-                tm_d(it->r, "ProcessName"), tm_d(it->r, "TargetLogonId"));
+                tm_data(it->r, "ProcessName"), tm_data(it->r, "TargetLogonId"));
         tm_trace_set(&t->user, subj);
-        tm_trace_set(&t->logon_id, tm_d(it->r, "TargetLogonId"));
+        tm_trace_set(&t->logon_id, tm_data(it->r, "TargetLogonId"));
         /* Explicit credentials used by the same process right after. */
         for (size_t k = 0; k < v->n; k++) {
             const tm_rec *o = &v->items[k];
@@ -119,10 +119,10 @@ static void mimikatz_source(const tm_view *v, tm_traces *out)
                 continue;
             char who[256];
             tm_account(o->r, "Target", who, sizeof who);
-            tm_cite(t, o->r, o->art, "explicit credentials of %s used for %s by %s", who, tm_d(o->r, "TargetServerName"),
-                    tm_d(o->r, "ProcessName"));
-            if (!t->peer && *tm_d(o->r, "TargetServerName") && strcasecmp(tm_d(o->r, "TargetServerName"), "localhost"))
-                tm_trace_set(&t->peer, tm_d(o->r, "TargetServerName"));
+            tm_cite(t, o->r, o->art, "explicit credentials of %s used for %s by %s", who, tm_data(o->r, "TargetServerName"),
+                    tm_data(o->r, "ProcessName"));
+            if (!t->peer && *tm_data(o->r, "TargetServerName") && strcasecmp(tm_data(o->r, "TargetServerName"), "localhost"))
+                tm_trace_set(&t->peer, tm_data(o->r, "TargetServerName"));
         }
         tm_confirm(t, false, "logon type 9 through seclogo is what sekurlsa::pth (and runas /netonly) creates; the "
                              "sheet's success evidence is on the destination");
@@ -149,15 +149,15 @@ static void destination(const tm_view *v, tm_traces *out, bool wce)
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
         const tm_record *r = it->r;
-        if (it->sub != S_4624 || strcmp(tm_d(r, "LogonType"), "3") != 0 ||
-            strcasecmp(tm_d(r, "AuthenticationPackageName"), "NTLM") != 0 ||
-            strcmp(tm_d(r, "KeyLength"), "0") != 0 || strcasecmp(tm_d(r, "TargetUserName"), "ANONYMOUS LOGON") == 0)
+        if (it->sub != S_4624 || strcmp(tm_data(r, "LogonType"), "3") != 0 ||
+            strcasecmp(tm_data(r, "AuthenticationPackageName"), "NTLM") != 0 ||
+            strcmp(tm_data(r, "KeyLength"), "0") != 0 || strcasecmp(tm_data(r, "TargetUserName"), "ANONYMOUS LOGON") == 0)
             continue;
-        const char *user = tm_d(r, "TargetUserName");
+        const char *user = tm_data(r, "TargetUserName");
         size_t ul = strlen(user);
         if (!ul || user[ul - 1] == '$')
             continue; /* computer accounts */
-        const char *lid = tm_d(r, "TargetLogonId");
+        const char *lid = tm_data(r, "TargetLogonId");
         const tm_rec *priv = NULL;
         size_t cnt, at = tm_index_find(&privs, lid, &cnt);
         for (size_t k = at; k < at + cnt && !priv; k++) {
@@ -172,13 +172,13 @@ static void destination(const tm_view *v, tm_traces *out, bool wce)
         char acct[256];
         tm_account(r, "Target", acct, sizeof acct);
         tm_cite(t, r, it->art, "NTLM network logon of %s from %s (%s), key length 0, logon id %s", acct,
-                tm_d(r, "IpAddress"), tm_d(r, "WorkstationName"), lid);
+                tm_data(r, "IpAddress"), tm_data(r, "WorkstationName"), lid);
         tm_cite(t, priv->r, priv->art, "special privileges assigned to logon %s", lid);
         tm_trace_set(&t->user, acct);
-        tm_trace_set(&t->user_sid, tm_d(r, "TargetUserSid"));
+        tm_trace_set(&t->user_sid, tm_data(r, "TargetUserSid"));
         tm_trace_set(&t->logon_id, lid);
-        const char *ip = tm_d(r, "IpAddress");
-        tm_trace_set(&t->peer, tm_is_local_address(ip) ? tm_d(r, "WorkstationName") : ip);
+        const char *ip = tm_data(r, "IpAddress");
+        tm_trace_set(&t->peer, tm_is_local_address(ip) ? tm_data(r, "WorkstationName") : ip);
         tm_confirm(t, false, "NTLM network logon without session key that got admin privileges: how pass-the-hash "
                              "looks, and how some legitimate NTLM clients look; whether %s should connect here is "
                              "for the examiner",

@@ -77,11 +77,11 @@ static void pwdumpx_destination(const tm_view *v, tm_traces *out)
         if (it->exec)
             continue;
         if ((tm_is_event(r, "System", 7045) &&
-             (tm_icontains(tm_d(r, "ServiceName"), "PWDumpX") || tm_icontains(tm_d(r, "ImagePath"), "DumpSvc"))) ||
-            (tm_is_event(r, "System", 7036) && tm_icontains(tm_d(r, "param1"), "PWDumpX")) ||
-            (r->kind == TM_ART_USN && (tm_iglob("DumpSvc.exe", tm_f(r, "file_name")) ||
-                                       tm_iglob("DumpExt.dll", tm_f(r, "file_name")) ||
-                                       tm_iglob("PWHashes.txt*", tm_f(r, "file_name")))))
+             (tm_icontains(tm_data(r, "ServiceName"), "PWDumpX") || tm_icontains(tm_data(r, "ImagePath"), "DumpSvc"))) ||
+            (tm_is_event(r, "System", 7036) && tm_icontains(tm_data(r, "param1"), "PWDumpX")) ||
+            (r->kind == TM_ART_USN && (tm_iglob("DumpSvc.exe", tm_str(r, "file_name")) ||
+                                       tm_iglob("DumpExt.dll", tm_str(r, "file_name")) ||
+                                       tm_iglob("PWHashes.txt*", tm_str(r, "file_name")))))
             sel[n++] = it;
     }
     tm_cluster *cl;
@@ -94,12 +94,12 @@ static void pwdumpx_destination(const tm_view *v, tm_traces *out)
         for (size_t i = 0; i < cl[c].n; i++) {
             const tm_record *r = cl[c].it[i]->r;
             if (r->kind == TM_ART_USN) {
-                tm_cite(t, r, cl[c].it[i]->art, "%s: %s", tm_f(r, "file_name"), tm_f(r, "reasons"));
+                tm_cite(t, r, cl[c].it[i]->art, "%s: %s", tm_str(r, "file_name"), tm_str(r, "reasons"));
             } else if (tm_event_id(r) == 7045) {
                 svc = true;
-                tm_cite(t, r, cl[c].it[i]->art, "service %s installed: %s", tm_d(r, "ServiceName"), tm_d(r, "ImagePath"));
+                tm_cite(t, r, cl[c].it[i]->art, "service %s installed: %s", tm_data(r, "ServiceName"), tm_data(r, "ImagePath"));
             } else {
-                tm_cite(t, r, cl[c].it[i]->art, "service %s entered the %s state", tm_d(r, "param1"), tm_d(r, "param2"));
+                tm_cite(t, r, cl[c].it[i]->art, "service %s entered the %s state", tm_data(r, "param1"), tm_data(r, "param2"));
             }
         }
         tm_confirm(t, false, svc ? "the PWDumpX service was installed; the sheet's success evidence (the hash file) "

@@ -58,10 +58,10 @@ static void who(const tm_rec *it, char *user, size_t un, char *addr, size_t an)
     const tm_record *r = it->r;
     const char *u = "", *a = "";
     switch (it->sub) {
-    case S_4624: u = tm_d(r, "TargetUserName"); a = tm_d(r, "IpAddress"); break;
-    case S_1149: u = tm_d(r, "Param1"); a = tm_d(r, "Param3"); break;
-    case S_4778: case S_4779: u = tm_d(r, "AccountName"); a = tm_d(r, "ClientAddress"); break;
-    default: u = tm_d(r, "User"); a = tm_d(r, "Address"); break;
+    case S_4624: u = tm_data(r, "TargetUserName"); a = tm_data(r, "IpAddress"); break;
+    case S_1149: u = tm_data(r, "Param1"); a = tm_data(r, "Param3"); break;
+    case S_4778: case S_4779: u = tm_data(r, "AccountName"); a = tm_data(r, "ClientAddress"); break;
+    default: u = tm_data(r, "User"); a = tm_data(r, "Address"); break;
     }
     const char *bs = strrchr(u, '\\');
     if (bs)
@@ -77,7 +77,7 @@ static bool rdp_logon(const tm_rec *it)
 {
     if (it->sub != S_4624)
         return true;
-    const char *lt = tm_d(it->r, "LogonType");
+    const char *lt = tm_data(it->r, "LogonType");
     return strcmp(lt, "10") == 0;
 }
 
@@ -151,35 +151,35 @@ static void destination(const tm_view *v, tm_traces *out)
             switch (it->sub) {
             case S_4624:
                 tm_account(r, "Target", acct, sizeof acct);
-                tm_cite(t, r, it->art, "logon type %s of %s from %s (%s), logon id %s", tm_d(r, "LogonType"), acct,
-                        tm_d(r, "IpAddress"), tm_d(r, "WorkstationName"), tm_d(r, "TargetLogonId"));
+                tm_cite(t, r, it->art, "logon type %s of %s from %s (%s), logon id %s", tm_data(r, "LogonType"), acct,
+                        tm_data(r, "IpAddress"), tm_data(r, "WorkstationName"), tm_data(r, "TargetLogonId"));
                 logon = true;
                 tm_trace_set(&t->user, acct);
-                tm_trace_set(&t->user_sid, tm_d(r, "TargetUserSid"));
-                tm_trace_set(&t->logon_id, tm_d(r, "TargetLogonId"));
+                tm_trace_set(&t->user_sid, tm_data(r, "TargetUserSid"));
+                tm_trace_set(&t->logon_id, tm_data(r, "TargetLogonId"));
                 break;
             case S_1149:
-                tm_cite(t, r, it->art, "Remote Desktop authentication of %s\\%s from %s", tm_d(r, "Param2"),
-                        tm_d(r, "Param1"), tm_d(r, "Param3"));
+                tm_cite(t, r, it->art, "Remote Desktop authentication of %s\\%s from %s", tm_data(r, "Param2"),
+                        tm_data(r, "Param1"), tm_data(r, "Param3"));
                 if (!t->user)
-                    tm_trace_setf(&t->user, "%s\\%s", tm_d(r, "Param2"), tm_d(r, "Param1"));
+                    tm_trace_setf(&t->user, "%s\\%s", tm_data(r, "Param2"), tm_data(r, "Param1"));
                 break;
             case S_4778:
             case S_4779:
-                tm_cite(t, r, it->art, "session %s %s by %s from %s (%s)", tm_d(r, "SessionName"),
-                        it->sub == S_4778 ? "reconnected" : "disconnected", tm_d(r, "AccountName"),
-                        tm_d(r, "ClientAddress"), tm_d(r, "ClientName"));
+                tm_cite(t, r, it->art, "session %s %s by %s from %s (%s)", tm_data(r, "SessionName"),
+                        it->sub == S_4778 ? "reconnected" : "disconnected", tm_data(r, "AccountName"),
+                        tm_data(r, "ClientAddress"), tm_data(r, "ClientName"));
                 break;
             default: {
                 static const char *const what[] = {"logon", "shell start", "logoff", "disconnected", "reconnection"};
                 if (it->sub < S_21 || it->sub > S_25)
                     break;
-                tm_cite(t, r, it->art, "session %s %s: %s from %s", tm_d(r, "SessionID"), what[it->sub - S_21],
-                        tm_d(r, "User"), tm_d(r, "Address"));
+                tm_cite(t, r, it->art, "session %s %s: %s from %s", tm_data(r, "SessionID"), what[it->sub - S_21],
+                        tm_data(r, "User"), tm_data(r, "Address"));
                 l21 |= it->sub == S_21;
                 l24 |= it->sub == S_24;
-                if (!t->user && *tm_d(r, "User"))
-                    tm_trace_set(&t->user, tm_d(r, "User"));
+                if (!t->user && *tm_data(r, "User"))
+                    tm_trace_set(&t->user, tm_data(r, "User"));
                 break;
             }
             }
@@ -208,7 +208,7 @@ static void destination(const tm_view *v, tm_traces *out)
 static void cite_client(tm_trace *t, const tm_view *v, size_t i)
 {
     const tm_rec *it = &v->items[i];
-    tm_cite(t, it->r, it->art, "RDP client connecting to %s", tm_d(it->r, "Value"));
+    tm_cite(t, it->r, it->art, "RDP client connecting to %s", tm_data(it->r, "Value"));
     for (size_t k = i + 1; k < v->n; k++) {
         const tm_rec *n = &v->items[k];
         if (n->sub == S_1024)
@@ -242,7 +242,7 @@ static void source(const tm_view *v, tm_traces *out)
             cite_client(t, v, k);
             used[k] = true;
             if (!t->peer)
-                tm_trace_set(&t->peer, tm_d(it->r, "Value"));
+                tm_trace_set(&t->peer, tm_data(it->r, "Value"));
             break;
         }
     }
@@ -253,15 +253,15 @@ static void source(const tm_view *v, tm_traces *out)
             continue;
         tm_trace *t = tm_trace_for_record(out, v, it, "mstsc", CATEGORY, TM_ROLE_SOURCE,
                                           "Remote Desktop client connecting (RDPClient 1024)");
-        tm_trace_set(&t->peer, tm_d(it->r, "Value"));
-        tm_trace_set(&t->user_sid, tm_f(it->r, "user_sid"));
+        tm_trace_set(&t->peer, tm_data(it->r, "Value"));
+        tm_trace_set(&t->user_sid, tm_str(it->r, "user_sid"));
         cite_client(t, v, i);
     }
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
         if (it->sub != S_SERVER)
             continue;
-        const char *server = tm_f(it->r, "name");
+        const char *server = tm_str(it->r, "name");
         tm_trace *t = NULL;
         for (size_t k = out->n; k-- > first;) {
             tm_trace *c = &out->t[k];
@@ -277,7 +277,7 @@ static void source(const tm_view *v, tm_traces *out)
         if (!t->user && it->art->user)
             tm_trace_set(&t->user, it->art->user);
         tm_cite(t, it->r, it->art, "Terminal Server Client\\Servers\\%s UsernameHint=%s (key written at the last "
-                "connection by %s)", server, tm_f(it->r, "UsernameHint"), it->art->user ? it->art->user : "this user");
+                "connection by %s)", server, tm_str(it->r, "UsernameHint"), it->art->user ? it->art->user : "this user");
     }
     free(used);
     for (size_t k = first; k < out->n; k++) {

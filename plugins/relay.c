@@ -38,15 +38,15 @@ static size_t cite_connections(const tm_view *v, tm_trace *t, const char *prog, 
         if ((it->sub != S_5156 && it->sub != S_5158) || it->r->time < from || it->r->time > to)
             continue;
         char app[48];
-        tm_program_name_of(tm_d(it->r, "Application"), app, sizeof app);
+        tm_program_name_of(tm_data(it->r, "Application"), app, sizeof app);
         if (strcasecmp(app, prog) != 0)
             continue;
         if (it->sub == S_5158)
-            tm_cite(t, it->r, it->art, "%s bound port %s", tm_d(it->r, "Application"), tm_d(it->r, "SourcePort"));
+            tm_cite(t, it->r, it->art, "%s bound port %s", tm_data(it->r, "Application"), tm_data(it->r, "SourcePort"));
         else
-            tm_cite(t, it->r, it->art, "firewall allowed %s %s:%s -> %s:%s", tm_d(it->r, "Direction"),
-                    tm_d(it->r, "SourceAddress"), tm_d(it->r, "SourcePort"), tm_d(it->r, "DestAddress"),
-                    tm_d(it->r, "DestPort"));
+            tm_cite(t, it->r, it->art, "firewall allowed %s %s:%s -> %s:%s", tm_data(it->r, "Direction"),
+                    tm_data(it->r, "SourceAddress"), tm_data(it->r, "SourcePort"), tm_data(it->r, "DestAddress"),
+                    tm_data(it->r, "DestPort"));
         n++;
     }
     return n;
@@ -92,14 +92,14 @@ static void run(const tm_view *v, tm_traces *out)
         const tm_rec *it = &v->items[i];
         if (it->sub != S_PROXYLOG && it->sub != S_WPADHTM)
             continue;
-        if (!tm_icontains(tm_f(it->r, "reasons"), "FILE_CREATE"))
+        if (!tm_icontains(tm_str(it->r, "reasons"), "FILE_CREATE"))
             continue;
         bool server = it->sub == S_PROXYLOG;
         tm_trace *t = tm_trace_for_record(out, v, it, "FakeWpad", CATEGORY,
                                           server ? TM_ROLE_DESTINATION : TM_ROLE_SOURCE,
                                           server ? "proxy log created (USN journal)" : "WPAD file fetched (USN journal)");
-        tm_cite(t, it->r, it->art, "%s: %s (%s)", tm_f(it->r, "file_name"), tm_f(it->r, "reasons"),
-                tm_f(it->r, "file_path"));
+        tm_cite(t, it->r, it->art, "%s: %s (%s)", tm_str(it->r, "file_name"), tm_str(it->r, "reasons"),
+                tm_str(it->r, "file_path"));
         tm_confirm(t, false, server ? "FakeWpad's proxy.log was created; proxy.log is also a common name"
                                     : "a WPAD file was fetched; legitimate where a WPAD server is configured");
         tm_trace_setf(&t->message, "%s", server ? "FakeWpad proxy log created" : "WPAD proxy configuration fetched");

@@ -57,8 +57,8 @@ static void run(const tm_view *v, tm_traces *out)
     size_t n = 0;
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
-        if ((it->sub == S_USN && sdelete_name(tm_f(it->r, "file_name"))) ||
-            ((it->sub == S_4656 || it->sub == S_4663) && sdelete_name(tm_d(it->r, "ObjectName"))))
+        if ((it->sub == S_USN && sdelete_name(tm_str(it->r, "file_name"))) ||
+            ((it->sub == S_4656 || it->sub == S_4663) && sdelete_name(tm_data(it->r, "ObjectName"))))
             sel[n++] = it;
     }
     /* Runs of the program, each with the renames within 10 minutes after it. */
@@ -75,14 +75,14 @@ static void run(const tm_view *v, tm_traces *out)
                 continue;
             used[k] = true;
             if (sel[k]->sub == S_USN)
-                tm_cite(t, r, sel[k]->art, "%s: %s", tm_f(r, "file_name"), tm_f(r, "reasons"));
+                tm_cite(t, r, sel[k]->art, "%s: %s", tm_str(r, "file_name"), tm_str(r, "reasons"));
             else
-                tm_cite(t, r, sel[k]->art, "access to %s (%s)", tm_d(r, "ObjectName"), tm_d(r, "AccessList"));
+                tm_cite(t, r, sel[k]->art, "access to %s (%s)", tm_data(r, "ObjectName"), tm_data(r, "AccessList"));
             audited |= sel[k]->sub == S_4656;
         }
         for (size_t k = 0; k < v->n; k++) {
             const tm_rec *it = &v->items[k];
-            if (it->sub == S_EULA && strcasecmp(tm_f(it->r, "name"), "SDelete") == 0 && it->r->time != TM_TIME_NONE &&
+            if (it->sub == S_EULA && strcasecmp(tm_str(it->r, "name"), "SDelete") == 0 && it->r->time != TM_TIME_NONE &&
                 it->r->time >= run->time - TM_MIN && it->r->time <= run->time + TM_MIN)
                 tm_cite(t, it->r, it->art, "Software\\Sysinternals\\SDelete EulaAccepted written");
         }
@@ -107,9 +107,9 @@ static void run(const tm_view *v, tm_traces *out)
         for (size_t i = 0; i < cl[c].n; i++) {
             const tm_rec *it = cl[c].it[i];
             if (it->sub == S_USN)
-                tm_cite(t, it->r, it->art, "%s: %s", tm_f(it->r, "file_name"), tm_f(it->r, "reasons"));
+                tm_cite(t, it->r, it->art, "%s: %s", tm_str(it->r, "file_name"), tm_str(it->r, "reasons"));
             else
-                tm_cite(t, it->r, it->art, "access to %s (%s)", tm_d(it->r, "ObjectName"), tm_d(it->r, "AccessList"));
+                tm_cite(t, it->r, it->art, "access to %s (%s)", tm_data(it->r, "ObjectName"), tm_data(it->r, "AccessList"));
             audited |= it->sub == S_4656;
         }
         tm_confirm(t, audited, audited ? "deletion of a file with SDelete's renamed name audited (Security 4656)"
@@ -122,7 +122,7 @@ static void run(const tm_view *v, tm_traces *out)
     /* EulaAccepted alone. */
     for (size_t k = 0; k < v->n; k++) {
         const tm_rec *it = &v->items[k];
-        if (it->sub != S_EULA || strcasecmp(tm_f(it->r, "name"), "SDelete") != 0)
+        if (it->sub != S_EULA || strcasecmp(tm_str(it->r, "name"), "SDelete") != 0)
             continue;
         bool near_run = false;
         tm_view_runs(v, names, &runs);

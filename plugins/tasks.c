@@ -53,15 +53,15 @@ static void task_name(const tm_rec *it, char *out, size_t n)
     const tm_record *r = it->r;
     const char *s = "";
     switch (it->sub) {
-    case S_TASKFILE: s = tm_f(r, "uri"); if (!*s) s = tm_f(r, "task_path"); break;
-    case S_CACHE: s = tm_f(r, "Path"); if (!*s) s = tm_f(r, "URI"); break;
+    case S_TASKFILE: s = tm_str(r, "uri"); if (!*s) s = tm_str(r, "task_path"); break;
+    case S_CACHE: s = tm_str(r, "Path"); if (!*s) s = tm_str(r, "URI"); break;
     case S_JOBFILE: {
         const char *p = strrchr(it->art->path, '/');
         s = p ? p + 1 : it->art->path;
         break;
     }
-    case S_4698: case S_4699: case S_4700: case S_4701: case S_4702: s = tm_d(r, "TaskName"); break;
-    default: s = tm_d(r, "TaskName"); break;
+    case S_4698: case S_4699: case S_4700: case S_4701: case S_4702: s = tm_data(r, "TaskName"); break;
+    default: s = tm_data(r, "TaskName"); break;
     }
     size_t k = 0;
     if (*s != '\\' && *s != '/' && it->sub != S_JOBFILE && k + 1 < n)
@@ -91,9 +91,9 @@ static const char *task_command(const tm_rec *it)
     switch (it->sub) {
     case S_TASKFILE:
     case S_CACHE:
-    case S_JOBFILE: return tm_f(it->r, "command_line");
+    case S_JOBFILE: return tm_str(it->r, "command_line");
     case S_200:
-    case S_201: return tm_d(it->r, "ActionName");
+    case S_201: return tm_data(it->r, "ActionName");
     default: return ""; /* 4698's TaskContent is XML; the task file gives the command */
     }
 }
@@ -121,30 +121,30 @@ static const char *summary(const tm_rec *it, char *buf, size_t n)
     const tm_record *r = it->r;
     char acct[256];
     switch (it->sub) {
-    case S_106: snprintf(buf, n, "task %s registered by %s", tm_d(r, "TaskName"), tm_d(r, "UserContext")); break;
-    case S_140: snprintf(buf, n, "task %s updated by %s", tm_d(r, "TaskName"), tm_d(r, "UserName")); break;
-    case S_141: snprintf(buf, n, "task %s deleted by %s", tm_d(r, "TaskName"), tm_d(r, "UserName")); break;
-    case S_200: snprintf(buf, n, "task %s launched action %s", tm_d(r, "TaskName"), tm_d(r, "ActionName")); break;
+    case S_106: snprintf(buf, n, "task %s registered by %s", tm_data(r, "TaskName"), tm_data(r, "UserContext")); break;
+    case S_140: snprintf(buf, n, "task %s updated by %s", tm_data(r, "TaskName"), tm_data(r, "UserName")); break;
+    case S_141: snprintf(buf, n, "task %s deleted by %s", tm_data(r, "TaskName"), tm_data(r, "UserName")); break;
+    case S_200: snprintf(buf, n, "task %s launched action %s", tm_data(r, "TaskName"), tm_data(r, "ActionName")); break;
     case S_201:
-        snprintf(buf, n, "task %s completed action %s, return code %s", tm_d(r, "TaskName"), tm_d(r, "ActionName"),
-                 tm_d(r, "ResultCode"));
+        snprintf(buf, n, "task %s completed action %s, return code %s", tm_data(r, "TaskName"), tm_data(r, "ActionName"),
+                 tm_data(r, "ResultCode"));
         break;
-    case S_129: snprintf(buf, n, "task %s launched process %s (pid %s)", tm_d(r, "TaskName"), tm_d(r, "Path"), tm_d(r, "ProcessID")); break;
-    case S_102: snprintf(buf, n, "task %s finished for %s", tm_d(r, "TaskName"), tm_d(r, "UserContext")); break;
+    case S_129: snprintf(buf, n, "task %s launched process %s (pid %s)", tm_data(r, "TaskName"), tm_data(r, "Path"), tm_data(r, "ProcessID")); break;
+    case S_102: snprintf(buf, n, "task %s finished for %s", tm_data(r, "TaskName"), tm_data(r, "UserContext")); break;
     case S_4698: case S_4699: case S_4700: case S_4701: case S_4702: {
         static const char *const what[] = {"created", "deleted", "enabled", "disabled", "updated"};
         tm_account(r, "Subject", acct, sizeof acct);
-        snprintf(buf, n, "task %s %s by %s", tm_d(r, "TaskName"), what[it->sub - S_4698], acct);
+        snprintf(buf, n, "task %s %s by %s", tm_data(r, "TaskName"), what[it->sub - S_4698], acct);
         break;
     }
     case S_TASKFILE:
-        snprintf(buf, n, "task file %s: runs %s as %s, author %s", tm_f(r, "uri"), tm_f(r, "command_line"),
-                 tm_f(r, "user_id"), tm_f(r, "author"));
+        snprintf(buf, n, "task file %s: runs %s as %s, author %s", tm_str(r, "uri"), tm_str(r, "command_line"),
+                 tm_str(r, "user_id"), tm_str(r, "author"));
         break;
-    case S_CACHE: snprintf(buf, n, "TaskCache %s: runs %s", tm_f(r, "Path"), tm_f(r, "command_line")); break;
+    case S_CACHE: snprintf(buf, n, "TaskCache %s: runs %s", tm_str(r, "Path"), tm_str(r, "command_line")); break;
     case S_JOBFILE:
-        snprintf(buf, n, "at-job %s: runs %s, author %s, status %s", it->art->path, tm_f(r, "command_line"),
-                 tm_f(r, "author"), tm_f(r, "status"));
+        snprintf(buf, n, "at-job %s: runs %s, author %s, status %s", it->art->path, tm_str(r, "command_line"),
+                 tm_str(r, "author"), tm_str(r, "status"));
         break;
     default: buf[0] = 0;
     }
@@ -227,7 +227,7 @@ static void destination(const tm_view *v, tm_traces *out)
             case S_106: case S_4698: reg = true; break;
             case S_200: case S_129: started = true; break;
             case S_201: {
-                const char *code = tm_d(it->r, "ResultCode");
+                const char *code = tm_data(it->r, "ResultCode");
                 snprintf(rc, sizeof rc, "%s", code);
                 if (strtoul(code, NULL, 0) == 0 && *code)
                     ok = true;
@@ -238,12 +238,12 @@ static void destination(const tm_view *v, tm_traces *out)
             default: break;
             }
             if (!t->user) {
-                const char *u = it->sub == S_106 ? tm_d(it->r, "UserContext") : "";
+                const char *u = it->sub == S_106 ? tm_data(it->r, "UserContext") : "";
                 char acct[256] = "";
                 if (it->sub >= S_4698 && it->sub <= S_4702)
                     tm_account(it->r, "Subject", acct, sizeof acct), u = acct;
                 if (it->sub == S_TASKFILE || it->sub == S_JOBFILE)
-                    u = tm_f(it->r, "author");
+                    u = tm_str(it->r, "author");
                 if (*u)
                     tm_trace_set(&t->user, u);
             }

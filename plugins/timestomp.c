@@ -48,9 +48,9 @@ static bool system_program(const char *image)
 
 static bool write_attributes(const tm_record *r)
 {
-    const char *a = tm_d(r, "AccessList");
+    const char *a = tm_data(r, "AccessList");
     return tm_icontains(a, "WriteAttributes") || tm_icontains(a, "%%4424") || tm_icontains(a, "%%1541") ||
-           strtoul(tm_d(r, "AccessMask"), NULL, 0) == 0x100;
+           strtoul(tm_data(r, "AccessMask"), NULL, 0) == 0x100;
 }
 
 /* Sysmon's "2017-04-28 12:30:00.000" UTC times. */
@@ -77,16 +77,16 @@ static void run(const tm_view *v, tm_traces *out)
             if ((it->sub != S_4663 && it->sub != S_SYSMON2) || it->r->time < run->time - TM_SEC ||
                 it->r->time > run->time + 5 * TM_MIN)
                 continue;
-            const char *img = tm_d(it->r, it->sub == S_4663 ? "ProcessName" : "Image");
+            const char *img = tm_data(it->r, it->sub == S_4663 ? "ProcessName" : "Image");
             if (!stomper(img))
                 continue;
             if (it->sub == S_4663 && write_attributes(it->r)) {
-                tm_cite(t, it->r, it->art, "%s wrote the attributes of %s", img, tm_d(it->r, "ObjectName"));
+                tm_cite(t, it->r, it->art, "%s wrote the attributes of %s", img, tm_data(it->r, "ObjectName"));
                 audited = true;
             } else if (it->sub == S_SYSMON2) {
                 tm_cite(t, it->r, it->art, "%s changed the creation time of %s from %s to %s", img,
-                        tm_d(it->r, "TargetFilename"), tm_d(it->r, "PreviousCreationUtcTime"),
-                        tm_d(it->r, "CreationUtcTime"));
+                        tm_data(it->r, "TargetFilename"), tm_data(it->r, "PreviousCreationUtcTime"),
+                        tm_data(it->r, "CreationUtcTime"));
             }
         }
         tm_confirm(t, audited, audited ? "WriteAttributes on the target file audited (Security 4663)"
@@ -100,21 +100,21 @@ static void run(const tm_view *v, tm_traces *out)
         const tm_rec *it = &v->items[i];
         if (it->sub != S_SYSMON2)
             continue;
-        const char *img = tm_d(it->r, "Image");
+        const char *img = tm_data(it->r, "Image");
         if (stomper(img) || system_program(img))
             continue;
-        int64_t now = sysmon_time(tm_d(it->r, "CreationUtcTime")),
-                before = sysmon_time(tm_d(it->r, "PreviousCreationUtcTime"));
+        int64_t now = sysmon_time(tm_data(it->r, "CreationUtcTime")),
+                before = sysmon_time(tm_data(it->r, "PreviousCreationUtcTime"));
         if (now == TM_TIME_NONE || before == TM_TIME_NONE || before - now < 24 * 3600 * TM_SEC)
             continue;
         tm_trace *t = tm_trace_for_record(out, v, it, "timestomp", CATEGORY, TM_ROLE_HOST,
                                           "File creation time changed (Sysmon 2)");
         tm_cite(t, it->r, it->art, "%s moved the creation time of %s back from %s to %s", img,
-                tm_d(it->r, "TargetFilename"), tm_d(it->r, "PreviousCreationUtcTime"), tm_d(it->r, "CreationUtcTime"));
-        tm_trace_set(&t->user, tm_d(it->r, "User"));
+                tm_data(it->r, "TargetFilename"), tm_data(it->r, "PreviousCreationUtcTime"), tm_data(it->r, "CreationUtcTime"));
+        tm_trace_set(&t->user, tm_data(it->r, "User"));
         tm_trace_set(&t->command_line, img);
         tm_confirm(t, false, "creation time moved back by a program outside Windows and Program Files (Sysmon 2)");
-        tm_trace_setf(&t->message, "Creation time of %s backdated by %s", tm_d(it->r, "TargetFilename"), img);
+        tm_trace_setf(&t->message, "Creation time of %s backdated by %s", tm_data(it->r, "TargetFilename"), img);
     }
 }
 

@@ -56,23 +56,23 @@ static void run(const tm_view *v, tm_traces *out)
         if (it->sub != S_104 && it->sub != S_1102)
             continue;
         const tm_record *r2 = it->r;
-        const char *log = it->sub == S_1102 ? "Security" : tm_d(r2, "Channel");
+        const char *log = it->sub == S_1102 ? "Security" : tm_data(r2, "Channel");
         tm_trace *t = tm_trace_for_record(out, v, it, "wevtutil", CATEGORY, TM_ROLE_DESTINATION,
                                           it->sub == S_1102 ? "Audit log cleared (Security 1102)"
                                                             : "Event log cleared (System 104)");
         char acct[256];
         tm_account(r2, "Subject", acct, sizeof acct);
         if (!acct[0]) {
-            const char *u = tm_d(r2, "SubjectUserName");
+            const char *u = tm_data(r2, "SubjectUserName");
             if (*u)
-                snprintf(acct, sizeof acct, "%s%s%s", tm_d(r2, "SubjectDomainName"),
-                         *tm_d(r2, "SubjectDomainName") ? "\\" : "", u);
+                snprintf(acct, sizeof acct, "%s%s%s", tm_data(r2, "SubjectDomainName"),
+                         *tm_data(r2, "SubjectDomainName") ? "\\" : "", u);
         }
         tm_cite(t, r2, it->art, "log %s cleared by %s%s", *log ? log : "?", acct[0] ? acct : "?",
                 (r2->flags & TM_REC_RECOVERED) ? " (recovered record)" : "");
         tm_trace_set(&t->user, acct);
-        tm_trace_set(&t->user_sid, tm_d(r2, "SubjectUserSid"));
-        tm_trace_set(&t->logon_id, tm_d(r2, "SubjectLogonId"));
+        tm_trace_set(&t->user_sid, tm_data(r2, "SubjectUserSid"));
+        tm_trace_set(&t->logon_id, tm_data(r2, "SubjectLogonId"));
         tm_trace_setf(&t->outcome, "%s log cleared", *log ? log : "an event");
         tm_confirm(t, true, "the 'log cleared' record (%s %u) is there", tm_channel(r2), tm_event_id(r2));
         tm_trace_setf(&t->message, "Event log %s cleared by %s", *log ? log : "?", acct[0] ? acct : "?");

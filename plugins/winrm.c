@@ -65,7 +65,7 @@ static size_t cite_client_log(const tm_view *v, tm_trace *t, int64_t start)
         tm_cite(t, it->r, it->art, "WinRM client event %u: %s", tm_event_id(it->r), s);
         n++;
         if (!t->peer) {
-            const char *c = tm_d(it->r, "connection");
+            const char *c = tm_data(it->r, "connection");
             char peer[256];
             tm_peer_from_cmdline(c, peer, sizeof peer);
             if (!peer[0])
@@ -148,7 +148,7 @@ static void destination(const tm_view *v, tm_traces *out)
                 char s[600];
                 tm_event_summary(it->r, s, sizeof s);
                 tm_cite(t, it->r, it->art, "WinRM service event %u: %s", tm_event_id(it->r), s);
-                const char *u = tm_d(it->r, "username");
+                const char *u = tm_data(it->r, "username");
                 if (!t->user && *u)
                     tm_trace_set(&t->user, u);
             }

@@ -54,7 +54,7 @@ static const tm_rec *logon_before(const tm_view *v, int64_t t)
         const tm_rec *it = &v->items[i];
         if (it->sub != S_4624 || it->r->time == TM_TIME_NONE || it->r->time > t + TM_SEC || it->r->time < t - TM_MIN)
             continue;
-        if (strcmp(tm_d(it->r, "LogonType"), "3") == 0)
+        if (strcmp(tm_data(it->r, "LogonType"), "3") == 0)
             best = it;
     }
     return best;
@@ -66,11 +66,11 @@ static void cite_logon(tm_trace *t, const tm_rec *logon)
         return;
     char acct[256];
     tm_account(logon->r, "Target", acct, sizeof acct);
-    const char *ip = tm_d(logon->r, "IpAddress");
+    const char *ip = tm_data(logon->r, "IpAddress");
     tm_cite(t, logon->r, logon->art, "network logon (type 3) of %s from %s (%s)", acct, ip,
-            tm_d(logon->r, "WorkstationName"));
+            tm_data(logon->r, "WorkstationName"));
     if (!t->peer)
-        tm_trace_set(&t->peer, tm_is_local_address(ip) ? tm_d(logon->r, "WorkstationName") : ip);
+        tm_trace_set(&t->peer, tm_is_local_address(ip) ? tm_data(logon->r, "WorkstationName") : ip);
     if (!t->user && acct[0])
         tm_trace_set(&t->user, acct);
 }
@@ -134,7 +134,7 @@ static void wmiexec_destination(const tm_view *v, tm_traces *out)
     for (size_t i = 0; i < v->n; i++) {
         const tm_rec *it = &v->items[i];
         if ((it->sub == S_5142 || it->sub == S_5144 || it->sub == S_5145) &&
-            tm_icontains(tm_d(it->r, "ShareName"), "WMI_SHARE"))
+            tm_icontains(tm_data(it->r, "ShareName"), "WMI_SHARE"))
             sel[n++] = it;
         else if (it->sub == S_USN)
             sel[n++] = it;
@@ -155,22 +155,22 @@ static void wmiexec_destination(const tm_view *v, tm_traces *out)
             case S_5142:
                 created = true;
                 usn_only = false;
-                tm_cite(t, r, it->art, "share %s (%s) added by %s", tm_d(r, "ShareName"), tm_d(r, "SharePath"), acct);
+                tm_cite(t, r, it->art, "share %s (%s) added by %s", tm_data(r, "ShareName"), tm_data(r, "SharePath"), acct);
                 break;
             case S_5144:
                 deleted = true;
                 usn_only = false;
-                tm_cite(t, r, it->art, "share %s deleted by %s", tm_d(r, "ShareName"), acct);
+                tm_cite(t, r, it->art, "share %s deleted by %s", tm_data(r, "ShareName"), acct);
                 break;
             case S_5145:
                 accessed = true;
                 usn_only = false;
-                tm_cite(t, r, it->art, "%s from %s accessed %s on %s", acct, tm_d(r, "IpAddress"),
-                        tm_d(r, "RelativeTargetName"), tm_d(r, "ShareName"));
-                if (!t->peer && !tm_is_local_address(tm_d(r, "IpAddress")))
-                    tm_trace_set(&t->peer, tm_d(r, "IpAddress"));
+                tm_cite(t, r, it->art, "%s from %s accessed %s on %s", acct, tm_data(r, "IpAddress"),
+                        tm_data(r, "RelativeTargetName"), tm_data(r, "ShareName"));
+                if (!t->peer && !tm_is_local_address(tm_data(r, "IpAddress")))
+                    tm_trace_set(&t->peer, tm_data(r, "IpAddress"));
                 break;
-            case S_USN: tm_cite(t, r, it->art, "%s: %s", tm_f(r, "file_name"), tm_f(r, "reasons")); break;
+            case S_USN: tm_cite(t, r, it->art, "%s: %s", tm_str(r, "file_name"), tm_str(r, "reasons")); break;
             }
             if (!t->user && acct[0] && it->sub != S_USN)
                 tm_trace_set(&t->user, acct);

@@ -54,8 +54,6 @@ void tm_json_input(tm_json *j, const tm_input *in);
 void tm_json_volume(tm_json *j, const tm_input *in, const tm_volume *v);
 void tm_json_artifact(tm_json *j, const tm_input *in, const tm_artifact *a);
 void tm_json_problem(tm_json *j, const tm_input *in, const tm_problem *p);
-/* "vol2" / "vol" (bare) / "folder" */
-void tm_volume_label(const tm_input *in, const tm_volume *v, char *out, size_t n);
 
 /* True (and says so) when dir is, or would be, inside one of the input
  * paths: evidence folders are never written to. */

@@ -11,7 +11,7 @@
 #include "pipeline/history_bounds.h"
 #include "util/timeutil.h"
 #include "worker/pool.h"
-#include "worker/record_json.h"
+#include "model/record_json.h"
 
 static const char usage[] =
     "Usage: toolmark dump [--kind KIND]... [-j N] [--worker-timeout SEC] INPUT...\n"
@@ -87,16 +87,14 @@ static void on_record(void *ctx, size_t job, const tm_record *r)
     char label[32];
     tm_volume_label(c->in, &c->in->vols[a->volume], label, sizeof label);
     tm_record_origin o = {c->in->path, c->in->id, label, a->path, a->stream};
-    if (r->kind == TM_ART_REGISTRY)
-        tm_hostinfo_observe(&c->host, r);
-    if (r->kind == TM_ART_USN)
-        tm_hist_observe_usn(&c->hist, a->volume, r);
+    tm_hostinfo_observe(&c->host, r);            /* the hives' time zone */
+    tm_hist_observe_usn(&c->hist, a->volume, r); /* the journal's writes of history files */
     tm_enrichment en = {0};
     tm_enrich(c->in, a, r, &c->host, &en);
     tm_buf line;
     tm_buf_init(&line);
     tm_record_json(&line, r, &o, en.kv, en.n);
-    if (r->kind == TM_ART_PSREADLINE)
+    if (tm_kind((tm_art_kind)r->kind)->timed_by_journal)
         tm_buf_put(&c->held[job], line.data, line.len); /* bounds need the command count */
     else
         emit_line(c, job, &line);
@@ -223,7 +221,7 @@ int cmd_dump(int argc, char **argv)
         switch (c) {
         case 'k': {
             int k = tm_art_kind_from_name(optarg);
-            if (k < 0 || k == TM_ART_REGISTRY_LOG) {
+            if (k < 0 || !tm_kind((tm_art_kind)k)->parsed) {
                 tm_usage_error("dump", "unknown kind '%s'", optarg);
                 return TM_EXIT_USAGE;
             }

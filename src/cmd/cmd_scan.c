@@ -17,7 +17,7 @@
 #include "util/fileout.h"
 #include "util/timeutil.h"
 #include "worker/pool.h"
-#include "worker/record_json.h"
+#include "model/record_json.h"
 
 static const char usage[] =
     "Usage: toolmark scan [options] -o OUT INPUT...\n"
@@ -73,34 +73,9 @@ static void art_where(const tm_artifact *a, char *out, size_t n)
 /* Timesketch's three fields for a plain record of --all-events. */
 static void event_fields(const tm_record *r, char *msg, size_t mn, char *iso, const char **desc)
 {
-    char s[600] = "";
-    switch ((tm_art_kind)r->kind) {
-    case TM_ART_EVTX:
-        tm_event_summary(r, s, sizeof s);
-        snprintf(msg, mn, "%s %u: %s", tm_channel(r), tm_event_id(r), s);
-        *desc = "Event written";
-        break;
-    case TM_ART_USN:
-        snprintf(msg, mn, "%s: %s", tm_f(r, "file_name"), tm_f(r, "reasons"));
-        *desc = "USN journal entry";
-        break;
-    case TM_ART_REGISTRY:
-        snprintf(msg, mn, "%s%s%s", tm_f(r, "key"), *tm_f(r, "fact") ? " fact " : "", tm_f(r, "fact"));
-        *desc = "Key last written";
-        break;
-    case TM_ART_PREFETCH:
-        snprintf(msg, mn, "%s ran", tm_f(r, "executable"));
-        *desc = "Last run (Prefetch)";
-        break;
-    case TM_ART_PSREADLINE:
-        snprintf(msg, mn, "%s", tm_f(r, "command"));
-        *desc = "Typed before (PSReadLine history last written)";
-        break;
-    default:
-        snprintf(msg, mn, "%s", tm_f(r, "command_line"));
-        *desc = "Scheduled task or at-job";
-        break;
-    }
+    const tm_kind_info *k = tm_kind((tm_art_kind)r->kind);
+    k->describe(r, msg, mn);
+    *desc = k->time_desc;
     tm_time_iso(r->time == TM_TIME_NONE ? 0 : r->time, iso);
     if (r->time == TM_TIME_NONE)
         *desc = "Time unknown: the record has no time of its own";

@@ -145,16 +145,6 @@ int tm_run_inputs(char *const *paths, size_t n, tm_input_fn fn, void *ctx)
     return worst;
 }
 
-void tm_volume_label(const tm_input *in, const tm_volume *v, char *out, size_t n)
-{
-    if (in->type == TM_INPUT_FOLDER)
-        snprintf(out, n, "folder");
-    else if (v->index < 0)
-        snprintf(out, n, "vol");
-    else
-        snprintf(out, n, "vol%ld", v->index);
-}
-
 static const char *status_name(tm_vol_status s)
 {
     switch (s) {
@@ -323,9 +313,10 @@ size_t tm_plan_jobs(const tm_input *in, int workers, const bool *kinds, const ch
     tm_pool_job *jobs = tm_xcalloc(cap, sizeof *jobs);
     for (size_t i = 0; i < in->narts; i++) {
         const tm_artifact *a = &in->arts[i];
-        if (a->kind == TM_ART_REGISTRY_LOG || (kinds && !kinds[a->kind]))
+        const tm_kind_info *k = tm_kind(a->kind);
+        if (!k->parsed || (kinds && !kinds[a->kind]))
             continue; /* transaction logs are read with their hive */
-        uint32_t parts = (a->kind == TM_ART_EVTX && a->size >= TM_SPLIT_EVTX_BYTES && workers > 1) ? (uint32_t)workers : 1;
+        uint32_t parts = (k->split && a->size >= TM_SPLIT_EVTX_BYTES && workers > 1) ? (uint32_t)workers : 1;
         if (nj + parts > cap) {
             cap = (nj + parts) * 2;
             jobs = tm_xrealloc(jobs, cap * sizeof *jobs);
@@ -334,14 +325,14 @@ size_t tm_plan_jobs(const tm_input *in, int workers, const bool *kinds, const ch
         for (uint32_t p = 0; p < parts; p++)
             jobs[nj++] = (tm_pool_job){.art = a, .all = w == NULL, .want = w, .part = p, .parts = parts};
     }
-    /* A stable partition: artifact order is kept within a batch. */
+    /* A stable partition by the kinds' batches: artifact order is kept
+     * within a batch. */
     batches[0] = 0;
     batches[3] = nj;
     for (int b = 0; b < 2; b++) {
-        tm_art_kind first = b == 0 ? TM_ART_REGISTRY : TM_ART_USN;
         size_t k = batches[b];
         for (size_t i = k; i < nj; i++)
-            if (jobs[i].art->kind == first) {
+            if (tm_kind(jobs[i].art->kind)->batch == b) {
                 tm_pool_job t = jobs[i];
                 memmove(&jobs[k + 1], &jobs[k], (i - k) * sizeof *jobs);
                 jobs[k++] = t;

@@ -96,79 +96,6 @@ static const tm_path_rule *classify(const char *rel, char **win_path, char **use
     return NULL;
 }
 
-/* Hive subtype from the base block's embedded file name (offset 0x30, 64
- * bytes of UTF-16LE: the tail of the hive's path), else from the file name. */
-static const char *hive_subtype(const unsigned char *hdr, size_t n, const char *name)
-{
-    static const struct {
-        const char *needle, *subtype;
-    } map[] = {{"ntuser.dat", "NTUSER"}, {"usrclass.dat", "USRCLASS"}, {"amcache.hve", "AMCACHE"},
-               {"\\system", "SYSTEM"},   {"\\software", "SOFTWARE"},   {"\\sam", "SAM"},
-               {"\\security", "SECURITY"}};
-    char ascii[40] = {0};
-    if (n >= 0x70) {
-        size_t k = 0;
-        for (size_t i = 0x30; i + 1 < 0x70 && k + 1 < sizeof ascii; i += 2) {
-            unsigned c = hdr[i] | (unsigned)hdr[i + 1] << 8;
-            if (c == 0)
-                break;
-            ascii[k++] = (char)(c < 0x80 ? (c >= 'A' && c <= 'Z' ? c + 32 : c) : '?');
-        }
-    }
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
-        const char *needle = map[i].needle;
-        size_t ln = strlen(needle), la = strlen(ascii);
-        if (needle[0] == '\\') {
-            if (la >= ln && strcmp(ascii + la - ln, needle) == 0)
-                return map[i].subtype;
-        } else if (strstr(ascii, needle)) {
-            return map[i].subtype;
-        }
-    }
-    static const struct {
-        const char *name, *subtype;
-    } names[] = {{"NTUSER.DAT", "NTUSER"}, {"UsrClass.dat", "USRCLASS"}, {"Amcache.hve", "AMCACHE"},
-                 {"SYSTEM", "SYSTEM"},       {"SOFTWARE", "SOFTWARE"},       {"SAM", "SAM"},
-                 {"SECURITY", "SECURITY"}};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (tm_ieq(name, names[i].name))
-            return names[i].subtype;
-    return NULL;
-}
-
-static bool looks_like_task_xml(const unsigned char *b, size_t n)
-{
-    /* Task XML is UTF-16LE with BOM on disk; collections sometimes convert it. */
-    char a[512];
-    size_t k = 0;
-    bool utf16 = n >= 2 && b[0] == 0xFF && b[1] == 0xFE;
-    for (size_t i = utf16 ? 2 : 0; i < n && k + 1 < sizeof a; i += utf16 ? 2 : 1)
-        a[k++] = (char)b[i];
-    a[k] = '\0';
-    return strstr(a, "<Task") && strstr(a, "schemas.microsoft.com/windows/2004/02/mit/task");
-}
-
-/* Content signatures for files that match no path rule. */
-static int sniff(const char *name, const unsigned char *b, size_t n, uint64_t size, const char **subtype)
-{
-    *subtype = NULL;
-    if (n >= 8 && memcmp(b, "ElfFile", 8) == 0)
-        return TM_ART_EVTX;
-    if (n >= 4 && memcmp(b, "regf", 4) == 0) {
-        *subtype = hive_subtype(b, n, name);
-        return TM_ART_REGISTRY;
-    }
-    if ((n >= 8 && memcmp(b + 4, "SCCA", 4) == 0) || (n >= 4 && memcmp(b, "MAM\x04", 4) == 0))
-        return TM_ART_PREFETCH;
-    if (tm_iends_with(name, ".job") && size >= 0x44 && n >= 4 && b[2] == 1 && b[3] == 0)
-        return TM_ART_ATJOB;
-    if (tm_iends_with(name, "_history.txt"))
-        return TM_ART_PSREADLINE;
-    if (looks_like_task_xml(b, n))
-        return TM_ART_TASK;
-    return -1;
-}
-
 static void fill_times(tm_times *t, int dirfd, const char *name, const struct stat *st)
 {
     t->mtime = tm_time_from_unix(st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
@@ -200,7 +127,7 @@ static void add_file(tm_input *in, int dirfd, const char *name, const char *rel,
             tm_input_add_problem(in, "artifact", rel, "cannot read file: %s", strerror(errno));
             return;
         }
-        kind = sniff(name, hdr, (size_t)n, (uint64_t)st->st_size, &subtype);
+        kind = tm_kind_sniff(name, hdr, (size_t)n, (uint64_t)st->st_size, &subtype);
         if (kind < 0)
             return;
         by_signature = true;

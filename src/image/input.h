@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "image/artifact.h"
+#include "model/artifact.h"
 
 /* Opens path (image or folder), enumerates volumes and locates artifacts.
  * Never returns NULL; in->opened is false when nothing at all could be read,

@@ -262,11 +262,11 @@ static void coverage(tm_buf *b, const tm_report *r)
         return;
     }
     tm_buf_puts(b, "<table><tr><th>source of evidence</th><th>here</th><th>why</th></tr>\n");
-    for (int s = 0; s < TM_SRC__COUNT; s++) {
+    for (int s = 0; s < TM_COV__COUNT; s++) {
         const char *why;
-        bool on = tm_coverage_source(r->coverage, (tm_source_id)s, &why);
+        bool on = tm_coverage_source(r->coverage, (tm_cov_source)s, &why);
         tm_buf_puts(b, "<tr>");
-        td(b, tm_source_name((tm_source_id)s));
+        td(b, tm_cov_name((tm_cov_source)s));
         tm_buf_printf(b, "<td class=\"%s\">%s</td>", on ? "yes" : "no", on ? "yes" : "no");
         td(b, why);
         tm_buf_puts(b, "</tr>\n");

@@ -32,31 +32,16 @@ struct tm_coverage {
     size_t nlogs;
     /* what was logged */
     uint64_t n4688, n4688_cmdline, n4689, n4624, n4656, n5140, n47xx, n4769, n5156, nsysmon, n4104;
-    /* other artifacts */
-    size_t prefetch_files, history_files, task_files, hives;
-    bool usn;
+    /* artifacts found, by the source they feed */
+    size_t files[TM_COV__COUNT];
     int64_t usn_first, usn_last;
     uint64_t usn_records;
     /* results */
-    bool state[TM_SRC__COUNT];
-    char why[TM_SRC__COUNT][200];
+    bool state[TM_COV__COUNT];
+    char why[TM_COV__COUNT][200];
     tm_tool_verdict *verdicts;
     size_t nverdicts;
 };
-
-static const char *const source_names[TM_SRC__COUNT] = {
-    "process creation auditing (Security 4688)", "command lines in 4688", "process termination auditing (4689)",
-    "logon auditing (4624)", "object access auditing (4656/4663)", "file share auditing (5140/5145)",
-    "account management auditing (4720 ...)", "Kerberos auditing (4768/4769)", "filtering platform auditing (5156)",
-    "Sysmon", "PowerShell script block logging (4104)", "System log", "Task Scheduler log", "Terminal Services logs",
-    "WinRM log", "Bits-Client log", "Application log", "Prefetch", "USN journal", "registry hives",
-    "task and at-job files", "PowerShell history (PSReadLine)",
-};
-
-const char *tm_source_name(tm_source_id s)
-{
-    return s < TM_SRC__COUNT ? source_names[s] : "?";
-}
 
 tm_coverage *tm_coverage_new(void)
 {
@@ -147,9 +132,9 @@ static void fact(tm_coverage *c, const tm_artifact *a, const tm_record *r)
 
 void tm_coverage_record(tm_coverage *c, const tm_artifact *a, const tm_record *r)
 {
-    switch ((tm_art_kind)r->kind) {
-    case TM_ART_REGISTRY: fact(c, a, r); break;
-    case TM_ART_USN:
+    switch (tm_kind((tm_art_kind)r->kind)->feeds) {
+    case TM_COV_REGISTRY: fact(c, a, r); break;
+    case TM_COV_USN:
         c->usn_records++;
         if (r->time != TM_TIME_NONE) {
             if (c->usn_first == TM_TIME_NONE || r->time < c->usn_first)
@@ -158,7 +143,7 @@ void tm_coverage_record(tm_coverage *c, const tm_artifact *a, const tm_record *r
                 c->usn_last = r->time;
         }
         break;
-    case TM_ART_EVTX: {
+    case TM_COV__BY_CHANNEL: {
         uint64_t id = 0;
         tm_record_uint(r, "event_id", &id);
         const char *ch = tm_record_str(r, "channel");
@@ -207,29 +192,20 @@ void tm_coverage_record(tm_coverage *c, const tm_artifact *a, const tm_record *r
 
 void tm_coverage_artifact_found(tm_coverage *c, const tm_artifact *a)
 {
-    switch (a->kind) {
-    case TM_ART_PREFETCH: c->prefetch_files++; break;
-    case TM_ART_PSREADLINE: c->history_files++; break;
-    case TM_ART_TASK:
-    case TM_ART_ATJOB: c->task_files++; break;
-    case TM_ART_REGISTRY:
-        c->hives++;
-        if (a->subtype && strcmp(a->subtype, "SECURITY") == 0)
-            c->have_security_hive = true;
-        if (a->subtype && strcmp(a->subtype, "SYSTEM") == 0)
-            c->have_system_hive = true;
-        if (a->subtype && strcmp(a->subtype, "SOFTWARE") == 0)
-            c->have_software_hive = true;
-        break;
-    case TM_ART_USN: c->usn = true; break;
-    default: break;
+    tm_cov_source s = tm_kind(a->kind)->feeds;
+    if (s < TM_COV__COUNT)
+        c->files[s]++;
+    if (s == TM_COV_REGISTRY && a->subtype) {
+        c->have_security_hive |= strcmp(a->subtype, "SECURITY") == 0;
+        c->have_system_hive |= strcmp(a->subtype, "SYSTEM") == 0;
+        c->have_software_hive |= strcmp(a->subtype, "SOFTWARE") == 0;
     }
 }
 
 void tm_coverage_artifact(tm_coverage *c, const tm_artifact *a, const tm_read_stats *st, bool failed)
 {
-    if (a->kind != TM_ART_EVTX)
-        return;
+    if (tm_kind(a->kind)->feeds != TM_COV__BY_CHANNEL)
+        return; /* an event log's window */
     tm_log_window *l = log_for(c, a);
     if (st->label[0])
         snprintf(l->channel, sizeof l->channel, "%s", st->label);
@@ -260,7 +236,7 @@ static bool audit_success(const char *setting)
 }
 
 /* An audited source: logged records prove it; else the policy says. */
-static void audited(tm_coverage *c, tm_source_id s, const char *const *subcats, uint64_t seen, const char *events)
+static void audited(tm_coverage *c, tm_cov_source s, const char *const *subcats, uint64_t seen, const char *events)
 {
     const tm_log_window *sec = log_of(c, "Security");
     if (seen) {
@@ -292,7 +268,7 @@ static void audited(tm_coverage *c, tm_source_id s, const char *const *subcats, 
     }
 }
 
-static void logged(tm_coverage *c, tm_source_id s, const char *channel)
+static void logged(tm_coverage *c, tm_cov_source s, const char *channel)
 {
     const tm_log_window *l = log_of(c, channel);
     if (l && l->records) {
@@ -361,16 +337,10 @@ static const struct {
     {"nmap", "source:process,sysmon,prefetch,system"},
 };
 
-static const char *const short_names[TM_SRC__COUNT] = {
-    "process", "cmdline", "exit",   "logon",    "object",   "share",    "account",  "kerberos",
-    "wfp",     "sysmon",  "pslog",  "system",   "tasklog",  "rdplog",   "winrmlog", "bitslog",
-    "applog",  "prefetch", "usn",   "registry", "taskfiles", "history",
-};
-
 static int source_by_short(const char *s, size_t n)
 {
-    for (int i = 0; i < TM_SRC__COUNT; i++)
-        if (strlen(short_names[i]) == n && strncmp(short_names[i], s, n) == 0)
+    for (int i = 0; i < TM_COV__COUNT; i++)
+        if (strlen(tm_cov_key((tm_cov_source)i)) == n && strncmp(tm_cov_key((tm_cov_source)i), s, n) == 0)
             return i;
     return -1;
 }
@@ -391,54 +361,54 @@ void tm_coverage_finish(tm_coverage *c)
             if (strcasecmp(c->logs[k].channel, c->sizes[i].channel) == 0)
                 c->logs[k].max_size = c->sizes[i].max_size;
 
-    audited(c, TM_SRC_PROCESS, proc, c->n4688, "4688");
-    audited(c, TM_SRC_EXIT, term, c->n4689, "4689");
-    audited(c, TM_SRC_LOGON, logon, c->n4624, "4624");
-    audited(c, TM_SRC_OBJECT, obj, c->n4656, "4656/4663");
-    audited(c, TM_SRC_SHARE, share, c->n5140, "5140/5145");
-    audited(c, TM_SRC_ACCOUNT, acct, c->n47xx, "account management");
-    audited(c, TM_SRC_KERBEROS, krb, c->n4769, "4768/4769");
-    audited(c, TM_SRC_WFP, wfp, c->n5156, "5156");
+    audited(c, TM_COV_PROCESS, proc, c->n4688, "4688");
+    audited(c, TM_COV_EXIT, term, c->n4689, "4689");
+    audited(c, TM_COV_LOGON, logon, c->n4624, "4624");
+    audited(c, TM_COV_OBJECT, obj, c->n4656, "4656/4663");
+    audited(c, TM_COV_SHARE, share, c->n5140, "5140/5145");
+    audited(c, TM_COV_ACCOUNT, acct, c->n47xx, "account management");
+    audited(c, TM_COV_KERBEROS, krb, c->n4769, "4768/4769");
+    audited(c, TM_COV_WFP, wfp, c->n5156, "5156");
     if (c->n4688_cmdline) {
-        c->state[TM_SRC_CMDLINE] = true;
-        snprintf(c->why[TM_SRC_CMDLINE], 200, "%llu 4688 records carry command lines",
+        c->state[TM_COV_CMDLINE] = true;
+        snprintf(c->why[TM_COV_CMDLINE], 200, "%llu 4688 records carry command lines",
                  (unsigned long long)c->n4688_cmdline);
-    } else if (c->cmdline_flag == 1 && c->state[TM_SRC_PROCESS]) {
-        c->state[TM_SRC_CMDLINE] = true;
-        snprintf(c->why[TM_SRC_CMDLINE], 200, "ProcessCreationIncludeCmdLine_Enabled is 1");
+    } else if (c->cmdline_flag == 1 && c->state[TM_COV_PROCESS]) {
+        c->state[TM_COV_CMDLINE] = true;
+        snprintf(c->why[TM_COV_CMDLINE], 200, "ProcessCreationIncludeCmdLine_Enabled is 1");
     } else {
-        snprintf(c->why[TM_SRC_CMDLINE], 200, "%s",
-                 !c->state[TM_SRC_PROCESS] ? "no process creation auditing"
+        snprintf(c->why[TM_COV_CMDLINE], 200, "%s",
+                 !c->state[TM_COV_PROCESS] ? "no process creation auditing"
                  : c->cmdline_flag == 0    ? "ProcessCreationIncludeCmdLine_Enabled is 0: 4688 has no command line"
                                            : "4688 records without command lines (the policy is not set)");
     }
     const tm_log_window *sm = log_of(c, SYSMON);
     if (c->nsysmon || (sm && sm->records)) {
-        c->state[TM_SRC_SYSMON] = true;
-        snprintf(c->why[TM_SRC_SYSMON], 200, "Sysmon log with %llu records",
+        c->state[TM_COV_SYSMON] = true;
+        snprintf(c->why[TM_COV_SYSMON], 200, "Sysmon log with %llu records",
                  (unsigned long long)(sm ? sm->records : c->nsysmon));
     } else if (c->sysmon_service) {
-        snprintf(c->why[TM_SRC_SYSMON], 200, "Sysmon is installed, but its log is missing or empty");
+        snprintf(c->why[TM_COV_SYSMON], 200, "Sysmon is installed, but its log is missing or empty");
     } else {
-        snprintf(c->why[TM_SRC_SYSMON], 200, "Sysmon is not installed (no service, no log)");
+        snprintf(c->why[TM_COV_SYSMON], 200, "Sysmon is not installed (no service, no log)");
     }
     if (c->n4104) {
-        c->state[TM_SRC_PSLOG] = true;
-        snprintf(c->why[TM_SRC_PSLOG], 200, "%llu script blocks logged (4104)", (unsigned long long)c->n4104);
+        c->state[TM_COV_PSLOG] = true;
+        snprintf(c->why[TM_COV_PSLOG], 200, "%llu script blocks logged (4104)", (unsigned long long)c->n4104);
     } else if (c->scriptblock == 1) {
-        c->state[TM_SRC_PSLOG] = true;
-        snprintf(c->why[TM_SRC_PSLOG], 200, "script block logging is on (policy), no 4104 in the log's window");
+        c->state[TM_COV_PSLOG] = true;
+        snprintf(c->why[TM_COV_PSLOG], 200, "script block logging is on (policy), no 4104 in the log's window");
     } else {
-        snprintf(c->why[TM_SRC_PSLOG], 200, "%s",
+        snprintf(c->why[TM_COV_PSLOG], 200, "%s",
                  c->scriptblock == 0 ? "script block logging is off (policy)"
                                      : "script block logging is not configured: only suspicious blocks are logged "
                                        "(Windows 10) or none");
     }
-    logged(c, TM_SRC_SYSTEM, "System");
-    logged(c, TM_SRC_TASKLOG, "Microsoft-Windows-TaskScheduler/Operational");
-    logged(c, TM_SRC_WINRMLOG, "Microsoft-Windows-WinRM/Operational");
-    logged(c, TM_SRC_BITSLOG, "Microsoft-Windows-Bits-Client/Operational");
-    logged(c, TM_SRC_APPLOG, "Application");
+    logged(c, TM_COV_SYSTEM, "System");
+    logged(c, TM_COV_TASKLOG, "Microsoft-Windows-TaskScheduler/Operational");
+    logged(c, TM_COV_WINRMLOG, "Microsoft-Windows-WinRM/Operational");
+    logged(c, TM_COV_BITSLOG, "Microsoft-Windows-Bits-Client/Operational");
+    logged(c, TM_COV_APPLOG, "Application");
     {
         const char *rdp[] = {"Microsoft-Windows-TerminalServices-LocalSessionManager/Operational",
                              "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational",
@@ -448,37 +418,37 @@ void tm_coverage_finish(tm_coverage *c)
             const tm_log_window *l = log_of(c, rdp[i]);
             n += l ? l->records : 0;
         }
-        c->state[TM_SRC_RDPLOG] = n > 0;
-        snprintf(c->why[TM_SRC_RDPLOG], 200, n ? "%llu records in the Terminal Services logs"
+        c->state[TM_COV_RDPLOG] = n > 0;
+        snprintf(c->why[TM_COV_RDPLOG], 200, n ? "%llu records in the Terminal Services logs"
                                                : "no Terminal Services log records", (unsigned long long)n);
     }
     if (c->prefetcher == 0) {
-        snprintf(c->why[TM_SRC_PREFETCH], 200, "Prefetch is disabled (EnablePrefetcher 0; the default on servers)");
-    } else if (c->prefetch_files) {
-        c->state[TM_SRC_PREFETCH] = true;
-        snprintf(c->why[TM_SRC_PREFETCH], 200, "%zu Prefetch files (each keeps up to 8 run times)", c->prefetch_files);
+        snprintf(c->why[TM_COV_PREFETCH], 200, "Prefetch is disabled (EnablePrefetcher 0; the default on servers)");
+    } else if (c->files[TM_COV_PREFETCH]) {
+        c->state[TM_COV_PREFETCH] = true;
+        snprintf(c->why[TM_COV_PREFETCH], 200, "%zu Prefetch files (each keeps up to 8 run times)", c->files[TM_COV_PREFETCH]);
     } else {
-        snprintf(c->why[TM_SRC_PREFETCH], 200, "no Prefetch files found%s",
+        snprintf(c->why[TM_COV_PREFETCH], 200, "no Prefetch files found%s",
                  c->prefetcher > 0 ? " although Prefetch is enabled" : "");
     }
-    if (c->usn && c->usn_records) {
-        c->state[TM_SRC_USN] = true;
+    if (c->files[TM_COV_USN] && c->usn_records) {
+        c->state[TM_COV_USN] = true;
         char a[TM_TIME_ISO_LEN], b[TM_TIME_ISO_LEN];
         tm_time_iso(c->usn_first, a);
         tm_time_iso(c->usn_last, b);
-        snprintf(c->why[TM_SRC_USN], 200, "%llu records from %.19s to %.19s", (unsigned long long)c->usn_records, a, b);
+        snprintf(c->why[TM_COV_USN], 200, "%llu records from %.19s to %.19s", (unsigned long long)c->usn_records, a, b);
     } else {
-        snprintf(c->why[TM_SRC_USN], 200, "%s", c->usn ? "the USN journal holds no record" : "no USN journal");
+        snprintf(c->why[TM_COV_USN], 200, "%s", c->files[TM_COV_USN] ? "the USN journal holds no record" : "no USN journal");
     }
-    c->state[TM_SRC_REGISTRY] = c->hives > 0;
-    snprintf(c->why[TM_SRC_REGISTRY], 200, c->hives ? "%zu hives" : "no registry hives", c->hives);
-    c->state[TM_SRC_TASKFILES] = c->task_files > 0;
-    snprintf(c->why[TM_SRC_TASKFILES], 200, c->task_files ? "%zu task and at-job files" : "no task or at-job files",
-             c->task_files);
-    c->state[TM_SRC_HISTORY] = c->history_files > 0;
-    snprintf(c->why[TM_SRC_HISTORY], 200, c->history_files ? "%zu PowerShell history files"
+    c->state[TM_COV_REGISTRY] = c->files[TM_COV_REGISTRY] > 0;
+    snprintf(c->why[TM_COV_REGISTRY], 200, c->files[TM_COV_REGISTRY] ? "%zu hives" : "no registry hives", c->files[TM_COV_REGISTRY]);
+    c->state[TM_COV_TASKFILES] = c->files[TM_COV_TASKFILES] > 0;
+    snprintf(c->why[TM_COV_TASKFILES], 200, c->files[TM_COV_TASKFILES] ? "%zu task and at-job files" : "no task or at-job files",
+             c->files[TM_COV_TASKFILES]);
+    c->state[TM_COV_HISTORY] = c->files[TM_COV_HISTORY] > 0;
+    snprintf(c->why[TM_COV_HISTORY], 200, c->files[TM_COV_HISTORY] ? "%zu PowerShell history files"
                                                            : "no PowerShell history files",
-             c->history_files);
+             c->files[TM_COV_HISTORY]);
 
     /* verdicts */
     free(c->verdicts);
@@ -511,10 +481,10 @@ void tm_coverage_finish(tm_coverage *c)
                 if (src >= 0 && c->state[src]) {
                     v->detectable = true;
                     kf += (size_t)snprintf(v->from + kf, kf < sizeof v->from ? sizeof v->from - kf : 0, "%s%s",
-                                           kf ? ", " : "", source_names[src]);
+                                           kf ? ", " : "", tm_cov_name((tm_cov_source)src));
                 } else if (src >= 0) {
                     km += (size_t)snprintf(v->missing + km, km < sizeof v->missing ? sizeof v->missing - km : 0,
-                                           "%s%s: %s", km ? "; " : "", source_names[src], c->why[src]);
+                                           "%s%s: %s", km ? "; " : "", tm_cov_name((tm_cov_source)src), c->why[src]);
                 }
                 if (kf >= sizeof v->from)
                     kf = sizeof v->from - 1;
@@ -527,7 +497,7 @@ void tm_coverage_finish(tm_coverage *c)
     }
 }
 
-bool tm_coverage_source(const tm_coverage *c, tm_source_id s, const char **why)
+bool tm_coverage_source(const tm_coverage *c, tm_cov_source s, const char **why)
 {
     if (why)
         *why = c->why[s];
@@ -551,10 +521,10 @@ void tm_coverage_json(tm_json *j, const tm_coverage *c)
     tm_json_obj_begin(j);
     tm_json_key(j, "sources");
     tm_json_obj_begin(j);
-    for (int s = 0; s < TM_SRC__COUNT; s++) {
-        tm_json_key(j, short_names[s]);
+    for (int s = 0; s < TM_COV__COUNT; s++) {
+        tm_json_key(j, tm_cov_key((tm_cov_source)s));
         tm_json_obj_begin(j);
-        tm_json_kstr(j, "name", source_names[s]);
+        tm_json_kstr(j, "name", tm_cov_name((tm_cov_source)s));
         tm_json_kbool(j, "available", c->state[s]);
         tm_json_kstr(j, "why", c->why[s]);
         tm_json_obj_end(j);
@@ -587,7 +557,7 @@ void tm_coverage_json(tm_json *j, const tm_coverage *c)
     tm_json_arr_end(j);
     tm_json_key(j, "usn_journal");
     tm_json_obj_begin(j);
-    tm_json_kbool(j, "present", c->usn);
+    tm_json_kbool(j, "present", c->files[TM_COV_USN] > 0);
     tm_json_kuint(j, "records", c->usn_records);
     tm_json_ktime(j, "first", c->usn_first);
     tm_json_ktime(j, "last", c->usn_last);

@@ -16,36 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "image/artifact.h"
-#include "readers/reader.h"
+#include "model/artifact.h"
+#include "model/evidence.h"
+#include "model/job.h"
 #include "util/json.h"
-#include "worker/record.h"
-
-typedef enum {
-    TM_SRC_PROCESS,   /* Security 4688 process creation auditing */
-    TM_SRC_CMDLINE,   /* command lines in 4688 */
-    TM_SRC_EXIT,      /* Security 4689 process termination auditing */
-    TM_SRC_LOGON,     /* Security 4624 logon auditing */
-    TM_SRC_OBJECT,    /* Security 4656/4663 object access (files, kernel objects) */
-    TM_SRC_SHARE,     /* Security 5140/5145 file share auditing */
-    TM_SRC_ACCOUNT,   /* Security 4720... account management auditing */
-    TM_SRC_KERBEROS,  /* Security 4768/4769 */
-    TM_SRC_WFP,       /* Security 5156 filtering platform connections */
-    TM_SRC_SYSMON,    /* Sysmon */
-    TM_SRC_PSLOG,     /* PowerShell script block logging (4104) */
-    TM_SRC_SYSTEM,    /* the System log (7045, 7036, 104) */
-    TM_SRC_TASKLOG,   /* the TaskScheduler operational log */
-    TM_SRC_RDPLOG,    /* TerminalServices logs */
-    TM_SRC_WINRMLOG,  /* the WinRM operational log */
-    TM_SRC_BITSLOG,   /* the Bits-Client operational log */
-    TM_SRC_APPLOG,    /* the Application log (ESENT) */
-    TM_SRC_PREFETCH,  /* Prefetch files */
-    TM_SRC_USN,       /* the USN journal */
-    TM_SRC_REGISTRY,  /* the hives */
-    TM_SRC_TASKFILES, /* task XML and at-job files */
-    TM_SRC_HISTORY,   /* PSReadLine history */
-    TM_SRC__COUNT
-} tm_source_id;
+#include "model/record.h"
 
 typedef struct tm_coverage tm_coverage;
 
@@ -60,8 +35,7 @@ void tm_coverage_artifact_found(tm_coverage *c, const tm_artifact *a);
 void tm_coverage_finish(tm_coverage *c);
 
 /* A source's state: true/false, and one line saying why. */
-bool tm_coverage_source(const tm_coverage *c, tm_source_id s, const char **why);
-const char *tm_source_name(tm_source_id s);
+bool tm_coverage_source(const tm_coverage *c, tm_cov_source s, const char **why);
 
 /* Per tool and role: detectable here, from which sources, or why not. */
 typedef struct {

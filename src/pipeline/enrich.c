@@ -42,8 +42,7 @@ static void usn_paths(tm_input *in, const tm_artifact *a, const tm_record *r, tm
 void tm_enrich(tm_input *in, const tm_artifact *a, const tm_record *r, const tm_hostinfo *host, tm_enrichment *out)
 {
     out->n = 0;
-    if (r->kind == TM_ART_USN)
-        usn_paths(in, a, r, out);
+    usn_paths(in, a, r, out); /* records that name a parent directory by MFT reference */
     if (!host || !host->tz_known)
         return;
     for (size_t i = 0; i < r->nfields; i++) {

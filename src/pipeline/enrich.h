@@ -6,8 +6,8 @@
 
 #include "image/input.h"
 #include "pipeline/hostinfo.h"
-#include "worker/record.h"
-#include "worker/record_json.h"
+#include "model/record.h"
+#include "model/record_json.h"
 
 typedef struct {
     tm_kv *kv;

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "image/artifact.h"
-#include "worker/record.h"
+#include "model/artifact.h"
+#include "model/record.h"
 
 typedef struct {
     int volume;

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "worker/record.h"
+#include "model/record.h"
 
 typedef struct {
     uint16_t month, dow, week, hour, minute; /* SYSTEMTIME transition rule; month 0 = none */

@@ -166,10 +166,12 @@ void tm_pipeline_free(tm_pipeline *p)
 
 const char *tm_pipeline_want(const tm_pipeline *p, tm_art_kind k)
 {
-    if (k == TM_ART_EVTX)
-        return p->evtx_want;
-    if (k == TM_ART_REGISTRY)
-        return p->reg_want;
+    const tm_kind_info *ki = tm_kind(k);
+    switch (ki ? ki->want : TM_WANT_NONE) {
+    case TM_WANT_EVENTS: return p->evtx_want;
+    case TM_WANT_KEYS: return p->reg_want;
+    case TM_WANT_NONE: break;
+    }
     return NULL;
 }
 
@@ -235,8 +237,8 @@ void tm_pipeline_record(tm_pipeline *p, const tm_artifact *a, const tm_record *r
 {
     p->stats.seen++;
     bool keep = false;
-    switch ((tm_art_kind)r->kind) {
-    case TM_ART_EVTX:
+    switch (tm_kind((tm_art_kind)r->kind)->keep) {
+    case TM_KEEP_BY_EVENT:
         keep = evtx_wanted(p, r);
         if (!p->computer_from_events[0]) {
             const char *c = tm_record_str(r, "computer");
@@ -244,19 +246,15 @@ void tm_pipeline_record(tm_pipeline *p, const tm_artifact *a, const tm_record *r
                 snprintf(p->computer_from_events, sizeof p->computer_from_events, "%s", c);
         }
         break;
-    case TM_ART_USN:
+    case TM_KEEP_BY_FILE_NAME:
         tm_hist_observe_usn(&p->hist, a->volume, r);
         keep = usn_wanted(p, r);
         break;
-    case TM_ART_REGISTRY:
-        tm_hostinfo_observe(&p->host, r);
-        keep = true; /* facts, and the keys the subscription asked for */
+    case TM_KEEP_ALL:
+        tm_hostinfo_observe(&p->host, r); /* host facts: time zone, computer name */
+        keep = true;
         break;
-    case TM_ART_PREFETCH:
-    case TM_ART_ATJOB:
-    case TM_ART_TASK:
-    case TM_ART_PSREADLINE: keep = true; break;
-    default: break;
+    case TM_KEEP_NONE: break;
     }
     if (!keep)
         return;
@@ -403,10 +401,7 @@ static int cmp_part(const void *pa, const void *pb)
 
 static bool is_script_block(const tm_record *r)
 {
-    uint64_t id = 0;
-    tm_record_uint(r, "event_id", &id);
-    const char *ch = tm_record_str(r, "channel");
-    return r->kind == TM_ART_EVTX && id == 4104 && ch && strcasecmp(ch, "Microsoft-Windows-PowerShell/Operational") == 0;
+    return tm_is_event(r, "Microsoft-Windows-PowerShell/Operational", 4104);
 }
 
 /* PowerShell 4104 script blocks split in parts: joined by ScriptBlockId and
@@ -460,17 +455,16 @@ static void script_blocks(tm_pipeline *p, tm_execs *x)
 static void derive_execs(tm_pipeline *p, tm_execs *x)
 {
     tm_exec_env env = {hist_bounds_cb, p, local_cb};
-    /* PSReadLine commands are numbered from the end of their file. */
+    /* Each record with its place from the end of its artifact (PSReadLine
+     * commands are numbered from the end of their file). */
     size_t i = 0;
     while (i < p->nk) {
         const tm_artifact *a = p->k[i].a;
         size_t j = i;
         while (j < p->nk && p->k[j].a == a)
             j++;
-        for (size_t m = i; m < j; m++) {
-            size_t k = p->k[m].r->kind == TM_ART_PSREADLINE ? j - m : 0;
-            tm_execs_from_record(x, p->k[m].r, a, &env, k);
-        }
+        for (size_t m = i; m < j; m++)
+            tm_execs_from_record(x, p->k[m].r, a, &env, j - m);
         i = j;
     }
     script_blocks(p, x);
@@ -488,14 +482,14 @@ static void route(tm_pipeline *p, const tm_execs *x, item_list *lists)
             unsigned sub = p->kinds[s].ref.sub & 0x7fffffffu;
             if (keypat) {
                 /* key records (not facts) go to key subscribers */
-                if (r->kind == TM_ART_REGISTRY && !tm_record_str(r, "fact"))
+                if (tm_kind((tm_art_kind)r->kind)->want == TM_WANT_KEYS && !tm_record_str(r, "fact"))
                     item_push(&lists[p->kinds[s].ref.plugin], r, a, NULL, sub);
             } else if (strcmp(p->kinds[s].pattern, kind) == 0) {
                 item_push(&lists[p->kinds[s].ref.plugin], r, a, NULL, sub);
             }
         }
-        switch ((tm_art_kind)r->kind) {
-        case TM_ART_EVTX: {
+        const tm_kind_info *ki = tm_kind((tm_art_kind)r->kind);
+        if (ki->keep == TM_KEEP_BY_EVENT) {
             uint64_t id = 0;
             tm_record_uint(r, "event_id", &id);
             const char *ch = tm_record_str(r, "channel");
@@ -507,23 +501,16 @@ static void route(tm_pipeline *p, const tm_execs *x, item_list *lists)
                     continue;
                 item_push(&lists[es->ref.plugin], r, a, NULL, es->ref.sub);
             }
-            break;
-        }
-        case TM_ART_USN: {
+        } else if (ki->keep == TM_KEEP_BY_FILE_NAME) {
             const char *name = tm_record_str(r, "file_name");
             for (size_t s = 0; name && s < p->nusns; s++)
                 if (tm_iglob(p->usns[s].pattern, name))
                     item_push(&lists[p->usns[s].ref.plugin], r, a, NULL, p->usns[s].ref.sub);
-            break;
-        }
-        case TM_ART_REGISTRY: {
+        } else if (ki->want == TM_WANT_KEYS) {
             const char *fact = tm_record_str(r, "fact");
             for (size_t s = 0; fact && s < p->nfacts; s++)
                 if (strcmp(p->facts[s].pattern, fact) == 0)
                     item_push(&lists[p->facts[s].ref.plugin], r, a, NULL, p->facts[s].ref.sub);
-            break;
-        }
-        default: break;
         }
     }
     for (size_t i = 0; i < x->n; i++) {

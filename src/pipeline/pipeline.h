@@ -13,11 +13,11 @@
 
 #include <stddef.h>
 
-#include "image/artifact.h"
+#include "model/artifact.h"
 #include "pipeline/hostinfo.h"
 #include "pipeline/plugin.h"
 #include "pipeline/trace.h"
-#include "worker/record.h"
+#include "model/record.h"
 
 typedef struct tm_pipeline tm_pipeline;
 

@@ -15,12 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "image/artifact.h"
+#include "model/artifact.h"
 #include "pipeline/hostinfo.h"
 #include "pipeline/runs.h"
 #include "pipeline/trace.h"
 #include "util/pathsafe.h"
-#include "worker/record.h"
+#include "model/record.h"
 
 typedef enum {
     TM_SUB_EVTX,   /* a = channel ("*" any), id = event id (0 any id of that channel) */
@@ -69,15 +69,7 @@ extern const size_t tm_plugin_count;
 
 /* ---- helpers for plugins (src/pipeline/plugin_util.c) ---------------------- */
 
-/* A string field, "" when absent. */
-const char *tm_f(const tm_record *r, const char *name);
-/* Any field as text (numbers in decimal), "" when absent; uses buf. */
-const char *tm_fv(const tm_record *r, const char *name, char *buf, size_t n);
-/* An EventData/UserData field ("data.<name>"), "" when absent. */
-const char *tm_d(const tm_record *r, const char *name);
-uint32_t tm_event_id(const tm_record *r);
-const char *tm_channel(const tm_record *r);
-bool tm_is_event(const tm_record *r, const char *channel, uint32_t id);
+/* Field access (tm_str, tm_data, tm_event_id ...) is the record's own: model/record.h. */
 /* The item matched subscription k of the plugin. */
 static inline bool tm_item_is(const tm_rec *it, unsigned k)
 {
@@ -135,8 +127,6 @@ const char *tm_run_phase(const tm_run *run);
 bool tm_benign_task(const char *name, const char *cmd);
 /* Program name of a path: lowercase, no directory, no extension. */
 void tm_program_name_of(const char *path, char *out, size_t n);
-/* A one-line summary of an event's data fields ("Name=value, ..."). */
-void tm_event_summary(const tm_record *r, char *out, size_t n);
 
 /* The items of one subscription indexed by a data field (e.g. the logon id),
  * so that correlating two kinds of record costs a lookup, not a scan. */

@@ -11,67 +11,12 @@
 #include "util/pathsafe.h"
 #include "util/timeutil.h"
 
-const char *tm_f(const tm_record *r, const char *name)
-{
-    const char *s = tm_record_str(r, name);
-    return s ? s : "";
-}
-
-const char *tm_fv(const tm_record *r, const char *name, char *buf, size_t n)
-{
-    const tm_field *f = tm_record_get(r, name);
-    buf[0] = 0;
-    if (!f)
-        return buf;
-    switch (f->type) {
-    case TM_F_STR: return f->v.str.s;
-    case TM_F_INT: snprintf(buf, n, "%lld", (long long)f->v.i); break;
-    case TM_F_UINT: snprintf(buf, n, "%llu", (unsigned long long)f->v.u); break;
-    case TM_F_BOOL: snprintf(buf, n, "%s", f->v.b ? "true" : "false"); break;
-    case TM_F_TIME:
-    case TM_F_LOCALTIME: {
-        char iso[TM_TIME_ISO_LEN];
-        tm_time_iso(f->v.i, iso);
-        snprintf(buf, n, "%s", iso);
-        break;
-    }
-    case TM_F_BYTES: snprintf(buf, n, "(%zu bytes)", f->v.str.len); break;
-    }
-    return buf;
-}
-
-const char *tm_d(const tm_record *r, const char *name)
-{
-    char key[96];
-    snprintf(key, sizeof key, "data.%s", name);
-    return tm_f(r, key);
-}
-
-uint32_t tm_event_id(const tm_record *r)
-{
-    uint64_t id = 0;
-    if (r->kind != TM_ART_EVTX)
-        return 0;
-    tm_record_uint(r, "event_id", &id);
-    return (uint32_t)id;
-}
-
-const char *tm_channel(const tm_record *r)
-{
-    return tm_f(r, "channel");
-}
-
-bool tm_is_event(const tm_record *r, const char *channel, uint32_t id)
-{
-    return r->kind == TM_ART_EVTX && tm_event_id(r) == id && strcasecmp(tm_channel(r), channel) == 0;
-}
-
 void tm_account(const tm_record *r, const char *prefix, char *out, size_t n)
 {
     char kn[64], kd[64];
     snprintf(kn, sizeof kn, "%sUserName", prefix);
     snprintf(kd, sizeof kd, "%sDomainName", prefix);
-    const char *u = tm_d(r, kn), *d = tm_d(r, kd);
+    const char *u = tm_data(r, kn), *d = tm_data(r, kd);
     if (!*u || strcmp(u, "-") == 0)
         snprintf(out, n, "%s", "");
     else if (*d && strcmp(d, "-") != 0)
@@ -152,17 +97,6 @@ void tm_peer_from_cmdline(const char *cmd, char *out, size_t n)
     }
 }
 
-static const char *record_name(tm_art_kind k)
-{
-    switch (k) {
-    case TM_ART_EVTX: return "record_id";
-    case TM_ART_USN: return "usn";
-    case TM_ART_PSREADLINE: return "line";
-    case TM_ART_REGISTRY: return "key_offset";
-    default: return "offset";
-    }
-}
-
 tm_evidence *tm_cite(tm_trace *t, const tm_record *r, const tm_artifact *a, const char *fmt, ...)
 {
     /* Cite a record once per trace. */
@@ -182,9 +116,8 @@ tm_evidence *tm_cite(tm_trace *t, const tm_record *r, const tm_artifact *a, cons
     ev.kind = (char *)tm_art_kind_name((tm_art_kind)r->kind);
     ev.path = path;
     ev.record = r->position;
-    ev.record_name = (char *)record_name((tm_art_kind)r->kind);
-    const char *ch = r->kind == TM_ART_EVTX ? tm_record_str(r, "channel") : NULL;
-    ev.channel = (char *)ch;
+    ev.record_name = (char *)tm_kind((tm_art_kind)r->kind)->position;
+    ev.channel = (char *)tm_record_str(r, "channel"); /* events only */
     ev.event_id = tm_event_id(r);
     ev.time = r->time;
     ev.summary = summary;
@@ -371,24 +304,6 @@ size_t tm_exec_traces(const tm_view *v, tm_traces *out, const tm_exec_rule *rule
     return made;
 }
 
-void tm_event_summary(const tm_record *r, char *out, size_t n)
-{
-    size_t k = 0;
-    out[0] = 0;
-    for (size_t i = 0; i < r->nfields && k + 1 < n; i++) {
-        const tm_field *f = &r->fields[i];
-        if (strncmp(f->name, "data.", 5) != 0 || f->type != TM_F_STR || !f->v.str.len)
-            continue;
-        int w = snprintf(out + k, n - k, "%s%s=%.*s", k ? ", " : "", f->name + 5,
-                         (int)(f->v.str.len > 160 ? 160 : f->v.str.len), f->v.str.s);
-        if (w < 0)
-            break;
-        k += (size_t)w;
-    }
-    if (k >= n)
-        out[n - 1] = 0;
-}
-
 void tm_program_name_of(const char *path, char *out, size_t n)
 {
     tm_program_name(path ? path : "", path ? strlen(path) : 0, out, n);
@@ -423,7 +338,7 @@ bool tm_benign_task(const char *name, const char *cmd)
 static int cmp_indexed(const void *pa, const void *pb, void *field)
 {
     const tm_rec *a = *(const tm_rec *const *)pa, *b = *(const tm_rec *const *)pb;
-    int c = strcmp(tm_d(a->r, field), tm_d(b->r, field));
+    int c = strcmp(tm_data(a->r, field), tm_data(b->r, field));
     if (c)
         return c;
     return a < b ? -1 : a > b; /* items are in time order */
@@ -445,13 +360,13 @@ size_t tm_index_find(const tm_item_index *ix, const char *value, size_t *count)
     size_t lo = 0, hi = ix->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (strcmp(tm_d(ix->it[mid]->r, ix->field), value) < 0)
+        if (strcmp(tm_data(ix->it[mid]->r, ix->field), value) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
     size_t end = lo;
-    while (end < ix->n && strcmp(tm_d(ix->it[end]->r, ix->field), value) == 0)
+    while (end < ix->n && strcmp(tm_data(ix->it[end]->r, ix->field), value) == 0)
         end++;
     *count = end - lo;
     return lo;

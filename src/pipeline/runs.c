@@ -197,158 +197,183 @@ static void add_line(tm_execs *x, tm_exec_kind kind, int64_t t, const char *desc
     tm_cmds_free(&cs);
 }
 
+/* Process starts and exits (4688/4689, Sysmon 1/5), PowerShell module
+ * logging (4103), service installs (7045). */
+static void from_event(tm_execs *x, const tm_record *r, const tm_artifact *a, const tm_exec_env *env, size_t history_k)
+{
+    uint64_t eid = 0;
+    tm_record_uint(r, "event_id", &eid);
+    if (is_channel(r, "Security") && eid == 4688) {
+        tm_exec *e = add(x, TM_EXEC_START, r->time, "Process created (Security 4688)", r, a);
+        e->image = dupne(tm_data(r, "NewProcessName"));
+        e->command_line = dupne(tm_data(r, "CommandLine"));
+        /* Windows 10 names the new process' account in Target*. */
+        e->user = account(r, "Target");
+        if (!e->user)
+            e->user = account(r, "Subject");
+        e->user_sid = dupne(tm_data(r, "SubjectUserSid"));
+        e->logon_id = dupne(tm_data(r, "TargetLogonId"));
+        if (!e->logon_id || strcmp(e->logon_id, "0x0") == 0) {
+            free(e->logon_id);
+            e->logon_id = dupne(tm_data(r, "SubjectLogonId"));
+        }
+        e->parent = dupne(tm_data(r, "ParentProcessName"));
+        e->has_pid = parse_num(tm_data(r, "NewProcessId"), &e->pid);
+        add_start(x, e);
+    } else if (is_channel(r, "Security") && eid == 4689) {
+        tm_exec *e = add(x, TM_EXEC_EXIT, r->time, "Process exited (Security 4689)", r, a);
+        e->image = dupne(tm_data(r, "ProcessName"));
+        e->user = account(r, "Subject");
+        e->user_sid = dupne(tm_data(r, "SubjectUserSid"));
+        e->logon_id = dupne(tm_data(r, "SubjectLogonId"));
+        e->has_pid = parse_num(tm_data(r, "ProcessId"), &e->pid);
+        uint64_t st;
+        if (parse_num(tm_data(r, "Status"), &st)) {
+            e->has_status = true;
+            e->status = (uint32_t)st;
+        }
+        name_from_image(e);
+    } else if (is_channel(r, "Microsoft-Windows-Sysmon/Operational") && eid == 1) {
+        tm_exec *e = add(x, TM_EXEC_START, r->time, "Process created (Sysmon 1)", r, a);
+        e->image = dupne(tm_data(r, "Image"));
+        e->command_line = dupne(tm_data(r, "CommandLine"));
+        e->user = dupne(tm_data(r, "User"));
+        e->logon_id = dupne(tm_data(r, "LogonId"));
+        e->parent = dupne(tm_data(r, "ParentImage"));
+        e->has_pid = parse_num(tm_data(r, "ProcessId"), &e->pid);
+        add_start(x, e);
+    } else if (is_channel(r, "Microsoft-Windows-Sysmon/Operational") && eid == 5) {
+        tm_exec *e = add(x, TM_EXEC_EXIT, r->time, "Process terminated (Sysmon 5)", r, a);
+        e->image = dupne(tm_data(r, "Image"));
+        e->has_pid = parse_num(tm_data(r, "ProcessId"), &e->pid);
+        name_from_image(e);
+    } else if (is_channel(r, "Microsoft-Windows-PowerShell/Operational") && eid == 4103) {
+        /* Module logging: ContextInfo names the command ("Command Name =
+         * Invoke-Mimikatz") and the user; Payload holds its invocation. */
+        const char *ctx = tm_data(r, "ContextInfo");
+        const char *cn = strstr(ctx, "Command Name = ");
+        if (cn) {
+            cn += 15;
+            size_t len = strcspn(cn, "\r\n");
+            char *name = tm_xstrndup(cn, len);
+            const char *payload = tm_data(r, "Payload");
+            char *line = *payload ? tm_xasprintf("%s %.*s", name, (int)strcspn(payload, "\r\n"), payload)
+                                  : tm_xstrdup(name);
+            char user[160] = "";
+            const char *u = strstr(ctx, "User = ");
+            if (u)
+                snprintf(user, sizeof user, "%.*s", (int)strcspn(u + 7, "\r\n"), u + 7);
+            tm_exec *e = add(x, TM_EXEC_SCRIPT, r->time, "Command logged (PowerShell 4103)", r, a);
+            tm_program_name(name, len, e->name, sizeof e->name);
+            e->image = name;
+            e->command_line = line;
+            e->user = user[0] ? tm_xstrdup(user) : NULL;
+        }
+    } else if (is_channel(r, "System") && eid == 7045) {
+        const char *img = tm_data(r, "ImagePath");
+        tm_exec *e = add(x, TM_EXEC_SERVICE, r->time, "Service installed (System 7045)", r, a);
+        e->image = dupne(img);
+        e->command_line = dupne(img);
+        e->user = dupne(tm_data(r, "AccountName"));
+        e->user_sid = dupne(tm_record_str(r, "user_sid"));
+        add_start(x, e);
+    }
+}
+
+/* The run times a Prefetch file keeps (up to 8). */
+static void from_prefetch(tm_execs *x, const tm_record *r, const tm_artifact *a, const tm_exec_env *env, size_t history_k)
+{
+    const char *exe = tm_record_str(r, "executable");
+    if (!exe)
+        return;
+    uint64_t rc = 0;
+    tm_record_uint(r, "run_count", &rc);
+    for (int i = 1; i <= 8; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "last_run.%d", i);
+        int64_t t = time_field(r, k, env);
+        if (t == TM_TIME_NONE)
+            continue;
+        tm_exec *e = add(x, TM_EXEC_PREFETCH, t, i == 1 ? "Last run (Prefetch)" : "Earlier run (Prefetch)", r, a);
+        e->image = tm_xstrdup(exe);
+        e->run_count = (uint32_t)rc;
+        name_from_image(e);
+    }
+}
+
+/* A command typed into PowerShell: history_k is its place from the end of
+ * its file (1 = the last). */
+static void from_history(tm_execs *x, const tm_record *r, const tm_artifact *a, const tm_exec_env *env, size_t history_k)
+{
+    const char *cmd = tm_record_str(r, "command");
+    const char *user = tm_record_str(r, "user");
+    int64_t nb = TM_TIME_NONE, na = TM_TIME_NONE;
+    const char *desc = "Typed before (PSReadLine history last written)";
+    if (env && env->history_bounds && history_k && env->history_bounds(env->ctx, a, history_k, &nb, &na)) {
+        desc = "Typed before (history file write in the USN journal)";
+    } else {
+        na = time_field(r, "not_after", env);
+    }
+    (void)nb;
+    add_line(x, TM_EXEC_HISTORY, na, desc, r, a, cmd, user, true);
+}
+
+/* An at-job's command. */
+static void from_atjob(tm_execs *x, const tm_record *r, const tm_artifact *a, const tm_exec_env *env, size_t history_k)
+{
+    int64_t t = time_field(r, "last_run", env);
+    const char *desc = "At-job last run";
+    if (t == TM_TIME_NONE) {
+        t = time_field(r, "file_created", env);
+        desc = "At-job file created";
+    }
+    add_line(x, TM_EXEC_SCHEDULED, t, desc, r, a, tm_record_str(r, "command_line"),
+             tm_record_str(r, "author"), false);
+}
+
+/* A scheduled task's action. */
+static void from_task(tm_execs *x, const tm_record *r, const tm_artifact *a, const tm_exec_env *env, size_t history_k)
+{
+    int64_t t = time_field(r, "registration_date", env);
+    const char *desc = "Task registered";
+    if (t == TM_TIME_NONE) {
+        t = time_field(r, "file_created", env);
+        desc = "Task file created";
+    }
+    add_line(x, TM_EXEC_SCHEDULED, t, desc, r, a, tm_record_str(r, "command_line"), tm_record_str(r, "author"),
+             false);
+}
+
+/* A task registered in the TaskCache. */
+static void from_registry(tm_execs *x, const tm_record *r, const tm_artifact *a, const tm_exec_env *env, size_t history_k)
+{
+    const char *fact = tm_record_str(r, "fact");
+    if (fact && strcmp(fact, "task_cache") == 0) {
+        int64_t t = time_field(r, "created", env);
+        if (t == TM_TIME_NONE)
+            t = r->time;
+        add_line(x, TM_EXEC_SCHEDULED, t, "Task registered (TaskCache)", r, a, tm_record_str(r, "command_line"),
+                 tm_record_str(r, "Author"), false);
+    }
+}
+
+/* What each kind's records say about programs running; kinds without an
+ * entry describe none. */
+static void (*const derivers[TM_ART__COUNT])(tm_execs *, const tm_record *, const tm_artifact *, const tm_exec_env *,
+                                             size_t) = {
+    [TM_ART_EVTX] = from_event,
+    [TM_ART_PREFETCH] = from_prefetch,
+    [TM_ART_PSREADLINE] = from_history,
+    [TM_ART_ATJOB] = from_atjob,
+    [TM_ART_TASK] = from_task,
+    [TM_ART_REGISTRY] = from_registry,
+};
+
 void tm_execs_from_record(tm_execs *x, const tm_record *r, const tm_artifact *a, const tm_exec_env *env,
                           size_t history_k)
 {
-    switch ((tm_art_kind)r->kind) {
-    case TM_ART_EVTX: {
-        uint64_t eid = 0;
-        tm_record_uint(r, "event_id", &eid);
-        if (is_channel(r, "Security") && eid == 4688) {
-            tm_exec *e = add(x, TM_EXEC_START, r->time, "Process created (Security 4688)", r, a);
-            e->image = dupne(tm_d(r, "NewProcessName"));
-            e->command_line = dupne(tm_d(r, "CommandLine"));
-            /* Windows 10 names the new process' account in Target*. */
-            e->user = account(r, "Target");
-            if (!e->user)
-                e->user = account(r, "Subject");
-            e->user_sid = dupne(tm_d(r, "SubjectUserSid"));
-            e->logon_id = dupne(tm_d(r, "TargetLogonId"));
-            if (!e->logon_id || strcmp(e->logon_id, "0x0") == 0) {
-                free(e->logon_id);
-                e->logon_id = dupne(tm_d(r, "SubjectLogonId"));
-            }
-            e->parent = dupne(tm_d(r, "ParentProcessName"));
-            e->has_pid = parse_num(tm_d(r, "NewProcessId"), &e->pid);
-            add_start(x, e);
-        } else if (is_channel(r, "Security") && eid == 4689) {
-            tm_exec *e = add(x, TM_EXEC_EXIT, r->time, "Process exited (Security 4689)", r, a);
-            e->image = dupne(tm_d(r, "ProcessName"));
-            e->user = account(r, "Subject");
-            e->user_sid = dupne(tm_d(r, "SubjectUserSid"));
-            e->logon_id = dupne(tm_d(r, "SubjectLogonId"));
-            e->has_pid = parse_num(tm_d(r, "ProcessId"), &e->pid);
-            uint64_t st;
-            if (parse_num(tm_d(r, "Status"), &st)) {
-                e->has_status = true;
-                e->status = (uint32_t)st;
-            }
-            name_from_image(e);
-        } else if (is_channel(r, "Microsoft-Windows-Sysmon/Operational") && eid == 1) {
-            tm_exec *e = add(x, TM_EXEC_START, r->time, "Process created (Sysmon 1)", r, a);
-            e->image = dupne(tm_d(r, "Image"));
-            e->command_line = dupne(tm_d(r, "CommandLine"));
-            e->user = dupne(tm_d(r, "User"));
-            e->logon_id = dupne(tm_d(r, "LogonId"));
-            e->parent = dupne(tm_d(r, "ParentImage"));
-            e->has_pid = parse_num(tm_d(r, "ProcessId"), &e->pid);
-            add_start(x, e);
-        } else if (is_channel(r, "Microsoft-Windows-Sysmon/Operational") && eid == 5) {
-            tm_exec *e = add(x, TM_EXEC_EXIT, r->time, "Process terminated (Sysmon 5)", r, a);
-            e->image = dupne(tm_d(r, "Image"));
-            e->has_pid = parse_num(tm_d(r, "ProcessId"), &e->pid);
-            name_from_image(e);
-        } else if (is_channel(r, "Microsoft-Windows-PowerShell/Operational") && eid == 4103) {
-            /* Module logging: ContextInfo names the command ("Command Name =
-             * Invoke-Mimikatz") and the user; Payload holds its invocation. */
-            const char *ctx = tm_d(r, "ContextInfo");
-            const char *cn = strstr(ctx, "Command Name = ");
-            if (cn) {
-                cn += 15;
-                size_t len = strcspn(cn, "\r\n");
-                char *name = tm_xstrndup(cn, len);
-                const char *payload = tm_d(r, "Payload");
-                char *line = *payload ? tm_xasprintf("%s %.*s", name, (int)strcspn(payload, "\r\n"), payload)
-                                      : tm_xstrdup(name);
-                char user[160] = "";
-                const char *u = strstr(ctx, "User = ");
-                if (u)
-                    snprintf(user, sizeof user, "%.*s", (int)strcspn(u + 7, "\r\n"), u + 7);
-                tm_exec *e = add(x, TM_EXEC_SCRIPT, r->time, "Command logged (PowerShell 4103)", r, a);
-                tm_program_name(name, len, e->name, sizeof e->name);
-                e->image = name;
-                e->command_line = line;
-                e->user = user[0] ? tm_xstrdup(user) : NULL;
-            }
-        } else if (is_channel(r, "System") && eid == 7045) {
-            const char *img = tm_d(r, "ImagePath");
-            tm_exec *e = add(x, TM_EXEC_SERVICE, r->time, "Service installed (System 7045)", r, a);
-            e->image = dupne(img);
-            e->command_line = dupne(img);
-            e->user = dupne(tm_d(r, "AccountName"));
-            e->user_sid = dupne(tm_record_str(r, "user_sid"));
-            add_start(x, e);
-        }
-        break;
-    }
-    case TM_ART_PREFETCH: {
-        const char *exe = tm_record_str(r, "executable");
-        if (!exe)
-            break;
-        uint64_t rc = 0;
-        tm_record_uint(r, "run_count", &rc);
-        for (int i = 1; i <= 8; i++) {
-            char k[16];
-            snprintf(k, sizeof k, "last_run.%d", i);
-            int64_t t = time_field(r, k, env);
-            if (t == TM_TIME_NONE)
-                continue;
-            tm_exec *e = add(x, TM_EXEC_PREFETCH, t, i == 1 ? "Last run (Prefetch)" : "Earlier run (Prefetch)", r, a);
-            e->image = tm_xstrdup(exe);
-            e->run_count = (uint32_t)rc;
-            name_from_image(e);
-        }
-        break;
-    }
-    case TM_ART_PSREADLINE: {
-        const char *cmd = tm_record_str(r, "command");
-        const char *user = tm_record_str(r, "user");
-        int64_t nb = TM_TIME_NONE, na = TM_TIME_NONE;
-        const char *desc = "Typed before (PSReadLine history last written)";
-        if (env && env->history_bounds && history_k && env->history_bounds(env->ctx, a, history_k, &nb, &na)) {
-            desc = "Typed before (history file write in the USN journal)";
-        } else {
-            na = time_field(r, "not_after", env);
-        }
-        (void)nb;
-        add_line(x, TM_EXEC_HISTORY, na, desc, r, a, cmd, user, true);
-        break;
-    }
-    case TM_ART_ATJOB: {
-        int64_t t = time_field(r, "last_run", env);
-        const char *desc = "At-job last run";
-        if (t == TM_TIME_NONE) {
-            t = time_field(r, "file_created", env);
-            desc = "At-job file created";
-        }
-        add_line(x, TM_EXEC_SCHEDULED, t, desc, r, a, tm_record_str(r, "command_line"),
-                 tm_record_str(r, "author"), false);
-        break;
-    }
-    case TM_ART_TASK: {
-        int64_t t = time_field(r, "registration_date", env);
-        const char *desc = "Task registered";
-        if (t == TM_TIME_NONE) {
-            t = time_field(r, "file_created", env);
-            desc = "Task file created";
-        }
-        add_line(x, TM_EXEC_SCHEDULED, t, desc, r, a, tm_record_str(r, "command_line"), tm_record_str(r, "author"),
-                 false);
-        break;
-    }
-    case TM_ART_REGISTRY: {
-        const char *fact = tm_record_str(r, "fact");
-        if (fact && strcmp(fact, "task_cache") == 0) {
-            int64_t t = time_field(r, "created", env);
-            if (t == TM_TIME_NONE)
-                t = r->time;
-            add_line(x, TM_EXEC_SCHEDULED, t, "Task registered (TaskCache)", r, a, tm_record_str(r, "command_line"),
-                     tm_record_str(r, "Author"), false);
-        }
-        break;
-    }
-    default: break;
-    }
+    if (r->kind < TM_ART__COUNT && derivers[r->kind])
+        derivers[r->kind](x, r, a, env, history_k);
 }
 
 /* Script blocks are handled by the pipeline (parts are joined first): see

@@ -20,8 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "image/artifact.h"
-#include "worker/record.h"
+#include "model/artifact.h"
+#include "model/record.h"
 
 typedef enum {
     TM_EXEC_START,     /* process creation */

@@ -28,15 +28,15 @@ bool tm_access_of(const tm_record *r, char *source, size_t sn, const char **targ
     uint32_t id = tm_event_id(r);
     const char *ch = tm_channel(r);
     if (strcasecmp(ch, SYSMON) == 0 && (id == 10 || id == 8)) {
-        tm_program_name_of(tm_d(r, "SourceImage"), source, sn);
-        *target = tm_d(r, "TargetImage");
-        *access = id == 10 ? tm_d(r, "GrantedAccess") : "CreateRemoteThread";
+        tm_program_name_of(tm_data(r, "SourceImage"), source, sn);
+        *target = tm_data(r, "TargetImage");
+        *access = id == 10 ? tm_data(r, "GrantedAccess") : "CreateRemoteThread";
         return true;
     }
     if (strcasecmp(ch, "Security") == 0 && (id == 4656 || id == 4663)) {
-        tm_program_name_of(tm_d(r, "ProcessName"), source, sn);
-        *target = tm_d(r, "ObjectName");
-        *access = *tm_d(r, "AccessList") ? tm_d(r, "AccessList") : tm_d(r, "AccessMask");
+        tm_program_name_of(tm_data(r, "ProcessName"), source, sn);
+        *target = tm_data(r, "ObjectName");
+        *access = *tm_data(r, "AccessList") ? tm_data(r, "AccessList") : tm_data(r, "AccessMask");
         return true;
     }
     return false;
@@ -81,7 +81,7 @@ static bool file_of(const tm_tool_spec *s, const tm_record *r, const char **name
     if (!s->files)
         return false;
     if (r->kind == TM_ART_USN) {
-        *name = tm_f(r, "file_name");
+        *name = tm_str(r, "file_name");
         return any_glob(*name, s->files);
     }
     if (r->kind != TM_ART_EVTX)
@@ -89,12 +89,12 @@ static bool file_of(const tm_tool_spec *s, const tm_record *r, const char **name
     uint32_t id = tm_event_id(r);
     const char *path = NULL;
     if (id == 11 && strcasecmp(tm_channel(r), SYSMON) == 0) {
-        path = tm_d(r, "TargetFilename");
-        tm_program_name_of(tm_d(r, "Image"), writer, wn);
+        path = tm_data(r, "TargetFilename");
+        tm_program_name_of(tm_data(r, "Image"), writer, wn);
     } else if ((id == 4663 || id == 4656) && strcasecmp(tm_channel(r), "Security") == 0 &&
-               strcasecmp(tm_d(r, "ObjectType"), "File") == 0) {
-        path = tm_d(r, "ObjectName");
-        tm_program_name_of(tm_d(r, "ProcessName"), writer, wn);
+               strcasecmp(tm_data(r, "ObjectType"), "File") == 0) {
+        path = tm_data(r, "ObjectName");
+        tm_program_name_of(tm_data(r, "ProcessName"), writer, wn);
     }
     if (!path)
         return false;
@@ -176,7 +176,7 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
             if (file_of(s, it->r, &fname, writer, sizeof writer) && (!writer[0] || strcasecmp(writer, run->name) == 0 ||
                                                                      it->r->kind == TM_ART_USN)) {
                 if (it->r->kind == TM_ART_USN)
-                    tm_cite(t, it->r, it->art, "%s: %s", fname, tm_f(it->r, "reasons"));
+                    tm_cite(t, it->r, it->art, "%s: %s", fname, tm_str(it->r, "reasons"));
                 else
                     tm_cite(t, it->r, it->art, "%s wrote %s", writer[0] ? writer : "?", fname);
                 used[k] = true;
@@ -223,7 +223,7 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
                 char writer[48];
                 file_of(s, r, &fname, writer, sizeof writer);
                 if (r->kind == TM_ART_USN)
-                    tm_cite(t, r, cl[c].it[i]->art, "%s: %s", fname, tm_f(r, "reasons"));
+                    tm_cite(t, r, cl[c].it[i]->art, "%s: %s", fname, tm_str(r, "reasons"));
                 else
                     tm_cite(t, r, cl[c].it[i]->art, "%s wrote %s", writer[0] ? writer : "?", fname);
             }
@@ -261,8 +261,8 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
                 tm_access_of(r, src, sizeof src, &target, &access);
                 tm_cite(t, r, cl[c].it[i]->art, "%s opened %s (access %s)", src, target, access);
                 if (!t->command_line)
-                    tm_trace_set(&t->command_line, strcasecmp(tm_channel(r), "Security") == 0 ? tm_d(r, "ProcessName")
-                                                                                             : tm_d(r, "SourceImage"));
+                    tm_trace_set(&t->command_line, strcasecmp(tm_channel(r), "Security") == 0 ? tm_data(r, "ProcessName")
+                                                                                             : tm_data(r, "SourceImage"));
                 if (!t->user) {
                     char acct[256];
                     tm_account(r, "Subject", acct, sizeof acct);

@@ -163,3 +163,58 @@ void tm_buf_put_u64(tm_buf *b, uint64_t v)
         x[i] = (uint8_t)(v >> (8 * i));
     tm_buf_put(b, x, 8);
 }
+
+uint8_t tm_span_u8(tm_span *s)
+{
+    if (s->bad || s->n < 1) {
+        s->bad = true;
+        return 0;
+    }
+    uint8_t v = s->p[0];
+    s->p++;
+    s->n--;
+    return v;
+}
+
+uint16_t tm_span_u16(tm_span *s)
+{
+    if (s->bad || s->n < 2) {
+        s->bad = true;
+        return 0;
+    }
+    uint16_t v = (uint16_t)(s->p[0] | s->p[1] << 8);
+    s->p += 2;
+    s->n -= 2;
+    return v;
+}
+
+uint32_t tm_span_u32(tm_span *s)
+{
+    if (s->bad || s->n < 4) {
+        s->bad = true;
+        return 0;
+    }
+    uint32_t v = (uint32_t)s->p[0] | (uint32_t)s->p[1] << 8 | (uint32_t)s->p[2] << 16 | (uint32_t)s->p[3] << 24;
+    s->p += 4;
+    s->n -= 4;
+    return v;
+}
+
+uint64_t tm_span_u64(tm_span *s)
+{
+    uint64_t lo = tm_span_u32(s);
+    uint64_t hi = tm_span_u32(s);
+    return lo | hi << 32;
+}
+
+const uint8_t *tm_span_bytes(tm_span *s, size_t n)
+{
+    if (s->bad || s->n < n) {
+        s->bad = true;
+        return NULL;
+    }
+    const uint8_t *p = s->p;
+    s->p += n;
+    s->n -= n;
+    return p;
+}

@@ -2,6 +2,7 @@
 #ifndef TM_BUF_H
 #define TM_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,19 @@ void tm_buf_put_u8(tm_buf *b, uint8_t v);
 void tm_buf_put_u16(tm_buf *b, uint16_t v);
 void tm_buf_put_u32(tm_buf *b, uint32_t v);
 void tm_buf_put_u64(tm_buf *b, uint64_t v);
+
+/* Little-endian readers with bounds checks over a byte span. */
+typedef struct {
+    const uint8_t *p;
+    size_t n;
+    bool bad;
+} tm_span;
+
+uint8_t tm_span_u8(tm_span *s);
+uint16_t tm_span_u16(tm_span *s);
+uint32_t tm_span_u32(tm_span *s);
+uint64_t tm_span_u64(tm_span *s);
+const uint8_t *tm_span_bytes(tm_span *s, size_t n);
 
 /* Allocation helpers that abort on exhaustion: a forensic run that cannot
  * allocate a few bytes cannot report anything useful either. */

@@ -7,7 +7,7 @@
 
 #define MAX_EXTENTS (1u << 20)
 
-void tm_job_encode(tm_buf *b, const tm_job *job, tm_src_mode mode)
+void tm_job_encode(tm_buf *b, const tm_job *job, tm_job_bytes mode)
 {
     tm_fields_enc e;
     tm_fields_begin(&e, b);
@@ -65,7 +65,7 @@ bool tm_job_decode(const uint8_t *p, size_t n, tm_job_owned *out)
         return false;
     }
     out->job.kind = (tm_art_kind)kind;
-    out->mode = uint_field(s.fields, nf, "mode") == TM_SRC_FD ? TM_SRC_FD : TM_SRC_REMOTE;
+    out->mode = uint_field(s.fields, nf, "mode") == TM_JOB_BYTES_FD ? TM_JOB_BYTES_FD : TM_JOB_BYTES_REMOTE;
     out->path = dup_field(s.fields, nf, "path");
     out->name = dup_field(s.fields, nf, "name");
     out->user = dup_field(s.fields, nf, "user");
@@ -105,12 +105,6 @@ bool tm_job_decode(const uint8_t *p, size_t n, tm_job_owned *out)
     }
     tm_fields_scratch_free(&s);
     return true;
-}
-
-void tm_read_stats_init(tm_read_stats *st)
-{
-    memset(st, 0, sizeof *st);
-    st->first_time = st->last_time = INT64_MIN;
 }
 
 void tm_job_owned_free(tm_job_owned *j)

@@ -1,19 +1,21 @@
-/* The JOB message: what a worker is asked to parse. Shared by both ends. */
-#ifndef TM_JOB_H
-#define TM_JOB_H
+/* The JOB message: a tm_job (model/job.h) on the wire. Shared by both ends. */
+#ifndef TM_JOB_WIRE_H
+#define TM_JOB_WIRE_H
 
-#include "readers/reader.h"
+#include "model/job.h"
 #include "util/buf.h"
 
-typedef enum { TM_SRC_REMOTE = 0, TM_SRC_FD = 1 } tm_src_mode;
+/* Where the worker gets the artifact's bytes: READ requests to the input
+ * process, or a file descriptor sent with the job (folder inputs). */
+typedef enum { TM_JOB_BYTES_REMOTE = 0, TM_JOB_BYTES_FD = 1 } tm_job_bytes;
 
 /* Encodes a job as a JOB frame payload (field list) appended to b. */
-void tm_job_encode(tm_buf *b, const tm_job *job, tm_src_mode mode);
+void tm_job_encode(tm_buf *b, const tm_job *job, tm_job_bytes mode);
 
 /* Decoded job: strings and extents are owned by it. */
 typedef struct {
     tm_job job;
-    tm_src_mode mode;
+    tm_job_bytes mode;
     tm_extent *extents;
     char *path, *name, *user, *subtype, *want;
 } tm_job_owned;

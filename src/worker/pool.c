@@ -169,7 +169,7 @@ static int start_job(worker *w, tm_input *in, const tm_pool_job *pj, size_t idx,
     tm_buf b;
     tm_buf_init(&b);
     size_t s = tm_frame_begin(&b, TM_MSG_JOB);
-    tm_job_encode(&b, &job, fd >= 0 ? TM_SRC_FD : TM_SRC_REMOTE);
+    tm_job_encode(&b, &job, fd >= 0 ? TM_JOB_BYTES_FD : TM_JOB_BYTES_REMOTE);
     tm_frame_end(&b, s);
     int rc = fd >= 0 ? tm_send_with_fd(w->sock, b.data, b.len, fd) : tm_write_all(w->sock, b.data, b.len);
     tm_buf_free(&b);

@@ -11,7 +11,7 @@
 
 #include "image/input.h"
 #include "readers/reader.h"
-#include "worker/record.h"
+#include "model/record.h"
 
 typedef struct {
     const tm_artifact *art;

@@ -8,10 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/record.h"
 #include "util/buf.h"
 
 #define TM_FRAME_MAX (16u << 20)
 #define TM_FRAME_HDR 8u
+_Static_assert(TM_FIELD_VALUE_MAX <= TM_FRAME_MAX / 2, "a record field fits in a frame");
 
 enum {
     /* coordinator -> worker */
@@ -54,18 +56,5 @@ long tm_framer_fill(tm_framer *f, int fd);
  * when the stream is malformed (oversized frame). The payload stays valid
  * until the next fill. */
 int tm_framer_next(tm_framer *f, uint32_t *type, const uint8_t **payload, uint32_t *len);
-
-/* Little-endian readers with bounds checks over a byte span. */
-typedef struct {
-    const uint8_t *p;
-    size_t n;
-    bool bad;
-} tm_span;
-
-uint8_t tm_span_u8(tm_span *s);
-uint16_t tm_span_u16(tm_span *s);
-uint32_t tm_span_u32(tm_span *s);
-uint64_t tm_span_u64(tm_span *s);
-const uint8_t *tm_span_bytes(tm_span *s, size_t n);
 
 #endif

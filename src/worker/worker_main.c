@@ -18,7 +18,7 @@
 #include "readers/reader.h"
 #include "worker/job.h"
 #include "worker/proto.h"
-#include "worker/record_json.h"
+#include "model/record_json.h"
 
 /* ---- remote source: bytes from the coordinator's read server ---------------- */
 
@@ -203,7 +203,7 @@ static int serve(int sock)
         if (!tm_job_decode(p, len, &jo))
             return 2;
         tm_source *src;
-        if (jo.mode == TM_SRC_FD) {
+        if (jo.mode == TM_JOB_BYTES_FD) {
             int fd = fr.pending_fd;
             fr.pending_fd = -1;
             if (fd < 0)
@@ -268,18 +268,16 @@ static void print_frames(tm_emit *e)
 }
 
 /* Hive subtype from a file name, as the locator would name it. */
-static const char *hive_from_name(const char *path)
+/* The subtype (hive name) of a file read on its own, as its header says. */
+static const char *subtype_of(tm_art_kind kind, int fd, const char *path)
 {
-    const char *b = strrchr(path, '/');
-    b = b ? b + 1 : path;
-    static const char *const names[][2] = {{"SYSTEM", "SYSTEM"}, {"SOFTWARE", "SOFTWARE"}, {"SAM", "SAM"},
-                                           {"SECURITY", "SECURITY"}, {"NTUSER.DAT", "NTUSER"},
-                                           {"UsrClass.dat", "USRCLASS"}, {"Amcache.hve", "AMCACHE"}};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcasecmp(b, names[i][0]) == 0 || (strncasecmp(b, names[i][0], strlen(names[i][0])) == 0 &&
-                                                 (b[strlen(names[i][0])] == '-' || b[strlen(names[i][0])] == '.')))
-            return names[i][1];
-    return NULL;
+    const tm_signature *sig = &tm_kind(kind)->signature;
+    if (!sig->subtype)
+        return NULL;
+    unsigned char head[512];
+    ssize_t n = pread(fd, head, sizeof head, 0);
+    const char *base = strrchr(path, '/');
+    return sig->subtype(head, n > 0 ? (size_t)n : 0, base ? base + 1 : path);
 }
 
 static const char *g_want; /* --want: subscription instead of every record */
@@ -318,8 +316,7 @@ static int standalone(const char *kind_name, int n, char **files)
         emit.flush = g_count ? count_frames : print_frames;
         tm_job job = {.kind = (tm_art_kind)kind, .path = files[i], .name = files[i], .size = (uint64_t)st.st_size,
                       .all = g_want == NULL, .want = g_want, .crtime = INT64_MIN, .mtime = INT64_MIN};
-        if (kind == TM_ART_REGISTRY)
-            job.subtype = hive_from_name(files[i]);
+        job.subtype = subtype_of((tm_art_kind)kind, fd, files[i]);
         job.native = g_native;
         tm_read_stats rs;
         tm_read_stats_init(&rs);

@@ -6,8 +6,8 @@
 
 #include "worker/job.h"
 #include "worker/proto.h"
-#include "worker/record.h"
-#include "worker/record_json.h"
+#include "model/record.h"
+#include "model/record_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

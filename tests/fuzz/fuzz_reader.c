@@ -9,7 +9,7 @@
 
 #include "readers/reader.h"
 #include "worker/proto.h"
-#include "worker/record.h"
+#include "model/record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,10 +5,11 @@
 #include "check.h"
 #include "readers/lzxpress.h"
 #include "readers/psreadline.h"
+#include "readers/reader.h"
 #include "readers/registry_int.h"
 #include "readers/usn.h"
 #include "util/utf16.h"
-#include "worker/record.h"
+#include "model/record.h"
 
 static void test_usn(void)
 {
@@ -132,8 +133,20 @@ static void test_utf16(void)
     CHECK_STR(out, "A\xC3\xA9"); /* whole characters only */
 }
 
+/* Every kind the model says is parsed has its reader in the table, and no
+ * other kind has one. */
+static void test_reader_table(void)
+{
+    for (int k = 0; k < TM_ART__COUNT; k++) {
+        const tm_reader *rd = tm_reader_for((tm_art_kind)k);
+        CHECK((rd != NULL) == tm_kind((tm_art_kind)k)->parsed);
+        CHECK(!rd || (rd->kind == (tm_art_kind)k && rd->run && strcmp(rd->name, tm_art_kind_name(rd->kind)) == 0));
+    }
+}
+
 int main(void)
 {
+    test_reader_table();
     test_usn();
     test_psreadline();
     test_poladtev();

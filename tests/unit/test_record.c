@@ -4,7 +4,7 @@
 #include "check.h"
 #include "worker/job.h"
 #include "worker/proto.h"
-#include "worker/record.h"
+#include "model/record.h"
 
 static void test_roundtrip(void)
 {
@@ -96,10 +96,10 @@ static void test_job(void)
                   .crtime = 1000, .mtime = INT64_MIN};
     tm_buf b;
     tm_buf_init(&b);
-    tm_job_encode(&b, &job, TM_SRC_FD);
+    tm_job_encode(&b, &job, TM_JOB_BYTES_FD);
     tm_job_owned o;
     CHECK(tm_job_decode((const uint8_t *)b.data, b.len, &o));
-    CHECK(o.job.kind == TM_ART_USN && o.mode == TM_SRC_FD && o.job.size == 1048992 && o.job.part == 2 &&
+    CHECK(o.job.kind == TM_ART_USN && o.mode == TM_JOB_BYTES_FD && o.job.size == 1048992 && o.job.part == 2 &&
           o.job.parts == 4 && o.job.all && o.job.crtime == 1000 && o.job.mtime == INT64_MIN);
     CHECK_STR(o.job.want, "Security\t4624");
     CHECK(o.job.nextents == 2 && o.job.extents[0].sparse && !o.job.extents[1].sparse &&

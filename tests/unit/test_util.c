@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "image/artifact.h"
+#include "model/artifact.h"
 #include "util/buf.h"
 #include "util/csv.h"
 #include "util/json.h"

@@ -1,8 +1,8 @@
-#include "worker/record_json.h"
+#include "model/record_json.h"
 
 #include <string.h>
 
-#include "image/artifact.h"
+#include "model/artifact.h"
 
 void tm_record_json(tm_buf *out, const tm_record *r, const tm_record_origin *o, const tm_kv *extra, size_t nextra)
 {

@@ -39,10 +39,13 @@ typedef struct {
     } v;
 } tm_field;
 
+/* The largest value a field carries (half a protocol frame, worker/proto.h). */
+#define TM_FIELD_VALUE_MAX (8u << 20)
+
 /* Record flags. */
 #define TM_REC_RECOVERED 0x01 /* recovered from slack / unallocated space */
 
-typedef struct {
+typedef struct tm_record {
     uint8_t kind; /* tm_art_kind */
     uint8_t flags;
     uint64_t position;
@@ -92,6 +95,22 @@ bool tm_record_uint(const tm_record *r, const char *name, uint64_t *out);
 
 /* An owned copy of a record in one allocation (free() it). */
 tm_record *tm_record_clone(const tm_record *r);
+
+/* ---- accessors for readers of records (plugins, outputs) ---- */
+
+/* A string field, "" when absent (tm_record_str gives NULL). */
+const char *tm_str(const tm_record *r, const char *name);
+/* An event's EventData/UserData field ("data.<name>"), "" when absent. */
+const char *tm_data(const tm_record *r, const char *name);
+/* Any field as text (numbers in decimal, times in ISO 8601), "" when absent;
+ * uses buf. */
+const char *tm_field_text(const tm_record *r, const char *name, char *buf, size_t n);
+/* An event record's id and channel (0 and "" for other records). */
+uint32_t tm_event_id(const tm_record *r);
+const char *tm_channel(const tm_record *r);
+bool tm_is_event(const tm_record *r, const char *channel, uint32_t id);
+/* A one-line summary of an event's data fields ("Name=value, ..."). */
+void tm_event_summary(const tm_record *r, char *out, size_t n);
 
 /* Writes the field's value as JSON. */
 void tm_json_field_value(tm_json *j, const tm_field *f);

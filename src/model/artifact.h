@@ -1,5 +1,6 @@
 /* What the image layer finds: inputs, their volumes, and the Windows
- * artifacts in them. Plain data; no libtsk types leak out of src/image. */
+ * artifacts in them. Plain data shared by both executables; no libtsk type
+ * leaks out of src/image. */
 #ifndef TM_ARTIFACT_H
 #define TM_ARTIFACT_H
 
@@ -7,23 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum {
-    TM_ART_EVTX,
-    TM_ART_REGISTRY,
-    TM_ART_REGISTRY_LOG, /* .LOG1/.LOG2 transaction logs of a hive */
-    TM_ART_USN,
-    TM_ART_ATJOB,
-    TM_ART_TASK,
-    TM_ART_PSREADLINE,
-    TM_ART_PREFETCH,
-    TM_ART__COUNT
-} tm_art_kind;
-
-/* "evtx", "registry", "registry-log", "usn", "atjob", "task", "psreadline",
- * "prefetch" */
-const char *tm_art_kind_name(tm_art_kind k);
-/* Returns -1 for an unknown name. */
-int tm_art_kind_from_name(const char *name);
+#include "model/kind.h"
 
 typedef struct {
     /* $STANDARD_INFORMATION (or the host file system's times for a folder). */
@@ -114,25 +99,8 @@ void tm_artifact_free(tm_artifact *a);
 /* "64-128-3" (entry-type-id) as istat/icat accept it; "" when not an inode. */
 void tm_artifact_inode_str(const tm_artifact *a, char *out, size_t n);
 
-/* The locator's path rules, shared by the image locator (which opens the
- * known directories directly) and the folder input (which classifies every
- * file it walks). dir may contain '*' components (any one directory). */
-typedef struct {
-    tm_art_kind kind;
-    const char *subtype;
-    const char *dir;
-    const char *name; /* glob with '*' and '?' */
-    bool recursive;   /* name matches files anywhere below dir */
-    const char *stream; /* named stream to take instead of the unnamed $DATA */
-    int user_component; /* index of the '*' dir component naming the user, or -1 */
-} tm_path_rule;
-
-extern const tm_path_rule tm_path_rules[];
-extern const size_t tm_path_rules_count;
-
-/* Matches a Windows path (relative to a volume root, '/'-separated) against
- * the rules. Returns the rule or NULL; *user gets a malloc'd user name for
- * per-user rules (else NULL). */
-const tm_path_rule *tm_classify_win_path(const char *win_path, char **user);
+/* How outputs name a volume: "vol2" (partition 2), "vol" (an image without
+ * partition table), "folder". */
+void tm_volume_label(const tm_input *in, const tm_volume *v, char *out, size_t n);
 
 #endif

@@ -2,7 +2,7 @@
 #ifndef TM_RECORD_JSON_H
 #define TM_RECORD_JSON_H
 
-#include "worker/record.h"
+#include "model/record.h"
 
 typedef struct {
     const char *input, *input_id, *volume, *path, *stream;

@@ -1,10 +1,12 @@
-#include "worker/record.h"
+#include "model/record.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #include "util/timeutil.h"
-#include "worker/proto.h"
+#include "model/kind.h"
 
 #define MAX_FIELDS 65535
 
@@ -25,7 +27,7 @@ void tm_fields_end(tm_fields_enc *e)
 static bool field_head(tm_fields_enc *e, tm_ftype t, const char *name, size_t vlen)
 {
     size_t nl = strlen(name) + 1;
-    if (e->count >= MAX_FIELDS || nl > 255 || vlen > TM_FRAME_MAX / 2)
+    if (e->count >= MAX_FIELDS || nl > 255 || vlen > TM_FIELD_VALUE_MAX)
         return false;
     tm_buf_put_u8(e->b, (uint8_t)t);
     tm_buf_put_u8(e->b, (uint8_t)nl);
@@ -206,6 +208,79 @@ bool tm_record_uint(const tm_record *r, const char *name, uint64_t *out)
     else
         return false;
     return true;
+}
+
+const char *tm_str(const tm_record *r, const char *name)
+{
+    const char *s = tm_record_str(r, name);
+    return s ? s : "";
+}
+
+const char *tm_field_text(const tm_record *r, const char *name, char *buf, size_t n)
+{
+    const tm_field *f = tm_record_get(r, name);
+    buf[0] = 0;
+    if (!f)
+        return buf;
+    switch (f->type) {
+    case TM_F_STR: return f->v.str.s;
+    case TM_F_INT: snprintf(buf, n, "%lld", (long long)f->v.i); break;
+    case TM_F_UINT: snprintf(buf, n, "%llu", (unsigned long long)f->v.u); break;
+    case TM_F_BOOL: snprintf(buf, n, "%s", f->v.b ? "true" : "false"); break;
+    case TM_F_TIME:
+    case TM_F_LOCALTIME: {
+        char iso[TM_TIME_ISO_LEN];
+        tm_time_iso(f->v.i, iso);
+        snprintf(buf, n, "%s", iso);
+        break;
+    }
+    case TM_F_BYTES: snprintf(buf, n, "(%zu bytes)", f->v.str.len); break;
+    }
+    return buf;
+}
+
+const char *tm_data(const tm_record *r, const char *name)
+{
+    char key[96];
+    snprintf(key, sizeof key, "data.%s", name);
+    return tm_str(r, key);
+}
+
+uint32_t tm_event_id(const tm_record *r)
+{
+    uint64_t id = 0;
+    if (r->kind != TM_ART_EVTX)
+        return 0;
+    tm_record_uint(r, "event_id", &id);
+    return (uint32_t)id;
+}
+
+const char *tm_channel(const tm_record *r)
+{
+    return tm_str(r, "channel");
+}
+
+bool tm_is_event(const tm_record *r, const char *channel, uint32_t id)
+{
+    return r->kind == TM_ART_EVTX && tm_event_id(r) == id && strcasecmp(tm_channel(r), channel) == 0;
+}
+
+void tm_event_summary(const tm_record *r, char *out, size_t n)
+{
+    size_t k = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < r->nfields && k + 1 < n; i++) {
+        const tm_field *f = &r->fields[i];
+        if (strncmp(f->name, "data.", 5) != 0 || f->type != TM_F_STR || !f->v.str.len)
+            continue;
+        int w = snprintf(out + k, n - k, "%s%s=%.*s", k ? ", " : "", f->name + 5,
+                         (int)(f->v.str.len > 160 ? 160 : f->v.str.len), f->v.str.s);
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+    if (k >= n)
+        out[n - 1] = 0;
 }
 
 void tm_json_field_value(tm_json *j, const tm_field *f)
