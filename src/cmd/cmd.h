@@ -7,7 +7,9 @@
 
 #include "image/input.h"
 #include "worker/pool.h"
+#include "model/artifact_json.h"
 #include "util/json.h"
+#include "util/msg.h"
 
 /* Exit codes (docs/usage.md). */
 enum { TM_EXIT_OK = 0, TM_EXIT_PARTIAL = 1, TM_EXIT_USAGE = 2 };
@@ -49,11 +51,6 @@ bool tm_opt_int(const char *cmd, const char *opt, const char *arg, int lo, int h
  * SEC ('t'), --worker PATH ('W'). 1 handled, 0 not one of them, -1 bad value. */
 int tm_pool_option(const char *cmd, int c, const char *arg, tm_pool_opts *pool);
 
-/* JSON objects describing what the image layer found. */
-void tm_json_input(tm_json *j, const tm_input *in);
-void tm_json_volume(tm_json *j, const tm_input *in, const tm_volume *v);
-void tm_json_artifact(tm_json *j, const tm_input *in, const tm_artifact *a);
-void tm_json_problem(tm_json *j, const tm_input *in, const tm_problem *p);
 
 /* True (and says so) when dir is, or would be, inside one of the input
  * paths: evidence folders are never written to. */
@@ -62,7 +59,6 @@ bool tm_output_inside_input(const char *cmd, const char *dir, char *const *paths
 /* Writes the buffer to stdout (whole lines) and resets it. */
 void tm_flush_stdout(tm_buf *b);
 
-extern const char *tm_prog;
 void tm_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -70,17 +70,6 @@ static void art_where(const tm_artifact *a, char *out, size_t n)
     snprintf(out, n, "%s%s%s", a->path, a->stream ? ":" : "", a->stream ? a->stream : "");
 }
 
-/* Timesketch's three fields for a plain record of --all-events. */
-static void event_fields(const tm_record *r, char *msg, size_t mn, char *iso, const char **desc)
-{
-    const tm_kind_info *k = tm_kind((tm_art_kind)r->kind);
-    k->describe(r, msg, mn);
-    *desc = k->time_desc;
-    tm_time_iso(r->time == TM_TIME_NONE ? 0 : r->time, iso);
-    if (r->time == TM_TIME_NONE)
-        *desc = "Time unknown: the record has no time of its own";
-}
-
 static void on_record(void *ctx, size_t job, const tm_record *r)
 {
     scan_ctx *c = ctx;
@@ -88,22 +77,9 @@ static void on_record(void *ctx, size_t job, const tm_record *r)
     tm_coverage_record(c->cov, a, r);
     tm_pipeline_record(c->pl, a, r);
     if (c->events_open) {
-        char label[32];
-        tm_volume_label(c->in, &c->in->vols[a->volume], label, sizeof label);
-        tm_record_origin o = {c->in->path, c->in->id, label, a->path, a->stream};
         tm_enrichment en = {0};
         tm_enrich(c->in, a, r, tm_pipeline_hostinfo(c->pl), &en);
-        char msg[800], iso[TM_TIME_ISO_LEN];
-        const char *desc;
-        event_fields(r, msg, sizeof msg, iso, &desc);
-        tm_kv *kv = tm_xmalloc((en.n + 3) * sizeof *kv);
-        kv[0] = (tm_kv){"message", msg};
-        kv[1] = (tm_kv){"datetime", iso};
-        kv[2] = (tm_kv){"timestamp_desc", desc};
-        if (en.n)
-            memcpy(kv + 3, en.kv, en.n * sizeof *kv);
-        tm_record_json(&c->evbuf, r, &o, kv, en.n + 3);
-        free(kv);
+        tm_write_event(&c->evbuf, c->in, a, r, en.kv, en.n);
         tm_enrichment_free(&en);
         if (c->evbuf.len > (1u << 16)) {
             tm_fileout_write(&c->events, c->evbuf.data, c->evbuf.len);
@@ -179,7 +155,7 @@ static int per_input(tm_input *in, void *vo)
     char *dir = tm_xasprintf("%s/%s", o->out, in->id);
     tm_buf_init(&c.evbuf);
     if (o->all_events) {
-        char *ev = tm_xasprintf("%s/events.jsonl", dir);
+        char *ev = tm_xasprintf("%s/%s", dir, tm_output_format_named("events")->file);
         if (tm_mkdirs(dir, 0755) == 0 && tm_fileout_open(&c.events, ev) == 0)
             c.events_open = true;
         else
@@ -233,7 +209,7 @@ int cmd_scan(int argc, char **argv)
     opts o = {0};
     o.pool.workers = 1;
     o.pool.timeout_s = 120;
-    o.formats = TM_OUT_ALL;
+    o.formats = tm_output_all();
     o.parallel = 1;
     int c;
     optind = 1;
@@ -264,6 +240,10 @@ int cmd_scan(int argc, char **argv)
         default: tm_usage_error("scan", "bad option"); return TM_EXIT_USAGE;
         }
     }
+    /* --all-events is the events format (--format events says the same) */
+    if (o.all_events)
+        o.formats |= tm_output_bit("events");
+    o.all_events = o.formats & tm_output_bit("events");
     if (!o.out) {
         tm_usage_error("scan", "no output directory: give -o OUT");
         return TM_EXIT_USAGE;

@@ -1,7 +1,8 @@
 /* What `toolmark scan` writes per input (docs/outputs.md): the traces for
  * timeline tools (Timesketch JSONL and CSV, plaso l2tcsv, TSK body file), a
- * summary and an examiner's report, and the errors. One file per format,
- * each written under a temporary name and renamed when complete. */
+ * summary and an examiner's report, the errors, and with --all-events every
+ * record. One file per format, each written under a temporary name and
+ * renamed when complete. */
 #ifndef TM_OUTPUTS_H
 #define TM_OUTPUTS_H
 
@@ -9,22 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "image/input.h"
+#include "model/artifact.h"
+#include "model/record_json.h"
 #include "pipeline/coverage.h"
 #include "pipeline/trace.h"
-
-enum {
-    TM_OUT_JSONL = 1 << 0,
-    TM_OUT_CSV = 1 << 1,
-    TM_OUT_L2TCSV = 1 << 2,
-    TM_OUT_BODY = 1 << 3,
-    TM_OUT_SUMMARY = 1 << 4,
-    TM_OUT_HTML = 1 << 5,
-    TM_OUT_ERRORS = 1 << 6,
-    TM_OUT_ALL = (1 << 7) - 1,
-};
-/* "jsonl,csv,html" -> mask; 0 on an unknown name (its name in *bad). */
-unsigned tm_output_formats(const char *list, const char **bad);
 
 typedef struct {
     char *scope;   /* "input", "volume", "artifact", "record" */
@@ -71,17 +60,40 @@ typedef struct {
 } tm_tool_tally;
 size_t tm_tally_tools(const tm_traces *ts, tm_tool_tally **out);
 
+/* An output format: one file per input, written by one function from the
+ * finished report. One file per format in src/output/, registered in the
+ * table of src/output/formats.c. */
+typedef struct {
+    const char *name; /* --format name */
+    const char *file; /* its file in OUT/<input>/ */
+    void (*write)(tm_buf *b, const tm_report *r); /* NULL: written during the pass (events) */
+    bool in_all;      /* part of --format all */
+} tm_output_format;
+
+extern const tm_output_format *const tm_output_formats_table[];
+extern const size_t tm_output_format_count;
+const tm_output_format *tm_output_format_named(const char *name);
+
+/* Selections of formats are masks: bit i is the table's format i. */
+unsigned tm_output_bit(const char *name); /* 0 for an unknown name */
+unsigned tm_output_all(void);
+/* "jsonl,csv,html" -> mask; 0 on an unknown name (its name in *bad). */
+unsigned tm_output_formats(const char *list, const char **bad);
+
 /* Writes the selected outputs into dir; returns 0, or -1 when a file could
  * not be written (said on stderr). */
 int tm_write_outputs(const char *dir, const tm_report *r, unsigned formats);
 
-/* Single writers (unit tests, and the one-file-per-format layout). */
-void tm_write_csv(tm_buf *b, const tm_report *r);
-void tm_write_l2tcsv(tm_buf *b, const tm_report *r);
-void tm_write_body(tm_buf *b, const tm_report *r);
-void tm_write_summary(tm_buf *b, const tm_report *r);
-void tm_write_errors(tm_buf *b, const tm_report *r);
-void tm_write_html(tm_buf *b, const tm_report *r);
+/* One line of events.jsonl: a parsed record with its origin and the fields
+ * the coordinator added. */
+void tm_write_event(tm_buf *b, const tm_input *in, const tm_artifact *a, const tm_record *r, const tm_kv *extra,
+                    size_t nextra);
+
+/* One trace as one JSON object (no newline), with input path and id; an
+ * evidence item's volume is named by labels[volume] ("vol2", "folder"). */
+void tm_trace_json(tm_buf *out, const tm_trace *t, const char *input, const char *input_id,
+                   const char *const *labels, size_t nlabels);
+
 /* HTML text with <, >, &, " and ' escaped (invalid UTF-8 replaced). */
 void tm_html_escape(tm_buf *b, const char *s);
 

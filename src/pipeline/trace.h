@@ -59,9 +59,5 @@ void tm_evidence_free(tm_evidence *e);
 
 /* Sorts by time, then tool, role and first evidence: a deterministic order. */
 void tm_traces_sort(tm_traces *ts);
-/* One JSON object (no newline) with input id and input path added; an
- * evidence item's volume is named by labels[volume] ("vol2", "folder"). */
-void tm_trace_json(tm_buf *out, const tm_trace *t, const char *input, const char *input_id,
-                   const char *const *labels, size_t nlabels);
 
 #endif

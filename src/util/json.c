@@ -4,86 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/text.h"
 #include "util/timeutil.h"
-
-size_t tm_utf8_seq_len(const unsigned char *s, size_t n)
-{
-    if (n == 0)
-        return 0;
-    unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    unsigned min;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-        len = 2;
-        cp = c & 0x1F;
-        min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        len = 3;
-        cp = c & 0x0F;
-        min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-        len = 4;
-        cp = c & 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
 
 void tm_json_quote(tm_buf *out, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)s;
     tm_buf_reserve(out, n + 2);
     tm_buf_putc(out, '"');
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = p[i];
-        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-            /* Fast path: copy a run of plain printable ASCII. */
-            size_t j = i + 1;
-            while (j < n && p[j] >= 0x20 && p[j] < 0x7F && p[j] != '"' && p[j] != '\\')
-                j++;
-            tm_buf_put(out, s + i, j - i);
-            i = j;
-            continue;
-        }
-        switch (c) {
-        case '"': tm_buf_puts(out, "\\\""); i++; continue;
-        case '\\': tm_buf_puts(out, "\\\\"); i++; continue;
-        case '\n': tm_buf_puts(out, "\\n"); i++; continue;
-        case '\r': tm_buf_puts(out, "\\r"); i++; continue;
-        case '\t': tm_buf_puts(out, "\\t"); i++; continue;
-        default: break;
-        }
-        if (c < 0x20 || c == 0x7F) {
-            char e[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
-            tm_buf_puts(out, e);
-            i++;
-            continue;
-        }
-        size_t len = tm_utf8_seq_len(p + i, n - i);
-        if (len == 0) {
-            tm_buf_puts(out, "\xEF\xBF\xBD"); /* U+FFFD */
-            i++;
-        } else {
-            tm_buf_put(out, s + i, len);
-            i += len;
-        }
-    }
+    tm_put_escaped(out, s, n, &tm_escapes_json);
     tm_buf_putc(out, '"');
 }
 

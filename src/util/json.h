@@ -44,8 +44,4 @@ void tm_json_ktime(tm_json *j, const char *key, int64_t us);
 /* Append s[0..n) to out as a quoted JSON string (escaping, U+FFFD repair). */
 void tm_json_quote(tm_buf *out, const char *s, size_t n);
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes at s do
- * not start a valid, shortest-form, non-surrogate sequence. */
-size_t tm_utf8_seq_len(const unsigned char *s, size_t n);
-
 #endif

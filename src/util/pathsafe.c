@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "util/json.h"
+#include "util/text.h"
 
 #define MAX_COMPONENT 200
 

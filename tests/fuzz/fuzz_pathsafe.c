@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/json.h"
+#include "util/text.h"
 #include "util/pathsafe.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);

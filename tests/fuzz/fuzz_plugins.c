@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output/outputs.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/plugin.h"
 #include "util/buf.h"

@@ -28,6 +28,15 @@ static tm_trace *trace(tm_traces *ts, const char *tool, int64_t t, const char *m
     return tr;
 }
 
+/* A format as the table registers it. */
+static void write_as(const char *format, tm_buf *b, const tm_report *r)
+{
+    const tm_output_format *f = tm_output_format_named(format);
+    CHECK(f && f->write);
+    if (f && f->write)
+        f->write(b, r);
+}
+
 int main(void)
 {
     tm_buf b;
@@ -49,14 +58,14 @@ int main(void)
     tm_errors errs = {0};
     tm_report r = {&in, &ts, NULL, &errs, NULL, "WS", ""};
 
-    tm_write_csv(&b, &r);
+    write_as("csv", &b, &r);
     const char *csv = tm_buf_cstr(&b);
     CHECK(strstr(csv, "\"'=cmd|' /C calc'!A0\"") != NULL);               /* formula neutralised */
     CHECK(strstr(csv, "\"psexec \\\\srv,01 \"\"x\"\"\r\nnext\"") != NULL); /* quoting kept */
     CHECK(strstr(csv, "\"1970-01-01T00:00:00.000000+00:00\",\"Time unknown: ") != NULL);
     tm_buf_reset(&b);
 
-    tm_write_l2tcsv(&b, &r);
+    write_as("l2tcsv", &b, &r);
     const char *l2t = tm_buf_cstr(&b);
     CHECK(strstr(l2t, "05/10/2017,09:10:00,UTC,....,EXEC,") != NULL);
     CHECK(strstr(l2t, "srv 01") != NULL); /* comma replaced */
@@ -66,7 +75,7 @@ int main(void)
     CHECK(lines == 3); /* header + 2: no line break survived */
     tm_buf_reset(&b);
 
-    tm_write_body(&b, &r);
+    write_as("body", &b, &r);
     const char *body = tm_buf_cstr(&b);
     CHECK(strstr(body, "0|[toolmark PsExec source indicator] =cmd\\x7c' /C calc'!A0 (host WS)|0|----------|0|0|0|"
                        "1494407400|1494407400|1494407400|1494407400\n") != NULL);
@@ -78,11 +87,15 @@ int main(void)
                                   "\"timestamp_desc\":\"Time unknown: Process created (Security 4688)\"") != NULL);
     tm_buf_reset(&b);
 
-    tm_write_html(&b, &r);
+    write_as("html", &b, &r);
     CHECK(strstr(tm_buf_cstr(&b), "<script") == NULL);
     CHECK(strstr(tm_buf_cstr(&b), "=cmd|&#39; /C calc&#39;!A0") != NULL);
 
-    CHECK(tm_output_formats("csv,html", NULL) == (TM_OUT_CSV | TM_OUT_HTML));
+    CHECK(tm_output_bit("csv") && tm_output_bit("html") && tm_output_bit("csv") != tm_output_bit("html"));
+    CHECK(tm_output_formats("csv,html", NULL) == (tm_output_bit("csv") | tm_output_bit("html")));
+    /* "all" is every whole-report format, not the streamed events */
+    CHECK((tm_output_formats("all", NULL) & tm_output_bit("events")) == 0);
+    CHECK((tm_output_formats("all", NULL) & tm_output_bit("jsonl")) != 0);
     const char *bad = NULL;
     CHECK(tm_output_formats("csv,xml", &bad) == 0 && bad && strcmp(bad, "xml") == 0);
     tm_traces_free(&ts);

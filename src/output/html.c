@@ -6,42 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/cmd.h"
-#include "output/outputs.h"
-#include "util/json.h"
+#include "output/shared.h"
+#include "util/text.h"
 #include "util/timeutil.h"
 
 void tm_html_escape(tm_buf *b, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    size_t n = strlen((const char *)p);
-    for (size_t i = 0; i < n;) {
-        unsigned char c = p[i];
-        switch (c) {
-        case '<': tm_buf_puts(b, "&lt;"); i++; continue;
-        case '>': tm_buf_puts(b, "&gt;"); i++; continue;
-        case '&': tm_buf_puts(b, "&amp;"); i++; continue;
-        case '"': tm_buf_puts(b, "&quot;"); i++; continue;
-        case '\'': tm_buf_puts(b, "&#39;"); i++; continue;
-        default: break;
-        }
-        if (c < 0x20 && c != '\n' && c != '\t') { /* not allowed in XML 1.0 */
-            tm_buf_puts(b, "\xEF\xBF\xBD");
-            i++;
-        } else if (c < 0x80) {
-            tm_buf_putc(b, (char)c);
-            i++;
-        } else {
-            size_t len = tm_utf8_seq_len(p + i, n - i);
-            if (len == 0) {
-                tm_buf_puts(b, "\xEF\xBF\xBD");
-                i++;
-            } else {
-                tm_buf_put(b, p + i, len);
-                i += len;
-            }
-        }
-    }
+    tm_put_escaped(b, s ? s : "", s ? strlen(s) : 0, &tm_escapes_html);
 }
 
 static void esc(tm_buf *b, const char *s)
@@ -332,7 +303,7 @@ static void errors(tm_buf *b, const tm_report *r)
     tm_buf_puts(b, "</table>\n");
 }
 
-void tm_write_html(tm_buf *b, const tm_report *r)
+static void write_html(tm_buf *b, const tm_report *r)
 {
     tm_tool_tally *f;
     size_t nf = tm_tally_tools(r->traces, &f);
@@ -346,3 +317,5 @@ void tm_write_html(tm_buf *b, const tm_report *r)
     tm_buf_puts(b, "</body></html>\n");
     free(f);
 }
+
+const tm_output_format tm_format_html = {"html", "report.html", write_html, true};

@@ -1,0 +1,104 @@
+/* The table of output formats: one file each in src/output/, one line here.
+ * The order is the order the files are written in. */
+#include "output/outputs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/fileout.h"
+#include "util/msg.h"
+
+extern const tm_output_format tm_format_jsonl, tm_format_csv, tm_format_l2tcsv, tm_format_body, tm_format_summary,
+    tm_format_html, tm_format_errors, tm_format_events;
+
+const tm_output_format *const tm_output_formats_table[] = {
+    &tm_format_jsonl, &tm_format_csv,  &tm_format_l2tcsv, &tm_format_body,
+    &tm_format_summary, &tm_format_html, &tm_format_errors, &tm_format_events,
+};
+const size_t tm_output_format_count = sizeof tm_output_formats_table / sizeof tm_output_formats_table[0];
+_Static_assert(sizeof tm_output_formats_table / sizeof tm_output_formats_table[0] <= 32, "a mask bit per format");
+
+unsigned tm_output_bit(const char *name)
+{
+    for (size_t i = 0; i < tm_output_format_count; i++)
+        if (strcmp(tm_output_formats_table[i]->name, name) == 0)
+            return 1u << i;
+    return 0;
+}
+
+unsigned tm_output_all(void)
+{
+    unsigned mask = 0;
+    for (size_t i = 0; i < tm_output_format_count; i++)
+        if (tm_output_formats_table[i]->in_all)
+            mask |= 1u << i;
+    return mask;
+}
+
+const tm_output_format *tm_output_format_named(const char *name)
+{
+    for (size_t i = 0; i < tm_output_format_count; i++)
+        if (strcmp(tm_output_formats_table[i]->name, name) == 0)
+            return tm_output_formats_table[i];
+    return NULL;
+}
+
+unsigned tm_output_formats(const char *list, const char **bad)
+{
+    unsigned mask = 0;
+    char *copy = tm_xstrdup(list), *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        unsigned bit = strcmp(t, "all") == 0 ? tm_output_all() : tm_output_bit(t);
+        if (!bit) {
+            static char badname[64];
+            snprintf(badname, sizeof badname, "%s", t);
+            if (bad)
+                *bad = badname;
+            free(copy);
+            return 0;
+        }
+        mask |= bit;
+    }
+    free(copy);
+    return mask;
+}
+
+static int write_file(const char *dir, const char *name, const tm_buf *b)
+{
+    char *path = tm_xasprintf("%s/%s", dir, name);
+    tm_fileout f;
+    int rc = 0;
+    if (tm_fileout_open(&f, path) != 0) {
+        rc = -1;
+    } else {
+        tm_fileout_write(&f, b->data, b->len);
+        rc = tm_fileout_commit(&f);
+    }
+    if (rc != 0)
+        fprintf(stderr, "%s: cannot write %s: %s\n", tm_prog, path, strerror(errno));
+    free(path);
+    return rc;
+}
+
+int tm_write_outputs(const char *dir, const tm_report *r, unsigned mask)
+{
+    if (tm_mkdirs(dir, 0755) != 0) {
+        fprintf(stderr, "%s: cannot create %s: %s\n", tm_prog, dir, strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < tm_output_format_count; i++) {
+        const tm_output_format *f = tm_output_formats_table[i];
+        if (!(mask & (1u << i)) || !f->write)
+            continue;
+        tm_buf b;
+        tm_buf_init(&b);
+        f->write(&b, r);
+        if (write_file(dir, f->file, &b) != 0)
+            rc = -1;
+        tm_buf_free(&b);
+    }
+    return rc;
+}

@@ -1,0 +1,79 @@
+/* traces.l2tcsv: plaso's 17-column l2tcsv. */
+#include "output/shared.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/text.h"
+#include "util/timeutil.h"
+
+/* l2tcsv has no quoting: like plaso, commas and line breaks in values become
+ * spaces; invalid UTF-8 is replaced and formula-like cells are neutralised. */
+static void l2t_field(tm_buf *b, const char *s, bool first)
+{
+    if (!first)
+        tm_buf_putc(b, ',');
+    if (!s || !*s) {
+        tm_buf_putc(b, '-');
+        return;
+    }
+    if (strchr("=+-@\t\r", s[0]) && s[1])
+        tm_buf_putc(b, '\'');
+    tm_put_escaped(b, s, strlen(s), &tm_escapes_l2t);
+}
+
+static void write_l2tcsv(tm_buf *b, const tm_report *r)
+{
+    tm_buf_puts(b, "date,time,timezone,MACB,source,sourcetype,type,user,host,short,desc,version,filename,inode,notes,"
+                   "format,extra\n");
+    char **labels = tm_volume_labels(r->in);
+    tm_buf tmp;
+    tm_buf_init(&tmp);
+    for (size_t i = 0; i < r->traces->n; i++) {
+        const tm_trace *t = &r->traces->t[i];
+        char iso[TM_TIME_ISO_LEN], date[16], clock[16], desc[300];
+        tm_time_iso(tm_trace_time_or_epoch(t), iso);
+        /* MM/DD/YYYY and HH:MM:SS, UTC */
+        snprintf(date, sizeof date, "%.2s/%.2s/%.4s", iso + 5, iso + 8, iso);
+        snprintf(clock, sizeof clock, "%.8s", iso + 11);
+        l2t_field(b, date, true);
+        l2t_field(b, clock, false);
+        l2t_field(b, "UTC", false);
+        l2t_field(b, "....", false);
+        l2t_field(b, "EXEC", false);
+        l2t_field(b, "toolmark execution trace", false);
+        l2t_field(b, tm_trace_time_desc(t, desc, sizeof desc), false);
+        l2t_field(b, t->user, false);
+        l2t_field(b, t->host, false);
+        tm_buf_reset(&tmp);
+        tm_buf_printf(&tmp, "%s %s %s: %s", t->tool, tm_role_name(t->role), t->confirmed ? "confirmed" : "indicator",
+                      t->message ? t->message : "");
+        l2t_field(b, tm_buf_cstr(&tmp), false);
+        tm_buf_reset(&tmp);
+        tm_buf_printf(&tmp, "%s | command line: %s | evidence: ", t->message ? t->message : "",
+                      t->command_line ? t->command_line : "-");
+        tm_evidence_refs(&tmp, t, labels, r->in->nvols, false);
+        l2t_field(b, tm_buf_cstr(&tmp), false);
+        l2t_field(b, "2", false);
+        const tm_evidence *e0 = t->nev ? &t->ev[0] : NULL;
+        l2t_field(b, e0 ? e0->path : NULL, false);
+        tm_buf_reset(&tmp);
+        if (e0)
+            tm_buf_printf(&tmp, "%llu", (unsigned long long)e0->record);
+        l2t_field(b, e0 ? tm_buf_cstr(&tmp) : NULL, false);
+        l2t_field(b, t->reason, false);
+        l2t_field(b, "toolmark", false);
+        tm_buf_reset(&tmp);
+        tm_buf_printf(&tmp, "tool: %s; category: %s; role: %s; confidence: %s; peer: %s; phase: %s; input: %s", t->tool,
+                      t->category ? t->category : "-", tm_role_name(t->role),
+                      t->confirmed ? "confirmed" : "indicator", t->peer ? t->peer : "-", t->phase ? t->phase : "-",
+                      r->in->id);
+        l2t_field(b, tm_buf_cstr(&tmp), false);
+        tm_buf_putc(b, '\n');
+    }
+    tm_buf_free(&tmp);
+    tm_volume_labels_free(r->in, labels);
+}
+
+const tm_output_format tm_format_l2tcsv = {"l2tcsv", "traces.l2tcsv", write_l2tcsv, true};

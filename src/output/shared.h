@@ -1,0 +1,19 @@
+/* What the output writers share (not for outside src/output). */
+#ifndef TM_OUTPUT_SHARED_H
+#define TM_OUTPUT_SHARED_H
+
+#include "output/outputs.h"
+
+/* "vol2", "folder" ... for each of the input's volumes (free with
+ * tm_volume_labels_free). */
+char **tm_volume_labels(const tm_input *in);
+void tm_volume_labels_free(const tm_input *in, char **labels);
+/* "evtx:vol/Windows/.../Security.evtx#1234 (Security 4688)" per evidence,
+ * joined with "; " (or the evidence summaries, when summaries). */
+void tm_evidence_refs(tm_buf *b, const tm_trace *t, char **labels, size_t nlabels, bool summaries);
+/* The trace's timestamp_desc; for a trace without a time, says so. */
+const char *tm_trace_time_desc(const tm_trace *t, char *buf, size_t n);
+/* The trace's time, or 0 (plaso's "Not a time" convention). */
+int64_t tm_trace_time_or_epoch(const tm_trace *t);
+
+#endif

@@ -1,0 +1,142 @@
+/* summary.json: the input, its volumes and artifacts, counts of traces per
+ * tool, errors and the coverage verdict. */
+#include "output/shared.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/artifact_json.h"
+#include "util/json.h"
+#include "util/timeutil.h"
+
+size_t tm_tally_tools(const tm_traces *ts, tm_tool_tally **out)
+{
+    tm_tool_tally *c = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < ts->n; i++) {
+        const tm_trace *t = &ts->t[i];
+        size_t k = 0;
+        while (k < n && !(strcmp(c[k].tool, t->tool) == 0 && c[k].role == t->role))
+            k++;
+        if (k == n) {
+            TM_GROW(c, n);
+            c[n++] = (tm_tool_tally){t->tool, t->role, 0, 0, i, TM_TIME_NONE, TM_TIME_NONE};
+        }
+        c[k].n++;
+        c[k].confirmed += t->confirmed;
+        if (t->time != TM_TIME_NONE) {
+            if (c[k].first == TM_TIME_NONE || t->time < c[k].first)
+                c[k].first = t->time;
+            if (c[k].last == TM_TIME_NONE || t->time > c[k].last)
+                c[k].last = t->time;
+        }
+    }
+    *out = c;
+    return n;
+}
+
+static void write_summary(tm_buf *b, const tm_report *r)
+{
+    const tm_input *in = r->in;
+    tm_json j;
+    tm_json_init(&j, b);
+    tm_json_obj_begin(&j);
+    tm_json_kstr(&j, "toolmark_version", TM_VERSION);
+    tm_json_kstr(&j, "options", r->options);
+    tm_json_key(&j, "input");
+    tm_json_obj_begin(&j);
+    tm_json_kstr(&j, "path", in->path);
+    tm_json_kstr(&j, "id", in->id);
+    tm_json_kstr(&j, "format", in->format);
+    tm_json_kstr(&j, "partition_table", in->vs_type);
+    tm_json_kuint(&j, "size", in->size);
+    tm_json_kuint(&j, "segments", in->segments);
+    tm_json_kbool(&j, "opened", in->opened);
+    tm_json_kbool(&j, "damaged", in->damaged);
+    tm_json_key(&j, "stored_hashes"); /* what an E01 recorded at acquisition; not verified */
+    if (in->stored_md5 || in->stored_sha1) {
+        tm_json_obj_begin(&j);
+        tm_json_kstr(&j, "md5", in->stored_md5);
+        tm_json_kstr(&j, "sha1", in->stored_sha1);
+        tm_json_obj_end(&j);
+    } else {
+        tm_json_null(&j);
+    }
+    tm_json_obj_end(&j);
+    tm_json_kstr(&j, "host", r->host);
+    tm_json_key(&j, "volumes");
+    tm_json_arr_begin(&j);
+    for (size_t i = 0; i < in->nvols; i++)
+        tm_json_volume(&j, in, &in->vols[i]);
+    tm_json_arr_end(&j);
+    /* artifacts per kind: found, read, failed, records */
+    tm_json_key(&j, "artifacts");
+    tm_json_obj_begin(&j);
+    for (int k = 0; k < TM_ART__COUNT; k++) {
+        size_t found = 0, read = 0, failed = 0;
+        uint64_t records = 0, skipped = 0;
+        for (size_t i = 0; i < in->narts; i++) {
+            if ((int)in->arts[i].kind != k)
+                continue;
+            found++;
+            if (r->arts && r->arts[i].attempted) {
+                if (r->arts[i].failed)
+                    failed++;
+                else
+                    read++;
+                records += r->arts[i].records;
+                skipped += r->arts[i].skipped;
+            }
+        }
+        if (!found)
+            continue;
+        tm_json_key(&j, tm_art_kind_name((tm_art_kind)k));
+        tm_json_obj_begin(&j);
+        tm_json_kuint(&j, "found", found);
+        tm_json_kuint(&j, "read", read);
+        tm_json_kuint(&j, "failed", failed);
+        tm_json_kuint(&j, "records", records);
+        tm_json_kuint(&j, "unreadable_records", skipped);
+        tm_json_obj_end(&j);
+    }
+    tm_json_obj_end(&j);
+    /* traces */
+    size_t confirmed = 0, untimed = 0;
+    for (size_t i = 0; i < r->traces->n; i++) {
+        confirmed += r->traces->t[i].confirmed;
+        untimed += r->traces->t[i].time == TM_TIME_NONE;
+    }
+    tm_json_key(&j, "traces");
+    tm_json_obj_begin(&j);
+    tm_json_kuint(&j, "total", r->traces->n);
+    tm_json_kuint(&j, "confirmed", confirmed);
+    tm_json_kuint(&j, "without_time", untimed);
+    tm_json_key(&j, "by_tool");
+    tm_json_arr_begin(&j);
+    tm_tool_tally *tc;
+    size_t ntc = tm_tally_tools(r->traces, &tc);
+    for (size_t i = 0; i < ntc; i++) {
+        tm_json_obj_begin(&j);
+        tm_json_kstr(&j, "tool", tc[i].tool);
+        tm_json_kstr(&j, "role", tm_role_name(tc[i].role));
+        tm_json_kuint(&j, "traces", tc[i].n);
+        tm_json_kuint(&j, "confirmed", tc[i].confirmed);
+        tm_json_ktime(&j, "first", tc[i].first);
+        tm_json_ktime(&j, "last", tc[i].last);
+        tm_json_obj_end(&j);
+    }
+    free(tc);
+    tm_json_arr_end(&j);
+    tm_json_obj_end(&j);
+    tm_json_kuint(&j, "errors", r->errors ? r->errors->n : 0);
+    tm_json_key(&j, "coverage");
+    if (r->coverage)
+        tm_coverage_json(&j, r->coverage);
+    else
+        tm_json_null(&j);
+    tm_json_obj_end(&j);
+    tm_buf_putc(b, '\n');
+}
+
+const tm_output_format tm_format_summary = {"summary", "summary.json", write_summary, true};

@@ -1,0 +1,3 @@
+#include "util/msg.h"
+
+const char *tm_prog = "toolmark";
