@@ -45,7 +45,7 @@ static bool shadow_object(const char *obj)
 static void cite_window(const tm_view *v, tm_trace *t, int64_t from, int64_t to, bool *shadow, bool *copied)
 {
     for (size_t k = 0; k < v->n; k++) {
-        const tm_rec *it = &v->items[k];
+        const tm_item *it = &v->items[k];
         if (it->exec || it->r->time == TM_TIME_NONE || it->r->time < from || it->r->time > to)
             continue;
         const tm_record *r = it->r;
@@ -128,10 +128,10 @@ static void run(const tm_view *v, tm_traces *out)
     /* The database engine copying ntds.dit with no ntdsutil run on record
      * (process auditing off): ESENT 325/326/327 naming an ntds.dit outside
      * C:\Windows\NTDS. */
-    const tm_rec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
     size_t n = 0;
     for (size_t k = 0; k < v->n; k++) {
-        const tm_rec *it = &v->items[k];
+        const tm_item *it = &v->items[k];
         if (it->exec || (it->sub != S_ESENT325 && it->sub != S_ESENT326 && it->sub != S_ESENT327))
             continue;
         char s[400];
@@ -164,11 +164,19 @@ static void run(const tm_view *v, tm_traces *out)
     free(sel);
 }
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"ntdsutil", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_APPLOG, TM_COV_USN)},
+    {"vssadmin", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_OBJECT)},
+    {NULL, 0, NULL},
+};
+
 const tm_plugin tm_plugin_addb = {
     .name = "addb",
     .tools = tools,
     .category = CATEGORY,
     .summary = "ntdsutil and vssadmin: AD database snapshots and shadow copies, files copied out of them",
     .subs = subs,
+    .needs = needs,
     .run = run,
 };

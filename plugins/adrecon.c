@@ -17,9 +17,12 @@
 #define CATEGORY "Information Collection"
 #define SYSMON "Microsoft-Windows-Sysmon/Operational"
 
-enum { S_EXEC, S_SYSMON11, S_USN_TMP, S_USN_CSV, S_USN_LDF, S_USN_LDIF, S_7045 };
+/* What the exporters and nmap's driver read; the specs' subscriptions are
+ * derived from them. */
+enum { S_CSVDE, S_LDIFDE, S_SYSMON11, S_USN_TMP, S_USN_CSV, S_USN_LDF, S_USN_LDIF, S_7045 };
 static const tm_sub subs[] = {
-    [S_EXEC] = {TM_SUB_EXEC, "*", 0},
+    [S_CSVDE] = {TM_SUB_EXEC, "csvde", 0},
+    [S_LDIFDE] = {TM_SUB_EXEC, "ldifde", 0},
     [S_SYSMON11] = {TM_SUB_EVTX, SYSMON, 11},
     [S_USN_TMP] = {TM_SUB_USN, "csv*.tmp", 0},
     [S_USN_CSV] = {TM_SUB_USN, "*.csv", 0},
@@ -30,18 +33,17 @@ static const tm_sub subs[] = {
 };
 static const char *const tools[] = {"csvde", "ldifde", "dsquery", "dcdiag", "nltest", "nmap", NULL};
 
-#define P(...) ((const char *const[]){__VA_ARGS__, NULL})
-
 static const tm_tool_spec specs[] = {
-    {.tool = "dsquery", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = P("dsquery"), .ok = TM_OK_NONE,
+    {.tool = "dsquery", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = TM_NAMES("dsquery"), .ok = TM_OK_NONE,
      .no_ok_reason = "dsquery ran; the sheet: success shows only as saved output"},
-    {.tool = "dcdiag", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = P("dcdiag"), .ok = TM_OK_NONE,
+    {.tool = "dcdiag", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = TM_NAMES("dcdiag"), .ok = TM_OK_NONE,
      .no_ok_reason = "dcdiag ran; the sheet: success shows only as saved output"},
-    {.tool = "nltest", .category = CATEGORY, .role = TM_ROLE_SOURCE, .programs = P("nltest"), .ok = TM_OK_EXIT0,
+    {.tool = "nltest", .category = CATEGORY, .role = TM_ROLE_SOURCE, .programs = TM_NAMES("nltest"), .ok = TM_OK_EXIT0,
      .ok_reason = "nltest.exe exited with status 0x0 (Security 4689)",
      .no_ok_reason = "no exit status 0x0 (Security 4689) for this run"},
-    {.tool = "nmap", .category = CATEGORY, .role = TM_ROLE_SOURCE, .programs = P("nmap", "zenmap"), .ok = TM_OK_NONE,
+    {.tool = "nmap", .category = CATEGORY, .role = TM_ROLE_SOURCE, .programs = TM_NAMES("nmap", "zenmap"), .ok = TM_OK_NONE,
      .no_ok_reason = "nmap ran; the sheet's success evidence is on the scanned hosts (many inbound connections)"},
+    {.tool = NULL},
 };
 
 /* The file named by -f, or "". */
@@ -78,7 +80,7 @@ static void exporters(const tm_view *v, tm_traces *out)
         output_file(run->best ? run->best->command_line : NULL, file, sizeof file);
         bool wrote = false;
         for (size_t k = 0; k < v->n && run->time != TM_TIME_NONE; k++) {
-            const tm_rec *it = &v->items[k];
+            const tm_item *it = &v->items[k];
             if (it->exec || it->r->time < run->time - TM_SEC || it->r->time > run->time + 30 * TM_MIN)
                 continue;
             const char *name = it->r->kind == TM_ART_USN ? tm_str(it->r, "file_name") : "";
@@ -107,12 +109,10 @@ static void exporters(const tm_view *v, tm_traces *out)
 
 static void run(const tm_view *v, tm_traces *out)
 {
-    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
-        tm_tool_traces(v, out, &specs[i]);
     exporters(v, out);
     /* nmap's packet driver installed as a service */
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if (it->exec || !tm_is_event(it->r, "System", 7045))
             continue;
         const char *name = tm_data(it->r, "ServiceName"), *img = tm_data(it->r, "ImagePath");
@@ -128,11 +128,33 @@ static void run(const tm_view *v, tm_traces *out)
     }
 }
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"csvde", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
+    {"ldifde", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
+    {"dsquery", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"dcdiag", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"nltest", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_EXIT, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"nmap", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_SYSTEM)},
+    {NULL, 0, NULL},
+};
+
+/* The commands of the command table it reports (the classifier leaves them). */
+static const tm_command_claim claims[] = {
+    {"dsquery", NULL, NULL, "dsquery"},
+    {"csvde", NULL, NULL, "csvde"},
+    {"nltest", NULL, NULL, "nltest"},
+    {NULL, NULL, NULL, NULL},
+};
+
 const tm_plugin tm_plugin_adrecon = {
     .name = "adrecon",
     .tools = tools,
     .category = CATEGORY,
     .summary = "AD and network reconnaissance: csvde, ldifde, dsquery, dcdiag, nltest, nmap",
     .subs = subs,
+    .specs = specs,
+    .needs = needs,
+    .claims = claims,
     .run = run,
 };

@@ -45,7 +45,7 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace *t = tm_trace_for_run(out, v, run, "BeginX", CATEGORY, server ? TM_ROLE_DESTINATION : TM_ROLE_SOURCE);
         bool allowed = false;
         for (size_t k = 0; k < v->n; k++) {
-            const tm_rec *it = &v->items[k];
+            const tm_item *it = &v->items[k];
             if (it->sub != S_5156 || !is_beginx_path(tm_data(it->r, "Application")))
                 continue;
             int64_t d = it->r->time - run->time;
@@ -60,7 +60,7 @@ static void run(const tm_view *v, tm_traces *out)
         }
         bool rule = false;
         for (size_t k = 0; k < v->n; k++) {
-            const tm_rec *it = &v->items[k];
+            const tm_item *it = &v->items[k];
             if (it->sub != S_RULES)
                 continue;
             for (size_t f = 0; f < it->r->nfields; f++) {
@@ -85,11 +85,20 @@ static void run(const tm_view *v, tm_traces *out)
     tm_runs_free(&runs);
 }
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"BeginX", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_WFP)},
+    {"BeginX", TM_ROLE_DESTINATION,
+     TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_WFP, TM_COV_REGISTRY)},
+    {NULL, 0, NULL},
+};
+
 const tm_plugin tm_plugin_beginx = {
     .name = "beginx",
     .tools = tools,
     .category = CATEGORY,
     .summary = "BeginX client and server runs, their firewall rule and allowed connections",
     .subs = subs,
+    .needs = needs,
     .run = run,
 };

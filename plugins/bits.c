@@ -54,7 +54,7 @@ static void run(const tm_view *v, tm_traces *out)
     tm_exec_traces(v, out, &r);
     /* Transfers: 59 (start, URL) with the 60 (stop, status) of the same job id. */
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if (it->sub != S_59)
             continue;
         const char *url = tm_data(it->r, "url");
@@ -71,7 +71,7 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->user_sid, tm_str(it->r, "user_sid"));
         bool ok = false;
         for (size_t k = 0; k < v->n; k++) {
-            const tm_rec *o = &v->items[k];
+            const tm_item *o = &v->items[k];
             if (o->sub == S_3 && strcmp(tm_data(o->r, "jobId"), id) == 0) {
                 tm_cite(t, o->r, o->art, "BITS job %s created by %s (%s)", tm_data(o->r, "jobTitle"), tm_data(o->r, "jobOwner"),
                         tm_data(o->r, "processPath"));
@@ -91,7 +91,7 @@ static void run(const tm_view *v, tm_traces *out)
         }
         /* the journal's temporary file, within the transfer */
         for (size_t k = 0; k < v->n; k++) {
-            const tm_rec *o = &v->items[k];
+            const tm_item *o = &v->items[k];
             if (o->sub == S_USN && o->r->time >= it->r->time - TM_SEC && o->r->time <= it->r->time + 10 * TM_MIN)
                 tm_cite(t, o->r, o->art, "%s: %s", tm_str(o->r, "file_name"), tm_str(o->r, "reasons"));
         }
@@ -104,7 +104,7 @@ static void run(const tm_view *v, tm_traces *out)
     for (size_t i = 0; i < v->n; i++)
         any_59 |= v->items[i].sub == S_59;
     if (!any_59) {
-        const tm_rec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+        const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
         size_t n = 0;
         for (size_t i = 0; i < v->n; i++)
             if (v->items[i].sub == S_USN && tm_icontains(tm_str(v->items[i].r, "reasons"), "RENAME_OLD_NAME"))
@@ -127,7 +127,7 @@ static void run(const tm_view *v, tm_traces *out)
     }
     /* 7040: BITS start type changed (service started for the transfer) */
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if (it->sub != S_7040 || !tm_icontains(tm_data(it->r, "param1"), "Background Intelligent Transfer"))
             continue;
         tm_trace *t = tm_trace_for_record(out, v, it, "BITS", CATEGORY, TM_ROLE_SOURCE,
@@ -139,11 +139,19 @@ static void run(const tm_view *v, tm_traces *out)
     }
 }
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"BITS", TM_ROLE_SOURCE,
+     TM_NEEDS(TM_COV_BITSLOG, TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_HISTORY, TM_COV_USN, TM_COV_SYSTEM)},
+    {NULL, 0, NULL},
+};
+
 const tm_plugin tm_plugin_bits = {
     .name = "bits",
     .tools = tools,
     .category = CATEGORY,
     .summary = "BITS transfers to or from other hosts: bitsadmin, Bits-Client log, BIT*.tmp files",
     .subs = subs,
+    .needs = needs,
     .run = run,
 };

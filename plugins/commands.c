@@ -5,9 +5,9 @@
  * service image paths - including commands inside `cmd /c` chains and
  * `powershell -enc` payloads. One trace per command run, with its phase.
  *
- * Commands that have a tool plugin of their own (those with a tools.json
- * id in the table: net use, net user, net group, schtasks, wmic, dsquery,
- * csvde, nltest, wevtutil, klist purge; and at) are left to it.
+ * Commands a tool plugin claims (its `claims`: net use, net user, net
+ * group, schtasks, at, wmic, dsquery, csvde, nltest, wevtutil, klist purge,
+ * cscript running wmiexec.vbs or winrm.vbs) are left to it.
  * `echo ... > file` writing a script (.bat, .cmd, .vbs, .ps1 ...) is
  * reported as script creation. A bare `powershell` with no arguments
  * (an interactive console) is not a command run. */
@@ -30,19 +30,6 @@ static const char *const tools[] = {
     "net share", "quser", "net session", "query", "tracert", "cscript", "dumpel", "tree",
     "LogParser", "net accounts", "route", "move", "copy", "ren", "reg", "powershell", "md", "runas", "sc", "netsh",
     "mofcomp", "del", "taskkill", "klist", "rd", NULL};
-
-static bool left_to_plugin(const tm_command_info *ci, const tm_exec *e)
-{
-    if (strcmp(ci->command, "at") == 0)
-        return true;
-    if (strcmp(ci->command, "klist") == 0)
-        return strcmp(e->verb, "purge") == 0;
-    if (ci->tool_sheet) /* net use, net user, schtasks, wmic, dsquery, wevtutil ... */
-        return true;
-    if (strcmp(ci->command, "cscript") == 0) /* wmiexec.vbs, winrm.vbs */
-        return tm_icontains(e->command_line, "wmiexec") || tm_icontains(e->command_line, "winrm");
-    return false;
-}
 
 static const tm_command_info *lookup(const tm_exec *e)
 {
@@ -104,7 +91,7 @@ static void run(const tm_view *v, tm_traces *out)
         bool theirs = false;
         for (size_t k = 0; k < run->n && !theirs; k++) {
             const tm_command_info *mi = lookup(run->e[k]);
-            theirs = mi && left_to_plugin(mi, run->e[k]);
+            theirs = mi && tm_command_claimed(mi->command, run->e[k]);
         }
         if (theirs)
             continue;

@@ -163,7 +163,7 @@ static void sdb(const tm_view *v, tm_traces *out)
         /* the database it installed, and the program it shims */
         bool child = false;
         for (size_t k = 0; k < v->n && run->time != TM_TIME_NONE; k++) {
-            const tm_rec *it = &v->items[k];
+            const tm_item *it = &v->items[k];
             if (it->exec)
                 continue;
             int64_t d = it->r->time - run->time;
@@ -200,7 +200,7 @@ static void sdb(const tm_view *v, tm_traces *out)
     /* Installed databases no sdbinst run on record explains (its process
      * records are gone): the registry keeps them. */
     for (size_t k = 0; k < v->n; k++) {
-        const tm_rec *it = &v->items[k];
+        const tm_item *it = &v->items[k];
         if (it->sub != S_INSTALLED)
             continue;
         bool cited = false;
@@ -214,7 +214,7 @@ static void sdb(const tm_view *v, tm_traces *out)
         tm_cite(t, it->r, it->art, "AppCompatFlags InstalledSDB %s: %s (%s)", tm_str(it->r, "name"),
                 tm_str(it->r, "DatabasePath"), tm_str(it->r, "DatabaseDescription"));
         for (size_t c = 0; c < v->n; c++) {
-            const tm_rec *o = &v->items[c];
+            const tm_item *o = &v->items[c];
             if (o->sub == S_SDB_USN && o->r->time != TM_TIME_NONE && it->r->time != TM_TIME_NONE &&
                 o->r->time > it->r->time - 10 * TM_MIN && o->r->time < it->r->time + TM_MIN)
                 tm_cite(t, o->r, o->art, "%s: %s", tm_str(o->r, "file_name"), tm_str(o->r, "reasons"));
@@ -231,11 +231,21 @@ static void run(const tm_view *v, tm_traces *out)
     sdb(v, out);
 }
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"MS14-058", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON)},
+    {"MS15-078", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON)},
+    {"SDB-UAC-Bypass", TM_ROLE_HOST,
+     TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_REGISTRY, TM_COV_USN)},
+    {NULL, 0, NULL},
+};
+
 const tm_plugin tm_plugin_escalation = {
     .name = "escalation",
     .tools = tools,
     .category = CATEGORY,
     .summary = "SYSTEM processes started by users' programs (MS14-058, MS15-078); shim databases (SDB UAC bypass)",
     .subs = subs,
+    .needs = needs,
     .run = run,
 };

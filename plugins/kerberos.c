@@ -24,10 +24,10 @@
 #define CAT_DA "Capturing the Domain Administrator Privilege and Account Credentials"
 #define CAT_ADMIN "Capturing Administrator Rights/Account"
 
-enum { S_EXEC, S_CCACHE, S_4624, S_4768, S_4769, S_4672 };
+/* What the bogus-domain check reads; the specs' subscriptions are derived
+ * from them. */
+enum { S_4624, S_4768, S_4769, S_4672 };
 static const tm_sub subs[] = {
-    [S_EXEC] = {TM_SUB_EXEC, "*", 0},
-    [S_CCACHE] = {TM_SUB_USN, "TGT_*.ccache", 0},
     [S_4624] = {TM_SUB_EVTX, "Security", 4624},
     [S_4768] = {TM_SUB_EVTX, "Security", 4768},
     [S_4769] = {TM_SUB_EVTX, "Security", 4769},
@@ -36,19 +36,18 @@ static const tm_sub subs[] = {
 };
 static const char *const tools[] = {"MS14-068", "Mimikatz_GoldenTicket", "Mimikatz_SilverTicket", NULL};
 
-#define P(...) ((const char *const[]){__VA_ARGS__, NULL})
-
 static const tm_tool_spec specs[] = {
     {.tool = "Mimikatz_GoldenTicket", .category = CAT_ADMIN, .role = TM_ROLE_SOURCE,
-     .args = P("/krbtgt:"), .ok = TM_OK_NONE,
+     .args = TM_NAMES("/krbtgt:"), .ok = TM_OK_NONE,
      .no_ok_reason = "kerberos::golden with /krbtgt (a forged TGT); its use shows on the DC"},
-    {.tool = "Mimikatz_SilverTicket", .category = CAT_ADMIN, .role = TM_ROLE_SOURCE, .args = P("kerberos::golden"),
-     .args_not = P("/krbtgt:"), .ok = TM_OK_NONE,
+    {.tool = "Mimikatz_SilverTicket", .category = CAT_ADMIN, .role = TM_ROLE_SOURCE, .args = TM_NAMES("kerberos::golden"),
+     .args_not = TM_NAMES("/krbtgt:"), .ok = TM_OK_NONE,
      .no_ok_reason = "kerberos::golden with /service (a forged service ticket); its use shows on the target"},
-    {.tool = "MS14-068", .category = CAT_DA, .role = TM_ROLE_SOURCE, .programs = P("ms14-068*", "ms14068*", "goldenpac*", "kekeo*"),
-     .files = P("TGT_*.ccache"), .ok = TM_OK_NONE, .files_alone = true,
+    {.tool = "MS14-068", .category = CAT_DA, .role = TM_ROLE_SOURCE, .programs = TM_NAMES("ms14-068*", "ms14068*", "goldenpac*", "kekeo*"),
+     .files = TM_NAMES("TGT_*.ccache"), .ok = TM_OK_NONE, .files_alone = true,
      .no_ok_reason = "MS14-068 exploit traces; the sheet's success evidence (special privileges for a standard user, "
                      "4672) is on the DC"},
+    {.tool = NULL},
 };
 
 typedef struct {
@@ -71,7 +70,7 @@ static void add_count(count **c, size_t *n, const char *name)
     (*n)++;
 }
 
-static const char *account_domain(const tm_rec *it)
+static const char *account_domain(const tm_item *it)
 {
     return tm_data(it->r, "TargetDomainName");
 }
@@ -116,7 +115,7 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
     count *c = NULL, *tgt = NULL;
     size_t n = 0, ntgt = 0;
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if (it->sub == S_4768)
             add_count(&tgt, &ntgt, tm_data(it->r, "TargetDomainName"));
         if (it->sub == S_4768 || it->sub == S_4769 || it->sub == S_4624)
@@ -124,7 +123,7 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
     }
     /* the host's own names: computer accounts' domains are real */
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         const char *u = tm_data(it->r, "TargetUserName");
         size_t ul = strlen(u);
         if (it->sub == S_4624 && ul && u[ul - 1] == '$')
@@ -135,7 +134,7 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
     count *realm = NULL;
     size_t nrealm = 0;
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         const char *u = tm_data(it->r, "TargetUserName");
         bool computer = strchr(u, '$') != NULL;
         if (it->sub == S_4768 || (it->sub == S_4769 && computer))
@@ -147,14 +146,14 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
     count *golden = NULL;
     size_t ngolden = 0;
     for (size_t i = 0; n >= 1 && i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         const char *d = account_domain(it);
         if (it->sub == S_4769 && !builtin_domain(d) && strcmp(d, "-") != 0 && !known_domain(c, n, tgt, ntgt, d))
             add_count(&golden, &ngolden, d);
     }
     if (n >= 1) {
         for (size_t i = 0; i < v->n; i++) {
-            const tm_rec *it = &v->items[i];
+            const tm_item *it = &v->items[i];
             if (it->sub != S_4624 && it->sub != S_4769)
                 continue;
             const char *d = account_domain(it);
@@ -224,10 +223,18 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
 
 static void run(const tm_view *v, tm_traces *out)
 {
-    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
-        tm_tool_traces(v, out, &specs[i]);
     bogus_domains(v, out);
 }
+
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"MS14-068", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
+    {"Mimikatz_GoldenTicket", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_CMDLINE, TM_COV_SYSMON)},
+    {"Mimikatz_GoldenTicket", TM_ROLE_DC, TM_NEEDS(TM_COV_KERBEROS, TM_COV_LOGON)},
+    {"Mimikatz_SilverTicket", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_CMDLINE, TM_COV_SYSMON)},
+    {"Mimikatz_SilverTicket", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_LOGON)},
+    {NULL, 0, NULL},
+};
 
 const tm_plugin tm_plugin_kerberos = {
     .name = "kerberos",
@@ -236,5 +243,7 @@ const tm_plugin tm_plugin_kerberos = {
     .summary = "Forged Kerberos tickets (golden, silver) and MS14-068: tool runs, ticket caches, logons and ticket "
                "requests with bogus account domains",
     .subs = subs,
+    .specs = specs,
+    .needs = needs,
     .run = run,
 };

@@ -24,11 +24,26 @@ static void run(const tm_view *v, tm_traces *out)
     tm_exec_traces(v, out, &r);
 }
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"klist-purge", TM_ROLE_HOST,
+     TM_NEEDS(TM_COV_PROCESS, TM_COV_EXIT, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_HISTORY)},
+    {NULL, 0, NULL},
+};
+
+/* The commands of the command table it reports (the classifier leaves them). */
+static const tm_command_claim claims[] = {
+    {"klist", "purge", NULL, "klist-purge"},
+    {NULL, NULL, NULL, NULL},
+};
+
 const tm_plugin tm_plugin_klist = {
     .name = "klist",
     .tools = tools,
     .category = CATEGORY,
     .summary = "klist purge runs (Kerberos tickets deleted)",
     .subs = subs,
+    .needs = needs,
+    .claims = claims,
     .run = run,
 };

@@ -13,47 +13,39 @@
 #include "pipeline/toolspec.h"
 
 #define CATEGORY "Password and Hash Dump"
-#define SYSMON "Microsoft-Windows-Sysmon/Operational"
 
-static const tm_sub subs[] = {
-    {TM_SUB_EXEC, "*", 0},
-    {TM_SUB_EVTX, SYSMON, 10},
-    {TM_SUB_EVTX, SYSMON, 11},
-    {TM_SUB_EVTX, "Security", 4656},
-    {TM_SUB_EVTX, "Security", 4663},
-    {TM_SUB_USN, "*.kirbi", 0},
-    TM_SUB_END,
-};
 static const char *const tools[] = {"Mimikatz_lsadump-sam", "Mimikatz_sekurlsa-logonpasswords",
                                     "Mimikatz_sekurlsa-tickets", NULL};
 
-#define P(...) ((const char *const[]){__VA_ARGS__, NULL})
-
 static const tm_tool_spec specs[] = {
-    {.tool = "Mimikatz_lsadump-sam", .category = CATEGORY, .role = TM_ROLE_HOST, .args = P("lsadump::sam"),
+    {.tool = "Mimikatz_lsadump-sam", .category = CATEGORY, .role = TM_ROLE_HOST, .args = TM_NAMES("lsadump::sam"),
      .access_target = "winlogon", .ok = TM_OK_ACCESS, .ok_reason = "it opened winlogon.exe (Sysmon 10)",
      .no_ok_reason = "lsadump::sam ran; no access to winlogon.exe on record (Sysmon 10)"},
     {.tool = "Mimikatz_sekurlsa-logonpasswords", .category = CATEGORY, .role = TM_ROLE_HOST,
-     .args = P("sekurlsa::logonpasswords", "sekurlsa::msv", "sekurlsa::wdigest"), .access_target = "lsass",
+     .args = TM_NAMES("sekurlsa::logonpasswords", "sekurlsa::msv", "sekurlsa::wdigest"), .access_target = "lsass",
      .ok = TM_OK_ACCESS, .ok_reason = "it opened lsass.exe (Sysmon 10 / Security 4663)",
      .no_ok_reason = "sekurlsa::logonpasswords ran; no access to lsass.exe on record (Sysmon 10, 4663)"},
-    {.tool = "Mimikatz_sekurlsa-tickets", .category = CATEGORY, .role = TM_ROLE_HOST, .args = P("sekurlsa::tickets"),
-     .files = P("*.kirbi"), .access_target = "lsass", .ok = TM_OK_FILE, .files_alone = true,
+    {.tool = "Mimikatz_sekurlsa-tickets", .category = CATEGORY, .role = TM_ROLE_HOST, .args = TM_NAMES("sekurlsa::tickets"),
+     .files = TM_NAMES("*.kirbi"), .access_target = "lsass", .ok = TM_OK_FILE, .files_alone = true,
      .ok_reason = "ticket files (.kirbi) were written",
      .no_ok_reason = "sekurlsa::tickets ran; no .kirbi file on record"},
     {.tool = "Mimikatz_sekurlsa-logonpasswords", .category = CATEGORY, .role = TM_ROLE_HOST,
-     .programs = P("mimikatz*"), .args_not = P("::"), .access_target = "lsass", .ok = TM_OK_ACCESS,
+     .programs = TM_NAMES("mimikatz*"), .args_not = TM_NAMES("::"), .access_target = "lsass", .ok = TM_OK_ACCESS,
      .ok_reason = "mimikatz opened lsass.exe (Sysmon 10 / Security 4656-4663), the sheet's success evidence for "
                   "sekurlsa::logonpasswords; the module itself is not on record",
      .no_ok_reason = "mimikatz ran, but which module is not on record (Prefetch or a bare start); "
                      "sekurlsa::logonpasswords is assumed as its most common use"},
+    {.tool = NULL},
 };
 
-static void run(const tm_view *v, tm_traces *out)
-{
-    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
-        tm_tool_traces(v, out, &specs[i]);
-}
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"Mimikatz_lsadump-sam", TM_ROLE_HOST, TM_NEEDS(TM_COV_CMDLINE, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"Mimikatz_sekurlsa-logonpasswords", TM_ROLE_HOST,
+     TM_NEEDS(TM_COV_CMDLINE, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_OBJECT)},
+    {"Mimikatz_sekurlsa-tickets", TM_ROLE_HOST, TM_NEEDS(TM_COV_CMDLINE, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
+    {NULL, 0, NULL},
+};
 
 const tm_plugin tm_plugin_mimikatz = {
     .name = "mimikatz",
@@ -61,6 +53,6 @@ const tm_plugin tm_plugin_mimikatz = {
     .category = CATEGORY,
     .summary = "mimikatz lsadump::sam, sekurlsa::logonpasswords, sekurlsa::tickets: runs by module, process access, "
                ".kirbi files",
-    .subs = subs,
-    .run = run,
+    .specs = specs,
+    .needs = needs,
 };

@@ -49,7 +49,7 @@ static void run(const tm_view *v, tm_traces *out)
     tm_item_index access;
     tm_index_by(v, S_5145, "SubjectLogonId", &access);
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         const char *ip = tm_data(it->r, "IpAddress");
         if (it->sub != S_5140 || !admin_share(tm_data(it->r, "ShareName")) || tm_is_local_address(ip))
             continue;
@@ -65,7 +65,7 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->peer, ip);
         size_t reads = 0, cnt, at = tm_index_find(&access, tm_data(it->r, "SubjectLogonId"), &cnt);
         for (size_t k = at; k < at + cnt && reads < 20; k++) {
-            const tm_rec *o = access.it[k];
+            const tm_item *o = access.it[k];
             if (strcasecmp(tm_data(o->r, "ShareName"), tm_data(it->r, "ShareName")) != 0 || o->r->time < it->r->time)
                 continue;
             tm_cite(t, o->r, o->art, "%s accessed %s on %s (%s)", acct, tm_data(o->r, "RelativeTargetName"),
@@ -79,11 +79,26 @@ static void run(const tm_view *v, tm_traces *out)
     tm_index_free(&access);
 }
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"net-use", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_EXIT, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_HISTORY)},
+    {"net-use", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_SHARE)},
+    {NULL, 0, NULL},
+};
+
+/* The commands of the command table it reports (the classifier leaves them). */
+static const tm_command_claim claims[] = {
+    {"net use", NULL, NULL, "net-use"},
+    {NULL, NULL, NULL, NULL},
+};
+
 const tm_plugin tm_plugin_netuse = {
     .name = "netuse",
     .tools = tools,
     .category = CATEGORY,
     .summary = "net use on the source; administrative-share connections and file access on the destination",
     .subs = subs,
+    .needs = needs,
+    .claims = claims,
     .run = run,
 };

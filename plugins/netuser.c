@@ -72,7 +72,7 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->phase, tm_run_phase(run));
         bool change = changes(cmd), recorded = false;
         for (size_t k = 0; change && k < v->n && run->time != TM_TIME_NONE; k++) {
-            const tm_rec *it = &v->items[k];
+            const tm_item *it = &v->items[k];
             if (it->sub < S_4720 || it->r->time < run->time - TM_SEC || it->r->time > run->time + TM_MIN)
                 continue;
             tm_cite(t, it->r, it->art, "%s: %s", what(it->sub), tm_data(it->r, "TargetUserName"));
@@ -91,7 +91,7 @@ static void run(const tm_view *v, tm_traces *out)
     }
     tm_runs_free(&runs);
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if (it->sub < S_4720)
             continue;
         const tm_record *r = it->r;
@@ -117,11 +117,27 @@ static void run(const tm_view *v, tm_traces *out)
     }
 }
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"net-user", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_EXIT, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_HISTORY)},
+    {"net-user", TM_ROLE_DC, TM_NEEDS(TM_COV_ACCOUNT)},
+    {NULL, 0, NULL},
+};
+
+/* The commands of the command table it reports (the classifier leaves them). */
+static const tm_command_claim claims[] = {
+    {"net user", NULL, NULL, "net-user"},
+    {"net group", NULL, NULL, "net-user"},
+    {NULL, NULL, NULL, NULL},
+};
+
 const tm_plugin tm_plugin_netuser = {
     .name = "netuser",
     .tools = tools,
     .category = CATEGORY,
     .summary = "net user / net group runs; account and group changes (Security 4720-4738)",
     .subs = subs,
+    .needs = needs,
+    .claims = claims,
     .run = run,
 };

@@ -108,7 +108,7 @@ static void source_side(const tm_view *v, tm_traces *out)
     const tm_exec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
     size_t n = 0;
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if (!it->exec || it->exec->derived)
             continue;
         if (it->sub == S_PSEXEC)
@@ -118,7 +118,7 @@ static void source_side(const tm_view *v, tm_traces *out)
     }
     /* exits of renamed copies: same program name as a psexec-like start */
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if (it->sub != S_ANY_EXEC || !it->exec || it->exec->kind != TM_EXEC_EXIT || tm_iglob("psexe*", it->exec->name))
             continue;
         for (size_t k = 0; k < n; k++)
@@ -146,7 +146,7 @@ static void source_side(const tm_view *v, tm_traces *out)
                        tm_exec_kind_name(run->e[0]->kind));
         /* The EULA key written at this run. */
         for (size_t k = 0; k < v->n; k++) {
-            const tm_rec *it = &v->items[k];
+            const tm_item *it = &v->items[k];
             if (it->sub != S_EULA || strcasecmp(tm_str(it->r, "name"), "PsExec") != 0 || it->r->time == TM_TIME_NONE)
                 continue;
             int64_t d = it->r->time - run->time;
@@ -165,7 +165,7 @@ static void source_side(const tm_view *v, tm_traces *out)
     tm_runs_free(&runs);
     /* EulaAccepted alone: PsExec ran as that user at least once. */
     for (size_t k = 0; k < v->n; k++) {
-        const tm_rec *it = &v->items[k];
+        const tm_item *it = &v->items[k];
         if (it->sub != S_EULA || eula_used[k] || strcasecmp(tm_str(it->r, "name"), "PsExec") != 0)
             continue;
         tm_trace *t = tm_trace_for_record(out, v, it, "PsExec", CATEGORY, TM_ROLE_SOURCE,
@@ -185,11 +185,11 @@ static void source_side(const tm_view *v, tm_traces *out)
 
 /* Destination evidence items: everything about PSEXESVC or a renamed service. */
 typedef struct {
-    const tm_rec *it;
+    const tm_item *it;
     char service[128]; /* service name this item speaks of */
 } dst_item;
 
-static bool renamed_service_install(const tm_view *v, const tm_rec *it, bool hive_known, const tm_rec *const *all,
+static bool renamed_service_install(const tm_view *v, const tm_item *it, bool hive_known, const tm_item *const *all,
                                     size_t nall)
 {
     const char *name = tm_data(it->r, "ServiceName");
@@ -213,8 +213,8 @@ static bool renamed_service_install(const tm_view *v, const tm_rec *it, bool hiv
 static void destination_side(const tm_view *v, tm_traces *out)
 {
     bool hive_known = have_system_hive_services(v);
-    const tm_rec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
-    const tm_rec **sys = tm_xmalloc((v->n ? v->n : 1) * sizeof *sys);
+    const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    const tm_item **sys = tm_xmalloc((v->n ? v->n : 1) * sizeof *sys);
     size_t n = 0, nsys = 0;
     for (size_t i = 0; i < v->n; i++)
         if (v->items[i].sub == S_7036)
@@ -223,12 +223,12 @@ static void destination_side(const tm_view *v, tm_traces *out)
     char (*renamed)[128] = tm_xcalloc(v->n ? v->n : 1, sizeof *renamed);
     size_t nren = 0;
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if (it->sub == S_7045 && renamed_service_install(v, it, hive_known, sys, nsys))
             snprintf(renamed[nren++], sizeof renamed[0], "%s", tm_data(it->r, "ServiceName"));
     }
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         bool take = false;
         switch (it->sub) {
         case S_SVC_EXEC: take = !it->exec->derived; break;
@@ -248,11 +248,11 @@ static void destination_side(const tm_view *v, tm_traces *out)
             sel[n++] = it;
     }
     /* Sessions per service: PSEXESVC, or each renamed service by its name. */
-    const tm_rec **sub = tm_xmalloc((n ? n : 1) * sizeof *sub);
+    const tm_item **sub = tm_xmalloc((n ? n : 1) * sizeof *sub);
     for (size_t key = 0; key <= nren; key++) {
         size_t nsub = 0;
         for (size_t i = 0; i < n; i++) {
-            const tm_rec *it = sel[i];
+            const tm_item *it = sel[i];
             const char *name = it->sub == S_7045 ? tm_data(it->r, "ServiceName")
                                : it->sub == S_7036 ? tm_data(it->r, "param1")
                                                    : "PSEXESVC";
@@ -264,7 +264,7 @@ static void destination_side(const tm_view *v, tm_traces *out)
         size_t ncl = tm_clusters(sub, nsub, 10 * TM_MIN, &cl);
         for (size_t c = 0; c < ncl; c++) {
             const tm_cluster *k = &cl[c];
-            const tm_rec *install = NULL;
+            const tm_item *install = NULL;
             bool is_renamed = false;
             for (size_t i = 0; i < k->n; i++)
                 if (k->it[i]->sub == S_7045 && !install) {
@@ -277,7 +277,7 @@ static void destination_side(const tm_view *v, tm_traces *out)
             tm_trace_set(&t->host, v->host);
             bool started = false, stopped = false;
             for (size_t i = 0; i < k->n; i++) {
-                const tm_rec *it = k->it[i];
+                const tm_item *it = k->it[i];
                 const tm_record *r = it->r;
                 switch (it->sub) {
                 case S_7045:
@@ -317,9 +317,9 @@ static void destination_side(const tm_view *v, tm_traces *out)
                 }
             }
             /* The network logon that carried it: the last type-3 logon before. */
-            const tm_rec *logon = NULL;
+            const tm_item *logon = NULL;
             for (size_t i = 0; i < v->n; i++) {
-                const tm_rec *it = &v->items[i];
+                const tm_item *it = &v->items[i];
                 if (it->sub != S_4624 || it->r->time == TM_TIME_NONE)
                     continue;
                 if (it->r->time <= k->first + TM_SEC && it->r->time >= k->first - TM_MIN &&
@@ -375,11 +375,20 @@ static void run(const tm_view *v, tm_traces *out)
     destination_side(v, out);
 }
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"PsExec", TM_ROLE_SOURCE,
+     TM_NEEDS(TM_COV_PROCESS, TM_COV_EXIT, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_REGISTRY, TM_COV_HISTORY)},
+    {"PsExec", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_SYSTEM, TM_COV_PREFETCH, TM_COV_USN, TM_COV_SHARE, TM_COV_SYSMON)},
+    {NULL, 0, NULL},
+};
+
 const tm_plugin tm_plugin_psexec = {
     .name = "psexec",
     .tools = tools,
     .category = CATEGORY,
     .summary = "PsExec runs on the source; the PSEXESVC (or renamed) service on the destination",
     .subs = subs,
+    .needs = needs,
     .run = run,
 };

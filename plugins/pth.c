@@ -38,7 +38,7 @@ static const tm_sub subs[] = {
 };
 static const char *const tools[] = {"RemoteLogin-WCE", "RemoteLogin-Mimikatz", NULL};
 
-static bool wce_service(const tm_rec *it)
+static bool wce_service(const tm_item *it)
 {
     return (it->sub == S_7045 && strcasecmp(tm_data(it->r, "ServiceName"), "WCESERVICE") == 0) ||
            (it->sub == S_7036 && strcasecmp(tm_data(it->r, "param1"), "WCESERVICE") == 0);
@@ -46,10 +46,10 @@ static bool wce_service(const tm_rec *it)
 
 static void wce_source(const tm_view *v, tm_traces *out, bool *seen)
 {
-    const tm_rec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
     size_t n = 0;
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         /* wce -s injects a hash; wce alone lists hashes (the WCE plugin) */
         if (wce_service(it) || it->sub == S_USN ||
             (it->sub == S_WCE && it->exec && !it->exec->derived && tm_icontains(it->exec->command_line, " -s")))
@@ -69,7 +69,7 @@ static void wce_source(const tm_view *v, tm_traces *out, bool *seen)
         tm_trace_set(&t->host, v->host);
         bool installed = false;
         for (size_t i = 0; i < cl[c].n; i++) {
-            const tm_rec *it = cl[c].it[i];
+            const tm_item *it = cl[c].it[i];
             if (it->exec) {
                 char s[900];
                 tm_exec_summary(it->exec, s, sizeof s);
@@ -99,7 +99,7 @@ static void wce_source(const tm_view *v, tm_traces *out, bool *seen)
 static void mimikatz_source(const tm_view *v, tm_traces *out)
 {
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if (it->sub != S_4624 || strcmp(tm_data(it->r, "LogonType"), "9") != 0 ||
             strcasecmp(tm_data(it->r, "LogonProcessName"), "seclogo") != 0)
             continue;
@@ -114,7 +114,7 @@ static void mimikatz_source(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->logon_id, tm_data(it->r, "TargetLogonId"));
         /* Explicit credentials used by the same process right after. */
         for (size_t k = 0; k < v->n; k++) {
-            const tm_rec *o = &v->items[k];
+            const tm_item *o = &v->items[k];
             if (o->sub != S_4648 || o->r->time < it->r->time || o->r->time > it->r->time + 10 * TM_MIN)
                 continue;
             char who[256];
@@ -147,7 +147,7 @@ static void destination(const tm_view *v, tm_traces *out, bool wce)
     tm_item_index privs;
     tm_index_by(v, S_4672, "SubjectLogonId", &privs);
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         const tm_record *r = it->r;
         if (it->sub != S_4624 || strcmp(tm_data(r, "LogonType"), "3") != 0 ||
             strcasecmp(tm_data(r, "AuthenticationPackageName"), "NTLM") != 0 ||
@@ -158,10 +158,10 @@ static void destination(const tm_view *v, tm_traces *out, bool wce)
         if (!ul || user[ul - 1] == '$')
             continue; /* computer accounts */
         const char *lid = tm_data(r, "TargetLogonId");
-        const tm_rec *priv = NULL;
+        const tm_item *priv = NULL;
         size_t cnt, at = tm_index_find(&privs, lid, &cnt);
         for (size_t k = at; k < at + cnt && !priv; k++) {
-            const tm_rec *o = privs.it[k];
+            const tm_item *o = privs.it[k];
             if (o->r->time >= r->time - TM_SEC && o->r->time <= r->time + TM_MIN)
                 priv = o;
         }
@@ -196,11 +196,22 @@ static void run(const tm_view *v, tm_traces *out)
     destination(v, out, wce);
 }
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"RemoteLogin-WCE", TM_ROLE_SOURCE,
+     TM_NEEDS(TM_COV_SYSTEM, TM_COV_USN, TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"RemoteLogin-WCE", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_LOGON)},
+    {"RemoteLogin-Mimikatz", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_LOGON, TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"RemoteLogin-Mimikatz", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_LOGON)},
+    {NULL, 0, NULL},
+};
+
 const tm_plugin tm_plugin_pth = {
     .name = "pth",
     .tools = tools,
     .category = CATEGORY,
     .summary = "Pass-the-hash: WCE's service, mimikatz sekurlsa::pth logons (type 9), hash-based NTLM logons",
     .subs = subs,
+    .needs = needs,
     .run = run,
 };

@@ -16,63 +16,57 @@
 #define CATEGORY "Password and Hash Dump"
 #define SYSMON "Microsoft-Windows-Sysmon/Operational"
 
+/* What PWDumpX's destination side reads; the specs' own subscriptions are
+ * derived from them. */
 static const tm_sub subs[] = {
-    {TM_SUB_EXEC, "*", 0},
-    {TM_SUB_EVTX, SYSMON, 10},
-    {TM_SUB_EVTX, SYSMON, 8},
-    {TM_SUB_EVTX, SYSMON, 11},
-    {TM_SUB_EVTX, "Security", 4656},
-    {TM_SUB_EVTX, "Security", 4663},
     {TM_SUB_EVTX, "System", 7045},
     {TM_SUB_EVTX, "System", 7036},
-    {TM_SUB_USN, "wceaux.dll", 0},
-    {TM_SUB_USN, "SAM-*.dmp*", 0},
-    {TM_SUB_USN, "*PWHashes.txt*", 0},
     {TM_SUB_USN, "DumpSvc.exe", 0},
     {TM_SUB_USN, "DumpExt.dll", 0},
+    {TM_SUB_USN, "PWHashes.txt*", 0},
     TM_SUB_END,
 };
 static const char *const tools[] = {"PwDump7",  "PWDumpX", "QuarksPWDump", "gsecdump", "lslsass",
                                     "AceHash", "WCE",     "WebBrowserPassView", NULL};
 
-#define P(...) ((const char *const[]){__VA_ARGS__, NULL})
-
 static const tm_tool_spec specs[] = {
-    {.tool = "PwDump7", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = P("pwdump7*"), .ok = TM_OK_NONE,
+    {.tool = "PwDump7", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = TM_NAMES("pwdump7*"), .ok = TM_OK_NONE,
      .no_ok_reason = "PwDump7 ran; the sheet: success cannot be told from logs or execution history"},
-    {.tool = "PWDumpX", .category = CATEGORY, .role = TM_ROLE_SOURCE, .programs = P("pwdumpx*"),
-     .files = P("*-PWHashes.txt"), .ok = TM_OK_FILE, .files_alone = true,
+    {.tool = "PWDumpX", .category = CATEGORY, .role = TM_ROLE_SOURCE, .programs = TM_NAMES("pwdumpx*"),
+     .files = TM_NAMES("*-PWHashes.txt"), .ok = TM_OK_FILE, .files_alone = true,
      .ok_reason = "the hash output file [destination]-PWHashes.txt was created",
      .no_ok_reason = "PWDumpX ran; its output file ([destination]-PWHashes.txt) is not on record"},
-    {.tool = "QuarksPWDump", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = P("quarkspwdump*", "quarks*"),
-     .files = P("SAM-*.dmp", "SAM-*.dmp.LOG*"), .ok = TM_OK_FILE, .files_alone = true,
+    {.tool = "QuarksPWDump", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = TM_NAMES("quarkspwdump*", "quarks*"),
+     /* the dump, its .LOG1/2 and its transaction files (.TM.blf, .regtrans-ms) */
+     .files = TM_NAMES("SAM-*.dmp*"), .ok = TM_OK_FILE, .files_alone = true,
      .ok_reason = "its temporary SAM-*.dmp file was created (and deleted)",
      .no_ok_reason = "QuarksPWDump ran; its temporary SAM-*.dmp file is not on record"},
-    {.tool = "gsecdump", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = P("gsecdump*"),
+    {.tool = "gsecdump", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = TM_NAMES("gsecdump*"),
      .access_target = "lsass", .ok = TM_OK_ACCESS, .ok_reason = "it opened lsass.exe (Sysmon 10)",
      .no_ok_reason = "gsecdump ran; no access to lsass.exe on record (Sysmon 10)"},
-    {.tool = "lslsass", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = P("lslsass*"),
+    {.tool = "lslsass", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = TM_NAMES("lslsass*"),
      .access_target = "lsass", .ok = TM_OK_ACCESS, .ok_reason = "it opened lsass.exe (Sysmon 10)",
      .no_ok_reason = "lslsass ran; no access to lsass.exe on record (Sysmon 10)"},
-    {.tool = "AceHash", .category = CATEGORY, .role = TM_ROLE_SOURCE, .programs = P("acehash*"),
+    {.tool = "AceHash", .category = CATEGORY, .role = TM_ROLE_SOURCE, .programs = TM_NAMES("acehash*"),
      .access_target = "lsass", .ok = TM_OK_NONE,
      .no_ok_reason = "AceHash ran; its success shows on the domain controller (NTLM logon, 4624)"},
-    {.tool = "WCE", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = P("wce*"), .args_not = P("-s "),
-     .files = P("wceaux.dll"), .access_target = "lsass", .ok = TM_OK_FILE, .files_alone = true,
+    {.tool = "WCE", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = TM_NAMES("wce*"), .args_not = TM_NAMES("-s "),
+     .files = TM_NAMES("wceaux.dll"), .access_target = "lsass", .ok = TM_OK_FILE, .files_alone = true,
      .ok_reason = "its temporary wceaux.dll was created (and deleted)",
      .no_ok_reason = "WCE ran; its temporary wceaux.dll is not on record"},
-    {.tool = "WebBrowserPassView", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = P("webbrowserpassview*"),
+    {.tool = "WebBrowserPassView", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = TM_NAMES("webbrowserpassview*"),
      .ok = TM_OK_NONE,
      .no_ok_reason = "WebBrowserPassView ran; the sheet: success shows only as the saved password file"},
+    {.tool = NULL},
 };
 
 /* PWDumpX's service on the destination. */
 static void pwdumpx_destination(const tm_view *v, tm_traces *out)
 {
-    const tm_rec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
     size_t n = 0;
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         const tm_record *r = it->r;
         if (it->exec)
             continue;
@@ -113,10 +107,22 @@ static void pwdumpx_destination(const tm_view *v, tm_traces *out)
 
 static void run(const tm_view *v, tm_traces *out)
 {
-    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
-        tm_tool_traces(v, out, &specs[i]);
     pwdumpx_destination(v, out);
 }
+
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"PwDump7", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"PWDumpX", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
+    {"PWDumpX", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_SYSTEM, TM_COV_USN)},
+    {"QuarksPWDump", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
+    {"gsecdump", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"lslsass", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"AceHash", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"WCE", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
+    {"WebBrowserPassView", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {NULL, 0, NULL},
+};
 
 const tm_plugin tm_plugin_pwdump = {
     .name = "pwdump",
@@ -124,5 +130,7 @@ const tm_plugin tm_plugin_pwdump = {
     .category = CATEGORY,
     .summary = "Hash dumpers run as programs: runs, lsass access, temporary and output files, PWDumpX's service",
     .subs = subs,
+    .specs = specs,
+    .needs = needs,
     .run = run,
 };

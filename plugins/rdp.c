@@ -53,7 +53,7 @@ static const char *const tools[] = {"mstsc", NULL};
 static const char *const mstsc_names[] = {"mstsc", NULL};
 
 /* User name without domain, lowercase, and the remote address of an item. */
-static void who(const tm_rec *it, char *user, size_t un, char *addr, size_t an)
+static void who(const tm_item *it, char *user, size_t un, char *addr, size_t an)
 {
     const tm_record *r = it->r;
     const char *u = "", *a = "";
@@ -73,7 +73,7 @@ static void who(const tm_rec *it, char *user, size_t un, char *addr, size_t an)
     snprintf(addr, an, "%s", a);
 }
 
-static bool rdp_logon(const tm_rec *it)
+static bool rdp_logon(const tm_item *it)
 {
     if (it->sub != S_4624)
         return true;
@@ -83,7 +83,7 @@ static bool rdp_logon(const tm_rec *it)
 
 typedef struct {
     char user[128], addr[128];
-    const tm_rec **it;
+    const tm_item **it;
     size_t n;
     int64_t last;
     bool open;
@@ -94,7 +94,7 @@ static void destination(const tm_view *v, tm_traces *out)
     session *ss = NULL;
     size_t ns = 0;
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if (it->sub < S_4624 || !rdp_logon(it) || it->r->time == TM_TIME_NONE)
             continue;
         if (it->sub == S_261) /* the listener took a connection: cited with the session below */
@@ -139,13 +139,13 @@ static void destination(const tm_view *v, tm_traces *out)
     }
     for (size_t k = 0; k < ns; k++) {
         session *s = &ss[k];
-        const tm_rec *first = s->it[0];
+        const tm_item *first = s->it[0];
         tm_trace *t = tm_trace_add(out, "mstsc", CATEGORY, TM_ROLE_DESTINATION, first->r->time,
                                    "Remote Desktop connection (first record)");
         tm_trace_set(&t->host, v->host);
         bool logon = false, l21 = false, l24 = false;
         for (size_t i = 0; i < s->n; i++) {
-            const tm_rec *it = s->it[i];
+            const tm_item *it = s->it[i];
             const tm_record *r = it->r;
             char acct[256];
             switch (it->sub) {
@@ -186,7 +186,7 @@ static void destination(const tm_view *v, tm_traces *out)
         }
         /* the listener's record of the connection, just before the session */
         for (size_t li = 0; li < v->n; li++) {
-            const tm_rec *l = &v->items[li];
+            const tm_item *l = &v->items[li];
             if (l->sub == S_261 && l->r->time != TM_TIME_NONE && l->r->time <= first->r->time &&
                 first->r->time - l->r->time < TM_MIN)
                 tm_cite(t, l->r, l->art, "RDP listener received a connection (RemoteConnectionManager 261)");
@@ -207,10 +207,10 @@ static void destination(const tm_view *v, tm_traces *out)
 /* Cites the client-log records of one connection (1024 and what follows it). */
 static void cite_client(tm_trace *t, const tm_view *v, size_t i)
 {
-    const tm_rec *it = &v->items[i];
+    const tm_item *it = &v->items[i];
     tm_cite(t, it->r, it->art, "RDP client connecting to %s", tm_data(it->r, "Value"));
     for (size_t k = i + 1; k < v->n; k++) {
-        const tm_rec *n = &v->items[k];
+        const tm_item *n = &v->items[k];
         if (n->sub == S_1024)
             break;
         if ((n->sub == S_1102 || n->sub == S_1026 || n->sub == S_1105 || n->sub == S_1025 || n->sub == S_1028 ||
@@ -236,7 +236,7 @@ static void source(const tm_view *v, tm_traces *out)
         const tm_run *run = &runs.r[i];
         tm_trace *t = tm_trace_for_run(out, v, run, "mstsc", CATEGORY, TM_ROLE_SOURCE);
         for (size_t k = 0; k < v->n && run->time != TM_TIME_NONE; k++) {
-            const tm_rec *it = &v->items[k];
+            const tm_item *it = &v->items[k];
             if (it->sub != S_1024 || used[k] || it->r->time < run->time - TM_SEC || it->r->time > run->time + TM_MIN)
                 continue;
             cite_client(t, v, k);
@@ -248,7 +248,7 @@ static void source(const tm_view *v, tm_traces *out)
     }
     tm_runs_free(&runs);
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if (it->sub != S_1024 || used[i])
             continue;
         tm_trace *t = tm_trace_for_record(out, v, it, "mstsc", CATEGORY, TM_ROLE_SOURCE,
@@ -258,7 +258,7 @@ static void source(const tm_view *v, tm_traces *out)
         cite_client(t, v, i);
     }
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if (it->sub != S_SERVER)
             continue;
         const char *server = tm_str(it->r, "name");
@@ -294,11 +294,19 @@ static void run(const tm_view *v, tm_traces *out)
     destination(v, out);
 }
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"mstsc", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_RDPLOG, TM_COV_REGISTRY)},
+    {"mstsc", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_LOGON, TM_COV_RDPLOG)},
+    {NULL, 0, NULL},
+};
+
 const tm_plugin tm_plugin_rdp = {
     .name = "rdp",
     .tools = tools,
     .category = CATEGORY,
     .summary = "Remote Desktop: client runs, logs and registry on the source; logons and sessions on the destination",
     .subs = subs,
+    .needs = needs,
     .run = run,
 };

@@ -34,7 +34,7 @@ static size_t cite_connections(const tm_view *v, tm_trace *t, const char *prog, 
 {
     size_t n = 0;
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if ((it->sub != S_5156 && it->sub != S_5158) || it->r->time < from || it->r->time > to)
             continue;
         char app[48];
@@ -89,7 +89,7 @@ static void run(const tm_view *v, tm_traces *out)
     tm_runs_free(&runs);
     /* FakeWpad's server log; a client's downloaded WPAD file. */
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if (it->sub != S_PROXYLOG && it->sub != S_WPADHTM)
             continue;
         if (!tm_icontains(tm_str(it->r, "reasons"), "FILE_CREATE"))
@@ -106,11 +106,20 @@ static void run(const tm_view *v, tm_traces *out)
     }
 }
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"Htran", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_WFP)},
+    {"FakeWpad", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_USN)},
+    {"FakeWpad", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_WFP, TM_COV_USN)},
+    {NULL, 0, NULL},
+};
+
 const tm_plugin tm_plugin_relay = {
     .name = "relay",
     .tools = tools,
     .category = CATEGORY,
     .summary = "Htran and FakeWpad: runs, allowed connections, proxy log and WPAD files",
     .subs = subs,
+    .needs = needs,
     .run = run,
 };

@@ -53,10 +53,10 @@ static bool sdelete_name(const char *path)
 
 static void run(const tm_view *v, tm_traces *out)
 {
-    const tm_rec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
     size_t n = 0;
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if ((it->sub == S_USN && sdelete_name(tm_str(it->r, "file_name"))) ||
             ((it->sub == S_4656 || it->sub == S_4663) && sdelete_name(tm_data(it->r, "ObjectName"))))
             sel[n++] = it;
@@ -81,7 +81,7 @@ static void run(const tm_view *v, tm_traces *out)
             audited |= sel[k]->sub == S_4656;
         }
         for (size_t k = 0; k < v->n; k++) {
-            const tm_rec *it = &v->items[k];
+            const tm_item *it = &v->items[k];
             if (it->sub == S_EULA && strcasecmp(tm_str(it->r, "name"), "SDelete") == 0 && it->r->time != TM_TIME_NONE &&
                 it->r->time >= run->time - TM_MIN && it->r->time <= run->time + TM_MIN)
                 tm_cite(t, it->r, it->art, "Software\\Sysinternals\\SDelete EulaAccepted written");
@@ -92,7 +92,7 @@ static void run(const tm_view *v, tm_traces *out)
     }
     tm_runs_free(&runs);
     /* Renamed files without a run on record. */
-    const tm_rec **rest = tm_xmalloc((n ? n : 1) * sizeof *rest);
+    const tm_item **rest = tm_xmalloc((n ? n : 1) * sizeof *rest);
     size_t nr = 0;
     for (size_t k = 0; k < n; k++)
         if (!used[k])
@@ -105,7 +105,7 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->host, v->host);
         bool audited = false;
         for (size_t i = 0; i < cl[c].n; i++) {
-            const tm_rec *it = cl[c].it[i];
+            const tm_item *it = cl[c].it[i];
             if (it->sub == S_USN)
                 tm_cite(t, it->r, it->art, "%s: %s", tm_str(it->r, "file_name"), tm_str(it->r, "reasons"));
             else
@@ -121,7 +121,7 @@ static void run(const tm_view *v, tm_traces *out)
     free(used);
     /* EulaAccepted alone. */
     for (size_t k = 0; k < v->n; k++) {
-        const tm_rec *it = &v->items[k];
+        const tm_item *it = &v->items[k];
         if (it->sub != S_EULA || strcasecmp(tm_str(it->r, "name"), "SDelete") != 0)
             continue;
         bool near_run = false;
@@ -143,11 +143,19 @@ static void run(const tm_view *v, tm_traces *out)
     free(sel);
 }
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"sdelete", TM_ROLE_HOST,
+     TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_REGISTRY, TM_COV_USN, TM_COV_OBJECT)},
+    {NULL, 0, NULL},
+};
+
 const tm_plugin tm_plugin_sdelete = {
     .name = "sdelete",
     .tools = tools,
     .category = CATEGORY,
     .summary = "SDelete runs, its EULA key, and files renamed to its AAAA...ZZZZ pattern",
     .subs = subs,
+    .needs = needs,
     .run = run,
 };

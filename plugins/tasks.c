@@ -48,7 +48,7 @@ static const tm_sub subs[] = {
 static const char *const tools[] = {"schtasks", "at", NULL};
 
 /* The task's name as the item gives it, normalised to "\path\name". */
-static void task_name(const tm_rec *it, char *out, size_t n)
+static void task_name(const tm_item *it, char *out, size_t n)
 {
     const tm_record *r = it->r;
     const char *s = "";
@@ -86,7 +86,7 @@ static bool at_task(const char *name)
 }
 
 /* The command a registration item says the task runs. */
-static const char *task_command(const tm_rec *it)
+static const char *task_command(const tm_item *it)
 {
     switch (it->sub) {
     case S_TASKFILE:
@@ -100,7 +100,7 @@ static const char *task_command(const tm_rec *it)
 
 typedef struct {
     char name[512];
-    const tm_rec **it;
+    const tm_item **it;
     size_t n;
 } task_group;
 
@@ -116,7 +116,7 @@ static task_group *group_of(task_group **gs, size_t *ng, const char *name)
     return g;
 }
 
-static const char *summary(const tm_rec *it, char *buf, size_t n)
+static const char *summary(const tm_item *it, char *buf, size_t n)
 {
     const tm_record *r = it->r;
     char acct[256];
@@ -151,7 +151,7 @@ static const char *summary(const tm_rec *it, char *buf, size_t n)
     return buf;
 }
 
-static int64_t item_time(const tm_rec *it, const tm_hostinfo *h)
+static int64_t item_time(const tm_item *it, const tm_hostinfo *h)
 {
     if (it->r->time != TM_TIME_NONE)
         return it->r->time;
@@ -174,7 +174,7 @@ static void destination(const tm_view *v, tm_traces *out)
     task_group *gs = NULL;
     size_t ng = 0;
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if (it->exec)
             continue;
         char name[512];
@@ -220,7 +220,7 @@ static void destination(const tm_view *v, tm_traces *out)
         bool reg = false, started = false, ok = false, failed = false;
         char rc[32] = "";
         for (size_t i = 0; i < g->n; i++) {
-            const tm_rec *it = g->it[i];
+            const tm_item *it = g->it[i];
             char s[1024];
             tm_cite(t, it->r, it->art, "%s", summary(it, s, sizeof s));
             switch (it->sub) {
@@ -289,11 +289,29 @@ static void run(const tm_view *v, tm_traces *out)
     destination(v, out);
 }
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"schtasks", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_EXIT, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_HISTORY)},
+    {"schtasks", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_TASKLOG, TM_COV_TASKFILES, TM_COV_REGISTRY)},
+    {"at", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_HISTORY)},
+    {"at", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_TASKFILES, TM_COV_TASKLOG)},
+    {NULL, 0, NULL},
+};
+
+/* The commands of the command table it reports (the classifier leaves them). */
+static const tm_command_claim claims[] = {
+    {"schtasks", NULL, NULL, "schtasks"},
+    {"at", NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
 const tm_plugin tm_plugin_tasks = {
     .name = "tasks",
     .tools = tools,
     .category = CATEGORY,
     .summary = "schtasks and at: runs on the source; task registration, runs and files on the destination",
     .subs = subs,
+    .needs = needs,
+    .claims = claims,
     .run = run,
 };

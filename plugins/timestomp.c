@@ -73,7 +73,7 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace *t = tm_trace_for_run(out, v, run, "timestomp", CATEGORY, TM_ROLE_HOST);
         bool audited = false;
         for (size_t k = 0; k < v->n && run->time != TM_TIME_NONE; k++) {
-            const tm_rec *it = &v->items[k];
+            const tm_item *it = &v->items[k];
             if ((it->sub != S_4663 && it->sub != S_SYSMON2) || it->r->time < run->time - TM_SEC ||
                 it->r->time > run->time + 5 * TM_MIN)
                 continue;
@@ -97,7 +97,7 @@ static void run(const tm_view *v, tm_traces *out)
     tm_runs_free(&runs);
     /* Backdating by another program (Sysmon 2). */
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if (it->sub != S_SYSMON2)
             continue;
         const char *img = tm_data(it->r, "Image");
@@ -118,11 +118,18 @@ static void run(const tm_view *v, tm_traces *out)
     }
 }
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"timestomp", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_OBJECT)},
+    {NULL, 0, NULL},
+};
+
 const tm_plugin tm_plugin_timestomp = {
     .name = "timestomp",
     .tools = tools,
     .category = CATEGORY,
     .summary = "File times changed: timestomp-like tools, backdating in Sysmon 2, audited WriteAttributes",
     .subs = subs,
+    .needs = needs,
     .run = run,
 };

@@ -52,7 +52,7 @@ static void run(const tm_view *v, tm_traces *out)
                       .success_note = "wevtutil used without clearing a log (query, export or configuration)"};
     tm_exec_traces(v, out, &q);
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if (it->sub != S_104 && it->sub != S_1102)
             continue;
         const tm_record *r2 = it->r;
@@ -79,11 +79,26 @@ static void run(const tm_view *v, tm_traces *out)
     }
 }
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"wevtutil", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_HISTORY)},
+    {"wevtutil", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_SYSTEM)},
+    {NULL, 0, NULL},
+};
+
+/* The commands of the command table it reports (the classifier leaves them). */
+static const tm_command_claim claims[] = {
+    {"wevtutil", NULL, NULL, "wevtutil"},
+    {NULL, NULL, NULL, NULL},
+};
+
 const tm_plugin tm_plugin_wevtutil = {
     .name = "wevtutil",
     .tools = tools,
     .category = CATEGORY,
     .summary = "Event logs cleared: wevtutil cl runs; System 104 and Security 1102",
     .subs = subs,
+    .needs = needs,
+    .claims = claims,
     .run = run,
 };

@@ -55,7 +55,7 @@ static size_t cite_client_log(const tm_view *v, tm_trace *t, int64_t start)
 {
     size_t n = 0;
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if (it->sub != S_WRM || !client_event(tm_event_id(it->r)) || it->r->time == TM_TIME_NONE)
             continue;
         if (it->r->time < start - TM_SEC || it->r->time > start + 10 * TM_MIN)
@@ -111,10 +111,10 @@ static void source(const tm_view *v, tm_traces *out)
 
 static void destination(const tm_view *v, tm_traces *out)
 {
-    const tm_rec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
     size_t n = 0;
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if ((it->sub == S_WRM && server_event(tm_event_id(it->r))) ||
             ((it->sub == S_HOST || it->sub == S_PROV) && it->exec && !it->exec->derived))
             sel[n++] = it;
@@ -124,7 +124,7 @@ static void destination(const tm_view *v, tm_traces *out)
     for (size_t c = 0; c < ncl; c++) {
         bool shell = false, logged = false;
         for (size_t i = 0; i < cl[c].n; i++) {
-            const tm_rec *it = cl[c].it[i];
+            const tm_item *it = cl[c].it[i];
             shell |= it->sub == S_HOST;
             if (it->sub == S_WRM) {
                 logged = true;
@@ -137,7 +137,7 @@ static void destination(const tm_view *v, tm_traces *out)
                                    "First WinRM service record");
         tm_trace_set(&t->host, v->host);
         for (size_t i = 0; i < cl[c].n; i++) {
-            const tm_rec *it = cl[c].it[i];
+            const tm_item *it = cl[c].it[i];
             if (it->exec) {
                 char s[900];
                 tm_exec_summary(it->exec, s, sizeof s);
@@ -168,11 +168,29 @@ static void run(const tm_view *v, tm_traces *out)
     destination(v, out);
 }
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"WinRM", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_WINRMLOG)},
+    {"WinRM", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_WINRMLOG, TM_COV_PROCESS, TM_COV_SYSMON)},
+    {"WinRS", TM_ROLE_SOURCE,
+     TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_WINRMLOG, TM_COV_HISTORY)},
+    {"WinRS", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_WINRMLOG, TM_COV_PREFETCH)},
+    {NULL, 0, NULL},
+};
+
+/* The commands of the command table it reports (the classifier leaves them). */
+static const tm_command_claim claims[] = {
+    {"cscript", NULL, "winrm", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
 const tm_plugin tm_plugin_winrm = {
     .name = "winrm",
     .tools = tools,
     .category = CATEGORY,
     .summary = "WinRM (winrm.vbs) and WinRS: client runs and log on the source, service log and hosts on the destination",
     .subs = subs,
+    .needs = needs,
+    .claims = claims,
     .run = run,
 };

@@ -47,11 +47,11 @@ static const char *const wmic_names[] = {"wmic", NULL};
 static const char *const script_names[] = {"cscript", "wscript", NULL};
 
 /* The last network logon (type 3) at most a minute before t. */
-static const tm_rec *logon_before(const tm_view *v, int64_t t)
+static const tm_item *logon_before(const tm_view *v, int64_t t)
 {
-    const tm_rec *best = NULL;
+    const tm_item *best = NULL;
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if (it->sub != S_4624 || it->r->time == TM_TIME_NONE || it->r->time > t + TM_SEC || it->r->time < t - TM_MIN)
             continue;
         if (strcmp(tm_data(it->r, "LogonType"), "3") == 0)
@@ -60,7 +60,7 @@ static const tm_rec *logon_before(const tm_view *v, int64_t t)
     return best;
 }
 
-static void cite_logon(tm_trace *t, const tm_rec *logon)
+static void cite_logon(tm_trace *t, const tm_item *logon)
 {
     if (!logon)
         return;
@@ -78,7 +78,7 @@ static void cite_logon(tm_trace *t, const tm_rec *logon)
 static void wmic_destination(const tm_view *v, tm_traces *out)
 {
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         const tm_exec *e = it->exec;
         if (it->sub != S_ALL || !e || e->kind != TM_EXEC_START || e->derived)
             continue;
@@ -129,10 +129,10 @@ static void wmic_destination(const tm_view *v, tm_traces *out)
 
 static void wmiexec_destination(const tm_view *v, tm_traces *out)
 {
-    const tm_rec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
     size_t n = 0;
     for (size_t i = 0; i < v->n; i++) {
-        const tm_rec *it = &v->items[i];
+        const tm_item *it = &v->items[i];
         if ((it->sub == S_5142 || it->sub == S_5144 || it->sub == S_5145) &&
             tm_icontains(tm_data(it->r, "ShareName"), "WMI_SHARE"))
             sel[n++] = it;
@@ -147,7 +147,7 @@ static void wmiexec_destination(const tm_view *v, tm_traces *out)
                                    "First trace of the WMI_SHARE share");
         tm_trace_set(&t->host, v->host);
         for (size_t i = 0; i < cl[c].n; i++) {
-            const tm_rec *it = cl[c].it[i];
+            const tm_item *it = cl[c].it[i];
             const tm_record *r = it->r;
             char acct[256];
             tm_account(r, "Subject", acct, sizeof acct);
@@ -230,11 +230,29 @@ static void run(const tm_view *v, tm_traces *out)
     wmiexec_destination(v, out);
 }
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"wmic", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_EXIT, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_HISTORY)},
+    {"wmic", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON)},
+    {"wmiexec-vbs", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON)},
+    {"wmiexec-vbs", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_SHARE, TM_COV_USN)},
+    {NULL, 0, NULL},
+};
+
+/* The commands of the command table it reports (the classifier leaves them). */
+static const tm_command_claim claims[] = {
+    {"wmic", NULL, NULL, "wmic"},
+    {"cscript", NULL, "wmiexec", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
 const tm_plugin tm_plugin_wmi = {
     .name = "wmi",
     .tools = tools,
     .category = CATEGORY,
     .summary = "wmic (source runs, processes started by WmiPrvSE) and wmiexec.vbs (script runs, WMI_SHARE)",
     .subs = subs,
+    .needs = needs,
+    .claims = claims,
     .run = run,
 };

@@ -1,6 +1,7 @@
 /* toolmark plugins: the plugin table, with what each consumes. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
@@ -29,7 +30,7 @@ static int print_commands(void)
         tm_json_int(&j, c->rank);
         tm_json_key(&j, "count");
         tm_json_int(&j, c->count);
-        tm_json_kstr(&j, "tool_sheet", c->tool_sheet);
+        tm_json_kstr(&j, "tool_sheet", tm_command_sheet_tool(c->command));
         tm_json_obj_end(&j);
         tm_buf_putc(&b, '\n');
     }
@@ -87,6 +88,8 @@ int cmd_plugins(int argc, char **argv)
     size_t ntools = 0;
     for (size_t i = 0; i < tm_plugin_count; i++) {
         const tm_plugin *p = tm_plugins[i];
+        size_t nsubs;
+        tm_sub *subs = tm_plugin_subs(p, &nsubs);
         for (size_t k = 0; p->tools[k]; k++)
             ntools++;
         if (json) {
@@ -103,29 +106,31 @@ int cmd_plugins(int argc, char **argv)
             tm_json_arr_end(&j);
             tm_json_key(&j, "consumes");
             tm_json_arr_begin(&j);
-            for (size_t k = 0; p->subs[k].a; k++) {
+            for (size_t k = 0; k < nsubs; k++) {
                 char s[256];
-                sub_text(&p->subs[k], s, sizeof s);
+                sub_text(&subs[k], s, sizeof s);
                 tm_json_obj_begin(&j);
-                tm_json_kstr(&j, "type", sub_type(p->subs[k].type));
+                tm_json_kstr(&j, "type", sub_type(subs[k].type));
                 tm_json_kstr(&j, "match", s);
                 tm_json_obj_end(&j);
             }
             tm_json_arr_end(&j);
             tm_json_obj_end(&j);
             tm_buf_putc(&b, '\n');
+            free(subs);
             continue;
         }
         tm_buf_printf(&b, "%s  [%s]\n  %s\n  tools:", p->name, p->category, p->summary);
         for (size_t k = 0; p->tools[k]; k++)
             tm_buf_printf(&b, " %s", p->tools[k]);
         tm_buf_puts(&b, "\n  consumes:");
-        for (size_t k = 0; p->subs[k].a; k++) {
+        for (size_t k = 0; k < nsubs; k++) {
             char s[256];
-            sub_text(&p->subs[k], s, sizeof s);
-            tm_buf_printf(&b, "%s %s=%s", k ? "," : "", sub_type(p->subs[k].type), s);
+            sub_text(&subs[k], s, sizeof s);
+            tm_buf_printf(&b, "%s %s=%s", k ? "," : "", sub_type(subs[k].type), s);
         }
         tm_buf_puts(&b, "\n\n");
+        free(subs);
     }
     if (!json) {
         /* tool ids of the sheet: those of the tool plugins, less the commands
@@ -136,7 +141,7 @@ int cmd_plugins(int argc, char **argv)
                 const char *id = tm_plugins[i]->tools[k];
                 bool cmd_only = false;
                 for (size_t ci = 0; ci < tm_command_count; ci++)
-                    if (strcmp(tm_commands[ci].command, id) == 0 && !tm_commands[ci].tool_sheet)
+                    if (strcmp(tm_commands[ci].command, id) == 0 && !tm_command_sheet_tool(id))
                         cmd_only = true;
                 if (strcmp(tm_plugins[i]->name, "commands") == 0 || cmd_only)
                     ncommands++;

@@ -173,7 +173,7 @@ static int per_input(tm_input *in, void *vo)
     tm_buf_free(&c.evbuf);
     char host[96];
     snprintf(host, sizeof host, "%s", tm_pipeline_host(pl));
-    tm_coverage_finish(c.cov);
+    tm_coverage_finish(c.cov, tm_plugins, tm_plugin_count);
     tm_traces ts;
     tm_traces_init(&ts);
     tm_pipeline_finish(pl, &ts);

@@ -54,7 +54,6 @@ typedef struct {
     const char *phase;      /* "initial investigation", "reconnaissance", "spread of infection", "deleting evidence" */
     int rank;               /* within the phase */
     int count;              /* times seen in the study (0 = not given) */
-    const char *tool_sheet; /* tools.json id covering it, or NULL */
 } tm_command_info;
 
 extern const tm_command_info tm_commands[];

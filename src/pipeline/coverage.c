@@ -281,71 +281,7 @@ static void logged(tm_coverage *c, tm_cov_source s, const char *channel)
     }
 }
 
-/* Sources per tool and role (what the plugins read). */
-static const struct {
-    const char *tool, *roles;
-} needs[] = {
-    {"PsExec", "source:process,exit,sysmon,prefetch,registry,history;destination:system,prefetch,usn,share,sysmon"},
-    {"wmic", "source:process,exit,sysmon,prefetch,history;destination:process,sysmon"},
-    {"wmiexec-vbs", "source:process,sysmon;destination:share,usn"},
-    {"schtasks", "source:process,exit,sysmon,prefetch,history;destination:tasklog,taskfiles,registry"},
-    {"at", "source:process,sysmon,prefetch,history;destination:taskfiles,tasklog"},
-    {"BeginX", "source:process,sysmon,prefetch,wfp;destination:process,sysmon,prefetch,wfp,registry"},
-    {"WinRM", "source:process,sysmon,winrmlog;destination:winrmlog,process,sysmon"},
-    {"WinRS", "source:process,sysmon,prefetch,winrmlog,history;destination:winrmlog,prefetch"},
-    {"BITS", "source:bitslog,process,sysmon,history,usn,system"},
-    {"mstsc", "source:process,sysmon,prefetch,rdplog,registry;destination:logon,rdplog"},
-    {"RemoteLogin-WCE", "source:system,usn,process,sysmon,prefetch;destination:logon"},
-    {"RemoteLogin-Mimikatz", "source:logon,process,sysmon,prefetch;destination:logon"},
-    {"net-use", "source:process,exit,sysmon,prefetch,history;destination:share"},
-    {"net-user", "source:process,exit,sysmon,prefetch,history;domain_controller:account"},
-    {"wevtutil", "source:process,sysmon,prefetch,history;destination:system"},
-    {"klist-purge", "host:process,exit,sysmon,prefetch,history"},
-    {"sdelete", "host:process,sysmon,prefetch,registry,usn,object"},
-    {"timestomp", "host:process,sysmon,prefetch,object"},
-    {"PwDump7", "host:process,sysmon,prefetch"},
-    {"PWDumpX", "source:process,sysmon,prefetch,usn;destination:system,usn"},
-    {"QuarksPWDump", "host:process,sysmon,prefetch,usn"},
-    {"gsecdump", "host:process,sysmon,prefetch"},
-    {"lslsass", "host:process,sysmon,prefetch"},
-    {"AceHash", "source:process,sysmon,prefetch"},
-    {"WCE", "host:process,sysmon,prefetch,usn"},
-    {"WebBrowserPassView", "host:process,sysmon,prefetch"},
-    {"Mimikatz_lsadump-sam", "host:cmdline,sysmon,prefetch"},
-    {"Mimikatz_sekurlsa-logonpasswords", "host:cmdline,sysmon,prefetch,object"},
-    {"Mimikatz_sekurlsa-tickets", "host:cmdline,sysmon,prefetch,usn"},
-    {"PowerSploit_Invoke-Mimikatz", "source:pslog,history,cmdline"},
-    {"PowerSploit_Out-Minidump", "host:pslog,history,usn"},
-    {"PowerSploit_GetGPPPassword", "source:pslog,history"},
-    {"Find-GPOPasswords", "source:pslog,history,usn"},
-    {"PowerMemory", "source:pslog,history"},
-    {"Htran", "source:process,sysmon,prefetch,wfp"},
-    {"FakeWpad", "source:usn;destination:process,sysmon,prefetch,wfp,usn"},
-    {"MS14-058", "host:process,sysmon"},
-    {"MS15-078", "host:process,sysmon"},
-    {"SDB-UAC-Bypass", "host:process,sysmon,prefetch,registry,usn"},
-    {"MS14-068", "source:process,sysmon,prefetch,usn"},
-    {"Mimikatz_GoldenTicket", "source:cmdline,sysmon;domain_controller:kerberos,logon"},
-    {"Mimikatz_SilverTicket", "source:cmdline,sysmon;destination:logon"},
-    {"ntdsutil", "host:process,sysmon,prefetch,applog,usn"},
-    {"vssadmin", "host:process,sysmon,prefetch,object"},
-    {"csvde", "host:process,sysmon,prefetch,usn"},
-    {"ldifde", "host:process,sysmon,prefetch,usn"},
-    {"dsquery", "host:process,sysmon,prefetch"},
-    {"dcdiag", "host:process,sysmon,prefetch"},
-    {"nltest", "source:process,exit,sysmon,prefetch"},
-    {"nmap", "source:process,sysmon,prefetch,system"},
-};
-
-static int source_by_short(const char *s, size_t n)
-{
-    for (int i = 0; i < TM_COV__COUNT; i++)
-        if (strlen(tm_cov_key((tm_cov_source)i)) == n && strncmp(tm_cov_key((tm_cov_source)i), s, n) == 0)
-            return i;
-    return -1;
-}
-
-void tm_coverage_finish(tm_coverage *c)
+void tm_coverage_finish(tm_coverage *c, const tm_plugin *const *plugins, size_t nplugins)
 {
     static const char *const proc[] = {"Detailed Tracking/Process Creation", NULL};
     static const char *const term[] = {"Detailed Tracking/Process Termination", NULL};
@@ -454,47 +390,29 @@ void tm_coverage_finish(tm_coverage *c)
     free(c->verdicts);
     c->verdicts = NULL;
     c->nverdicts = 0;
-    for (size_t t = 0; t < sizeof needs / sizeof needs[0]; t++) {
-        const char *p = needs[t].roles;
-        while (*p) {
-            const char *colon = strchr(p, ':');
-            const char *semi = strchr(p, ';');
-            if (!semi)
-                semi = p + strlen(p);
-            if (!colon || colon > semi)
-                break;
-            c->verdicts = tm_xrealloc(c->verdicts, (c->nverdicts + 1) * sizeof *c->verdicts);
+    for (size_t pi = 0; pi < nplugins; pi++)
+        for (const tm_tool_needs *nd = plugins[pi]->needs; nd && nd->tool; nd++) {
+            TM_GROW(c->verdicts, c->nverdicts);
             tm_tool_verdict *v = &c->verdicts[c->nverdicts++];
             memset(v, 0, sizeof *v);
-            v->tool = needs[t].tool;
-            static const char *const roles[] = {"source", "destination", "domain_controller", "host"};
-            for (size_t r = 0; r < 4; r++)
-                if ((size_t)(colon - p) == strlen(roles[r]) && strncmp(p, roles[r], strlen(roles[r])) == 0)
-                    v->role = roles[r];
-            const char *s = colon + 1;
+            v->tool = nd->tool;
+            v->role = tm_role_name(nd->role);
             size_t kf = 0, km = 0;
-            while (s < semi) {
-                const char *e = memchr(s, ',', (size_t)(semi - s));
-                if (!e)
-                    e = semi;
-                int src = source_by_short(s, (size_t)(e - s));
-                if (src >= 0 && c->state[src]) {
+            for (const tm_cov_source *src = nd->sources; *src < TM_COV__COUNT; src++) {
+                if (c->state[*src]) {
                     v->detectable = true;
                     kf += (size_t)snprintf(v->from + kf, kf < sizeof v->from ? sizeof v->from - kf : 0, "%s%s",
-                                           kf ? ", " : "", tm_cov_name((tm_cov_source)src));
-                } else if (src >= 0) {
+                                           kf ? ", " : "", tm_cov_name(*src));
+                } else {
                     km += (size_t)snprintf(v->missing + km, km < sizeof v->missing ? sizeof v->missing - km : 0,
-                                           "%s%s: %s", km ? "; " : "", tm_cov_name((tm_cov_source)src), c->why[src]);
+                                           "%s%s: %s", km ? "; " : "", tm_cov_name(*src), c->why[*src]);
                 }
                 if (kf >= sizeof v->from)
                     kf = sizeof v->from - 1;
                 if (km >= sizeof v->missing)
                     km = sizeof v->missing - 1;
-                s = e + 1;
             }
-            p = *semi ? semi + 1 : semi;
         }
-    }
 }
 
 bool tm_coverage_source(const tm_coverage *c, tm_cov_source s, const char **why)

@@ -8,7 +8,7 @@
  * 4688s, Sysmon records, script blocks, cleared-log events, the journal's
  * time span). At the end it states, per source of evidence, whether it was
  * there, and per tool and role whether the tool is detectable here and from
- * what, or why not (docs/coverage-verdict.md). */
+ * what, or why not (docs/outputs.md). */
 #ifndef TM_COVERAGE_H
 #define TM_COVERAGE_H
 
@@ -21,6 +21,7 @@
 #include "model/job.h"
 #include "util/json.h"
 #include "model/record.h"
+#include "pipeline/plugin.h"
 
 typedef struct tm_coverage tm_coverage;
 
@@ -31,8 +32,9 @@ void tm_coverage_free(tm_coverage *c);
 void tm_coverage_record(tm_coverage *c, const tm_artifact *a, const tm_record *r);
 void tm_coverage_artifact(tm_coverage *c, const tm_artifact *a, const tm_read_stats *st, bool failed);
 void tm_coverage_artifact_found(tm_coverage *c, const tm_artifact *a);
-/* After the pass: states and verdicts. */
-void tm_coverage_finish(tm_coverage *c);
+/* After the pass: the sources' states, and the verdict per tool and role
+ * from the plugins' needs. */
+void tm_coverage_finish(tm_coverage *c, const tm_plugin *const *plugins, size_t nplugins);
 
 /* A source's state: true/false, and one line saying why. */
 bool tm_coverage_source(const tm_coverage *c, tm_cov_source s, const char **why);

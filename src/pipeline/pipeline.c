@@ -6,6 +6,7 @@
 
 #include "pipeline/history_bounds.h"
 #include "pipeline/runs.h"
+#include "pipeline/toolspec.h"
 #include "util/buf.h"
 #include "util/pathsafe.h"
 #include "util/timeutil.h"
@@ -34,13 +35,14 @@ typedef struct {
 } kept;
 
 typedef struct {
-    tm_rec *items;
+    tm_item *items;
     size_t n, cap;
 } item_list;
 
 struct tm_pipeline {
     const tm_plugin *const *plugins;
     size_t nplugins;
+    tm_sub **subs; /* per plugin: its subscriptions and those of its specs */
     /* index */
     evtx_sub *ev; /* sorted by id */
     size_t nev;
@@ -97,9 +99,11 @@ tm_pipeline *tm_pipeline_new(const tm_plugin *const *plugins, size_t n)
     tm_buf_init(&reg);
     for (size_t i = 0; i < sizeof exec_events / sizeof exec_events[0]; i++)
         tm_buf_printf(&want, "%s\t%u\n", exec_events[i].channel, exec_events[i].id);
+    p->subs = tm_xcalloc(n ? n : 1, sizeof *p->subs);
     for (size_t i = 0; i < n; i++) {
-        const tm_sub *s = plugins[i]->subs;
-        for (unsigned k = 0; s && s[k].a; k++) {
+        size_t ns;
+        const tm_sub *s = p->subs[i] = tm_plugin_subs(plugins[i], &ns);
+        for (unsigned k = 0; k < ns; k++) {
             sub_ref ref = {i, k};
             switch (s[k].type) {
             case TM_SUB_EVTX:
@@ -154,6 +158,9 @@ void tm_pipeline_free(tm_pipeline *p)
     if (!p)
         return;
     forget_host(p);
+    for (size_t i = 0; i < p->nplugins; i++)
+        free(p->subs[i]);
+    free(p->subs);
     free(p->ev);
     free(p->execs);
     free(p->usns);
@@ -325,17 +332,17 @@ static void item_push(item_list *l, const tm_record *r, const tm_artifact *a, co
         l->cap = l->cap ? l->cap * 2 : 64;
         l->items = tm_xrealloc(l->items, l->cap * sizeof *l->items);
     }
-    l->items[l->n++] = (tm_rec){r, a, e, sub};
+    l->items[l->n++] = (tm_item){r, a, e, sub};
 }
 
-static int64_t item_time(const tm_rec *it)
+static int64_t item_time(const tm_item *it)
 {
     return it->exec ? it->exec->time : it->r->time;
 }
 
 static int cmp_item(const void *pa, const void *pb)
 {
-    const tm_rec *a = pa, *b = pb;
+    const tm_item *a = pa, *b = pb;
     int64_t ta = item_time(a), tb = item_time(b);
     bool na = ta == TM_TIME_NONE, nb = tb == TM_TIME_NONE;
     if (na != nb)
@@ -353,11 +360,11 @@ static int cmp_item(const void *pa, const void *pb)
 }
 
 /* qsort is not stable: merge sort on items. */
-static void sort_items(tm_rec *v, size_t n)
+static void sort_items(tm_item *v, size_t n)
 {
     if (n < 2)
         return;
-    tm_rec *tmp = tm_xmalloc(n * sizeof *v);
+    tm_item *tmp = tm_xmalloc(n * sizeof *v);
     for (size_t w = 1; w < n; w *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * w) {
             size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
@@ -536,7 +543,10 @@ void tm_pipeline_finish(tm_pipeline *p, tm_traces *out)
     for (size_t i = 0; i < p->nplugins; i++) {
         sort_items(lists[i].items, lists[i].n);
         tm_view v = {lists[i].items, lists[i].n, &p->host, host, &x};
-        p->plugins[i]->run(&v, out);
+        for (const tm_tool_spec *s = p->plugins[i]->specs; s && s->tool; s++)
+            tm_tool_traces(&v, out, s);
+        if (p->plugins[i]->run)
+            p->plugins[i]->run(&v, out);
         free(lists[i].items);
     }
     free(lists);

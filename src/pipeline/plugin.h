@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "model/artifact.h"
+#include "model/evidence.h"
 #include "pipeline/hostinfo.h"
 #include "pipeline/runs.h"
 #include "pipeline/trace.h"
@@ -45,24 +46,59 @@ typedef struct {
     const tm_artifact *art; /* where it comes from */
     const tm_exec *exec;    /* for a TM_SUB_EXEC match: the execution (r is its record) */
     unsigned sub;           /* index of the subscription it matched */
-} tm_rec;
+} tm_item;
 
 typedef struct {
-    const tm_rec *items;
+    const tm_item *items;
     size_t n;
     const tm_hostinfo *info; /* computer name, time zone */
     const char *host;        /* computer name ("" when unknown) */
     const tm_execs *execs;   /* every execution on the host (for context, e.g. a parent) */
 } tm_view;
 
+/* Where a tool shows in one role: the evidence sources, in the order the
+ * coverage verdict names them, ended by TM_COV__COUNT (TM_NEEDS adds it). A
+ * plugin's list ends with a NULL tool. */
+typedef struct {
+    const char *tool;
+    tm_role role;
+    const tm_cov_source *sources;
+} tm_tool_needs;
+#define TM_NEEDS(...) ((const tm_cov_source[]){__VA_ARGS__, TM_COV__COUNT})
+
+/* A command of the command table (pipeline/cmdline.h) that a plugin reports
+ * itself, so that the command classifier leaves its runs alone. A plugin's
+ * list ends with a NULL command. */
+typedef struct {
+    const char *command; /* as in the table: "net use", "klist", "cscript" */
+    const char *verb;    /* only runs with this first argument ("purge"), or NULL */
+    const char *args;    /* only runs whose command line holds this (case-insensitive), or NULL */
+    const char *sheet_tool; /* the tools.json id commands.json gives the command, or NULL */
+} tm_command_claim;
+
+/* A list of names (globs, commands) for the tables of a plugin. */
+#define TM_NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* A tool described as data (pipeline/toolspec.h). */
+typedef struct tm_tool_spec tm_tool_spec;
+
 typedef struct {
     const char *name;         /* plugin name (its file name in plugins/) */
     const char *const *tools; /* tool ids it reports: tools.json ids, or command names */
     const char *category;     /* JPCERT category */
     const char *summary;      /* one line: what it finds */
-    const tm_sub *subs;       /* terminated by TM_SUB_END */
-    void (*run)(const tm_view *v, tm_traces *out);
+    const tm_sub *subs;       /* terminated by TM_SUB_END (NULL: only what the specs imply) */
+    /* Tools described by specs (ended by a NULL tool): the pipeline derives
+     * their subscriptions (after subs) and runs them before run. */
+    const tm_tool_spec *specs;
+    const tm_tool_needs *needs; /* per tool and role: the sources it shows in (coverage) */
+    const tm_command_claim *claims; /* commands of the command table it reports */
+    void (*run)(const tm_view *v, tm_traces *out); /* NULL: the specs are all */
 } tm_plugin;
+
+/* A plugin's subscriptions: its own, then those its specs imply (without
+ * repeats), ended by TM_SUB_END. Free the array. */
+tm_sub *tm_plugin_subs(const tm_plugin *p, size_t *n);
 
 extern const tm_plugin *const tm_plugins[];
 extern const size_t tm_plugin_count;
@@ -71,7 +107,7 @@ extern const size_t tm_plugin_count;
 
 /* Field access (tm_str, tm_data, tm_event_id ...) is the record's own: model/record.h. */
 /* The item matched subscription k of the plugin. */
-static inline bool tm_item_is(const tm_rec *it, unsigned k)
+static inline bool tm_item_is(const tm_item *it, unsigned k)
 {
     return it->sub == k;
 }
@@ -100,7 +136,7 @@ void tm_exec_summary(const tm_exec *e, char *out, size_t n);
 tm_trace *tm_trace_for_run(tm_traces *out, const tm_view *v, const tm_run *run, const char *tool,
                            const char *category, tm_role role);
 /* A trace for one record: time from the record, host from the view. */
-tm_trace *tm_trace_for_record(tm_traces *out, const tm_view *v, const tm_rec *it, const char *tool,
+tm_trace *tm_trace_for_record(tm_traces *out, const tm_view *v, const tm_item *it, const char *tool,
                               const char *category, tm_role role, const char *time_desc);
 
 /* The runs of the view's executions whose program matches one of names
@@ -119,6 +155,11 @@ typedef struct {
 } tm_exec_rule;
 /* Appends the traces; returns how many. Sets phase from the command table. */
 size_t tm_exec_traces(const tm_view *v, tm_traces *out, const tm_exec_rule *rule);
+/* The plugin claim on a command-table command that this execution of it
+ * falls under, or NULL (the classifier reports it). */
+const tm_command_claim *tm_command_claimed(const char *command, const tm_exec *e);
+/* The tools.json id of a command-table command, from the claims, or NULL. */
+const char *tm_command_sheet_tool(const char *command);
 /* The run's command (name and verb) as in the command table, or NULL. */
 const char *tm_run_phase(const tm_run *run);
 /* A task of Windows itself or of installed software: under \\Microsoft\\,
@@ -131,7 +172,7 @@ void tm_program_name_of(const char *path, char *out, size_t n);
 /* The items of one subscription indexed by a data field (e.g. the logon id),
  * so that correlating two kinds of record costs a lookup, not a scan. */
 typedef struct {
-    const tm_rec **it;
+    const tm_item **it;
     size_t n;
     const char *field;
 } tm_item_index;
@@ -144,11 +185,11 @@ void tm_index_free(tm_item_index *ix);
 /* Items grouped into bursts: consecutive items (time order) less than gap
  * microseconds apart share a cluster. Items without a time are left out. */
 typedef struct {
-    const tm_rec **it;
+    const tm_item **it;
     size_t n, cap;
     int64_t first, last;
 } tm_cluster;
-size_t tm_clusters(const tm_rec *const *items, size_t n, int64_t gap, tm_cluster **out);
+size_t tm_clusters(const tm_item *const *items, size_t n, int64_t gap, tm_cluster **out);
 void tm_clusters_free(tm_cluster *c, size_t n);
 
 /* Microseconds. */

@@ -197,7 +197,7 @@ tm_trace *tm_trace_for_run(tm_traces *out, const tm_view *v, const tm_run *run, 
     return t;
 }
 
-tm_trace *tm_trace_for_record(tm_traces *out, const tm_view *v, const tm_rec *it, const char *tool,
+tm_trace *tm_trace_for_record(tm_traces *out, const tm_view *v, const tm_item *it, const char *tool,
                               const char *category, tm_role role, const char *time_desc)
 {
     tm_trace *t = tm_trace_add(out, tool, category, role, it->r->time, time_desc);
@@ -223,12 +223,12 @@ void tm_view_runs(const tm_view *v, const char *const *names, tm_runs *out)
     free(sel);
 }
 
-size_t tm_clusters(const tm_rec *const *items, size_t n, int64_t gap, tm_cluster **out)
+size_t tm_clusters(const tm_item *const *items, size_t n, int64_t gap, tm_cluster **out)
 {
     *out = NULL;
     size_t nc = 0, cap = 0;
     for (size_t i = 0; i < n; i++) {
-        const tm_rec *it = items[i];
+        const tm_item *it = items[i];
         int64_t t = it->exec ? it->exec->time : it->r->time;
         if (t == TM_TIME_NONE)
             continue;
@@ -256,6 +256,30 @@ void tm_clusters_free(tm_cluster *c, size_t n)
     for (size_t i = 0; i < n; i++)
         free(c[i].it);
     free(c);
+}
+
+const tm_command_claim *tm_command_claimed(const char *command, const tm_exec *e)
+{
+    for (size_t i = 0; i < tm_plugin_count; i++)
+        for (const tm_command_claim *c = tm_plugins[i]->claims; c && c->command; c++) {
+            if (strcmp(c->command, command) != 0)
+                continue;
+            if (c->verb && strcmp(e->verb, c->verb) != 0)
+                continue;
+            if (c->args && !tm_icontains(e->command_line, c->args))
+                continue;
+            return c;
+        }
+    return NULL;
+}
+
+const char *tm_command_sheet_tool(const char *command)
+{
+    for (size_t i = 0; i < tm_plugin_count; i++)
+        for (const tm_command_claim *c = tm_plugins[i]->claims; c && c->command; c++)
+            if (strcmp(c->command, command) == 0 && c->sheet_tool)
+                return c->sheet_tool;
+    return NULL;
 }
 
 const char *tm_run_phase(const tm_run *run)
@@ -337,7 +361,7 @@ bool tm_benign_task(const char *name, const char *cmd)
 
 static int cmp_indexed(const void *pa, const void *pb, void *field)
 {
-    const tm_rec *a = *(const tm_rec *const *)pa, *b = *(const tm_rec *const *)pb;
+    const tm_item *a = *(const tm_item *const *)pa, *b = *(const tm_item *const *)pb;
     int c = strcmp(tm_data(a->r, field), tm_data(b->r, field));
     if (c)
         return c;

@@ -159,7 +159,7 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
         }
         bool accessed = false, wrote = false;
         for (size_t k = 0; k < v->n && start != TM_TIME_NONE; k++) {
-            const tm_rec *it = &v->items[k];
+            const tm_item *it = &v->items[k];
             if (it->exec || it->r->time == TM_TIME_NONE || it->r->time < start - TM_SEC ||
                 it->r->time > end + 10 * TM_MIN)
                 continue;
@@ -204,7 +204,7 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
     /* Its files without a run on record (the tool was renamed, or its
      * process records are gone). */
     if (s->files_alone && s->files) {
-        const tm_rec **rest = tm_xmalloc((v->n ? v->n : 1) * sizeof *rest);
+        const tm_item **rest = tm_xmalloc((v->n ? v->n : 1) * sizeof *rest);
         size_t nr = 0;
         for (size_t k = 0; k < v->n; k++) {
             const char *fname;
@@ -240,7 +240,7 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
      * process records are missing, the audit policy logged only object
      * access): by the accessing program's name. */
     if (s->access_target && s->programs) {
-        const tm_rec **rest = tm_xmalloc((v->n ? v->n : 1) * sizeof *rest);
+        const tm_item **rest = tm_xmalloc((v->n ? v->n : 1) * sizeof *rest);
         size_t nr = 0;
         for (size_t k = 0; k < v->n; k++) {
             char src[48];
@@ -281,4 +281,49 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
     }
     free(used);
     return made;
+}
+
+/* ---- subscriptions implied by specs ---- */
+
+static void add_sub(tm_sub **subs, size_t *n, tm_sub_type type, const char *a, uint32_t id)
+{
+    for (size_t i = 0; i < *n; i++)
+        if ((*subs)[i].type == type && (*subs)[i].id == id && strcmp((*subs)[i].a, a) == 0)
+            return;
+    TM_GROW(*subs, *n);
+    (*subs)[(*n)++] = (tm_sub){type, a, id};
+}
+
+tm_sub *tm_plugin_subs(const tm_plugin *p, size_t *count)
+{
+    tm_sub *subs = NULL;
+    size_t n = 0;
+    for (size_t k = 0; p->subs && p->subs[k].a; k++) {
+        TM_GROW(subs, n);
+        subs[n++] = p->subs[k]; /* the plugin's own, as they are: it knows them by index */
+    }
+    for (const tm_tool_spec *s = p->specs; s && s->tool; s++) {
+        if (s->programs)
+            for (size_t i = 0; s->programs[i]; i++)
+                add_sub(&subs, &n, TM_SUB_EXEC, s->programs[i], 0);
+        else
+            add_sub(&subs, &n, TM_SUB_EXEC, "*", 0);
+        if (s->access_target) {
+            add_sub(&subs, &n, TM_SUB_EVTX, SYSMON, 10);
+            add_sub(&subs, &n, TM_SUB_EVTX, SYSMON, 8);
+            add_sub(&subs, &n, TM_SUB_EVTX, "Security", 4656);
+            add_sub(&subs, &n, TM_SUB_EVTX, "Security", 4663);
+        }
+        if (s->files) {
+            for (size_t i = 0; s->files[i]; i++)
+                add_sub(&subs, &n, TM_SUB_USN, s->files[i], 0);
+            add_sub(&subs, &n, TM_SUB_EVTX, SYSMON, 11);
+            add_sub(&subs, &n, TM_SUB_EVTX, "Security", 4656);
+            add_sub(&subs, &n, TM_SUB_EVTX, "Security", 4663);
+        }
+    }
+    TM_GROW(subs, n);
+    subs[n] = (tm_sub)TM_SUB_END;
+    *count = n;
+    return subs;
 }

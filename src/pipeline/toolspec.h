@@ -5,10 +5,12 @@
  * one of those. A plugin describes each tool with a tm_tool_spec and calls
  * tm_tool_traces; what the spec cannot say stays in the plugin's code.
  *
- * The view must carry what the specs read: the plugin subscribes to the
- * programs (TM_SUB_EXEC, "*" when commands are matched by their text), to
- * Sysmon 10/11 and Security 4656/4663 when access_target or files are
- * given, and to the USN globs of files. */
+ * A plugin lists its specs in its descriptor; the pipeline derives what
+ * they read (tm_plugin_subs): the programs (TM_SUB_EXEC, "*" when commands
+ * are matched by their text), Sysmon 10/8 and Security 4656/4663 when
+ * access_target is given, the USN globs of files with Sysmon 11 and
+ * Security 4656/4663; and runs them (tm_tool_traces) before the plugin's
+ * own code. */
 #ifndef TM_TOOLSPEC_H
 #define TM_TOOLSPEC_H
 
@@ -22,7 +24,7 @@ typedef enum {
     TM_OK_SCRIPT, /* a PowerShell script block (4104) holds it */
 } tm_ok_rule;
 
-typedef struct {
+struct tm_tool_spec {
     const char *tool, *category;
     tm_role role;
     const char *const *programs;  /* program-name globs; NULL: any program whose command line matches args */
@@ -35,7 +37,7 @@ typedef struct {
     const char *no_ok_reason;     /* reason when not (the sheet's success evidence is missing) */
     bool files_alone;             /* report its files also when no run of it is on record */
     bool one_per_record;          /* script keywords: one trace per record, however many commands match */
-} tm_tool_spec;
+};
 
 /* Appends the traces for one tool; returns how many. */
 size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *spec);

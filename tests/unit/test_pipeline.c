@@ -244,7 +244,8 @@ static void probe_run(const tm_view *v, tm_traces *out)
                               (unsigned long long)v->items[i].r->position);
 }
 static const char *const probe_tools[] = {"probe", NULL};
-static const tm_plugin probe = {"probe", probe_tools, "test", "test", probe_subs, probe_run};
+static const tm_plugin probe = {
+    .name = "probe", .tools = probe_tools, .category = "test", .summary = "test", .subs = probe_subs, .run = probe_run};
 
 static void feed(tm_pipeline *p, const tm_artifact *a, uint8_t kind, uint64_t pos, const char *time, const char *k1,
                  const char *v1, const char *k2, const char *v2, uint64_t eid)
