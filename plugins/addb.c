@@ -35,6 +35,13 @@ static const tm_sub subs[] = {
 };
 static const char *const tools[] = {"ntdsutil", "vssadmin", NULL};
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"ntdsutil", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_APPLOG, TM_COV_USN)},
+    {"vssadmin", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_OBJECT)},
+    {NULL, 0, NULL},
+};
+
 static bool shadow_object(const char *obj)
 {
     return tm_icontains(obj, "HarddiskVolumeShadowCopy") &&
@@ -163,13 +170,6 @@ static void run(const tm_view *v, tm_traces *out)
     tm_clusters_free(cl, ncl);
     free(sel);
 }
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"ntdsutil", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_APPLOG, TM_COV_USN)},
-    {"vssadmin", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_OBJECT)},
-    {NULL, 0, NULL},
-};
 
 const tm_plugin tm_plugin_addb = {
     .name = "addb",

@@ -33,6 +33,25 @@ static const tm_sub subs[] = {
 };
 static const char *const tools[] = {"csvde", "ldifde", "dsquery", "dcdiag", "nltest", "nmap", NULL};
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"csvde", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
+    {"ldifde", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
+    {"dsquery", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"dcdiag", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"nltest", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_EXIT, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"nmap", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_SYSTEM)},
+    {NULL, 0, NULL},
+};
+
+/* The commands of the command table it reports (the classifier leaves them). */
+static const tm_command_claim claims[] = {
+    {"dsquery", NULL, NULL, "dsquery"},
+    {"csvde", NULL, NULL, "csvde"},
+    {"nltest", NULL, NULL, "nltest"},
+    {NULL, NULL, NULL, NULL},
+};
+
 static const tm_tool_spec specs[] = {
     {.tool = "dsquery", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = TM_NAMES("dsquery"), .ok = TM_OK_NONE,
      .no_ok_reason = "dsquery ran; the sheet: success shows only as saved output"},
@@ -127,25 +146,6 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_setf(&t->message, "Packet capture driver %s installed (nmap needs it)", name);
     }
 }
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"csvde", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
-    {"ldifde", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
-    {"dsquery", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
-    {"dcdiag", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
-    {"nltest", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_EXIT, TM_COV_SYSMON, TM_COV_PREFETCH)},
-    {"nmap", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_SYSTEM)},
-    {NULL, 0, NULL},
-};
-
-/* The commands of the command table it reports (the classifier leaves them). */
-static const tm_command_claim claims[] = {
-    {"dsquery", NULL, NULL, "dsquery"},
-    {"csvde", NULL, NULL, "csvde"},
-    {"nltest", NULL, NULL, "nltest"},
-    {NULL, NULL, NULL, NULL},
-};
 
 const tm_plugin tm_plugin_adrecon = {
     .name = "adrecon",

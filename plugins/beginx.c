@@ -26,6 +26,14 @@ static const tm_sub subs[] = {
     TM_SUB_END,
 };
 static const char *const tools[] = {"BeginX", NULL};
+
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"BeginX", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_WFP)},
+    {"BeginX", TM_ROLE_DESTINATION,
+     TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_WFP, TM_COV_REGISTRY)},
+    {NULL, 0, NULL},
+};
 static const char *const names[] = {"beginx*", NULL};
 
 static bool is_beginx_path(const char *path)
@@ -84,14 +92,6 @@ static void run(const tm_view *v, tm_traces *out)
     }
     tm_runs_free(&runs);
 }
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"BeginX", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_WFP)},
-    {"BeginX", TM_ROLE_DESTINATION,
-     TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_WFP, TM_COV_REGISTRY)},
-    {NULL, 0, NULL},
-};
 
 const tm_plugin tm_plugin_beginx = {
     .name = "beginx",

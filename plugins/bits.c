@@ -31,6 +31,13 @@ static const tm_sub subs[] = {
 };
 static const char *const tools[] = {"BITS", NULL};
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"BITS", TM_ROLE_SOURCE,
+     TM_NEEDS(TM_COV_BITSLOG, TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_HISTORY, TM_COV_USN, TM_COV_SYSTEM)},
+    {NULL, 0, NULL},
+};
+
 static bool microsoft_url(const char *url)
 {
     static const char *const hosts[] = {"windowsupdate.com", "microsoft.com", "windows.com", "msedge.net",
@@ -138,13 +145,6 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->message, "BITS service start type changed");
     }
 }
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"BITS", TM_ROLE_SOURCE,
-     TM_NEEDS(TM_COV_BITSLOG, TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_HISTORY, TM_COV_USN, TM_COV_SYSTEM)},
-    {NULL, 0, NULL},
-};
 
 const tm_plugin tm_plugin_bits = {
     .name = "bits",

@@ -109,12 +109,12 @@ static void run(const tm_view *v, tm_traces *out)
         const char *redir = NULL;
         for (size_t k = 0; k < run->n && !redir; k++)
             redir = run->e[k]->redirect;
-        if (tm_run_succeeded(run))
-            tm_confirm(t, true, "%s exited with status 0x0 (Security 4689)", run->exit->image);
-        else if (run->start)
-            tm_confirm(t, false, "process creation recorded; no exit status 0x0");
-        else
-            tm_confirm(t, false, "seen in %s; its result is not recorded", tm_exec_kind_name(b->kind));
+        if (!tm_confirm_exit0(t, run)) {
+            if (run->start)
+                tm_confirm(t, false, "process creation recorded; no exit status 0x0");
+            else
+                tm_confirm(t, false, "seen in %s; its result is not recorded", tm_exec_kind_name(b->kind));
+        }
         if (strcmp(ci->command, "echo") == 0 && redir && script_file(redir)) {
             tm_trace_setf(&t->outcome, "wrote %s", redir);
             tm_trace_setf(&t->message, "Script file %s written with echo: %s", redir, b->command_line);

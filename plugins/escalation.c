@@ -29,6 +29,15 @@ static const tm_sub subs[] = {
 };
 static const char *const tools[] = {"MS14-058", "MS15-078", "SDB-UAC-Bypass", NULL};
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"MS14-058", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON)},
+    {"MS15-078", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON)},
+    {"SDB-UAC-Bypass", TM_ROLE_HOST,
+     TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_REGISTRY, TM_COV_USN)},
+    {NULL, 0, NULL},
+};
+
 static bool system_account(const tm_exec *e)
 {
     const char *u = e->user ? e->user : "";
@@ -230,15 +239,6 @@ static void run(const tm_view *v, tm_traces *out)
     exploits(v, out);
     sdb(v, out);
 }
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"MS14-058", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON)},
-    {"MS15-078", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON)},
-    {"SDB-UAC-Bypass", TM_ROLE_HOST,
-     TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_REGISTRY, TM_COV_USN)},
-    {NULL, 0, NULL},
-};
 
 const tm_plugin tm_plugin_escalation = {
     .name = "escalation",

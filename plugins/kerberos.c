@@ -36,6 +36,16 @@ static const tm_sub subs[] = {
 };
 static const char *const tools[] = {"MS14-068", "Mimikatz_GoldenTicket", "Mimikatz_SilverTicket", NULL};
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"MS14-068", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
+    {"Mimikatz_GoldenTicket", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_CMDLINE, TM_COV_SYSMON)},
+    {"Mimikatz_GoldenTicket", TM_ROLE_DC, TM_NEEDS(TM_COV_KERBEROS, TM_COV_LOGON)},
+    {"Mimikatz_SilverTicket", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_CMDLINE, TM_COV_SYSMON)},
+    {"Mimikatz_SilverTicket", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_LOGON)},
+    {NULL, 0, NULL},
+};
+
 static const tm_tool_spec specs[] = {
     {.tool = "Mimikatz_GoldenTicket", .category = CAT_ADMIN, .role = TM_ROLE_SOURCE,
      .args = TM_NAMES("/krbtgt:"), .ok = TM_OK_NONE,
@@ -221,21 +231,6 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
     free(realm);
 }
 
-static void run(const tm_view *v, tm_traces *out)
-{
-    bogus_domains(v, out);
-}
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"MS14-068", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
-    {"Mimikatz_GoldenTicket", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_CMDLINE, TM_COV_SYSMON)},
-    {"Mimikatz_GoldenTicket", TM_ROLE_DC, TM_NEEDS(TM_COV_KERBEROS, TM_COV_LOGON)},
-    {"Mimikatz_SilverTicket", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_CMDLINE, TM_COV_SYSMON)},
-    {"Mimikatz_SilverTicket", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_LOGON)},
-    {NULL, 0, NULL},
-};
-
 const tm_plugin tm_plugin_kerberos = {
     .name = "kerberos",
     .tools = tools,
@@ -245,5 +240,5 @@ const tm_plugin tm_plugin_kerberos = {
     .subs = subs,
     .specs = specs,
     .needs = needs,
-    .run = run,
+    .run = bogus_domains,
 };

@@ -10,19 +10,6 @@
 
 static const tm_sub subs[] = {{TM_SUB_EXEC, "klist", 0}, TM_SUB_END};
 static const char *const tools[] = {"klist-purge", NULL};
-static const char *const names[] = {"klist", NULL};
-
-static bool purges(const tm_run *run)
-{
-    return run->best && strcmp(run->best->verb, "purge") == 0;
-}
-
-static void run(const tm_view *v, tm_traces *out)
-{
-    tm_exec_rule r = {.tool = "klist-purge", .category = CATEGORY, .role = TM_ROLE_HOST, .role_local = TM_ROLE_HOST,
-                      .names = names, .filter = purges, .confirm_by_exit = true};
-    tm_exec_traces(v, out, &r);
-}
 
 /* The evidence each tool shows in, per role (the coverage verdict). */
 static const tm_tool_needs needs[] = {
@@ -36,6 +23,19 @@ static const tm_command_claim claims[] = {
     {"klist", "purge", NULL, "klist-purge"},
     {NULL, NULL, NULL, NULL},
 };
+static const char *const names[] = {"klist", NULL};
+
+static bool purges(const tm_run *run)
+{
+    return run->best && strcmp(run->best->verb, "purge") == 0;
+}
+
+static void run(const tm_view *v, tm_traces *out)
+{
+    tm_exec_rule r = {.tool = "klist-purge", .category = CATEGORY, .role = TM_ROLE_HOST, .role_local = TM_ROLE_HOST,
+                      .names = names, .filter = purges, .confirm_by_exit = true};
+    tm_exec_traces(v, out, &r);
+}
 
 const tm_plugin tm_plugin_klist = {
     .name = "klist",

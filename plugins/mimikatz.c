@@ -17,6 +17,15 @@
 static const char *const tools[] = {"Mimikatz_lsadump-sam", "Mimikatz_sekurlsa-logonpasswords",
                                     "Mimikatz_sekurlsa-tickets", NULL};
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"Mimikatz_lsadump-sam", TM_ROLE_HOST, TM_NEEDS(TM_COV_CMDLINE, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"Mimikatz_sekurlsa-logonpasswords", TM_ROLE_HOST,
+     TM_NEEDS(TM_COV_CMDLINE, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_OBJECT)},
+    {"Mimikatz_sekurlsa-tickets", TM_ROLE_HOST, TM_NEEDS(TM_COV_CMDLINE, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
+    {NULL, 0, NULL},
+};
+
 static const tm_tool_spec specs[] = {
     {.tool = "Mimikatz_lsadump-sam", .category = CATEGORY, .role = TM_ROLE_HOST, .args = TM_NAMES("lsadump::sam"),
      .access_target = "winlogon", .ok = TM_OK_ACCESS, .ok_reason = "it opened winlogon.exe (Sysmon 10)",
@@ -36,15 +45,6 @@ static const tm_tool_spec specs[] = {
      .no_ok_reason = "mimikatz ran, but which module is not on record (Prefetch or a bare start); "
                      "sekurlsa::logonpasswords is assumed as its most common use"},
     {.tool = NULL},
-};
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"Mimikatz_lsadump-sam", TM_ROLE_HOST, TM_NEEDS(TM_COV_CMDLINE, TM_COV_SYSMON, TM_COV_PREFETCH)},
-    {"Mimikatz_sekurlsa-logonpasswords", TM_ROLE_HOST,
-     TM_NEEDS(TM_COV_CMDLINE, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_OBJECT)},
-    {"Mimikatz_sekurlsa-tickets", TM_ROLE_HOST, TM_NEEDS(TM_COV_CMDLINE, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
-    {NULL, 0, NULL},
 };
 
 const tm_plugin tm_plugin_mimikatz = {

@@ -25,6 +25,19 @@ static const tm_sub subs[] = {
     TM_SUB_END,
 };
 static const char *const tools[] = {"net-use", NULL};
+
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"net-use", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_EXIT, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_HISTORY)},
+    {"net-use", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_SHARE)},
+    {NULL, 0, NULL},
+};
+
+/* The commands of the command table it reports (the classifier leaves them). */
+static const tm_command_claim claims[] = {
+    {"net use", NULL, NULL, "net-use"},
+    {NULL, NULL, NULL, NULL},
+};
 static const char *const names[] = {"net", "net1", NULL};
 
 static bool is_use(const tm_run *run)
@@ -78,19 +91,6 @@ static void run(const tm_view *v, tm_traces *out)
     }
     tm_index_free(&access);
 }
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"net-use", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_EXIT, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_HISTORY)},
-    {"net-use", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_SHARE)},
-    {NULL, 0, NULL},
-};
-
-/* The commands of the command table it reports (the classifier leaves them). */
-static const tm_command_claim claims[] = {
-    {"net use", NULL, NULL, "net-use"},
-    {NULL, NULL, NULL, NULL},
-};
 
 const tm_plugin tm_plugin_netuse = {
     .name = "netuse",

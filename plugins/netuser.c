@@ -35,6 +35,20 @@ static const tm_sub subs[] = {
     TM_SUB_END,
 };
 static const char *const tools[] = {"net-user", NULL};
+
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"net-user", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_EXIT, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_HISTORY)},
+    {"net-user", TM_ROLE_DC, TM_NEEDS(TM_COV_ACCOUNT)},
+    {NULL, 0, NULL},
+};
+
+/* The commands of the command table it reports (the classifier leaves them). */
+static const tm_command_claim claims[] = {
+    {"net user", NULL, NULL, "net-user"},
+    {"net group", NULL, NULL, "net-user"},
+    {NULL, NULL, NULL, NULL},
+};
 static const char *const names[] = {"net", "net1", NULL};
 
 static bool is_user_or_group(const tm_run *run)
@@ -116,20 +130,6 @@ static void run(const tm_view *v, tm_traces *out)
                       *member ? ", member " : "", member, subj);
     }
 }
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"net-user", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_EXIT, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_HISTORY)},
-    {"net-user", TM_ROLE_DC, TM_NEEDS(TM_COV_ACCOUNT)},
-    {NULL, 0, NULL},
-};
-
-/* The commands of the command table it reports (the classifier leaves them). */
-static const tm_command_claim claims[] = {
-    {"net user", NULL, NULL, "net-user"},
-    {"net group", NULL, NULL, "net-user"},
-    {NULL, NULL, NULL, NULL},
-};
 
 const tm_plugin tm_plugin_netuser = {
     .name = "netuser",

@@ -15,6 +15,16 @@
 static const char *const tools[] = {"PowerSploit_Invoke-Mimikatz", "PowerSploit_Out-Minidump",
                                     "PowerSploit_GetGPPPassword", "Find-GPOPasswords", "PowerMemory", NULL};
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"PowerSploit_Invoke-Mimikatz", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PSLOG, TM_COV_HISTORY, TM_COV_CMDLINE)},
+    {"PowerSploit_Out-Minidump", TM_ROLE_HOST, TM_NEEDS(TM_COV_PSLOG, TM_COV_HISTORY, TM_COV_USN)},
+    {"PowerSploit_GetGPPPassword", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PSLOG, TM_COV_HISTORY)},
+    {"Find-GPOPasswords", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PSLOG, TM_COV_HISTORY, TM_COV_USN)},
+    {"PowerMemory", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PSLOG, TM_COV_HISTORY)},
+    {NULL, 0, NULL},
+};
+
 static const tm_tool_spec specs[] = {
     {.tool = "PowerSploit_Invoke-Mimikatz", .category = CATEGORY, .role = TM_ROLE_SOURCE,
      .args = TM_NAMES("Invoke-Mimikatz"), .ok = TM_OK_SCRIPT, .one_per_record = true,
@@ -37,16 +47,6 @@ static const tm_tool_spec specs[] = {
      .ok_reason = "a PowerShell script block holds the PowerMemory script (4104)",
      .no_ok_reason = "PowerMemory was run; no script block of it on record (4104)"},
     {.tool = NULL},
-};
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"PowerSploit_Invoke-Mimikatz", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PSLOG, TM_COV_HISTORY, TM_COV_CMDLINE)},
-    {"PowerSploit_Out-Minidump", TM_ROLE_HOST, TM_NEEDS(TM_COV_PSLOG, TM_COV_HISTORY, TM_COV_USN)},
-    {"PowerSploit_GetGPPPassword", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PSLOG, TM_COV_HISTORY)},
-    {"Find-GPOPasswords", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PSLOG, TM_COV_HISTORY, TM_COV_USN)},
-    {"PowerMemory", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PSLOG, TM_COV_HISTORY)},
-    {NULL, 0, NULL},
 };
 
 const tm_plugin tm_plugin_powersploit = {

@@ -52,6 +52,14 @@ static const tm_sub subs[] = {
 
 static const char *const tools[] = {"PsExec", NULL};
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"PsExec", TM_ROLE_SOURCE,
+     TM_NEEDS(TM_COV_PROCESS, TM_COV_EXIT, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_REGISTRY, TM_COV_HISTORY)},
+    {"PsExec", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_SYSTEM, TM_COV_PREFETCH, TM_COV_USN, TM_COV_SHARE, TM_COV_SYSMON)},
+    {NULL, 0, NULL},
+};
+
 /* A service image directly in the Windows folder: what "psexec -r NAME"
  * copies through ADMIN$ (%SystemRoot%\NAME.exe). */
 static bool admin_share_image(const char *img)
@@ -136,14 +144,15 @@ static void source_side(const tm_view *v, tm_traces *out)
         /* Derived-only runs (a psexec inside a cmd line) are still runs. */
         tm_trace *t = tm_trace_for_run(out, v, run, "PsExec", CATEGORY, TM_ROLE_SOURCE);
         bool renamed = !tm_iglob("psexe*", run->name);
-        if (tm_run_succeeded(run))
-            tm_confirm(t, true, "%s exited with status 0x0 (Security 4689)", run->exit->image);
-        else if (run->exit && run->exit->has_status)
-            tm_confirm(t, false, "%s exited with status 0x%x: the remote command may have failed", run->exit->image,
-                       run->exit->status);
-        else
-            tm_confirm(t, false, "no process-exit record with status 0x0 (Security 4689): execution seen only in %s",
-                       tm_exec_kind_name(run->e[0]->kind));
+        if (!tm_confirm_exit0(t, run)) {
+            if (run->exit && run->exit->has_status)
+                tm_confirm(t, false, "%s exited with status 0x%x: the remote command may have failed",
+                           run->exit->image, run->exit->status);
+            else
+                tm_confirm(t, false,
+                           "no process-exit record with status 0x0 (Security 4689): execution seen only in %s",
+                           tm_exec_kind_name(run->e[0]->kind));
+        }
         /* The EULA key written at this run. */
         for (size_t k = 0; k < v->n; k++) {
             const tm_item *it = &v->items[k];
@@ -305,38 +314,22 @@ static void destination_side(const tm_view *v, tm_traces *out)
                         tm_trace_set(&t->user, acct);
                     break;
                 }
-                case S_SVC_EXEC: {
-                    char s[900];
-                    tm_exec_summary(it->exec, s, sizeof s);
-                    tm_cite(t, r, it->art, "%s", s);
-                    if (it->exec->kind == TM_EXEC_START)
-                        started = true;
+                case S_SVC_EXEC:
+                    tm_cite_exec(t, it->exec);
+                    started |= it->exec->kind == TM_EXEC_START;
                     break;
-                }
                 default: break;
                 }
             }
-            /* The network logon that carried it: the last type-3 logon before. */
-            const tm_item *logon = NULL;
-            for (size_t i = 0; i < v->n; i++) {
-                const tm_item *it = &v->items[i];
-                if (it->sub != S_4624 || it->r->time == TM_TIME_NONE)
-                    continue;
-                if (it->r->time <= k->first + TM_SEC && it->r->time >= k->first - TM_MIN &&
-                    strcmp(tm_data(it->r, "LogonType"), "3") == 0)
-                    logon = it;
-            }
+            /* The network logon that carried it. */
+            const tm_item *logon = tm_network_logon_before(v, S_4624, k->first);
             if (logon) {
                 char acct[256];
                 tm_account(logon->r, "Target", acct, sizeof acct);
                 tm_cite(t, logon->r, logon->art, "network logon (type 3) of %s from %s (%s), logon id %s", acct,
-                        tm_data(logon->r, "IpAddress"), tm_data(logon->r, "WorkstationName"), tm_data(logon->r, "TargetLogonId"));
-                if (!t->user && acct[0])
-                    tm_trace_set(&t->user, acct);
-                if (!t->peer) {
-                    const char *ip = tm_data(logon->r, "IpAddress");
-                    tm_trace_set(&t->peer, !tm_is_local_address(ip) ? ip : tm_data(logon->r, "WorkstationName"));
-                }
+                        tm_data(logon->r, "IpAddress"), tm_data(logon->r, "WorkstationName"),
+                        tm_data(logon->r, "TargetLogonId"));
+                tm_trace_take_logon(t, logon->r);
                 tm_trace_set(&t->logon_id, tm_data(logon->r, "TargetLogonId"));
             }
             if (started && stopped)
@@ -374,14 +367,6 @@ static void run(const tm_view *v, tm_traces *out)
     source_side(v, out);
     destination_side(v, out);
 }
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"PsExec", TM_ROLE_SOURCE,
-     TM_NEEDS(TM_COV_PROCESS, TM_COV_EXIT, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_REGISTRY, TM_COV_HISTORY)},
-    {"PsExec", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_SYSTEM, TM_COV_PREFETCH, TM_COV_USN, TM_COV_SHARE, TM_COV_SYSMON)},
-    {NULL, 0, NULL},
-};
 
 const tm_plugin tm_plugin_psexec = {
     .name = "psexec",

@@ -38,25 +38,35 @@ static const tm_sub subs[] = {
 };
 static const char *const tools[] = {"RemoteLogin-WCE", "RemoteLogin-Mimikatz", NULL};
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"RemoteLogin-WCE", TM_ROLE_SOURCE,
+     TM_NEEDS(TM_COV_SYSTEM, TM_COV_USN, TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"RemoteLogin-WCE", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_LOGON)},
+    {"RemoteLogin-Mimikatz", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_LOGON, TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"RemoteLogin-Mimikatz", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_LOGON)},
+    {NULL, 0, NULL},
+};
+
 static bool wce_service(const tm_item *it)
 {
     return (it->sub == S_7045 && strcasecmp(tm_data(it->r, "ServiceName"), "WCESERVICE") == 0) ||
            (it->sub == S_7036 && strcasecmp(tm_data(it->r, "param1"), "WCESERVICE") == 0);
 }
 
+/* WCE's service, its wceaux.dll, and "wce -s" runs (wce alone lists hashes:
+ * the WCE plugin). */
+static bool wce_item(const tm_item *it, void *ctx)
+{
+    (void)ctx;
+    return wce_service(it) || it->sub == S_USN ||
+           (it->sub == S_WCE && it->exec && !it->exec->derived && tm_icontains(it->exec->command_line, " -s"));
+}
+
 static void wce_source(const tm_view *v, tm_traces *out, bool *seen)
 {
-    const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
-    size_t n = 0;
-    for (size_t i = 0; i < v->n; i++) {
-        const tm_item *it = &v->items[i];
-        /* wce -s injects a hash; wce alone lists hashes (the WCE plugin) */
-        if (wce_service(it) || it->sub == S_USN ||
-            (it->sub == S_WCE && it->exec && !it->exec->derived && tm_icontains(it->exec->command_line, " -s")))
-            sel[n++] = it;
-    }
     tm_cluster *cl;
-    size_t ncl = tm_clusters(sel, n, 10 * TM_MIN, &cl);
+    size_t ncl = tm_view_clusters(v, wce_item, NULL, 10 * TM_MIN, &cl);
     for (size_t c = 0; c < ncl; c++) {
         /* wceaux.dll alone is also what WCE's hash listing leaves (the WCE
          * plugin): pass-the-hash needs the service or a "wce -s" run */
@@ -71,18 +81,14 @@ static void wce_source(const tm_view *v, tm_traces *out, bool *seen)
         for (size_t i = 0; i < cl[c].n; i++) {
             const tm_item *it = cl[c].it[i];
             if (it->exec) {
-                char s[900];
-                tm_exec_summary(it->exec, s, sizeof s);
-                tm_cite(t, it->r, it->art, "%s", s);
+                tm_cite_exec(t, it->exec);
                 if (!t->command_line && it->exec->command_line)
                     tm_trace_set(&t->command_line, it->exec->command_line);
                 if (!t->user && it->exec->user)
                     tm_trace_set(&t->user, it->exec->user);
-            } else if (it->sub == S_7045) {
-                installed = true;
-                tm_cite(t, it->r, it->art, "service WCESERVICE installed: %s", tm_data(it->r, "ImagePath"));
-            } else if (it->sub == S_7036) {
-                tm_cite(t, it->r, it->art, "service WCESERVICE entered the %s state", tm_data(it->r, "param2"));
+            } else if (it->sub == S_7045 || it->sub == S_7036) {
+                installed |= it->sub == S_7045;
+                tm_cite_service(t, it);
             } else {
                 tm_cite(t, it->r, it->art, "%s: %s", tm_str(it->r, "file_name"), tm_str(it->r, "reasons"));
             }
@@ -93,7 +99,6 @@ static void wce_source(const tm_view *v, tm_traces *out, bool *seen)
         *seen = true;
     }
     tm_clusters_free(cl, ncl);
-    free(sel);
 }
 
 static void mimikatz_source(const tm_view *v, tm_traces *out)
@@ -195,16 +200,6 @@ static void run(const tm_view *v, tm_traces *out)
     mimikatz_source(v, out);
     destination(v, out, wce);
 }
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"RemoteLogin-WCE", TM_ROLE_SOURCE,
-     TM_NEEDS(TM_COV_SYSTEM, TM_COV_USN, TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
-    {"RemoteLogin-WCE", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_LOGON)},
-    {"RemoteLogin-Mimikatz", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_LOGON, TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
-    {"RemoteLogin-Mimikatz", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_LOGON)},
-    {NULL, 0, NULL},
-};
 
 const tm_plugin tm_plugin_pth = {
     .name = "pth",

@@ -29,6 +29,20 @@ static const tm_sub subs[] = {
 static const char *const tools[] = {"PwDump7",  "PWDumpX", "QuarksPWDump", "gsecdump", "lslsass",
                                     "AceHash", "WCE",     "WebBrowserPassView", NULL};
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"PwDump7", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"PWDumpX", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
+    {"PWDumpX", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_SYSTEM, TM_COV_USN)},
+    {"QuarksPWDump", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
+    {"gsecdump", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"lslsass", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"AceHash", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {"WCE", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
+    {"WebBrowserPassView", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
+    {NULL, 0, NULL},
+};
+
 static const tm_tool_spec specs[] = {
     {.tool = "PwDump7", .category = CATEGORY, .role = TM_ROLE_HOST, .programs = TM_NAMES("pwdump7*"), .ok = TM_OK_NONE,
      .no_ok_reason = "PwDump7 ran; the sheet: success cannot be told from logs or execution history"},
@@ -60,26 +74,27 @@ static const tm_tool_spec specs[] = {
     {.tool = NULL},
 };
 
-/* PWDumpX's service on the destination. */
+/* PWDumpX's service on the destination: its install and state changes, and
+ * the files it leaves. */
+static bool pwdumpx_item(const tm_item *it, void *ctx)
+{
+    (void)ctx;
+    const tm_record *r = it->r;
+    if (it->exec)
+        return false;
+    if (tm_is_event(r, "System", 7045))
+        return tm_icontains(tm_data(r, "ServiceName"), "PWDumpX") || tm_icontains(tm_data(r, "ImagePath"), "DumpSvc");
+    if (tm_is_event(r, "System", 7036))
+        return tm_icontains(tm_data(r, "param1"), "PWDumpX");
+    const char *name = tm_str(r, "file_name");
+    return r->kind == TM_ART_USN &&
+           (tm_iglob("DumpSvc.exe", name) || tm_iglob("DumpExt.dll", name) || tm_iglob("PWHashes.txt*", name));
+}
+
 static void pwdumpx_destination(const tm_view *v, tm_traces *out)
 {
-    const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
-    size_t n = 0;
-    for (size_t i = 0; i < v->n; i++) {
-        const tm_item *it = &v->items[i];
-        const tm_record *r = it->r;
-        if (it->exec)
-            continue;
-        if ((tm_is_event(r, "System", 7045) &&
-             (tm_icontains(tm_data(r, "ServiceName"), "PWDumpX") || tm_icontains(tm_data(r, "ImagePath"), "DumpSvc"))) ||
-            (tm_is_event(r, "System", 7036) && tm_icontains(tm_data(r, "param1"), "PWDumpX")) ||
-            (r->kind == TM_ART_USN && (tm_iglob("DumpSvc.exe", tm_str(r, "file_name")) ||
-                                       tm_iglob("DumpExt.dll", tm_str(r, "file_name")) ||
-                                       tm_iglob("PWHashes.txt*", tm_str(r, "file_name")))))
-            sel[n++] = it;
-    }
     tm_cluster *cl;
-    size_t ncl = tm_clusters(sel, n, 10 * TM_MIN, &cl);
+    size_t ncl = tm_view_clusters(v, pwdumpx_item, NULL, 10 * TM_MIN, &cl);
     for (size_t c = 0; c < ncl; c++) {
         tm_trace *t = tm_trace_add(out, "PWDumpX", CATEGORY, TM_ROLE_DESTINATION, cl[c].first,
                                    "First trace of the PWDumpX service");
@@ -89,11 +104,9 @@ static void pwdumpx_destination(const tm_view *v, tm_traces *out)
             const tm_record *r = cl[c].it[i]->r;
             if (r->kind == TM_ART_USN) {
                 tm_cite(t, r, cl[c].it[i]->art, "%s: %s", tm_str(r, "file_name"), tm_str(r, "reasons"));
-            } else if (tm_event_id(r) == 7045) {
-                svc = true;
-                tm_cite(t, r, cl[c].it[i]->art, "service %s installed: %s", tm_data(r, "ServiceName"), tm_data(r, "ImagePath"));
             } else {
-                tm_cite(t, r, cl[c].it[i]->art, "service %s entered the %s state", tm_data(r, "param1"), tm_data(r, "param2"));
+                svc |= tm_event_id(r) == 7045;
+                tm_cite_service(t, cl[c].it[i]);
             }
         }
         tm_confirm(t, false, svc ? "the PWDumpX service was installed; the sheet's success evidence (the hash file) "
@@ -102,27 +115,7 @@ static void pwdumpx_destination(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->message, "PWDumpX service ran here to dump password hashes");
     }
     tm_clusters_free(cl, ncl);
-    free(sel);
 }
-
-static void run(const tm_view *v, tm_traces *out)
-{
-    pwdumpx_destination(v, out);
-}
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"PwDump7", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
-    {"PWDumpX", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
-    {"PWDumpX", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_SYSTEM, TM_COV_USN)},
-    {"QuarksPWDump", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
-    {"gsecdump", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
-    {"lslsass", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
-    {"AceHash", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
-    {"WCE", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
-    {"WebBrowserPassView", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH)},
-    {NULL, 0, NULL},
-};
 
 const tm_plugin tm_plugin_pwdump = {
     .name = "pwdump",
@@ -132,5 +125,5 @@ const tm_plugin tm_plugin_pwdump = {
     .subs = subs,
     .specs = specs,
     .needs = needs,
-    .run = run,
+    .run = pwdumpx_destination,
 };

@@ -50,6 +50,13 @@ static const tm_sub subs[] = {
     TM_SUB_END,
 };
 static const char *const tools[] = {"mstsc", NULL};
+
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"mstsc", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_RDPLOG, TM_COV_REGISTRY)},
+    {"mstsc", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_LOGON, TM_COV_RDPLOG)},
+    {NULL, 0, NULL},
+};
 static const char *const mstsc_names[] = {"mstsc", NULL};
 
 /* User name without domain, lowercase, and the remote address of an item. */
@@ -293,13 +300,6 @@ static void run(const tm_view *v, tm_traces *out)
     source(v, out);
     destination(v, out);
 }
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"mstsc", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_RDPLOG, TM_COV_REGISTRY)},
-    {"mstsc", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_LOGON, TM_COV_RDPLOG)},
-    {NULL, 0, NULL},
-};
 
 const tm_plugin tm_plugin_rdp = {
     .name = "rdp",

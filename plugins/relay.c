@@ -27,6 +27,14 @@ static const tm_sub subs[] = {
 };
 static const char *const tools[] = {"Htran", "FakeWpad", NULL};
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"Htran", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_WFP)},
+    {"FakeWpad", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_USN)},
+    {"FakeWpad", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_WFP, TM_COV_USN)},
+    {NULL, 0, NULL},
+};
+
 #define P(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* Connections by a program: 5156/5158 whose Application is it. */
@@ -105,14 +113,6 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_setf(&t->message, "%s", server ? "FakeWpad proxy log created" : "WPAD proxy configuration fetched");
     }
 }
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"Htran", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_WFP)},
-    {"FakeWpad", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_USN)},
-    {"FakeWpad", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_WFP, TM_COV_USN)},
-    {NULL, 0, NULL},
-};
 
 const tm_plugin tm_plugin_relay = {
     .name = "relay",

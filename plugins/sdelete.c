@@ -25,6 +25,13 @@ static const tm_sub subs[] = {
     TM_SUB_END,
 };
 static const char *const tools[] = {"sdelete", NULL};
+
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"sdelete", TM_ROLE_HOST,
+     TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_REGISTRY, TM_COV_USN, TM_COV_OBJECT)},
+    {NULL, 0, NULL},
+};
 static const char *const names[] = {"sdelete*", NULL};
 
 /* A file name whose last 8+ characters (dots aside) are one repeated letter. */
@@ -142,13 +149,6 @@ static void run(const tm_view *v, tm_traces *out)
     }
     free(sel);
 }
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"sdelete", TM_ROLE_HOST,
-     TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_REGISTRY, TM_COV_USN, TM_COV_OBJECT)},
-    {NULL, 0, NULL},
-};
 
 const tm_plugin tm_plugin_sdelete = {
     .name = "sdelete",

@@ -47,6 +47,22 @@ static const tm_sub subs[] = {
 };
 static const char *const tools[] = {"schtasks", "at", NULL};
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"schtasks", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_EXIT, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_HISTORY)},
+    {"schtasks", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_TASKLOG, TM_COV_TASKFILES, TM_COV_REGISTRY)},
+    {"at", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_HISTORY)},
+    {"at", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_TASKFILES, TM_COV_TASKLOG)},
+    {NULL, 0, NULL},
+};
+
+/* The commands of the command table it reports (the classifier leaves them). */
+static const tm_command_claim claims[] = {
+    {"schtasks", NULL, NULL, "schtasks"},
+    {"at", NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
 /* The task's name as the item gives it, normalised to "\path\name". */
 static void task_name(const tm_item *it, char *out, size_t n)
 {
@@ -288,22 +304,6 @@ static void run(const tm_view *v, tm_traces *out)
     tm_exec_traces(v, out, &at);
     destination(v, out);
 }
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"schtasks", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_EXIT, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_HISTORY)},
-    {"schtasks", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_TASKLOG, TM_COV_TASKFILES, TM_COV_REGISTRY)},
-    {"at", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_HISTORY)},
-    {"at", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_TASKFILES, TM_COV_TASKLOG)},
-    {NULL, 0, NULL},
-};
-
-/* The commands of the command table it reports (the classifier leaves them). */
-static const tm_command_claim claims[] = {
-    {"schtasks", NULL, NULL, "schtasks"},
-    {"at", NULL, NULL, NULL},
-    {NULL, NULL, NULL, NULL},
-};
 
 const tm_plugin tm_plugin_tasks = {
     .name = "tasks",

@@ -28,6 +28,12 @@ static const tm_sub subs[] = {
     TM_SUB_END,
 };
 static const char *const tools[] = {"timestomp", NULL};
+
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"timestomp", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_OBJECT)},
+    {NULL, 0, NULL},
+};
 static const char *const names[] = {"timestomp*", "setmace*", "ntime*", NULL};
 
 static bool stomper(const char *image)
@@ -117,12 +123,6 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_setf(&t->message, "Creation time of %s backdated by %s", tm_data(it->r, "TargetFilename"), img);
     }
 }
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"timestomp", TM_ROLE_HOST, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_OBJECT)},
-    {NULL, 0, NULL},
-};
 
 const tm_plugin tm_plugin_timestomp = {
     .name = "timestomp",

@@ -24,6 +24,19 @@ static const tm_sub subs[] = {
     TM_SUB_END,
 };
 static const char *const tools[] = {"wevtutil", NULL};
+
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"wevtutil", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_HISTORY)},
+    {"wevtutil", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_SYSTEM)},
+    {NULL, 0, NULL},
+};
+
+/* The commands of the command table it reports (the classifier leaves them). */
+static const tm_command_claim claims[] = {
+    {"wevtutil", NULL, NULL, "wevtutil"},
+    {NULL, NULL, NULL, NULL},
+};
 static const char *const names[] = {"wevtutil", "clear-eventlog", NULL};
 
 static bool clears(const tm_run *run)
@@ -78,19 +91,6 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_setf(&t->message, "Event log %s cleared by %s", *log ? log : "?", acct[0] ? acct : "?");
     }
 }
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"wevtutil", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_HISTORY)},
-    {"wevtutil", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_SYSTEM)},
-    {NULL, 0, NULL},
-};
-
-/* The commands of the command table it reports (the classifier leaves them). */
-static const tm_command_claim claims[] = {
-    {"wevtutil", NULL, NULL, "wevtutil"},
-    {NULL, NULL, NULL, NULL},
-};
 
 const tm_plugin tm_plugin_wevtutil = {
     .name = "wevtutil",

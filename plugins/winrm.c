@@ -31,6 +31,22 @@ static const tm_sub subs[] = {
 };
 static const char *const tools[] = {"WinRM", "WinRS", NULL};
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"WinRM", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_WINRMLOG)},
+    {"WinRM", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_WINRMLOG, TM_COV_PROCESS, TM_COV_SYSMON)},
+    {"WinRS", TM_ROLE_SOURCE,
+     TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_WINRMLOG, TM_COV_HISTORY)},
+    {"WinRS", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_WINRMLOG, TM_COV_PREFETCH)},
+    {NULL, 0, NULL},
+};
+
+/* The commands of the command table it reports (the classifier leaves them). */
+static const tm_command_claim claims[] = {
+    {"cscript", NULL, "winrm", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
 /* Client-side event ids (the connecting host) and service-side ones. */
 static bool client_event(uint32_t id)
 {
@@ -139,9 +155,7 @@ static void destination(const tm_view *v, tm_traces *out)
         for (size_t i = 0; i < cl[c].n; i++) {
             const tm_item *it = cl[c].it[i];
             if (it->exec) {
-                char s[900];
-                tm_exec_summary(it->exec, s, sizeof s);
-                tm_cite(t, it->r, it->art, "%s", s);
+                tm_cite_exec(t, it->exec);
                 if (!t->user && it->exec->user)
                     tm_trace_set(&t->user, it->exec->user);
             } else {
@@ -167,22 +181,6 @@ static void run(const tm_view *v, tm_traces *out)
     source(v, out);
     destination(v, out);
 }
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"WinRM", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_WINRMLOG)},
-    {"WinRM", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_WINRMLOG, TM_COV_PROCESS, TM_COV_SYSMON)},
-    {"WinRS", TM_ROLE_SOURCE,
-     TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_WINRMLOG, TM_COV_HISTORY)},
-    {"WinRS", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_WINRMLOG, TM_COV_PREFETCH)},
-    {NULL, 0, NULL},
-};
-
-/* The commands of the command table it reports (the classifier leaves them). */
-static const tm_command_claim claims[] = {
-    {"cscript", NULL, "winrm", NULL},
-    {NULL, NULL, NULL, NULL},
-};
 
 const tm_plugin tm_plugin_winrm = {
     .name = "winrm",

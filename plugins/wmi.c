@@ -35,6 +35,22 @@ static const tm_sub subs[] = {
 };
 static const char *const tools[] = {"wmic", "wmiexec-vbs", NULL};
 
+/* The evidence each tool shows in, per role (the coverage verdict). */
+static const tm_tool_needs needs[] = {
+    {"wmic", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_EXIT, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_HISTORY)},
+    {"wmic", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON)},
+    {"wmiexec-vbs", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON)},
+    {"wmiexec-vbs", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_SHARE, TM_COV_USN)},
+    {NULL, 0, NULL},
+};
+
+/* The commands of the command table it reports (the classifier leaves them). */
+static const tm_command_claim claims[] = {
+    {"wmic", NULL, NULL, "wmic"},
+    {"cscript", NULL, "wmiexec", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
 static bool is_wmiexec(const tm_run *run)
 {
     for (size_t i = 0; i < run->n; i++)
@@ -46,33 +62,15 @@ static bool is_wmiexec(const tm_run *run)
 static const char *const wmic_names[] = {"wmic", NULL};
 static const char *const script_names[] = {"cscript", "wscript", NULL};
 
-/* The last network logon (type 3) at most a minute before t. */
-static const tm_item *logon_before(const tm_view *v, int64_t t)
-{
-    const tm_item *best = NULL;
-    for (size_t i = 0; i < v->n; i++) {
-        const tm_item *it = &v->items[i];
-        if (it->sub != S_4624 || it->r->time == TM_TIME_NONE || it->r->time > t + TM_SEC || it->r->time < t - TM_MIN)
-            continue;
-        if (strcmp(tm_data(it->r, "LogonType"), "3") == 0)
-            best = it;
-    }
-    return best;
-}
-
 static void cite_logon(tm_trace *t, const tm_item *logon)
 {
     if (!logon)
         return;
     char acct[256];
     tm_account(logon->r, "Target", acct, sizeof acct);
-    const char *ip = tm_data(logon->r, "IpAddress");
-    tm_cite(t, logon->r, logon->art, "network logon (type 3) of %s from %s (%s)", acct, ip,
+    tm_cite(t, logon->r, logon->art, "network logon (type 3) of %s from %s (%s)", acct, tm_data(logon->r, "IpAddress"),
             tm_data(logon->r, "WorkstationName"));
-    if (!t->peer)
-        tm_trace_set(&t->peer, tm_is_local_address(ip) ? tm_data(logon->r, "WorkstationName") : ip);
-    if (!t->user && acct[0])
-        tm_trace_set(&t->user, acct);
+    tm_trace_take_logon(t, logon->r);
 }
 
 static void wmic_destination(const tm_view *v, tm_traces *out)
@@ -116,7 +114,7 @@ static void wmic_destination(const tm_view *v, tm_traces *out)
                 wend = true;
             }
         }
-        cite_logon(t, logon_before(v, e->time));
+        cite_logon(t, tm_network_logon_before(v, S_4624, e->time));
         if (wstart && wend)
             tm_confirm(t, true, "WmiPrvSE.exe start and end logged by Sysmon (1 and 5) around the process it started");
         else
@@ -229,22 +227,6 @@ static void run(const tm_view *v, tm_traces *out)
     wmic_destination(v, out);
     wmiexec_destination(v, out);
 }
-
-/* The evidence each tool shows in, per role (the coverage verdict). */
-static const tm_tool_needs needs[] = {
-    {"wmic", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_EXIT, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_HISTORY)},
-    {"wmic", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON)},
-    {"wmiexec-vbs", TM_ROLE_SOURCE, TM_NEEDS(TM_COV_PROCESS, TM_COV_SYSMON)},
-    {"wmiexec-vbs", TM_ROLE_DESTINATION, TM_NEEDS(TM_COV_SHARE, TM_COV_USN)},
-    {NULL, 0, NULL},
-};
-
-/* The commands of the command table it reports (the classifier leaves them). */
-static const tm_command_claim claims[] = {
-    {"wmic", NULL, NULL, "wmic"},
-    {"cscript", NULL, "wmiexec", NULL},
-    {NULL, NULL, NULL, NULL},
-};
 
 const tm_plugin tm_plugin_wmi = {
     .name = "wmi",

@@ -50,6 +50,11 @@ bool tm_opt_int(const char *cmd, const char *opt, const char *arg, int lo, int h
 /* The parser-worker options both dump and scan take: -j N, --worker-timeout
  * SEC ('t'), --worker PATH ('W'). 1 handled, 0 not one of them, -1 bad value. */
 int tm_pool_option(const char *cmd, int c, const char *arg, tm_pool_opts *pool);
+#define TM_POOL_LONG_OPTIONS                                                                                           \
+    {"jobs", required_argument, NULL, 'j'}, {"worker-timeout", required_argument, NULL, 't'},                          \
+        {"worker", required_argument, NULL, 'W'}
+/* Their defaults: one worker, silent for at most 120 s. */
+tm_pool_opts tm_pool_defaults(void);
 
 
 /* True (and says so) when dir is, or would be, inside one of the input

@@ -206,15 +206,9 @@ static int per_input(tm_input *in, void *vo)
 
 int cmd_dump(int argc, char **argv)
 {
-    static const struct option lopts[] = {{"kind", required_argument, NULL, 'k'},
-                                          {"jobs", required_argument, NULL, 'j'},
-                                          {"worker-timeout", required_argument, NULL, 't'},
-                                          {"worker", required_argument, NULL, 'W'},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {0}};
-    opts o = {0};
-    o.pool.workers = 1;
-    o.pool.timeout_s = 120;
+    static const struct option lopts[] = {
+        {"kind", required_argument, NULL, 'k'}, TM_POOL_LONG_OPTIONS, {"help", no_argument, NULL, 'h'}, {0}};
+    opts o = {.pool = tm_pool_defaults()};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "hj:", lopts, NULL)) != -1) {

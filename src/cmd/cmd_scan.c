@@ -201,14 +201,10 @@ int cmd_scan(int argc, char **argv)
                                           {"format", required_argument, NULL, 'F'},
                                           {"all-events", no_argument, NULL, 'A'},
                                           {"parallel", required_argument, NULL, 'P'},
-                                          {"jobs", required_argument, NULL, 'j'},
-                                          {"worker-timeout", required_argument, NULL, 't'},
-                                          {"worker", required_argument, NULL, 'W'},
+                                          TM_POOL_LONG_OPTIONS,
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
-    opts o = {0};
-    o.pool.workers = 1;
-    o.pool.timeout_s = 120;
+    opts o = {.pool = tm_pool_defaults()};
     o.formats = tm_output_all();
     o.parallel = 1;
     int c;

@@ -54,8 +54,8 @@ static int child_status(const char *path, int status)
 
 int tm_run_inputs_parallel(char *const *paths, size_t n, tm_input_fn fn, void *ctx, int parallel)
 {
-    if (parallel <= 1)
-        return tm_run_inputs(paths, n, fn, ctx);
+    if (parallel < 1)
+        parallel = 1;
     int worst = TM_EXIT_OK;
     char **ids = tm_input_ids(paths, n);
     pid_t *pids = tm_xcalloc(n ? n : 1, sizeof *pids);
@@ -101,46 +101,7 @@ int tm_run_inputs_parallel(char *const *paths, size_t n, tm_input_fn fn, void *c
 
 int tm_run_inputs(char *const *paths, size_t n, tm_input_fn fn, void *ctx)
 {
-    int worst = TM_EXIT_OK;
-    char **ids = tm_input_ids(paths, n);
-    for (size_t i = 0; i < n; i++) {
-        fflush(stdout);
-        fflush(stderr);
-        pid_t pid = fork();
-        if (pid < 0) {
-            fprintf(stderr, "%s: %s: cannot fork: %s\n", tm_prog, paths[i], strerror(errno));
-            worst = TM_EXIT_PARTIAL;
-            continue;
-        }
-        if (pid == 0) {
-            tm_input *in = tm_input_open(paths[i]);
-            in->id = tm_xstrdup(ids[i]);
-            int rc = fn(in, ctx);
-            tm_input_close(in);
-            fflush(stdout);
-            exit(rc);
-        }
-        int status = 0;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-            ;
-        int rc;
-        if (WIFEXITED(status)) {
-            rc = WEXITSTATUS(status);
-        } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE) {
-            /* Our reader went away (e.g. "| head"): stop quietly, like any filter. */
-            exit(128 + SIGPIPE);
-        } else {
-            fprintf(stderr, "%s: %s: the process reading this input died (%s); other inputs go on\n", tm_prog,
-                    paths[i], WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "unknown status");
-            rc = TM_EXIT_PARTIAL;
-        }
-        if (rc > worst)
-            worst = rc;
-    }
-    for (size_t i = 0; i < n; i++)
-        free(ids[i]);
-    free(ids);
-    return worst;
+    return tm_run_inputs_parallel(paths, n, fn, ctx, 1);
 }
 
 /* Absolute path of p with symlinks resolved, also when p does not exist yet
@@ -252,6 +213,11 @@ bool tm_opt_int(const char *cmd, const char *opt, const char *arg, int lo, int h
     }
     *out = (int)v;
     return true;
+}
+
+tm_pool_opts tm_pool_defaults(void)
+{
+    return (tm_pool_opts){.workers = 1, .timeout_s = 120};
 }
 
 int tm_pool_option(const char *cmd, int c, const char *arg, tm_pool_opts *pool)

@@ -196,6 +196,32 @@ void tm_clusters_free(tm_cluster *c, size_t n);
 #define TM_SEC 1000000LL
 #define TM_MIN (60 * TM_SEC)
 
+/* ---- correlations several plugins make --------------------------------- */
+
+/* The items with a time in [from, to], by binary search (items are in time
+ * order): indexes first .. end-1. */
+void tm_view_window(const tm_view *v, int64_t from, int64_t to, size_t *first, size_t *end);
+/* The network logon that carried a remote action at time t: the last
+ * Security 4624 of logon type 3 (subscription sub) from a minute before t
+ * to a second after it, or NULL. */
+const tm_item *tm_network_logon_before(const tm_view *v, unsigned sub, int64_t t);
+/* The trace's user and peer from a logon record (4624), where not set yet:
+ * the peer is its address, or its workstation name for a local address. */
+void tm_trace_take_logon(tm_trace *t, const tm_record *logon);
+/* The sheet's success evidence for most command-line tools: the run's exit
+ * with status 0x0 (Security 4689). Confirms the trace and returns true, or
+ * returns false and leaves the reason to the caller. */
+bool tm_confirm_exit0(tm_trace *t, const tm_run *run);
+/* Cites an execution with its one-line summary (tm_exec_summary). */
+void tm_cite_exec(tm_trace *t, const tm_exec *e);
+/* Cites a service record: System 7045 "service NAME installed: IMAGE", 7036
+ * "service NAME entered the STATE state". */
+void tm_cite_service(tm_trace *t, const tm_item *it);
+/* The items keep() selects, grouped into bursts less than gap apart (a
+ * service's session, a share's use): tm_clusters over a selection. */
+size_t tm_view_clusters(const tm_view *v, bool (*keep)(const tm_item *it, void *ctx), void *ctx, int64_t gap,
+                        tm_cluster **out);
+
 /* Sets confidence: confirmed with the reason, or an indicator with it. */
 void tm_confirm(tm_trace *t, bool confirmed, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

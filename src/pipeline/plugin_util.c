@@ -150,14 +150,17 @@ void tm_exec_summary(const tm_exec *e, char *out, size_t n)
     }
 }
 
+void tm_cite_exec(tm_trace *t, const tm_exec *e)
+{
+    char s[900];
+    tm_exec_summary(e, s, sizeof s);
+    tm_cite(t, e->r, e->art, "%s", s);
+}
+
 void tm_cite_run(tm_trace *t, const tm_run *run)
 {
-    for (size_t i = 0; i < run->n; i++) {
-        const tm_exec *e = run->e[i];
-        char s[900];
-        tm_exec_summary(e, s, sizeof s);
-        tm_cite(t, e->r, e->art, "%s", s);
-    }
+    for (size_t i = 0; i < run->n; i++)
+        tm_cite_exec(t, run->e[i]);
 }
 
 void tm_confirm(tm_trace *t, bool confirmed, const char *fmt, ...)
@@ -296,6 +299,19 @@ const char *tm_run_phase(const tm_run *run)
     return NULL;
 }
 
+/* Confirmed by exit status 0x0, or why not. */
+static void exit_verdict(tm_trace *t, const tm_run *run)
+{
+    if (tm_confirm_exit0(t, run))
+        return;
+    if (run->exit && run->exit->has_status)
+        tm_confirm(t, false, "%s exited with status 0x%x: it ran but reported a failure", run->exit->image,
+                   run->exit->status);
+    else
+        tm_confirm(t, false, "no exit status 0x0 (Security 4689) for this run: seen in %s only",
+                   tm_exec_kind_name(run->e[0]->kind));
+}
+
 size_t tm_exec_traces(const tm_view *v, tm_traces *out, const tm_exec_rule *rule)
 {
     tm_runs runs;
@@ -310,14 +326,8 @@ size_t tm_exec_traces(const tm_view *v, tm_traces *out, const tm_exec_rule *rule
             tm_peer_from_cmdline(run->best->command_line, peer, sizeof peer);
         tm_trace *t = tm_trace_for_run(out, v, run, rule->tool, rule->category, peer[0] ? rule->role : rule->role_local);
         tm_trace_set(&t->phase, tm_run_phase(run));
-        if (rule->confirm_by_exit && tm_run_succeeded(run))
-            tm_confirm(t, true, "%s exited with status 0x0 (Security 4689)", run->exit->image);
-        else if (rule->confirm_by_exit && run->exit && run->exit->has_status)
-            tm_confirm(t, false, "%s exited with status 0x%x: it ran but reported a failure", run->exit->image,
-                       run->exit->status);
-        else if (rule->confirm_by_exit)
-            tm_confirm(t, false, "no exit status 0x0 (Security 4689) for this run: seen in %s only",
-                       tm_exec_kind_name(run->e[0]->kind));
+        if (rule->confirm_by_exit)
+            exit_verdict(t, run);
         else
             tm_confirm(t, false, "%s", rule->success_note ? rule->success_note : "execution seen; no success evidence");
         const char *cl = t->command_line ? t->command_line : run->name;
@@ -401,4 +411,92 @@ void tm_index_free(tm_item_index *ix)
     free(ix->it);
     ix->it = NULL;
     ix->n = 0;
+}
+
+/* ---- correlations ---------------------------------------------------------- */
+
+static int64_t item_time(const tm_item *it)
+{
+    return it->exec ? it->exec->time : it->r->time;
+}
+
+/* First index whose time is >= t (items without a time sort last). */
+static size_t lower_bound(const tm_view *v, int64_t t)
+{
+    size_t lo = 0, hi = v->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int64_t m = item_time(&v->items[mid]);
+        if (m != TM_TIME_NONE && m < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void tm_view_window(const tm_view *v, int64_t from, int64_t to, size_t *first, size_t *end)
+{
+    *first = lower_bound(v, from);
+    size_t e = *first;
+    while (e < v->n && item_time(&v->items[e]) != TM_TIME_NONE && item_time(&v->items[e]) <= to)
+        e++;
+    *end = e;
+}
+
+const tm_item *tm_network_logon_before(const tm_view *v, unsigned sub, int64_t t)
+{
+    if (t == TM_TIME_NONE)
+        return NULL;
+    size_t first, end;
+    tm_view_window(v, t - TM_MIN, t + TM_SEC, &first, &end);
+    const tm_item *best = NULL;
+    for (size_t i = first; i < end; i++) {
+        const tm_item *it = &v->items[i];
+        if (it->sub == sub && !it->exec && strcmp(tm_data(it->r, "LogonType"), "3") == 0)
+            best = it;
+    }
+    return best;
+}
+
+void tm_trace_take_logon(tm_trace *t, const tm_record *logon)
+{
+    char acct[256];
+    tm_account(logon, "Target", acct, sizeof acct);
+    if (!t->user && acct[0])
+        tm_trace_set(&t->user, acct);
+    if (!t->peer) {
+        const char *ip = tm_data(logon, "IpAddress");
+        tm_trace_set(&t->peer, tm_is_local_address(ip) ? tm_data(logon, "WorkstationName") : ip);
+    }
+}
+
+bool tm_confirm_exit0(tm_trace *t, const tm_run *run)
+{
+    if (!tm_run_succeeded(run))
+        return false;
+    tm_confirm(t, true, "%s exited with status 0x0 (Security 4689)", run->exit->image);
+    return true;
+}
+
+void tm_cite_service(tm_trace *t, const tm_item *it)
+{
+    const tm_record *r = it->r;
+    if (tm_event_id(r) == 7045)
+        tm_cite(t, r, it->art, "service %s installed: %s", tm_data(r, "ServiceName"), tm_data(r, "ImagePath"));
+    else
+        tm_cite(t, r, it->art, "service %s entered the %s state", tm_data(r, "param1"), tm_data(r, "param2"));
+}
+
+size_t tm_view_clusters(const tm_view *v, bool (*keep)(const tm_item *it, void *ctx), void *ctx, int64_t gap,
+                        tm_cluster **out)
+{
+    const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    size_t n = 0;
+    for (size_t i = 0; i < v->n; i++)
+        if (keep(&v->items[i], ctx))
+            sel[n++] = &v->items[i];
+    size_t nc = tm_clusters(sel, n, gap, out);
+    free(sel);
+    return nc;
 }
