@@ -79,9 +79,7 @@ static const tm_path_rule *classify(const char *rel, char **win_path, char **use
             char *usn = usn_win_path(p);
             if (usn && (strchr(p, '/') == NULL || tm_istarts_with(p, "$Extend/"))) {
                 *win_path = usn;
-                for (size_t i = 0; i < tm_path_rules_count; i++)
-                    if (tm_path_rules[i].kind == TM_ART_USN)
-                        return &tm_path_rules[i];
+                return tm_path_rule_of(TM_ART_USN);
             }
             free(usn);
         }

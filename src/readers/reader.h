@@ -53,8 +53,7 @@ void tm_emit_progress(tm_emit *e, uint64_t seen);
 void tm_emit_flush(tm_emit *e);
 
 typedef struct {
-    tm_art_kind kind;
-    const char *name;
+    tm_art_kind kind; /* its name and the rest of what is known of it: tm_kind(kind) */
     /* Returns 0 when the artifact was read (possibly with skipped parts), -1
      * when it could not be read at all (a fatal problem was emitted). */
     int (*run)(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);

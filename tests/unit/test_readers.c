@@ -140,7 +140,7 @@ static void test_reader_table(void)
     for (int k = 0; k < TM_ART__COUNT; k++) {
         const tm_reader *rd = tm_reader_for((tm_art_kind)k);
         CHECK((rd != NULL) == tm_kind((tm_art_kind)k)->parsed);
-        CHECK(!rd || (rd->kind == (tm_art_kind)k && rd->run && strcmp(rd->name, tm_art_kind_name(rd->kind)) == 0));
+        CHECK(!rd || (rd->kind == (tm_art_kind)k && rd->run));
     }
 }
 
