@@ -32,6 +32,8 @@ typedef struct {
     uint64_t skipped;   /* records that could not be read */
     uint64_t total;     /* records the artifact (part) holds, where known */
     uint64_t filtered;  /* records read but not asked for (subscription) */
+    uint64_t fragments; /* remains of old records in slack that no decoder can read: what the
+                         * reuse of a log leaves, not an error of the artifact */
     bool dirty;         /* the file was not closed cleanly */
     /* What the artifact covers (EVTX): channel, written-time span and
      * record-id span of the records read, and gaps in the ids. */

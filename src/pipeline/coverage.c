@@ -211,6 +211,7 @@ void tm_coverage_artifact(tm_coverage *c, const tm_artifact *a, const tm_read_st
         snprintf(l->channel, sizeof l->channel, "%s", st->label);
     l->records += st->records + st->filtered; /* read, wanted or not */
     l->skipped += st->skipped;
+    l->fragments += st->fragments;
     l->recovered += st->recovered;
     l->id_gaps += st->id_gaps;
     l->ids_missing += st->ids_missing;
@@ -458,6 +459,7 @@ void tm_coverage_json(tm_json *j, const tm_coverage *c)
         tm_json_kuint(j, "records", l->records);
         tm_json_kuint(j, "unreadable", l->skipped);
         tm_json_kuint(j, "recovered", l->recovered);
+        tm_json_kuint(j, "slack_fragments", l->fragments);
         tm_json_ktime(j, "first", l->first);
         tm_json_ktime(j, "last", l->last);
         tm_json_kuint(j, "id_gaps", l->id_gaps);

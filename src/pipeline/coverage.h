@@ -52,7 +52,7 @@ size_t tm_coverage_verdicts(const tm_coverage *c, const tm_tool_verdict **out);
 typedef struct {
     char channel[128];
     char path[256];
-    uint64_t records, skipped, recovered, id_gaps, ids_missing;
+    uint64_t records, skipped, recovered, fragments, id_gaps, ids_missing;
     int64_t first, last;
     uint64_t max_size; /* configured maximum, 0 unknown */
     uint32_t cleared;  /* 1102 / 104 records in it */

@@ -354,7 +354,6 @@ typedef struct {
     uint64_t prev_id;
     tm_evtx_walk *native;
     bool native_tried;
-    uint64_t native_delivered;
 } evtx_ctx;
 
 static void note_record(evtx_ctx *x, uint64_t id, int64_t t)
@@ -418,41 +417,54 @@ static bool native_record(evtx_ctx *x, size_t j)
     tm_fenc_str(e, "decoded_by", "toolmark");
     tm_emit_end(x->out);
     x->st->records++;
-    x->native_delivered++;
     return true;
 }
 
 /* Slack records libevtx found but could not decode: decode them natively,
  * skipping those libevtx already delivered (by record id). */
-static void recover_native(evtx_ctx *x, const uint64_t *seen, size_t nseen, size_t failed)
+static int cmp_u64(const void *a, const void *b)
 {
-    size_t got = 0;
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The slack records libevtx could not recover, through toolmark's decoder.
+ * A record decoded here counts as read whether it is delivered, not asked
+ * for (filtered) or a copy of one libevtx recovered; only what neither
+ * decoder could read is reported. seen[] (sorted here) holds the ids
+ * libevtx recovered. */
+static void recover_native(evtx_ctx *x, uint64_t *seen, size_t nseen, size_t failed)
+{
+    size_t decoded = 0;
+    if (nseen > 1)
+        qsort(seen, nseen, sizeof *seen, cmp_u64);
     if (native(x)) {
         for (size_t j = 0; j < tm_evtx_walk_slack_count(x->native); j++) {
             uint64_t id;
             uint32_t eid = 0;
             char channel[256];
-            bool dup = false;
             if (!tm_evtx_walk_slack_decode(x->native, j, x->out, &id, &eid, channel, sizeof channel))
                 continue;
-            for (size_t k = 0; k < nseen && !dup; k++)
-                dup = seen[k] == id;
-            if (dup || (!x->job->all && !wanted(x->wants, x->nwant, eid, channel[0] ? channel : x->fallback))) {
+            decoded++;
+            if (bsearch(&id, seen, nseen, sizeof *seen, cmp_u64)) {
+                tm_emit_abort(x->out); /* libevtx recovered it already */
+                continue;
+            }
+            if (!x->job->all && !wanted(x->wants, x->nwant, eid, channel[0] ? channel : x->fallback)) {
                 tm_emit_abort(x->out);
+                x->st->filtered++;
                 continue;
             }
             tm_fenc_str(&x->out->enc, "decoded_by", "toolmark");
             tm_emit_end(x->out);
             x->st->records++;
             x->st->recovered++;
-            got++;
         }
     }
-    if (got < failed) {
-        x->st->skipped += failed - got;
-        tm_emit_problem(x->out, 0, false,
-                        "%zu records found in slack could not be decoded (partly overwritten)", failed - got);
-    }
+    /* What neither decoder can read is what is left of records partly
+     * overwritten when the log was reused: counted, not an error. */
+    if (decoded < failed)
+        x->st->fragments += failed - decoded;
 }
 
 /* libevtx could not open the file at all (a damaged file header, say):
@@ -523,12 +535,10 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
     if (libevtx_file_is_corrupted(file, &err) == 1)
         tm_emit_problem(out, 0, false, "libevtx reports the file as corrupted: damaged chunks are skipped");
     libevtx_error_free(&err);
-    uint64_t libevtx_failed = 0;
     for (uint64_t i = first; i < last; i++) {
         libevtx_record_t *rec = NULL;
         if (libevtx_file_get_record_by_index(file, (int)i, &rec, &err) != 1) {
             evtx_errmsg(&err, msg, sizeof msg);
-            libevtx_failed++;
             /* libevtx 20181227 cannot decode some valid records (no
              * dependency identifiers): decode them natively. The native
              * index follows the same chunks and records. */
@@ -583,10 +593,8 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
             tm_emit_progress(out, i + 1 - first);
     }
     st->total = last - first;
-    if (x.native_delivered)
-        tm_emit_problem(out, 0, false,
-                        "%llu of %llu records that libevtx could not decode were decoded by toolmark (decoded_by)",
-                        (unsigned long long)x.native_delivered, (unsigned long long)libevtx_failed);
+    /* Records libevtx could not decode but toolmark's decoder did carry
+     * decoded_by = toolmark: nothing was lost, nothing to report. */
     /* Records left in slack (after a clear or roll-over); read once, by the
      * job that covers the end of the file. */
     if (last == (uint64_t)n) {
@@ -621,6 +629,8 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
                 emit_record(rec, out, true, (uint64_t)i, x.fallback, xml);
                 st->records++;
                 st->recovered++;
+            } else {
+                st->filtered++;
             }
             free(xml);
             libevtx_record_free(&rec, NULL);

@@ -1,5 +1,6 @@
 #include "worker/job.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,4 +117,49 @@ void tm_job_owned_free(tm_job_owned *j)
     free(j->subtype);
     free(j->want);
     memset(j, 0, sizeof *j);
+}
+
+/* The statistics in a DONE frame, one field each. */
+#define STATS_U64(X)                                                                                                   \
+    X(records) X(recovered) X(skipped) X(total) X(filtered) X(fragments) X(first_id) X(last_id) X(id_gaps) X(ids_missing)
+
+void tm_done_encode(tm_buf *b, int status, const tm_read_stats *st)
+{
+    tm_fields_enc e;
+    tm_fields_begin(&e, b);
+    tm_fenc_int(&e, "status", status);
+#define ENC(name) tm_fenc_uint(&e, #name, st->name);
+    STATS_U64(ENC)
+#undef ENC
+    tm_fenc_bool(&e, "dirty", st->dirty);
+    if (st->label[0])
+        tm_fenc_str(&e, "label", st->label);
+    tm_fenc_time(&e, "first_time", st->first_time);
+    tm_fenc_time(&e, "last_time", st->last_time);
+    tm_fields_end(&e);
+}
+
+bool tm_done_decode(const uint8_t *p, size_t n, tm_fields_scratch *scratch, int *status, tm_read_stats *st)
+{
+    size_t nf, used;
+    if (!tm_fields_decode(p, n, scratch, &nf, &used))
+        return false;
+    tm_read_stats_init(st);
+    const tm_field *fs = scratch->fields, *f;
+#define DEC(name)                                                                                                      \
+    if ((f = tm_field_get(fs, nf, #name)) && f->type == TM_F_UINT)                                                    \
+        st->name = f->v.u;
+    STATS_U64(DEC)
+#undef DEC
+    if ((f = tm_field_get(fs, nf, "dirty")) && f->type == TM_F_BOOL)
+        st->dirty = f->v.b;
+    if ((f = tm_field_get(fs, nf, "label")) && f->type == TM_F_STR)
+        snprintf(st->label, sizeof st->label, "%s", f->v.str.s);
+    if ((f = tm_field_get(fs, nf, "first_time")) && f->type == TM_F_TIME)
+        st->first_time = f->v.i;
+    if ((f = tm_field_get(fs, nf, "last_time")) && f->type == TM_F_TIME)
+        st->last_time = f->v.i;
+    f = tm_field_get(fs, nf, "status");
+    *status = f && f->type == TM_F_INT ? (int)f->v.i : 0;
+    return true;
 }

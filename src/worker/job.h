@@ -3,6 +3,7 @@
 #define TM_JOB_WIRE_H
 
 #include "model/job.h"
+#include "model/record.h"
 #include "util/buf.h"
 
 /* Where the worker gets the artifact's bytes: READ requests to the input
@@ -22,5 +23,9 @@ typedef struct {
 
 bool tm_job_decode(const uint8_t *p, size_t n, tm_job_owned *out);
 void tm_job_owned_free(tm_job_owned *j);
+
+/* The DONE message: how the job ended and its read statistics. */
+void tm_done_encode(tm_buf *b, int status, const tm_read_stats *st);
+bool tm_done_decode(const uint8_t *p, size_t n, tm_fields_scratch *scratch, int *status, tm_read_stats *st);
 
 #endif

@@ -257,36 +257,11 @@ static int drain(worker *w, const tm_pool_cb *cb, tm_fields_scratch *scratch)
         case TM_MSG_PROGRESS:
             break;
         case TM_MSG_DONE: {
-            size_t nf, used;
-            if (!tm_fields_decode(p, len, scratch, &nf, &used))
-                return -1;
             tm_read_stats st;
-            tm_read_stats_init(&st);
-            const tm_field *fs = scratch->fields;
-            const tm_field *f;
-#define U(name, dst)                                                                                                   \
-    if ((f = tm_field_get(fs, nf, name)) && f->type == TM_F_UINT)                                                     \
-        dst = f->v.u;
-            U("records", st.records)
-            U("recovered", st.recovered)
-            U("skipped", st.skipped)
-            U("total", st.total)
-            U("filtered", st.filtered)
-            U("first_id", st.first_id)
-            U("last_id", st.last_id)
-            U("id_gaps", st.id_gaps)
-            U("ids_missing", st.ids_missing)
-#undef U
-            if ((f = tm_field_get(fs, nf, "dirty")) && f->type == TM_F_BOOL)
-                st.dirty = f->v.b;
-            if ((f = tm_field_get(fs, nf, "label")) && f->type == TM_F_STR)
-                snprintf(st.label, sizeof st.label, "%s", f->v.str.s);
-            if ((f = tm_field_get(fs, nf, "first_time")) && f->type == TM_F_TIME)
-                st.first_time = f->v.i;
-            if ((f = tm_field_get(fs, nf, "last_time")) && f->type == TM_F_TIME)
-                st.last_time = f->v.i;
-            f = tm_field_get(fs, nf, "status");
-            bool failed = f && f->type == TM_F_INT && f->v.i != 0;
+            int status;
+            if (!tm_done_decode(p, len, scratch, &status, &st))
+                return -1;
+            bool failed = status != 0;
             w->stats = st;
             finish_job(w, cb, failed, failed ? "the artifact could not be read" : NULL);
             break;

@@ -149,26 +149,7 @@ static void send_done(int rc, const tm_read_stats *st)
     tm_buf b;
     tm_buf_init(&b);
     size_t s = tm_frame_begin(&b, TM_MSG_DONE);
-    tm_fields_enc e;
-    tm_fields_begin(&e, &b);
-    tm_fenc_int(&e, "status", rc);
-    tm_fenc_uint(&e, "records", st->records);
-    tm_fenc_uint(&e, "recovered", st->recovered);
-    tm_fenc_uint(&e, "skipped", st->skipped);
-    tm_fenc_uint(&e, "total", st->total);
-    tm_fenc_uint(&e, "filtered", st->filtered);
-    tm_fenc_bool(&e, "dirty", st->dirty);
-    if (st->label[0])
-        tm_fenc_str(&e, "label", st->label);
-    tm_fenc_time(&e, "first_time", st->first_time);
-    tm_fenc_time(&e, "last_time", st->last_time);
-    if (st->last_id) {
-        tm_fenc_uint(&e, "first_id", st->first_id);
-        tm_fenc_uint(&e, "last_id", st->last_id);
-        tm_fenc_uint(&e, "id_gaps", st->id_gaps);
-        tm_fenc_uint(&e, "ids_missing", st->ids_missing);
-    }
-    tm_fields_end(&e);
+    tm_done_encode(&b, rc, st);
     tm_frame_end(&b, s);
     if (tm_write_all(g_sock, b.data, b.len) != 0)
         _exit(3);
