@@ -21,7 +21,7 @@ typedef struct {
     size_t nextents;
     uint32_t part, parts;  /* splittable readers read part `part` (0-based) of `parts` (0 or 1: all) */
     bool all;              /* every record, fully decoded (dump) */
-    bool native;           /* EVTX: decode with toolmark's own decoder only (tests, comparison) */
+    bool libevtx_only;     /* EVTX: decode with libevtx alone (tests compare the two decoders) */
     const char *want;      /* subscription when !all: lines "CHANNEL<TAB>EVENT_ID", '*' = any */
     int64_t crtime, mtime; /* the artifact's times: bounds for records without their own time */
 } tm_job;

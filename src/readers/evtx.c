@@ -1,8 +1,9 @@
-/* EVTX reader (libevtx). libevtx 20181227 gives record id, written time,
- * event id, provider, computer, SID and positional strings directly, and the
- * rendered XML; channel and EventData names come only from the XML, which
- * is the expensive part, so it is rendered only for records that are wanted
- * in full. */
+/* EVTX reader. Chunk by chunk, each chunk read once: toolmark's own decoder
+ * (evtx_native.c) decodes every record, live and in slack; a record it
+ * cannot decode is read through libevtx, which gives record id, written
+ * time, event id, provider, computer and SID directly and the rest only as
+ * rendered XML (parsed with libxml2). docs/readers.md says why the order is
+ * this way round (speed, and records libevtx 20181227 cannot decode). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,14 +274,6 @@ static size_t parse_want(const char *want, want_t **out)
     return n;
 }
 
-static bool id_wanted(const want_t *w, size_t n, uint32_t id)
-{
-    for (size_t i = 0; i < n; i++)
-        if (w[i].any_id || w[i].id == id)
-            return true;
-    return false;
-}
-
 static bool wanted(const want_t *w, size_t n, uint32_t id, const char *channel)
 {
     for (size_t i = 0; i < n; i++)
@@ -290,7 +283,7 @@ static bool wanted(const want_t *w, size_t n, uint32_t id, const char *channel)
 }
 
 static void emit_record(libevtx_record_t *rec, tm_emit *out, bool recovered, uint64_t index,
-                        const char *fallback_channel, const char *xml)
+                        const char *fallback_channel, const char *xml, const char *decoded_by)
 {
     libevtx_error_t *err = NULL;
     uint64_t id = 0, ft = 0;
@@ -335,6 +328,8 @@ static void emit_record(libevtx_record_t *rec, tm_emit *out, bool recovered, uin
             tm_fenc_bool(e, "xml_unparsable", true);
         have_channel = strstr(xml, "<Channel>") != NULL;
     }
+    if (decoded_by)
+        tm_fenc_str(e, "decoded_by", decoded_by);
     if (!have_channel && fallback_channel[0]) {
         tm_fenc_str(e, "channel", fallback_channel);
         tm_fenc_bool(e, "channel_from_file_name", true);
@@ -342,7 +337,7 @@ static void emit_record(libevtx_record_t *rec, tm_emit *out, bool recovered, uin
     tm_emit_end(out);
 }
 
-/* Per-file state shared by the libevtx path and the native fallback. */
+/* Per-file state. */
 typedef struct {
     const tm_job *job;
     tm_source *src;
@@ -352,8 +347,13 @@ typedef struct {
     size_t nwant;
     char fallback[256];
     uint64_t prev_id;
-    tm_evtx_walk *native;
-    bool native_tried;
+    /* libevtx, opened on the first record toolmark's decoder cannot read */
+    libbfio_handle_t *bfio;
+    libevtx_file_t *lib;
+    bool lib_tried;
+    uint64_t first_chunk;  /* of this job */
+    bool base_known;
+    uint64_t index_base;   /* libevtx index of the current chunk's first record */
 } evtx_ctx;
 
 static void note_record(evtx_ctx *x, uint64_t id, int64_t t)
@@ -377,33 +377,121 @@ static void note_record(evtx_ctx *x, uint64_t id, int64_t t)
     }
 }
 
-static tm_evtx_walk *native(evtx_ctx *x)
+static uint64_t rd64(const uint8_t *p)
 {
-    if (!x->native_tried) {
-        x->native_tried = true;
-        x->native = tm_evtx_walk_open(x->src);
-    }
-    return x->native;
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
 }
 
-/* Decodes native record j (the fallback). Returns true when it was read. */
-static bool native_record(evtx_ctx *x, size_t j)
+static libevtx_file_t *lib(evtx_ctx *x)
+{
+    if (x->lib_tried)
+        return x->lib;
+    x->lib_tried = true;
+    libevtx_error_t *err = NULL;
+    x->bfio = tm_bfio_from_source(x->src);
+    if (!x->bfio || libevtx_file_initialize(&x->lib, &err) != 1) {
+        libevtx_error_free(&err);
+        return x->lib = NULL;
+    }
+    if (libevtx_file_open_file_io_handle(x->lib, x->bfio, LIBEVTX_OPEN_READ, &err) != 1) {
+        libevtx_error_free(&err);
+        libevtx_file_free(&x->lib, NULL);
+        x->lib = NULL;
+    }
+    return x->lib;
+}
+
+/* The libevtx index of this job's first chunk's first record: the records
+ * of the chunks before it, by their headers (first and last record number),
+ * read only when a fallback needs it. */
+static void index_base(evtx_ctx *x)
+{
+    if (x->base_known)
+        return;
+    x->base_known = true;
+    uint64_t n = 0;
+    uint8_t h[64];
+    for (uint64_t c = 0; c < x->first_chunk; c++) {
+        uint64_t off = TM_EVTX_FILE_HEADER + c * TM_EVTX_CHUNK;
+        if (tm_source_pread(x->src, off, h, sizeof h) != (ssize_t)sizeof h || memcmp(h, "ElfChnk", 8) != 0)
+            continue;
+        uint64_t first = rd64(h + 8), last = rd64(h + 16);
+        if (last >= first && last - first < TM_EVTX_CHUNK)
+            n += last - first + 1;
+    }
+    x->index_base += n;
+}
+
+/* A record toolmark's decoder cannot read, through libevtx: the record at
+ * its index there (checked by identifier, a few neighbours tried when the
+ * chunk counts misled). */
+static bool lib_record(evtx_ctx *x, uint64_t index, uint64_t want_id, char *msg, size_t mn)
+{
+    libevtx_file_t *f = lib(x);
+    if (!f) {
+        snprintf(msg, mn, "libevtx cannot open the file either");
+        return false;
+    }
+    index_base(x);
+    index += x->index_base;
+    for (int d = 0; d < 7; d++) {
+        int64_t i = (int64_t)index + (d % 2 ? (d + 1) / 2 : -(d / 2));
+        libevtx_record_t *rec = NULL;
+        libevtx_error_t *err = NULL;
+        if (i < 0 || i > INT32_MAX || libevtx_file_get_record_by_index(f, (int)i, &rec, &err) != 1) {
+            evtx_errmsg(&err, msg, mn);
+            continue;
+        }
+        uint64_t id = 0;
+        if (libevtx_record_get_identifier(rec, &id, NULL) != 1 || id != want_id) {
+            libevtx_record_free(&rec, NULL);
+            continue;
+        }
+        uint32_t eid = 0;
+        bool has_eid = libevtx_record_get_event_identifier(rec, &eid, NULL) == 1;
+        size_t len;
+        char *xml = record_xml(rec, &len);
+        char channel[256] = "";
+        if (!xml || !xml_channel(xml, channel, sizeof channel))
+            snprintf(channel, sizeof channel, "%s", x->fallback);
+        if (x->job->all || (has_eid && wanted(x->wants, x->nwant, eid, channel))) {
+            emit_record(rec, x->out, false, id, x->fallback, xml, "libevtx");
+            x->st->records++;
+        } else {
+            x->st->filtered++;
+        }
+        if (!x->st->label[0] && channel[0])
+            snprintf(x->st->label, sizeof x->st->label, "%.127s", channel);
+        free(xml);
+        libevtx_record_free(&rec, NULL);
+        return true;
+    }
+    if (!msg[0])
+        snprintf(msg, mn, "not found in libevtx's index");
+    return false;
+}
+
+/* Decodes one record of a chunk image; true when it was read (delivered
+ * or not asked for). */
+static bool decode(evtx_ctx *x, const uint8_t *chunk, uint64_t chunk_off, uint32_t off, bool recovered)
 {
     uint64_t id;
     int64_t written;
-    if (!tm_evtx_walk_header(x->native, j, &id, &written))
+    if (!tm_evtx_record_header(chunk, off, &id, &written))
         return false;
-    tm_fields_enc *e = tm_emit_begin(x->out, TM_ART_EVTX, 0, id, written);
+    tm_fields_enc *e = tm_emit_begin(x->out, TM_ART_EVTX, recovered ? TM_REC_RECOVERED : 0, id, written);
     uint32_t eid = 0;
     char channel[256];
-    uint64_t rid;
-    int64_t w2;
-    if (!tm_evtx_walk_decode(x->native, j, e, &rid, &w2, &eid, channel, sizeof channel)) {
+    if (!tm_evtx_decode_record(chunk, off, chunk_off, e, &eid, channel, sizeof channel)) {
         tm_emit_abort(x->out);
         return false;
     }
-    note_record(x, id, written);
-    if (!x->st->label[0] && channel[0])
+    if (!recovered)
+        note_record(x, id, written);
+    if (!x->st->label[0] && channel[0] && !recovered)
         snprintf(x->st->label, sizeof x->st->label, "%.127s", channel);
     if (!channel[0]) {
         tm_fenc_str(e, "channel", x->fallback);
@@ -414,236 +502,148 @@ static bool native_record(evtx_ctx *x, size_t j)
         x->st->filtered++;
         return true;
     }
-    tm_fenc_str(e, "decoded_by", "toolmark");
     tm_emit_end(x->out);
     x->st->records++;
+    x->st->recovered += recovered;
     return true;
 }
 
-/* Slack records libevtx found but could not decode: decode them natively,
- * skipping those libevtx already delivered (by record id). */
-static int cmp_u64(const void *a, const void *b)
+/* The file header: the dirty flag. A damaged header is reported; the
+ * chunks are read all the same. */
+static void file_header(evtx_ctx *x)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The slack records libevtx could not recover, through toolmark's decoder.
- * A record decoded here counts as read whether it is delivered, not asked
- * for (filtered) or a copy of one libevtx recovered; only what neither
- * decoder could read is reported. seen[] (sorted here) holds the ids
- * libevtx recovered. */
-static void recover_native(evtx_ctx *x, uint64_t *seen, size_t nseen, size_t failed)
-{
-    size_t decoded = 0;
-    if (nseen > 1)
-        qsort(seen, nseen, sizeof *seen, cmp_u64);
-    if (native(x)) {
-        for (size_t j = 0; j < tm_evtx_walk_slack_count(x->native); j++) {
-            uint64_t id;
-            uint32_t eid = 0;
-            char channel[256];
-            if (!tm_evtx_walk_slack_decode(x->native, j, x->out, &id, &eid, channel, sizeof channel))
-                continue;
-            decoded++;
-            if (bsearch(&id, seen, nseen, sizeof *seen, cmp_u64)) {
-                tm_emit_abort(x->out); /* libevtx recovered it already */
-                continue;
-            }
-            if (!x->job->all && !wanted(x->wants, x->nwant, eid, channel[0] ? channel : x->fallback)) {
-                tm_emit_abort(x->out);
-                x->st->filtered++;
-                continue;
-            }
-            tm_fenc_str(&x->out->enc, "decoded_by", "toolmark");
-            tm_emit_end(x->out);
-            x->st->records++;
-            x->st->recovered++;
-        }
+    uint8_t h[128];
+    if (tm_source_pread(x->src, 0, h, sizeof h) != (ssize_t)sizeof h || memcmp(h, "ElfFile", 8) != 0) {
+        tm_emit_problem(x->out, 0, false, "no valid EVTX file header: reading the chunks that are there");
+        return;
     }
-    /* What neither decoder can read is what is left of records partly
-     * overwritten when the log was reused: counted, not an error. */
-    if (decoded < failed)
-        x->st->fragments += failed - decoded;
+    uint32_t flags = (uint32_t)h[120] | (uint32_t)h[121] << 8 | (uint32_t)h[122] << 16 | (uint32_t)h[123] << 24;
+    x->st->dirty = (flags & 1) != 0;
 }
 
-/* libevtx could not open the file at all (a damaged file header, say):
- * read the chunks that are intact. */
-static int native_only(evtx_ctx *x, const char *why)
+/* Every record through libevtx alone, in its index order (the tests compare
+ * the two decoders with it). */
+static int libevtx_only(evtx_ctx *x)
 {
-    if (!native(x)) {
-        tm_emit_problem(x->out, 0, true, "not a readable EVTX file: %s", why ? why : "no chunk found");
+    libevtx_file_t *f = lib(x);
+    if (!f) {
+        tm_emit_problem(x->out, 0, true, "libevtx cannot open the file");
         return -1;
     }
-    if (why)
-        tm_emit_problem(x->out, 0, false, "libevtx cannot open the file (%s); reading its chunks directly", why);
-    size_t n = tm_evtx_walk_count(x->native), first = 0, last = n;
-    if (x->job->parts > 1) {
-        first = n * x->job->part / x->job->parts;
-        last = n * (x->job->part + 1) / x->job->parts;
-    }
-    for (size_t j = first; j < last; j++) {
-        if (!native_record(x, j)) {
-            tm_emit_problem(x->out, j, false, "record #%zu (index) unreadable", j);
+    int n = 0;
+    libevtx_file_get_number_of_records(f, &n, NULL);
+    for (int i = 0; i < n; i++) {
+        libevtx_record_t *rec = NULL;
+        char msg[256];
+        libevtx_error_t *err = NULL;
+        if (libevtx_file_get_record_by_index(f, i, &rec, &err) != 1) {
+            evtx_errmsg(&err, msg, sizeof msg);
+            tm_emit_problem(x->out, (uint64_t)i, false, "record #%d (index) unreadable: %s", i, msg);
             x->st->skipped++;
+            continue;
         }
-        if ((j + 1 - first) % PROGRESS_EVERY == 0)
-            tm_emit_progress(x->out, j + 1 - first);
+        size_t len;
+        char *xml = record_xml(rec, &len);
+        emit_record(rec, x->out, false, (uint64_t)i, x->fallback, xml, NULL);
+        x->st->records++;
+        free(xml);
+        libevtx_record_free(&rec, NULL);
     }
-    x->st->total = last - first;
+    x->st->total = (uint64_t)n;
     return 0;
 }
 
 int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *st)
 {
-    libevtx_error_t *err = NULL;
-    libevtx_file_t *file = NULL;
-    libbfio_handle_t *bfio = tm_bfio_from_source(src);
-    char msg[512];
     evtx_ctx x = {.job = job, .src = src, .out = out, .st = st};
     channel_from_name(job->name ? job->name : job->path, x.fallback, sizeof x.fallback);
     x.nwant = job->all ? 0 : parse_want(job->want, &x.wants);
-    int rc = 0;
-    if (!bfio || libevtx_file_initialize(&file, &err) != 1) {
-        evtx_errmsg(&err, msg, sizeof msg);
-        tm_emit_problem(out, 0, true, "cannot initialise libevtx: %s", msg);
-        rc = -1;
-        goto done;
+    if (src->size < TM_EVTX_FILE_HEADER + TM_EVTX_CHUNK) {
+        tm_emit_problem(out, 0, true, "not a readable EVTX file: %s",
+                        src->size < TM_EVTX_FILE_HEADER ? "shorter than its header" : "no chunk");
+        free(x.wants);
+        return -1;
     }
-    if (job->native) {
-        rc = native_only(&x, NULL);
-        goto done;
+    if (job->libevtx_only) {
+        int rc = libevtx_only(&x);
+        if (x.lib) {
+            libevtx_file_close(x.lib, NULL);
+            libevtx_file_free(&x.lib, NULL);
+        }
+        if (x.bfio)
+            tm_bfio_free(&x.bfio);
+        free(x.wants);
+        return rc;
     }
-    if (libevtx_file_open_file_io_handle(file, bfio, LIBEVTX_OPEN_READ, &err) != 1) {
-        evtx_errmsg(&err, msg, sizeof msg);
-        rc = native_only(&x, msg);
-        goto done;
-    }
-    uint32_t flags = 0;
-    if (libevtx_file_get_flags(file, &flags, &err) == 1)
-        st->dirty = (flags & LIBEVTX_FILE_FLAG_IS_DIRTY) != 0;
-    libevtx_error_free(&err);
-    int n = 0;
-    if (libevtx_file_get_number_of_records(file, &n, &err) != 1)
-        n = 0;
-    libevtx_error_free(&err);
-    uint64_t first = 0, last = (uint64_t)n;
+    file_header(&x);
+    /* A job reads a range of chunks (large logs are split across workers);
+     * the one that reads the last chunk also reads a partial chunk at the
+     * end, if any. */
+    uint64_t nch = (src->size - TM_EVTX_FILE_HEADER) / TM_EVTX_CHUNK, first = 0, last = nch;
     if (job->parts > 1) {
-        first = (uint64_t)n * job->part / job->parts;
-        last = (uint64_t)n * (job->part + 1) / job->parts;
+        first = nch * job->part / job->parts;
+        last = nch * (job->part + 1) / job->parts;
     }
-    if (libevtx_file_is_corrupted(file, &err) == 1)
-        tm_emit_problem(out, 0, false, "libevtx reports the file as corrupted: damaged chunks are skipped");
-    libevtx_error_free(&err);
-    for (uint64_t i = first; i < last; i++) {
-        libevtx_record_t *rec = NULL;
-        if (libevtx_file_get_record_by_index(file, (int)i, &rec, &err) != 1) {
-            evtx_errmsg(&err, msg, sizeof msg);
-            /* libevtx 20181227 cannot decode some valid records (no
-             * dependency identifiers): decode them natively. The native
-             * index follows the same chunks and records. */
-            if (!native(&x) || i >= tm_evtx_walk_count(x.native) || !native_record(&x, (size_t)i)) {
-                tm_emit_problem(out, i, false, "record #%llu (index) unreadable: %s", (unsigned long long)i, msg);
-                st->skipped++;
-            }
+    x.first_chunk = first;
+    uint8_t *chunk = tm_xmalloc(TM_EVTX_CHUNK);
+    uint64_t seen = 0, live = 0, bad_sums = 0, no_header = 0;
+    for (uint64_t c = first; c < last; c++) {
+        uint64_t off = TM_EVTX_FILE_HEADER + c * TM_EVTX_CHUNK;
+        if (tm_source_pread(src, off, chunk, TM_EVTX_CHUNK) != (ssize_t)TM_EVTX_CHUNK) {
+            tm_emit_problem(out, off, false, "chunk at offset %llu cannot be read: %s", (unsigned long long)off,
+                            src->err[0] ? src->err : "short read");
             continue;
         }
-        uint64_t id = 0, ft = 0;
-        uint32_t eid = 0;
-        if (libevtx_record_get_identifier(rec, &id, &err) != 1)
-            id = 0;
-        libevtx_error_free(&err);
-        if (libevtx_record_get_written_time(rec, &ft, &err) != 1)
-            ft = 0;
-        libevtx_error_free(&err);
-        note_record(&x, id, ft ? tm_time_from_filetime(ft) : INT64_MIN);
-        bool has_eid = libevtx_record_get_event_identifier(rec, &eid, &err) == 1;
-        libevtx_error_free(&err);
-        char *xml = NULL;
-        /* The file's channel, once, from its first record. */
-        if (!st->label[0]) {
-            size_t len;
-            xml = record_xml(rec, &len);
-            if (xml)
-                xml_channel(xml, st->label, sizeof st->label);
+        uint32_t *rec, slack_from;
+        size_t n = tm_evtx_chunk_records(chunk, &rec, &slack_from);
+        if (!tm_evtx_is_chunk(chunk)) {
+            bool empty = true;
+            for (size_t i = 0; i < TM_EVTX_CHUNK && empty; i++)
+                empty = chunk[i] == 0;
+            no_header += !empty; /* an unused chunk is all zeros */
+        } else if (!tm_evtx_chunk_checksums_ok(chunk)) {
+            bad_sums++;
         }
-        bool emit = job->all;
-        if (!emit && has_eid && id_wanted(x.wants, x.nwant, eid)) {
-            size_t len;
-            if (!xml)
-                xml = record_xml(rec, &len);
-            char channel[256] = "";
-            if (!xml || !xml_channel(xml, channel, sizeof channel))
-                snprintf(channel, sizeof channel, "%s", x.fallback);
-            emit = wanted(x.wants, x.nwant, eid, channel);
-        }
-        if (emit) {
-            if (job->all && !xml) {
-                size_t len;
-                xml = record_xml(rec, &len);
-            }
-            emit_record(rec, out, false, i, x.fallback, xml);
-            st->records++;
-        } else {
-            st->filtered++;
-        }
-        free(xml);
-        libevtx_record_free(&rec, NULL);
-        if ((i + 1 - first) % PROGRESS_EVERY == 0)
-            tm_emit_progress(out, i + 1 - first);
-    }
-    st->total = last - first;
-    /* Records libevtx could not decode but toolmark's decoder did carry
-     * decoded_by = toolmark: nothing was lost, nothing to report. */
-    /* Records left in slack (after a clear or roll-over); read once, by the
-     * job that covers the end of the file. */
-    if (last == (uint64_t)n) {
-        int nr = 0;
-        if (libevtx_file_get_number_of_recovered_records(file, &nr, &err) != 1)
-            nr = 0;
-        libevtx_error_free(&err);
-        uint64_t *seen = tm_xcalloc((size_t)nr + 1, sizeof *seen);
-        size_t nseen = 0, failed = 0;
-        for (int i = 0; i < nr; i++) {
-            libevtx_record_t *rec = NULL;
-            if (libevtx_file_get_recovered_record_by_index(file, i, &rec, &err) != 1) {
-                libevtx_error_free(&err);
-                failed++;
+        for (size_t k = 0; k < n; k++) {
+            live++;
+            if (decode(&x, chunk, off, rec[k], false))
                 continue;
+            uint64_t id;
+            int64_t written;
+            tm_evtx_record_header(chunk, rec[k], &id, &written);
+            char msg[256] = "";
+            if (!lib_record(&x, k, id, msg, sizeof msg)) {
+                tm_emit_problem(out, id, false, "record %llu unreadable (neither toolmark's decoder nor libevtx: %s)",
+                                (unsigned long long)id, msg);
+                st->skipped++;
             }
-            uint64_t rid = 0;
-            if (libevtx_record_get_identifier(rec, &rid, NULL) == 1)
-                seen[nseen++] = rid;
-            bool emit = job->all;
-            size_t len;
-            char *xml = record_xml(rec, &len);
-            if (!emit) {
-                uint32_t eid = 0;
-                char channel[256] = "";
-                if (!xml || !xml_channel(xml, channel, sizeof channel))
-                    snprintf(channel, sizeof channel, "%s", x.fallback);
-                emit = libevtx_record_get_event_identifier(rec, &eid, NULL) == 1 &&
-                       wanted(x.wants, x.nwant, eid, channel);
-            }
-            if (emit) {
-                emit_record(rec, out, true, (uint64_t)i, x.fallback, xml);
-                st->records++;
-                st->recovered++;
-            } else {
-                st->filtered++;
-            }
-            free(xml);
-            libevtx_record_free(&rec, NULL);
         }
-        if (failed)
-            recover_native(&x, seen, nseen, failed);
-        free(seen);
+        x.index_base += n;
+        free(rec);
+        /* What is left after the records: slack of older records. */
+        uint32_t *sl;
+        size_t ns = tm_evtx_chunk_slack(chunk, slack_from, &sl);
+        for (size_t k = 0; k < ns; k++)
+            if (!decode(&x, chunk, off, sl[k], true))
+                st->fragments++; /* a record partly overwritten: what log reuse leaves, not damage */
+        free(sl);
+        if ((++seen) % 16 == 0)
+            tm_emit_progress(out, live);
     }
-    libevtx_file_close(file, NULL);
-done:
-    libevtx_file_free(&file, NULL);
-    tm_bfio_free(&bfio);
-    tm_evtx_walk_close(x.native);
+    if (bad_sums)
+        tm_emit_problem(out, 0, false, "%llu chunks fail their checksums: their records are read as they are",
+                        (unsigned long long)bad_sums);
+    if (no_header)
+        tm_emit_problem(out, 0, false, "%llu chunks have no valid header: only the records found in them are read",
+                        (unsigned long long)no_header);
+    st->total = live;
+    free(chunk);
+    if (x.lib) {
+        libevtx_file_close(x.lib, NULL);
+        libevtx_file_free(&x.lib, NULL);
+    }
+    if (x.bfio)
+        tm_bfio_free(&x.bfio);
     free(x.wants);
-    return rc;
+    return 0;
 }

@@ -109,12 +109,18 @@ static bool put_sid(tm_buf *b, const uint8_t *p, size_t n)
 
 static bool parse_fragment(bx *x, size_t *pos, size_t end, const val_t *vals, size_t nvals);
 
+/* UTF-16LE text of any length as UTF-8 (at most 3 bytes per unit). */
+static void put_utf16(tm_buf *b, const uint8_t *p, size_t units)
+{
+    tm_buf_reserve(b, units * 3 + 1);
+    b->len += tm_utf16le_to_utf8(p, units, b->data + b->len, units * 3 + 1);
+}
+
 /* Appends the value as text (or, for binary XML, decodes it in place). */
 static void value_text(bx *x, const val_t *v, tm_buf *b)
 {
     const uint8_t *p = x->c + v->off;
     size_t n = v->len;
-    char tmp[512];
     uint8_t base = v->type & 0x7F;
     if (v->type & 0x80) {
         /* Arrays: strings are NUL-separated, others fixed width; joined with ", ". */
@@ -128,8 +134,7 @@ static void value_text(bx *x, const val_t *v, tm_buf *b)
                 if (rd16(p + i) == 0) {
                     if (b->len)
                         tm_buf_puts(b, ", ");
-                    tm_utf16le_to_utf8(p + start, (i - start) / 2, tmp, sizeof tmp);
-                    tm_buf_puts(b, tmp);
+                    put_utf16(b, p + start, (i - start) / 2);
                     start = i + 2;
                 }
             }
@@ -357,9 +362,8 @@ static bool value_token(bx *x, size_t *pos, size_t end, const val_t *vals, size_
                 for (size_t i = 0; i + 1 < v->len; i += 2) {
                     if (rd16(p + i) != 0)
                         continue;
-                    char s[1024];
-                    tm_utf16le_to_utf8(p + start, (i - start) / 2, s, sizeof s);
-                    tm_buf_put(&f->items, s, strlen(s) + 1);
+                    put_utf16(&f->items, p + start, (i - start) / 2);
+                    tm_buf_putc(&f->items, '\0');
                     f->nitems++;
                     start = i + 2;
                 }
@@ -637,33 +641,7 @@ bool tm_evtx_decode_binxml(const uint8_t *chunk, size_t chunk_len, size_t start,
     return ok;
 }
 
-/* ---- chunks and records -------------------------------------------------------------- */
-
-typedef struct {
-    uint64_t offset; /* of the chunk in the file */
-    size_t first;    /* global index of its first record */
-    uint32_t count;
-    uint32_t *rec;   /* record offsets, loaded with the chunk */
-} chunk_ix;
-
-typedef struct {
-    size_t chunk;    /* index into the scanned chunk offsets (all_chunks) */
-    uint32_t offset; /* record offset inside that chunk */
-} slack_rec;
-
-struct tm_evtx_walk {
-    tm_source *src;
-    chunk_ix *chunks;
-    size_t nchunks, nrecords;
-    /* Records found in slack: after a chunk's free-space offset, or in a
-     * chunk whose header is gone (cleared or overwritten logs). */
-    uint64_t *all_chunks;
-    size_t nall;
-    slack_rec *slack;
-    size_t nslack;
-    uint8_t *buf; /* the cached chunk */
-    size_t cached;
-};
+/* ---- chunks and records ------------------------------------------------------------ */
 
 static bool record_at(const uint8_t *c, uint32_t p)
 {
@@ -673,184 +651,100 @@ static bool record_at(const uint8_t *c, uint32_t p)
     return size >= 28 && size <= CHUNK - p && rd32(c + p + size - 4) == size;
 }
 
-/* Record offsets in a chunk image: signature, size in bounds, size copy. */
-static uint32_t scan_records(const uint8_t *c, uint32_t **out)
+bool tm_evtx_is_chunk(const uint8_t *c)
 {
+    return memcmp(c, "ElfChnk", 8) == 0;
+}
+
+size_t tm_evtx_chunk_records(const uint8_t *c, uint32_t **out, uint32_t *slack_from)
+{
+    *out = NULL;
+    *slack_from = CHUNK_HDR;
+    if (!tm_evtx_is_chunk(c))
+        return 0;
     uint32_t free_off = rd32(c + 48);
     if (free_off > CHUNK || free_off < CHUNK_HDR)
         free_off = CHUNK;
     uint32_t *rec = NULL;
-    uint32_t n = 0, cap = 0;
+    size_t n = 0, cap = 0;
     uint32_t p = CHUNK_HDR;
-    while (p + 28 <= free_off) {
-        uint32_t size = rd32(c + p + 4);
-        if (memcmp(c + p, "\x2a\x2a\x00\x00", 4) != 0 || size < 28 || p + size > CHUNK ||
-            rd32(c + p + size - 4) != size)
-            break;
+    while (p + 28 <= free_off && record_at(c, p)) {
         if (n == cap) {
             cap = cap ? cap * 2 : 128;
             rec = tm_xrealloc(rec, cap * sizeof *rec);
         }
         rec[n++] = p;
-        p += size;
+        p += rd32(c + p + 4);
+    }
+    *slack_from = p;
+    *out = rec;
+    return n;
+}
+
+size_t tm_evtx_chunk_slack(const uint8_t *c, uint32_t from, uint32_t **out)
+{
+    uint32_t *rec = NULL;
+    size_t n = 0, cap = 0;
+    for (uint32_t p = (from + 7) & ~7u; p + 28 <= CHUNK; p += 8) {
+        if (!record_at(c, p))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            rec = tm_xrealloc(rec, cap * sizeof *rec);
+        }
+        rec[n++] = p;
+        p += rd32(c + p + 4) - 8;
     }
     *out = rec;
     return n;
 }
 
-static const uint8_t *load(tm_evtx_walk *w, size_t ci)
+/* CRC-32 (ISO-HDLC, as EVTX uses it). */
+static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
 {
-    if (w->cached == ci)
-        return w->buf;
-    if (tm_source_pread(w->src, w->chunks[ci].offset, w->buf, CHUNK) != (ssize_t)CHUNK)
-        return NULL;
-    w->cached = ci;
-    return w->buf;
-}
-
-tm_evtx_walk *tm_evtx_walk_open(tm_source *src)
-{
-    if (src->size < FILE_HDR + CHUNK)
-        return NULL;
-    tm_evtx_walk *w = tm_xcalloc(1, sizeof *w);
-    w->src = src;
-    w->buf = tm_xmalloc(CHUNK);
-    w->cached = (size_t)-1;
-    uint64_t nch = (src->size - FILE_HDR) / CHUNK;
-    for (uint64_t i = 0; i < nch; i++) {
-        uint64_t off = FILE_HDR + i * CHUNK;
-        if (tm_source_pread(src, off, w->buf, CHUNK) != (ssize_t)CHUNK)
-            break;
-        bool header = memcmp(w->buf, "ElfChnk", 8) == 0;
-        uint32_t slack_from = CHUNK_HDR;
-        if (header) {
-            uint32_t *rec;
-            uint32_t n = scan_records(w->buf, &rec);
-            if (n) {
-                w->chunks = tm_xrealloc(w->chunks, (w->nchunks + 1) * sizeof *w->chunks);
-                w->chunks[w->nchunks++] = (chunk_ix){off, w->nrecords, n, rec};
-                w->nrecords += n;
-                slack_from = rec[n - 1] + rd32(w->buf + rec[n - 1] + 4);
-            } else {
-                free(rec);
-            }
+    static uint32_t table[256];
+    static bool ready;
+    if (!ready) {
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++)
+                c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            table[i] = c;
         }
-        /* Slack: 8-byte aligned record signatures after the last record. */
-        bool any = false;
-        for (uint32_t p = (slack_from + 7) & ~7u; p + 28 <= CHUNK; p += 8) {
-            if (!record_at(w->buf, p))
-                continue;
-            if (!any) {
-                w->all_chunks = tm_xrealloc(w->all_chunks, (w->nall + 1) * sizeof *w->all_chunks);
-                w->all_chunks[w->nall++] = off;
-                any = true;
-            }
-            w->slack = tm_xrealloc(w->slack, (w->nslack + 1) * sizeof *w->slack);
-            w->slack[w->nslack++] = (slack_rec){w->nall - 1, p};
-            p += rd32(w->buf + p + 4) - 8;
-        }
+        ready = true;
     }
-    if (!w->nchunks && !w->nslack) {
-        tm_evtx_walk_close(w);
-        return NULL;
-    }
-    return w;
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++)
+        crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+    return ~crc;
 }
 
-void tm_evtx_walk_close(tm_evtx_walk *w)
+bool tm_evtx_chunk_checksums_ok(const uint8_t *c)
 {
-    if (!w)
-        return;
-    for (size_t i = 0; i < w->nchunks; i++)
-        free(w->chunks[i].rec);
-    free(w->chunks);
-    free(w->all_chunks);
-    free(w->slack);
-    free(w->buf);
-    free(w);
-}
-
-size_t tm_evtx_walk_count(const tm_evtx_walk *w)
-{
-    return w->nrecords;
-}
-
-static bool locate(tm_evtx_walk *w, size_t i, size_t *ci, uint32_t *roff)
-{
-    size_t lo = 0, hi = w->nchunks;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (w->chunks[mid].first + w->chunks[mid].count <= i)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo >= w->nchunks || i < w->chunks[lo].first)
+    uint32_t h = crc32_update(0, c, 120);
+    h = crc32_update(h, c + 128, CHUNK_HDR - 128);
+    uint32_t free_off = rd32(c + 48);
+    if (h != rd32(c + 124) || free_off < CHUNK_HDR || free_off > CHUNK)
         return false;
-    *ci = lo;
-    *roff = w->chunks[lo].rec[i - w->chunks[lo].first];
+    return crc32_update(0, c + CHUNK_HDR, free_off - CHUNK_HDR) == rd32(c + 52);
+}
+
+bool tm_evtx_record_header(const uint8_t *c, uint32_t off, uint64_t *id, int64_t *written)
+{
+    if (!record_at(c, off))
+        return false;
+    *id = rd64(c + off + 8);
+    *written = tm_time_from_filetime(rd64(c + off + 16));
     return true;
 }
 
-uint64_t tm_evtx_walk_id(tm_evtx_walk *w, size_t i)
+bool tm_evtx_decode_record(const uint8_t *c, uint32_t off, uint64_t chunk_offset, tm_fields_enc *e, uint32_t *event_id,
+                           char *channel, size_t channel_len)
 {
-    uint64_t id = 0;
-    int64_t t;
-    tm_evtx_walk_header(w, i, &id, &t);
-    return id;
-}
-
-bool tm_evtx_walk_header(tm_evtx_walk *w, size_t i, uint64_t *id, int64_t *written)
-{
-    size_t ci;
-    uint32_t ro;
-    const uint8_t *c;
-    if (!locate(w, i, &ci, &ro) || !(c = load(w, ci)))
+    if (!record_at(c, off))
         return false;
-    *id = rd64(c + ro + 8);
-    *written = tm_time_from_filetime(rd64(c + ro + 16));
-    return true;
-}
-
-bool tm_evtx_walk_decode(tm_evtx_walk *w, size_t i, tm_fields_enc *e, uint64_t *id, int64_t *written,
-                         uint32_t *event_id, char *channel, size_t channel_len)
-{
-    size_t ci;
-    uint32_t ro;
-    const uint8_t *c;
-    if (!locate(w, i, &ci, &ro) || !(c = load(w, ci)))
-        return false;
-    uint32_t size = rd32(c + ro + 4);
-    *id = rd64(c + ro + 8);
-    *written = tm_time_from_filetime(rd64(c + ro + 16));
-    tm_fenc_uint(e, "record_id", *id);
-    tm_fenc_uint(e, "offset", w->chunks[ci].offset + ro);
-    return tm_evtx_decode_binxml(c, CHUNK, ro + 24, ro + size - 4, e, event_id, channel, channel_len);
-}
-
-size_t tm_evtx_walk_slack_count(const tm_evtx_walk *w)
-{
-    return w->nslack;
-}
-
-bool tm_evtx_walk_slack_decode(tm_evtx_walk *w, size_t j, tm_emit *out, uint64_t *id, uint32_t *event_id, char *channel,
-                               size_t channel_len)
-{
-    if (j >= w->nslack)
-        return false;
-    uint64_t off = w->all_chunks[w->slack[j].chunk];
-    if (tm_source_pread(w->src, off, w->buf, CHUNK) != (ssize_t)CHUNK)
-        return false;
-    w->cached = (size_t)-1; /* the buffer no longer holds an indexed chunk */
-    uint32_t ro = w->slack[j].offset;
-    uint32_t size = rd32(w->buf + ro + 4);
-    *id = rd64(w->buf + ro + 8);
-    tm_fields_enc *e = tm_emit_begin(out, TM_ART_EVTX, TM_REC_RECOVERED, *id, tm_time_from_filetime(rd64(w->buf + ro + 16)));
-    tm_fenc_uint(e, "record_id", *id);
-    tm_fenc_uint(e, "offset", off + ro);
-    if (!tm_evtx_decode_binxml(w->buf, CHUNK, ro + 24, ro + size - 4, e, event_id, channel, channel_len)) {
-        tm_emit_abort(out);
-        return false;
-    }
-    return true;
+    uint32_t size = rd32(c + off + 4);
+    tm_fenc_uint(e, "record_id", rd64(c + off + 8));
+    tm_fenc_uint(e, "offset", chunk_offset + off);
+    return tm_evtx_decode_binxml(c, CHUNK, off + 24, off + size - 4, e, event_id, channel, channel_len);
 }

@@ -263,7 +263,7 @@ static const char *subtype_of(tm_art_kind kind, int fd, const char *path)
 
 static const char *g_want; /* --want: subscription instead of every record */
 static bool g_count;        /* --count: count records, print nothing (benchmarks) */
-static bool g_native;       /* --native: EVTX through toolmark's own decoder only */
+static bool g_libevtx;      /* --libevtx: EVTX through libevtx alone (comparison) */
 
 static void count_frames(tm_emit *e)
 {
@@ -298,7 +298,7 @@ static int standalone(const char *kind_name, int n, char **files)
         tm_job job = {.kind = (tm_art_kind)kind, .path = files[i], .name = files[i], .size = (uint64_t)st.st_size,
                       .all = g_want == NULL, .want = g_want, .crtime = INT64_MIN, .mtime = INT64_MIN};
         job.subtype = subtype_of((tm_art_kind)kind, fd, files[i]);
-        job.native = g_native;
+        job.libevtx_only = g_libevtx;
         tm_read_stats rs;
         tm_read_stats_init(&rs);
         int rc = rd->run(&job, src, &emit, &rs);
@@ -325,8 +325,8 @@ int main(int argc, char **argv)
         for (; i < argc && argv[i][0] == '-'; i++) {
             if (strcmp(argv[i], "--count") == 0)
                 g_count = true;
-            else if (strcmp(argv[i], "--native") == 0)
-                g_native = true;
+            else if (strcmp(argv[i], "--libevtx") == 0)
+                g_libevtx = true;
             else if (strcmp(argv[i], "--want") == 0 && i + 1 < argc)
                 g_want = argv[++i];
             else
@@ -338,7 +338,7 @@ int main(int argc, char **argv)
             rc = -1;
     }
     if (rc == -1) {
-        fprintf(stderr, "usage: toolmark-parse [--count] [--native] [--want 'CHANNEL<TAB>ID\\n...'] KIND FILE...\n"
+        fprintf(stderr, "usage: toolmark-parse [--count] [--libevtx] [--want 'CHANNEL<TAB>ID\\n...'] KIND FILE...\n"
                         "  KIND: evtx, registry, usn, atjob, task, psreadline, prefetch\n");
         rc = 2;
     }
