@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "pipeline/plugin.h"
+#include "util/strmap.h"
 #include "util/timeutil.h"
 
 #define CATEGORY "Information Collection"
@@ -51,7 +52,9 @@ static bool shadow_object(const char *obj)
 
 static void cite_window(const tm_view *v, tm_trace *t, int64_t from, int64_t to, bool *shadow, bool *copied)
 {
-    for (size_t k = 0; k < v->n; k++) {
+    size_t k0, k1;
+    tm_view_window(v, from, to, &k0, &k1);
+    for (size_t k = k0; k < k1; k++) {
         const tm_item *it = &v->items[k];
         if (it->exec || it->r->time == TM_TIME_NONE || it->r->time < from || it->r->time > to)
             continue;
@@ -112,9 +115,12 @@ static void run(const tm_view *v, tm_traces *out)
         bool shadow = false, copied = false;
         /* up to 30 minutes, but not into the next run of either tool */
         int64_t until = run->time + 30 * TM_MIN;
-        for (size_t k = i + 1; k < runs.n; k++)
-            if (runs.r[k].time != TM_TIME_NONE && runs.r[k].time > run->time && runs.r[k].time < until)
-                until = runs.r[k].time - 1;
+        for (size_t k = i + 1; k < runs.n && runs.r[k].time != TM_TIME_NONE; k++) /* runs are in time order */
+            if (runs.r[k].time > run->time) {
+                if (runs.r[k].time < until)
+                    until = runs.r[k].time - 1;
+                break;
+            }
         if (run->time != TM_TIME_NONE && (create || !*cl))
             cite_window(v, t, run->time - TM_SEC, until, &shadow, &copied);
         if (list)
@@ -137,6 +143,15 @@ static void run(const tm_view *v, tm_traces *out)
      * C:\Windows\NTDS. */
     const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
     size_t n = 0;
+    /* the records the traces so far cite, by record and event id */
+    tm_strmap cited_before;
+    tm_strmap_init(&cited_before, false);
+    for (size_t i = 0; i < out->n; i++)
+        for (size_t e = 0; e < out->t[i].nev; e++) {
+            char key[48];
+            snprintf(key, sizeof key, "%llu/%u", (unsigned long long)out->t[i].ev[e].record, out->t[i].ev[e].event_id);
+            tm_strmap_put(&cited_before, key, 1);
+        }
     for (size_t k = 0; k < v->n; k++) {
         const tm_item *it = &v->items[k];
         if (it->exec || (it->sub != S_ESENT325 && it->sub != S_ESENT326 && it->sub != S_ESENT327))
@@ -145,13 +160,12 @@ static void run(const tm_view *v, tm_traces *out)
         tm_event_summary(it->r, s, sizeof s);
         if (!tm_icontains(s, "ntds.dit") || tm_icontains(s, "\\Windows\\NTDS\\ntds.dit"))
             continue;
-        bool cited = false;
-        for (size_t i = 0; i < out->n && !cited; i++)
-            for (size_t e = 0; e < out->t[i].nev && !cited; e++)
-                cited = out->t[i].ev[e].record == it->r->position && out->t[i].ev[e].event_id == tm_event_id(it->r);
-        if (!cited)
+        char key[48];
+        snprintf(key, sizeof key, "%llu/%u", (unsigned long long)it->r->position, tm_event_id(it->r));
+        if (tm_strmap_get(&cited_before, key) == TM_STRMAP_NONE)
             sel[n++] = it;
     }
+    tm_strmap_free(&cited_before);
     tm_cluster *cl;
     size_t ncl = tm_clusters(sel, n, 30 * TM_MIN, &cl);
     for (size_t c = 0; c < ncl; c++) {

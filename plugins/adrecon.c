@@ -98,7 +98,9 @@ static void exporters(const tm_view *v, tm_traces *out)
         char file[260];
         output_file(run->best ? run->best->command_line : NULL, file, sizeof file);
         bool wrote = false;
-        for (size_t k = 0; k < v->n && run->time != TM_TIME_NONE; k++) {
+        size_t k0, k1;
+        tm_view_window(v, run->time - TM_SEC, run->time + 30 * TM_MIN, &k0, &k1);
+        for (size_t k = k0; k < k1 && run->time != TM_TIME_NONE; k++) {
             const tm_item *it = &v->items[k];
             if (it->exec || it->r->time < run->time - TM_SEC || it->r->time > run->time + 30 * TM_MIN)
                 continue;

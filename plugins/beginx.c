@@ -47,18 +47,29 @@ static void run(const tm_view *v, tm_traces *out)
 {
     tm_runs runs;
     tm_view_runs(v, names, &runs);
+    /* its connections (in time order), found once */
+    size_t *conn = tm_xmalloc((v->n ? v->n : 1) * sizeof *conn), nconn = 0;
+    for (size_t k = 0; runs.n && k < v->n; k++)
+        if (v->items[k].sub == S_5156 && is_beginx_path(tm_data(v->items[k].r, "Application")))
+            conn[nconn++] = k;
     for (size_t i = 0; i < runs.n; i++) {
         const tm_run *run = &runs.r[i];
         bool server = tm_icontains(run->name, "server") || tm_icontains(run->name, "srv");
         tm_trace *t = tm_trace_for_run(out, v, run, "BeginX", CATEGORY, server ? TM_ROLE_DESTINATION : TM_ROLE_SOURCE);
         bool allowed = false;
-        for (size_t k = 0; k < v->n; k++) {
-            const tm_item *it = &v->items[k];
-            if (it->sub != S_5156 || !is_beginx_path(tm_data(it->r, "Application")))
-                continue;
-            int64_t d = it->r->time - run->time;
-            if (d < -TM_SEC || d > 24 * 3600 * TM_SEC)
-                continue;
+        size_t c = 0, hi = run->time == TM_TIME_NONE ? 0 : nconn;
+        while (c < hi) {
+            size_t mid = c + (hi - c) / 2;
+            int64_t tc = v->items[conn[mid]].r->time;
+            if (tc != TM_TIME_NONE && tc < run->time - TM_SEC)
+                c = mid + 1;
+            else
+                hi = mid;
+        }
+        for (; run->time != TM_TIME_NONE && c < nconn; c++) {
+            const tm_item *it = &v->items[conn[c]];
+            if (it->r->time == TM_TIME_NONE || it->r->time - run->time > 24 * 3600 * TM_SEC)
+                break;
             tm_cite(t, it->r, it->art, "firewall allowed %s %s:%s -> %s:%s (%s)", tm_data(it->r, "Direction"),
                     tm_data(it->r, "SourceAddress"), tm_data(it->r, "SourcePort"), tm_data(it->r, "DestAddress"),
                     tm_data(it->r, "DestPort"), tm_data(it->r, "Application"));
@@ -91,6 +102,7 @@ static void run(const tm_view *v, tm_traces *out)
                       t->peer ? t->peer : "");
     }
     tm_runs_free(&runs);
+    free(conn);
 }
 
 const tm_plugin tm_plugin_beginx = {

@@ -59,7 +59,10 @@ static void run(const tm_view *v, tm_traces *out)
     tm_exec_rule r = {.tool = "BITS", .category = CATEGORY, .role = TM_ROLE_SOURCE, .role_local = TM_ROLE_SOURCE,
                       .names = names, .success_note = "BITS job command; success is event 60 with status 0x0"};
     tm_exec_traces(v, out, &r);
-    /* Transfers: 59 (start, URL) with the 60 (stop, status) of the same job id. */
+    /* Transfers: 59 (start, URL) with the 3 (created) and 60 (stop, status) of the same job id. */
+    tm_item_index created, stopped;
+    tm_index_by(v, S_3, "jobId", &created);
+    tm_index_by(v, S_60, "Id", &stopped);
     for (size_t i = 0; i < v->n; i++) {
         const tm_item *it = &v->items[i];
         if (it->sub != S_59)
@@ -77,9 +80,12 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->command_line, url);
         tm_trace_set(&t->user_sid, tm_str(it->r, "user_sid"));
         bool ok = false;
-        for (size_t k = 0; k < v->n; k++) {
-            const tm_item *o = &v->items[k];
-            if (o->sub == S_3 && strcmp(tm_data(o->r, "jobId"), id) == 0) {
+        /* the two lists merged in view order */
+        size_t nc, ns, c0 = tm_index_find(&created, id, &nc), s0 = tm_index_find(&stopped, id, &ns);
+        for (size_t a = 0, b = 0; a < nc || b < ns;) {
+            const tm_item *o = b >= ns || (a < nc && created.it[c0 + a] < stopped.it[s0 + b]) ? created.it[c0 + a++]
+                                                                                          : stopped.it[s0 + b++];
+            if (o->sub == S_3) {
                 tm_cite(t, o->r, o->art, "BITS job %s created by %s (%s)", tm_data(o->r, "jobTitle"), tm_data(o->r, "jobOwner"),
                         tm_data(o->r, "processPath"));
                 if (*tm_data(o->r, "jobOwner"))
@@ -97,7 +103,9 @@ static void run(const tm_view *v, tm_traces *out)
             }
         }
         /* the journal's temporary file, within the transfer */
-        for (size_t k = 0; k < v->n; k++) {
+        size_t k0, k1;
+        tm_view_window(v, it->r->time - TM_SEC, it->r->time + 10 * TM_MIN, &k0, &k1);
+        for (size_t k = k0; k < k1; k++) {
             const tm_item *o = &v->items[k];
             if (o->sub == S_USN && o->r->time >= it->r->time - TM_SEC && o->r->time <= it->r->time + 10 * TM_MIN)
                 tm_cite(t, o->r, o->art, "%s: %s", tm_str(o->r, "file_name"), tm_str(o->r, "reasons"));
@@ -106,6 +114,8 @@ static void run(const tm_view *v, tm_traces *out)
                              : "no Bits-Client 60 with status 0x0 for this job");
         tm_trace_setf(&t->message, "BITS transfer %s", url);
     }
+    tm_index_free(&created);
+    tm_index_free(&stopped);
     /* The journal alone: BITS temporary files renamed into place. */
     bool any_59 = false;
     for (size_t i = 0; i < v->n; i++)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "pipeline/plugin.h"
+#include "util/strmap.h"
 #include "util/timeutil.h"
 
 #define CATEGORY "Privilege Escalation"
@@ -166,12 +167,37 @@ static void sdb(const tm_view *v, tm_traces *out)
     tm_runs runs;
     tm_view_runs(v, names, &runs);
     size_t first = out->n;
+    /* process starts by the program name of their parent, in time order */
+    tm_strmap by_parent;
+    tm_strmap_init(&by_parent, true);
+    size_t **kids = NULL, *nkids = NULL, nparents = 0;
+    for (size_t c = 0; runs.n && c < v->n; c++) {
+        const tm_exec *e = v->items[c].exec;
+        char pn[48] = "";
+        if (e && e->parent)
+            tm_program_name_of(e->parent, pn, sizeof pn);
+        if (!e || e->kind != TM_EXEC_START || !pn[0])
+            continue;
+        size_t p = tm_strmap_get(&by_parent, pn);
+        if (p == TM_STRMAP_NONE) {
+            TM_GROW(kids, nparents);
+            TM_GROW(nkids, nparents);
+            kids[nparents] = NULL;
+            nkids[nparents] = 0;
+            tm_strmap_put(&by_parent, pn, nparents);
+            p = nparents++;
+        }
+        TM_GROW(kids[p], nkids[p]);
+        kids[p][nkids[p]++] = c;
+    }
     for (size_t i = 0; i < runs.n; i++) {
         const tm_run *run = &runs.r[i];
         tm_trace *t = tm_trace_for_run(out, v, run, "SDB-UAC-Bypass", CATEGORY, TM_ROLE_HOST);
         /* the database it installed, and the program it shims */
         bool child = false;
-        for (size_t k = 0; k < v->n && run->time != TM_TIME_NONE; k++) {
+        size_t k0, k1;
+        tm_view_window(v, run->time - TM_MIN + 1, run->time + 10 * TM_MIN - 1, &k0, &k1);
+        for (size_t k = k0; k < k1 && run->time != TM_TIME_NONE; k++) {
             const tm_item *it = &v->items[k];
             if (it->exec)
                 continue;
@@ -185,13 +211,10 @@ static void sdb(const tm_view *v, tm_traces *out)
                     /* a child of the shimmed program after the install */
                     char shimmed[48];
                     tm_program_name_of(tm_str(it->r, "name"), shimmed, sizeof shimmed);
-                    for (size_t c = 0; c < v->n; c++) {
-                        const tm_exec *e = v->items[c].exec;
-                        char pn[48] = "";
-                        if (e && e->parent)
-                            tm_program_name_of(e->parent, pn, sizeof pn);
-                        if (e && e->kind == TM_EXEC_START && pn[0] && strcasecmp(pn, shimmed) == 0 &&
-                            e->time >= run->time) {
+                    size_t p = tm_strmap_get(&by_parent, shimmed);
+                    for (size_t c = 0; p != TM_STRMAP_NONE && c < nkids[p]; c++) {
+                        const tm_exec *e = v->items[kids[p][c]].exec;
+                        if (e->time >= run->time) {
                             char s[900];
                             tm_exec_summary(e, s, sizeof s);
                             tm_cite(t, e->r, e->art, "%s (parent %s, the shimmed program)", s, e->parent);
@@ -206,6 +229,11 @@ static void sdb(const tm_view *v, tm_traces *out)
         tm_trace_setf(&t->message, "Shim database installed: %s", t->command_line ? t->command_line : "sdbinst");
     }
     tm_runs_free(&runs);
+    for (size_t p = 0; p < nparents; p++)
+        free(kids[p]);
+    free(kids);
+    free(nkids);
+    tm_strmap_free(&by_parent);
     /* Installed databases no sdbinst run on record explains (its process
      * records are gone): the registry keeps them. */
     for (size_t k = 0; k < v->n; k++) {
@@ -222,7 +250,9 @@ static void sdb(const tm_view *v, tm_traces *out)
                                           "Shim database installed (InstalledSDB key last written)");
         tm_cite(t, it->r, it->art, "AppCompatFlags InstalledSDB %s: %s (%s)", tm_str(it->r, "name"),
                 tm_str(it->r, "DatabasePath"), tm_str(it->r, "DatabaseDescription"));
-        for (size_t c = 0; c < v->n; c++) {
+        size_t c0, c1;
+        tm_view_window(v, it->r->time - 10 * TM_MIN + 1, it->r->time + TM_MIN - 1, &c0, &c1);
+        for (size_t c = c0; c < c1; c++) {
             const tm_item *o = &v->items[c];
             if (o->sub == S_SDB_USN && o->r->time != TM_TIME_NONE && it->r->time != TM_TIME_NONE &&
                 o->r->time > it->r->time - 10 * TM_MIN && o->r->time < it->r->time + TM_MIN)

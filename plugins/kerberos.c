@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "pipeline/toolspec.h"
+#include "util/strmap.h"
 #include "util/timeutil.h"
 
 #define CAT_DA "Capturing the Domain Administrator Privilege and Account Credentials"
@@ -60,24 +61,50 @@ static const tm_tool_spec specs[] = {
     {.tool = NULL},
 };
 
+/* Names counted case-insensitively, in order of first appearance. */
 typedef struct {
     char name[128];
     size_t n;
 } count;
 
-static void add_count(count **c, size_t *n, const char *name)
+typedef struct {
+    count *c;
+    size_t n, best; /* best: the largest count */
+    tm_strmap ix;
+} tally;
+
+static void tally_init(tally *t)
+{
+    memset(t, 0, sizeof *t);
+    tm_strmap_init(&t->ix, true);
+}
+
+static void tally_free(tally *t)
+{
+    free(t->c);
+    tm_strmap_free(&t->ix);
+}
+
+static size_t tally_of(const tally *t, const char *name)
+{
+    size_t i = tm_strmap_get(&t->ix, name);
+    return i == TM_STRMAP_NONE ? 0 : t->c[i].n;
+}
+
+static void add_count(tally *t, const char *name)
 {
     if (!*name || strcmp(name, "-") == 0)
         return;
-    for (size_t i = 0; i < *n; i++)
-        if (strcasecmp((*c)[i].name, name) == 0) {
-            (*c)[i].n++;
-            return;
-        }
-    *c = tm_xrealloc(*c, (*n + 1) * sizeof **c);
-    snprintf((*c)[*n].name, sizeof (*c)[*n].name, "%s", name);
-    (*c)[*n].n = 1;
-    (*n)++;
+    size_t i = tm_strmap_get(&t->ix, name);
+    if (i == TM_STRMAP_NONE) {
+        TM_GROW(t->c, t->n);
+        snprintf(t->c[t->n].name, sizeof t->c[t->n].name, "%s", name);
+        t->c[t->n].n = 0;
+        tm_strmap_put(&t->ix, name, t->n);
+        i = t->n++;
+    }
+    if (++t->c[i].n > t->best)
+        t->best = t->c[i].n;
 }
 
 static const char *account_domain(const tm_item *it)
@@ -87,19 +114,12 @@ static const char *account_domain(const tm_item *it)
 
 /* A domain name the records vouch for: seen in TGT requests (4768, which a
  * forged ticket skips), or the most common name overall. */
-static bool known_domain(const count *c, size_t n, const count *tgt, size_t ntgt, const char *d)
+static bool known_domain(const tally *c, const tally *tgt, const char *d)
 {
-    for (size_t i = 0; i < ntgt; i++)
-        if (strcasecmp(tgt[i].name, d) == 0)
-            return true;
-    size_t best = 0;
-    for (size_t i = 0; i < n; i++)
-        if (c[i].n > best)
-            best = c[i].n;
-    for (size_t i = 0; i < n; i++)
-        if (strcasecmp(c[i].name, d) == 0)
-            return c[i].n * 4 >= best || c[i].n >= 20; /* common enough to be real */
-    return false;
+    if (tally_of(tgt, d))
+        return true;
+    size_t n = tally_of(c, d);
+    return n && (n * 4 >= c->best || n >= 20); /* common enough to be real */
 }
 
 static bool has_lower(const char *s)
@@ -121,46 +141,51 @@ static bool builtin_domain(const char *d)
 
 static void bogus_domains(const tm_view *v, tm_traces *out)
 {
-    size_t first = out->n;
-    count *c = NULL, *tgt = NULL;
-    size_t n = 0, ntgt = 0;
+    tally c, tgt;
+    tally_init(&c);
+    tally_init(&tgt);
     for (size_t i = 0; i < v->n; i++) {
         const tm_item *it = &v->items[i];
         if (it->sub == S_4768)
-            add_count(&tgt, &ntgt, tm_data(it->r, "TargetDomainName"));
+            add_count(&tgt, tm_data(it->r, "TargetDomainName"));
         if (it->sub == S_4768 || it->sub == S_4769 || it->sub == S_4624)
-            add_count(&c, &n, account_domain(it));
+            add_count(&c, account_domain(it));
     }
+    size_t n = c.n;
     /* the host's own names: computer accounts' domains are real */
     for (size_t i = 0; i < v->n; i++) {
         const tm_item *it = &v->items[i];
         const char *u = tm_data(it->r, "TargetUserName");
         size_t ul = strlen(u);
         if (it->sub == S_4624 && ul && u[ul - 1] == '$')
-            add_count(&tgt, &ntgt, tm_data(it->r, "TargetDomainName"));
+            add_count(&tgt, tm_data(it->r, "TargetDomainName"));
     }
     /* the realm as Windows writes it: TGT requests and computer accounts'
      * service tickets */
-    count *realm = NULL;
-    size_t nrealm = 0;
+    tally realm;
+    tally_init(&realm);
     for (size_t i = 0; i < v->n; i++) {
         const tm_item *it = &v->items[i];
         const char *u = tm_data(it->r, "TargetUserName");
         bool computer = strchr(u, '$') != NULL;
         if (it->sub == S_4768 || (it->sub == S_4769 && computer))
             if (!has_lower(tm_data(it->r, "TargetDomainName")))
-                add_count(&realm, &nrealm, tm_data(it->r, "TargetDomainName"));
+                add_count(&realm, tm_data(it->r, "TargetDomainName"));
     }
     /* bogus domains used in ticket requests: a golden ticket at work, and
      * the logons with them are its use */
-    count *golden = NULL;
-    size_t ngolden = 0;
+    tally golden;
+    tally_init(&golden);
     for (size_t i = 0; n >= 1 && i < v->n; i++) {
         const tm_item *it = &v->items[i];
         const char *d = account_domain(it);
-        if (it->sub == S_4769 && !builtin_domain(d) && strcmp(d, "-") != 0 && !known_domain(c, n, tgt, ntgt, d))
-            add_count(&golden, &ngolden, d);
+        if (it->sub == S_4769 && !builtin_domain(d) && strcmp(d, "-") != 0 && !known_domain(&c, &tgt, d))
+            add_count(&golden, d);
     }
+    /* the traces made here by tool and client, for joining a ticket's uses */
+    tm_strmap by_client;
+    tm_strmap_init(&by_client, false);
+    size_t **bucket = NULL, *nbucket = NULL, nbuckets = 0;
     if (n >= 1) {
         for (size_t i = 0; i < v->n; i++) {
             const tm_item *it = &v->items[i];
@@ -170,21 +195,19 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
             if (builtin_domain(d) || strcmp(d, "-") == 0)
                 continue;
             bool case_differs = false;
-            if (known_domain(c, n, tgt, ntgt, d)) {
+            if (known_domain(&c, &tgt, d)) {
                 /* Windows writes the realm of a ticket request in upper
                  * case; a forged ticket carries the domain as typed */
                 if (it->sub != S_4769 || !has_lower(d))
                     continue;
-                for (size_t r = 0; r < nrealm && !case_differs; r++)
-                    case_differs = strcasecmp(realm[r].name, d) == 0 && strcmp(realm[r].name, d) != 0;
+                size_t r = tm_strmap_get(&realm.ix, d);
+                case_differs = r != TM_STRMAP_NONE && strcmp(realm.c[r].name, d) != 0;
                 if (!case_differs)
                     continue;
             }
             if (it->sub == S_4624 && strcmp(tm_data(it->r, "LogonType"), "3") != 0)
                 continue;
-            bool tgs = it->sub == S_4769, gold = tgs;
-            for (size_t g = 0; g < ngolden && !gold; g++)
-                gold = strcasecmp(golden[g].name, d) == 0;
+            bool tgs = it->sub == S_4769, gold = tgs || tally_of(&golden, d) > 0;
             char acct[256];
             tm_account(it->r, "Target", acct, sizeof acct);
             const char *ip = tm_data(it->r, "IpAddress");
@@ -193,12 +216,14 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
             const char *tool = gold ? "Mimikatz_GoldenTicket" : "Mimikatz_SilverTicket";
             /* one trace per forged ticket's use: same tool, account domain
              * and client within an hour of the last record */
+            char key[320];
+            snprintf(key, sizeof key, "%s\t%s", tool, ip);
+            size_t b = tm_strmap_get(&by_client, key);
             tm_trace *t = NULL;
-            for (size_t k = out->n; k-- > first && !t;) {
-                tm_trace *o = &out->t[k];
-                if (strcmp(o->tool, tool) == 0 && o->peer && strcmp(o->peer, ip) == 0 && o->phase == NULL &&
-                    o->nev && o->ev[o->nev - 1].time != TM_TIME_NONE && it->r->time - o->ev[o->nev - 1].time < 3600 * TM_SEC &&
-                    o->reason && strstr(o->reason, d))
+            for (size_t k = b == TM_STRMAP_NONE ? 0 : nbucket[b]; k-- > 0 && !t;) {
+                tm_trace *o = &out->t[bucket[b][k]];
+                if (o->phase == NULL && o->nev && o->ev[o->nev - 1].time != TM_TIME_NONE &&
+                    it->r->time - o->ev[o->nev - 1].time < 3600 * TM_SEC && o->reason && strstr(o->reason, d))
                     t = o;
             }
             bool fresh = t == NULL;
@@ -207,6 +232,16 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
                                         tgs ? "Service ticket requested (Security 4769)" : "Logon (Security 4624)");
                 tm_trace_set(&t->user, acct);
                 tm_trace_set(&t->peer, ip);
+                if (b == TM_STRMAP_NONE) {
+                    TM_GROW(bucket, nbuckets);
+                    TM_GROW(nbucket, nbuckets);
+                    bucket[nbuckets] = NULL;
+                    nbucket[nbuckets] = 0;
+                    tm_strmap_put(&by_client, key, nbuckets);
+                    b = nbuckets++;
+                }
+                TM_GROW(bucket[b], nbucket[b]);
+                bucket[b][nbucket[b]++] = (size_t)(t - out->t);
             }
             tm_cite(t, it->r, it->art, "%s for %s from %s with account domain '%s'%s%s",
                     tgs ? "ticket request" : "network logon", acct, ip, d, tgs ? ", service " : "",
@@ -225,10 +260,15 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
             tm_trace_setf(&t->message, "Possible forged Kerberos ticket: %s with domain '%s'", acct, d);
         }
     }
-    free(c);
-    free(tgt);
-    free(golden);
-    free(realm);
+    for (size_t b = 0; b < nbuckets; b++)
+        free(bucket[b]);
+    free(bucket);
+    free(nbucket);
+    tm_strmap_free(&by_client);
+    tally_free(&c);
+    tally_free(&tgt);
+    tally_free(&golden);
+    tally_free(&realm);
 }
 
 const tm_plugin tm_plugin_kerberos = {

@@ -77,7 +77,17 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->logon_id, tm_data(it->r, "SubjectLogonId"));
         tm_trace_set(&t->peer, ip);
         size_t reads = 0, cnt, at = tm_index_find(&access, tm_data(it->r, "SubjectLogonId"), &cnt);
-        for (size_t k = at; k < at + cnt && reads < 20; k++) {
+        /* the logon's accesses are in time order: from this connection on */
+        size_t lo = at, hi = at + cnt;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            int64_t t5 = access.it[mid]->r->time;
+            if (t5 != TM_TIME_NONE && t5 < it->r->time)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t k = lo; k < at + cnt && reads < 20; k++) {
             const tm_item *o = access.it[k];
             if (strcasecmp(tm_data(o->r, "ShareName"), tm_data(it->r, "ShareName")) != 0 || o->r->time < it->r->time)
                 continue;

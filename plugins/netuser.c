@@ -85,7 +85,9 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace *t = tm_trace_for_run(out, v, run, "net-user", CATEGORY, TM_ROLE_SOURCE);
         tm_trace_set(&t->phase, tm_run_phase(run));
         bool change = changes(cmd), recorded = false;
-        for (size_t k = 0; change && k < v->n && run->time != TM_TIME_NONE; k++) {
+        size_t k0, k1;
+        tm_view_window(v, run->time - TM_SEC, run->time + TM_MIN, &k0, &k1);
+        for (size_t k = k0; change && k < k1 && run->time != TM_TIME_NONE; k++) {
             const tm_item *it = &v->items[k];
             if (it->sub < S_4720 || it->r->time < run->time - TM_SEC || it->r->time > run->time + TM_MIN)
                 continue;

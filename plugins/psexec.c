@@ -19,6 +19,7 @@
 
 #include "pipeline/plugin.h"
 #include "util/buf.h"
+#include "util/strmap.h"
 #include "util/timeutil.h"
 
 #define CATEGORY "Command Execution"
@@ -83,14 +84,6 @@ static bool is_psexesvc(const char *name)
     return strncasecmp(name, "PSEXESVC", 8) == 0;
 }
 
-static bool service_still_installed(const tm_view *v, const char *name)
-{
-    for (size_t i = 0; i < v->n; i++)
-        if (v->items[i].sub == S_SERVICE && strcasecmp(tm_str(v->items[i].r, "name"), name) == 0)
-            return true;
-    return false;
-}
-
 static bool have_system_hive_services(const tm_view *v)
 {
     for (size_t i = 0; i < v->n; i++)
@@ -125,20 +118,28 @@ static void source_side(const tm_view *v, tm_traces *out)
             sel[n++] = it->exec;
     }
     /* exits of renamed copies: same program name as a psexec-like start */
-    for (size_t i = 0; i < v->n; i++) {
+    tm_strmap copies;
+    tm_strmap_init(&copies, false);
+    for (size_t k = 0; k < n; k++)
+        if (!tm_iglob("psexe*", sel[k]->name))
+            tm_strmap_put(&copies, sel[k]->name, 1);
+    for (size_t i = 0; i < v->n && copies.n; i++) {
         const tm_item *it = &v->items[i];
-        if (it->sub != S_ANY_EXEC || !it->exec || it->exec->kind != TM_EXEC_EXIT || tm_iglob("psexe*", it->exec->name))
-            continue;
-        for (size_t k = 0; k < n; k++)
-            if (strcmp(sel[k]->name, it->exec->name) == 0 && !tm_iglob("psexe*", sel[k]->name)) {
-                sel[n++] = it->exec;
-                break;
-            }
+        if (it->sub == S_ANY_EXEC && it->exec && it->exec->kind == TM_EXEC_EXIT &&
+            tm_strmap_get(&copies, it->exec->name) != TM_STRMAP_NONE)
+            sel[n++] = it->exec;
     }
+    tm_strmap_free(&copies);
     tm_runs runs;
     tm_runs_build(&runs, sel, n);
     free(sel);
     bool *eula_used = tm_xcalloc(v->n ? v->n : 1, sizeof *eula_used);
+    /* PsExec's EULA facts with a time, in time order */
+    size_t *eula = tm_xmalloc((v->n ? v->n : 1) * sizeof *eula), neula = 0;
+    for (size_t k = 0; k < v->n; k++)
+        if (v->items[k].sub == S_EULA && strcasecmp(tm_str(v->items[k].r, "name"), "PsExec") == 0 &&
+            v->items[k].r->time != TM_TIME_NONE)
+            eula[neula++] = k;
     for (size_t i = 0; i < runs.n; i++) {
         const tm_run *run = &runs.r[i];
         /* Derived-only runs (a psexec inside a cmd line) are still runs. */
@@ -153,13 +154,22 @@ static void source_side(const tm_view *v, tm_traces *out)
                            "no process-exit record with status 0x0 (Security 4689): execution seen only in %s",
                            tm_exec_kind_name(run->e[0]->kind));
         }
-        /* The EULA key written at this run. */
-        for (size_t k = 0; k < v->n; k++) {
+        /* The EULA key written at this run (within a minute of it). */
+        size_t e0 = 0, e1 = run->time == TM_TIME_NONE ? 0 : neula;
+        while (e0 < e1) {
+            size_t mid = e0 + (e1 - e0) / 2;
+            if (v->items[eula[mid]].r->time <= run->time - TM_MIN)
+                e0 = mid + 1;
+            else
+                e1 = mid;
+        }
+        for (size_t e = e0; run->time != TM_TIME_NONE && e < neula; e++) {
+            size_t k = eula[e];
             const tm_item *it = &v->items[k];
-            if (it->sub != S_EULA || strcasecmp(tm_str(it->r, "name"), "PsExec") != 0 || it->r->time == TM_TIME_NONE)
-                continue;
             int64_t d = it->r->time - run->time;
-            if (d > -TM_MIN && d < TM_MIN) {
+            if (d >= TM_MIN)
+                break;
+            {
                 tm_cite(t, it->r, it->art, "Software\\Sysinternals\\PsExec EulaAccepted written (first run by %s)",
                         it->art->user ? it->art->user : "this user");
                 if (!t->user && it->art->user)
@@ -172,6 +182,7 @@ static void source_side(const tm_view *v, tm_traces *out)
                       t->confirmed ? " and exited successfully" : "");
     }
     tm_runs_free(&runs);
+    free(eula);
     /* EulaAccepted alone: PsExec ran as that user at least once. */
     for (size_t k = 0; k < v->n; k++) {
         const tm_item *it = &v->items[k];
@@ -198,22 +209,42 @@ typedef struct {
     char service[128]; /* service name this item speaks of */
 } dst_item;
 
-static bool renamed_service_install(const tm_view *v, const tm_item *it, bool hive_known, const tm_item *const *all,
-                                    size_t nall)
+/* The services the SYSTEM hive still lists (folded names). */
+static void installed_services(const tm_view *v, tm_strmap *m)
+{
+    tm_strmap_init(m, true);
+    for (size_t i = 0; i < v->n; i++)
+        if (v->items[i].sub == S_SERVICE)
+            tm_strmap_put(m, tm_str(v->items[i].r, "name"), 1);
+}
+
+static bool renamed_service_install(const tm_item *it, bool hive_known, const tm_strmap *installed,
+                                    const tm_item *const *sys, size_t nsys)
 {
     const char *name = tm_data(it->r, "ServiceName");
     const char *img = tm_data(it->r, "ImagePath");
     if (is_psexesvc(name) || !admin_share_image(img))
         return false;
     /* removed: no longer in the SYSTEM hive, or stopped / file deleted soon after */
-    if (hive_known && !service_still_installed(v, name))
+    if (hive_known && tm_strmap_get(installed, name) == TM_STRMAP_NONE)
         return true;
-    for (size_t i = 0; i < nall; i++) {
-        const tm_record *r = all[i]->r;
-        if (r->time == TM_TIME_NONE || r->time < it->r->time || r->time - it->r->time > 10 * TM_MIN)
-            continue;
-        if (all[i]->sub == S_7036 && strcasecmp(tm_data(r, "param1"), name) == 0 &&
-            tm_icontains(tm_data(r, "param2"), "stopped"))
+    if (it->r->time == TM_TIME_NONE)
+        return false;
+    /* the 7036 records (time order) from the install to 10 minutes after */
+    size_t lo = 0, hi = nsys;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int64_t t = sys[mid]->r->time;
+        if (t != TM_TIME_NONE && t < it->r->time)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < nsys; i++) {
+        const tm_record *r = sys[i]->r;
+        if (r->time == TM_TIME_NONE || r->time - it->r->time > 10 * TM_MIN)
+            break;
+        if (strcasecmp(tm_data(r, "param1"), name) == 0 && tm_icontains(tm_data(r, "param2"), "stopped"))
             return true;
     }
     return false;
@@ -228,49 +259,64 @@ static void destination_side(const tm_view *v, tm_traces *out)
     for (size_t i = 0; i < v->n; i++)
         if (v->items[i].sub == S_7036)
             sys[nsys++] = &v->items[i];
-    /* renamed services: their names */
-    char (*renamed)[128] = tm_xcalloc(v->n ? v->n : 1, sizeof *renamed);
+    /* renamed services: their names, each once, in order of first install */
+    tm_strmap installed;
+    installed_services(v, &installed);
+    tm_strmap renamed;
+    tm_strmap_init(&renamed, true);
+    const char **names = tm_xmalloc((v->n ? v->n : 1) * sizeof *names);
     size_t nren = 0;
     for (size_t i = 0; i < v->n; i++) {
         const tm_item *it = &v->items[i];
-        if (it->sub == S_7045 && renamed_service_install(v, it, hive_known, sys, nsys))
-            snprintf(renamed[nren++], sizeof renamed[0], "%s", tm_data(it->r, "ServiceName"));
+        if (it->sub == S_7045 && renamed_service_install(it, hive_known, &installed, sys, nsys) &&
+            tm_strmap_get(&renamed, tm_data(it->r, "ServiceName")) == TM_STRMAP_NONE) {
+            tm_strmap_put(&renamed, tm_data(it->r, "ServiceName"), nren);
+            names[nren++] = tm_data(it->r, "ServiceName");
+        }
     }
+    tm_strmap_free(&installed);
+    /* each item with its service: a renamed one's index, or nren for PSEXESVC */
+    size_t *key_of = tm_xmalloc((v->n ? v->n : 1) * sizeof *key_of);
     for (size_t i = 0; i < v->n; i++) {
         const tm_item *it = &v->items[i];
         bool take = false;
+        size_t key = nren;
         switch (it->sub) {
         case S_SVC_EXEC: take = !it->exec->derived; break;
         case S_USN: take = true; break;
         case S_7045:
         case S_7036: {
             const char *name = tm_data(it->r, it->sub == S_7045 ? "ServiceName" : "param1");
-            take = is_psexesvc(name);
-            for (size_t k = 0; !take && k < nren; k++)
-                take = strcasecmp(renamed[k], name) == 0;
+            size_t r = tm_strmap_get(&renamed, name);
+            take = is_psexesvc(name) || r != TM_STRMAP_NONE;
+            if (!is_psexesvc(name))
+                key = r;
             break;
         }
         case S_5145: take = tm_icontains(tm_data(it->r, "RelativeTargetName"), "PSEXESVC"); break;
         default: break;
         }
-        if (take)
+        if (take) {
+            key_of[n] = key;
             sel[n++] = it;
-    }
-    /* Sessions per service: PSEXESVC, or each renamed service by its name. */
-    const tm_item **sub = tm_xmalloc((n ? n : 1) * sizeof *sub);
-    for (size_t key = 0; key <= nren; key++) {
-        size_t nsub = 0;
-        for (size_t i = 0; i < n; i++) {
-            const tm_item *it = sel[i];
-            const char *name = it->sub == S_7045 ? tm_data(it->r, "ServiceName")
-                               : it->sub == S_7036 ? tm_data(it->r, "param1")
-                                                   : "PSEXESVC";
-            bool match = key == nren ? is_psexesvc(name) : strcasecmp(name, renamed[key]) == 0;
-            if (match)
-                sub[nsub++] = it;
         }
+    }
+    tm_strmap_free(&renamed);
+    /* Sessions per service: each renamed service by its name, then PSEXESVC. */
+    size_t *first = tm_xcalloc(nren + 2, sizeof *first);
+    for (size_t i = 0; i < n; i++)
+        first[key_of[i] + 1]++;
+    for (size_t k = 0; k <= nren; k++)
+        first[k + 1] += first[k];
+    const tm_item **sub = tm_xmalloc((n ? n : 1) * sizeof *sub);
+    size_t *fill = tm_xcalloc(nren + 1, sizeof *fill);
+    for (size_t i = 0; i < n; i++)
+        sub[first[key_of[i]] + fill[key_of[i]]++] = sel[i];
+    free(fill);
+    for (size_t key = 0; key <= nren; key++) {
+        size_t nsub = first[key + 1] - first[key];
         tm_cluster *cl;
-        size_t ncl = tm_clusters(sub, nsub, 10 * TM_MIN, &cl);
+        size_t ncl = tm_clusters(sub + first[key], nsub, 10 * TM_MIN, &cl);
         for (size_t c = 0; c < ncl; c++) {
             const tm_cluster *k = &cl[c];
             const tm_item *install = NULL;
@@ -357,7 +403,9 @@ static void destination_side(const tm_view *v, tm_traces *out)
         tm_clusters_free(cl, ncl);
     }
     free(sub);
-    free(renamed);
+    free(names);
+    free(key_of);
+    free(first);
     free(sel);
     free(sys);
 }

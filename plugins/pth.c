@@ -118,7 +118,9 @@ static void mimikatz_source(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->user, subj);
         tm_trace_set(&t->logon_id, tm_data(it->r, "TargetLogonId"));
         /* Explicit credentials used by the same process right after. */
-        for (size_t k = 0; k < v->n; k++) {
+        size_t k0, k1;
+        tm_view_window(v, it->r->time, it->r->time + 10 * TM_MIN, &k0, &k1);
+        for (size_t k = k0; k < k1; k++) {
             const tm_item *o = &v->items[k];
             if (o->sub != S_4648 || o->r->time < it->r->time || o->r->time > it->r->time + 10 * TM_MIN)
                 continue;

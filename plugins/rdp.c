@@ -100,6 +100,7 @@ static void destination(const tm_view *v, tm_traces *out)
 {
     session *ss = NULL;
     size_t ns = 0;
+    size_t *open = NULL, nopen = 0; /* the open sessions, oldest first: a server's logoffs close them */
     for (size_t i = 0; i < v->n; i++) {
         const tm_item *it = &v->items[i];
         if (it->sub < S_4624 || !rdp_logon(it) || it->r->time == TM_TIME_NONE)
@@ -111,28 +112,31 @@ static void destination(const tm_view *v, tm_traces *out)
         bool connect = it->sub == S_1149 || it->sub == S_4624 || it->sub == S_21 || it->sub == S_25 || it->sub == S_4778;
         /* The open session of this user (and address, when both know it). */
         session *s = NULL;
-        for (size_t k = ns; k-- > 0;) {
-            session *c = &ss[k];
+        size_t so = 0;
+        for (size_t k = nopen; k-- > 0;) {
+            session *c = &ss[open[k]];
             if (strcmp(c->user, user) != 0 && user[0] && c->user[0])
                 continue;
             if (addr[0] && c->addr[0] && strcmp(addr, c->addr) != 0 && !tm_is_local_address(addr))
-                continue;
-            if (!c->open)
                 continue;
             /* a new connection more than 5 minutes after this one's last event starts another */
             if (connect && it->r->time - c->last > 5 * TM_MIN && (it->sub == S_1149 || it->sub == S_4624))
                 continue;
             s = c;
+            so = k;
             break;
         }
         if (!s) {
             if (!connect)
                 continue; /* a disconnect with no connection seen: the connect rolled out of the log */
-            ss = tm_xrealloc(ss, (ns + 1) * sizeof *ss);
+            TM_GROW(ss, ns);
             s = &ss[ns++];
             memset(s, 0, sizeof *s);
             snprintf(s->user, sizeof s->user, "%s", user);
             s->open = true;
+            TM_GROW(open, nopen);
+            so = nopen;
+            open[nopen++] = ns - 1;
         }
         if (!s->user[0])
             snprintf(s->user, sizeof s->user, "%s", user);
@@ -141,9 +145,13 @@ static void destination(const tm_view *v, tm_traces *out)
         TM_GROW(s->it, s->n);
         s->it[s->n++] = it;
         s->last = it->r->time;
-        if (it->sub == S_23)
+        if (it->sub == S_23) {
             s->open = false;
+            memmove(open + so, open + so + 1, (nopen - so - 1) * sizeof *open);
+            nopen--;
+        }
     }
+    free(open);
     for (size_t k = 0; k < ns; k++) {
         session *s = &ss[k];
         const tm_item *first = s->it[0];
@@ -192,7 +200,9 @@ static void destination(const tm_view *v, tm_traces *out)
             }
         }
         /* the listener's record of the connection, just before the session */
-        for (size_t li = 0; li < v->n; li++) {
+        size_t l0, l1;
+        tm_view_window(v, first->r->time - TM_MIN + 1, first->r->time, &l0, &l1);
+        for (size_t li = l0; li < l1; li++) {
             const tm_item *l = &v->items[li];
             if (l->sub == S_261 && l->r->time != TM_TIME_NONE && l->r->time <= first->r->time &&
                 first->r->time - l->r->time < TM_MIN)
@@ -242,7 +252,9 @@ static void source(const tm_view *v, tm_traces *out)
     for (size_t i = 0; i < runs.n; i++) {
         const tm_run *run = &runs.r[i];
         tm_trace *t = tm_trace_for_run(out, v, run, "mstsc", CATEGORY, TM_ROLE_SOURCE);
-        for (size_t k = 0; k < v->n && run->time != TM_TIME_NONE; k++) {
+        size_t k0, k1;
+        tm_view_window(v, run->time - TM_SEC, run->time + TM_MIN, &k0, &k1);
+        for (size_t k = k0; k < k1 && run->time != TM_TIME_NONE; k++) {
             const tm_item *it = &v->items[k];
             if (it->sub != S_1024 || used[k] || it->r->time < run->time - TM_SEC || it->r->time > run->time + TM_MIN)
                 continue;

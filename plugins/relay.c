@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "pipeline/toolspec.h"
+#include "util/strmap.h"
 #include "util/timeutil.h"
 
 #define CATEGORY "Malicious Communication Relay"
@@ -35,13 +36,12 @@ static const tm_tool_needs needs[] = {
     {NULL, 0, NULL},
 };
 
-#define P(...) ((const char *const[]){__VA_ARGS__, NULL})
-
 /* Connections by a program: 5156/5158 whose Application is it. */
 static size_t cite_connections(const tm_view *v, tm_trace *t, const char *prog, int64_t from, int64_t to)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < v->n; i++) {
+    size_t n = 0, i0, i1;
+    tm_view_window(v, from, to, &i0, &i1);
+    for (size_t i = i0; i < i1; i++) {
         const tm_item *it = &v->items[i];
         if ((it->sub != S_5156 && it->sub != S_5158) || it->r->time < from || it->r->time > to)
             continue;
@@ -74,8 +74,25 @@ static bool htran_like(const tm_run *run)
 
 static void run(const tm_view *v, tm_traces *out)
 {
+    /* the programs that look like either: their executions, grouped into runs */
+    tm_strmap progs;
+    tm_strmap_init(&progs, false);
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_exec *e = v->items[i].exec;
+        const char *c = e ? e->command_line : NULL;
+        if (e && (tm_iglob("htran*", e->name) || tm_iglob("fakewpad*", e->name) ||
+                  (c && (tm_icontains(c, " -tran ") || tm_icontains(c, " -slave ") || tm_icontains(c, " -listen ")))))
+            tm_strmap_put(&progs, e->name, 1);
+    }
+    const tm_exec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    size_t nsel = 0;
+    for (size_t i = 0; progs.n && i < v->n; i++)
+        if (v->items[i].exec && tm_strmap_get(&progs, v->items[i].exec->name) != TM_STRMAP_NONE)
+            sel[nsel++] = v->items[i].exec;
+    tm_strmap_free(&progs);
     tm_runs runs;
-    tm_view_runs(v, NULL, &runs);
+    tm_runs_build(&runs, sel, nsel);
+    free(sel);
     for (size_t i = 0; i < runs.n; i++) {
         const tm_run *run = &runs.r[i];
         bool htran = htran_like(run), fakewpad = tm_iglob("fakewpad*", run->name);

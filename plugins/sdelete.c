@@ -76,10 +76,19 @@ static void run(const tm_view *v, tm_traces *out)
         const tm_run *run = &runs.r[i];
         tm_trace *t = tm_trace_for_run(out, v, run, "sdelete", CATEGORY, TM_ROLE_HOST);
         bool audited = false;
-        for (size_t k = 0; k < n && run->time != TM_TIME_NONE; k++) {
+        /* sel is in time order: from the first at or after run - 1 s */
+        size_t k = 0, hi = run->time == TM_TIME_NONE ? 0 : n;
+        while (k < hi) {
+            size_t mid = k + (hi - k) / 2;
+            if (sel[mid]->r->time != TM_TIME_NONE && sel[mid]->r->time < run->time - TM_SEC)
+                k = mid + 1;
+            else
+                hi = mid;
+        }
+        for (; run->time != TM_TIME_NONE && k < n; k++) {
             const tm_record *r = sel[k]->r;
-            if (r->time < run->time - TM_SEC || r->time > run->time + 10 * TM_MIN)
-                continue;
+            if (r->time == TM_TIME_NONE || r->time > run->time + 10 * TM_MIN)
+                break;
             used[k] = true;
             if (sel[k]->sub == S_USN)
                 tm_cite(t, r, sel[k]->art, "%s: %s", tm_str(r, "file_name"), tm_str(r, "reasons"));
@@ -87,8 +96,10 @@ static void run(const tm_view *v, tm_traces *out)
                 tm_cite(t, r, sel[k]->art, "access to %s (%s)", tm_data(r, "ObjectName"), tm_data(r, "AccessList"));
             audited |= sel[k]->sub == S_4656;
         }
-        for (size_t k = 0; k < v->n; k++) {
-            const tm_item *it = &v->items[k];
+        size_t e0, e1;
+        tm_view_window(v, run->time - TM_MIN, run->time + TM_MIN, &e0, &e1);
+        for (size_t e = e0; e < e1; e++) {
+            const tm_item *it = &v->items[e];
             if (it->sub == S_EULA && strcasecmp(tm_str(it->r, "name"), "SDelete") == 0 && it->r->time != TM_TIME_NONE &&
                 it->r->time >= run->time - TM_MIN && it->r->time <= run->time + TM_MIN)
                 tm_cite(t, it->r, it->art, "Software\\Sysinternals\\SDelete EulaAccepted written");
@@ -97,7 +108,6 @@ static void run(const tm_view *v, tm_traces *out)
                                        : "SDelete ran; no audited deletion of its renamed files (Security 4656)");
         tm_trace_setf(&t->message, "SDelete ran: %s", t->command_line ? t->command_line : run->name);
     }
-    tm_runs_free(&runs);
     /* Renamed files without a run on record. */
     const tm_item **rest = tm_xmalloc((n ? n : 1) * sizeof *rest);
     size_t nr = 0;
@@ -131,14 +141,18 @@ static void run(const tm_view *v, tm_traces *out)
         const tm_item *it = &v->items[k];
         if (it->sub != S_EULA || strcasecmp(tm_str(it->r, "name"), "SDelete") != 0)
             continue;
-        bool near_run = false;
-        tm_view_runs(v, names, &runs);
-        for (size_t i = 0; i < runs.n; i++)
-            near_run |= runs.r[i].time != TM_TIME_NONE && it->r->time != TM_TIME_NONE &&
-                        it->r->time >= runs.r[i].time - TM_MIN && it->r->time <= runs.r[i].time + TM_MIN;
-        tm_runs_free(&runs);
-        if (near_run)
-            continue;
+        /* the runs are in time order: the first at or after the key - 1 min */
+        size_t lo = 0, hi = it->r->time == TM_TIME_NONE ? 0 : runs.n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (runs.r[mid].time != TM_TIME_NONE && runs.r[mid].time < it->r->time - TM_MIN)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < runs.n && runs.r[lo].time != TM_TIME_NONE && it->r->time != TM_TIME_NONE &&
+            runs.r[lo].time <= it->r->time + TM_MIN)
+            continue; /* a run within a minute explains it */
         tm_trace *t = tm_trace_for_record(out, v, it, "sdelete", CATEGORY, TM_ROLE_HOST,
                                           "EULA accepted (registry key last written: first run by this user)");
         if (it->art->user)
@@ -147,6 +161,7 @@ static void run(const tm_view *v, tm_traces *out)
         tm_confirm(t, false, "only the EulaAccepted registry value: SDelete was run by this user");
         tm_trace_setf(&t->message, "SDelete was first run by %s (EULA accepted)", it->art->user ? it->art->user : "?");
     }
+    tm_runs_free(&runs);
     free(sel);
 }
 

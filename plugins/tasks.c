@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "pipeline/plugin.h"
+#include "util/strmap.h"
 #include "util/timeutil.h"
 
 #define CATEGORY "Command Execution"
@@ -120,12 +121,14 @@ typedef struct {
     size_t n;
 } task_group;
 
-static task_group *group_of(task_group **gs, size_t *ng, const char *name)
+/* The group of a task name (case-insensitive, as Windows compares them). */
+static task_group *group_of(task_group **gs, size_t *ng, tm_strmap *ix, const char *name)
 {
-    for (size_t i = 0; i < *ng; i++)
-        if (strcasecmp((*gs)[i].name, name) == 0)
-            return &(*gs)[i];
-    *gs = tm_xrealloc(*gs, (*ng + 1) * sizeof **gs);
+    size_t i = tm_strmap_get(ix, name);
+    if (i != TM_STRMAP_NONE)
+        return &(*gs)[i];
+    TM_GROW(*gs, *ng);
+    tm_strmap_put(ix, name, *ng);
     task_group *g = &(*gs)[(*ng)++];
     memset(g, 0, sizeof *g);
     snprintf(g->name, sizeof g->name, "%s", name);
@@ -189,6 +192,8 @@ static void destination(const tm_view *v, tm_traces *out)
 {
     task_group *gs = NULL;
     size_t ng = 0;
+    tm_strmap ix;
+    tm_strmap_init(&ix, true);
     for (size_t i = 0; i < v->n; i++) {
         const tm_item *it = &v->items[i];
         if (it->exec)
@@ -197,10 +202,11 @@ static void destination(const tm_view *v, tm_traces *out)
         task_name(it, name, sizeof name);
         if (!name[0] || strcmp(name, "\\") == 0)
             continue;
-        task_group *g = group_of(&gs, &ng, name);
+        task_group *g = group_of(&gs, &ng, &ix, name);
         TM_GROW(g->it, g->n);
         g->it[g->n++] = it;
     }
+    tm_strmap_free(&ix);
     for (size_t gi = 0; gi < ng; gi++) {
         task_group *g = &gs[gi];
         const char *cmd = "";

@@ -78,7 +78,9 @@ static void run(const tm_view *v, tm_traces *out)
         const tm_run *run = &runs.r[i];
         tm_trace *t = tm_trace_for_run(out, v, run, "timestomp", CATEGORY, TM_ROLE_HOST);
         bool audited = false;
-        for (size_t k = 0; k < v->n && run->time != TM_TIME_NONE; k++) {
+        size_t k0, k1;
+        tm_view_window(v, run->time - TM_SEC, run->time + 5 * TM_MIN, &k0, &k1);
+        for (size_t k = k0; k < k1 && run->time != TM_TIME_NONE; k++) {
             const tm_item *it = &v->items[k];
             if ((it->sub != S_4663 && it->sub != S_SYSMON2) || it->r->time < run->time - TM_SEC ||
                 it->r->time > run->time + 5 * TM_MIN)

@@ -100,7 +100,12 @@ static void wmic_destination(const tm_view *v, tm_traces *out)
         tm_cite(t, e->r, e->art, "%s (parent %s)", s, e->parent ? e->parent : "not recorded; output sent to ADMIN$");
         /* WmiPrvSE.exe's own start and end (Sysmon 1 and 5) around it. */
         bool wstart = false, wend = false;
-        for (size_t k = 0; k < v->n; k++) {
+        size_t w0, w1;
+        if (e->time == TM_TIME_NONE)
+            w0 = w1 = 0;
+        else
+            tm_view_window(v, e->time - 10 * TM_MIN + 1, e->time + 30 * TM_MIN - 1, &w0, &w1);
+        for (size_t k = w0; k < w1; k++) {
             const tm_exec *w = v->items[k].exec;
             if (!w || v->items[k].sub != S_ALL || strcmp(w->name, "wmiprvse") != 0 || w->time == TM_TIME_NONE)
                 continue;

@@ -106,7 +106,7 @@ static void found(tm_buf *b, const tm_report *r, tm_tool_tally *f, size_t nf)
 }
 
 /* A dot per trace on a time axis, a row per tool and role. */
-static void chart(tm_buf *b, const tm_report *r, tm_tool_tally *f, size_t nf)
+static void chart(tm_buf *b, const tm_report *r, tm_tool_tally *f, size_t nf, const size_t *which)
 {
     int64_t lo = TM_TIME_NONE, hi = TM_TIME_NONE;
     for (size_t i = 0; i < r->traces->n; i++) {
@@ -132,15 +132,25 @@ static void chart(tm_buf *b, const tm_report *r, tm_tool_tally *f, size_t nf)
     tm_buf_printf(b, "<text x=\"%d\" y=\"14\">%.19s</text><text x=\"%d\" y=\"14\" text-anchor=\"end\">%.19s</text>",
                   left, a, left + width, z);
     double span = hi > lo ? (double)(hi - lo) : 1.0;
+    /* the traces of each row, in trace order (a counting sort by tally) */
+    size_t *start = tm_xcalloc(nf + 1, sizeof *start), *order = tm_xmalloc((r->traces->n ? r->traces->n : 1) * sizeof *order);
+    for (size_t i = 0; i < r->traces->n; i++)
+        start[which[i] + 1]++;
+    for (size_t k = 0; k < nf; k++)
+        start[k + 1] += start[k];
+    size_t *fill = tm_xcalloc(nf ? nf : 1, sizeof *fill);
+    for (size_t i = 0; i < r->traces->n; i++)
+        order[start[which[i]] + fill[which[i]]++] = i;
+    free(fill);
     for (size_t k = 0; k < nf; k++) {
         int y = top + (int)k * row;
         tm_buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 8, y + 12);
         esc(b, f[k].tool);
         tm_buf_printf(b, " (%s)</text><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#eee\"/>",
                       tm_role_name(f[k].role), left, y + 8, left + width, y + 8);
-        for (size_t i = 0; i < r->traces->n; i++) {
-            const tm_trace *t = &r->traces->t[i];
-            if (t->time == TM_TIME_NONE || strcmp(t->tool, f[k].tool) != 0 || t->role != f[k].role)
+        for (size_t j = start[k]; j < start[k + 1]; j++) {
+            const tm_trace *t = &r->traces->t[order[j]];
+            if (t->time == TM_TIME_NONE)
                 continue;
             int x = left + (int)((double)(t->time - lo) / span * width);
             tm_buf_printf(b, "<circle cx=\"%d\" cy=\"%d\" r=\"4\" fill=\"%s\" stroke=\"#0a6b0a\"><title>", x, y + 8,
@@ -149,6 +159,8 @@ static void chart(tm_buf *b, const tm_report *r, tm_tool_tally *f, size_t nf)
             tm_buf_puts(b, "</title></circle>");
         }
     }
+    free(start);
+    free(order);
     tm_buf_puts(b, "</svg>\n<p class=\"small\">Filled: confirmed; hollow: indicator.</p>\n");
 }
 
@@ -306,16 +318,18 @@ static void errors(tm_buf *b, const tm_report *r)
 static void write_html(tm_buf *b, const tm_report *r)
 {
     tm_tool_tally *f;
-    size_t nf = tm_tally_tools(r->traces, &f);
+    size_t *which = tm_xmalloc((r->traces->n ? r->traces->n : 1) * sizeof *which);
+    size_t nf = tm_tally_tools(r->traces, &f, which);
     header(b, r);
     found(b, r, f, nf);
-    chart(b, r, f, nf);
+    chart(b, r, f, nf, which);
     phases(b, r);
     coverage(b, r);
     all_traces(b, r);
     errors(b, r);
     tm_buf_puts(b, "</body></html>\n");
     free(f);
+    free(which);
 }
 
 const tm_output_format tm_format_html = {"html", "report.html", write_html, true};

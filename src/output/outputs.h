@@ -51,14 +51,15 @@ typedef struct {
 } tm_report;
 
 /* Traces per tool and role, in order of first appearance: counts, first and
- * last time, and the index of the first trace (summary.json, report.html). */
+ * last time, and the index of the first trace (summary.json, report.html);
+ * which (NULL, or one per trace) gets each trace's tally. */
 typedef struct {
     const char *tool;
     tm_role role;
     size_t n, confirmed, first_index;
     int64_t first, last;
 } tm_tool_tally;
-size_t tm_tally_tools(const tm_traces *ts, tm_tool_tally **out);
+size_t tm_tally_tools(const tm_traces *ts, tm_tool_tally **out, size_t *which);
 
 /* An output format: one file per input, written by one function from the
  * finished report. One file per format in src/output/, registered in the

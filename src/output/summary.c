@@ -8,21 +8,28 @@
 
 #include "model/artifact_json.h"
 #include "util/json.h"
+#include "util/strmap.h"
 #include "util/timeutil.h"
 
-size_t tm_tally_tools(const tm_traces *ts, tm_tool_tally **out)
+size_t tm_tally_tools(const tm_traces *ts, tm_tool_tally **out, size_t *which)
 {
     tm_tool_tally *c = NULL;
     size_t n = 0;
+    tm_strmap ix; /* "tool<TAB>role" -> tally */
+    tm_strmap_init(&ix, false);
     for (size_t i = 0; i < ts->n; i++) {
         const tm_trace *t = &ts->t[i];
-        size_t k = 0;
-        while (k < n && !(strcmp(c[k].tool, t->tool) == 0 && c[k].role == t->role))
-            k++;
-        if (k == n) {
+        char key[256];
+        snprintf(key, sizeof key, "%s\t%d", t->tool, (int)t->role);
+        size_t k = tm_strmap_get(&ix, key);
+        if (k == TM_STRMAP_NONE) {
             TM_GROW(c, n);
-            c[n++] = (tm_tool_tally){t->tool, t->role, 0, 0, i, TM_TIME_NONE, TM_TIME_NONE};
+            c[n] = (tm_tool_tally){t->tool, t->role, 0, 0, i, TM_TIME_NONE, TM_TIME_NONE};
+            tm_strmap_put(&ix, key, n);
+            k = n++;
         }
+        if (which)
+            which[i] = k;
         c[k].n++;
         c[k].confirmed += t->confirmed;
         if (t->time != TM_TIME_NONE) {
@@ -32,6 +39,7 @@ size_t tm_tally_tools(const tm_traces *ts, tm_tool_tally **out)
                 c[k].last = t->time;
         }
     }
+    tm_strmap_free(&ix);
     *out = c;
     return n;
 }
@@ -115,7 +123,7 @@ static void write_summary(tm_buf *b, const tm_report *r)
     tm_json_key(&j, "by_tool");
     tm_json_arr_begin(&j);
     tm_tool_tally *tc;
-    size_t ntc = tm_tally_tools(r->traces, &tc);
+    size_t ntc = tm_tally_tools(r->traces, &tc, NULL);
     for (size_t i = 0; i < ntc; i++) {
         tm_json_obj_begin(&j);
         tm_json_kstr(&j, "tool", tc[i].tool);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/strmap.h"
 #include "util/timeutil.h"
 
 #define SYSMON "Microsoft-Windows-Sysmon/Operational"
@@ -30,6 +31,7 @@ struct tm_coverage {
     /* logs */
     tm_log_window *logs;
     size_t nlogs;
+    tm_strmap log_ix; /* by path */
     /* what was logged */
     uint64_t n4688, n4688_cmdline, n4689, n4624, n4656, n5140, n47xx, n4769, n5156, nsysmon, n4104;
     /* artifacts found, by the source they feed */
@@ -48,6 +50,7 @@ tm_coverage *tm_coverage_new(void)
     tm_coverage *c = tm_xcalloc(1, sizeof *c);
     c->cmdline_flag = c->scriptblock = c->prefetcher = -1;
     c->usn_first = c->usn_last = TM_TIME_NONE;
+    tm_strmap_init(&c->log_ix, false);
     return c;
 }
 
@@ -56,16 +59,18 @@ void tm_coverage_free(tm_coverage *c)
     if (!c)
         return;
     free(c->logs);
+    tm_strmap_free(&c->log_ix);
     free(c->verdicts);
     free(c);
 }
 
 static tm_log_window *log_for(tm_coverage *c, const tm_artifact *a)
 {
-    for (size_t i = 0; i < c->nlogs; i++)
-        if (strcmp(c->logs[i].path, a->path) == 0)
-            return &c->logs[i];
-    c->logs = tm_xrealloc(c->logs, (c->nlogs + 1) * sizeof *c->logs);
+    size_t i = tm_strmap_get(&c->log_ix, a->path);
+    if (i != TM_STRMAP_NONE)
+        return &c->logs[i];
+    TM_GROW(c->logs, c->nlogs);
+    tm_strmap_put(&c->log_ix, a->path, c->nlogs);
     tm_log_window *l = &c->logs[c->nlogs++];
     memset(l, 0, sizeof *l);
     snprintf(l->path, sizeof l->path, "%s", a->path);

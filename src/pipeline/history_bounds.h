@@ -23,6 +23,7 @@ typedef struct {
 typedef struct {
     tm_hist_write *w;
     size_t n, cap;
+    bool sorted; /* by file and time (the first query sorts them) */
 } tm_hist_writes;
 
 void tm_hist_init(tm_hist_writes *h);
@@ -32,7 +33,7 @@ void tm_hist_observe_usn(tm_hist_writes *h, int volume, const tm_record *usn);
 /* Bounds for the command k-th from the end (1 = the last) of the history
  * artifact a: saved at not_after, after the previous write not_before
  * (TM_TIME_NONE when unknown). False when the journal has no write of it. */
-bool tm_hist_bounds(const tm_hist_writes *h, const tm_artifact *a, size_t k_from_end, int64_t *not_before,
+bool tm_hist_bounds(tm_hist_writes *h, const tm_artifact *a, size_t k_from_end, int64_t *not_before,
                     int64_t *not_after);
 
 #endif

@@ -1,5 +1,6 @@
 #include "pipeline/pipeline.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,18 @@ typedef struct {
 typedef struct {
     const char *pattern;
     sub_ref ref;
+    bool any;  /* "*": every name */
+    char lead; /* the pattern's first character, lower case, when it is a literal one: a quick no */
 } named_sub;
+
+static bool named_match(const named_sub *n, const char *name)
+{
+    if (n->any)
+        return true;
+    if (n->lead && n->lead != (char)tolower((unsigned char)name[0]))
+        return false;
+    return tm_iglob(n->pattern, name);
+}
 
 typedef struct {
     tm_record *r;
@@ -85,8 +97,10 @@ static int cmp_evsub(const void *a, const void *b)
 
 static void push_named(named_sub **arr, size_t *n, const char *pattern, sub_ref ref)
 {
-    *arr = tm_xrealloc(*arr, (*n + 1) * sizeof **arr);
-    (*arr)[(*n)++] = (named_sub){pattern, ref};
+    TM_GROW(*arr, *n);
+    char c = pattern[0];
+    (*arr)[(*n)++] = (named_sub){pattern, ref, strcmp(pattern, "*") == 0,
+                                 c && c != '*' && c != '?' ? (char)tolower((unsigned char)c) : 0};
 }
 
 tm_pipeline *tm_pipeline_new(const tm_plugin *const *plugins, size_t n)
@@ -235,7 +249,7 @@ static bool usn_wanted(const tm_pipeline *p, const tm_record *r)
     if (!name)
         return false;
     for (size_t i = 0; i < p->nusns; i++)
-        if (tm_iglob(p->usns[i].pattern, name))
+        if (named_match(&p->usns[i], name))
             return true;
     return false;
 }
@@ -500,18 +514,17 @@ static void route(tm_pipeline *p, const tm_execs *x, item_list *lists)
             uint64_t id = 0;
             tm_record_uint(r, "event_id", &id);
             const char *ch = tm_record_str(r, "channel");
-            for (size_t e = 0; e < p->nev; e++) {
-                const evtx_sub *es = &p->ev[e];
-                if (es->id && es->id != id)
-                    continue;
-                if (strcmp(es->channel, "*") != 0 && !(ch && strcasecmp(ch, es->channel) == 0))
-                    continue;
-                item_push(&lists[es->ref.plugin], r, a, NULL, es->ref.sub);
-            }
+            /* the subscriptions to every id of a channel (sorted first), then those to this id */
+            for (size_t e = 0; e < p->nev && p->ev[e].id == 0; e++)
+                if (strcmp(p->ev[e].channel, "*") == 0 || (ch && strcasecmp(ch, p->ev[e].channel) == 0))
+                    item_push(&lists[p->ev[e].ref.plugin], r, a, NULL, p->ev[e].ref.sub);
+            for (size_t e = id ? ev_lower(p, (uint32_t)id) : p->nev; e < p->nev && p->ev[e].id == id; e++)
+                if (strcmp(p->ev[e].channel, "*") == 0 || (ch && strcasecmp(ch, p->ev[e].channel) == 0))
+                    item_push(&lists[p->ev[e].ref.plugin], r, a, NULL, p->ev[e].ref.sub);
         } else if (ki->keep == TM_KEEP_BY_FILE_NAME) {
             const char *name = tm_record_str(r, "file_name");
             for (size_t s = 0; name && s < p->nusns; s++)
-                if (tm_iglob(p->usns[s].pattern, name))
+                if (named_match(&p->usns[s], name))
                     item_push(&lists[p->usns[s].ref.plugin], r, a, NULL, p->usns[s].ref.sub);
         } else if (ki->want == TM_WANT_KEYS) {
             const char *fact = tm_record_str(r, "fact");
@@ -523,7 +536,7 @@ static void route(tm_pipeline *p, const tm_execs *x, item_list *lists)
     for (size_t i = 0; i < x->n; i++) {
         const tm_exec *e = &x->e[i];
         for (size_t s = 0; s < p->nexecs; s++)
-            if (tm_iglob(p->execs[s].pattern, e->name))
+            if (named_match(&p->execs[s], e->name))
                 item_push(&lists[p->execs[s].ref.plugin], e->r, e->art, e, p->execs[s].ref.sub);
     }
 }

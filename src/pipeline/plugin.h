@@ -172,7 +172,8 @@ void tm_program_name_of(const char *path, char *out, size_t n);
 /* The items of one subscription indexed by a data field (e.g. the logon id),
  * so that correlating two kinds of record costs a lookup, not a scan. */
 typedef struct {
-    const tm_item **it;
+    const tm_item **it; /* by field value, then view (time) order */
+    const char **key;   /* it[i]'s value of the field */
     size_t n;
     const char *field;
 } tm_item_index;
@@ -199,7 +200,7 @@ void tm_clusters_free(tm_cluster *c, size_t n);
 /* ---- correlations several plugins make --------------------------------- */
 
 /* The items with a time in [from, to], by binary search (items are in time
- * order): indexes first .. end-1. */
+ * order): indexes first .. end-1. An unknown bound gives no item. */
 void tm_view_window(const tm_view *v, int64_t from, int64_t to, size_t *first, size_t *end);
 /* The network logon that carried a remote action at time t: the last
  * Security 4624 of logon type 3 (subscription sub) from a minute before t

@@ -102,10 +102,9 @@ tm_evidence *tm_cite(tm_trace *t, const tm_record *r, const tm_artifact *a, cons
     /* Cite a record once per trace. */
     char path[1024];
     snprintf(path, sizeof path, "%s%s%s", a->path, a->stream ? ":" : "", a->stream ? a->stream : "");
-    for (size_t i = 0; i < t->nev; i++)
-        if (t->ev[i].record == r->position && t->ev[i].volume == a->volume && strcmp(t->ev[i].path, path) == 0 &&
-            strcmp(t->ev[i].kind, tm_art_kind_name((tm_art_kind)r->kind)) == 0)
-            return &t->ev[i];
+    tm_evidence *have = tm_trace_find_evidence(t, path, r->position, tm_event_id(r));
+    if (have)
+        return have;
     char summary[1024];
     va_list ap;
     va_start(ap, fmt);
@@ -369,24 +368,37 @@ bool tm_benign_task(const char *name, const char *cmd)
     return in_dir;
 }
 
-static int cmp_indexed(const void *pa, const void *pb, void *field)
+typedef struct {
+    const char *key;
+    const tm_item *it;
+} keyed;
+
+static int cmp_keyed(const void *pa, const void *pb)
 {
-    const tm_item *a = *(const tm_item *const *)pa, *b = *(const tm_item *const *)pb;
-    int c = strcmp(tm_data(a->r, field), tm_data(b->r, field));
+    const keyed *a = pa, *b = pb;
+    int c = strcmp(a->key, b->key);
     if (c)
         return c;
-    return a < b ? -1 : a > b; /* items are in time order */
+    return a->it < b->it ? -1 : a->it > b->it; /* items are in time order */
 }
 
 void tm_index_by(const tm_view *v, unsigned sub, const char *field, tm_item_index *ix)
 {
-    ix->it = tm_xmalloc((v->n ? v->n : 1) * sizeof *ix->it);
-    ix->n = 0;
-    ix->field = field;
+    keyed *k = tm_xmalloc((v->n ? v->n : 1) * sizeof *k);
+    size_t n = 0;
     for (size_t i = 0; i < v->n; i++)
         if (v->items[i].sub == sub && !v->items[i].exec)
-            ix->it[ix->n++] = &v->items[i];
-    qsort_r(ix->it, ix->n, sizeof *ix->it, cmp_indexed, (void *)field);
+            k[n++] = (keyed){tm_data(v->items[i].r, field), &v->items[i]};
+    qsort(k, n, sizeof *k, cmp_keyed);
+    ix->it = tm_xmalloc((n ? n : 1) * sizeof *ix->it);
+    ix->key = tm_xmalloc((n ? n : 1) * sizeof *ix->key);
+    for (size_t i = 0; i < n; i++) {
+        ix->it[i] = k[i].it;
+        ix->key[i] = k[i].key;
+    }
+    ix->n = n;
+    ix->field = field;
+    free(k);
 }
 
 size_t tm_index_find(const tm_item_index *ix, const char *value, size_t *count)
@@ -394,13 +406,13 @@ size_t tm_index_find(const tm_item_index *ix, const char *value, size_t *count)
     size_t lo = 0, hi = ix->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (strcmp(tm_data(ix->it[mid]->r, ix->field), value) < 0)
+        if (strcmp(ix->key[mid], value) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
     size_t end = lo;
-    while (end < ix->n && strcmp(tm_data(ix->it[end]->r, ix->field), value) == 0)
+    while (end < ix->n && strcmp(ix->key[end], value) == 0)
         end++;
     *count = end - lo;
     return lo;
@@ -409,7 +421,9 @@ size_t tm_index_find(const tm_item_index *ix, const char *value, size_t *count)
 void tm_index_free(tm_item_index *ix)
 {
     free(ix->it);
+    free(ix->key);
     ix->it = NULL;
+    ix->key = NULL;
     ix->n = 0;
 }
 
@@ -437,11 +451,14 @@ static size_t lower_bound(const tm_view *v, int64_t t)
 
 void tm_view_window(const tm_view *v, int64_t from, int64_t to, size_t *first, size_t *end)
 {
+    if (from == TM_TIME_NONE || to == TM_TIME_NONE || to < from) {
+        *first = *end = 0;
+        return;
+    }
     *first = lower_bound(v, from);
-    size_t e = *first;
-    while (e < v->n && item_time(&v->items[e]) != TM_TIME_NONE && item_time(&v->items[e]) <= to)
-        e++;
-    *end = e;
+    *end = to == INT64_MAX ? lower_bound(v, INT64_MAX) : lower_bound(v, to + 1);
+    if (*end < *first)
+        *end = *first;
 }
 
 const tm_item *tm_network_logon_before(const tm_view *v, unsigned sub, int64_t t)

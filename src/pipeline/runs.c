@@ -1,5 +1,6 @@
 #include "pipeline/runs.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -476,6 +477,76 @@ static size_t first_at(tm_runs *out, const size_t *starts, size_t n, int64_t t)
     return lo;
 }
 
+/* Starts an exit may end, for finding the latest one quickly: positions
+ * into the starts array, in time order, each linked to the latest earlier
+ * position of its list that has not exited (union-find with path halving),
+ * so that exited starts are skipped in amortised constant time. */
+typedef struct {
+    size_t *pos;   /* positions in starts[] */
+    size_t *up;    /* index + 1 of the latest earlier live entry of the same key, 0 none */
+    uint64_t *key; /* pid, or 0 for the lists without one */
+    size_t n;
+} live_list;
+
+static size_t live_find(live_list *l, size_t i1) /* i1: index + 1; returns index + 1 of a live entry, 0 none */
+{
+    while (i1 && l->up[i1 - 1] != i1) {
+        size_t p = l->up[i1 - 1];
+        if (p && l->up[p - 1] != p)
+            l->up[i1 - 1] = l->up[p - 1];
+        i1 = l->up[i1 - 1];
+    }
+    return i1;
+}
+
+static void live_remove(live_list *l, size_t i)
+{
+    /* the entry now leads to the one before it, if that is of the same key */
+    l->up[i] = i > 0 && l->key[i - 1] == l->key[i] ? i : 0;
+}
+
+typedef struct {
+    size_t k;
+    uint64_t pid;
+} pid_pos;
+
+static int cmp_pid_pos(const void *pa, const void *pb)
+{
+    const pid_pos *a = pa, *b = pb;
+    if (a->pid != b->pid)
+        return a->pid < b->pid ? -1 : 1;
+    return a->k < b->k ? -1 : a->k > b->k;
+}
+
+static void live_init(live_list *l, size_t n)
+{
+    l->pos = tm_xmalloc((n ? n : 1) * sizeof *l->pos);
+    l->up = tm_xmalloc((n ? n : 1) * sizeof *l->up);
+    l->key = tm_xmalloc((n ? n : 1) * sizeof *l->key);
+    l->n = 0;
+}
+
+static void live_free(live_list *l)
+{
+    free(l->pos);
+    free(l->up);
+    free(l->key);
+}
+
+/* The last entry of key with position < kmax (index + 1, 0 none). */
+static size_t live_last_before(const live_list *l, uint64_t key, size_t kmax)
+{
+    size_t lo = 0, hi = l->n;
+    while (lo < hi) { /* first entry > (key, kmax - 1) */
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->key[mid] < key || (l->key[mid] == key && l->pos[mid] < kmax))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 && l->key[lo - 1] == key ? lo : 0;
+}
+
 /* One program's executions (time order). */
 static void build_group(tm_runs *out, const tm_exec *const *g, size_t n)
 {
@@ -486,24 +557,71 @@ static void build_group(tm_runs *out, const tm_exec *const *g, size_t n)
             new_run(out, g[i]);
             starts[ns++] = out->n - 1;
         }
+    /* the starts by process id, those without one, and all of them */
+    live_list bypid, nopid, all;
+    live_init(&bypid, ns);
+    live_init(&nopid, ns);
+    live_init(&all, ns);
+    pid_pos *pp = tm_xmalloc((ns ? ns : 1) * sizeof *pp);
+    size_t npp = 0;
+    for (size_t k = 0; k < ns; k++) {
+        const tm_exec *st = out->r[starts[k]].start;
+        if (st->has_pid)
+            pp[npp++] = (pid_pos){k, st->pid};
+        else
+            nopid.pos[nopid.n++] = k;
+        all.pos[all.n++] = k;
+    }
+    qsort(pp, npp, sizeof *pp, cmp_pid_pos);
+    for (size_t i = 0; i < npp; i++) {
+        bypid.pos[i] = pp[i].k;
+        bypid.key[i] = pp[i].pid;
+    }
+    bypid.n = npp;
+    free(pp);
+    for (size_t i = 0; i < nopid.n; i++)
+        nopid.key[i] = 0;
+    for (size_t i = 0; i < all.n; i++)
+        all.key[i] = 0;
+    live_list *lists[3] = {&bypid, &nopid, &all};
+    for (int li = 0; li < 3; li++)
+        for (size_t i = 0; i < lists[li]->n; i++)
+            lists[li]->up[i] = i + 1; /* every entry is live */
+    /* where start k sits in the pid list and in the no-pid list */
+    size_t *in_pid = tm_xmalloc((ns ? ns : 1) * sizeof *in_pid), *in_nopid = tm_xmalloc((ns ? ns : 1) * sizeof *in_nopid);
+    for (size_t i = 0; i < ns; i++)
+        in_pid[i] = in_nopid[i] = SIZE_MAX;
+    for (size_t i = 0; i < bypid.n; i++)
+        in_pid[bypid.pos[i]] = i;
+    for (size_t i = 0; i < nopid.n; i++)
+        in_nopid[nopid.pos[i]] = i;
+
     for (size_t i = 0; i < n; i++) {
         const tm_exec *e = g[i];
         if (e->kind == TM_EXEC_START && !e->derived && e->time != TM_TIME_NONE)
             continue;
         tm_run *best = NULL;
+        size_t best_k = SIZE_MAX;
         if (e->time != TM_TIME_NONE && ns) {
             if (e->kind == TM_EXEC_EXIT) {
                 /* the latest start before the exit with the same process id
                  * (or none known) that has not exited yet, within a week */
-                size_t k = first_at(out, starts, ns, e->time + 1);
-                while (k-- > 0) {
-                    tm_run *r = &out->r[starts[k]];
-                    if (e->time - r->start->time > 7 * 24 * 3600 * SEC)
-                        break;
-                    if (r->exit || (e->has_pid && r->start->has_pid && e->pid != r->start->pid))
-                        continue;
-                    best = r;
-                    break;
+                size_t kmax = first_at(out, starts, ns, e->time + 1);
+                size_t cand = SIZE_MAX;
+                if (e->has_pid) {
+                    size_t a = live_last_before(&bypid, e->pid, kmax);
+                    a = a ? live_find(&bypid, a) : 0;
+                    size_t b = live_last_before(&nopid, 0, kmax);
+                    b = b ? live_find(&nopid, b) : 0;
+                    size_t ka = a ? bypid.pos[a - 1] : SIZE_MAX, kb = b ? nopid.pos[b - 1] : SIZE_MAX;
+                    cand = ka == SIZE_MAX ? kb : kb == SIZE_MAX ? ka : (ka > kb ? ka : kb);
+                } else if (kmax > 0) {
+                    size_t a = live_find(&all, kmax); /* all.pos[i] == i */
+                    cand = a ? all.pos[a - 1] : SIZE_MAX;
+                }
+                if (cand != SIZE_MAX && e->time - out->r[starts[cand]].start->time <= 7 * 24 * 3600 * SEC) {
+                    best = &out->r[starts[cand]];
+                    best_k = cand;
                 }
             } else {
                 /* nearest start within the window; a derived command precedes its own process */
@@ -528,14 +646,28 @@ static void build_group(tm_runs *out, const tm_exec *const *g, size_t n)
         }
         if (best) {
             run_add(best, e);
-            if (e->kind == TM_EXEC_EXIT)
+            if (e->kind == TM_EXEC_EXIT) {
                 best->exit = e;
+                /* it has exited: no later exit ends it */
+                live_remove(&all, best_k);
+                if (in_pid[best_k] != SIZE_MAX)
+                    live_remove(&bypid, in_pid[best_k]);
+                if (in_nopid[best_k] != SIZE_MAX)
+                    live_remove(&nopid, in_nopid[best_k]);
+            }
         } else {
             tm_run *r = new_run(out, e);
             if (e->kind == TM_EXEC_EXIT)
                 r->exit = e;
         }
     }
+    /* a run whose exit came through the nearest-start rule is not in the
+     * live lists' way: only exits end runs, and exits go through the lists */
+    free(in_pid);
+    free(in_nopid);
+    live_free(&bypid);
+    live_free(&nopid);
+    live_free(&all);
     free(starts);
 }
 

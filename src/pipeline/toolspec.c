@@ -135,9 +135,10 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
         for (size_t i = 0; i < n; i++) {
             tm_runs one;
             tm_runs_build(&one, &sel[i], 1);
-            runs.r = tm_xrealloc(runs.r, (runs.n + one.n) * sizeof *runs.r);
-            memcpy(runs.r + runs.n, one.r, one.n * sizeof *one.r);
-            runs.n += one.n;
+            for (size_t k = 0; k < one.n; k++) {
+                TM_GROW(runs.r, runs.n);
+                runs.r[runs.n++] = one.r[k];
+            }
             free(one.r);
         }
     } else {
@@ -145,6 +146,24 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
     }
     free(sel);
     bool *used = tm_xcalloc(v->n ? v->n : 1, sizeof *used);
+    /* The records a run of the tool can leave: its access to the target
+     * process and its files, listed once (view order is time order), then
+     * taken per run from a time window. */
+    size_t *cand = NULL, ncand = 0;
+    if (runs.n && (s->access_target || s->files))
+        for (size_t k = 0; k < v->n; k++) {
+            const tm_item *it = &v->items[k];
+            if (it->exec || it->r->time == TM_TIME_NONE)
+                continue;
+            char src[48], writer[48];
+            const char *target, *access, *fname;
+            if ((s->access_target && tm_access_of(it->r, src, sizeof src, &target, &access) &&
+                 targets(target, s->access_target)) ||
+                file_of(s, it->r, &fname, writer, sizeof writer)) {
+                TM_GROW(cand, ncand);
+                cand[ncand++] = k;
+            }
+        }
     size_t made = 0;
     for (size_t i = 0; i < runs.n; i++) {
         const tm_run *run = &runs.r[i];
@@ -158,11 +177,19 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
             script |= run->e[k]->kind == TM_EXEC_SCRIPT;
         }
         bool accessed = false, wrote = false;
-        for (size_t k = 0; k < v->n && start != TM_TIME_NONE; k++) {
+        /* first candidate at or after start - 1 s */
+        size_t lo = 0, hi = start == TM_TIME_NONE ? 0 : ncand;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (v->items[cand[mid]].r->time < start - TM_SEC)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t c = lo; start != TM_TIME_NONE && c < ncand && v->items[cand[c]].r->time <= end + 10 * TM_MIN;
+             c++) {
+            size_t k = cand[c];
             const tm_item *it = &v->items[k];
-            if (it->exec || it->r->time == TM_TIME_NONE || it->r->time < start - TM_SEC ||
-                it->r->time > end + 10 * TM_MIN)
-                continue;
             char src[48];
             const char *target, *access, *fname;
             if (s->access_target && tm_access_of(it->r, src, sizeof src, &target, &access) &&
@@ -201,6 +228,7 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
                       t->command_line ? ": " : "", t->command_line ? t->command_line : "");
     }
     tm_runs_free(&runs);
+    free(cand);
     /* Its files without a run on record (the tool was renamed, or its
      * process records are gone). */
     if (s->files_alone && s->files) {

@@ -60,6 +60,7 @@ static void trace_free(tm_trace *t)
     for (size_t i = 0; i < t->nev; i++)
         tm_evidence_free(&t->ev[i]);
     free(t->ev);
+    free(t->ev_slots);
 }
 
 void tm_traces_free(tm_traces *ts)
@@ -103,16 +104,73 @@ void tm_trace_setf(char **field, const char *fmt, ...)
     tm_trace_set(field, tmp);
 }
 
+static size_t ev_hash(const char *path, uint64_t record, uint32_t event_id)
+{
+    uint64_t h = 1469598103934665603ULL ^ record ^ ((uint64_t)event_id << 40);
+    for (const char *p = path ? path : ""; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return (size_t)(h ^ (h >> 29));
+}
+
+static bool ev_same(const tm_evidence *e, const char *path, uint64_t record, uint32_t event_id)
+{
+    return e->record == record && e->event_id == event_id && strcmp(e->path ? e->path : "", path ? path : "") == 0;
+}
+
+/* The slots are built once a trace cites more than a few records. */
+#define EV_LINEAR 8
+
+static void ev_insert(tm_trace *t, size_t index)
+{
+    const tm_evidence *e = &t->ev[index];
+    size_t mask = t->ev_nslots - 1;
+    for (size_t s = ev_hash(e->path, e->record, e->event_id) & mask;; s = (s + 1) & mask)
+        if (!t->ev_slots[s]) {
+            t->ev_slots[s] = index + 1;
+            return;
+        }
+}
+
+static void ev_rehash(tm_trace *t)
+{
+    free(t->ev_slots);
+    t->ev_nslots = 64;
+    while (t->ev_nslots < 2 * (t->nev + 1))
+        t->ev_nslots *= 2;
+    t->ev_slots = tm_xcalloc(t->ev_nslots, sizeof *t->ev_slots);
+    for (size_t i = 0; i < t->nev; i++)
+        ev_insert(t, i);
+}
+
+tm_evidence *tm_trace_find_evidence(tm_trace *t, const char *path, uint64_t record, uint32_t event_id)
+{
+    if (!t->ev_slots) {
+        for (size_t i = 0; i < t->nev; i++)
+            if (ev_same(&t->ev[i], path, record, event_id))
+                return &t->ev[i];
+        return NULL;
+    }
+    size_t mask = t->ev_nslots - 1;
+    for (size_t s = ev_hash(path, record, event_id) & mask; t->ev_slots[s]; s = (s + 1) & mask)
+        if (ev_same(&t->ev[t->ev_slots[s] - 1], path, record, event_id))
+            return &t->ev[t->ev_slots[s] - 1];
+    return NULL;
+}
+
 tm_evidence *tm_trace_add_evidence(tm_trace *t, const tm_evidence *ev)
 {
     /* The same record cited twice is cited once. */
-    for (size_t i = 0; i < t->nev; i++)
-        if (t->ev[i].record == ev->record && strcmp(t->ev[i].path ? t->ev[i].path : "", ev->path ? ev->path : "") == 0 &&
-            t->ev[i].event_id == ev->event_id)
-            return &t->ev[i];
+    tm_evidence *have = tm_trace_find_evidence(t, ev->path, ev->record, ev->event_id);
+    if (have)
+        return have;
     TM_GROW(t->ev, t->nev);
     tm_evidence_copy(&t->ev[t->nev], ev);
-    return &t->ev[t->nev++];
+    t->nev++;
+    if (t->nev > EV_LINEAR && (!t->ev_slots || 2 * t->nev > t->ev_nslots))
+        ev_rehash(t);
+    else if (t->ev_slots)
+        ev_insert(t, t->nev - 1);
+    return &t->ev[t->nev - 1];
 }
 
 static int cmp_str(const char *a, const char *b)

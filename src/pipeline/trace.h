@@ -37,6 +37,10 @@ typedef struct {
     char *message;
     tm_evidence *ev;
     size_t nev;
+    /* Which evidence a trace holds, by record, path and event id (a trace
+     * can cite thousands): open addressing, index + 1, NULL while small. */
+    size_t *ev_slots;
+    size_t ev_nslots;
 } tm_trace;
 
 typedef struct {
@@ -53,7 +57,11 @@ tm_trace *tm_trace_add(tm_traces *ts, const char *tool, const char *category, tm
                        const char *time_desc);
 void tm_trace_set(char **field, const char *value);
 void tm_trace_setf(char **field, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Adds the evidence, or returns the one the trace already cites for the same
+ * record (path, record, event id). */
 tm_evidence *tm_trace_add_evidence(tm_trace *t, const tm_evidence *ev);
+/* The evidence already cited for that record, or NULL. */
+tm_evidence *tm_trace_find_evidence(tm_trace *t, const char *path, uint64_t record, uint32_t event_id);
 void tm_evidence_copy(tm_evidence *dst, const tm_evidence *src);
 void tm_evidence_free(tm_evidence *e);
 

@@ -1,0 +1,26 @@
+/* A hash map from strings to indexes, for correlating records by a name
+ * (service, task, domain, program) in linear time. Keys are copied; with
+ * fold, ASCII letters compare case-insensitively (Windows names). */
+#ifndef TM_STRMAP_H
+#define TM_STRMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+    char **keys;
+    size_t *vals;
+    size_t cap, n;
+    bool fold;
+} tm_strmap;
+
+#define TM_STRMAP_NONE ((size_t)-1)
+
+void tm_strmap_init(tm_strmap *m, bool fold);
+void tm_strmap_free(tm_strmap *m);
+/* The value of key, or TM_STRMAP_NONE. */
+size_t tm_strmap_get(const tm_strmap *m, const char *key);
+/* Sets key's value (adds the key when new). */
+void tm_strmap_put(tm_strmap *m, const char *key, size_t val);
+
+#endif
