@@ -22,18 +22,6 @@
 #define CATEGORY "Information Collection"
 
 enum { S_NTDSUTIL, S_VSSADMIN, S_8222, S_ESENT325, S_ESENT326, S_ESENT327, S_7036, S_USN, S_4663 };
-static const tm_sub subs[] = {
-    [S_NTDSUTIL] = {TM_SUB_EXEC, "ntdsutil", 0},
-    [S_VSSADMIN] = {TM_SUB_EXEC, "vssadmin", 0},
-    [S_8222] = {TM_SUB_EVTX, "Security", 8222},
-    [S_ESENT325] = {TM_SUB_EVTX, "Application", 325},
-    [S_ESENT326] = {TM_SUB_EVTX, "Application", 326},
-    [S_ESENT327] = {TM_SUB_EVTX, "Application", 327},
-    [S_7036] = {TM_SUB_EVTX, "System", 7036},
-    [S_USN] = {TM_SUB_USN, "ntds.dit", 0},
-    [S_4663] = {TM_SUB_EVTX, "Security", 4663},
-    TM_SUB_END,
-};
 static const char *const tools[] = {"ntdsutil", "vssadmin", NULL};
 
 /* The evidence each tool shows in, per role (the coverage verdict). */
@@ -49,6 +37,27 @@ static bool shadow_object(const char *obj)
            (tm_icontains(obj, "\\NTDS\\") || tm_icontains(obj, "\\config\\SAM") ||
             tm_icontains(obj, "\\config\\SYSTEM") || tm_icontains(obj, "\\config\\SECURITY"));
 }
+
+/* A read from a shadow copy of the AD database or hives: all this plugin
+ * reads of 4663. */
+static bool shadow_read(const tm_record *r, const void *ctx)
+{
+    (void)ctx;
+    return shadow_object(tm_data(r, "ObjectName"));
+}
+
+static const tm_sub subs[] = {
+    [S_NTDSUTIL] = {TM_SUB_EXEC, "ntdsutil", 0, NULL, NULL},
+    [S_VSSADMIN] = {TM_SUB_EXEC, "vssadmin", 0, NULL, NULL},
+    [S_8222] = {TM_SUB_EVTX, "Security", 8222, NULL, NULL},
+    [S_ESENT325] = {TM_SUB_EVTX, "Application", 325, NULL, NULL},
+    [S_ESENT326] = {TM_SUB_EVTX, "Application", 326, NULL, NULL},
+    [S_ESENT327] = {TM_SUB_EVTX, "Application", 327, NULL, NULL},
+    [S_7036] = {TM_SUB_EVTX, "System", 7036, NULL, NULL},
+    [S_USN] = {TM_SUB_USN, "ntds.dit", 0, NULL, NULL},
+    [S_4663] = {TM_SUB_EVTX, "Security", 4663, shadow_read, NULL},
+    TM_SUB_END,
+};
 
 static void cite_window(const tm_view *v, tm_trace *t, int64_t from, int64_t to, bool *shadow, bool *copied)
 {

@@ -21,14 +21,14 @@
  * derived from them. */
 enum { S_CSVDE, S_LDIFDE, S_SYSMON11, S_USN_TMP, S_USN_CSV, S_USN_LDF, S_USN_LDIF, S_7045 };
 static const tm_sub subs[] = {
-    [S_CSVDE] = {TM_SUB_EXEC, "csvde", 0},
-    [S_LDIFDE] = {TM_SUB_EXEC, "ldifde", 0},
-    [S_SYSMON11] = {TM_SUB_EVTX, SYSMON, 11},
-    [S_USN_TMP] = {TM_SUB_USN, "csv*.tmp", 0},
-    [S_USN_CSV] = {TM_SUB_USN, "*.csv", 0},
-    [S_USN_LDF] = {TM_SUB_USN, "*.ldf", 0},
-    [S_USN_LDIF] = {TM_SUB_USN, "*.ldif", 0},
-    [S_7045] = {TM_SUB_EVTX, "System", 7045},
+    [S_CSVDE] = {TM_SUB_EXEC, "csvde", 0, NULL, NULL},
+    [S_LDIFDE] = {TM_SUB_EXEC, "ldifde", 0, NULL, NULL},
+    [S_SYSMON11] = {TM_SUB_EVTX, SYSMON, 11, NULL, NULL},
+    [S_USN_TMP] = {TM_SUB_USN, "csv*.tmp", 0, NULL, NULL},
+    [S_USN_CSV] = {TM_SUB_USN, "*.csv", 0, NULL, NULL},
+    [S_USN_LDF] = {TM_SUB_USN, "*.ldf", 0, NULL, NULL},
+    [S_USN_LDIF] = {TM_SUB_USN, "*.ldif", 0, NULL, NULL},
+    [S_7045] = {TM_SUB_EVTX, "System", 7045, NULL, NULL},
     TM_SUB_END,
 };
 static const char *const tools[] = {"csvde", "ldifde", "dsquery", "dcdiag", "nltest", "nmap", NULL};

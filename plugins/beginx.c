@@ -19,12 +19,6 @@
 #define CATEGORY "Command Execution"
 
 enum { S_EXEC, S_5156, S_RULES };
-static const tm_sub subs[] = {
-    [S_EXEC] = {TM_SUB_EXEC, "beginx*", 0},
-    [S_5156] = {TM_SUB_EVTX, "Security", 5156},
-    [S_RULES] = {TM_SUB_REGKEY, "CurrentControlSet\\Services\\SharedAccess\\Parameters\\FirewallPolicy\\FirewallRules", 0},
-    TM_SUB_END,
-};
 static const char *const tools[] = {"BeginX", NULL};
 
 /* The evidence each tool shows in, per role (the coverage verdict). */
@@ -42,6 +36,20 @@ static bool is_beginx_path(const char *path)
     tm_program_name_of(path, prog, sizeof prog);
     return strncmp(prog, "beginx", 6) == 0;
 }
+
+/* A connection of BeginX: all this plugin reads of 5156. */
+static bool beginx_connection(const tm_record *r, const void *ctx)
+{
+    (void)ctx;
+    return is_beginx_path(tm_data(r, "Application"));
+}
+
+static const tm_sub subs[] = {
+    [S_EXEC] = {TM_SUB_EXEC, "beginx*", 0, NULL, NULL},
+    [S_5156] = {TM_SUB_EVTX, "Security", 5156, beginx_connection, NULL},
+    [S_RULES] = {TM_SUB_REGKEY, "CurrentControlSet\\Services\\SharedAccess\\Parameters\\FirewallPolicy\\FirewallRules", 0, NULL, NULL},
+    TM_SUB_END,
+};
 
 static void run(const tm_view *v, tm_traces *out)
 {

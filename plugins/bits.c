@@ -19,14 +19,14 @@
 
 enum { S_BITSADMIN, S_PS, S_3, S_59, S_60, S_4, S_7040, S_USN };
 static const tm_sub subs[] = {
-    [S_BITSADMIN] = {TM_SUB_EXEC, "bitsadmin", 0},
-    [S_PS] = {TM_SUB_EXEC, "start-bitstransfer", 0},
-    [S_3] = {TM_SUB_EVTX, BITS, 3},
-    [S_59] = {TM_SUB_EVTX, BITS, 59},
-    [S_60] = {TM_SUB_EVTX, BITS, 60},
-    [S_4] = {TM_SUB_EVTX, BITS, 4},
-    [S_7040] = {TM_SUB_EVTX, "System", 7040},
-    [S_USN] = {TM_SUB_USN, "BIT*.tmp", 0},
+    [S_BITSADMIN] = {TM_SUB_EXEC, "bitsadmin", 0, NULL, NULL},
+    [S_PS] = {TM_SUB_EXEC, "start-bitstransfer", 0, NULL, NULL},
+    [S_3] = {TM_SUB_EVTX, BITS, 3, NULL, NULL},
+    [S_59] = {TM_SUB_EVTX, BITS, 59, NULL, NULL},
+    [S_60] = {TM_SUB_EVTX, BITS, 60, NULL, NULL},
+    [S_4] = {TM_SUB_EVTX, BITS, 4, NULL, NULL},
+    [S_7040] = {TM_SUB_EVTX, "System", 7040, NULL, NULL},
+    [S_USN] = {TM_SUB_USN, "BIT*.tmp", 0, NULL, NULL},
     TM_SUB_END,
 };
 static const char *const tools[] = {"BITS", NULL};

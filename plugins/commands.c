@@ -21,7 +21,7 @@
 
 #define CATEGORY "Windows command"
 
-static const tm_sub subs[] = {{TM_SUB_EXEC, "*", 0}, TM_SUB_END};
+static const tm_sub subs[] = {{TM_SUB_EXEC, "*", 0, NULL, NULL}, TM_SUB_END};
 
 /* Names the classifier reports (the table's commands). */
 static const char *const tools[] = {

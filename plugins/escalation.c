@@ -22,10 +22,10 @@
 
 enum { S_EXEC, S_SDB_USN, S_CUSTOM, S_INSTALLED };
 static const tm_sub subs[] = {
-    [S_EXEC] = {TM_SUB_EXEC, "*", 0},
-    [S_SDB_USN] = {TM_SUB_USN, "*.sdb", 0},
-    [S_CUSTOM] = {TM_SUB_FACT, "appcompat_custom", 0},
-    [S_INSTALLED] = {TM_SUB_FACT, "appcompat_installed_sdb", 0},
+    [S_EXEC] = {TM_SUB_EXEC, "*", 0, NULL, NULL},
+    [S_SDB_USN] = {TM_SUB_USN, "*.sdb", 0, NULL, NULL},
+    [S_CUSTOM] = {TM_SUB_FACT, "appcompat_custom", 0, NULL, NULL},
+    [S_INSTALLED] = {TM_SUB_FACT, "appcompat_installed_sdb", 0, NULL, NULL},
     TM_SUB_END,
 };
 static const char *const tools[] = {"MS14-058", "MS15-078", "SDB-UAC-Bypass", NULL};

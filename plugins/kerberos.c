@@ -29,10 +29,10 @@
  * from them. */
 enum { S_4624, S_4768, S_4769, S_4672 };
 static const tm_sub subs[] = {
-    [S_4624] = {TM_SUB_EVTX, "Security", 4624},
-    [S_4768] = {TM_SUB_EVTX, "Security", 4768},
-    [S_4769] = {TM_SUB_EVTX, "Security", 4769},
-    [S_4672] = {TM_SUB_EVTX, "Security", 4672},
+    [S_4624] = {TM_SUB_EVTX, "Security", 4624, NULL, NULL},
+    [S_4768] = {TM_SUB_EVTX, "Security", 4768, NULL, NULL},
+    [S_4769] = {TM_SUB_EVTX, "Security", 4769, NULL, NULL},
+    [S_4672] = {TM_SUB_EVTX, "Security", 4672, NULL, NULL},
     TM_SUB_END,
 };
 static const char *const tools[] = {"MS14-068", "Mimikatz_GoldenTicket", "Mimikatz_SilverTicket", NULL};

@@ -8,7 +8,7 @@
 
 #define CATEGORY "Deleting Evidence"
 
-static const tm_sub subs[] = {{TM_SUB_EXEC, "klist", 0}, TM_SUB_END};
+static const tm_sub subs[] = {{TM_SUB_EXEC, "klist", 0, NULL, NULL}, TM_SUB_END};
 static const char *const tools[] = {"klist-purge", NULL};
 
 /* The evidence each tool shows in, per role (the coverage verdict). */

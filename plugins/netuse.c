@@ -17,13 +17,6 @@
 #define CATEGORY "File Share/Transfer"
 
 enum { S_NET, S_NET1, S_5140, S_5145 };
-static const tm_sub subs[] = {
-    [S_NET] = {TM_SUB_EXEC, "net", 0},
-    [S_NET1] = {TM_SUB_EXEC, "net1", 0},
-    [S_5140] = {TM_SUB_EVTX, "Security", 5140},
-    [S_5145] = {TM_SUB_EVTX, "Security", 5145},
-    TM_SUB_END,
-};
 static const char *const tools[] = {"net-use", NULL};
 
 /* The evidence each tool shows in, per role (the coverage verdict). */
@@ -53,6 +46,21 @@ static bool admin_share(const char *share)
     size_t n = strlen(b);
     return n >= 2 && b[n - 1] == '$' && strcasecmp(b, "IPC$") != 0 && strcasecmp(b, "print$") != 0;
 }
+
+/* Access to an administrative share: all this plugin reads of 5140/5145. */
+static bool on_admin_share(const tm_record *r, const void *ctx)
+{
+    (void)ctx;
+    return admin_share(tm_data(r, "ShareName"));
+}
+
+static const tm_sub subs[] = {
+    [S_NET] = {TM_SUB_EXEC, "net", 0, NULL, NULL},
+    [S_NET1] = {TM_SUB_EXEC, "net1", 0, NULL, NULL},
+    [S_5140] = {TM_SUB_EVTX, "Security", 5140, on_admin_share, NULL},
+    [S_5145] = {TM_SUB_EVTX, "Security", 5145, on_admin_share, NULL},
+    TM_SUB_END,
+};
 
 static void run(const tm_view *v, tm_traces *out)
 {

@@ -22,16 +22,16 @@
 
 enum { S_NET, S_NET1, S_4720, S_4722, S_4724, S_4726, S_4728, S_4732, S_4737, S_4738 };
 static const tm_sub subs[] = {
-    [S_NET] = {TM_SUB_EXEC, "net", 0},
-    [S_NET1] = {TM_SUB_EXEC, "net1", 0},
-    [S_4720] = {TM_SUB_EVTX, "Security", 4720},
-    [S_4722] = {TM_SUB_EVTX, "Security", 4722},
-    [S_4724] = {TM_SUB_EVTX, "Security", 4724},
-    [S_4726] = {TM_SUB_EVTX, "Security", 4726},
-    [S_4728] = {TM_SUB_EVTX, "Security", 4728},
-    [S_4732] = {TM_SUB_EVTX, "Security", 4732},
-    [S_4737] = {TM_SUB_EVTX, "Security", 4737},
-    [S_4738] = {TM_SUB_EVTX, "Security", 4738},
+    [S_NET] = {TM_SUB_EXEC, "net", 0, NULL, NULL},
+    [S_NET1] = {TM_SUB_EXEC, "net1", 0, NULL, NULL},
+    [S_4720] = {TM_SUB_EVTX, "Security", 4720, NULL, NULL},
+    [S_4722] = {TM_SUB_EVTX, "Security", 4722, NULL, NULL},
+    [S_4724] = {TM_SUB_EVTX, "Security", 4724, NULL, NULL},
+    [S_4726] = {TM_SUB_EVTX, "Security", 4726, NULL, NULL},
+    [S_4728] = {TM_SUB_EVTX, "Security", 4728, NULL, NULL},
+    [S_4732] = {TM_SUB_EVTX, "Security", 4732, NULL, NULL},
+    [S_4737] = {TM_SUB_EVTX, "Security", 4737, NULL, NULL},
+    [S_4738] = {TM_SUB_EVTX, "Security", 4738, NULL, NULL},
     TM_SUB_END,
 };
 static const char *const tools[] = {"net-user", NULL};

@@ -37,19 +37,6 @@ enum {
     S_SERVICE,
 };
 
-static const tm_sub subs[] = {
-    [S_PSEXEC] = {TM_SUB_EXEC, "psexec*", 0},
-    [S_ANY_EXEC] = {TM_SUB_EXEC, "*", 0},
-    [S_SVC_EXEC] = {TM_SUB_EXEC, "psexesvc*", 0},
-    [S_7045] = {TM_SUB_EVTX, "System", 7045},
-    [S_7036] = {TM_SUB_EVTX, "System", 7036},
-    [S_USN] = {TM_SUB_USN, "psexesvc*", 0},
-    [S_EULA] = {TM_SUB_FACT, "sysinternals_eula", 0},
-    [S_5145] = {TM_SUB_EVTX, "Security", 5145},
-    [S_4624] = {TM_SUB_EVTX, "Security", 4624},
-    [S_SERVICE] = {TM_SUB_FACT, "service", 0},
-    TM_SUB_END,
-};
 
 static const char *const tools[] = {"PsExec", NULL};
 
@@ -83,6 +70,27 @@ static bool is_psexesvc(const char *name)
 {
     return strncasecmp(name, "PSEXESVC", 8) == 0;
 }
+
+/* Share access naming PSEXESVC: all this plugin reads of 5145. */
+static bool names_psexesvc(const tm_record *r, const void *ctx)
+{
+    (void)ctx;
+    return tm_icontains(tm_data(r, "RelativeTargetName"), "PSEXESVC");
+}
+
+static const tm_sub subs[] = {
+    [S_PSEXEC] = {TM_SUB_EXEC, "psexec*", 0, NULL, NULL},
+    [S_ANY_EXEC] = {TM_SUB_EXEC, "*", 0, NULL, NULL},
+    [S_SVC_EXEC] = {TM_SUB_EXEC, "psexesvc*", 0, NULL, NULL},
+    [S_7045] = {TM_SUB_EVTX, "System", 7045, NULL, NULL},
+    [S_7036] = {TM_SUB_EVTX, "System", 7036, NULL, NULL},
+    [S_USN] = {TM_SUB_USN, "psexesvc*", 0, NULL, NULL},
+    [S_EULA] = {TM_SUB_FACT, "sysinternals_eula", 0, NULL, NULL},
+    [S_5145] = {TM_SUB_EVTX, "Security", 5145, names_psexesvc, NULL},
+    [S_4624] = {TM_SUB_EVTX, "Security", 4624, NULL, NULL},
+    [S_SERVICE] = {TM_SUB_FACT, "service", 0, NULL, NULL},
+    TM_SUB_END,
+};
 
 static bool have_system_hive_services(const tm_view *v)
 {

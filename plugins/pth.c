@@ -26,14 +26,14 @@
 
 enum { S_7045, S_7036, S_USN, S_WCE, S_MIMI, S_4624, S_4648, S_4672 };
 static const tm_sub subs[] = {
-    [S_7045] = {TM_SUB_EVTX, "System", 7045},
-    [S_7036] = {TM_SUB_EVTX, "System", 7036},
-    [S_USN] = {TM_SUB_USN, "wceaux.dll", 0},
-    [S_WCE] = {TM_SUB_EXEC, "wce*", 0},
-    [S_MIMI] = {TM_SUB_EXEC, "mimikatz*", 0},
-    [S_4624] = {TM_SUB_EVTX, "Security", 4624},
-    [S_4648] = {TM_SUB_EVTX, "Security", 4648},
-    [S_4672] = {TM_SUB_EVTX, "Security", 4672},
+    [S_7045] = {TM_SUB_EVTX, "System", 7045, NULL, NULL},
+    [S_7036] = {TM_SUB_EVTX, "System", 7036, NULL, NULL},
+    [S_USN] = {TM_SUB_USN, "wceaux.dll", 0, NULL, NULL},
+    [S_WCE] = {TM_SUB_EXEC, "wce*", 0, NULL, NULL},
+    [S_MIMI] = {TM_SUB_EXEC, "mimikatz*", 0, NULL, NULL},
+    [S_4624] = {TM_SUB_EVTX, "Security", 4624, NULL, NULL},
+    [S_4648] = {TM_SUB_EVTX, "Security", 4648, NULL, NULL},
+    [S_4672] = {TM_SUB_EVTX, "Security", 4672, NULL, NULL},
     TM_SUB_END,
 };
 static const char *const tools[] = {"RemoteLogin-WCE", "RemoteLogin-Mimikatz", NULL};

@@ -19,11 +19,11 @@
 /* What PWDumpX's destination side reads; the specs' own subscriptions are
  * derived from them. */
 static const tm_sub subs[] = {
-    {TM_SUB_EVTX, "System", 7045},
-    {TM_SUB_EVTX, "System", 7036},
-    {TM_SUB_USN, "DumpSvc.exe", 0},
-    {TM_SUB_USN, "DumpExt.dll", 0},
-    {TM_SUB_USN, "PWHashes.txt*", 0},
+    {TM_SUB_EVTX, "System", 7045, NULL, NULL},
+    {TM_SUB_EVTX, "System", 7036, NULL, NULL},
+    {TM_SUB_USN, "DumpSvc.exe", 0, NULL, NULL},
+    {TM_SUB_USN, "DumpExt.dll", 0, NULL, NULL},
+    {TM_SUB_USN, "PWHashes.txt*", 0, NULL, NULL},
     TM_SUB_END,
 };
 static const char *const tools[] = {"PwDump7",  "PWDumpX", "QuarksPWDump", "gsecdump", "lslsass",

@@ -19,11 +19,11 @@
 
 enum { S_EXEC, S_5156, S_5158, S_PROXYLOG, S_WPADHTM };
 static const tm_sub subs[] = {
-    [S_EXEC] = {TM_SUB_EXEC, "*", 0},
-    [S_5156] = {TM_SUB_EVTX, "Security", 5156},
-    [S_5158] = {TM_SUB_EVTX, "Security", 5158},
-    [S_PROXYLOG] = {TM_SUB_USN, "proxy.log", 0},
-    [S_WPADHTM] = {TM_SUB_USN, "wpad*.htm", 0},
+    [S_EXEC] = {TM_SUB_EXEC, "*", 0, NULL, NULL},
+    [S_5156] = {TM_SUB_EVTX, "Security", 5156, NULL, NULL},
+    [S_5158] = {TM_SUB_EVTX, "Security", 5158, NULL, NULL},
+    [S_PROXYLOG] = {TM_SUB_USN, "proxy.log", 0, NULL, NULL},
+    [S_WPADHTM] = {TM_SUB_USN, "wpad*.htm", 0, NULL, NULL},
     TM_SUB_END,
 };
 static const char *const tools[] = {"Htran", "FakeWpad", NULL};

@@ -16,14 +16,6 @@
 #define CATEGORY "Deleting Evidence"
 
 enum { S_EXEC, S_EULA, S_USN, S_4656, S_4663 };
-static const tm_sub subs[] = {
-    [S_EXEC] = {TM_SUB_EXEC, "sdelete*", 0},
-    [S_EULA] = {TM_SUB_FACT, "sysinternals_eula", 0},
-    [S_USN] = {TM_SUB_USN, "*AAAAAAAA*", 0},
-    [S_4656] = {TM_SUB_EVTX, "Security", 4656},
-    [S_4663] = {TM_SUB_EVTX, "Security", 4663},
-    TM_SUB_END,
-};
 static const char *const tools[] = {"sdelete", NULL};
 
 /* The evidence each tool shows in, per role (the coverage verdict). */
@@ -57,6 +49,22 @@ static bool sdelete_name(const char *path)
     }
     return run >= 8;
 }
+
+/* An object with SDelete's renamed name: all this plugin reads of 4656/4663. */
+static bool sdelete_object(const tm_record *r, const void *ctx)
+{
+    (void)ctx;
+    return sdelete_name(tm_data(r, "ObjectName"));
+}
+
+static const tm_sub subs[] = {
+    [S_EXEC] = {TM_SUB_EXEC, "sdelete*", 0, NULL, NULL},
+    [S_EULA] = {TM_SUB_FACT, "sysinternals_eula", 0, NULL, NULL},
+    [S_USN] = {TM_SUB_USN, "*AAAAAAAA*", 0, NULL, NULL},
+    [S_4656] = {TM_SUB_EVTX, "Security", 4656, sdelete_object, NULL},
+    [S_4663] = {TM_SUB_EVTX, "Security", 4663, sdelete_object, NULL},
+    TM_SUB_END,
+};
 
 static void run(const tm_view *v, tm_traces *out)
 {

@@ -19,14 +19,6 @@
 #define SYSMON "Microsoft-Windows-Sysmon/Operational"
 
 enum { S_EXEC, S_EXEC2, S_EXEC3, S_SYSMON2, S_4663 };
-static const tm_sub subs[] = {
-    [S_EXEC] = {TM_SUB_EXEC, "timestomp*", 0},
-    [S_EXEC2] = {TM_SUB_EXEC, "setmace*", 0},
-    [S_EXEC3] = {TM_SUB_EXEC, "ntime*", 0},
-    [S_SYSMON2] = {TM_SUB_EVTX, SYSMON, 2},
-    [S_4663] = {TM_SUB_EVTX, "Security", 4663},
-    TM_SUB_END,
-};
 static const char *const tools[] = {"timestomp", NULL};
 
 /* The evidence each tool shows in, per role (the coverage verdict). */
@@ -42,6 +34,22 @@ static bool stomper(const char *image)
     tm_program_name_of(image, p, sizeof p);
     return tm_iglob("timestomp*", p) || tm_iglob("setmace*", p) || tm_iglob("ntime*", p);
 }
+
+/* Object access by a time-stomping program: all this plugin reads of 4663. */
+static bool by_stomper(const tm_record *r, const void *ctx)
+{
+    (void)ctx;
+    return stomper(tm_data(r, "ProcessName"));
+}
+
+static const tm_sub subs[] = {
+    [S_EXEC] = {TM_SUB_EXEC, "timestomp*", 0, NULL, NULL},
+    [S_EXEC2] = {TM_SUB_EXEC, "setmace*", 0, NULL, NULL},
+    [S_EXEC3] = {TM_SUB_EXEC, "ntime*", 0, NULL, NULL},
+    [S_SYSMON2] = {TM_SUB_EVTX, SYSMON, 2, NULL, NULL},
+    [S_4663] = {TM_SUB_EVTX, "Security", 4663, by_stomper, NULL},
+    TM_SUB_END,
+};
 
 static bool system_program(const char *image)
 {

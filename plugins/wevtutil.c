@@ -17,10 +17,10 @@
 
 enum { S_WEVTUTIL, S_PSCLEAR, S_104, S_1102 };
 static const tm_sub subs[] = {
-    [S_WEVTUTIL] = {TM_SUB_EXEC, "wevtutil", 0},
-    [S_PSCLEAR] = {TM_SUB_EXEC, "clear-eventlog", 0},
-    [S_104] = {TM_SUB_EVTX, "System", 104},
-    [S_1102] = {TM_SUB_EVTX, "Security", 1102},
+    [S_WEVTUTIL] = {TM_SUB_EXEC, "wevtutil", 0, NULL, NULL},
+    [S_PSCLEAR] = {TM_SUB_EXEC, "clear-eventlog", 0, NULL, NULL},
+    [S_104] = {TM_SUB_EVTX, "System", 104, NULL, NULL},
+    [S_1102] = {TM_SUB_EVTX, "Security", 1102, NULL, NULL},
     TM_SUB_END,
 };
 static const char *const tools[] = {"wevtutil", NULL};

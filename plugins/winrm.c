@@ -22,11 +22,11 @@
 
 enum { S_SCRIPT, S_WINRS, S_HOST, S_PROV, S_WRM };
 static const tm_sub subs[] = {
-    [S_SCRIPT] = {TM_SUB_EXEC, "cscript", 0},
-    [S_WINRS] = {TM_SUB_EXEC, "winrs", 0},
-    [S_HOST] = {TM_SUB_EXEC, "winrshost", 0},
-    [S_PROV] = {TM_SUB_EXEC, "wsmprovhost", 0},
-    [S_WRM] = {TM_SUB_EVTX, WRM, 0},
+    [S_SCRIPT] = {TM_SUB_EXEC, "cscript", 0, NULL, NULL},
+    [S_WINRS] = {TM_SUB_EXEC, "winrs", 0, NULL, NULL},
+    [S_HOST] = {TM_SUB_EXEC, "winrshost", 0, NULL, NULL},
+    [S_PROV] = {TM_SUB_EXEC, "wsmprovhost", 0, NULL, NULL},
+    [S_WRM] = {TM_SUB_EVTX, WRM, 0, NULL, NULL},
     TM_SUB_END,
 };
 static const char *const tools[] = {"WinRM", "WinRS", NULL};

@@ -22,15 +22,22 @@
 #define CATEGORY "Command Execution"
 
 enum { S_WMIC, S_ALL, S_SCRIPT, S_5142, S_5144, S_5145, S_USN, S_4624 };
+/* The share wmiexec.vbs makes: all this plugin reads of 5142/5144/5145. */
+static bool wmi_share(const tm_record *r, const void *ctx)
+{
+    (void)ctx;
+    return tm_icontains(tm_data(r, "ShareName"), "WMI_SHARE");
+}
+
 static const tm_sub subs[] = {
-    [S_WMIC] = {TM_SUB_EXEC, "wmic", 0},
-    [S_ALL] = {TM_SUB_EXEC, "*", 0},
-    [S_SCRIPT] = {TM_SUB_EXEC, "?script", 0},
-    [S_5142] = {TM_SUB_EVTX, "Security", 5142},
-    [S_5144] = {TM_SUB_EVTX, "Security", 5144},
-    [S_5145] = {TM_SUB_EVTX, "Security", 5145},
-    [S_USN] = {TM_SUB_USN, "wmi.dll", 0},
-    [S_4624] = {TM_SUB_EVTX, "Security", 4624},
+    [S_WMIC] = {TM_SUB_EXEC, "wmic", 0, NULL, NULL},
+    [S_ALL] = {TM_SUB_EXEC, "*", 0, NULL, NULL},
+    [S_SCRIPT] = {TM_SUB_EXEC, "?script", 0, NULL, NULL},
+    [S_5142] = {TM_SUB_EVTX, "Security", 5142, wmi_share, NULL},
+    [S_5144] = {TM_SUB_EVTX, "Security", 5144, wmi_share, NULL},
+    [S_5145] = {TM_SUB_EVTX, "Security", 5145, wmi_share, NULL},
+    [S_USN] = {TM_SUB_USN, "wmi.dll", 0, NULL, NULL},
+    [S_4624] = {TM_SUB_EVTX, "Security", 4624, NULL, NULL},
     TM_SUB_END,
 };
 static const char *const tools[] = {"wmic", "wmiexec-vbs", NULL};

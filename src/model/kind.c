@@ -99,11 +99,16 @@ static void describe_action(const tm_record *r, char *out, size_t n)
 
 /* ---- the rows ------------------------------------------------------------------ */
 
+/* The header fields of an event that plugins and the executions read; the
+ * rest (levels, keywords, task, thread, GUIDs, offsets) are for dump and
+ * events.jsonl, which print records as they arrive. */
+static const char *const event_fields_kept[] = {"event_id", "channel", "provider", "user_sid", "computer", NULL};
+
 static const tm_kind_info kinds[] = {
     [TM_ART_EVTX] = {.kind = TM_ART_EVTX, .name = "evtx",
                      .signature = {.magic = {{0, 8, "ElfFile\0"}}},
                      .position = "record_id", .keep = TM_KEEP_BY_EVENT, .want = TM_WANT_EVENTS, .parsed = true,
-                     .batch = 2, .split = true, .feeds = TM_COV__BY_CHANNEL,
+                     .batch = 2, .split = true, .feeds = TM_COV__BY_CHANNEL, .kept_fields = event_fields_kept,
                      .time_desc = "Event written", .describe = describe_event},
     [TM_ART_REGISTRY] = {.kind = TM_ART_REGISTRY, .name = "registry",
                          .signature = {.magic = {{0, 4, "regf"}}, .subtype = hive_subtype},

@@ -80,6 +80,10 @@ typedef struct {
     bool timed_by_journal; /* a record's time comes from the journal's writes of the file, counted
                             * from its end (PSReadLine has no times of its own) */
     tm_cov_source feeds;  /* the evidence source its files count towards */
+    /* What the pipeline keeps of its records for the plugins besides the
+     * event data: NULL keeps every field (docs/architecture.md: what a
+     * plugin may read of a kept record). */
+    const char *const *kept_fields;
     const char *time_desc; /* the timeline's timestamp_desc for its records (--all-events) */
     /* One line for the timeline (--all-events). */
     void (*describe)(const tm_record *r, char *out, size_t n);

@@ -7,6 +7,8 @@
 
 #include "util/timeutil.h"
 #include "model/kind.h"
+#include "util/arena.h"
+#include "util/strmap.h"
 
 #define MAX_FIELDS 65535
 
@@ -241,9 +243,14 @@ const char *tm_field_text(const tm_record *r, const char *name, char *buf, size_
 
 const char *tm_data(const tm_record *r, const char *name)
 {
-    char key[96];
-    snprintf(key, sizeof key, "data.%s", name);
-    return tm_str(r, key);
+    /* "data." + name, compared in place (this runs for every field a plugin reads) */
+    for (size_t i = 0; i < r->nfields; i++) {
+        const tm_field *f = &r->fields[i];
+        const char *n = f->name;
+        if (n[0] == 'd' && n[1] == 'a' && n[2] == 't' && n[3] == 'a' && n[4] == '.' && strcmp(n + 5, name) == 0)
+            return f->type == TM_F_STR ? f->v.str.s : "";
+    }
+    return "";
 }
 
 uint32_t tm_event_id(const tm_record *r)
@@ -347,4 +354,50 @@ tm_record *tm_record_clone(const tm_record *r)
         }
     }
     return c;
+}
+
+tm_record *tm_record_store(const tm_record *r, tm_arena *arena, tm_strmap *names, const char *const *kept)
+{
+    size_t nkeep = 0, size = sizeof(tm_record);
+    for (size_t i = 0; i < r->nfields; i++) {
+        if (!tm_record_field_kept(r->fields[i].name, kept))
+            continue;
+        nkeep++;
+        size += sizeof(tm_field);
+        if (r->fields[i].type == TM_F_STR || r->fields[i].type == TM_F_BYTES)
+            size += r->fields[i].v.str.len + 1;
+    }
+    char *block = tm_arena_alloc(arena, size);
+    tm_record *c = (tm_record *)(void *)block;
+    *c = *r;
+    c->nfields = nkeep;
+    c->fields = (tm_field *)(void *)(block + sizeof(tm_record));
+    char *p = block + sizeof(tm_record) + nkeep * sizeof(tm_field);
+    size_t k = 0;
+    for (size_t i = 0; i < r->nfields; i++) {
+        const tm_field *f = &r->fields[i];
+        if (!tm_record_field_kept(f->name, kept))
+            continue;
+        tm_field *d = &c->fields[k++];
+        *d = *f;
+        d->name = tm_strmap_intern(names, f->name);
+        if (f->type == TM_F_STR || f->type == TM_F_BYTES) {
+            if (f->v.str.len)
+                memcpy(p, f->v.str.s, f->v.str.len);
+            p[f->v.str.len] = 0;
+            d->v.str.s = p;
+            p += f->v.str.len + 1;
+        }
+    }
+    return c;
+}
+
+bool tm_record_field_kept(const char *name, const char *const *kept)
+{
+    if (!kept || strncmp(name, "data.", 5) == 0 || strncmp(name, "userdata", 8) == 0)
+        return true;
+    for (size_t i = 0; kept[i]; i++)
+        if (strcmp(kept[i], name) == 0)
+            return true;
+    return false;
 }

@@ -12,8 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/arena.h"
 #include "util/buf.h"
 #include "util/json.h"
+#include "util/strmap.h"
 
 typedef enum {
     TM_F_STR = 1,
@@ -95,6 +97,13 @@ bool tm_record_uint(const tm_record *r, const char *name, uint64_t *out);
 
 /* An owned copy of a record in one allocation (free() it). */
 tm_record *tm_record_clone(const tm_record *r);
+
+/* The copy the pipeline keeps for its plugins: in the arena, field names
+ * shared through names, and only the fields tm_record_field_kept accepts. */
+tm_record *tm_record_store(const tm_record *r, tm_arena *arena, tm_strmap *names, const char *const *kept);
+/* A field worth keeping: every field when kept is NULL, else the event
+ * data (data.*, userdata*) and the names in kept. */
+bool tm_record_field_kept(const char *name, const char *const *kept);
 
 /* ---- accessors for readers of records (plugins, outputs) ---- */
 

@@ -22,7 +22,13 @@ typedef struct {
     uint32_t id;
     const char *channel; /* "*" any */
     sub_ref ref;
+    const tm_sub *sub;
 } evtx_sub;
+
+static bool sub_keeps(const tm_sub *s, const tm_record *r)
+{
+    return !s->keep || s->keep(r, s->ctx);
+}
 
 typedef struct {
     const char *pattern;
@@ -41,7 +47,7 @@ static bool named_match(const named_sub *n, const char *name)
 }
 
 typedef struct {
-    tm_record *r;
+    tm_record *r; /* in the arena */
     const tm_artifact *a;
     size_t order; /* arrival, only to make the sort total */
 } kept;
@@ -65,6 +71,8 @@ struct tm_pipeline {
     /* the host */
     kept *k;
     size_t nk, capk;
+    tm_arena store;  /* the kept records */
+    tm_strmap names; /* their field names, one copy each */
     tm_hostinfo host;
     tm_hist_writes hist;
     char computer_from_events[96];
@@ -122,7 +130,7 @@ tm_pipeline *tm_pipeline_new(const tm_plugin *const *plugins, size_t n)
             switch (s[k].type) {
             case TM_SUB_EVTX:
                 p->ev = tm_xrealloc(p->ev, (p->nev + 1) * sizeof *p->ev);
-                p->ev[p->nev++] = (evtx_sub){s[k].id, s[k].a, ref};
+                p->ev[p->nev++] = (evtx_sub){s[k].id, s[k].a, ref, &s[k]};
                 if (s[k].id == 0)
                     p->evtx_any_id = true;
                 if (s[k].id)
@@ -151,13 +159,16 @@ tm_pipeline *tm_pipeline_new(const tm_plugin *const *plugins, size_t n)
     tm_buf_free(&reg);
     tm_hostinfo_init(&p->host);
     tm_hist_init(&p->hist);
+    tm_arena_init(&p->store);
+    tm_strmap_init(&p->names, false);
     return p;
 }
 
 static void forget_host(tm_pipeline *p)
 {
-    for (size_t i = 0; i < p->nk; i++)
-        free(p->k[i].r);
+    tm_arena_free(&p->store);
+    tm_strmap_free(&p->names);
+    tm_strmap_init(&p->names, false);
     free(p->k);
     p->k = NULL;
     p->nk = p->capk = 0;
@@ -182,6 +193,7 @@ void tm_pipeline_free(tm_pipeline *p)
     free(p->kinds);
     free(p->evtx_want);
     free(p->reg_want);
+    tm_strmap_free(&p->names);
     free(p);
 }
 
@@ -234,11 +246,12 @@ static bool evtx_wanted(const tm_pipeline *p, const tm_record *r)
         if (exec_events[i].id == id && ch && strcasecmp(ch, exec_events[i].channel) == 0)
             return true;
     for (size_t i = ev_lower(p, (uint32_t)id); i < p->nev && p->ev[i].id == id; i++)
-        if (strcmp(p->ev[i].channel, "*") == 0 || (ch && strcasecmp(ch, p->ev[i].channel) == 0))
+        if ((strcmp(p->ev[i].channel, "*") == 0 || (ch && strcasecmp(ch, p->ev[i].channel) == 0)) &&
+            sub_keeps(p->ev[i].sub, r))
             return true;
     if (p->evtx_any_id)
         for (size_t i = 0; i < p->nev && p->ev[i].id == 0; i++)
-            if (ch && strcasecmp(ch, p->ev[i].channel) == 0)
+            if (ch && strcasecmp(ch, p->ev[i].channel) == 0 && sub_keeps(p->ev[i].sub, r))
                 return true;
     return false;
 }
@@ -283,7 +296,7 @@ void tm_pipeline_record(tm_pipeline *p, const tm_artifact *a, const tm_record *r
         p->capk = p->capk ? p->capk * 2 : 1024;
         p->k = tm_xrealloc(p->k, p->capk * sizeof *p->k);
     }
-    p->k[p->nk] = (kept){tm_record_clone(r), a, p->nk};
+    p->k[p->nk] = (kept){tm_record_store(r, &p->store, &p->names, tm_kind((tm_art_kind)r->kind)->kept_fields), a, p->nk};
     p->nk++;
     p->stats.kept++;
 }
@@ -516,10 +529,12 @@ static void route(tm_pipeline *p, const tm_execs *x, item_list *lists)
             const char *ch = tm_record_str(r, "channel");
             /* the subscriptions to every id of a channel (sorted first), then those to this id */
             for (size_t e = 0; e < p->nev && p->ev[e].id == 0; e++)
-                if (strcmp(p->ev[e].channel, "*") == 0 || (ch && strcasecmp(ch, p->ev[e].channel) == 0))
+                if ((strcmp(p->ev[e].channel, "*") == 0 || (ch && strcasecmp(ch, p->ev[e].channel) == 0)) &&
+                    sub_keeps(p->ev[e].sub, r))
                     item_push(&lists[p->ev[e].ref.plugin], r, a, NULL, p->ev[e].ref.sub);
             for (size_t e = id ? ev_lower(p, (uint32_t)id) : p->nev; e < p->nev && p->ev[e].id == id; e++)
-                if (strcmp(p->ev[e].channel, "*") == 0 || (ch && strcasecmp(ch, p->ev[e].channel) == 0))
+                if ((strcmp(p->ev[e].channel, "*") == 0 || (ch && strcasecmp(ch, p->ev[e].channel) == 0)) &&
+                    sub_keeps(p->ev[e].sub, r))
                     item_push(&lists[p->ev[e].ref.plugin], r, a, NULL, p->ev[e].ref.sub);
         } else if (ki->keep == TM_KEEP_BY_FILE_NAME) {
             const char *name = tm_record_str(r, "file_name");

@@ -36,9 +36,14 @@ typedef struct {
     tm_sub_type type;
     const char *a;
     uint32_t id;
+    /* Of the matching records, only those it accepts reach the plugin (and
+     * are kept for it): what a plugin needs of a log's bulk (5145 share
+     * access, 4663 object access ...) is usually a sliver of it. NULL: all. */
+    bool (*keep)(const tm_record *r, const void *ctx);
+    const void *ctx;
 } tm_sub;
 
-#define TM_SUB_END {TM_SUB_EVTX, NULL, 0}
+#define TM_SUB_END {TM_SUB_EVTX, NULL, 0, NULL, NULL}
 
 /* One item of a plugin's view: a record, or an execution derived from one. */
 typedef struct {

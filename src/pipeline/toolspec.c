@@ -313,13 +313,29 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
 
 /* ---- subscriptions implied by specs ---- */
 
-static void add_sub(tm_sub **subs, size_t *n, tm_sub_type type, const char *a, uint32_t id)
+/* A record one of the plugin's specs can cite: its access to the target
+ * process, or one of its files (ctx: the plugin's specs). */
+static bool spec_record(const tm_record *r, const void *ctx)
+{
+    for (const tm_tool_spec *s = ctx; s && s->tool; s++) {
+        char src[48], writer[48];
+        const char *target, *access, *fname;
+        if (s->access_target && tm_access_of(r, src, sizeof src, &target, &access) && targets(target, s->access_target))
+            return true;
+        if (file_of(s, r, &fname, writer, sizeof writer))
+            return true;
+    }
+    return false;
+}
+
+static void add_sub(tm_sub **subs, size_t *n, tm_sub_type type, const char *a, uint32_t id, const tm_tool_spec *specs)
 {
     for (size_t i = 0; i < *n; i++)
         if ((*subs)[i].type == type && (*subs)[i].id == id && strcmp((*subs)[i].a, a) == 0)
             return;
     TM_GROW(*subs, *n);
-    (*subs)[(*n)++] = (tm_sub){type, a, id};
+    /* the events are kept only when a spec can cite them */
+    (*subs)[(*n)++] = type == TM_SUB_EVTX ? (tm_sub){type, a, id, spec_record, specs} : (tm_sub){type, a, id, NULL, NULL};
 }
 
 tm_sub *tm_plugin_subs(const tm_plugin *p, size_t *count)
@@ -333,21 +349,21 @@ tm_sub *tm_plugin_subs(const tm_plugin *p, size_t *count)
     for (const tm_tool_spec *s = p->specs; s && s->tool; s++) {
         if (s->programs)
             for (size_t i = 0; s->programs[i]; i++)
-                add_sub(&subs, &n, TM_SUB_EXEC, s->programs[i], 0);
+                add_sub(&subs, &n, TM_SUB_EXEC, s->programs[i], 0, NULL);
         else
-            add_sub(&subs, &n, TM_SUB_EXEC, "*", 0);
+            add_sub(&subs, &n, TM_SUB_EXEC, "*", 0, NULL);
         if (s->access_target) {
-            add_sub(&subs, &n, TM_SUB_EVTX, SYSMON, 10);
-            add_sub(&subs, &n, TM_SUB_EVTX, SYSMON, 8);
-            add_sub(&subs, &n, TM_SUB_EVTX, "Security", 4656);
-            add_sub(&subs, &n, TM_SUB_EVTX, "Security", 4663);
+            add_sub(&subs, &n, TM_SUB_EVTX, SYSMON, 10, p->specs);
+            add_sub(&subs, &n, TM_SUB_EVTX, SYSMON, 8, p->specs);
+            add_sub(&subs, &n, TM_SUB_EVTX, "Security", 4656, p->specs);
+            add_sub(&subs, &n, TM_SUB_EVTX, "Security", 4663, p->specs);
         }
         if (s->files) {
             for (size_t i = 0; s->files[i]; i++)
-                add_sub(&subs, &n, TM_SUB_USN, s->files[i], 0);
-            add_sub(&subs, &n, TM_SUB_EVTX, SYSMON, 11);
-            add_sub(&subs, &n, TM_SUB_EVTX, "Security", 4656);
-            add_sub(&subs, &n, TM_SUB_EVTX, "Security", 4663);
+                add_sub(&subs, &n, TM_SUB_USN, s->files[i], 0, NULL);
+            add_sub(&subs, &n, TM_SUB_EVTX, SYSMON, 11, p->specs);
+            add_sub(&subs, &n, TM_SUB_EVTX, "Security", 4656, p->specs);
+            add_sub(&subs, &n, TM_SUB_EVTX, "Security", 4663, p->specs);
         }
     }
     TM_GROW(subs, n);

@@ -79,3 +79,14 @@ void tm_strmap_put(tm_strmap *m, const char *key, size_t val)
     }
     m->vals[i] = val;
 }
+
+const char *tm_strmap_intern(tm_strmap *m, const char *key)
+{
+    if (m->cap) {
+        size_t i = slot(m, key);
+        if (m->keys[i])
+            return m->keys[i];
+    }
+    tm_strmap_put(m, key, 0);
+    return m->keys[slot(m, key)];
+}

@@ -22,5 +22,8 @@ void tm_strmap_free(tm_strmap *m);
 size_t tm_strmap_get(const tm_strmap *m, const char *key);
 /* Sets key's value (adds the key when new). */
 void tm_strmap_put(tm_strmap *m, const char *key, size_t val);
+/* The map's own copy of key (added when new): one copy of a name however
+ * many records carry it; valid until the map is freed. */
+const char *tm_strmap_intern(tm_strmap *m, const char *key);
 
 #endif

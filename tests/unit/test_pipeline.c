@@ -229,9 +229,9 @@ static void test_runs(void)
 /* ---- the dispatcher, with a plugin that records what it was given ---- */
 static char got[4096];
 static const tm_sub probe_subs[] = {
-    {TM_SUB_EVTX, "Security", 4624},
-    {TM_SUB_EXEC, "net", 0},
-    {TM_SUB_USN, "psexesvc*", 0},
+    {TM_SUB_EVTX, "Security", 4624, NULL, NULL},
+    {TM_SUB_EXEC, "net", 0, NULL, NULL},
+    {TM_SUB_USN, "psexesvc*", 0, NULL, NULL},
     TM_SUB_END,
 };
 static void probe_run(const tm_view *v, tm_traces *out)
