@@ -53,7 +53,7 @@ int tm_pool_option(const char *cmd, int c, const char *arg, tm_pool_opts *pool);
 #define TM_POOL_LONG_OPTIONS                                                                                           \
     {"jobs", required_argument, NULL, 'j'}, {"worker-timeout", required_argument, NULL, 't'},                          \
         {"worker", required_argument, NULL, 'W'}
-/* Their defaults: one worker, silent for at most 120 s. */
+/* Their defaults: a worker per core, silent for at most 120 s. */
 tm_pool_opts tm_pool_defaults(void);
 
 

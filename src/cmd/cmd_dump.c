@@ -22,7 +22,7 @@ static const char usage[] =
     "\n"
     "  --kind KIND           only this kind (repeatable): evtx, registry, usn,\n"
     "                        atjob, task, psreadline, prefetch\n"
-    "  -j, --jobs N          parser workers per input (default 1)\n"
+    "  -j, --jobs N          parser workers per input (default: one per core)\n"
     "  --worker-timeout SEC  kill a parser worker silent for SEC seconds (default 120)\n"
     "  -h, --help            this help\n";
 

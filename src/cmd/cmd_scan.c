@@ -31,7 +31,7 @@ static const char usage[] =
     "  --format LIST         outputs to write, comma-separated: jsonl, csv, l2tcsv,\n"
     "                        body, summary, html, errors, all (default all)\n"
     "  --all-events          also write every parsed record as events.jsonl\n"
-    "  -j, --jobs N          parser workers per input (default 1)\n"
+    "  -j, --jobs N          parser workers per input (default: one per core)\n"
     "  -P, --parallel N      inputs processed at the same time (default 1)\n"
     "  --worker-timeout SEC  kill a parser worker silent for SEC seconds (default 120)\n"
     "  -h, --help            this help\n";

@@ -217,7 +217,8 @@ bool tm_opt_int(const char *cmd, const char *opt, const char *arg, int lo, int h
 
 tm_pool_opts tm_pool_defaults(void)
 {
-    return (tm_pool_opts){.workers = 1, .timeout_s = 120};
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return (tm_pool_opts){.workers = cores < 1 ? 1 : cores > 256 ? 256 : (int)cores, .timeout_s = 120};
 }
 
 int tm_pool_option(const char *cmd, int c, const char *arg, tm_pool_opts *pool)

@@ -1,9 +1,11 @@
 #include "pipeline/pipeline.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pipeline/history_bounds.h"
 #include "pipeline/runs.h"
@@ -60,6 +62,7 @@ typedef struct {
 struct tm_pipeline {
     const tm_plugin *const *plugins;
     size_t nplugins;
+    size_t threads; /* for the plugins' pass; 0: one per core */
     tm_sub **subs; /* per plugin: its subscriptions and those of its specs */
     /* index */
     evtx_sub *ev; /* sorted by id */
@@ -195,6 +198,11 @@ void tm_pipeline_free(tm_pipeline *p)
     free(p->reg_want);
     tm_strmap_free(&p->names);
     free(p);
+}
+
+void tm_pipeline_threads(tm_pipeline *p, size_t n)
+{
+    p->threads = n;
 }
 
 const char *tm_pipeline_want(const tm_pipeline *p, tm_art_kind k)
@@ -556,6 +564,39 @@ static void route(tm_pipeline *p, const tm_execs *x, item_list *lists)
     }
 }
 
+/* The plugins' pass: threads take plugins in table order until none is left. */
+typedef struct {
+    tm_pipeline *p;
+    item_list *lists;
+    const tm_execs *x;
+    const char *host;
+    tm_traces *traces; /* per plugin */
+    size_t next;
+    pthread_mutex_t lock;
+} plugin_run;
+
+static void *run_plugins(void *arg)
+{
+    plugin_run *pr = arg;
+    for (;;) {
+        pthread_mutex_lock(&pr->lock);
+        size_t i = pr->next++;
+        pthread_mutex_unlock(&pr->lock);
+        if (i >= pr->p->nplugins)
+            return NULL;
+        item_list *l = &pr->lists[i];
+        sort_items(l->items, l->n);
+        tm_view v = {l->items, l->n, &pr->p->host, pr->host, pr->x};
+        tm_traces *out = &pr->traces[i];
+        tm_traces_init(out);
+        for (const tm_tool_spec *s = pr->p->plugins[i]->specs; s && s->tool; s++)
+            tm_tool_traces(&v, out, s);
+        if (pr->p->plugins[i]->run)
+            pr->p->plugins[i]->run(&v, out);
+        free(l->items);
+    }
+}
+
 void tm_pipeline_finish(tm_pipeline *p, tm_traces *out)
 {
     if (p->nk > 1)
@@ -568,15 +609,36 @@ void tm_pipeline_finish(tm_pipeline *p, tm_traces *out)
     route(p, &x, lists);
     const char *host = tm_pipeline_host(p);
     size_t first = out->n;
+    /* The plugins are independent (no I/O, no shared state, each its own
+     * view and traces): they run on every core, and their traces are
+     * appended in table order, as if they had run one after the other. */
+    plugin_run run = {p, lists, &x, host, tm_xcalloc(p->nplugins ? p->nplugins : 1, sizeof(tm_traces)), 0,
+                      PTHREAD_MUTEX_INITIALIZER};
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nthreads = p->threads ? p->threads : cores > 0 ? (size_t)cores : 1;
+    if (nthreads > p->nplugins)
+        nthreads = p->nplugins;
+    pthread_t *th = tm_xcalloc(nthreads ? nthreads : 1, sizeof *th);
+    size_t started = 0;
+    for (size_t i = 1; i < nthreads; i++)
+        if (pthread_create(&th[started], NULL, run_plugins, &run) == 0)
+            started++;
+    run_plugins(&run); /* this thread works too (and alone, when no thread could start) */
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    free(th);
     for (size_t i = 0; i < p->nplugins; i++) {
-        sort_items(lists[i].items, lists[i].n);
-        tm_view v = {lists[i].items, lists[i].n, &p->host, host, &x};
-        for (const tm_tool_spec *s = p->plugins[i]->specs; s && s->tool; s++)
-            tm_tool_traces(&v, out, s);
-        if (p->plugins[i]->run)
-            p->plugins[i]->run(&v, out);
-        free(lists[i].items);
+        tm_traces *t = &run.traces[i];
+        for (size_t k = 0; k < t->n; k++) {
+            if (out->n == out->cap) {
+                out->cap = out->cap ? out->cap * 2 : 32;
+                out->t = tm_xrealloc(out->t, out->cap * sizeof *out->t);
+            }
+            out->t[out->n++] = t->t[k]; /* moved: the plugin's list gives up its strings */
+        }
+        free(t->t);
     }
+    free(run.traces);
     free(lists);
     /* Sort this host's traces only. */
     tm_traces mine = {out->t + first, out->n - first, out->n - first};

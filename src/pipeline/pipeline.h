@@ -24,6 +24,9 @@ typedef struct tm_pipeline tm_pipeline;
 tm_pipeline *tm_pipeline_new(const tm_plugin *const *plugins, size_t n);
 void tm_pipeline_free(tm_pipeline *p);
 
+/* Threads for the plugins' pass (0, the default: one per core). */
+void tm_pipeline_threads(tm_pipeline *p, size_t n);
+
 /* The subscription for parser jobs of kind k: EVTX "CHANNEL<TAB>ID" lines,
  * registry key patterns; NULL when the kind is read whole. */
 const char *tm_pipeline_want(const tm_pipeline *p, tm_art_kind k);
