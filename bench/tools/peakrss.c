@@ -4,7 +4,6 @@
  * whole tree. toolmark runs as a supervisor, an input process per input and
  * parser workers: the largest process alone (what time(1) reports) would
  * understate it. */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +33,6 @@ static int parent_of(int pid, long *rss_pages)
     long rss = 0;
     /* fields after ')': state ppid ... rss is field 24 of stat (22 after the state) */
     char state;
-    unsigned long skip;
     if (sscanf(p + 2, "%c %d", &state, &ppid) != 2)
         return -1;
     char *q = p + 2;
@@ -45,7 +43,6 @@ static int parent_of(int pid, long *rss_pages)
     }
     if (q && sscanf(q, "%ld", &rss) == 1)
         *rss_pages = rss;
-    (void)skip;
     return ppid;
 }
 

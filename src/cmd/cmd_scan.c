@@ -125,6 +125,21 @@ static void on_done(void *ctx, size_t job, const tm_read_stats *st, bool failed,
     }
 }
 
+/* Bytes this process has read through read(2), pread(2) and the like
+ * (/proc/self/io: not recvmsg), 0 when unknown. */
+static uint64_t read_chars(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    unsigned long long v = 0;
+    char line[128];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "rchar: %llu", &v) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return v;
+}
+
 static const char *scan_want(void *pl, tm_art_kind k)
 {
     return tm_pipeline_want(pl, k);
@@ -180,7 +195,14 @@ static int per_input(tm_input *in, void *vo)
     size_t confirmed = 0;
     for (size_t i = 0; i < ts.n; i++)
         confirmed += ts.t[i].confirmed;
-    tm_report rep = {in, &ts, c.cov, &c.errors, c.outcome, host[0] ? host : NULL, o->options};
+    tm_report_io io = {0};
+    for (size_t i = 0; i < in->narts; i++)
+        if (c.outcome[i].attempted)
+            io.artifact_bytes += in->arts[i].size;
+    tm_pool_io pio = tm_pool_io_totals();
+    io.served = pio.served;
+    io.input_read = read_chars(); /* the workers' frames arrive by recvmsg, which rchar does not count */
+    tm_report rep = {in, &ts, c.cov, &c.errors, c.outcome, host[0] ? host : NULL, o->options, &io};
     if (tm_write_outputs(dir, &rep, o->formats) != 0)
         wrc = -1;
     printf("%s: %zu traces (%zu confirmed), %zu errors, in %s/\n", in->path, ts.n, confirmed, c.errors.n, dir);

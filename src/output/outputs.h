@@ -40,6 +40,13 @@ typedef struct {
     uint64_t records, skipped;
 } tm_art_outcome;
 
+/* What reading the input cost, in bytes (summary.json "io"). */
+typedef struct {
+    uint64_t artifact_bytes; /* the sizes of the artifacts parsed */
+    uint64_t served;         /* artifact bytes served to the parser workers (images) */
+    uint64_t input_read;     /* read by the input process other than from its workers: the image */
+} tm_report_io;
+
 typedef struct {
     tm_input *in;
     const tm_traces *traces;
@@ -48,6 +55,7 @@ typedef struct {
     const tm_art_outcome *arts; /* in->narts entries */
     const char *host;           /* computer name, or NULL */
     const char *options;        /* the command line's options, for the record */
+    const tm_report_io *io;     /* what was read, or NULL */
 } tm_report;
 
 /* Traces per tool and role, in order of first appearance: counts, first and

@@ -138,6 +138,14 @@ static void write_summary(tm_buf *b, const tm_report *r)
     tm_json_arr_end(&j);
     tm_json_obj_end(&j);
     tm_json_kuint(&j, "errors", r->errors ? r->errors->n : 0);
+    if (r->io) {
+        tm_json_key(&j, "io");
+        tm_json_obj_begin(&j);
+        tm_json_kuint(&j, "artifact_bytes", r->io->artifact_bytes);
+        tm_json_kuint(&j, "served_to_workers", r->io->served);
+        tm_json_kuint(&j, "read_from_input", r->io->input_read);
+        tm_json_obj_end(&j);
+    }
     tm_json_key(&j, "coverage");
     if (r->coverage)
         tm_coverage_json(&j, r->coverage);

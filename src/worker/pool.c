@@ -188,6 +188,14 @@ static int start_job(worker *w, tm_input *in, const tm_pool_job *pj, size_t idx,
     return 0;
 }
 
+/* What this process moved for its workers (the benchmark's I/O figures). */
+static tm_pool_io g_io;
+
+tm_pool_io tm_pool_io_totals(void)
+{
+    return g_io;
+}
+
 static int serve_read(worker *w, const uint8_t *p, uint32_t len)
 {
     tm_span sp = {p, len, false};
@@ -210,6 +218,7 @@ static int serve_read(worker *w, const uint8_t *p, uint32_t len)
         tm_buf_puts(&b, tm_art_error(w->reader));
     } else {
         b.len += (size_t)n;
+        g_io.served += (uint64_t)n;
     }
     tm_frame_end(&b, s);
     int rc = tm_write_all(w->sock, b.data, b.len);
@@ -354,6 +363,8 @@ size_t tm_pool_run(tm_input *in, const tm_pool_job *jobs, size_t njobs, const tm
                 continue;
             if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
                 long n = tm_framer_fill(&w->fr, w->sock);
+                if (n > 0)
+                    g_io.received += (uint64_t)n;
                 if (n < 0 && errno == EAGAIN)
                     continue;
                 if (n <= 0) {

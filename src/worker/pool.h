@@ -42,6 +42,13 @@ typedef struct {
 /* Runs all jobs; returns the number of jobs that failed. */
 size_t tm_pool_run(tm_input *in, const tm_pool_job *jobs, size_t njobs, const tm_pool_opts *o, const tm_pool_cb *cb);
 
+/* Bytes of artifacts served to workers (their READ requests), and bytes
+ * received from them (records and the rest), since the process started. */
+typedef struct {
+    uint64_t served, received;
+} tm_pool_io;
+tm_pool_io tm_pool_io_totals(void);
+
 /* Path of toolmark-parse next to the running executable (or $TOOLMARK_PARSE). */
 char *tm_worker_path(void);
 
