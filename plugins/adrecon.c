@@ -99,7 +99,7 @@ static void exporters(const tm_view *v, tm_traces *out)
         output_file(run->best ? run->best->command_line : NULL, file, sizeof file);
         bool wrote = false;
         size_t k0, k1;
-        tm_view_window(v, run->time - TM_SEC, run->time + 30 * TM_MIN, &k0, &k1);
+        tm_view_around(v, run->time, TM_SEC, 30 * TM_MIN, &k0, &k1);
         for (size_t k = k0; k < k1 && run->time != TM_TIME_NONE; k++) {
             const tm_item *it = &v->items[k];
             if (it->exec || it->r->time < run->time - TM_SEC || it->r->time > run->time + 30 * TM_MIN)

@@ -104,7 +104,7 @@ static void run(const tm_view *v, tm_traces *out)
         }
         /* the journal's temporary file, within the transfer */
         size_t k0, k1;
-        tm_view_window(v, it->r->time - TM_SEC, it->r->time + 10 * TM_MIN, &k0, &k1);
+        tm_view_around(v, it->r->time, TM_SEC, 10 * TM_MIN, &k0, &k1);
         for (size_t k = k0; k < k1; k++) {
             const tm_item *o = &v->items[k];
             if (o->sub == S_USN && o->r->time >= it->r->time - TM_SEC && o->r->time <= it->r->time + 10 * TM_MIN)

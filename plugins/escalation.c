@@ -102,7 +102,7 @@ static const tm_exec *parent_of(const pid_index *ix, const tm_exec *e, uint64_t 
     if (lo == 0)
         return NULL;
     const tm_exec *p = ix->e[lo - 1];
-    if (p->pid != ppid || e->time - p->time > 24 * 3600 * TM_SEC || p == e)
+    if (p->pid != ppid || tm_time_gap(e->time, p->time) > 24 * 3600 * TM_SEC || p == e)
         return NULL;
     return p;
 }
@@ -196,7 +196,7 @@ static void sdb(const tm_view *v, tm_traces *out)
         /* the database it installed, and the program it shims */
         bool child = false;
         size_t k0, k1;
-        tm_view_window(v, run->time - TM_MIN + 1, run->time + 10 * TM_MIN - 1, &k0, &k1);
+        tm_view_around(v, run->time, TM_MIN - 1, 10 * TM_MIN - 1, &k0, &k1);
         for (size_t k = k0; k < k1 && run->time != TM_TIME_NONE; k++) {
             const tm_item *it = &v->items[k];
             if (it->exec)
@@ -251,7 +251,7 @@ static void sdb(const tm_view *v, tm_traces *out)
         tm_cite(t, it->r, it->art, "AppCompatFlags InstalledSDB %s: %s (%s)", tm_str(it->r, "name"),
                 tm_str(it->r, "DatabasePath"), tm_str(it->r, "DatabaseDescription"));
         size_t c0, c1;
-        tm_view_window(v, it->r->time - 10 * TM_MIN + 1, it->r->time + TM_MIN - 1, &c0, &c1);
+        tm_view_around(v, it->r->time, 10 * TM_MIN - 1, TM_MIN - 1, &c0, &c1);
         for (size_t c = c0; c < c1; c++) {
             const tm_item *o = &v->items[c];
             if (o->sub == S_SDB_USN && o->r->time != TM_TIME_NONE && it->r->time != TM_TIME_NONE &&

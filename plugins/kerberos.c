@@ -223,7 +223,7 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
             for (size_t k = b == TM_STRMAP_NONE ? 0 : nbucket[b]; k-- > 0 && !t;) {
                 tm_trace *o = &out->t[bucket[b][k]];
                 if (o->phase == NULL && o->nev && o->ev[o->nev - 1].time != TM_TIME_NONE &&
-                    it->r->time - o->ev[o->nev - 1].time < 3600 * TM_SEC && o->reason && strstr(o->reason, d))
+                    tm_time_gap(it->r->time, o->ev[o->nev - 1].time) < 3600 * TM_SEC && o->reason && strstr(o->reason, d))
                     t = o;
             }
             bool fresh = t == NULL;

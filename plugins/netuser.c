@@ -86,7 +86,7 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->phase, tm_run_phase(run));
         bool change = changes(cmd), recorded = false;
         size_t k0, k1;
-        tm_view_window(v, run->time - TM_SEC, run->time + TM_MIN, &k0, &k1);
+        tm_view_around(v, run->time, TM_SEC, TM_MIN, &k0, &k1);
         for (size_t k = k0; change && k < k1 && run->time != TM_TIME_NONE; k++) {
             const tm_item *it = &v->items[k];
             if (it->sub < S_4720 || it->r->time < run->time - TM_SEC || it->r->time > run->time + TM_MIN)

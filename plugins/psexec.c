@@ -166,7 +166,8 @@ static void source_side(const tm_view *v, tm_traces *out)
         size_t e0 = 0, e1 = run->time == TM_TIME_NONE ? 0 : neula;
         while (e0 < e1) {
             size_t mid = e0 + (e1 - e0) / 2;
-            if (v->items[eula[mid]].r->time <= run->time - TM_MIN)
+            int64_t te = v->items[eula[mid]].r->time; /* untimed keys sort last */
+            if (te != TM_TIME_NONE && te <= run->time - TM_MIN)
                 e0 = mid + 1;
             else
                 e1 = mid;
@@ -174,7 +175,7 @@ static void source_side(const tm_view *v, tm_traces *out)
         for (size_t e = e0; run->time != TM_TIME_NONE && e < neula; e++) {
             size_t k = eula[e];
             const tm_item *it = &v->items[k];
-            int64_t d = it->r->time - run->time;
+            int64_t d = tm_time_gap(it->r->time, run->time);
             if (d >= TM_MIN)
                 break;
             {

@@ -119,7 +119,7 @@ static void mimikatz_source(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->logon_id, tm_data(it->r, "TargetLogonId"));
         /* Explicit credentials used by the same process right after. */
         size_t k0, k1;
-        tm_view_window(v, it->r->time, it->r->time + 10 * TM_MIN, &k0, &k1);
+        tm_view_around(v, it->r->time, 0, 10 * TM_MIN, &k0, &k1);
         for (size_t k = k0; k < k1; k++) {
             const tm_item *o = &v->items[k];
             if (o->sub != S_4648 || o->r->time < it->r->time || o->r->time > it->r->time + 10 * TM_MIN)
@@ -169,7 +169,7 @@ static void destination(const tm_view *v, tm_traces *out, bool wce)
         size_t cnt, at = tm_index_find(&privs, lid, &cnt);
         for (size_t k = at; k < at + cnt && !priv; k++) {
             const tm_item *o = privs.it[k];
-            if (o->r->time >= r->time - TM_SEC && o->r->time <= r->time + TM_MIN)
+            if (r->time != TM_TIME_NONE && o->r->time >= r->time - TM_SEC && o->r->time <= r->time + TM_MIN)
                 priv = o;
         }
         if (!priv)

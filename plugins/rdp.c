@@ -120,7 +120,7 @@ static void destination(const tm_view *v, tm_traces *out)
             if (addr[0] && c->addr[0] && strcmp(addr, c->addr) != 0 && !tm_is_local_address(addr))
                 continue;
             /* a new connection more than 5 minutes after this one's last event starts another */
-            if (connect && it->r->time - c->last > 5 * TM_MIN && (it->sub == S_1149 || it->sub == S_4624))
+            if (connect && tm_time_gap(it->r->time, c->last) > 5 * TM_MIN && (it->sub == S_1149 || it->sub == S_4624))
                 continue;
             s = c;
             so = k;
@@ -201,7 +201,7 @@ static void destination(const tm_view *v, tm_traces *out)
         }
         /* the listener's record of the connection, just before the session */
         size_t l0, l1;
-        tm_view_window(v, first->r->time - TM_MIN + 1, first->r->time, &l0, &l1);
+        tm_view_around(v, first->r->time, TM_MIN - 1, 0, &l0, &l1);
         for (size_t li = l0; li < l1; li++) {
             const tm_item *l = &v->items[li];
             if (l->sub == S_261 && l->r->time != TM_TIME_NONE && l->r->time <= first->r->time &&
@@ -232,7 +232,7 @@ static void cite_client(tm_trace *t, const tm_view *v, size_t i)
             break;
         if ((n->sub == S_1102 || n->sub == S_1026 || n->sub == S_1105 || n->sub == S_1025 || n->sub == S_1028 ||
              n->sub == S_1029) &&
-            n->r->time - it->r->time < 12 * 3600 * TM_SEC) {
+            tm_time_gap(n->r->time, it->r->time) < 12 * 3600 * TM_SEC) {
             char s[512];
             tm_event_summary(n->r, s, sizeof s);
             tm_cite(t, n->r, n->art, "RDP client event %u: %s", tm_event_id(n->r), s);
@@ -253,7 +253,7 @@ static void source(const tm_view *v, tm_traces *out)
         const tm_run *run = &runs.r[i];
         tm_trace *t = tm_trace_for_run(out, v, run, "mstsc", CATEGORY, TM_ROLE_SOURCE);
         size_t k0, k1;
-        tm_view_window(v, run->time - TM_SEC, run->time + TM_MIN, &k0, &k1);
+        tm_view_around(v, run->time, TM_SEC, TM_MIN, &k0, &k1);
         for (size_t k = k0; k < k1 && run->time != TM_TIME_NONE; k++) {
             const tm_item *it = &v->items[k];
             if (it->sub != S_1024 || used[k] || it->r->time < run->time - TM_SEC || it->r->time > run->time + TM_MIN)

@@ -105,7 +105,7 @@ static void run(const tm_view *v, tm_traces *out)
             audited |= sel[k]->sub == S_4656;
         }
         size_t e0, e1;
-        tm_view_window(v, run->time - TM_MIN, run->time + TM_MIN, &e0, &e1);
+        tm_view_around(v, run->time, TM_MIN, TM_MIN, &e0, &e1);
         for (size_t e = e0; e < e1; e++) {
             const tm_item *it = &v->items[e];
             if (it->sub == S_EULA && strcasecmp(tm_str(it->r, "name"), "SDelete") == 0 && it->r->time != TM_TIME_NONE &&

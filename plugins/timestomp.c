@@ -87,7 +87,7 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace *t = tm_trace_for_run(out, v, run, "timestomp", CATEGORY, TM_ROLE_HOST);
         bool audited = false;
         size_t k0, k1;
-        tm_view_window(v, run->time - TM_SEC, run->time + 5 * TM_MIN, &k0, &k1);
+        tm_view_around(v, run->time, TM_SEC, 5 * TM_MIN, &k0, &k1);
         for (size_t k = k0; k < k1 && run->time != TM_TIME_NONE; k++) {
             const tm_item *it = &v->items[k];
             if ((it->sub != S_4663 && it->sub != S_SYSMON2) || it->r->time < run->time - TM_SEC ||

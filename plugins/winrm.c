@@ -70,7 +70,7 @@ static bool winrm_vbs(const tm_run *run)
 static size_t cite_client_log(const tm_view *v, tm_trace *t, int64_t start)
 {
     size_t n = 0, i0, i1;
-    tm_view_window(v, start - TM_SEC, start + 10 * TM_MIN, &i0, &i1);
+    tm_view_around(v, start, TM_SEC, 10 * TM_MIN, &i0, &i1);
     for (size_t i = i0; i < i1; i++) {
         const tm_item *it = &v->items[i];
         if (it->sub != S_WRM || !client_event(tm_event_id(it->r)) || it->r->time == TM_TIME_NONE)

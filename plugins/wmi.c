@@ -111,7 +111,7 @@ static void wmic_destination(const tm_view *v, tm_traces *out)
         if (e->time == TM_TIME_NONE)
             w0 = w1 = 0;
         else
-            tm_view_window(v, e->time - 10 * TM_MIN + 1, e->time + 30 * TM_MIN - 1, &w0, &w1);
+            tm_view_around(v, e->time, 10 * TM_MIN - 1, 30 * TM_MIN - 1, &w0, &w1);
         for (size_t k = w0; k < w1; k++) {
             const tm_exec *w = v->items[k].exec;
             if (!w || v->items[k].sub != S_ALL || strcmp(w->name, "wmiprvse") != 0 || w->time == TM_TIME_NONE)

@@ -207,6 +207,9 @@ void tm_clusters_free(tm_cluster *c, size_t n);
 /* The items with a time in [from, to], by binary search (items are in time
  * order): indexes first .. end-1. An unknown bound gives no item. */
 void tm_view_window(const tm_view *v, int64_t from, int64_t to, size_t *first, size_t *end);
+/* The items from `before` before t to `after` after it (none when t is
+ * unknown): tm_view_window without arithmetic on an unknown time. */
+void tm_view_around(const tm_view *v, int64_t t, int64_t before, int64_t after, size_t *first, size_t *end);
 /* The network logon that carried a remote action at time t: the last
  * Security 4624 of logon type 3 (subscription sub) from a minute before t
  * to a second after it, or NULL. */

@@ -461,12 +461,21 @@ void tm_view_window(const tm_view *v, int64_t from, int64_t to, size_t *first, s
         *end = *first;
 }
 
+void tm_view_around(const tm_view *v, int64_t t, int64_t before, int64_t after, size_t *first, size_t *end)
+{
+    if (t == TM_TIME_NONE || t < INT64_MIN / 2 || t > INT64_MAX / 2) {
+        *first = *end = 0;
+        return;
+    }
+    tm_view_window(v, t - before, t + after, first, end);
+}
+
 const tm_item *tm_network_logon_before(const tm_view *v, unsigned sub, int64_t t)
 {
     if (t == TM_TIME_NONE)
         return NULL;
     size_t first, end;
-    tm_view_window(v, t - TM_MIN, t + TM_SEC, &first, &end);
+    tm_view_around(v, t, TM_MIN, TM_SEC, &first, &end);
     const tm_item *best = NULL;
     for (size_t i = first; i < end; i++) {
         const tm_item *it = &v->items[i];

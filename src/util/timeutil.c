@@ -17,6 +17,9 @@ int64_t tm_time_from_filetime(uint64_t ft)
 
 int64_t tm_time_from_unix(int64_t sec, int64_t nsec)
 {
+    /* beyond year ~287,000 a hostile time stamp would overflow: unknown */
+    if (sec > INT64_MAX / 1000000LL - 1 || sec < INT64_MIN / 1000000LL + 1)
+        return TM_TIME_NONE;
     return sec * 1000000LL + nsec / 1000;
 }
 

@@ -7,6 +7,17 @@
 
 #define TM_TIME_NONE INT64_MIN
 
+/* later - earlier; INT64_MAX (infinitely far) when either is unknown, so an
+ * untimed record never falls inside a window and never overflows. */
+static inline int64_t tm_time_gap(int64_t later, int64_t earlier)
+{
+    if (later == TM_TIME_NONE || earlier == TM_TIME_NONE)
+        return INT64_MAX;
+    if ((earlier < 0 && later > INT64_MAX + earlier) || (earlier > 0 && later < INT64_MIN + earlier))
+        return earlier < 0 ? INT64_MAX : INT64_MIN + 1;
+    return later - earlier;
+}
+
 /* FILETIME (100 ns since 1601) to microseconds; 0 means "not set". */
 int64_t tm_time_from_filetime(uint64_t ft);
 int64_t tm_time_from_unix(int64_t sec, int64_t nsec);

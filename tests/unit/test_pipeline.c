@@ -350,8 +350,31 @@ static void test_dispatch(void)
     CHECK_STR(b, a); /* arrival order does not matter */
 }
 
+/* Windows around a time: by binary search, empty for an unknown time
+ * (no arithmetic on TM_TIME_NONE), untimed items (sorted last) never inside. */
+static void test_view_around(void)
+{
+    tm_record r[5] = {{.time = 10}, {.time = 20}, {.time = 30}, {.time = 40}, {.time = TM_TIME_NONE}};
+    tm_item items[5];
+    for (size_t i = 0; i < 5; i++)
+        items[i] = (tm_item){.r = &r[i]};
+    tm_view v = {.items = items, .n = 5};
+    size_t a, e;
+    tm_view_around(&v, 25, 5, 10, &a, &e);
+    CHECK(a == 1 && e == 3); /* 20 and 30 */
+    tm_view_around(&v, 40, 0, INT64_MAX / 4, &a, &e);
+    CHECK(a == 3 && e == 4); /* 40, not the untimed item */
+    tm_view_around(&v, TM_TIME_NONE, 5, 5, &a, &e);
+    CHECK(a == 0 && e == 0);
+    tm_view_around(&v, INT64_MAX - 1, 5, 5, &a, &e);
+    CHECK(a == e);
+    tm_view_window(&v, 30, 20, &a, &e);
+    CHECK(a == e);
+}
+
 int main(void)
 {
+    test_view_around();
     test_splitter();
     test_table();
     test_runs();

@@ -81,6 +81,15 @@ static void test_time(void)
     CHECK(!tm_time_parse_iso("2017-13-01T00:00:00Z", &p));
     CHECK(!tm_time_parse_iso("2017-01-01T00:00:00Zjunk", &p));
     CHECK(!tm_time_parse_iso("", &p));
+    /* hostile time stamps: unknown, never an overflow */
+    CHECK(tm_time_from_unix(INT64_MAX / 2, 0) == TM_TIME_NONE);
+    CHECK(tm_time_from_unix(INT64_MIN / 2, 0) == TM_TIME_NONE);
+    CHECK(tm_time_from_unix(1, 500000000) == 1500000);
+    CHECK(tm_time_gap(TM_TIME_NONE, 5) == INT64_MAX);
+    CHECK(tm_time_gap(5, TM_TIME_NONE) == INT64_MAX);
+    CHECK(tm_time_gap(7, 5) == 2 && tm_time_gap(5, 7) == -2);
+    CHECK(tm_time_gap(INT64_MAX, -10) == INT64_MAX);
+    CHECK(tm_time_gap(INT64_MIN + 1, 10) == INT64_MIN + 1);
 }
 
 static char *safe(const char *path)
