@@ -16,6 +16,7 @@
 
 #include "pipeline/plugin.h"
 #include "util/strmap.h"
+#include "util/buf.h"
 #include "util/timeutil.h"
 
 #define CATEGORY "Privilege Escalation"
@@ -82,7 +83,7 @@ static void index_starts(const tm_view *v, pid_index *ix)
         if (p && p->kind == TM_EXEC_START && !p->derived && p->has_pid && p->time != TM_TIME_NONE)
             ix->e[ix->n++] = p;
     }
-    qsort(ix->e, ix->n, sizeof *ix->e, cmp_pid);
+    tm_sort(ix->e, ix->n, sizeof *ix->e, cmp_pid);
 }
 
 static const tm_exec *parent_of(const pid_index *ix, const tm_exec *e, uint64_t ppid, bool has_ppid)

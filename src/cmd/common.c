@@ -125,8 +125,18 @@ static char *resolve_path(const char *p)
         parent = tm_xstrdup(slash == copy ? "/" : copy);
         base = slash + 1;
     }
+    /* The parent is resolved (canonical); the rest does not exist yet, so
+     * "." and ".." in it are collapsed by text, as mkdir will take them:
+     * "nosuch/../ev/out" is "ev/out", inside the input ev. */
     char *pr = resolve_path(parent);
-    char *out = pr ? tm_xasprintf("%s/%s", strcmp(pr, "/") == 0 ? "" : pr, base) : NULL;
+    char *out = NULL;
+    if (pr && strcmp(base, "..") == 0) {
+        char *up = strrchr(pr, '/');
+        out = up && up != pr ? tm_xstrndup(pr, (size_t)(up - pr)) : tm_xstrdup("/");
+    } else if (pr && (strcmp(base, ".") == 0 || !*base))
+        out = tm_xstrdup(pr);
+    else if (pr)
+        out = tm_xasprintf("%s/%s", strcmp(pr, "/") == 0 ? "" : pr, base);
     free(pr);
     free(parent);
     free(copy);

@@ -175,7 +175,7 @@ static void walk(tm_input *in, int dirfd, const char *rel, int depth)
         names[nn++] = tm_xstrdup(e->d_name);
     }
     closedir(d);
-    qsort(names, nn, sizeof *names, cmp_names);
+    tm_sort(names, nn, sizeof *names, cmp_names);
     for (size_t i = 0; i < nn; i++) {
         const char *name = names[i];
         char *child = *rel ? tm_xasprintf("%s/%s", rel, name) : tm_xstrdup(name);

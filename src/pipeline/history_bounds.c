@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "util/pathsafe.h"
+#include "util/buf.h"
 #include "util/timeutil.h"
 
 #define USN_CLOSE 0x80000000u
@@ -60,7 +61,7 @@ bool tm_hist_bounds(tm_hist_writes *h, const tm_artifact *a, size_t k, int64_t *
     /* sorted by file, then time, once writes stop coming */
     if (!h->sorted) {
         if (h->n > 1)
-            qsort(h->w, h->n, sizeof *h->w, cmp_write);
+            tm_sort(h->w, h->n, sizeof *h->w, cmp_write);
         h->sorted = true;
     }
     tm_hist_write key = {a->volume, a->inode, a->seq, INT64_MIN};

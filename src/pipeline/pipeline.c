@@ -155,7 +155,7 @@ tm_pipeline *tm_pipeline_new(const tm_plugin *const *plugins, size_t n)
         }
     }
     if (p->nev > 1)
-        qsort(p->ev, p->nev, sizeof *p->ev, cmp_evsub);
+        tm_sort(p->ev, p->nev, sizeof *p->ev, cmp_evsub);
     p->evtx_want = tm_xstrdup(tm_buf_cstr(&want));
     p->reg_want = tm_xstrdup(reg.len ? tm_buf_cstr(&reg) : "");
     tm_buf_free(&want);
@@ -470,7 +470,7 @@ static void script_blocks(tm_pipeline *p, tm_execs *x)
         parts[np++] = (sb_part){sbid, num ? strtol(num, NULL, 10) : 0, r, p->k[i].a};
     }
     if (np > 1)
-        qsort(parts, np, sizeof *parts, cmp_part);
+        tm_sort(parts, np, sizeof *parts, cmp_part);
     tm_buf text;
     tm_buf_init(&text);
     size_t i = 0;
@@ -600,7 +600,7 @@ static void *run_plugins(void *arg)
 void tm_pipeline_finish(tm_pipeline *p, tm_traces *out)
 {
     if (p->nk > 1)
-        qsort(p->k, p->nk, sizeof *p->k, cmp_kept);
+        tm_sort(p->k, p->nk, sizeof *p->k, cmp_kept);
     tm_execs x;
     tm_execs_init(&x);
     derive_execs(p, &x);

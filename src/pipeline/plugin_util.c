@@ -389,7 +389,7 @@ void tm_index_by(const tm_view *v, unsigned sub, const char *field, tm_item_inde
     for (size_t i = 0; i < v->n; i++)
         if (v->items[i].sub == sub && !v->items[i].exec)
             k[n++] = (keyed){tm_data(v->items[i].r, field), &v->items[i]};
-    qsort(k, n, sizeof *k, cmp_keyed);
+    tm_sort(k, n, sizeof *k, cmp_keyed);
     ix->it = tm_xmalloc((n ? n : 1) * sizeof *ix->it);
     ix->key = tm_xmalloc((n ? n : 1) * sizeof *ix->key);
     for (size_t i = 0; i < n; i++) {

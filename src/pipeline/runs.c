@@ -401,7 +401,7 @@ static int cmp_exec(const void *pa, const void *pb)
 void tm_execs_sort(tm_execs *x)
 {
     if (x->n > 1)
-        qsort(x->e, x->n, sizeof *x->e, cmp_exec);
+        tm_sort(x->e, x->n, sizeof *x->e, cmp_exec);
 }
 
 /* ---- runs ---- */
@@ -572,7 +572,7 @@ static void build_group(tm_runs *out, const tm_exec *const *g, size_t n)
             nopid.pos[nopid.n++] = k;
         all.pos[all.n++] = k;
     }
-    qsort(pp, npp, sizeof *pp, cmp_pid_pos);
+    tm_sort(pp, npp, sizeof *pp, cmp_pid_pos);
     for (size_t i = 0; i < npp; i++) {
         bypid.pos[i] = pp[i].k;
         bypid.key[i] = pp[i].pid;
@@ -678,7 +678,7 @@ void tm_runs_build(tm_runs *out, const tm_exec *const *execs, size_t n)
         return;
     const tm_exec **s = tm_xmalloc(n * sizeof *s);
     memcpy(s, execs, n * sizeof *s);
-    qsort(s, n, sizeof *s, cmp_name_ptr);
+    tm_sort(s, n, sizeof *s, cmp_name_ptr);
     /* the same execution may be passed twice */
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
@@ -694,7 +694,7 @@ void tm_runs_build(tm_runs *out, const tm_exec *const *execs, size_t n)
         i = j;
     }
     free(s);
-    qsort(out->r, out->n, sizeof *out->r, cmp_run);
+    tm_sort(out->r, out->n, sizeof *out->r, cmp_run);
 }
 
 void tm_runs_free(tm_runs *rs)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/buf.h"
 #include "util/timeutil.h"
 
 const char *tm_role_name(tm_role r)
@@ -210,5 +211,5 @@ static int cmp_trace(const void *pa, const void *pb)
 void tm_traces_sort(tm_traces *ts)
 {
     if (ts->n > 1)
-        qsort(ts->t, ts->n, sizeof *ts->t, cmp_trace);
+        tm_sort(ts->t, ts->n, sizeof *ts->t, cmp_trace);
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdint.h>
 
 typedef struct {
@@ -48,6 +49,12 @@ void *tm_xcalloc(size_t n, size_t m);
 void *tm_xrealloc(void *p, size_t n);
 char *tm_xstrdup(const char *s);
 char *tm_xstrndup(const char *s, size_t n);
+/* qsort, but an empty array may be NULL (qsort(NULL, 0, ...) is undefined). */
+static inline void tm_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1)
+        qsort(base, n, size, cmp);
+}
 char *tm_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Makes room for element n of the array p (which holds n), doubling: the

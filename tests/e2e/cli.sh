@@ -25,4 +25,10 @@ assert_eq "$RC" 0 "extract --force"; [ -f "$T/full/keep" ] || fail "--force remo
 cp -r "$FIXTURES/loose" "$T/evidence"
 tm extract -o "$T/evidence/out" "$T/evidence"
 assert_eq "$RC" 2 "extract into the input folder"; [ ! -e "$T/evidence/out" ] || fail "output created inside evidence"
+# ... nor through a ".." after a folder that does not exist yet
+cd "$T"
+tm extract -o nosuch2/../evidence/x evidence
+cd - >/dev/null
+assert_eq "$RC" 2 "extract -o nosuch/../evidence/x"; [ ! -e "$T/evidence/x" ] || fail "extract wrote into evidence via .."
+[ ! -e "$T/nosuch2" ] || fail "extract created a folder before refusing"
 finish

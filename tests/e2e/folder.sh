@@ -29,6 +29,16 @@ assert_contains "$arts" '["task",null,"case 17/task-export",true]' "task XML by 
 assert_contains "$arts" '["psreadline",null,"alice_history.txt",true]' "PSReadLine by name"
 assert_not_contains "$arts" "readme.txt" "plain text file"
 
+# An empty folder, and a folder holding only an empty folder, are inputs
+# with nothing in them (not undefined behaviour in the sort of no names).
+mkdir -p "$T/empty" "$T/nested/inner"
+tm artifacts --json "$T/empty" "$T/nested"
+assert_not_contains "$ERR" "runtime error" "no sanitizer report on empty folders"
+assert_eq "$(printf '%s\n' "$OUT" | jq -c 'select(.type=="artifact")' | wc -l)" 0 "no artifact in empty folders"
+tm scan -o "$T/empty-out" "$T/empty"
+assert_not_contains "$ERR" "runtime error" "scan of an empty folder"
+[ -f "$T/empty-out/empty/summary.json" ] || fail "scan of an empty folder wrote no summary: $ERR"
+
 # The folder is never written to.
 before=$(find "$FIXTURES/loose" -printf '%p %s %T@\n' | sort | sha256sum)
 tm dump "$FIXTURES/loose"

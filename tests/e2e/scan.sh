@@ -249,5 +249,11 @@ cp "$FIXTURES/bare.raw" "$T/evidence/"
 tm scan -o "$T/evidence/out" "$T/evidence"
 assert_eq "$RC" 2 "scan refuses to write inside an input folder"
 [ -e "$T/evidence/out" ] && fail "output created inside the input folder"
+cd "$T"
+tm scan -o nosuch/../evidence/out evidence
+cd - >/dev/null
+assert_eq "$RC" 2 "scan -o nosuch/../evidence/out refused"; [ ! -e "$T/evidence/out" ] || fail "scan wrote into evidence via .."
+tm scan -o "$T/nosuch/../nosuch/./../evidence/./deep/../out" "$T/evidence"
+assert_eq "$RC" 2 "scan -o with . and .. in missing folders refused"
 
 finish
