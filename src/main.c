@@ -6,6 +6,7 @@
 #include <tsk/libtsk.h>
 
 #include "cmd/cmd.h"
+#include "util/msg.h"
 
 #ifndef TM_VERSION
 #define TM_VERSION "0.0.0"
@@ -56,6 +57,7 @@ int main(int argc, char **argv)
         return cmd_extract(argc - 1, argv + 1);
     if (strcmp(cmd, "dump") == 0)
         return cmd_dump(argc - 1, argv + 1);
-    fprintf(stderr, "toolmark: unknown command '%s'\n\n%s", cmd, usage);
+    tm_msg("unknown command '%s'", cmd);
+    fprintf(stderr, "\n%s", usage);
     return TM_EXIT_USAGE;
 }

@@ -7,6 +7,7 @@
 #include "cmd/cmd.h"
 #include "util/buf.h"
 #include "util/timeutil.h"
+#include "util/msg.h"
 
 static const char usage[] =
     "Usage: toolmark artifacts [--json] INPUT...\n"
@@ -30,42 +31,43 @@ static void human(tm_input *in)
 {
     tm_buf b;
     tm_buf_init(&b);
-    tm_buf_printf(&b, "== %s  [%s", in->path, in->format ? in->format : "?");
+    /* every line escaped for the terminal: names are evidence */
+    char geometry[160] = "";
     if (in->type == TM_INPUT_IMAGE)
-        tm_buf_printf(&b, ", %u segment%s, %" PRIu64 " bytes, partition table: %s", in->segments,
-                      in->segments == 1 ? "" : "s", in->size, in->vs_type ? in->vs_type : "?");
-    tm_buf_puts(&b, "]\n");
+        snprintf(geometry, sizeof geometry, ", %u segment%s, %" PRIu64 " bytes, partition table: %s", in->segments,
+                 in->segments == 1 ? "" : "s", in->size, in->vs_type ? in->vs_type : "?");
+    tm_buf_term_line(&b, "== %s  [%s%s]", in->path, in->format ? in->format : "?", geometry);
     if (in->type == TM_INPUT_IMAGE && in->nvols) {
-        tm_buf_printf(&b, "  %-7s %12s %-6s %-16s %s\n", "volume", "offset", "fs", "serial", "status");
+        tm_buf_term_line(&b, "  %-7s %12s %-6s %-16s %s\n", "volume", "offset", "fs", "serial", "status");
         for (size_t i = 0; i < in->nvols; i++) {
             tm_volume *v = &in->vols[i];
             char label[32], serial[20] = "-";
             tm_volume_label(in, v, label, sizeof label);
             if (v->has_serial)
                 snprintf(serial, sizeof serial, "%016" PRIX64, v->serial);
-            tm_buf_printf(&b, "  %-7s %12" PRIu64 " %-6s %-16s %s%s%s\n", label, v->offset,
+            tm_buf_term_line(&b, "  %-7s %12" PRIu64 " %-6s %-16s %s%s%s\n", label, v->offset,
                           v->fs_type ? v->fs_type : "-", serial, vol_status(v->status), v->reason ? ": " : "",
                           v->reason ? v->reason : "");
         }
     }
     if (in->narts) {
-        tm_buf_printf(&b, "  %-12s %-8s %10s  %-26s %s\n", "kind", "subtype", "size", "modified (UTC)", "path");
+        tm_buf_term_line(&b, "  %-12s %-8s %10s  %-26s %s\n", "kind", "subtype", "size", "modified (UTC)", "path");
         for (size_t i = 0; i < in->narts; i++) {
             tm_artifact *a = &in->arts[i];
             char iso[TM_TIME_ISO_LEN], label[32];
             tm_time_iso(a->times.mtime, iso);
             tm_volume_label(in, &in->vols[a->volume], label, sizeof label);
-            tm_buf_printf(&b, "  %-12s %-8s %10" PRIu64 "  %-26.26s %s:%s%s%s%s\n", tm_art_kind_name(a->kind),
+            tm_buf_term_line(&b, "  %-12s %-8s %10" PRIu64 "  %-26.26s %s:%s%s%s%s\n", tm_art_kind_name(a->kind),
                           a->subtype ? a->subtype : "-", a->size, *iso ? iso : "-", label, a->path,
                           a->stream ? ":" : "", a->stream ? a->stream : "",
                           a->signature_match ? "  (by signature)" : "");
         }
     } else if (in->opened) {
-        tm_buf_puts(&b, "  no artifacts found\n");
+        tm_buf_term_line(&b, "  no artifacts found");
     }
     for (size_t i = 0; i < in->nproblems; i++) {
         tm_problem *p = &in->problems[i];
-        tm_buf_printf(&b, "  problem (%s) %s: %s\n", p->scope, p->where, p->message);
+        tm_buf_term_line(&b, "  problem (%s) %s: %s\n", p->scope, p->where, p->message);
     }
     tm_flush_stdout(&b);
     tm_buf_free(&b);
@@ -116,7 +118,7 @@ static int per_input(tm_input *in, void *ctx)
     else
         human(in);
     if (!in->opened)
-        fprintf(stderr, "%s: %s: nothing could be read\n", tm_prog, in->path);
+        tm_msg("%s: nothing could be read\n", in->path);
     return (in->nproblems || !in->opened) ? TM_EXIT_PARTIAL : TM_EXIT_OK;
 }
 

@@ -12,6 +12,7 @@
 #include "util/timeutil.h"
 #include "worker/pool.h"
 #include "model/record_json.h"
+#include "util/msg.h"
 
 static const char usage[] =
     "Usage: toolmark dump [--kind KIND]... [-j N] [--worker-timeout SEC] INPUT...\n"
@@ -58,7 +59,7 @@ static void emit_line(dump_ctx *c, size_t job, const tm_buf *line)
         return;
     }
     if (!c->pending[job] && !(c->pending[job] = tmpfile())) {
-        fprintf(stderr, "%s: cannot create a temporary file for parallel output: %s\n", tm_prog, strerror(errno));
+        tm_msg("cannot create a temporary file for parallel output: %s\n", strerror(errno));
         exit(TM_EXIT_PARTIAL);
     }
     fwrite(line->data, 1, line->len, c->pending[job]);
@@ -107,7 +108,7 @@ static void on_problem(void *ctx, size_t job, uint64_t pos, bool fatal, const ch
     dump_ctx *c = ctx;
     job += c->base;
     const tm_artifact *a = c->jobs[job].art;
-    fprintf(stderr, "%s: %s: %s%s%s: %s (position %" PRIu64 ")\n", tm_prog, c->in->path, a->path,
+    tm_msg("%s: %s%s%s: %s (position %" PRIu64 ")", c->in->path, a->path,
             a->stream ? ":" : "", a->stream ? a->stream : "", msg, pos);
     if (fatal)
         c->fatal_said[job] = true;
@@ -157,10 +158,10 @@ static void on_done(void *ctx, size_t job, const tm_read_stats *st, bool failed,
     if (c->held[job].len)
         release_history(c, job, a);
     if (failed && !c->fatal_said[job]) {
-        fprintf(stderr, "%s: %s: %s: %s\n", tm_prog, c->in->path, a->path, why ? why : "failed");
+        tm_msg("%s: %s: %s\n", c->in->path, a->path, why ? why : "failed");
         c->problems++;
     } else if (st->skipped) {
-        fprintf(stderr, "%s: %s: %s: %" PRIu64 " records could not be read (%" PRIu64 " read)\n", tm_prog, c->in->path,
+        tm_msg("%s: %s: %" PRIu64 " records could not be read (%" PRIu64 " read)", c->in->path,
                 a->path, st->skipped, st->records);
     }
     c->finished[job] = true;
@@ -176,7 +177,7 @@ static int per_input(tm_input *in, void *vo)
 {
     opts *o = vo;
     for (size_t i = 0; i < in->nproblems; i++)
-        fprintf(stderr, "%s: %s: %s: %s\n", tm_prog, in->path, in->problems[i].where, in->problems[i].message);
+        tm_msg("%s: %s: %s\n", in->path, in->problems[i].where, in->problems[i].message);
     tm_pool_job *jobs;
     size_t bounds[4];
     size_t nj = tm_plan_jobs(in, o->pool.workers, o->any_kind ? o->kinds : NULL, NULL, NULL, &jobs, bounds);

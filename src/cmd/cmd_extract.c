@@ -24,6 +24,7 @@
 #include "util/fileout.h"
 #include "util/pathsafe.h"
 #include "util/timeutil.h"
+#include "util/msg.h"
 
 static const char usage[] =
     "Usage: toolmark extract [--force] -o DIR INPUT...\n"
@@ -158,11 +159,11 @@ static int per_input(tm_input *in, void *vo)
     opts *o = vo;
     int rc = (in->nproblems || !in->opened) ? TM_EXIT_PARTIAL : TM_EXIT_OK;
     for (size_t i = 0; i < in->nproblems; i++)
-        fprintf(stderr, "%s: %s: %s: %s\n", tm_prog, in->path, in->problems[i].where, in->problems[i].message);
+        tm_msg("%s: %s: %s\n", in->path, in->problems[i].where, in->problems[i].message);
     char *part = tm_xasprintf("%s/.manifest-%s.part", o->dir, in->id);
     tm_fileout mf;
     if (tm_fileout_open(&mf, part) != 0) {
-        fprintf(stderr, "%s: cannot write %s: %s\n", tm_prog, part, strerror(errno));
+        tm_msg("cannot write %s: %s\n", part, strerror(errno));
         free(part);
         return TM_EXIT_PARTIAL;
     }
@@ -191,7 +192,7 @@ static int per_input(tm_input *in, void *vo)
         if (mk != 0)
             snprintf(err, sizeof err, "cannot create directory: %s", strerror(errno));
         if (ok != 0) {
-            fprintf(stderr, "%s: %s: %s: %s\n", tm_prog, in->path, a->path, err);
+            tm_msg("%s: %s: %s\n", in->path, a->path, err);
             rc = TM_EXIT_PARTIAL;
         }
         char ino[64], serial[20] = "";
@@ -233,11 +234,16 @@ static int per_input(tm_input *in, void *vo)
     }
     tm_buf_free(&row);
     if (tm_fileout_commit(&mf) != 0) {
-        fprintf(stderr, "%s: cannot write %s: %s\n", tm_prog, part, strerror(errno));
+        tm_msg("cannot write %s: %s\n", part, strerror(errno));
         rc = TM_EXIT_PARTIAL;
     }
     free(part);
-    printf("%s: %zu artifact%s extracted to %s/%s\n", in->path, in->narts, in->narts == 1 ? "" : "s", o->dir, in->id);
+    tm_buf line;
+    tm_buf_init(&line);
+    tm_buf_term_line(&line, "%s: %zu artifact%s extracted to %s/%s%s", in->path, in->narts, in->narts == 1 ? "" : "s",
+                     o->dir, in->id, rc == TM_EXIT_OK ? "" : " (with errors, see above)");
+    tm_flush_stdout(&line);
+    tm_buf_free(&line);
     return rc;
 }
 
@@ -264,7 +270,7 @@ static int write_manifest(const char *dir, char *const *paths, size_t n)
     char *path = tm_xasprintf("%s/manifest.csv", dir);
     tm_fileout f;
     if (tm_fileout_open(&f, path) != 0) {
-        fprintf(stderr, "%s: cannot write %s: %s\n", tm_prog, path, strerror(errno));
+        tm_msg("cannot write %s: %s\n", path, strerror(errno));
         free(path);
         return -1;
     }
@@ -293,7 +299,7 @@ static int write_manifest(const char *dir, char *const *paths, size_t n)
     free(ids);
     int rc = tm_fileout_commit(&f);
     if (rc != 0)
-        fprintf(stderr, "%s: cannot write %s: %s\n", tm_prog, path, strerror(errno));
+        tm_msg("cannot write %s: %s\n", path, strerror(errno));
     free(path);
     return rc;
 }
@@ -326,14 +332,14 @@ int cmd_extract(int argc, char **argv)
     }
     bool exists;
     if (!dir_is_empty(o.dir, &exists) && !force) {
-        fprintf(stderr, "%s extract: %s is not empty; use --force to write into it anyway\n", tm_prog, o.dir);
+        tm_msg_line("%s extract: %s is not empty; use --force to write into it anyway\n", tm_prog, o.dir);
         return TM_EXIT_USAGE;
     }
     /* Evidence is read-only: checked before anything is created. */
     if (tm_output_inside_input("extract", o.dir, argv + optind, (size_t)(argc - optind)))
         return TM_EXIT_USAGE;
     if (tm_mkdirs(o.dir, 0755) != 0) {
-        fprintf(stderr, "%s extract: cannot create %s: %s\n", tm_prog, o.dir, strerror(errno));
+        tm_msg_line("%s extract: cannot create %s: %s\n", tm_prog, o.dir, strerror(errno));
         return TM_EXIT_PARTIAL;
     }
     size_t n = (size_t)(argc - optind);

@@ -18,6 +18,7 @@
 #include "util/timeutil.h"
 #include "worker/pool.h"
 #include "model/record_json.h"
+#include "util/msg.h"
 
 static const char usage[] =
     "Usage: toolmark scan [options] -o OUT INPUT...\n"
@@ -94,7 +95,7 @@ static void on_problem(void *ctx, size_t job, uint64_t pos, bool fatal, const ch
     const tm_artifact *a = c->jobs[c->base + job].art;
     char where[1024];
     art_where(a, where, sizeof where);
-    fprintf(stderr, "%s: %s: %s: %s (position %" PRIu64 ")\n", tm_prog, c->in->path, where, msg, pos);
+    tm_msg("%s: %s: %s (position %" PRIu64 ")", c->in->path, where, msg, pos);
     tm_errors_add(&c->errors, fatal ? "artifact" : "record", where, a->volume, true, pos, fatal, msg);
     if (fatal)
         c->fatal_said[c->base + job] = true;
@@ -114,13 +115,13 @@ static void on_done(void *ctx, size_t job, const tm_read_stats *st, bool failed,
     o->skipped += st->skipped;
     tm_coverage_artifact(c->cov, a, st, failed);
     if (failed && !c->fatal_said[c->base + job]) {
-        fprintf(stderr, "%s: %s: %s: %s\n", tm_prog, c->in->path, where, why ? why : "failed");
+        tm_msg("%s: %s: %s\n", c->in->path, where, why ? why : "failed");
         tm_errors_add(&c->errors, "artifact", where, a->volume, false, 0, true, why ? why : "failed");
         c->problems++;
     } else if (st->skipped) {
         char msg[160];
         snprintf(msg, sizeof msg, "%" PRIu64 " records could not be read (%" PRIu64 " read)", st->skipped, st->records);
-        fprintf(stderr, "%s: %s: %s: %s\n", tm_prog, c->in->path, where, msg);
+        tm_msg("%s: %s: %s\n", c->in->path, where, msg);
         tm_errors_add(&c->errors, "record", where, a->volume, false, 0, false, msg);
     }
 }
@@ -150,7 +151,7 @@ static int per_input(tm_input *in, void *vo)
     opts *o = vo;
     scan_ctx c = {.in = in};
     for (size_t i = 0; i < in->nproblems; i++) {
-        fprintf(stderr, "%s: %s: %s: %s\n", tm_prog, in->path, in->problems[i].where, in->problems[i].message);
+        tm_msg("%s: %s: %s\n", in->path, in->problems[i].where, in->problems[i].message);
         tm_errors_add(&c.errors, in->problems[i].scope, in->problems[i].where, -1, false, 0, true,
                       in->problems[i].message);
     }
@@ -174,7 +175,7 @@ static int per_input(tm_input *in, void *vo)
         if (tm_mkdirs(dir, 0755) == 0 && tm_fileout_open(&c.events, ev) == 0)
             c.events_open = true;
         else
-            fprintf(stderr, "%s: cannot write %s: %s\n", tm_prog, ev, strerror(errno));
+            tm_msg("cannot write %s: %s\n", ev, strerror(errno));
         free(ev);
     }
     tm_pool_cb cb = {&c, on_record, on_problem, on_done};
@@ -205,7 +206,16 @@ static int per_input(tm_input *in, void *vo)
     tm_report rep = {in, &ts, c.cov, &c.errors, c.outcome, host[0] ? host : NULL, o->options, &io};
     if (tm_write_outputs(dir, &rep, o->formats) != 0)
         wrc = -1;
-    printf("%s: %zu traces (%zu confirmed), %zu errors, in %s/\n", in->path, ts.n, confirmed, c.errors.n, dir);
+    tm_buf line;
+    tm_buf_init(&line);
+    if (wrc == 0)
+        tm_buf_term_line(&line, "%s: %zu traces (%zu confirmed), %zu errors, in %s/", in->path, ts.n, confirmed,
+                         c.errors.n, dir);
+    else /* say so: a summary line must not point at outputs that are not there */
+        tm_buf_term_line(&line, "%s: %zu traces (%zu confirmed), %zu errors; the outputs in %s/ could not all be written",
+                         in->path, ts.n, confirmed, c.errors.n, dir);
+    tm_flush_stdout(&line);
+    tm_buf_free(&line);
     tm_traces_free(&ts);
     tm_pipeline_free(pl);
     tm_coverage_free(c.cov);
@@ -273,7 +283,7 @@ int cmd_scan(int argc, char **argv)
     if (tm_output_inside_input("scan", o.out, argv + optind, (size_t)(argc - optind)))
         return TM_EXIT_USAGE;
     if (tm_mkdirs(o.out, 0755) != 0) {
-        fprintf(stderr, "%s scan: cannot create %s: %s\n", tm_prog, o.out, strerror(errno));
+        tm_msg_line("%s scan: cannot create %s: %s\n", tm_prog, o.out, strerror(errno));
         return TM_EXIT_PARTIAL;
     }
     /* the options, for summary.json and the report (not the paths) */

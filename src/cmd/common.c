@@ -12,15 +12,19 @@
 #include "worker/pool.h"
 #include "util/buf.h"
 #include "util/timeutil.h"
+#include "util/msg.h"
 
 void tm_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s %s: ", tm_prog, cmd);
+    tm_buf what;
+    tm_buf_init(&what);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    tm_buf_vprintf(&what, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry '%s %s --help'.\n", tm_prog, cmd);
+    tm_msg_line("%s %s: %s", tm_prog, cmd, tm_buf_cstr(&what));
+    tm_msg_line("Try '%s %s --help'.", tm_prog, cmd);
+    tm_buf_free(&what);
 }
 
 void tm_flush_stdout(tm_buf *b)
@@ -47,7 +51,7 @@ static int child_status(const char *path, int status)
         return WEXITSTATUS(status);
     if (WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE)
         exit(128 + SIGPIPE); /* our reader went away: stop quietly, like any filter */
-    fprintf(stderr, "%s: %s: the process reading this input died (%s); other inputs go on\n", tm_prog, path,
+    tm_msg("%s: the process reading this input died (%s); other inputs go on\n", path,
             WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "unknown status");
     return TM_EXIT_PARTIAL;
 }
@@ -66,7 +70,7 @@ int tm_run_inputs_parallel(char *const *paths, size_t n, tm_input_fn fn, void *c
             fflush(stderr);
             pid_t pid = fork();
             if (pid < 0) {
-                fprintf(stderr, "%s: %s: cannot fork: %s\n", tm_prog, paths[next], strerror(errno));
+                tm_msg("%s: cannot fork: %s\n", paths[next], strerror(errno));
                 worst = TM_EXIT_PARTIAL;
                 next++;
                 continue;
@@ -154,7 +158,7 @@ bool tm_output_inside_input(const char *cmd, const char *dir, char *const *paths
             inside = strncmp(out_real, in_real, l) == 0 && (out_real[l] == '/' || out_real[l] == '\0');
             free(in_real);
             if (inside)
-                fprintf(stderr, "%s %s: %s is inside input %s; evidence folders are never written to\n", tm_prog, cmd,
+                tm_msg_line("%s %s: %s is inside input %s; evidence folders are never written to", tm_prog, cmd,
                         dir, paths[i]);
         }
     }

@@ -77,7 +77,7 @@ static int write_file(const char *dir, const char *name, const tm_buf *b)
         rc = tm_fileout_commit(&f);
     }
     if (rc != 0)
-        fprintf(stderr, "%s: cannot write %s: %s\n", tm_prog, path, strerror(errno));
+        tm_msg("cannot write %s: %s\n", path, strerror(errno));
     free(path);
     return rc;
 }
@@ -85,7 +85,7 @@ static int write_file(const char *dir, const char *name, const tm_buf *b)
 int tm_write_outputs(const char *dir, const tm_report *r, unsigned mask)
 {
     if (tm_mkdirs(dir, 0755) != 0) {
-        fprintf(stderr, "%s: cannot create %s: %s\n", tm_prog, dir, strerror(errno));
+        tm_msg("cannot create %s: %s\n", dir, strerror(errno));
         return -1;
     }
     int rc = 0;

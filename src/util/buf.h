@@ -2,6 +2,7 @@
 #ifndef TM_BUF_H
 #define TM_BUF_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ void tm_buf_put(tm_buf *b, const void *p, size_t n);
 void tm_buf_putc(tm_buf *b, char c);
 void tm_buf_puts(tm_buf *b, const char *s);
 void tm_buf_printf(tm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tm_buf_vprintf(tm_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* NUL-terminates without counting the terminator in len. */
 const char *tm_buf_cstr(tm_buf *b);
 

@@ -1,3 +1,69 @@
 #include "util/msg.h"
 
+#include <errno.h>
+#include <unistd.h>
+
+#include "util/text.h"
+
 const char *tm_prog = "toolmark";
+
+static void term_line(tm_buf *out, const char *prefix, const char *fmt, va_list ap)
+{
+    tm_buf raw;
+    tm_buf_init(&raw);
+    if (prefix)
+        tm_buf_printf(&raw, "%s: ", prefix);
+    tm_buf_vprintf(&raw, fmt, ap);
+    size_t n = raw.len;
+    if (n && raw.data[n - 1] == '\n')
+        n--;
+    tm_put_terminal(out, raw.data ? raw.data : "", n);
+    tm_buf_putc(out, '\n');
+    tm_buf_free(&raw);
+}
+
+void tm_msg_flush(int fd, tm_buf *b)
+{
+    size_t off = 0;
+    while (off < b->len) {
+        ssize_t w = write(fd, b->data + off, b->len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break; /* nowhere left to tell */
+        off += (size_t)w;
+    }
+    tm_buf_reset(b);
+}
+
+void tm_msg(const char *fmt, ...)
+{
+    tm_buf b;
+    tm_buf_init(&b);
+    va_list ap;
+    va_start(ap, fmt);
+    term_line(&b, tm_prog, fmt, ap);
+    va_end(ap);
+    tm_msg_flush(STDERR_FILENO, &b);
+    tm_buf_free(&b);
+}
+
+void tm_msg_line(const char *fmt, ...)
+{
+    tm_buf b;
+    tm_buf_init(&b);
+    va_list ap;
+    va_start(ap, fmt);
+    term_line(&b, NULL, fmt, ap);
+    va_end(ap);
+    tm_msg_flush(STDERR_FILENO, &b);
+    tm_buf_free(&b);
+}
+
+void tm_buf_term_line(tm_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    term_line(b, NULL, fmt, ap);
+    va_end(ap);
+}

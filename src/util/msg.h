@@ -1,8 +1,24 @@
 /* Messages to the user: every line on stderr starts with the program's name
- * ("toolmark: INPUT: ARTIFACT: what went wrong"). */
+ * ("toolmark: INPUT: ARTIFACT: what went wrong"). Evidence names reach these
+ * lines, so each line is escaped for the terminal (util/text.h
+ * tm_put_terminal) and written in one write, whole, even when several
+ * processes share the stream. */
 #ifndef TM_MSG_H
 #define TM_MSG_H
 
+#include "util/buf.h"
+
 extern const char *tm_prog;
+
+/* One line on stderr: "PROG: " then the formatted text, escaped. */
+void tm_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One line on stderr as formatted, escaped (for lines that name the program
+ * themselves, e.g. "toolmark scan: ..."). */
+void tm_msg_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Appends one formatted line to b, escaped for a terminal (a final '\n' of
+ * the format is kept as the line's end; any other line break is escaped). */
+void tm_buf_term_line(tm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Writes b to a stream in full and empties it. */
+void tm_msg_flush(int fd, tm_buf *b);
 
 #endif

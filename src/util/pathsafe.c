@@ -163,13 +163,15 @@ bool tm_path_sanitize(const char *path, tm_buf *out)
 {
     size_t start = out->len;
     const char *p = path;
+    /* '/' separates (artifact paths use it); a '\\' is part of a name (a
+     * folder input's file may hold one) and is written as %5C */
     while (*p) {
-        while (*p == '/' || *p == '\\')
+        while (*p == '/')
             p++;
         if (!*p)
             break;
         const char *e = p;
-        while (*e && *e != '/' && *e != '\\')
+        while (*e && *e != '/')
             e++;
         if (out->len > start)
             tm_buf_putc(out, '/');

@@ -8,7 +8,8 @@
 
 #include "util/buf.h"
 
-/* Appends a sanitised relative path for a Windows path (either separator).
+/* Appends a sanitised relative path for an artifact path ('/' separates;
+ * a '\\' is part of a name, as a folder input's file name may hold one).
  * Each component: control characters, '%', '\\', and <>:"|?* are %XX-encoded,
  * invalid UTF-8 bytes too; "." and ".." become %2E / %2E%2E; trailing dots
  * and spaces are encoded; reserved device names (CON, NUL, COM1, LPT1 ...)

@@ -1,6 +1,7 @@
 #include "util/text.h"
 
 #include <stdint.h>
+#include <stdio.h>
 
 size_t tm_utf8_seq_len(const unsigned char *s, size_t n)
 {
@@ -82,15 +83,15 @@ const tm_escapes tm_escapes_json = {{
     [0x1f] = "\\u001f", [0x22] = "\\\"", [0x5c] = "\\\\", [0x7f] = "\\u007f",
 }};
 
-/* Inside a quoted CSV cell (RFC 4180): quotes doubled; control characters other than tab
- * and line breaks shown as \xNN rather than passed to a spreadsheet. */
+/* Inside a quoted CSV cell (RFC 4180): quotes doubled; every control character,
+ * tab and line breaks too, shown as \xNN: one row per line, nothing hidden. */
 const tm_escapes tm_escapes_csv = {{
     [0x00] = "\\x00", [0x01] = "\\x01", [0x02] = "\\x02", [0x03] = "\\x03", [0x04] = "\\x04", [0x05] = "\\x05",
-    [0x06] = "\\x06", [0x07] = "\\x07", [0x08] = "\\x08", [0x0b] = "\\x0b", [0x0c] = "\\x0c", [0x0e] = "\\x0e",
-    [0x0f] = "\\x0f", [0x10] = "\\x10", [0x11] = "\\x11", [0x12] = "\\x12", [0x13] = "\\x13", [0x14] = "\\x14",
-    [0x15] = "\\x15", [0x16] = "\\x16", [0x17] = "\\x17", [0x18] = "\\x18", [0x19] = "\\x19", [0x1a] = "\\x1a",
-    [0x1b] = "\\x1b", [0x1c] = "\\x1c", [0x1d] = "\\x1d", [0x1e] = "\\x1e", [0x1f] = "\\x1f", [0x22] = "\"\"",
-    [0x7f] = "\\x7f",
+    [0x06] = "\\x06", [0x07] = "\\x07", [0x08] = "\\x08", [0x09] = "\\x09", [0x0a] = "\\x0a", [0x0b] = "\\x0b",
+    [0x0c] = "\\x0c", [0x0d] = "\\x0d", [0x0e] = "\\x0e", [0x0f] = "\\x0f", [0x10] = "\\x10", [0x11] = "\\x11",
+    [0x12] = "\\x12", [0x13] = "\\x13", [0x14] = "\\x14", [0x15] = "\\x15", [0x16] = "\\x16", [0x17] = "\\x17",
+    [0x18] = "\\x18", [0x19] = "\\x19", [0x1a] = "\\x1a", [0x1b] = "\\x1b", [0x1c] = "\\x1c", [0x1d] = "\\x1d",
+    [0x1e] = "\\x1e", [0x1f] = "\\x1f", [0x22] = "\"\"", [0x7f] = "\\x7f",
 }};
 
 /* l2tcsv has no quoting: like plaso, commas and line breaks (and every control
@@ -128,3 +129,47 @@ const tm_escapes tm_escapes_html = {{
     [0x1d] = TM_REPLACEMENT_CHAR, [0x1e] = TM_REPLACEMENT_CHAR, [0x1f] = TM_REPLACEMENT_CHAR, [0x22] = "&quot;",
     [0x26] = "&amp;", [0x27] = "&#39;", [0x3c] = "&lt;", [0x3e] = "&gt;",
 }};
+
+/* The code point of a valid sequence of len bytes. */
+static uint32_t utf8_code_point(const unsigned char *s, size_t len)
+{
+    static const unsigned char lead_mask[5] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    uint32_t cp = s[0] & lead_mask[len];
+    for (size_t i = 1; i < len; i++)
+        cp = (cp << 6) | (s[i] & 0x3F);
+    return cp;
+}
+
+static bool bidi_control(uint32_t cp)
+{
+    return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void tm_put_terminal(tm_buf *b, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && p[j] >= 0x20 && p[j] < 0x7F)
+            j++;
+        if (j > i) {
+            tm_buf_put(b, s + i, j - i);
+            i = j;
+            continue;
+        }
+        size_t len = p[i] < 0x80 ? 0 : tm_utf8_seq_len(p + i, n - i);
+        if (len == 0) { /* ASCII control, DEL, or a byte of invalid UTF-8 */
+            tm_buf_printf(b, "\\x%02x", p[i]);
+            i++;
+            continue;
+        }
+        uint32_t cp = utf8_code_point(p + i, len);
+        if ((cp >= 0x80 && cp <= 0x9F) || bidi_control(cp))
+            tm_buf_printf(b, "\\u%04X", (unsigned)cp);
+        else
+            tm_buf_put(b, s + i, len);
+        i += len;
+    }
+}

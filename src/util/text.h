@@ -25,9 +25,16 @@ void tm_put_escaped(tm_buf *b, const char *s, size_t n, const tm_escapes *e);
  * not start a valid, shortest-form, non-surrogate sequence. */
 size_t tm_utf8_seq_len(const unsigned char *s, size_t n);
 
+/* Text for a terminal (stderr messages, stdout listings): evidence names can
+ * hold escape sequences that retitle the terminal, clear it or print a fake
+ * line. Every C0 and C1 control, DEL and line break becomes \xNN (C1 as
+ * \u00NN), bidirectional overrides become \u202E etc., and each byte of
+ * invalid UTF-8 becomes \xNN, so the examiner sees what the name holds. */
+void tm_put_terminal(tm_buf *b, const char *s, size_t n);
+
 /* The tables of the formats (util/text.c). */
 extern const tm_escapes tm_escapes_json;   /* JSON string: \" \\ \n \r \t, other controls \u00XX */
-extern const tm_escapes tm_escapes_csv;    /* inside a quoted CSV cell: "" and controls as \xNN (tab, CR, LF kept) */
+extern const tm_escapes tm_escapes_csv;    /* quoted CSV cell: "" and every control (tab, CR, LF too) as \xNN */
 extern const tm_escapes tm_escapes_l2t;    /* l2tcsv (no quoting): commas, line breaks and controls become spaces */
 extern const tm_escapes tm_escapes_body;   /* TSK body-file name: '|' and controls as \xNN */
 extern const tm_escapes tm_escapes_html;   /* HTML/XML text: entities; controls XML forbids become U+FFFD */

@@ -15,6 +15,7 @@
 
 #include "worker/job.h"
 #include "worker/proto.h"
+#include "util/msg.h"
 
 #define MAX_READ (1u << 20)
 
@@ -84,7 +85,7 @@ static int spawn(worker *w, const char *path)
         close_range(4, ~0U, 0);
         signal(SIGPIPE, SIG_DFL);
         execl(path, "toolmark-parse", "--serve", "3", (char *)NULL);
-        fprintf(stderr, "toolmark: cannot run parser worker %s: %s\n", path, strerror(errno));
+        tm_msg("cannot run parser worker %s: %s", path, strerror(errno));
         _exit(127);
     }
     close(sv[1]);

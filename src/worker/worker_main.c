@@ -19,6 +19,7 @@
 #include "worker/job.h"
 #include "worker/proto.h"
 #include "model/record_json.h"
+#include "util/msg.h"
 
 /* ---- remote source: bytes from the coordinator's read server ---------------- */
 
@@ -238,7 +239,7 @@ static void print_frames(tm_emit *e)
             size_t nf, used;
             if (tm_fields_decode(p, len, &scratch, &nf, &used)) {
                 const tm_field *m = tm_field_get(scratch.fields, nf, "message");
-                fprintf(stderr, "toolmark-parse: %s: %s\n", g_path, m && m->type == TM_F_STR ? m->v.str.s : "?");
+                tm_msg("%s: %s", g_path, m && m->type == TM_F_STR ? m->v.str.s : "?");
                 g_problems++;
             }
         }
@@ -275,7 +276,7 @@ static int standalone(const char *kind_name, int n, char **files)
     int kind = tm_art_kind_from_name(kind_name);
     const tm_reader *rd = kind >= 0 ? tm_reader_for((tm_art_kind)kind) : NULL;
     if (!rd) {
-        fprintf(stderr, "toolmark-parse: no reader for '%s'\n", kind_name);
+        tm_msg("no reader for '%s'", kind_name);
         return 2;
     }
     int worst = 0;
@@ -285,7 +286,7 @@ static int standalone(const char *kind_name, int n, char **files)
         int fd = open(files[i], O_RDONLY | O_CLOEXEC);
         struct stat st;
         if (fd < 0 || fstat(fd, &st) != 0) {
-            fprintf(stderr, "toolmark-parse: %s: %s\n", files[i], strerror(errno));
+            tm_msg("%s: %s", files[i], strerror(errno));
             worst = 1;
             if (fd >= 0)
                 close(fd);
@@ -305,9 +306,15 @@ static int standalone(const char *kind_name, int n, char **files)
         tm_emit_flush(&emit);
         tm_buf_free(&emit.out);
         tm_source_close(src);
-        if (g_count)
-            printf("%s: %llu records delivered, %llu read but not wanted, %llu unreadable\n", files[i],
-                   (unsigned long long)rs.records, (unsigned long long)rs.filtered, (unsigned long long)rs.skipped);
+        if (g_count) {
+            tm_buf line;
+            tm_buf_init(&line);
+            tm_buf_term_line(&line, "%s: %llu records delivered, %llu read but not wanted, %llu unreadable", files[i],
+                             (unsigned long long)rs.records, (unsigned long long)rs.filtered,
+                             (unsigned long long)rs.skipped);
+            fwrite(line.data, 1, line.len, stdout);
+            tm_buf_free(&line);
+        }
         if (rc != 0 || g_problems)
             worst = 1;
     }
@@ -316,6 +323,7 @@ static int standalone(const char *kind_name, int n, char **files)
 
 int main(int argc, char **argv)
 {
+    tm_prog = "toolmark-parse";
     xmlInitParser();
     int rc;
     if (argc == 3 && strcmp(argv[1], "--serve") == 0) {

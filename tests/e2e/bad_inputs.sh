@@ -44,4 +44,21 @@ assert_eq "$RC" 1 "folder with unreadable entries"
 assert_contains "$OUT" "Security.evtx" "readable artifact listed"
 assert_contains "$OUT" "symbolic link not followed" "symlink reported"
 if [ "$(id -u)" != 0 ]; then assert_contains "$OUT" "locked: cannot read file: Permission denied" "unreadable file reported"; fi
+
+# Names are evidence: escape sequences in them never reach the terminal
+# (title change, screen clear, a fake line) - stdout and stderr show them escaped.
+evil=$(printf 'x\033]0;pwned\007\033[2J\r\ntoolmark: all clear\302\233')
+mkdir -p "$T/esc"
+head -c 5000 "$FIXTURES/loose/case 17/evidence-01.bin" >"$T/esc/$evil.evtx"
+cp "$FIXTURES/loose/alice_history.txt" "$T/esc/${evil}_history.txt"
+tm artifacts "$T/esc"
+assert_contains "$OUT" 'x\x1b]0;pwned\x07\x1b[2J\x0d\x0atoolmark: all clear\u009B' "listing shows the name escaped"
+tm scan -o "$T/esc-out" "$T/esc"
+assert_eq "$RC" 1 "damaged log in the escape folder"
+assert_contains "$ERR" 'x\x1b]0;pwned' "message names the file, escaped"
+for stream in "$T/out" "$T/err"; do
+  if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$stream"; then fail "a control character reached $(basename "$stream")"; fi
+  LC_ALL=C grep -q "$(printf '\302\233')" "$stream" && fail "a C1 control reached $(basename "$stream")"
+  grep -q '^toolmark: all clear' "$stream" && fail "a fake line reached $(basename "$stream")"
+done
 finish

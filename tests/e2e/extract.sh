@@ -44,4 +44,14 @@ tm extract -o "$T/y" "$T/in"
 assert_eq "$RC" 0 "extract folder: $ERR"
 [ -f "$T/y/in/folder/C/Windows/Prefetch/_CON.pf" ] || fail "device name not sanitised"
 [ -f "$T/y/in/folder/C/Windows/Prefetch/a%01b.pf" ] || fail "control character not sanitised"
+# A backslash is part of a name (not a sub-folder), and a TAB in a name is
+# \x09 in the manifest's quoted cell.
+cp "$FIXTURES/loose/case 17/prefetch.bin" "$T/in/C/Windows/Prefetch/$(printf 'b\\s.pf')"
+cp "$FIXTURES/loose/case 17/prefetch.bin" "$T/in/C/Windows/Prefetch/$(printf 't\tab.pf')"
+tm extract -o "$T/z" "$T/in"
+assert_eq "$RC" 0 "extract folder with \\ and TAB in names: $ERR"
+[ -f "$T/z/in/folder/C/Windows/Prefetch/b%5Cs.pf" ] || fail "backslash extracted as a sub-folder"
+[ -e "$T/z/in/folder/C/Windows/Prefetch/b" ] && fail "backslash made a folder"
+grep -qF 't\x09ab.pf' "$T/z/manifest.csv" || fail "TAB not escaped in the manifest"
+grep -q "$(printf '\t')" "$T/z/manifest.csv" && fail "a raw TAB in the manifest"
 finish

@@ -61,7 +61,7 @@ int main(void)
     write_as("csv", &b, &r);
     const char *csv = tm_buf_cstr(&b);
     CHECK(strstr(csv, "\"'=cmd|' /C calc'!A0\"") != NULL);               /* formula neutralised */
-    CHECK(strstr(csv, "\"psexec \\\\srv,01 \"\"x\"\"\r\nnext\"") != NULL); /* quoting kept */
+    CHECK(strstr(csv, "\"psexec \\\\srv,01 \"\"x\"\"\\x0d\\x0anext\"") != NULL); /* quoted, one row per line */
     CHECK(strstr(csv, "\"1970-01-01T00:00:00.000000+00:00\",\"Time unknown: ") != NULL);
     tm_buf_reset(&b);
 

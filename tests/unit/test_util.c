@@ -6,6 +6,8 @@
 #include "util/buf.h"
 #include "util/csv.h"
 #include "util/json.h"
+#include "util/msg.h"
+#include "util/text.h"
 #include "util/pathsafe.h"
 #include "util/timeutil.h"
 
@@ -102,6 +104,21 @@ static char *safe(const char *path)
     return r;
 }
 
+/* Evidence names on a terminal: no control, C1, bidi override or invalid
+ * byte passes; ordinary text and UTF-8 are kept. */
+static void test_terminal(void)
+{
+    static const char in[] = "a\x1b]0;pwned\x07" "b\nc\rd\x7f\xc2\x9b" "2J\xe2\x80\xae\xff\xc3\xa9 ok";
+    tm_buf b;
+    tm_buf_init(&b);
+    tm_put_terminal(&b, in, sizeof in - 1);
+    CHECK_STR(tm_buf_cstr(&b), "a\\x1b]0;pwned\\x07b\\x0ac\\x0dd\\x7f\\u009B2J\\u202E\\xff\xc3\xa9 ok");
+    tm_buf_reset(&b);
+    tm_buf_term_line(&b, "file %s: bad\n", "x\ny: all clear");
+    CHECK_STR(tm_buf_cstr(&b), "file x\\x0ay: all clear: bad\n");
+    tm_buf_free(&b);
+}
+
 static void test_pathsafe(void)
 {
     struct {
@@ -109,7 +126,8 @@ static void test_pathsafe(void)
     } cases[] = {
         {"Windows/System32/config/SAM", "Windows/System32/config/SAM"},
         {"/etc/passwd", "etc/passwd"},
-        {"..\\..\\x", "%2E%2E/%2E%2E/x"},
+        {"..\\..\\x", "..%5C..%5Cx"}, /* a backslash is part of a name, not a separator */
+        {"../../x", "%2E%2E/%2E%2E/x"},
         {"a/./b", "a/%2E/b"},
         {"Users/CON/x", "Users/_CON/x"},
         {"nul.txt", "_nul.txt"},
@@ -183,12 +201,15 @@ static void test_csv(void)
     tm_csv_cell(&b, "-2+3", false);
     tm_csv_cell(&b, NULL, false);
     tm_csv_cell(&b, "\xff", false);
-    CHECK_STR(tm_buf_cstr(&b), "\"plain\",\"a,\"\"b\"\"\",\"'=cmd|' /C calc'!A0\",\"'-2+3\",,\"\xEF\xBF\xBD\"");
+    tm_csv_cell(&b, "a\tb\r\nc", false); /* one row per line: tab and line breaks escaped too */
+    CHECK_STR(tm_buf_cstr(&b),
+              "\"plain\",\"a,\"\"b\"\"\",\"'=cmd|' /C calc'!A0\",\"'-2+3\",,\"\xEF\xBF\xBD\",\"a\\x09b\\x0d\\x0ac\"");
     tm_buf_free(&b);
 }
 
 int main(void)
 {
+    test_terminal();
     test_json();
     test_time();
     test_pathsafe();
