@@ -16,6 +16,7 @@
 #include "readers/bfio_bridge.h"
 #include "readers/evtx_native.h"
 #include "readers/reader.h"
+#include "readers/yal_message.h"
 #include "util/timeutil.h"
 
 #define PROGRESS_EVERY 4096
@@ -24,11 +25,10 @@ static void evtx_errmsg(libevtx_error_t **err, char *out, size_t n)
 {
     out[0] = '\0';
     if (*err) {
-        libevtx_error_sprint(*err, out, n);
+        libevtx_error_backtrace_sprint(*err, out, n);
         libevtx_error_free(err);
-        /* libyal messages are multi-line backtraces: keep the first line. */
-        out[strcspn(out, "\r\n")] = '\0';
     }
+    tm_yal_message(out, n);
 }
 
 typedef int (*utf8_size_fn)(libevtx_record_t *, size_t *, libevtx_error_t **);

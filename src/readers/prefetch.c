@@ -9,6 +9,7 @@
 #include "readers/bfio_bridge.h"
 #include "readers/lzxpress.h"
 #include "readers/reader.h"
+#include "readers/yal_message.h"
 #include "util/timeutil.h"
 
 #define MAX_FILES_LISTED 4096
@@ -17,10 +18,10 @@ static void scca_errmsg(libscca_error_t **err, char *out, size_t n)
 {
     out[0] = '\0';
     if (*err) {
-        libscca_error_sprint(*err, out, n);
+        libscca_error_backtrace_sprint(*err, out, n);
         libscca_error_free(err);
-        out[strcspn(out, "\r\n")] = '\0';
     }
+    tm_yal_message(out, n);
 }
 
 /* Opens src with libscca; NULL with msg on failure. */

@@ -12,6 +12,7 @@
 
 #include "readers/bfio_bridge.h"
 #include "readers/registry_int.h"
+#include "readers/yal_message.h"
 #include "util/pathsafe.h"
 #include "util/timeutil.h"
 
@@ -23,10 +24,10 @@ static void regf_errmsg(libregf_error_t **err, char *out, size_t n)
 {
     out[0] = '\0';
     if (*err) {
-        libregf_error_sprint(*err, out, n);
+        libregf_error_backtrace_sprint(*err, out, n);
         libregf_error_free(err);
-        out[strcspn(out, "\r\n")] = '\0';
     }
+    tm_yal_message(out, n);
 }
 
 bool tm_reg_key_name(libregf_key_t *k, char *buf, size_t n)
@@ -416,9 +417,13 @@ int tm_read_registry(const tm_job *job, tm_source *src, tm_emit *out, tm_read_st
         return -1;
     }
     /* The root key, once: every lookup starts there. */
-    if (libregf_file_get_root_key(h.file, &h.root, &err) != 1) {
+    int root = libregf_file_get_root_key(h.file, &h.root, &err);
+    if (root != 1) {
         regf_errmsg(&err, msg, sizeof msg);
-        tm_emit_problem(out, 0, true, "hive has no readable root key: %s", msg);
+        if (root == 0) /* the base block points at no root key */
+            tm_emit_problem(out, 0, true, "hive has no root key (its base block points at none)");
+        else
+            tm_emit_problem(out, 0, true, "hive's root key cannot be read: %s", msg);
         h.root = NULL;
     }
     uint32_t s1 = 0, s2 = 0;

@@ -256,4 +256,13 @@ assert_eq "$RC" 2 "scan -o nosuch/../evidence/out refused"; [ ! -e "$T/evidence/
 tm scan -o "$T/nosuch/../nosuch/./../evidence/./deep/../out" "$T/evidence"
 assert_eq "$RC" 2 "scan -o with . and .. in missing folders refused"
 
+# A full disk (a file size limit here): no output is left under a final name
+# half written, no temporary file stays, and the summary line says so.
+(trap '' XFSZ; ulimit -f 4; "$TOOLMARK" scan -o "$T/full" "$FIXTURES/bare.raw" >"$T/out" 2>"$T/err"; echo $? >"$T/rc")
+assert_eq "$(cat "$T/rc")" 1 "scan with outputs that cannot be written"
+assert_contains "$(cat "$T/out")" "could not all be written" "summary line on a full disk"
+assert_contains "$(cat "$T/err")" "cannot write" "each output that failed is named"
+[ -e "$T/full/bare/traces.jsonl" ] && fail "traces.jsonl under its final name though it could not be written"
+find "$T/full" -name '*.tmp-*' | grep -q . && fail "temporary files left on a full disk"
+
 finish

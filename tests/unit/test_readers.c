@@ -8,6 +8,7 @@
 #include "readers/reader.h"
 #include "readers/registry_int.h"
 #include "readers/usn.h"
+#include "readers/yal_message.h"
 #include "util/utf16.h"
 #include "model/record.h"
 
@@ -144,8 +145,24 @@ static void test_reader_table(void)
     }
 }
 
+/* libyal backtraces become the deepest cause in words. */
+static void test_yal_message(void)
+{
+    char m[128] = "libfwevt_xml_document_read_element: invalid binary XML token: 0x3f.\n"
+                  "libevtx_record_read_xml: unable to read XML document.\n";
+    tm_yal_message(m, sizeof m);
+    CHECK_STR(m, "invalid binary XML token: 0x3f");
+    char e[64] = "";
+    tm_yal_message(e, sizeof e);
+    CHECK_STR(e, "the library gave no reason");
+    char k[64] = "mismatch in header (0x1 != 0x2).";
+    tm_yal_message(k, sizeof k);
+    CHECK_STR(k, "mismatch in header (0x1 != 0x2)");
+}
+
 int main(void)
 {
+    test_yal_message();
     test_reader_table();
     test_usn();
     test_psreadline();
