@@ -12,6 +12,7 @@
 #include "worker/pool.h"
 #include "util/buf.h"
 #include "util/timeutil.h"
+#include "util/lifetime.h"
 #include "util/msg.h"
 
 void tm_usage_error(const char *cmd, const char *fmt, ...)
@@ -68,15 +69,17 @@ int tm_run_inputs_parallel(char *const *paths, size_t n, tm_input_fn fn, void *c
         while (next < n && running < (size_t)parallel) {
             fflush(stdout);
             fflush(stderr);
-            pid_t pid = fork();
+            pid_t self = getpid(), pid = fork();
             if (pid < 0) {
                 tm_msg("%s: cannot fork: %s\n", paths[next], strerror(errno));
                 worst = TM_EXIT_PARTIAL;
                 next++;
                 continue;
             }
-            if (pid == 0)
+            if (pid == 0) {
+                tm_die_with_parent(self);
                 run_child(paths[next], ids[next], fn, ctx);
+            }
             pids[next++] = pid;
             running++;
         }

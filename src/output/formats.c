@@ -3,11 +3,13 @@
 #include "output/outputs.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/fileout.h"
+#include "util/lifetime.h"
 #include "util/msg.h"
 
 extern const tm_output_format tm_format_jsonl, tm_format_csv, tm_format_l2tcsv, tm_format_body, tm_format_summary,
@@ -65,30 +67,48 @@ unsigned tm_output_formats(const char *list, const char **bad)
     return mask;
 }
 
-static int write_file(const char *dir, const char *name, const tm_buf *b)
+/* Writes b under a temporary name next to dir/name; 0, or -1 after saying why. */
+static int write_temp(tm_fileout *f, const char *dir, const char *name, const tm_buf *b)
 {
     char *path = tm_xasprintf("%s/%s", dir, name);
-    tm_fileout f;
-    int rc = 0;
-    if (tm_fileout_open(&f, path) != 0) {
+    int rc = tm_fileout_open(f, path);
+    if (rc == 0 && (tm_fileout_write(f, b->data, b->len) != 0 || f->failed)) {
+        int e = f->saved_errno;
+        tm_fileout_abort(f);
+        errno = e;
         rc = -1;
-    } else {
-        tm_fileout_write(&f, b->data, b->len);
-        rc = tm_fileout_commit(&f);
     }
     if (rc != 0)
-        tm_msg("cannot write %s: %s\n", path, strerror(errno));
+        tm_msg("cannot write %s: %s", path, strerror(errno));
     free(path);
     return rc;
 }
 
+/* Renames one written file into place; 0, or -1 after saying why. */
+static int commit(tm_fileout *f)
+{
+    char *path = tm_xstrdup(f->final_path);
+    int rc = tm_fileout_commit(f);
+    if (rc != 0)
+        tm_msg("cannot write %s: %s", path, strerror(errno));
+    free(path);
+    return rc;
+}
+
+/* Every file is written in full under a temporary name first; then they are
+ * renamed into place, summary.json last and only when every other file was
+ * written: a summary.json marks a complete set. A run whose supervisor has
+ * gone publishes nothing. */
 int tm_write_outputs(const char *dir, const tm_report *r, unsigned mask)
 {
     if (tm_mkdirs(dir, 0755) != 0) {
-        tm_msg("cannot create %s: %s\n", dir, strerror(errno));
+        tm_msg("cannot create %s: %s", dir, strerror(errno));
         return -1;
     }
     int rc = 0;
+    tm_fileout files[32];
+    bool open[32] = {false};
+    size_t summary = SIZE_MAX;
     for (size_t i = 0; i < tm_output_format_count; i++) {
         const tm_output_format *f = tm_output_formats_table[i];
         if (!(mask & (1u << i)) || !f->write)
@@ -96,9 +116,29 @@ int tm_write_outputs(const char *dir, const tm_report *r, unsigned mask)
         tm_buf b;
         tm_buf_init(&b);
         f->write(&b, r);
-        if (write_file(dir, f->file, &b) != 0)
+        if (write_temp(&files[i], dir, f->file, &b) == 0)
+            open[i] = true;
+        else
             rc = -1;
         tm_buf_free(&b);
+        if (f == &tm_format_summary)
+            summary = i;
+    }
+    for (size_t i = 0; i < tm_output_format_count; i++) {
+        if (!open[i] || i == summary)
+            continue;
+        if (!tm_parent_alive()) {
+            tm_fileout_abort(&files[i]);
+            rc = -1;
+        } else if (commit(&files[i]) != 0) {
+            rc = -1;
+        }
+    }
+    if (summary != SIZE_MAX && open[summary]) {
+        if (rc != 0 || !tm_parent_alive())
+            tm_fileout_abort(&files[summary]);
+        else if (commit(&files[summary]) != 0)
+            rc = -1;
     }
     return rc;
 }

@@ -15,6 +15,7 @@
 
 #include "worker/job.h"
 #include "worker/proto.h"
+#include "util/lifetime.h"
 #include "util/msg.h"
 
 #define MAX_READ (1u << 20)
@@ -71,13 +72,14 @@ static int spawn(worker *w, const char *path)
         return -1;
     fflush(stdout);
     fflush(stderr);
-    pid_t pid = fork();
+    pid_t self = getpid(), pid = fork();
     if (pid < 0) {
         close(sv[0]);
         close(sv[1]);
         return -1;
     }
     if (pid == 0) {
+        tm_die_with_parent(self); /* kept across exec */
         /* The worker gets the socket as fd 3 and nothing else of ours (image
          * files, other workers' sockets). */
         if (dup2(sv[1], 3) < 0)

@@ -263,6 +263,7 @@ assert_eq "$(cat "$T/rc")" 1 "scan with outputs that cannot be written"
 assert_contains "$(cat "$T/out")" "could not all be written" "summary line on a full disk"
 assert_contains "$(cat "$T/err")" "cannot write" "each output that failed is named"
 [ -e "$T/full/bare/traces.jsonl" ] && fail "traces.jsonl under its final name though it could not be written"
+[ -e "$T/full/bare/summary.json" ] && fail "summary.json (the mark of a complete set) though outputs are missing"
 find "$T/full" -name '*.tmp-*' | grep -q . && fail "temporary files left on a full disk"
 
 finish

@@ -24,4 +24,24 @@ assert_contains "$ERR" "malformed" "malformed output reported"
 # A real worker still runs after such failures: the next input is fine.
 tm dump --kind evtx "$FIXTURES/bare.raw"
 assert_eq "$RC" 0 "real worker"
+# kill -9 of the supervisor takes its input process and workers with it: a
+# worker that says when it runs and then waits; the test holds the read end
+# of toolmark's stdout, which every one of its processes inherits, so EOF
+# there means that none is left.
+mkfifo "$T/ready" "$T/stdout"
+printf '#!/bin/sh\necho $$ >"%s/ready"\nexec sleep 3600\n' "$T" >"$T/waiting-worker"
+chmod +x "$T/waiting-worker"
+"$TOOLMARK" dump --kind evtx --worker "$T/waiting-worker" --worker-timeout 3600 "$FIXTURES/bare.raw" \
+  >"$T/stdout" 2>"$T/err" &
+sup=$!
+exec 5<"$T/stdout"
+read -r wpid <"$T/ready"
+kill -9 "$sup"
+wait "$sup" 2>/dev/null
+timeout 120 cat <&5 >/dev/null
+assert_eq "$?" 0 "the supervisor's children died with it (stdout closed by all)"
+exec 5<&-
+# gone, or a zombie waiting to be reaped by init
+state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$wpid/status" 2>/dev/null)
+case "$state" in ""|Z|X) ;; *) kill -9 "$wpid"; fail "the parser worker outlived the supervisor (state $state)" ;; esac
 finish
