@@ -29,6 +29,15 @@ int tm_run_inputs(char *const *paths, size_t n, tm_input_fn fn, void *ctx);
  * interleave; each input writes its own files). */
 int tm_run_inputs_parallel(char *const *paths, size_t n, tm_input_fn fn, void *ctx, int parallel);
 
+/* After an input's artifacts were read: with verify, the whole image against
+ * the hashes an E01 stored; then the damage the reads revealed (EWF chunk
+ * checksums). Each new problem goes to stderr and, when errors is given,
+ * into it (errors.jsonl); in->nproblems grows, so the exit status is 1. */
+struct tm_errors;
+/* "toolmark: INPUT: WHERE: message" (WHERE left out when it is the input). */
+void tm_say_problem(const tm_input *in, const tm_problem *p);
+void tm_note_late_problems(tm_input *in, bool verify, struct tm_errors *errors);
+
 /* The parse jobs for an input's artifacts, in three batches (batches[0..3]
  * bound them): hives first (their time zone and computer name serve the
  * others), then USN journals (their writes of PSReadLine files bound its

@@ -10,16 +10,19 @@
 #include "util/msg.h"
 
 static const char usage[] =
-    "Usage: toolmark artifacts [--json] INPUT...\n"
+    "Usage: toolmark artifacts [--json] [--verify] INPUT...\n"
     "\n"
     "List the Windows artifacts found in each INPUT (disk image or folder of\n"
     "collected files), with a line per volume that was skipped or unreadable.\n"
     "\n"
     "  --json      one JSON object per line (type: input, volume, artifact, problem)\n"
+    "  --verify    read the whole image and check it against the hashes an E01\n"
+    "              stored at acquisition (a mismatch is damage)\n"
     "  -h, --help  this help\n";
 
 typedef struct {
     bool json;
+    bool verify;
 } opts;
 
 static const char *vol_status(tm_vol_status s)
@@ -87,6 +90,13 @@ static void json(tm_input *in)
     tm_json_kuint(&j, "size", in->size);
     tm_json_kuint(&j, "segments", in->segments);
     tm_json_kbool(&j, "opened", in->opened);
+    tm_json_kbool(&j, "damaged", in->damaged);
+    tm_json_kstr(&j, "stored_md5", in->stored_md5);
+    tm_json_kstr(&j, "stored_sha1", in->stored_sha1);
+    tm_json_kstr(&j, "computed_md5", in->computed_md5);
+    tm_json_kstr(&j, "computed_sha1", in->computed_sha1);
+    tm_json_kuint(&j, "ewf_checksum_errors", in->checksum_errors);
+    tm_json_kbool(&j, "access_times_kept", in->noatime);
     tm_json_obj_end(&j);
     tm_buf_putc(&b, '\n');
     for (size_t i = 0; i < in->nvols; i++) {
@@ -113,6 +123,10 @@ static void json(tm_input *in)
 static int per_input(tm_input *in, void *ctx)
 {
     opts *o = ctx;
+    /* before the listing, which shows what they find */
+    if (o->verify && in->opened && tm_input_verify(in) < 0)
+        tm_msg("%s: --verify: the input stores no acquisition hash; nothing to verify against", in->path);
+    tm_input_recheck(in);
     if (o->json)
         json(in);
     else
@@ -124,13 +138,15 @@ static int per_input(tm_input *in, void *ctx)
 
 int cmd_artifacts(int argc, char **argv)
 {
-    static const struct option lopts[] = {{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
+    static const struct option lopts[] = {
+        {"json", no_argument, NULL, 'j'}, {"verify", no_argument, NULL, 'V'}, {"help", no_argument, NULL, 'h'}, {0}};
     opts o = {0};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
         switch (c) {
         case 'j': o.json = true; break;
+        case 'V': o.verify = true; break;
         case 'h': fputs(usage, stdout); return TM_EXIT_OK;
         default: tm_usage_error("artifacts", "unknown option"); return TM_EXIT_USAGE;
         }

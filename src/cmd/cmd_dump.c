@@ -177,7 +177,7 @@ static int per_input(tm_input *in, void *vo)
 {
     opts *o = vo;
     for (size_t i = 0; i < in->nproblems; i++)
-        tm_msg("%s: %s: %s\n", in->path, in->problems[i].where, in->problems[i].message);
+        tm_say_problem(in, &in->problems[i]);
     tm_pool_job *jobs;
     size_t bounds[4];
     size_t nj = tm_plan_jobs(in, o->pool.workers, o->any_kind ? o->kinds : NULL, NULL, NULL, &jobs, bounds);
@@ -191,6 +191,7 @@ static int per_input(tm_input *in, void *vo)
     tm_buf_init(&c.out);
     tm_pool_cb cb = {&c, on_record, on_problem, on_done};
     size_t failed = tm_run_job_batches(in, jobs, bounds, &o->pool, &cb, &c.base);
+    tm_note_late_problems(in, false, NULL);
     tm_flush_stdout(&c.out);
     tm_buf_free(&c.out);
     for (size_t i = 0; i < nj; i++)

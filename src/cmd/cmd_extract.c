@@ -159,7 +159,7 @@ static int per_input(tm_input *in, void *vo)
     opts *o = vo;
     int rc = (in->nproblems || !in->opened) ? TM_EXIT_PARTIAL : TM_EXIT_OK;
     for (size_t i = 0; i < in->nproblems; i++)
-        tm_msg("%s: %s: %s\n", in->path, in->problems[i].where, in->problems[i].message);
+        tm_say_problem(in, &in->problems[i]);
     char *part = tm_xasprintf("%s/.manifest-%s.part", o->dir, in->id);
     tm_fileout mf;
     if (tm_fileout_open(&mf, part) != 0) {
@@ -195,6 +195,12 @@ static int per_input(tm_input *in, void *vo)
             tm_msg("%s: %s: %s\n", in->path, a->path, err);
             rc = TM_EXIT_PARTIAL;
         }
+        /* the copy is only as good as the image data it was read from */
+        size_t damage_before = in->nproblems;
+        tm_note_late_problems(in, false, NULL);
+        bool damaged_copy = ok == 0 && in->nproblems > damage_before;
+        if (damaged_copy)
+            rc = TM_EXIT_PARTIAL;
         char ino[64], serial[20] = "";
         tm_artifact_inode_str(a, ino, sizeof ino);
         if (v->has_serial)
@@ -222,7 +228,9 @@ static int per_input(tm_input *in, void *vo)
         time_cell(&row, a->times.has_fn ? a->times.fn_atime : TM_TIME_NONE);
         time_cell(&row, a->times.has_fn ? a->times.fn_ctime : TM_TIME_NONE);
         tm_csv_cell(&row, ok == 0 ? final + strlen(o->dir) + 1 : NULL, false);
-        char *status = ok == 0 ? tm_xstrdup("ok") : tm_xasprintf("error: %s", err);
+        char *status = damaged_copy ? tm_xstrdup("copied from damaged image data (E01 checksum failure)")
+                       : ok == 0    ? tm_xstrdup("ok")
+                                    : tm_xasprintf("error: %s", err);
         tm_csv_cell(&row, status, false);
         free(status);
         tm_buf_puts(&row, "\r\n");

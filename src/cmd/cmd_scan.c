@@ -32,6 +32,8 @@ static const char usage[] =
     "  --format LIST         outputs to write, comma-separated: jsonl, csv, l2tcsv,\n"
     "                        body, summary, html, errors, all (default all)\n"
     "  --all-events          also write every parsed record as events.jsonl\n"
+    "  --verify              read the whole image and check it against the hashes\n"
+    "                        an E01 stored at acquisition (a mismatch is damage)\n"
     "  -j, --jobs N          parser workers per input (default: one per core)\n"
     "  -P, --parallel N      inputs processed at the same time (default 1)\n"
     "  --worker-timeout SEC  kill a parser worker silent for SEC seconds (default 120)\n"
@@ -42,6 +44,7 @@ typedef struct {
     tm_pool_opts pool;
     unsigned formats;
     bool all_events;
+    bool verify;
     int parallel;
     char options[512];
 } opts;
@@ -151,7 +154,7 @@ static int per_input(tm_input *in, void *vo)
     opts *o = vo;
     scan_ctx c = {.in = in};
     for (size_t i = 0; i < in->nproblems; i++) {
-        tm_msg("%s: %s: %s\n", in->path, in->problems[i].where, in->problems[i].message);
+        tm_say_problem(in, &in->problems[i]);
         tm_errors_add(&c.errors, in->problems[i].scope, in->problems[i].where, -1, false, 0, true,
                       in->problems[i].message);
     }
@@ -180,6 +183,7 @@ static int per_input(tm_input *in, void *vo)
     }
     tm_pool_cb cb = {&c, on_record, on_problem, on_done};
     size_t failed = tm_run_job_batches(in, jobs, bounds, &o->pool, &cb, &c.base);
+    tm_note_late_problems(in, o->verify, &c.errors);
     int wrc = 0;
     if (c.events_open) {
         tm_fileout_write(&c.events, c.evbuf.data, c.evbuf.len);
@@ -232,6 +236,7 @@ int cmd_scan(int argc, char **argv)
     static const struct option lopts[] = {{"output", required_argument, NULL, 'o'},
                                           {"format", required_argument, NULL, 'F'},
                                           {"all-events", no_argument, NULL, 'A'},
+                                          {"verify", no_argument, NULL, 'V'},
                                           {"parallel", required_argument, NULL, 'P'},
                                           TM_POOL_LONG_OPTIONS,
                                           {"help", no_argument, NULL, 'h'},
@@ -254,6 +259,7 @@ int cmd_scan(int argc, char **argv)
             break;
         }
         case 'A': o.all_events = true; break;
+        case 'V': o.verify = true; break;
         case 'P':
             if (!tm_opt_int("scan", "-P", optarg, 1, 256, &o.parallel))
                 return TM_EXIT_USAGE;

@@ -12,6 +12,7 @@
 #include "worker/pool.h"
 #include "util/buf.h"
 #include "util/timeutil.h"
+#include "output/outputs.h"
 #include "util/lifetime.h"
 #include "util/msg.h"
 
@@ -245,5 +246,32 @@ int tm_pool_option(const char *cmd, int c, const char *arg, tm_pool_opts *pool)
     case 't': return tm_opt_int(cmd, "--worker-timeout", arg, 1, 86400, &pool->timeout_s) ? 1 : -1;
     case 'W': pool->worker = arg; return 1; /* tests: a stand-in worker */
     default: return 0;
+    }
+}
+
+void tm_say_problem(const tm_input *in, const tm_problem *p)
+{
+    if (strcmp(p->where, in->path) == 0)
+        tm_msg("%s: %s", in->path, p->message);
+    else
+        tm_msg("%s: %s: %s", in->path, p->where, p->message);
+}
+
+void tm_note_late_problems(tm_input *in, bool verify, struct tm_errors *errors)
+{
+    size_t before = in->nproblems;
+    if (verify && in->opened) {
+        int v = tm_input_verify(in);
+        if (v < 0)
+            tm_msg("%s: --verify: the input stores no acquisition hash; nothing to verify against", in->path);
+        else if (v == 0)
+            tm_msg("%s: verified: the media matches the hashes the E01 stored", in->path);
+    }
+    tm_input_recheck(in);
+    for (size_t i = before; i < in->nproblems; i++) {
+        tm_say_problem(in, &in->problems[i]);
+        if (errors)
+            tm_errors_add(errors, in->problems[i].scope, in->problems[i].where, -1, false, 0, false,
+                          in->problems[i].message);
     }
 }

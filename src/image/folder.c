@@ -104,6 +104,20 @@ static void fill_times(tm_times *t, int dirfd, const char *name, const struct st
         t->crtime = tm_time_from_unix(sx.stx_btime.tv_sec, sx.stx_btime.tv_nsec);
 }
 
+/* Evidence read-only and, where the kernel allows it (the file's owner or
+ * CAP_FOWNER), without changing access times; in->noatime says whether
+ * every open managed. */
+static int open_evidence(tm_input *in, int dirfd, const char *name, int flags)
+{
+    int fd = openat(dirfd, name, flags | O_NOATIME);
+    if (fd < 0 && errno == EPERM) {
+        fd = openat(dirfd, name, flags);
+        if (fd >= 0)
+            in->noatime = false;
+    }
+    return fd;
+}
+
 static void add_file(tm_input *in, int dirfd, const char *name, const char *rel, const struct stat *st)
 {
     char *win_path = NULL, *user = NULL;
@@ -112,7 +126,7 @@ static void add_file(tm_input *in, int dirfd, const char *name, const char *rel,
     const char *subtype = rule ? rule->subtype : NULL;
     bool by_signature = false;
     if (!rule) {
-        int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        int fd = open_evidence(in, dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0) {
             /* An unreadable file could be evidence we cannot classify: say so. */
             tm_input_add_problem(in, "artifact", rel, "cannot read file: %s", strerror(errno));
@@ -183,7 +197,7 @@ static void walk(tm_input *in, int dirfd, const char *rel, int depth)
         if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
             tm_input_add_problem(in, "artifact", child, "cannot stat: %s", strerror(errno));
         } else if (S_ISDIR(st.st_mode)) {
-            int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            int sub = open_evidence(in, dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (sub < 0) {
                 tm_input_add_problem(in, "artifact", child, "cannot open directory: %s", strerror(errno));
             } else {
@@ -254,7 +268,7 @@ static void build_extents(tm_art_reader *r)
 static tm_art_reader *folder_open_artifact(tm_input *in, const tm_artifact *a, char *err, size_t errlen)
 {
     folder_priv *fp = in->priv;
-    int fd = openat(fp->rootfd, a->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int fd = open_evidence(in, fp->rootfd, a->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         snprintf(err, errlen, "cannot open: %s", strerror(errno));
         return NULL;
@@ -283,13 +297,14 @@ static void folder_close_input(tm_input *in)
     in->priv = NULL;
 }
 
-static const tm_input_ops folder_ops = {folder_open_artifact, folder_close_input, NULL};
+static const tm_input_ops folder_ops = {folder_open_artifact, folder_close_input, NULL, NULL, NULL};
 
 bool tm_folder_open(tm_input *in)
 {
     in->format = tm_xstrdup("folder");
     in->vs_type = tm_xstrdup("none");
-    int fd = open(in->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    in->noatime = true;
+    int fd = open_evidence(in, AT_FDCWD, in->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         tm_input_add_problem(in, "input", in->path, "cannot open folder: %s", strerror(errno));
         return false;

@@ -7,6 +7,7 @@
 
 #include <tsk/libtsk.h>
 
+#include "image/image_bytes.h"
 #include "image/input.h"
 #include "util/buf.h"
 #include "util/pathsafe.h"
@@ -33,6 +34,8 @@ typedef struct {
     size_t nfs;
     path_slot *paths;
     size_t npaths, cappaths;
+    uint64_t (*reported)[2]; /* EWF checksum ranges already reported: first sector, count */
+    size_t nreported;
 } tsk_priv;
 
 typedef struct {
@@ -250,6 +253,27 @@ static bool all_zero(const unsigned char *p, size_t n)
     return true;
 }
 
+typedef struct {
+    uint64_t from, to; /* sectors [from, to) */
+    bool hit;
+} range_probe;
+
+static void probe_range(void *vc, uint64_t first, uint64_t count)
+{
+    range_probe *p = vc;
+    if (first < p->to && first + count > p->from)
+        p->hit = true;
+}
+
+/* Whether the bytes [off, off+len) lie in an EWF chunk that failed its checksum. */
+static bool bad_checksum_at(const tsk_priv *tp, uint64_t off, uint64_t len)
+{
+    uint64_t bps = tp->img->sector_size ? tp->img->sector_size : 512;
+    range_probe p = {off / bps, (off + len + bps - 1) / bps, false};
+    tm_image_checksum_errors(tp->img, probe_range, &p);
+    return p.hit;
+}
+
 static void open_volume(tm_input *in, tsk_priv *tp, tm_volume *v, bool ntfs_expected)
 {
     size_t vi = (size_t)(v - in->vols);
@@ -269,7 +293,13 @@ static void open_volume(tm_input *in, tsk_priv *tp, tm_volume *v, bool ntfs_expe
         char msg[512];
         tsk_err(msg, sizeof msg, "TSK cannot open a file system");
         bool ntfs_sig = got >= 11 && memcmp(boot + 3, "NTFS    ", 8) == 0;
-        if (got >= 11 && memcmp(boot + 3, "-FVE-FS-", 8) == 0) {
+        if (bad_checksum_at(tp, v->offset, sizeof boot)) {
+            /* not the volume's fault: the image's copy of its first sector is damaged */
+            v->status = TM_VOL_UNREADABLE;
+            v->reason = tm_xasprintf("the E01 data of the volume's boot sector failed its checksum: the image is "
+                                     "damaged there, not (necessarily) the volume (%s)",
+                                     msg);
+        } else if (got >= 11 && memcmp(boot + 3, "-FVE-FS-", 8) == 0) {
             v->status = TM_VOL_UNREADABLE;
             v->fs_type = tm_xstrdup("bitlocker");
             v->reason = tm_xstrdup("BitLocker-encrypted volume: decrypt it first (e.g. with a recovery key) and give the "
@@ -530,6 +560,7 @@ static void tsk_close_input(tm_input *in)
     for (size_t i = 0; i < tp->cappaths; i++)
         free(tp->paths[i].path);
     free(tp->paths);
+    free(tp->reported);
     for (size_t i = 0; i < tp->nfs; i++)
         if (tp->fs[i])
             tsk_fs_close(tp->fs[i]);
@@ -542,25 +573,95 @@ static void tsk_close_input(tm_input *in)
     in->priv = NULL;
 }
 
-static const tm_input_ops tsk_ops = {tsk_open_artifact, tsk_close_input, tsk_mft_path};
+/* ---- damage ------------------------------------------------------------------ */
 
-static const char *format_name(TSK_IMG_INFO *img)
+#define MAX_RANGES_LISTED 20
+
+typedef struct {
+    tm_input *in;
+    tsk_priv *tp;
+    uint32_t bps;
+    size_t n, more;
+} damage_ctx;
+
+static void checksum_range(void *vc, uint64_t first, uint64_t count)
 {
-    const char *n = tsk_img_type_toname(img->itype);
-    if (!n)
-        return "unknown";
-    if (strcmp(n, "raw") == 0 && img->num_img > 1)
-        return "split-raw";
-    return n;
+    damage_ctx *c = vc;
+    tm_input *in = c->in;
+    tsk_priv *tp = c->tp;
+    for (size_t i = 0; i < tp->nreported; i++)
+        if (tp->reported[i][0] == first && tp->reported[i][1] == count)
+            return; /* said before (libewf merges adjacent ranges: a grown one is said again) */
+    if (tp->nreported >= MAX_RANGES_LISTED) {
+        c->more++;
+        return;
+    }
+    tp->reported = tm_xrealloc(tp->reported, (tp->nreported + 1) * sizeof *tp->reported);
+    tp->reported[tp->nreported][0] = first;
+    tp->reported[tp->nreported][1] = count;
+    tp->nreported++;
+    c->n++;
+    uint64_t from = first * c->bps, to = (first + count) * c->bps;
+    char where[80] = "";
+    for (size_t i = 0; i < in->nvols; i++)
+        if (from < in->vols[i].offset + in->vols[i].length && to > in->vols[i].offset) {
+            char label[32];
+            tm_volume_label(in, &in->vols[i], label, sizeof label);
+            snprintf(where, sizeof where, ", in volume %s", label);
+            break;
+        }
+    tm_input_add_problem(in, "input", in->path,
+                         "E01 data failed its checksum in sectors %" PRIu64 "-%" PRIu64 " (bytes %" PRIu64 "-%" PRIu64
+                         "%s): what was read there may be altered",
+                         first, first + count - 1, from, to - 1, where);
 }
+
+/* The EWF chunks whose data did not match their checksum, read since the
+ * last call (libewf passes such data on and keeps a list of the ranges). */
+static void tsk_recheck(tm_input *in)
+{
+    tsk_priv *tp = in->priv;
+    damage_ctx c = {in, tp, tp->img->sector_size ? tp->img->sector_size : 512, 0, 0};
+    size_t n = tm_image_checksum_errors(tp->img, checksum_range, &c);
+    if (c.more && n > in->checksum_errors)
+        tm_input_add_problem(in, "input", in->path, "E01 data failed its checksum in %zu sector ranges in all", n);
+    if (n > in->checksum_errors)
+        in->damaged = true;
+    in->checksum_errors = n;
+}
+
+static int tsk_verify(tm_input *in, char *err, size_t n)
+{
+    tsk_priv *tp = in->priv;
+    char md5[33], sha1[41];
+    if (tm_image_hash(tp->img, md5, sha1, err, n) != 0) {
+        tm_input_add_problem(in, "input", in->path, "verification failed: %s", err);
+        in->damaged = true;
+        return 1;
+    }
+    in->computed_md5 = tm_xstrdup(md5);
+    in->computed_sha1 = tm_xstrdup(sha1);
+    bool bad = (in->stored_md5 && strcasecmp(in->stored_md5, md5) != 0) ||
+               (in->stored_sha1 && strcasecmp(in->stored_sha1, sha1) != 0);
+    if (bad) {
+        in->damaged = true;
+        tm_input_add_problem(in, "input", in->path,
+                             "verification failed: the media reads as MD5 %s / SHA-1 %s, the E01 stored MD5 %s / "
+                             "SHA-1 %s",
+                             md5, sha1, in->stored_md5 ? in->stored_md5 : "-", in->stored_sha1 ? in->stored_sha1 : "-");
+    }
+    return bad ? 1 : 0;
+}
+
+static const tm_input_ops tsk_ops = {tsk_open_artifact, tsk_close_input, tsk_mft_path, tsk_recheck, tsk_verify};
 
 bool tm_image_open(tm_input *in)
 {
     tsk_error_reset();
-    TSK_IMG_INFO *img = tsk_img_open_utf8_sing(in->path, TSK_IMG_TYPE_DETECT, 0);
+    tm_image_info info;
+    char msg[512];
+    TSK_IMG_INFO *img = tm_image_bytes_open(in->path, &info, msg, sizeof msg);
     if (!img) {
-        char msg[512];
-        tsk_err(msg, sizeof msg, "cannot open image");
         tm_input_add_problem(in, "input", in->path, "%s", msg);
         in->format = tm_xstrdup("unknown");
         return false;
@@ -569,18 +670,16 @@ bool tm_image_open(tm_input *in)
     tp->ops = &tsk_ops;
     tp->img = img;
     in->priv = tp;
-    in->format = tm_xstrdup(format_name(img));
+    in->format = tm_xstrdup(info.format);
     in->size = img->size > 0 ? (uint64_t)img->size : 0;
-    in->segments = img->num_img > 0 ? (unsigned)img->num_img : 1;
-    if (img->itype == TSK_IMG_TYPE_EWF_EWF) {
-        char msg[300], md5[33], sha1[41];
-        if (tm_ewf_check(in->path, msg, sizeof msg, md5, sha1) > 0) {
-            in->damaged = true;
-            tm_input_add_problem(in, "input", in->path, "%s", msg);
-        }
-        in->stored_md5 = md5[0] ? tm_xstrdup(md5) : NULL;
-        in->stored_sha1 = sha1[0] ? tm_xstrdup(sha1) : NULL;
+    in->segments = info.segments ? info.segments : 1;
+    in->noatime = info.noatime;
+    if (info.damage[0]) {
+        in->damaged = true;
+        tm_input_add_problem(in, "input", in->path, "%s", info.damage);
     }
+    in->stored_md5 = info.md5[0] ? tm_xstrdup(info.md5) : NULL;
+    in->stored_sha1 = info.sha1[0] ? tm_xstrdup(info.sha1) : NULL;
 
     tp->vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);
     if (tp->vs) {

@@ -67,6 +67,8 @@ void tm_input_close(tm_input *in)
     free(in->id);
     free(in->format);
     free(in->stored_md5);
+    free(in->computed_md5);
+    free(in->computed_sha1);
     free(in->stored_sha1);
     free(in->vs_type);
     free(in);
@@ -123,6 +125,22 @@ char **tm_input_ids(char *const *paths, size_t n)
         ids[i] = id;
     }
     return ids;
+}
+
+size_t tm_input_recheck(tm_input *in)
+{
+    size_t before = in->nproblems;
+    if (in->priv && ((priv_head *)in->priv)->ops->recheck)
+        ((priv_head *)in->priv)->ops->recheck(in);
+    return in->nproblems - before;
+}
+
+int tm_input_verify(tm_input *in)
+{
+    if (!in->priv || !((priv_head *)in->priv)->ops->verify || (!in->stored_md5 && !in->stored_sha1))
+        return -1;
+    char err[300];
+    return ((priv_head *)in->priv)->ops->verify(in, err, sizeof err);
 }
 
 tm_art_reader *tm_art_open(tm_input *in, const tm_artifact *a, char *err, size_t errlen)

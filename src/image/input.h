@@ -51,11 +51,24 @@ void tm_art_close(tm_art_reader *r);
  * cached per input; the string belongs to the cache. */
 const char *tm_input_mft_path(tm_input *in, int volume, uint64_t entry, uint32_t seq, const char **why);
 
+/* Damage found while the artifacts were read (EWF chunks that fail their
+ * checksum): appended to in->problems, in->damaged set. Call after reading,
+ * before reporting; returns how many problems were added. */
+size_t tm_input_recheck(tm_input *in);
+
+/* Reads the whole image and compares its MD5/SHA-1 with what the E01 stored
+ * (in->verify_*). A mismatch or read failure is a problem of the input.
+ * Returns 0 when verified, 1 on mismatch or failure, -1 when there is
+ * nothing to verify against (raw images, folders). */
+int tm_input_verify(tm_input *in);
+
 /* Internal interface between input.c and the two back ends. */
 typedef struct {
     tm_art_reader *(*open)(tm_input *in, const tm_artifact *a, char *err, size_t errlen);
     void (*close_input)(tm_input *in);
     const char *(*mft_path)(tm_input *in, int volume, uint64_t entry, uint32_t seq, const char **why);
+    void (*recheck)(tm_input *in);                      /* NULL: nothing to check */
+    int (*verify)(tm_input *in, char *err, size_t n);  /* NULL: nothing to verify */
 } tm_input_ops;
 
 struct tm_art_reader {
@@ -69,8 +82,6 @@ struct tm_art_reader {
 };
 
 bool tm_image_open(tm_input *in);  /* image_tsk.c */
-/* 0 complete, 1 damaged (msg says how), -1 could not check. ewf_check.c */
-int tm_ewf_check(const char *first_segment, char *msg, size_t n, char md5[33], char sha1[41]);
 bool tm_folder_open(tm_input *in); /* folder.c */
 
 #endif

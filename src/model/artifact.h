@@ -86,7 +86,10 @@ struct tm_input {
     size_t nproblems;
     bool opened;  /* false when nothing could be read at all */
     bool damaged; /* the image container itself is incomplete or corrupt */
-    char *stored_md5, *stored_sha1; /* acquisition hashes an E01 records (not verified), or NULL */
+    bool noatime; /* every evidence file was opened with O_NOATIME (access times untouched) */
+    char *stored_md5, *stored_sha1; /* acquisition hashes an E01 records, or NULL */
+    char *computed_md5, *computed_sha1; /* --verify: the hashes of the media as read now, or NULL */
+    size_t checksum_errors;             /* EWF chunk checksum failures reported so far */
     void *priv;  /* image-layer state */
 };
 

@@ -25,7 +25,7 @@ typedef struct {
     char *message;
 } tm_error;
 
-typedef struct {
+typedef struct tm_errors {
     tm_error *e;
     size_t n, cap;
 } tm_errors;

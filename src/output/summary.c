@@ -62,7 +62,7 @@ static void write_summary(tm_buf *b, const tm_report *r)
     tm_json_kuint(&j, "segments", in->segments);
     tm_json_kbool(&j, "opened", in->opened);
     tm_json_kbool(&j, "damaged", in->damaged);
-    tm_json_key(&j, "stored_hashes"); /* what an E01 recorded at acquisition; not verified */
+    tm_json_key(&j, "stored_hashes"); /* what an E01 recorded at acquisition */
     if (in->stored_md5 || in->stored_sha1) {
         tm_json_obj_begin(&j);
         tm_json_kstr(&j, "md5", in->stored_md5);
@@ -71,6 +71,17 @@ static void write_summary(tm_buf *b, const tm_report *r)
     } else {
         tm_json_null(&j);
     }
+    tm_json_key(&j, "computed_hashes"); /* --verify: the media as read now */
+    if (in->computed_md5) {
+        tm_json_obj_begin(&j);
+        tm_json_kstr(&j, "md5", in->computed_md5);
+        tm_json_kstr(&j, "sha1", in->computed_sha1);
+        tm_json_obj_end(&j);
+    } else {
+        tm_json_null(&j);
+    }
+    tm_json_kuint(&j, "ewf_checksum_errors", in->checksum_errors);
+    tm_json_kbool(&j, "access_times_kept", in->noatime);
     tm_json_obj_end(&j);
     tm_json_kstr(&j, "host", r->host);
     tm_json_key(&j, "volumes");

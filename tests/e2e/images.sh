@@ -65,4 +65,28 @@ assert_contains "$OUT" '"format":"ewf"' "E01 detected"; assert_contains "$OUT" '
 # Human output names skipped volumes too.
 tm artifacts "$FIXTURES/mbr.raw"
 assert_contains "$OUT" "skipped: file system ext2 is not NTFS" "human volume line"
+# Evidence access times stay as they were (O_NOATIME): an access time older
+# than the modification time would be updated by any read under relatime.
+cp --sparse=always "$FIXTURES/bare.raw" "$T/atime.raw"
+mkdir -p "$T/atime-folder"; cp -r "$FIXTURES/loose/." "$T/atime-folder/"
+find "$T/atime.raw" "$T/atime-folder" -exec touch -m -d '2010-01-01 00:00:00' {} + -exec touch -a -d '2000-01-01 00:00:00' {} +
+# (files only: listing the folders here reads them, which updates their own atime)
+before=$(find "$T/atime.raw" "$T/atime-folder" -type f -printf '%p %A@\n' | sort)
+tm scan -o "$T/atime-out" "$T/atime.raw" "$T/atime-folder"
+assert_eq "$RC" 0 "scan for access times: $ERR"
+after=$(find "$T/atime.raw" "$T/atime-folder" -type f -printf '%p %A@\n' | sort)
+assert_eq "$after" "$before" "access times of the evidence unchanged"
+assert_eq "$(jq -r .input.access_times_kept "$T/atime-out/atime/summary.json")" true "summary: raw image access times kept"
+assert_eq "$(jq -r .input.access_times_kept "$T/atime-out/atime-folder/summary.json")" true "summary: folder access times kept"
+
+# Containers TSK reads itself (here VMDK and VHD made by qemu-img) still open.
+if command -v qemu-img >/dev/null; then
+  qemu-img convert -f raw -O vmdk "$FIXTURES/bare.raw" "$T/bare.vmdk"
+  qemu-img convert -f raw -O vpc "$FIXTURES/bare.raw" "$T/bare.vhd"
+  for c in vmdk vhd; do
+    tm artifacts "$T/bare.$c"
+    assert_eq "$RC" 0 "$c image: $ERR"
+    assert_contains "$OUT" "vol:Windows/System32/winevt/Logs/Security.evtx" "$c image read through TSK"
+  done
+fi
 finish
