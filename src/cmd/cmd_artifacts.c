@@ -41,14 +41,14 @@ static void human(tm_input *in)
                  in->segments == 1 ? "" : "s", in->size, in->vs_type ? in->vs_type : "?");
     tm_buf_term_line(&b, "== %s  [%s%s]", in->path, in->format ? in->format : "?", geometry);
     if (in->type == TM_INPUT_IMAGE && in->nvols) {
-        tm_buf_term_line(&b, "  %-7s %12s %-6s %-16s %s\n", "volume", "offset", "fs", "serial", "status");
+        tm_buf_term_line(&b, "  %-10s %12s %-6s %-16s %s\n", "volume", "offset", "fs", "serial", "status");
         for (size_t i = 0; i < in->nvols; i++) {
             tm_volume *v = &in->vols[i];
             char label[32], serial[20] = "-";
             tm_volume_label(in, v, label, sizeof label);
             if (v->has_serial)
                 snprintf(serial, sizeof serial, "%016" PRIX64, v->serial);
-            tm_buf_term_line(&b, "  %-7s %12" PRIu64 " %-6s %-16s %s%s%s\n", label, v->offset,
+            tm_buf_term_line(&b, "  %-10s %12" PRIu64 " %-6s %-16s %s%s%s\n", label, v->offset,
                           v->fs_type ? v->fs_type : "-", serial, vol_status(v->status), v->reason ? ": " : "",
                           v->reason ? v->reason : "");
         }

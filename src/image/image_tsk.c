@@ -9,6 +9,7 @@
 
 #include "image/image_bytes.h"
 #include "image/input.h"
+#include "image/vs_recover.h"
 #include "util/buf.h"
 #include "util/pathsafe.h"
 #include "util/timeutil.h"
@@ -36,6 +37,8 @@ typedef struct {
     size_t npaths, cappaths;
     uint64_t (*reported)[2]; /* EWF checksum ranges already reported: first sector, count */
     size_t nreported;
+    TSK_IMG_INFO **overlays; /* views with a backup boot sector in place (closed after the file systems) */
+    size_t noverlays;
 } tsk_priv;
 
 typedef struct {
@@ -274,6 +277,35 @@ static bool bad_checksum_at(const tsk_priv *tp, uint64_t off, uint64_t len)
     return p.hit;
 }
 
+/* NTFS keeps a copy of its boot sector in the volume's last sector: when the
+ * primary is damaged, TSK gets a view of the image with the copy in place. */
+static TSK_FS_INFO *open_from_backup(tm_input *in, tsk_priv *tp, const tm_volume *v, char *note, size_t n)
+{
+    (void)in;
+    if (v->length < 2 * 512 || v->offset + v->length > (uint64_t)tp->img->size)
+        return NULL;
+    unsigned char b[512];
+    uint64_t at = v->offset + v->length - 512;
+    if (tsk_img_read(tp->img, (TSK_OFF_T)at, (char *)b, sizeof b) != (ssize_t)sizeof b)
+        return NULL;
+    uint64_t len = tm_ntfs_boot_length(b);
+    if (!len || len > v->length)
+        return NULL;
+    TSK_IMG_INFO *view = tm_image_overlay(tp->img, v->offset, b, sizeof b);
+    if (!view)
+        return NULL;
+    TSK_FS_INFO *fs = tsk_fs_open_img(view, (TSK_OFF_T)v->offset, TSK_FS_TYPE_NTFS_DETECT);
+    if (!fs) {
+        tsk_img_close(view);
+        tsk_error_reset();
+        return NULL;
+    }
+    tp->overlays = tm_xrealloc(tp->overlays, (tp->noverlays + 1) * sizeof *tp->overlays);
+    tp->overlays[tp->noverlays++] = view;
+    snprintf(note, n, "opened from the backup boot sector at sector %" PRIu64 " (the primary is damaged)", at / 512);
+    return fs;
+}
+
 static void open_volume(tm_input *in, tsk_priv *tp, tm_volume *v, bool ntfs_expected)
 {
     size_t vi = (size_t)(v - in->vols);
@@ -289,6 +321,13 @@ static void open_volume(tm_input *in, tsk_priv *tp, tm_volume *v, bool ntfs_expe
     }
 
     TSK_FS_INFO *fs = tsk_fs_open_img(tp->img, (TSK_OFF_T)v->offset, TSK_FS_TYPE_DETECT);
+    char backup_note[200] = "";
+    if (!fs) {
+        char msg[512];
+        tsk_err(msg, sizeof msg, "TSK cannot open a file system");
+        if (!(got >= 11 && memcmp(boot + 3, "-FVE-FS-", 8) == 0)) /* BitLocker's first sector is its own */
+            fs = open_from_backup(in, tp, v, backup_note, sizeof backup_note);
+    }
     if (!fs) {
         char msg[512];
         tsk_err(msg, sizeof msg, "TSK cannot open a file system");
@@ -327,6 +366,11 @@ static void open_volume(tm_input *in, tsk_priv *tp, tm_volume *v, bool ntfs_expe
         v->reason = tm_xasprintf("file system %s is not NTFS", v->fs_type);
         tsk_fs_close(fs);
         return;
+    }
+    if (backup_note[0]) {
+        got = tsk_img_read(fs->img_info, (TSK_OFF_T)v->offset, (char *)boot, sizeof boot); /* the copy */
+        v->reason = tm_xstrdup(backup_note);
+        tm_input_add_problem(in, "volume", v->desc ? v->desc : "volume", "%s", backup_note);
     }
     if (got >= 0x50) {
         v->has_serial = true;
@@ -565,6 +609,9 @@ static void tsk_close_input(tm_input *in)
         if (tp->fs[i])
             tsk_fs_close(tp->fs[i]);
     free(tp->fs);
+    for (size_t i = 0; i < tp->noverlays; i++)
+        tsk_img_close(tp->overlays[i]);
+    free(tp->overlays);
     if (tp->vs)
         tsk_vs_close(tp->vs);
     if (tp->img)
@@ -655,6 +702,95 @@ static int tsk_verify(tm_input *in, char *err, size_t n)
 
 static const tm_input_ops tsk_ops = {tsk_open_artifact, tsk_close_input, tsk_mft_path, tsk_recheck, tsk_verify};
 
+static tm_volume *add_volume(tm_input *in, long index, uint64_t offset, uint64_t length, const char *desc,
+                             bool recovered)
+{
+    /* an MBR can list one partition several times: read it once */
+    for (size_t i = 0; i < in->nvols; i++)
+        if (in->vols[i].offset == offset && in->vols[i].length == length) {
+            in->vols[i].listed++;
+            return &in->vols[i];
+        }
+    tm_volume *v = tm_input_add_volume(in);
+    v->index = index;
+    v->offset = offset;
+    v->length = length;
+    v->desc = tm_xstrdup(desc);
+    v->recovered = recovered;
+    v->listed = 1;
+    return v;
+}
+
+static bool volume_at(const tm_input *in, uint64_t offset)
+{
+    for (size_t i = 0; i < in->nvols; i++)
+        if (in->vols[i].offset == offset)
+            return true;
+    return false;
+}
+
+/* Opens the volumes from index `from` on; how many are not unreadable. */
+static size_t open_volumes(tm_input *in, tsk_priv *tp, size_t from)
+{
+    tp->fs = tm_xrealloc(tp->fs, (in->nvols ? in->nvols : 1) * sizeof *tp->fs);
+    for (size_t i = tp->nfs; i < in->nvols; i++)
+        tp->fs[i] = NULL;
+    tp->nfs = in->nvols;
+    size_t ok = 0;
+    for (size_t i = from; i < in->nvols; i++) {
+        tm_volume *v = &in->vols[i];
+        bool ntfs_expected = v->recovered || (v->desc && (strstr(v->desc, "NTFS") || strstr(v->desc, "Basic data") ||
+                                                          strstr(v->desc, "0x07")));
+        open_volume(in, tp, v, ntfs_expected);
+        if (v->status != TM_VOL_UNREADABLE)
+            ok++;
+    }
+    return ok;
+}
+
+static int cmp_vol_offset(const void *a, const void *b)
+{
+    const tm_volume *x = *(const tm_volume *const *)a, *y = *(const tm_volume *const *)b;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+#define SCAN_MAX_PROBES 65536 /* 64 GiB of gaps at 1 MiB steps */
+
+/* NTFS volumes by their boot sectors in the gaps between known volumes. */
+static void scan_gaps(tm_input *in, tsk_priv *tp)
+{
+    size_t nv = in->nvols;
+    const tm_volume **sorted = tm_xcalloc(nv ? nv : 1, sizeof *sorted);
+    for (size_t i = 0; i < nv; i++)
+        sorted[i] = &in->vols[i];
+    tm_sort(sorted, nv, sizeof *sorted, cmp_vol_offset);
+    tm_vs_found found = {0};
+    bool capped = false;
+    uint64_t at = 0;
+    for (size_t i = 0; i <= nv; i++) {
+        const tm_volume *v = i < nv ? sorted[i] : NULL;
+        /* a whole-image volume without a file system covers nothing */
+        if (v && v->index < 0 && !v->recovered && !v->fs_type)
+            continue;
+        uint64_t end = v ? v->offset : in->size;
+        if (end > at)
+            tm_ntfs_scan(tp->img, at, end, SCAN_MAX_PROBES, &found, &capped);
+        if (v && v->offset + v->length > at)
+            at = v->offset + v->length;
+    }
+    free(sorted);
+    for (size_t i = 0; i < found.n; i++)
+        if (!volume_at(in, found.c[i].offset)) {
+            add_volume(in, -1, found.c[i].offset, found.c[i].length, found.c[i].desc, true);
+            tm_input_add_problem(in, "input", "partition table", "%s: read as a volume", found.c[i].desc);
+        }
+    if (capped)
+        tm_input_add_problem(in, "input", "partition table",
+                             "the search for NTFS boot sectors stopped after %d positions: volumes beyond may be missed",
+                             SCAN_MAX_PROBES);
+    tm_vs_found_free(&found);
+}
+
 bool tm_image_open(tm_input *in)
 {
     tsk_error_reset();
@@ -682,42 +818,54 @@ bool tm_image_open(tm_input *in)
     in->stored_sha1 = info.sha1[0] ? tm_xstrdup(info.sha1) : NULL;
 
     tp->vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);
-    if (tp->vs) {
-        in->vs_type = tm_xstrdup(tsk_vs_type_toname(tp->vs->vstype));
-        for (TSK_PNUM_T i = 0; i < tp->vs->part_count; i++) {
-            const TSK_VS_PART_INFO *p = tsk_vs_part_get(tp->vs, i);
-            if (!p || !(p->flags & TSK_VS_PART_FLAG_ALLOC))
-                continue;
-            tm_volume *v = tm_input_add_volume(in);
-            v->index = (long)p->addr;
-            v->offset = (uint64_t)p->start * tp->vs->block_size;
-            v->length = (uint64_t)p->len * tp->vs->block_size;
-            v->desc = tm_xstrdup(p->desc ? p->desc : "");
-        }
-    } else {
+    if (!tp->vs)
         tsk_error_reset();
-        in->vs_type = tm_xstrdup("none");
-        tm_volume *v = tm_input_add_volume(in);
-        v->index = -1;
-        v->offset = 0;
-        v->length = in->size;
-        v->desc = tm_xstrdup("whole image (no partition table)");
+    in->vs_type = tm_xstrdup(tp->vs ? tsk_vs_type_toname(tp->vs->vstype) : "none");
+    for (TSK_PNUM_T i = 0; tp->vs && i < tp->vs->part_count; i++) {
+        const TSK_VS_PART_INFO *p = tsk_vs_part_get(tp->vs, i);
+        if (!p || !(p->flags & TSK_VS_PART_FLAG_ALLOC))
+            continue;
+        add_volume(in, (long)p->addr, (uint64_t)p->start * tp->vs->block_size,
+                   (uint64_t)p->len * tp->vs->block_size, p->desc ? p->desc : "", false);
     }
-    tp->nfs = in->nvols;
-    tp->fs = tm_xcalloc(in->nvols ? in->nvols : 1, sizeof *tp->fs);
-    size_t ok = 0;
-    for (size_t i = 0; i < in->nvols; i++) {
-        tm_volume *v = &in->vols[i];
-        bool ntfs_expected = v->desc && (strstr(v->desc, "NTFS") || strstr(v->desc, "Basic data"));
-        open_volume(in, tp, v, ntfs_expected);
-        if (v->status != TM_VOL_UNREADABLE)
-            ok++;
+    /* what the table parser dropped or could not read (vs_recover.c) */
+    tm_vs_found found = {0};
+    if (!tp->vs || tp->vs->vstype == TSK_VS_TYPE_DOS) {
+        tm_mbr_walk(img, in, &found);
+        for (size_t i = 0; i < found.n; i++)
+            if (!volume_at(in, found.c[i].offset))
+                add_volume(in, -1, found.c[i].offset, found.c[i].length, found.c[i].desc, true);
+        if (found.n && !tp->vs) {
+            free(in->vs_type);
+            in->vs_type = tm_xstrdup("dos (damaged)");
+        }
     }
+    if (in->nvols == 0 && !found.damaged)
+        add_volume(in, -1, 0, in->size, "whole image (no partition table)", false);
+    for (size_t i = 0; i < in->nvols; i++)
+        if (in->vols[i].listed > 1) {
+            char *d = tm_xasprintf("%s (listed %u times in the partition table: read once)", in->vols[i].desc,
+                                   in->vols[i].listed);
+            free(in->vols[i].desc);
+            in->vols[i].desc = d;
+        }
+    size_t ok = open_volumes(in, tp, 0);
+    /* a damaged table, or nothing readable: look for NTFS volumes in the
+     * space no volume covers */
+    bool any_ntfs = false;
+    for (size_t i = 0; i < in->nvols; i++)
+        any_ntfs |= in->vols[i].status == TM_VOL_OK;
+    if (found.damaged || !any_ntfs) {
+        size_t before = in->nvols;
+        scan_gaps(in, tp);
+        ok += open_volumes(in, tp, before);
+    }
+    tm_vs_found_free(&found);
     if (in->nvols == 0) {
         tm_input_add_problem(in, "input", in->path, "the partition table lists no allocated partitions");
         return false;
     }
-    if (!tp->vs && !in->vols[0].fs_type) {
+    if (!tp->vs && in->nvols == 1 && in->vols[0].index < 0 && !in->vols[0].recovered && !in->vols[0].fs_type) {
         /* Neither a partition table nor a file system: not a disk image we
          * understand (a random or truncated file). */
         tm_input_add_problem(in, "input", in->path,

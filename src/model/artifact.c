@@ -64,6 +64,8 @@ void tm_volume_label(const tm_input *in, const tm_volume *v, char *out, size_t n
 {
     if (in->type == TM_INPUT_FOLDER)
         snprintf(out, n, "folder");
+    else if (v->recovered) /* "vol-s2048": named by its first sector */
+        snprintf(out, n, "vol-s%llu", (unsigned long long)(v->offset / 512));
     else if (v->index < 0)
         snprintf(out, n, "vol");
     else

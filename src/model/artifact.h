@@ -57,7 +57,9 @@ typedef struct {
     bool has_serial;
     uint64_t serial;
     tm_vol_status status;
-    char *reason; /* for skipped/unreadable */
+    char *reason;   /* for skipped/unreadable */
+    bool recovered; /* not given by the partition table parser: found by vs_recover.c */
+    unsigned listed; /* partition entries that describe this volume (an MBR may repeat one) */
 } tm_volume;
 
 typedef struct {

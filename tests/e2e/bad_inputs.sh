@@ -9,7 +9,11 @@ assert_eq "$RC" 1 "truncated E01"; assert_contains "$OUT$ERR" "incomplete or tru
 tm artifacts "$B/missing-segment/bare.E01"
 assert_eq "$RC" 1 "missing .E02"; assert_contains "$OUT$ERR" "segment file is missing" "missing segment message"
 tm artifacts "$B/zeroed-boot.raw"
-assert_eq "$RC" 1 "zeroed boot sector"
+assert_eq "$RC" 1 "zeroed boot sector (damage, even though read)"
+assert_contains "$OUT" "ok: opened from the backup boot sector at sector 18431 (the primary is damaged)" "NTFS backup boot sector used"
+assert_contains "$OUT" "vol2:Windows/System32/winevt/Logs/Security.evtx" "the volume's artifacts through the backup"
+tm artifacts "$B/zeroed-both.raw"
+assert_eq "$RC" 1 "both boot sectors zeroed"
 assert_contains "$OUT" "vol2" "zeroed volume listed"; assert_contains "$OUT" "unreadable: boot sector is all zeros" "reason"
 assert_contains "$OUT" "vol10:Windows/System32/winevt/Logs/Application.evtx" "the other NTFS volume is still read"
 tm artifacts "$B/bitlocker.raw"
@@ -44,6 +48,33 @@ tm extract -o "$T/fx" "$B/flipped-evtx.E01"
 assert_eq "$RC" 1 "extract from damaged E01 data"
 grep -F 'Security.evtx' "$T/fx/manifest.csv" | grep -q 'copied from damaged image data' || fail "manifest marks the damaged copy"
 grep -F 'System.evtx' "$T/fx/manifest.csv" | grep -q '"ok"' || fail "intact copies stay ok"
+
+# Partition-table damage: every entry that cannot be followed is named, and
+# what is intact is still read (docs/robustness.md).
+M="$FIXTURES/mbr.raw"
+put() { printf "$2" | dd of="$1" bs=1 seek="$3" conv=notrunc status=none; } # FILE BYTES OFFSET
+head -c $((9 * 1048576)) "$M" >"$T/cut.raw"          # cut exactly at the end of the first volume
+cp --sparse=always "$M" "$T/len0.raw"; put "$T/len0.raw" '\0\0\0\0' $((0x1BE + 12))  # entry 1 of length 0
+cp --sparse=always "$M" "$T/selfebr.raw"; put "$T/selfebr.raw" '\0\0\0\0' $((20480 * 512 + 0x1CE + 8)) # EBR links to itself
+cp --sparse=always "$M" "$T/dup4.raw"                 # four entries for one partition
+for k in 1 2 3; do dd if="$M" of="$T/dup4.raw" bs=1 skip=$((0x1BE)) seek=$((0x1BE + 16 * k)) count=16 conv=notrunc status=none; done
+tm artifacts "$T/cut.raw"
+assert_eq "$RC" 1 "truncated disk image"
+assert_contains "$OUT" "MBR entry 2 (extended, sector 20480) lies outside the image" "the lost entry named"
+assert_contains "$OUT" "vol-s2048:Windows/System32/winevt/Logs/Security.evtx" "the intact first volume is read"
+tm artifacts "$T/len0.raw"
+assert_eq "$RC" 1 "MBR entry of length 0"
+assert_contains "$OUT" "MBR entry 1 (type 0x07, sector 2048) has length 0: read by the NTFS boot sector found there" "named"
+assert_contains "$OUT" "vol-s2048:Windows/System32/winevt/Logs/Security.evtx" "its volume is read"
+tm artifacts "$T/selfebr.raw"
+assert_eq "$RC" 1 "self-referencing EBR"
+assert_contains "$OUT" "chain of EBRs loops back to sector 20480" "the loop named"
+assert_contains "$OUT" "NTFS boot sector found at sector 34816 (not in the partition table)" "the lost logical found by its boot sector"
+assert_contains "$OUT" "vol-s34816:Windows/System32/winevt/Logs/Application.evtx" "and read"
+tm artifacts --json "$T/dup4.raw"
+assert_eq "$RC" 0 "one partition listed four times: $ERR"
+assert_eq "$(printf '%s\n' "$OUT" | jq -c 'select(.type=="volume")' | wc -l)" 1 "read once"
+assert_contains "$OUT" "listed 4 times in the partition table" "the repetition said"
 
 # One bad input does not stop the others.
 tm artifacts "$B/random.bin" "$FIXTURES/bare.raw" "$T/nope"
