@@ -14,6 +14,17 @@
 #include <openssl/evp.h>
 
 #include "util/buf.h"
+#include "util/yal_message.h"
+
+/* libewf's error, as its deepest cause in words; frees it. */
+static void ewf_message(libewf_error_t **e, char *out, size_t n)
+{
+    out[0] = 0;
+    if (*e)
+        libewf_error_backtrace_sprint(*e, out, n);
+    libewf_error_free(e);
+    tm_yal_message(out, n);
+}
 
 /* ---- evidence files -------------------------------------------------------- */
 
@@ -257,10 +268,8 @@ static ssize_t ewf_read(TSK_IMG_INFO *img, TSK_OFF_T off, char *buf, size_t len)
     ssize_t got = libewf_handle_read_random(e->h, buf, len, (off64_t)off, &err);
     pthread_mutex_unlock(&e->lock);
     if (got < 0) {
-        char msg[256] = "";
-        libewf_error_sprint(err, msg, sizeof msg);
-        libewf_error_free(&err);
-        msg[strcspn(msg, "\r\n")] = '\0';
+        char msg[256];
+        ewf_message(&err, msg, sizeof msg);
         tsk_error_set_errno(TSK_ERR_IMG_READ);
         tsk_error_set_errstr("E01 read at offset %" PRIdOFF ": %s", off, msg);
         return -1;
@@ -296,10 +305,8 @@ static TSK_IMG_INFO *open_ewf(const char *path, tm_image_info *info, char *err, 
     }
     libewf_handle_t *h = NULL;
     if (libewf_handle_initialize(&h, &e) != 1 || libewf_handle_open(h, names, count, LIBEWF_OPEN_READ, &e) != 1) {
-        char msg[256] = "";
-        libewf_error_sprint(e, msg, sizeof msg);
-        msg[strcspn(msg, "\r\n")] = '\0';
-        libewf_error_free(&e);
+        char msg[256];
+        ewf_message(&e, msg, sizeof msg);
         snprintf(err, n, "libewf cannot open the segment files: %s", msg);
         if (h)
             libewf_handle_free(&h, NULL);

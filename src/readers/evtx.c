@@ -16,7 +16,7 @@
 #include "readers/bfio_bridge.h"
 #include "readers/evtx_native.h"
 #include "readers/reader.h"
-#include "readers/yal_message.h"
+#include "util/yal_message.h"
 #include "util/timeutil.h"
 
 #define PROGRESS_EVERY 4096

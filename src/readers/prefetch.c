@@ -9,7 +9,7 @@
 #include "readers/bfio_bridge.h"
 #include "readers/lzxpress.h"
 #include "readers/reader.h"
-#include "readers/yal_message.h"
+#include "util/yal_message.h"
 #include "util/timeutil.h"
 
 #define MAX_FILES_LISTED 4096

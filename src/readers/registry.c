@@ -12,7 +12,7 @@
 
 #include "readers/bfio_bridge.h"
 #include "readers/registry_int.h"
-#include "readers/yal_message.h"
+#include "util/yal_message.h"
 #include "util/pathsafe.h"
 #include "util/timeutil.h"
 

@@ -8,7 +8,7 @@
 #include "readers/reader.h"
 #include "readers/registry_int.h"
 #include "readers/usn.h"
-#include "readers/yal_message.h"
+#include "util/yal_message.h"
 #include "util/utf16.h"
 #include "model/record.h"
 

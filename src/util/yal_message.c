@@ -1,4 +1,4 @@
-#include "readers/yal_message.h"
+#include "util/yal_message.h"
 
 #include <stdio.h>
 #include <string.h>
