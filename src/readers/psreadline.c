@@ -1,6 +1,5 @@
 /* PSReadLine history (ConsoleHost_history.txt): one command per line, a
- * multi-line command written as lines ending in a backtick, or left open
- * with an unclosed brace/parenthesis or a trailing pipe. The file has no
+ * multi-line command written as lines ending in a backtick. The file has no
  * per-command times: each record carries the file's creation and last-write
  * times as bounds, and the last command is marked (it ran shortly before the
  * last write). */
@@ -12,43 +11,16 @@
 #include "readers/reader.h"
 #include "util/timeutil.h"
 
-#define MAX_COMMAND (64u << 10)
-#define MAX_LINES_JOINED 1000
 #define CHUNK (256u << 10)
 
-/* Open braces/parentheses outside quotes, after this line. Single-quoted
- * strings have no escapes; in double-quoted ones a backtick escapes. */
-static int depth_after(const char *s, size_t n, int depth, char *quote)
+/* A line continues the command when it ends in a backtick: PSReadLine
+ * writes each line break inside a command as "`" + newline and reads its
+ * file back by that rule alone. (A brace or quote left open does not join
+ * lines: PSReadLine wrote the backticks if the command went on, and a
+ * hostile or cut line must not swallow the commands after it.) */
+static bool ends_with_backtick(const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (*quote) {
-            if (*quote == '"' && c == '`')
-                i++;
-            else if (c == *quote)
-                *quote = 0;
-            continue;
-        }
-        if (c == '#' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t'))
-            break; /* a comment runs to the end of the line */
-        if (c == '\'' || c == '"')
-            *quote = c;
-        else if (c == '`')
-            i++;
-        else if (c == '{' || c == '(')
-            depth++;
-        else if ((c == '}' || c == ')') && depth > 0)
-            depth--;
-    }
-    return depth;
-}
-
-static bool ends_with_continuation(const char *s, size_t n, bool *backtick)
-{
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    *backtick = n > 0 && s[n - 1] == '`';
-    return n > 0 && (s[n - 1] == '`' || s[n - 1] == '|');
+    return n > 0 && s[n - 1] == '`';
 }
 
 void tm_psrl_init(tm_psrl *p)
@@ -64,35 +36,25 @@ void tm_psrl_free(tm_psrl *p)
 
 /* Adds a line (without its newline); returns true when a command is complete
  * in p->cmd (first line p->first_line, p->nlines lines). */
-bool tm_psrl_line(tm_psrl *p, const char *s, size_t n, uint64_t lineno)
+bool tm_psrl_line(tm_psrl *p, const char *s, size_t n, uint64_t lineno, bool cut)
 {
     if (p->nlines == 0) {
         tm_buf_reset(&p->cmd);
         p->first_line = lineno;
-        p->depth = 0;
-        p->quote = 0;
+        p->truncated = false;
     } else {
         tm_buf_putc(&p->cmd, '\n');
     }
-    bool backtick;
-    bool cont = ends_with_continuation(s, n, &backtick);
-    size_t keep = n;
-    if (backtick) {
-        /* The continuation backtick is not part of the command. */
-        while (keep > 0 && (s[keep - 1] == ' ' || s[keep - 1] == '\t'))
-            keep--;
-        keep--;
-    }
-    if (p->cmd.len + keep <= MAX_COMMAND)
+    /* a line cut for length lost its end: it cannot say that the command goes on */
+    bool cont = !cut && ends_with_backtick(s, n);
+    size_t keep = cont ? n - 1 : n; /* the continuation backtick is not part of the command */
+    if (p->cmd.len + keep <= TM_PSRL_MAX_COMMAND)
         tm_buf_put(&p->cmd, s, keep);
     else
         p->truncated = true;
-    p->depth = depth_after(s, n, p->depth, &p->quote);
+    p->truncated |= cut;
     p->nlines++;
-    bool open = cont || p->depth > 0 || p->quote;
-    if (open && p->nlines < MAX_LINES_JOINED)
-        return false;
-    return true;
+    return !cont || p->nlines >= TM_PSRL_MAX_LINES;
 }
 
 static void emit_command(const tm_job *job, tm_emit *out, tm_psrl *p, bool last, tm_read_stats *st)
@@ -115,7 +77,7 @@ static void emit_command(const tm_job *job, tm_emit *out, tm_psrl *p, bool last,
         tm_fenc_bool(e, "last_command", true);
     if (p->truncated)
         tm_fenc_bool(e, "truncated", true);
-    if (p->nlines >= MAX_LINES_JOINED)
+    if (p->nlines >= TM_PSRL_MAX_LINES)
         tm_fenc_bool(e, "unterminated", true);
     tm_emit_end(out);
 }
@@ -132,7 +94,7 @@ int tm_read_psreadline(const tm_job *job, tm_source *src, tm_emit *out, tm_read_
     tm_psrl heldp; /* the waiting command, to mark the file's last */
     tm_psrl_init(&heldp);
     int rc = 0;
-    bool at_start = true;
+    bool at_start = true, cut = false;
     for (;;) {
         ssize_t n = tm_source_pread(src, off, buf, CHUNK);
         if (n < 0) {
@@ -148,15 +110,17 @@ int tm_read_psreadline(const tm_job *job, tm_source *src, tm_emit *out, tm_read_
         for (; i < (size_t)n || (eof && line.len); i++) {
             bool nl = i < (size_t)n && buf[i] == '\n';
             if (i < (size_t)n && !nl) {
-                if (line.len < MAX_COMMAND)
+                if (line.len < TM_PSRL_MAX_LINE)
                     tm_buf_putc(&line, buf[i]);
+                else
+                    cut = true;
                 continue;
             }
             size_t l = line.len;
             if (l > 0 && line.data[l - 1] == '\r')
                 l--;
             lineno++;
-            if (tm_psrl_line(&p, line.data ? line.data : "", l, lineno)) {
+            if (tm_psrl_line(&p, line.data ? line.data : "", l, lineno, cut)) {
                 if (pending)
                     emit_command(job, out, &heldp, false, st);
                 /* Hold the finished command until we know whether another follows. */
@@ -167,6 +131,7 @@ int tm_read_psreadline(const tm_job *job, tm_source *src, tm_emit *out, tm_read_
                 pending = true;
             }
             tm_buf_reset(&line);
+            cut = false;
             if (i >= (size_t)n)
                 break;
         }

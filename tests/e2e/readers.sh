@@ -58,6 +58,25 @@ assert_contains "$ps" '"user":"alice"' "user from the path"
 assert_contains "$ps" '"command":"net use \\\\srv01\\c$ /user:corp\\admin","user":"alice","not_before":"2017-02-01T10:00:00.000000+00:00","not_after":"2017-04-28T12:31:00.000000+00:00","usn_not_before":"2017-04-28T12:30:11.000000+00:00","usn_not_after":"2017-04-28T12:30:40.000000+00:00"' "USN bounds of a command"
 assert_contains "$ps" '"line":1,"lines":1,"command":"whoami","user":"alice","not_before":"2017-02-01T10:00:00.000000+00:00","not_after":"2017-04-28T12:31:00.000000+00:00","usn_not_after":"2017-04-28T12:29:10.000001+00:00"' "USN bound of the first command"
 
+# A 70 KB line (cut at 64 KiB, its closing quote lost) and a stray "(" from
+# invalid UTF-8 do not swallow the commands after them.
+h="$T/hist/C/Users/bob/AppData/Roaming/Microsoft/Windows/PowerShell/PSReadLine"
+mkdir -p "$h"
+{ printf 'echo "'; head -c 71680 /dev/zero | tr '\0' 'A'; printf '"\n'
+  printf 'net use \\\\10.0.0.9\\c$ /user:corp\\admin\n'
+  printf 'echo \377\376(\n'
+  printf 'wevtutil cl Security\n'; } >"$h/ConsoleHost_history.txt"
+tm dump "$T/hist"
+assert_eq "$RC" 0 "history with a long line: $ERR"
+hp=$(printf '%s\n' "$OUT" | jq -c 'select(.kind=="psreadline") | [.line, .lines, (.command | .[0:24]), .truncated]')
+assert_eq "$(printf '%s\n' "$hp" | wc -l)" 4 "four commands, none swallowed"
+assert_contains "$hp" '[1,1,"echo \"AAAAAAAAAAAAAAAAAA",true]' "the long line, cut and marked"
+assert_contains "$hp" '[2,1,"net use \\\\10.0.0.9\\c$ /u",null]' "net use after it"
+assert_contains "$hp" '[4,1,"wevtutil cl Security",null]' "wevtutil cl after the stray ("
+tm scan -o "$T/hist-out" "$T/hist"
+assert_contains "$(jq -r .tool "$T/hist-out/hist/traces.jsonl" | sort -u | tr '\n' ' ')" "net-use" "net use traced"
+assert_contains "$(jq -r .tool "$T/hist-out/hist/traces.jsonl" | sort -u | tr '\n' ' ')" "wevtutil" "wevtutil traced"
+
 # Scheduled task XML, at-job, Prefetch; local times converted with the host's zone.
 task=$(q 'select(.kind=="task")')
 assert_contains "$task" '"command_line":"C:\\ProgramData\\upd.exe -connect 10.0.0.99"' "task action"

@@ -48,7 +48,7 @@ static unsigned join(const char *const *lines, size_t n, char out[][128])
     tm_psrl_init(&p);
     unsigned k = 0;
     for (size_t i = 0; i < n; i++)
-        if (tm_psrl_line(&p, lines[i], strlen(lines[i]), i + 1)) {
+        if (tm_psrl_line(&p, lines[i], strlen(lines[i]), i + 1, false)) {
             snprintf(out[k++], 128, "%.*s", (int)p.cmd.len, p.cmd.data);
             p.nlines = 0;
         }
@@ -59,18 +59,31 @@ static unsigned join(const char *const *lines, size_t n, char out[][128])
 static void test_psreadline(void)
 {
     char out[8][128];
+    /* PSReadLine writes a line break inside a command as backtick + newline */
     const char *a[] = {"dir `", "  -Force", "whoami"};
     CHECK(join(a, 3, out) == 2);
     CHECK_STR(out[0], "dir \n  -Force");
     CHECK_STR(out[1], "whoami");
-    const char *b[] = {"if ($x) {", "  '}' # }", "}", "ls |", "  sort"};
+    const char *b[] = {"if ($x) {`", "  '}' # }`", "}", "ls |`", "  sort"};
     CHECK(join(b, 5, out) == 2);
     CHECK_STR(out[0], "if ($x) {\n  '}' # }\n}");
     CHECK_STR(out[1], "ls |\n  sort");
-    const char *c[] = {"echo \"unterminated", "still in the string\""};
-    CHECK(join(c, 2, out) == 1);
-    const char *d[] = {"a#b {", "c"};
-    CHECK(join(d, 2, out) == 0); /* '#' inside a word is not a comment: still open */
+    /* an open quote, brace or pipe without the backtick does not swallow
+     * the lines after it (a stray "(" from invalid UTF-8, a cut line) */
+    const char *c[] = {"echo \"unterminated (", "net use \\\\10.0.0.9\\c$", "wevtutil cl Security"};
+    CHECK(join(c, 3, out) == 3);
+    CHECK_STR(out[1], "net use \\\\10.0.0.9\\c$");
+    /* a command ending in an escaped backtick: PSReadLine wrote "``" */
+    const char *d[] = {"echo ``", "next"};
+    CHECK(join(d, 2, out) == 1);
+    CHECK_STR(out[0], "echo `\nnext");
+    /* a line cut for length ends its command even if it ends in a backtick */
+    tm_psrl p;
+    tm_psrl_init(&p);
+    CHECK(tm_psrl_line(&p, "long`", 5, 1, true) && p.truncated);
+    p.nlines = 0;
+    CHECK(tm_psrl_line(&p, "whoami", 6, 2, false) && !p.truncated);
+    tm_psrl_free(&p);
 }
 
 static void test_poladtev(void)
