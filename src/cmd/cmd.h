@@ -61,8 +61,9 @@ bool tm_opt_int(const char *cmd, const char *opt, const char *arg, int lo, int h
 int tm_pool_option(const char *cmd, int c, const char *arg, tm_pool_opts *pool);
 #define TM_POOL_LONG_OPTIONS                                                                                           \
     {"jobs", required_argument, NULL, 'j'}, {"worker-timeout", required_argument, NULL, 't'},                          \
-        {"worker", required_argument, NULL, 'W'}
-/* Their defaults: a worker per core, silent for at most 120 s. */
+        {"worker-memory", required_argument, NULL, 'M'}, {"worker", required_argument, NULL, 'W'}
+/* Their defaults: a worker per core, silent for at most 120 s, 2 GiB of
+ * address space each. */
 tm_pool_opts tm_pool_defaults(void);
 
 

@@ -25,6 +25,7 @@ static const char usage[] =
     "                        atjob, task, psreadline, prefetch\n"
     "  -j, --jobs N          parser workers per input (default: one per core)\n"
     "  --worker-timeout SEC  kill a parser worker silent for SEC seconds (default 120)\n"
+    "  --worker-memory SIZE  address space per parser worker (default 2G; 0: none)\n"
     "  -h, --help            this help\n";
 
 typedef struct {
@@ -228,6 +229,7 @@ int cmd_dump(int argc, char **argv)
         case 'j':
         case 't':
         case 'W':
+        case 'M':
             if (tm_pool_option("dump", c, optarg, &o.pool) < 0)
                 return TM_EXIT_USAGE;
             break;

@@ -37,6 +37,7 @@ static const char usage[] =
     "  -j, --jobs N          parser workers per input (default: one per core)\n"
     "  -P, --parallel N      inputs processed at the same time (default 1)\n"
     "  --worker-timeout SEC  kill a parser worker silent for SEC seconds (default 120)\n"
+    "  --worker-memory SIZE  address space per parser worker (default 2G; 0: none)\n"
     "  -h, --help            this help\n";
 
 typedef struct {
@@ -267,6 +268,7 @@ int cmd_scan(int argc, char **argv)
         case 'j':
         case 't':
         case 'W':
+        case 'M':
             if (tm_pool_option("scan", c, optarg, &o.pool) < 0)
                 return TM_EXIT_USAGE;
             break;

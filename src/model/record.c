@@ -324,6 +324,15 @@ void tm_json_field_value(tm_json *j, const tm_field *f)
     }
 }
 
+/* The bytes of s[0..n) that are not NUL. */
+static size_t strnlen_nul(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += s[i] != 0;
+    return k;
+}
+
 tm_record *tm_record_clone(const tm_record *r)
 {
     size_t size = sizeof(tm_record) + r->nfields * sizeof(tm_field);
@@ -366,6 +375,8 @@ tm_record *tm_record_store(const tm_record *r, tm_arena *arena, tm_strmap *names
         size += sizeof(tm_field);
         if (r->fields[i].type == TM_F_STR || r->fields[i].type == TM_F_BYTES)
             size += r->fields[i].v.str.len + 1;
+        if (r->fields[i].type == TM_F_STR) /* each NUL becomes the 3 bytes of TM_NUL_MARK */
+            size += 2 * (r->fields[i].v.str.len - strnlen_nul(r->fields[i].v.str.s, r->fields[i].v.str.len));
     }
     char *block = tm_arena_alloc(arena, size);
     tm_record *c = (tm_record *)(void *)block;
@@ -381,7 +392,20 @@ tm_record *tm_record_store(const tm_record *r, tm_arena *arena, tm_strmap *names
         tm_field *d = &c->fields[k++];
         *d = *f;
         d->name = tm_strmap_intern(names, f->name);
-        if (f->type == TM_F_STR || f->type == TM_F_BYTES) {
+        if (f->type == TM_F_STR) {
+            size_t n = 0;
+            for (size_t j = 0; j < f->v.str.len; j++)
+                if (f->v.str.s[j])
+                    p[n++] = f->v.str.s[j];
+                else {
+                    memcpy(p + n, TM_NUL_MARK, 3);
+                    n += 3;
+                }
+            p[n] = 0;
+            d->v.str.s = p;
+            d->v.str.len = n;
+            p += n + 1;
+        } else if (f->type == TM_F_BYTES) {
             if (f->v.str.len)
                 memcpy(p, f->v.str.s, f->v.str.len);
             p[f->v.str.len] = 0;

@@ -99,7 +99,11 @@ bool tm_record_uint(const tm_record *r, const char *name, uint64_t *out);
 tm_record *tm_record_clone(const tm_record *r);
 
 /* The copy the pipeline keeps for its plugins: in the arena, field names
- * shared through names, and only the fields tm_record_field_kept accepts. */
+ * shared through names, and only the fields tm_record_field_kept accepts.
+ * A NUL inside a text field becomes TM_NUL_MARK: plugins read C strings, and
+ * a NUL planted in a command line must not cut it ("net view <NUL>\\peer"
+ * would lose its peer); traces show it, dump and events.jsonl keep \u0000. */
+#define TM_NUL_MARK "\xE2\x90\x80" /* U+2400 SYMBOL FOR NULL */
 tm_record *tm_record_store(const tm_record *r, tm_arena *arena, tm_strmap *names, const char *const *kept);
 /* A field worth keeping: every field when kept is NULL, else the event
  * data (data.*, userdata*) and the names in kept. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/record.h"
 #include "util/buf.h"
 #include "util/utf16.h"
 
@@ -350,16 +351,38 @@ static void split_script(const char *s, size_t len, tm_cmds *out, int depth, boo
     tm_buf_free(&seg);
 }
 
+/* A NUL inside evidence text reaches the plugins as U+2400 (model/record.c
+ * tm_record_store); between words it separates them as a space would, so
+ * "net view <NUL>\\\\10.0.0.9" still names its peer. */
+static char *nul_marks_as_spaces(const char *s, size_t *len)
+{
+    *len = strlen(s);
+    if (!strstr(s, TM_NUL_MARK))
+        return NULL;
+    char *c = tm_xstrdup(s);
+    for (char *p = c; (p = strstr(p, TM_NUL_MARK)) != NULL; p += 3)
+        memset(p, ' ', 3);
+    return c;
+}
+
 void tm_cmdline_split(const char *line, tm_cmds *out)
 {
-    if (line)
-        split_cmd(line, strlen(line), out, 0, false);
+    if (!line)
+        return;
+    size_t len;
+    char *copy = nul_marks_as_spaces(line, &len);
+    split_cmd(copy ? copy : line, len, out, 0, false);
+    free(copy);
 }
 
 void tm_script_split(const char *text, tm_cmds *out)
 {
-    if (text)
-        split_script(text, strlen(text), out, 0, false);
+    if (!text)
+        return;
+    size_t len;
+    char *copy = nul_marks_as_spaces(text, &len);
+    split_script(copy ? copy : text, len, out, 0, false);
+    free(copy);
 }
 
 /* ---- the command table --------------------------------------------------

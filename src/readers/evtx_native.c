@@ -156,10 +156,9 @@ static void value_text(bx *x, const val_t *v, tm_buf *b)
         size_t units = n / 2;
         while (units > 0 && rd16(p + 2 * (units - 1)) == 0)
             units--;
-        char *s = tm_xmalloc(units * 3 + 1);
-        tm_utf16le_to_utf8(p, units, s, units * 3 + 1);
-        tm_buf_puts(b, s);
-        free(s);
+        /* every unit up to the terminator: a NUL inside the text is kept
+         * (a forged command line must not be cut at it) */
+        put_utf16(b, p, units);
         return;
     }
     case 0x02: tm_buf_put(b, p, strnlen((const char *)p, n)); return;
@@ -304,10 +303,10 @@ static void on_element_end(bx *x)
             snprintf(key, sizeof key, "data.%u", ++x->unnamed);
         else
             snprintf(key, sizeof key, "data.%.250s", f->name);
-        put_str(x, key, v);
+        tm_fenc_strn(x->e, key, v, f->text.len); /* with its length: a NUL inside is kept */
     } else if (strcmp(up2, "UserData") == 0) {
         snprintf(key, sizeof key, "data.%.250s", f->name);
-        put_str(x, key, v);
+        tm_fenc_strn(x->e, key, v, f->text.len);
     } else if (strcmp(up1, "UserData") == 0) {
         put_str(x, "userdata", f->name);
     }

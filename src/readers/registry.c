@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "readers/bfio_bridge.h"
+#include "readers/regf_guard.h"
 #include "readers/registry_int.h"
 #include "util/yal_message.h"
 #include "util/pathsafe.h"
@@ -394,7 +395,21 @@ static bool base_block_dirty(tm_source *src, uint32_t *s1, uint32_t *s2)
     return *s1 != *s2;
 }
 
+static int read_hive(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *st);
+
 int tm_read_registry(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *st)
+{
+    size_t clamped;
+    tm_source *view = tm_regf_guard(src, out, &clamped);
+    int rc = read_hive(job, view, out, st);
+    if (view != src)
+        tm_source_close(view);
+    st->skipped += clamped; /* a key whose cell is damaged */
+    st->total += clamped;
+    return rc;
+}
+
+static int read_hive(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *st)
 {
     libregf_error_t *err = NULL;
     char msg[512];

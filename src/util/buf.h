@@ -44,6 +44,10 @@ uint32_t tm_span_u32(tm_span *s);
 uint64_t tm_span_u64(tm_span *s);
 const uint8_t *tm_span_bytes(tm_span *s, size_t n);
 
+/* Exhaustion exits with status instead of aborting (a parser worker says it
+ * ran out of its memory budget this way). */
+void tm_set_oom_exit(int status);
+
 /* Allocation helpers that abort on exhaustion: a forensic run that cannot
  * allocate a few bytes cannot report anything useful either. */
 void *tm_xmalloc(size_t n);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -65,6 +66,8 @@ char *tm_worker_path(void)
     return tm_xstrdup("toolmark-parse");
 }
 
+static uint64_t g_memory; /* the run's --worker-memory (spawn and reap read it) */
+
 static int spawn(worker *w, const char *path)
 {
     int sv[2];
@@ -80,6 +83,13 @@ static int spawn(worker *w, const char *path)
     }
     if (pid == 0) {
         tm_die_with_parent(self); /* kept across exec */
+        /* A parser that libyal's allocations run away with (a hostile file
+         * can ask for gigabytes) fails its allocation instead of taking the
+         * machine: the reader reports the record or the file. */
+        if (TM_POOL_BUDGET_APPLIES && g_memory) {
+            struct rlimit rl = {(rlim_t)g_memory, (rlim_t)g_memory};
+            setrlimit(RLIMIT_AS, &rl);
+        }
         /* The worker gets the socket as fd 3 and nothing else of ours (image
          * files, other workers' sockets). */
         if (dup2(sv[1], 3) < 0)
@@ -118,6 +128,9 @@ static void reap(worker *w, bool kill_it, char *why, size_t n)
     if (why) {
         if (WIFSIGNALED(status))
             snprintf(why, n, "parser worker died (%s)", strsignal(WTERMSIG(status)));
+        else if (WIFEXITED(status) && WEXITSTATUS(status) == TM_WORKER_EXIT_MEMORY)
+            snprintf(why, n, "parser worker ran out of its memory budget (--worker-memory %llu MiB)",
+                     (unsigned long long)(g_memory >> 20));
         else if (WIFEXITED(status))
             snprintf(why, n, "parser worker exited with status %d", WEXITSTATUS(status));
     }
@@ -291,6 +304,7 @@ size_t tm_pool_run(tm_input *in, const tm_pool_job *jobs, size_t njobs, const tm
     if ((size_t)nw > njobs)
         nw = njobs ? (int)njobs : 1;
     int timeout = o->timeout_s > 0 ? o->timeout_s : 120;
+    g_memory = o->memory;
     char *path = o->worker ? tm_xstrdup(o->worker) : tm_worker_path();
     worker *ws = tm_xcalloc((size_t)nw, sizeof *ws);
     struct pollfd *pfd = tm_xcalloc((size_t)nw, sizeof *pfd);

@@ -32,8 +32,22 @@ typedef struct {
 typedef struct {
     int workers;        /* parallel workers (>= 1) */
     int timeout_s;      /* inactivity limit per worker */
+    uint64_t memory;    /* address space per worker in bytes (RLIMIT_AS); 0 = unlimited */
     const char *worker; /* toolmark-parse path; NULL = next to this executable */
 } tm_pool_opts;
+
+/* Sanitizer builds reserve terabytes of address space for their shadow
+ * memory: there the budget cannot be applied and is not. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TM_POOL_BUDGET_APPLIES 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TM_POOL_BUDGET_APPLIES 0
+#endif
+#endif
+#ifndef TM_POOL_BUDGET_APPLIES
+#define TM_POOL_BUDGET_APPLIES 1
+#endif
 
 /* Event logs at least this large are split into record ranges, one job per
  * worker, when more than one worker runs. */

@@ -57,4 +57,7 @@ long tm_framer_fill(tm_framer *f, int fd);
  * until the next fill. */
 int tm_framer_next(tm_framer *f, uint32_t *type, const uint8_t **payload, uint32_t *len);
 
+/* A worker that runs out of its memory budget exits with this status. */
+#define TM_WORKER_EXIT_MEMORY 86
+
 #endif

@@ -324,6 +324,7 @@ static int standalone(const char *kind_name, int n, char **files)
 int main(int argc, char **argv)
 {
     tm_prog = "toolmark-parse";
+    tm_set_oom_exit(TM_WORKER_EXIT_MEMORY);
     xmlInitParser();
     int rc;
     if (argc == 3 && strcmp(argv[1], "--serve") == 0) {

@@ -68,4 +68,13 @@ tm dump "$T/in"
 [ "$RC" -lt 128 ] || fail "dump on damaged input"
 assert_contains "$OUT" '"kind":"psreadline"' "other artifacts still read"
 assert_contains "$OUT" '"kind":"evtx"' "records before the damage delivered"
+# A hive key that claims 2^31 values (its list holds 3) made libregf
+# allocate 24 GB: the guard clamps it, says so, and the hive is read.
+mkdir -p "$T/hostile/C/Windows/System32/config"
+cp "$SRCDIR/tests/fuzz/corpus/registry/values-count-2147483651" "$T/hostile/C/Windows/System32/config/SYSTEM"
+tm dump --worker-memory 512M "$T/hostile"
+assert_eq "$RC" 1 "hostile hive: damage reported"
+assert_contains "$ERR" "claims 2147483651 values but its values list holds 3" "the clamped key named"
+assert_contains "$OUT" '"kind":"registry"' "the rest of the hive read"
+
 finish

@@ -77,6 +77,31 @@ tm scan -o "$T/hist-out" "$T/hist"
 assert_contains "$(jq -r .tool "$T/hist-out/hist/traces.jsonl" | sort -u | tr '\n' ' ')" "net-use" "net use traced"
 assert_contains "$(jq -r .tool "$T/hist-out/hist/traces.jsonl" | sort -u | tr '\n' ' ')" "wevtutil" "wevtutil traced"
 
+# A NUL inside a command line (a forged log, a history line) does not cut it:
+# dump keeps \u0000, traces show U+2400 and still find the peer.
+mkdir -p "$T/nul/C/Windows/System32/winevt/Logs" "$T/nul/C/Users/bob/AppData/Roaming/Microsoft/Windows/PowerShell/PSReadLine"
+cat >"$T/nul.spec" <<'SPEC'
+channel Security
+computer WS09.corp.example
+event 4688 2017-05-10T09:10:00Z provider=Microsoft-Windows-Security-Auditing task=13312
+data SubjectUserSid:sid=S-1-5-21-3623811015-3361044348-30300820-1105
+data SubjectUserName=mallory
+data SubjectDomainName=CORP
+data SubjectLogonId:hex64=0x7a01
+data NewProcessId:hex64=0x1000
+data NewProcessName=C:\Windows\System32\net.exe
+data ProcessId:hex64=0x0f10
+data CommandLine:strnul=net use \0\\10.0.0.9\c$ /user:corp\admin
+SPEC
+"$TOOLDIR/evtx_writer" "$T/nul.spec" "$T/nul/C/Windows/System32/winevt/Logs/Security.evtx"
+printf 'net view \000\\\\10.0.0.7\n' >"$T/nul/C/Users/bob/AppData/Roaming/Microsoft/Windows/PowerShell/PSReadLine/ConsoleHost_history.txt"
+tm dump "$T/nul"
+assert_contains "$OUT" '"CommandLine":"net use \u0000\\\\10.0.0.9' "dump keeps the NUL in an EVTX string"
+assert_contains "$OUT" '"command":"net view \u0000\\\\10.0.0.7"' "dump keeps the NUL in a history line"
+tm scan -o "$T/nul-out" "$T/nul"
+nt=$(jq -c 'select(.tool=="net-use") | [.peer, .command_line]' "$T/nul-out/nul/traces.jsonl")
+assert_contains "$nt" '["10.0.0.9","net use ␀\\\\10.0.0.9\\c$ /user:corp\\admin"]' "the peer after the NUL, the NUL shown"
+
 # Scheduled task XML, at-job, Prefetch; local times converted with the host's zone.
 task=$(q 'select(.kind=="task")')
 assert_contains "$task" '"command_line":"C:\\ProgramData\\upd.exe -connect 10.0.0.99"' "task action"

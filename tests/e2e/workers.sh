@@ -24,6 +24,24 @@ assert_contains "$ERR" "malformed" "malformed output reported"
 # A real worker still runs after such failures: the next input is fine.
 tm dump --kind evtx "$FIXTURES/bare.raw"
 assert_eq "$RC" 0 "real worker"
+# Each worker runs under its memory budget (RLIMIT_AS); one that runs out
+# says so. (Sanitizer builds cannot limit their address space.)
+printf '#!/bin/sh\nulimit -v >"%s/limit"\nexit 0\n' "$T" >"$T/limit-worker"
+printf '#!/bin/sh\nexit 86\n' >"$T/oom-worker"
+chmod +x "$T/limit-worker" "$T/oom-worker"
+tm dump --kind evtx --worker "$T/limit-worker" --worker-memory 256M "$FIXTURES/bare.raw"
+if [ "${TM_SANITIZED:-0}" != 1 ]; then
+  assert_eq "$(cat "$T/limit")" 262144 "the worker's address space limit (KiB)"
+  tm scan --worker-memory 256M -o "$T/budget" "$FIXTURES/bare.raw"
+  assert_eq "$RC" 0 "a real worker within a 256 MiB budget: $ERR"
+fi
+tm dump --kind evtx --worker "$T/oom-worker" "$FIXTURES/bare.raw"
+assert_eq "$RC" 1 "a worker out of memory"
+assert_contains "$ERR" "parser worker ran out of its memory budget (--worker-memory 2048 MiB)" "said as such"
+tm dump --worker-memory 3X "$FIXTURES/bare.raw"
+assert_eq "$RC" 2 "a bad size"
+assert_contains "$ERR" "--worker-memory wants a size" "the option named"
+
 # kill -9 of the supervisor takes its input process and workers with it: a
 # worker that says when it runs and then waits; the test holds the read end
 # of toolmark's stdout, which every one of its processes inherits, so EOF

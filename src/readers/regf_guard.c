@@ -1,0 +1,176 @@
+/* Hostile hive cells that make libregf (20201007) allocate without bound:
+ * a key (nk cell) whose value count exceeds what its values list cell can
+ * hold makes libregf append one list element per claimed value, 2^31 of
+ * them for a fuzzed 12 KiB hive (24 GB before the kernel stepped in). The
+ * guard walks the hive bins itself, and where a count is impossible it
+ * gives libregf a view of the bytes with the count clamped to what the list
+ * holds (the evidence is not touched), and says which keys it clamped.
+ * Layout: libyal's Windows NT Registry File (REGF) format documentation. */
+#include "readers/regf_guard.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+
+#define BINS_START 0x1000u
+#define MAX_REPORTED 20
+
+typedef struct {
+    uint64_t at;  /* file offset of the 4 patched bytes */
+    uint32_t value;
+} patch;
+
+typedef struct {
+    tm_source base;
+    tm_source *inner;
+    patch *p;
+    size_t n;
+} guarded;
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static ssize_t guarded_read(tm_source *s, uint64_t off, void *buf, size_t len)
+{
+    guarded *g = (guarded *)s;
+    ssize_t got = g->inner->read(g->inner, off, buf, len);
+    if (got <= 0)
+        return got;
+    for (size_t i = 0; i < g->n; i++) {
+        uint8_t v[4] = {(uint8_t)g->p[i].value, (uint8_t)(g->p[i].value >> 8), (uint8_t)(g->p[i].value >> 16),
+                        (uint8_t)(g->p[i].value >> 24)};
+        for (unsigned k = 0; k < 4; k++) {
+            uint64_t at = g->p[i].at + k;
+            if (at >= off && at < off + (uint64_t)got)
+                ((uint8_t *)buf)[at - off] = v[k];
+        }
+    }
+    if (g->inner->err[0])
+        memcpy(s->err, g->inner->err, sizeof s->err);
+    return got;
+}
+
+static void guarded_close(tm_source *s)
+{
+    guarded *g = (guarded *)s;
+    free(g->p);
+    free(g);
+}
+
+/* Allocated cells (offset from the bins' start, size) in file order. */
+typedef struct {
+    uint32_t *off, *size;
+    size_t n, cap;
+} cells;
+
+static uint32_t cell_size_at(const cells *c, uint32_t off)
+{
+    size_t lo = 0, hi = c->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->off[mid] < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < c->n && c->off[lo] == off ? c->size[lo] : 0;
+}
+
+tm_source *tm_regf_guard(tm_source *src, tm_emit *out, size_t *nclamped)
+{
+    *nclamped = 0;
+    uint8_t base[0x30];
+    if (tm_source_pread(src, 0, base, sizeof base) != (ssize_t)sizeof base || memcmp(base, "regf", 4) != 0)
+        return src;
+    uint64_t end = (uint64_t)BINS_START + le32(base + 0x28);
+    if (end > src->size)
+        end = src->size;
+    cells c = {0};
+    /* nk cells with values: where their count is, the count, the list's cell */
+    uint64_t *nk_at = NULL;
+    uint32_t *nk_count = NULL, *nk_list = NULL;
+    size_t nnk = 0, capnk = 0;
+    uint8_t *bin = NULL;
+    size_t bincap = 0;
+    for (uint64_t at = BINS_START; at + 32 <= end;) {
+        uint8_t h[32];
+        if (tm_source_pread(src, at, h, sizeof h) != (ssize_t)sizeof h || memcmp(h, "hbin", 4) != 0)
+            break; /* libregf says what is wrong with the bins */
+        uint32_t size = le32(h + 8);
+        if (size < 32 || size % 4096 || at + size > end)
+            break;
+        if (size > bincap) {
+            bincap = size;
+            bin = tm_xrealloc(bin, bincap);
+        }
+        if (tm_source_pread(src, at, bin, size) != (ssize_t)size)
+            break;
+        for (uint32_t k = 32; k + 8 <= size;) {
+            int32_t cs = (int32_t)le32(bin + k);
+            uint32_t abs = cs < 0 ? (uint32_t)-(int64_t)cs : (uint32_t)cs;
+            if (abs < 8 || abs > size - k)
+                break;
+            if (cs < 0) {
+                if (c.n == c.cap) {
+                    c.cap = c.cap ? 2 * c.cap : 1024;
+                    c.off = tm_xrealloc(c.off, c.cap * sizeof *c.off);
+                    c.size = tm_xrealloc(c.size, c.cap * sizeof *c.size);
+                }
+                c.off[c.n] = (uint32_t)(at - BINS_START + k);
+                c.size[c.n++] = abs;
+                if (abs >= 4 + 0x2C && memcmp(bin + k + 4, "nk", 2) == 0) {
+                    uint32_t count = le32(bin + k + 4 + 0x24), list = le32(bin + k + 4 + 0x28);
+                    if (count > 0) {
+                        if (nnk == capnk) {
+                            capnk = capnk ? 2 * capnk : 1024;
+                            nk_at = tm_xrealloc(nk_at, capnk * sizeof *nk_at);
+                            nk_count = tm_xrealloc(nk_count, capnk * sizeof *nk_count);
+                            nk_list = tm_xrealloc(nk_list, capnk * sizeof *nk_list);
+                        }
+                        nk_at[nnk] = at + k + 4 + 0x24;
+                        nk_count[nnk] = count;
+                        nk_list[nnk++] = list;
+                    }
+                }
+            }
+            k += abs;
+        }
+        at += size;
+    }
+    free(bin);
+    patch *p = NULL;
+    size_t np = 0;
+    for (size_t i = 0; i < nnk; i++) {
+        uint32_t lsize = nk_list[i] == 0xFFFFFFFFu ? 0 : cell_size_at(&c, nk_list[i]);
+        uint32_t cap = lsize >= 4 ? (lsize - 4) / 4 : 0;
+        if (nk_count[i] <= cap)
+            continue;
+        p = tm_xrealloc(p, (np + 1) * sizeof *p);
+        p[np++] = (patch){nk_at[i], cap};
+        if (np <= MAX_REPORTED)
+            tm_emit_problem(out, nk_at[i] - 0x28, false,
+                            "key cell at offset 0x%llx claims %u values but its values list holds %u: read as %u",
+                            (unsigned long long)(nk_at[i] - 0x28), nk_count[i], cap, cap);
+    }
+    if (np > MAX_REPORTED)
+        tm_emit_problem(out, 0, false, "%zu keys in all claim more values than their lists hold", np);
+    free(c.off);
+    free(c.size);
+    free(nk_at);
+    free(nk_count);
+    free(nk_list);
+    *nclamped = np;
+    if (!np)
+        return src;
+    guarded *g = tm_xcalloc(1, sizeof *g);
+    g->base.read = guarded_read;
+    g->base.close = guarded_close;
+    g->base.size = src->size;
+    g->inner = src;
+    g->p = p;
+    g->n = np;
+    return &g->base;
+}
