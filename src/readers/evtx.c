@@ -352,6 +352,7 @@ typedef struct {
     libevtx_file_t *lib;
     bool lib_tried;
     uint64_t first_chunk;  /* of this job */
+    uint64_t declared_chunks; /* the file header's chunk count (0: header unreadable) */
     bool base_known;
     uint64_t index_base;   /* libevtx index of the current chunk's first record */
 } evtx_ctx;
@@ -383,6 +384,11 @@ static uint64_t rd64(const uint8_t *p)
     for (int i = 7; i >= 0; i--)
         v = v << 8 | p[i];
     return v;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static libevtx_file_t *lib(evtx_ctx *x)
@@ -519,6 +525,68 @@ static void file_header(evtx_ctx *x)
     }
     uint32_t flags = (uint32_t)h[120] | (uint32_t)h[121] << 8 | (uint32_t)h[122] << 16 | (uint32_t)h[123] << 24;
     x->st->dirty = (flags & 1) != 0;
+    x->declared_chunks = (uint64_t)h[0x2A] | (uint64_t)h[0x2B] << 8;
+}
+
+/* One chunk's records: the live ones in a row from the chunk's start, then
+ * the rest of it searched for records. Records found before the chunk's
+ * free-space offset are live records past a damaged one; after it, slack of
+ * older records. The chunk header's first and last record identifiers say
+ * how many live records there are: those not found are reported. */
+static void read_chunk(evtx_ctx *x, const uint8_t *chunk, uint64_t off, bool cut, uint64_t *live)
+{
+    uint32_t *rec, slack_from;
+    size_t n = tm_evtx_chunk_records(chunk, &rec, &slack_from);
+    uint64_t found = 0;
+    for (size_t k = 0; k < n; k++) {
+        (*live)++;
+        found++;
+        if (decode(x, chunk, off, rec[k], false))
+            continue;
+        uint64_t id;
+        int64_t written;
+        tm_evtx_record_header(chunk, rec[k], &id, &written);
+        char msg[256] = "";
+        if (!lib_record(x, k, id, msg, sizeof msg)) {
+            tm_emit_problem(x->out, id, false, "record %llu unreadable (neither toolmark's decoder nor libevtx: %s)",
+                            (unsigned long long)id, msg);
+            x->st->skipped++;
+        }
+    }
+    x->index_base += n;
+    free(rec);
+    uint32_t free_off = rd32(chunk + 48);
+    if (free_off > TM_EVTX_CHUNK || free_off < 0x200)
+        free_off = TM_EVTX_CHUNK;
+    uint64_t first_id = rd64(chunk + 24), last_id = rd64(chunk + 32);
+    bool counted = tm_evtx_is_chunk(chunk) && last_id >= first_id && last_id - first_id < TM_EVTX_CHUNK / 24;
+    uint32_t *sl;
+    size_t ns = tm_evtx_chunk_slack(chunk, slack_from, &sl);
+    for (size_t k = 0; k < ns; k++) {
+        uint64_t id;
+        int64_t written;
+        bool live_past_damage = sl[k] < free_off && tm_evtx_record_header(chunk, sl[k], &id, &written) && counted &&
+                                id >= first_id && id <= last_id;
+        if (live_past_damage) {
+            (*live)++;
+            found++;
+            if (!decode(x, chunk, off, sl[k], false)) {
+                tm_emit_problem(x->out, id, false, "record %llu unreadable", (unsigned long long)id);
+                x->st->skipped++;
+            }
+        } else if (!decode(x, chunk, off, sl[k], true)) {
+            x->st->fragments++; /* a record partly overwritten: what log reuse leaves, not damage */
+        }
+    }
+    free(sl);
+    if (counted && found < last_id - first_id + 1) {
+        uint64_t lost = last_id - first_id + 1 - found;
+        tm_emit_problem(x->out, off, false, "chunk at offset %llu lists records %llu-%llu, %llu of them %s",
+                        (unsigned long long)off, (unsigned long long)first_id, (unsigned long long)last_id,
+                        (unsigned long long)lost, cut ? "lie past the end of the file" : "cannot be found (damaged chunk)");
+        x->st->skipped += lost;
+        *live += lost;
+    }
 }
 
 /* Every record through libevtx alone, in its index order (the tests compare
@@ -587,46 +655,33 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
     x.first_chunk = first;
     uint8_t *chunk = tm_xmalloc(TM_EVTX_CHUNK);
     uint64_t seen = 0, live = 0, bad_sums = 0, no_header = 0;
-    for (uint64_t c = first; c < last; c++) {
+    /* the job that reads the last chunk also reads what is left of a chunk
+     * cut off by the end of the file */
+    uint64_t tail = (src->size - TM_EVTX_FILE_HEADER) % TM_EVTX_CHUNK;
+    bool read_tail = last == nch && tail >= 0x200;
+    for (uint64_t c = first; c < last + read_tail; c++) {
         uint64_t off = TM_EVTX_FILE_HEADER + c * TM_EVTX_CHUNK;
-        if (tm_source_pread(src, off, chunk, TM_EVTX_CHUNK) != (ssize_t)TM_EVTX_CHUNK) {
+        size_t want = c < nch ? TM_EVTX_CHUNK : (size_t)tail;
+        memset(chunk, 0, TM_EVTX_CHUNK);
+        if (tm_source_pread(src, off, chunk, want) != (ssize_t)want) {
             tm_emit_problem(out, off, false, "chunk at offset %llu cannot be read: %s", (unsigned long long)off,
                             src->err[0] ? src->err : "short read");
             continue;
         }
-        uint32_t *rec, slack_from;
-        size_t n = tm_evtx_chunk_records(chunk, &rec, &slack_from);
+        if (c == nch)
+            tm_emit_problem(out, off, false,
+                            "the file ends inside the chunk at offset %llu (%zu of its 65536 bytes): records past the "
+                            "cut are lost",
+                            (unsigned long long)off, want);
         if (!tm_evtx_is_chunk(chunk)) {
             bool empty = true;
             for (size_t i = 0; i < TM_EVTX_CHUNK && empty; i++)
                 empty = chunk[i] == 0;
             no_header += !empty; /* an unused chunk is all zeros */
-        } else if (!tm_evtx_chunk_checksums_ok(chunk)) {
+        } else if (c < nch && !tm_evtx_chunk_checksums_ok(chunk)) {
             bad_sums++;
         }
-        for (size_t k = 0; k < n; k++) {
-            live++;
-            if (decode(&x, chunk, off, rec[k], false))
-                continue;
-            uint64_t id;
-            int64_t written;
-            tm_evtx_record_header(chunk, rec[k], &id, &written);
-            char msg[256] = "";
-            if (!lib_record(&x, k, id, msg, sizeof msg)) {
-                tm_emit_problem(out, id, false, "record %llu unreadable (neither toolmark's decoder nor libevtx: %s)",
-                                (unsigned long long)id, msg);
-                st->skipped++;
-            }
-        }
-        x.index_base += n;
-        free(rec);
-        /* What is left after the records: slack of older records. */
-        uint32_t *sl;
-        size_t ns = tm_evtx_chunk_slack(chunk, slack_from, &sl);
-        for (size_t k = 0; k < ns; k++)
-            if (!decode(&x, chunk, off, sl[k], true))
-                st->fragments++; /* a record partly overwritten: what log reuse leaves, not damage */
-        free(sl);
+        read_chunk(&x, chunk, off, c == nch, &live);
         if ((++seen) % 16 == 0)
             tm_emit_progress(out, live);
     }
@@ -636,6 +691,10 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
     if (no_header)
         tm_emit_problem(out, 0, false, "%llu chunks have no valid header: only the records found in them are read",
                         (unsigned long long)no_header);
+    if (last == nch && x.declared_chunks > nch + read_tail)
+        tm_emit_problem(out, src->size, false,
+                        "the file is cut short: its header lists %llu chunks, %llu are in it (records of the rest lost)",
+                        (unsigned long long)x.declared_chunks, (unsigned long long)(nch + read_tail));
     st->total = live;
     free(chunk);
     if (x.lib) {

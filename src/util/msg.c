@@ -7,6 +7,7 @@
 
 const char *tm_prog = "toolmark";
 
+__attribute__((format(printf, 3, 0)))
 static void term_line(tm_buf *out, const char *prefix, const char *fmt, va_list ap)
 {
     tm_buf raw;

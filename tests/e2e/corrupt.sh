@@ -68,6 +68,28 @@ tm dump "$T/in"
 [ "$RC" -lt 128 ] || fail "dump on damaged input"
 assert_contains "$OUT" '"kind":"psreadline"' "other artifacts still read"
 assert_contains "$OUT" '"kind":"evtx"' "records before the damage delivered"
+# A log cut short inside a chunk: the records before the cut are read, and
+# the cut and the chunks the header lists but the file lacks are named.
+chunk=65536
+head -c $((4096 + 5 * chunk)) "$G/big.evtx" >"$T/five.evtx"
+five=$("$TOOLMARK_PARSE" evtx "$T/five.evtx" 2>/dev/null | wc -l)
+head -c $((4096 + 5 * chunk + 40000)) "$G/big.evtx" >"$T/cut.evtx"
+"$TOOLMARK_PARSE" evtx "$T/cut.evtx" >"$T/out" 2>"$T/err"
+got=$(wc -l <"$T/out")
+[ "$got" -gt "$five" ] || fail "cut log: $got records, no more than the $five of its whole chunks"
+assert_contains "$(cat "$T/err")" "the file ends inside the chunk at offset $((4096 + 5 * chunk))" "cut chunk named"
+assert_contains "$(cat "$T/err")" "the file is cut short: its header lists" "missing chunks named"
+assert_contains "$(cat "$T/err")" "of them lie past the end of the file" "records past the cut counted"
+# One record's header destroyed in the middle of a chunk: the live records
+# after it are still read, and the one lost is counted and named.
+cp "$G/big.evtx" "$T/hole.evtx"
+pos=$(grep -obUaP '\x2a\x2a\x00\x00' "$T/hole.evtx" | cut -d: -f1 |
+      awk -v lo=$((4096 + 2 * chunk + 20000)) '$1 > lo { print; exit }')
+printf 'XXXX' | dd of="$T/hole.evtx" bs=1 seek="$pos" conv=notrunc status=none
+full=$("$TOOLMARK_PARSE" evtx "$G/big.evtx" 2>/dev/null | wc -l)
+"$TOOLMARK_PARSE" evtx "$T/hole.evtx" >"$T/out" 2>"$T/err"
+assert_eq "$(wc -l <"$T/out")" "$((full - 1))" "records around a destroyed record header"
+assert_contains "$(cat "$T/err")" "1 of them cannot be found (damaged chunk)" "the lost record counted"
 # A hive key that claims 2^31 values (its list holds 3) made libregf
 # allocate 24 GB: the guard clamps it, says so, and the hive is read.
 mkdir -p "$T/hostile/C/Windows/System32/config"
