@@ -8,6 +8,7 @@
 #include <tsk/libtsk.h>
 
 #include "image/image_bytes.h"
+#include "image/mft_check.h"
 #include "image/input.h"
 #include "image/vs_recover.h"
 #include "util/buf.h"
@@ -191,7 +192,10 @@ static void descend(locate_ctx *c, TSK_INUM_T dir_addr, const char *dir_path, si
     }
     TSK_FS_DIR *d = tsk_fs_dir_open_meta(c->fs, dir_addr);
     if (!d) {
-        tsk_error_reset();
+        /* a damaged directory on the way hides every artifact below it */
+        char msg[512];
+        tsk_err(msg, sizeof msg, "cannot list directory");
+        tm_input_add_problem(c->in, "artifact", *dir_path ? dir_path : "/", "%s", msg);
         return;
     }
     const char *want = c->dparts[level];
@@ -221,6 +225,14 @@ static void locate_usn(locate_ctx *c)
      * has a varying attribute id, so select it by name. */
     TSK_FS_FILE *f = tsk_fs_file_open(c->fs, NULL, "/$Extend/$UsnJrnl");
     if (!f || !f->meta) {
+        /* no journal is usual (it can be disabled); a damaged record on
+         * the way to it is not */
+        const char *e = tsk_error_get();
+        if (e && *e && !strstr(e, "path not found")) {
+            char msg[512];
+            tsk_err(msg, sizeof msg, "cannot open the USN journal");
+            tm_input_add_problem(c->in, "artifact", "$Extend/$UsnJrnl", "%s", msg);
+        }
         tsk_error_reset();
         tsk_fs_file_close(f);
         return;
@@ -306,6 +318,85 @@ static TSK_FS_INFO *open_from_backup(tm_input *in, tsk_priv *tp, const tm_volume
     return fs;
 }
 
+/* The MFT record size from the boot sector: clusters per record, or (when
+ * negative) 2^-n bytes. 0 when the field makes no sense. */
+static size_t mft_record_size(const unsigned char *boot)
+{
+    unsigned sector = (unsigned)(boot[0x0B] | boot[0x0C] << 8), spc = boot[0x0D];
+    int8_t c = (int8_t)boot[0x40];
+    size_t size = c < 0 ? (c >= -12 ? (size_t)1 << -c : 0) : (size_t)c * sector * spc;
+    return size >= 512 && size <= TM_MFT_MAX_RECORD && size % 512 == 0 ? size : 0;
+}
+
+#define MFT_READ_BLOCK (1u << 20)
+#define MFT_MAX_NAMED 5
+
+/* Every allocated entry of the volume's MFT (as its $BITMAP says) checked
+ * for the damage that makes TSK leave its file out of the listings: files
+ * that vanish are named as damage, not taken for absent. One pass over the
+ * $MFT's data, in blocks. */
+static void check_mft(tm_input *in, TSK_FS_INFO *fs, size_t rsize, const char *vlabel)
+{
+    TSK_FS_FILE *mft = tsk_fs_file_open_meta(fs, NULL, 0);
+    const TSK_FS_ATTR *data = mft ? tsk_fs_file_attr_get_type(mft, TSK_FS_ATTR_TYPE_NTFS_DATA, 0, 0) : NULL;
+    const TSK_FS_ATTR *bitmap = mft ? tsk_fs_file_attr_get_type(mft, TSK_FS_ATTR_TYPE_NTFS_BITMAP, 0, 0) : NULL;
+    if (!data || !bitmap || bitmap->size <= 0 || data->size <= 0) {
+        char msg[512];
+        tsk_err(msg, sizeof msg, "cannot read the $MFT's data and bitmap");
+        tm_input_add_problem(in, "volume", vlabel, "%s", msg);
+        tsk_fs_file_close(mft);
+        return;
+    }
+    uint64_t entries = (uint64_t)data->size / rsize;
+    size_t bsize = (size_t)bitmap->size < (entries + 7) / 8 ? (size_t)bitmap->size : (size_t)((entries + 7) / 8);
+    uint8_t *bits = tm_xmalloc(bsize ? bsize : 1);
+    uint8_t *block = tm_xmalloc(MFT_READ_BLOCK);
+    uint64_t damaged = 0, unread = 0;
+    tm_buf named;
+    tm_buf_init(&named);
+    if (tsk_fs_attr_read(bitmap, 0, (char *)bits, bsize, TSK_FS_FILE_READ_FLAG_NONE) != (ssize_t)bsize) {
+        tsk_error_reset();
+        bsize = 0; /* nothing known to be allocated */
+        tm_input_add_problem(in, "volume", vlabel, "the $MFT's bitmap cannot be read: its entries are not checked");
+    }
+    entries = entries < (uint64_t)bsize * 8 ? entries : (uint64_t)bsize * 8;
+    size_t per_block = MFT_READ_BLOCK / rsize;
+    for (uint64_t e0 = 0; e0 < entries; e0 += per_block) {
+        uint64_t ne = entries - e0 < per_block ? entries - e0 : per_block;
+        bool any = false;
+        for (uint64_t e = e0; e < e0 + ne && !any; e++)
+            any = bits[e / 8] >> (e % 8) & 1;
+        if (!any)
+            continue;
+        size_t want = (size_t)(ne * rsize);
+        ssize_t got = tsk_fs_attr_read(data, (TSK_OFF_T)(e0 * rsize), (char *)block, want, TSK_FS_FILE_READ_FLAG_NONE);
+        if (got != (ssize_t)want) {
+            tsk_error_reset();
+            unread += ne;
+            continue;
+        }
+        for (uint64_t e = e0; e < e0 + ne; e++) {
+            char why[96];
+            if (!(bits[e / 8] >> (e % 8) & 1) || tm_mft_record_ok(block + (e - e0) * rsize, rsize, why, sizeof why))
+                continue;
+            if (damaged++ < MFT_MAX_NAMED)
+                tm_buf_printf(&named, "%sentry %" PRIu64 ": %s", damaged > 1 ? "; " : "", e, why);
+        }
+    }
+    if (damaged)
+        tm_input_add_problem(in, "volume", vlabel,
+                             "%" PRIu64 " allocated MFT entries are damaged (%s%s): the files they describe are missing "
+                             "from every listing",
+                             damaged, tm_buf_cstr(&named), damaged > MFT_MAX_NAMED ? "; ..." : "");
+    if (unread)
+        tm_input_add_problem(in, "volume", vlabel, "%" PRIu64 " MFT entries cannot be read: their files may be missing",
+                             unread);
+    tm_buf_free(&named);
+    free(block);
+    free(bits);
+    tsk_fs_file_close(mft);
+}
+
 static void open_volume(tm_input *in, tsk_priv *tp, tm_volume *v, bool ntfs_expected)
 {
     size_t vi = (size_t)(v - in->vols);
@@ -380,6 +471,12 @@ static void open_volume(tm_input *in, tsk_priv *tp, tm_volume *v, bool ntfs_expe
     }
     v->status = TM_VOL_OK;
     tp->fs[vi] = fs;
+    size_t rsize = mft_record_size(boot);
+    if (rsize) {
+        char label[64];
+        tm_volume_label(in, v, label, sizeof label);
+        check_mft(in, fs, rsize, label);
+    }
     locate_volume(in, fs, (int)vi);
 }
 

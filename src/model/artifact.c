@@ -10,15 +10,24 @@
 
 void tm_input_add_problem(tm_input *in, const char *scope, const char *where, const char *fmt, ...)
 {
-    in->problems = tm_xrealloc(in->problems, (in->nproblems + 1) * sizeof *in->problems);
-    tm_problem *p = &in->problems[in->nproblems++];
-    p->scope = tm_xstrdup(scope);
-    p->where = tm_xstrdup(where ? where : "");
     va_list ap;
     va_start(ap, fmt);
     char tmp[1024];
     vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
+    if (!where)
+        where = "";
+    /* One damaged directory is met by every path rule that descends
+     * through it: say it once (the repeats come in a row). */
+    for (size_t i = in->nproblems, seen = 0; i > 0 && seen < 16; i--, seen++) {
+        const tm_problem *q = &in->problems[i - 1];
+        if (strcmp(q->scope, scope) == 0 && strcmp(q->where, where) == 0 && strcmp(q->message, tmp) == 0)
+            return;
+    }
+    in->problems = tm_xrealloc(in->problems, (in->nproblems + 1) * sizeof *in->problems);
+    tm_problem *p = &in->problems[in->nproblems++];
+    p->scope = tm_xstrdup(scope);
+    p->where = tm_xstrdup(where);
     p->message = tm_xstrdup(tmp);
 }
 

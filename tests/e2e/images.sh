@@ -89,4 +89,17 @@ if command -v qemu-img >/dev/null; then
     assert_contains "$OUT" "vol:Windows/System32/winevt/Logs/Security.evtx" "$c image read through TSK"
   done
 fi
+# A damaged MFT entry makes TSK leave its file out of every listing without
+# an error: the MFT check names it, so the log is not taken for absent.
+# (The first attribute's resident data offset is pushed past the attribute.)
+cp "$FIXTURES/mbr.raw" "$T/mft.raw"
+ino=$(ifind -o 2048 -n Windows/System32/winevt/Logs/Security.evtx "$T/mft.raw")
+mftc=$(fsstat -o 2048 "$T/mft.raw" | sed -n 's/^First Cluster of MFT: //p')
+printf '\x00\x02' | dd of="$T/mft.raw" bs=1 seek=$((2048 * 512 + mftc * 4096 + ino * 1024 + 0x38 + 0x14)) conv=notrunc status=none
+tm artifacts "$T/mft.raw"
+assert_eq "$RC" 1 "damaged MFT entry: not everything read"
+assert_not_contains "$OUT" "Logs/Security.evtx" "TSK lists no damaged entry"
+assert_contains "$OUT$ERR" "1 allocated MFT entries are damaged (entry $ino: resident data runs past the attribute)" "damaged entry named"
+tm artifacts "$FIXTURES/mbr.raw"
+assert_eq "$RC" 0 "intact MFT: no damage reported: $ERR"
 finish
