@@ -63,8 +63,22 @@ static void guarded_close(tm_source *s)
 /* Allocated cells (offset from the bins' start, size) in file order. */
 typedef struct {
     uint32_t *off, *size;
+    uint16_t *sig; /* the cell's first two bytes ("nk", "lh", ...) */
     size_t n, cap;
 } cells;
+
+static size_t cell_index(const cells *c, uint32_t off)
+{
+    size_t lo = 0, hi = c->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->off[mid] < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < c->n && c->off[lo] == off ? lo : SIZE_MAX;
+}
 
 static uint32_t cell_size_at(const cells *c, uint32_t off)
 {
@@ -77,6 +91,76 @@ static uint32_t cell_size_at(const cells *c, uint32_t off)
             hi = mid;
     }
     return lo < c->n && c->off[lo] == off ? c->size[lo] : 0;
+}
+
+#define SIG(a, b) ((uint16_t)((a) | (b) << 8))
+
+/* Subkey list elements that do not lead to a key cell: libregf leaves
+ * those subkeys out without an error, so the guard names them. Lists are
+ * lf/lh (offset and hash per element), li (offsets) or ri (offsets of
+ * such lists, one level). */
+static void lost_subkeys(tm_source *src, const cells *c, const uint32_t *keys, size_t nkeys, tm_emit *out)
+{
+    uint64_t lost = 0;
+    uint32_t first_key = 0;
+    for (size_t i = 0; i < nkeys; i++) {
+        uint8_t nk[0x20];
+        if (tm_source_pread(src, BINS_START + (uint64_t)keys[i] + 4, nk, sizeof nk) != (ssize_t)sizeof nk)
+            continue;
+        uint32_t claimed = le32(nk + 0x14), list = le32(nk + 0x1C);
+        /* the lists to read: the subkey list, or the lists an ri names */
+        uint32_t one = list, *todo = &one;
+        size_t ntodo = 0, found = 0, bad = 0;
+        size_t li = cell_index(c, list);
+        if (li == SIZE_MAX) {
+            bad = claimed;
+        } else if (c->sig[li] == SIG('r', 'i')) {
+            uint8_t h[4];
+            if (tm_source_pread(src, BINS_START + (uint64_t)list + 4, h, 4) == 4) {
+                uint16_t n = (uint16_t)(h[2] | h[3] << 8);
+                todo = tm_xmalloc(((size_t)n + 1) * sizeof *todo);
+                for (uint16_t k = 0; k < n && 8u + 4u * k + 4 <= c->size[li]; k++) {
+                    uint8_t e[4];
+                    if (tm_source_pread(src, BINS_START + (uint64_t)list + 8 + 4u * k, e, 4) == 4)
+                        todo[ntodo++] = le32(e);
+                }
+            }
+        } else {
+            ntodo = 1;
+        }
+        for (size_t t = 0; t < ntodo; t++) {
+            size_t ci = cell_index(c, todo[t]);
+            uint16_t sig = ci == SIZE_MAX ? 0 : c->sig[ci];
+            unsigned step = sig == SIG('l', 'i') ? 4 : sig == SIG('l', 'f') || sig == SIG('l', 'h') ? 8 : 0;
+            if (!step)
+                continue; /* what is not a list: the count check below speaks for it */
+            uint8_t h[4];
+            if (tm_source_pread(src, BINS_START + (uint64_t)todo[t] + 4, h, 4) != 4)
+                continue;
+            uint16_t n = (uint16_t)(h[2] | h[3] << 8);
+            for (uint16_t k = 0; k < n && 8u + (uint32_t)step * k + 4 <= c->size[ci]; k++) {
+                uint8_t e[4];
+                if (tm_source_pread(src, BINS_START + (uint64_t)todo[t] + 8 + (uint64_t)step * k, e, 4) != 4)
+                    break;
+                size_t ki = cell_index(c, le32(e));
+                if (ki != SIZE_MAX && c->sig[ki] == SIG('n', 'k'))
+                    found++;
+                else
+                    bad++;
+            }
+        }
+        if (found < claimed && bad < claimed - found)
+            bad = claimed - found; /* a list shorter than the key says */
+        if (todo != &one)
+            free(todo);
+        if (bad && lost++ == 0)
+            first_key = keys[i];
+    }
+    if (lost)
+        tm_emit_problem(out, BINS_START + first_key, false,
+                        "%llu keys list subkeys that cannot be found (the first: key cell at offset 0x%llx): those "
+                        "subkeys and everything under them are missing",
+                        (unsigned long long)lost, (unsigned long long)(BINS_START + first_key));
 }
 
 tm_source *tm_regf_guard(tm_source *src, tm_emit *out, size_t *nclamped)
@@ -95,6 +179,9 @@ tm_source *tm_regf_guard(tm_source *src, tm_emit *out, size_t *nclamped)
     size_t nnk = 0, capnk = 0;
     uint8_t *bin = NULL;
     size_t bincap = 0;
+    /* nk cells with subkeys (offsets from the bins' start) */
+    uint32_t *sk_key = NULL;
+    size_t nsk = 0, capsk = 0;
     for (uint64_t at = BINS_START; at + 32 <= end;) {
         uint8_t h[32];
         if (tm_source_pread(src, at, h, sizeof h) != (ssize_t)sizeof h || memcmp(h, "hbin", 4) != 0)
@@ -118,9 +205,18 @@ tm_source *tm_regf_guard(tm_source *src, tm_emit *out, size_t *nclamped)
                     c.cap = c.cap ? 2 * c.cap : 1024;
                     c.off = tm_xrealloc(c.off, c.cap * sizeof *c.off);
                     c.size = tm_xrealloc(c.size, c.cap * sizeof *c.size);
+                    c.sig = tm_xrealloc(c.sig, c.cap * sizeof *c.sig);
                 }
                 c.off[c.n] = (uint32_t)(at - BINS_START + k);
+                c.sig[c.n] = (uint16_t)(bin[k + 4] | bin[k + 5] << 8);
                 c.size[c.n++] = abs;
+                if (abs >= 4 + 0x2C && memcmp(bin + k + 4, "nk", 2) == 0 && le32(bin + k + 4 + 0x14) > 0) {
+                    if (nsk == capsk) {
+                        capsk = capsk ? 2 * capsk : 1024;
+                        sk_key = tm_xrealloc(sk_key, capsk * sizeof *sk_key);
+                    }
+                    sk_key[nsk++] = (uint32_t)(at - BINS_START + k);
+                }
                 if (abs >= 4 + 0x2C && memcmp(bin + k + 4, "nk", 2) == 0) {
                     uint32_t count = le32(bin + k + 4 + 0x24), list = le32(bin + k + 4 + 0x28);
                     if (count > 0) {
@@ -141,6 +237,8 @@ tm_source *tm_regf_guard(tm_source *src, tm_emit *out, size_t *nclamped)
         at += size;
     }
     free(bin);
+    lost_subkeys(src, &c, sk_key, nsk, out);
+    free(sk_key);
     patch *p = NULL;
     size_t np = 0;
     for (size_t i = 0; i < nnk; i++) {
@@ -159,6 +257,7 @@ tm_source *tm_regf_guard(tm_source *src, tm_emit *out, size_t *nclamped)
         tm_emit_problem(out, 0, false, "%zu keys in all claim more values than their lists hold", np);
     free(c.off);
     free(c.size);
+    free(c.sig);
     free(nk_at);
     free(nk_count);
     free(nk_list);

@@ -90,6 +90,14 @@ full=$("$TOOLMARK_PARSE" evtx "$G/big.evtx" 2>/dev/null | wc -l)
 "$TOOLMARK_PARSE" evtx "$T/hole.evtx" >"$T/out" 2>"$T/err"
 assert_eq "$(wc -l <"$T/out")" "$((full - 1))" "records around a destroyed record header"
 assert_contains "$(cat "$T/err")" "1 of them cannot be found (damaged chunk)" "the lost record counted"
+# A subkey list element flipped to point at no key (bench/mutate case 4007;
+# checksums recomputed): libregf leaves the subkey out without an error,
+# the guard names the loss.
+"$(dirname "$TOOLMARK")/mutate" 4007 registry "$G/SYSTEM" "$T/lost-subkey" >/dev/null
+"$TOOLMARK_PARSE" registry "$T/lost-subkey" >"$T/out" 2>"$T/err"
+assert_contains "$(cat "$T/err")" "1 keys list subkeys that cannot be found" "lost subkey named"
+"$TOOLMARK_PARSE" registry "$G/SYSTEM" >"$T/out" 2>"$T/err"
+assert_not_contains "$(cat "$T/err")" "cannot be found" "intact hive: no subkey lost"
 # A hive key that claims 2^31 values (its list holds 3) made libregf
 # allocate 24 GB: the guard clamps it, says so, and the hive is read.
 mkdir -p "$T/hostile/C/Windows/System32/config"
