@@ -44,30 +44,40 @@ static libscca_file_t *open_scca(tm_source *src, libbfio_handle_t **bfio, char *
     return file;
 }
 
-/* Windows 11 writes format version 31, which this libscca rejects after
- * decompressing; its layout is version 30's. Decompress the MAM container
- * here and give libscca the plain data marked as version 30. */
-static uint8_t *decompress_v31(tm_source *src, size_t *n, uint32_t *version)
+/* Compressed (MAM) Prefetch files, Windows 10 and 11, are decompressed here
+ * and libscca gets the plain data: libscca (20200717) would decompress a
+ * cut-short file into zeros and then spend minutes splitting them into
+ * empty file names (quadratic), and it rejects format version 31, whose
+ * layout is version 30's (marked as 30 for it). Returns 1 with the plain
+ * data, 0 when src is not compressed, -1 when it cannot be decompressed. */
+static int decompress_mam(tm_source *src, uint8_t **plain, size_t *n, uint32_t *version)
 {
-    if (src->size < 8 || src->size > (16u << 20))
-        return NULL;
+    uint8_t sig[4];
+    if (src->size < 8 || tm_source_pread(src, 0, sig, 4) != 4 || memcmp(sig, "MAM", 3) != 0)
+        return 0;
+    if (src->size > (16u << 20))
+        return -1;
     size_t sz = (size_t)src->size;
     uint8_t *raw = tm_xmalloc(sz);
-    uint8_t *plain = NULL;
     size_t plen = 0;
-    if (tm_source_pread(src, 0, raw, sz) == (ssize_t)sz && tm_mam_decompress(raw, sz, &plain, &plen) == 0) {
-        uint32_t v = (uint32_t)plain[0] | (uint32_t)plain[1] << 8 | (uint32_t)plain[2] << 16 | (uint32_t)plain[3] << 24;
-        if (plen >= 84 && memcmp(plain + 4, "SCCA", 4) == 0 && v == 31) {
-            *version = v;
-            plain[0] = 30;
+    int rc = -1;
+    if (tm_source_pread(src, 0, raw, sz) == (ssize_t)sz && tm_mam_decompress(raw, sz, plain, &plen) == 0) {
+        uint32_t v = (uint32_t)(*plain)[0] | (uint32_t)(*plain)[1] << 8 | (uint32_t)(*plain)[2] << 16 |
+                     (uint32_t)(*plain)[3] << 24;
+        if (plen >= 84 && memcmp(*plain + 4, "SCCA", 4) == 0) {
+            if (v == 31) { /* said in the record: libscca reports 30 */
+                *version = v;
+                (*plain)[0] = 30;
+            }
             *n = plen;
+            rc = 1;
         } else {
-            free(plain);
-            plain = NULL;
+            free(*plain);
+            *plain = NULL;
         }
     }
     free(raw);
-    return plain;
+    return rc;
 }
 
 int tm_read_prefetch(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *st)
@@ -79,15 +89,16 @@ int tm_read_prefetch(const tm_job *job, tm_source *src, tm_emit *out, tm_read_st
     uint8_t *plain = NULL;
     tm_source *mem = NULL;
     uint32_t real_version = 0;
-    libscca_file_t *file = open_scca(src, &bfio, msg, sizeof msg);
-    if (!file) {
-        size_t plen = 0;
-        plain = decompress_v31(src, &plen, &real_version);
-        if (plain) {
-            mem = tm_source_mem(plain, plen);
-            file = open_scca(mem, &bfio, msg, sizeof msg);
-        }
+    size_t plen = 0;
+    int mam = decompress_mam(src, &plain, &plen, &real_version);
+    if (mam < 0) {
+        tm_emit_problem(out, 0, true, "not a readable Prefetch file: its compressed (MAM) data cannot be "
+                                      "decompressed (cut short or damaged)");
+        return -1;
     }
+    if (mam > 0)
+        mem = tm_source_mem(plain, plen);
+    libscca_file_t *file = open_scca(mem ? mem : src, &bfio, msg, sizeof msg);
     if (!file) {
         tm_emit_problem(out, 0, true, "not a readable Prefetch file: %s", msg);
         tm_source_close(mem);

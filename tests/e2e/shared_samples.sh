@@ -99,4 +99,14 @@ if [ -d "$M" ] && command -v evtxinfo >/dev/null; then
   done < <(find "$M" -name '*.evtx' -print0)
   assert_eq "$bad" 0 "EVTX-to-MITRE files with records missing (of $files)"
 fi
+# A compressed Windows 10 Prefetch file cut short (bench/mutate case 4747):
+# libscca decompressed it into zeros and then split them for minutes; the
+# reader decompresses itself and names the damage at once.
+pf="$P/winprefetch/BYTECODEGENERATOR.EXE-C1E9BCE6.pf"
+if [ -f "$pf" ]; then
+  head -c 44452 "$pf" >"$T/cut.pf"
+  timeout 60 "$TOOLMARK_PARSE" prefetch "$T/cut.pf" >"$T/pf.out" 2>"$T/pf.err"
+  assert_eq "$?" 1 "cut-short compressed Prefetch: reported, not hung"
+  assert_contains "$(cat "$T/pf.err")" "compressed (MAM) data cannot be decompressed" "cut-short MAM named"
+fi
 finish
