@@ -80,6 +80,34 @@ static int decompress_mam(tm_source *src, uint8_t **plain, size_t *n, uint32_t *
     return rc;
 }
 
+/* libscca splits the file name strings section at every NUL with a
+ * quadratic append: the few MiB of zeros it decompressed from a cut-short
+ * file took it minutes (bench/mutate case 4747), and a plain file can say
+ * the same. Real files hold hundreds to a few thousand names.
+ * Returns the number of strings when it is beyond reason, else 0. */
+#define MAX_FILE_NAMES 100000u
+static uint64_t absurd_name_count(tm_source *s)
+{
+    uint8_t h[0x6C];
+    if (tm_source_pread(s, 0, h, sizeof h) != (ssize_t)sizeof h || memcmp(h + 4, "SCCA", 4) != 0)
+        return 0;
+    uint32_t off = (uint32_t)h[0x64] | (uint32_t)h[0x65] << 8 | (uint32_t)h[0x66] << 16 | (uint32_t)h[0x67] << 24;
+    uint32_t size = (uint32_t)h[0x68] | (uint32_t)h[0x69] << 8 | (uint32_t)h[0x6A] << 16 | (uint32_t)h[0x6B] << 24;
+    if (size < 2u * MAX_FILE_NAMES || off >= s->size)
+        return 0;
+    if (size > s->size - off)
+        size = (uint32_t)(s->size - off);
+    if (size > (64u << 20))
+        size = 64u << 20;
+    uint8_t *b = tm_xmalloc(size);
+    uint64_t n = 0;
+    if (tm_source_pread(s, off, b, size) == (ssize_t)size)
+        for (uint32_t i = 0; i + 1 < size; i += 2)
+            n += b[i] == 0 && b[i + 1] == 0;
+    free(b);
+    return n > MAX_FILE_NAMES ? n : 0;
+}
+
 int tm_read_prefetch(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *st)
 {
     (void)job;
@@ -98,6 +126,14 @@ int tm_read_prefetch(const tm_job *job, tm_source *src, tm_emit *out, tm_read_st
     }
     if (mam > 0)
         mem = tm_source_mem(plain, plen);
+    uint64_t names = absurd_name_count(mem ? mem : src);
+    if (names) {
+        tm_emit_problem(out, 0, true, "not a readable Prefetch file: its file name section holds %llu strings "
+                                      "(damaged; real files hold a few thousand at most)", (unsigned long long)names);
+        tm_source_close(mem);
+        free(plain);
+        return -1;
+    }
     libscca_file_t *file = open_scca(mem ? mem : src, &bfio, msg, sizeof msg);
     if (!file) {
         tm_emit_problem(out, 0, true, "not a readable Prefetch file: %s", msg);

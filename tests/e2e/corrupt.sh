@@ -98,6 +98,15 @@ assert_contains "$(cat "$T/err")" "1 of them cannot be found (damaged chunk)" "t
 assert_contains "$(cat "$T/err")" "1 keys list subkeys that cannot be found" "lost subkey named"
 "$TOOLMARK_PARSE" registry "$G/SYSTEM" >"$T/out" 2>"$T/err"
 assert_not_contains "$(cat "$T/err")" "cannot be found" "intact hive: no subkey lost"
+# A Prefetch file whose file name section is 4 MiB of zeros (2 million empty
+# names, which libscca splits with a quadratic append): refused at once.
+cp "$G/x.pf" "$T/zeros.pf"
+size=$(stat -c %s "$T/zeros.pf")
+truncate -s $((size + 4194304)) "$T/zeros.pf"
+le32() { printf "\\x%02x\\x%02x\\x%02x\\x%02x" $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+printf "$(le32 "$size")$(le32 4194304)" | dd of="$T/zeros.pf" bs=1 seek=$((0x64)) conv=notrunc status=none
+"$TOOLMARK_PARSE" prefetch "$T/zeros.pf" >"$T/out" 2>"$T/err"
+assert_contains "$(cat "$T/err")" "its file name section holds 2097152 strings" "absurd file name section refused"
 # A hive key that claims 2^31 values (its list holds 3) made libregf
 # allocate 24 GB: the guard clamps it, says so, and the hive is read.
 mkdir -p "$T/hostile/C/Windows/System32/config"
