@@ -143,6 +143,17 @@ static void add_found(locate_ctx *c, TSK_FS_FILE *f, const char *path, const cha
     c->found++;
 }
 
+/* The index entry's own file type can be damaged while the directory it
+ * names is intact: then the MFT entry decides. */
+static bool meta_is_dir(TSK_FS_INFO *fs, TSK_INUM_T addr)
+{
+    TSK_FS_FILE *f = tsk_fs_file_open_meta(fs, NULL, addr);
+    bool dir = f && f->meta && f->meta->type == TSK_FS_META_TYPE_DIR;
+    tsk_fs_file_close(f);
+    tsk_error_reset();
+    return dir;
+}
+
 static void walk_files(locate_ctx *c, TSK_INUM_T dir_addr, const char *dir_path, const char *user, int depth)
 {
     if (depth > MAX_DIR_DEPTH)
@@ -162,7 +173,8 @@ static void walk_files(locate_ctx *c, TSK_INUM_T dir_addr, const char *dir_path,
         if (nm->meta_addr == dir_addr)
             continue;
         char *path = tm_xasprintf("%s/%s", dir_path, nm->name);
-        if (TSK_FS_IS_DIR_NAME(nm->type)) {
+        if (TSK_FS_IS_DIR_NAME(nm->type) ||
+            (nm->type == TSK_FS_NAME_TYPE_UNDEF && c->rule->recursive && meta_is_dir(c->fs, nm->meta_addr))) {
             if (c->rule->recursive)
                 walk_files(c, nm->meta_addr, path, user, depth + 1);
         } else if (tm_iglob(c->rule->name, nm->name)) {
@@ -205,9 +217,9 @@ static void descend(locate_ctx *c, TSK_INUM_T dir_addr, const char *dir_path, si
         const TSK_FS_NAME *nm = tsk_fs_dir_get_name(d, i);
         if (!nm || !nm->name || !(nm->flags & TSK_FS_NAME_FLAG_ALLOC) || is_dot(nm->name))
             continue;
-        if (!TSK_FS_IS_DIR_NAME(nm->type) || nm->meta_addr == dir_addr)
+        if (nm->meta_addr == dir_addr || (!wildcard && !tm_ieq(want, nm->name)))
             continue;
-        if (!wildcard && !tm_ieq(want, nm->name))
+        if (!TSK_FS_IS_DIR_NAME(nm->type) && !(nm->type == TSK_FS_NAME_TYPE_UNDEF && meta_is_dir(c->fs, nm->meta_addr)))
             continue;
         char *path = *dir_path ? tm_xasprintf("%s/%s", dir_path, nm->name) : tm_xstrdup(nm->name);
         const char *u = (wildcard && (int)level == c->rule->user_component) ? nm->name : user;

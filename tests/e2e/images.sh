@@ -102,4 +102,10 @@ assert_not_contains "$OUT" "Logs/Security.evtx" "TSK lists no damaged entry"
 assert_contains "$OUT$ERR" "1 allocated MFT entries are damaged (entry $ino: resident data runs past the attribute)" "damaged entry named"
 tm artifacts "$FIXTURES/mbr.raw"
 assert_eq "$RC" 0 "intact MFT: no damage reported: $ERR"
+# An index entry whose file type a flip damaged (bench/mutate case 11825:
+# System32's entry for "winevt" on vol10 no longer says "directory"): the
+# MFT entry decides, and the log below it is still found.
+"$(dirname "$TOOLMARK")/mutate" 11825 image "$FIXTURES/mbr.raw" "$T/type.raw" >/dev/null
+tm artifacts "$T/type.raw"
+assert_contains "$OUT" "vol10:Windows/System32/winevt/Logs/Application.evtx" "directory with a damaged name type descended"
 finish
