@@ -82,18 +82,57 @@ static size_t cell_index(const cells *c, uint32_t off)
 
 static uint32_t cell_size_at(const cells *c, uint32_t off)
 {
-    size_t lo = 0, hi = c->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (c->off[mid] < off)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < c->n && c->off[lo] == off ? c->size[lo] : 0;
+    size_t i = cell_index(c, off);
+    return i == SIZE_MAX ? 0 : c->size[i];
 }
 
 #define SIG(a, b) ((uint16_t)((a) | (b) << 8))
+
+/* Subkey list elements that do not lead to a key cell: libregf leaves
+ * those subkeys out without an error, so the guard names them. Lists are
+ * lf/lh (offset and hash per element), li (offsets) or ri (offsets of
+ * such lists, one level). */
+/* A whole allocated cell (its data after the size field); NULL when it
+ * cannot be read. *n is its data size. */
+static uint8_t *read_cell(tm_source *src, const cells *c, size_t ci, uint32_t *n)
+{
+    *n = c->size[ci] - 4;
+    uint8_t *b = tm_xmalloc(*n);
+    if (tm_source_pread(src, BINS_START + (uint64_t)c->off[ci] + 4, b, *n) != (ssize_t)*n) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+/* Elements of a list cell that lead to a key cell (found) and that do not
+ * (bad), its element count checked against its size. Each cell is read at
+ * most once in the whole walk (seen): a list two keys claim is damage, and
+ * reading it again for every key that points at it would let a hostile
+ * hive cost its size squared. */
+static void count_list(tm_source *src, const cells *c, uint8_t *seen, uint32_t list, size_t *found, size_t *bad)
+{
+    size_t ci = cell_index(c, list);
+    if (ci != SIZE_MAX && seen[ci])
+        return;
+    if (ci != SIZE_MAX)
+        seen[ci] = 1;
+    uint16_t sig = ci == SIZE_MAX ? 0 : c->sig[ci];
+    unsigned step = sig == SIG('l', 'i') ? 4 : sig == SIG('l', 'f') || sig == SIG('l', 'h') ? 8 : 0;
+    uint32_t n;
+    uint8_t *b = step ? read_cell(src, c, ci, &n) : NULL;
+    if (!b)
+        return; /* what is not a list: the count check speaks for it */
+    uint16_t count = (uint16_t)(b[2] | b[3] << 8);
+    for (uint32_t k = 0; k < count && 4u + step * k + 4 <= n; k++) {
+        size_t ki = cell_index(c, le32(b + 4 + step * k));
+        if (ki != SIZE_MAX && c->sig[ki] == SIG('n', 'k'))
+            (*found)++;
+        else
+            (*bad)++;
+    }
+    free(b);
+}
 
 /* Subkey list elements that do not lead to a key cell: libregf leaves
  * those subkeys out without an error, so the guard names them. Lists are
@@ -103,59 +142,32 @@ static void lost_subkeys(tm_source *src, const cells *c, const uint32_t *keys, s
 {
     uint64_t lost = 0;
     uint32_t first_key = 0;
+    uint8_t *seen = tm_xcalloc(c->n ? c->n : 1, 1);
     for (size_t i = 0; i < nkeys; i++) {
         uint8_t nk[0x20];
         if (tm_source_pread(src, BINS_START + (uint64_t)keys[i] + 4, nk, sizeof nk) != (ssize_t)sizeof nk)
             continue;
         uint32_t claimed = le32(nk + 0x14), list = le32(nk + 0x1C);
-        /* the lists to read: the subkey list, or the lists an ri names */
-        uint32_t one = list, *todo = &one;
-        size_t ntodo = 0, found = 0, bad = 0;
-        size_t li = cell_index(c, list);
+        size_t found = 0, bad = 0, li = cell_index(c, list);
         if (li == SIZE_MAX) {
             bad = claimed;
         } else if (c->sig[li] == SIG('r', 'i')) {
-            uint8_t h[4];
-            if (tm_source_pread(src, BINS_START + (uint64_t)list + 4, h, 4) == 4) {
-                uint16_t n = (uint16_t)(h[2] | h[3] << 8);
-                todo = tm_xmalloc(((size_t)n + 1) * sizeof *todo);
-                for (uint16_t k = 0; k < n && 8u + 4u * k + 4 <= c->size[li]; k++) {
-                    uint8_t e[4];
-                    if (tm_source_pread(src, BINS_START + (uint64_t)list + 8 + 4u * k, e, 4) == 4)
-                        todo[ntodo++] = le32(e);
-                }
-            }
+            uint32_t n;
+            uint8_t *b = seen[li] ? NULL : read_cell(src, c, li, &n);
+            seen[li] = 1;
+            uint16_t count = b ? (uint16_t)(b[2] | b[3] << 8) : 0;
+            for (uint32_t k = 0; k < count && 4u + 4u * k + 4 <= n; k++)
+                count_list(src, c, seen, le32(b + 4 + 4u * k), &found, &bad);
+            free(b);
         } else {
-            ntodo = 1;
-        }
-        for (size_t t = 0; t < ntodo; t++) {
-            size_t ci = cell_index(c, todo[t]);
-            uint16_t sig = ci == SIZE_MAX ? 0 : c->sig[ci];
-            unsigned step = sig == SIG('l', 'i') ? 4 : sig == SIG('l', 'f') || sig == SIG('l', 'h') ? 8 : 0;
-            if (!step)
-                continue; /* what is not a list: the count check below speaks for it */
-            uint8_t h[4];
-            if (tm_source_pread(src, BINS_START + (uint64_t)todo[t] + 4, h, 4) != 4)
-                continue;
-            uint16_t n = (uint16_t)(h[2] | h[3] << 8);
-            for (uint16_t k = 0; k < n && 8u + (uint32_t)step * k + 4 <= c->size[ci]; k++) {
-                uint8_t e[4];
-                if (tm_source_pread(src, BINS_START + (uint64_t)todo[t] + 8 + (uint64_t)step * k, e, 4) != 4)
-                    break;
-                size_t ki = cell_index(c, le32(e));
-                if (ki != SIZE_MAX && c->sig[ki] == SIG('n', 'k'))
-                    found++;
-                else
-                    bad++;
-            }
+            count_list(src, c, seen, list, &found, &bad);
         }
         if (found < claimed && bad < claimed - found)
             bad = claimed - found; /* a list shorter than the key says */
-        if (todo != &one)
-            free(todo);
         if (bad && lost++ == 0)
             first_key = keys[i];
     }
+    free(seen);
     if (lost)
         tm_emit_problem(out, BINS_START + first_key, false,
                         "%llu keys list subkeys that cannot be found (the first: key cell at offset 0x%llx): those "
