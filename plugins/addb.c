@@ -188,6 +188,12 @@ static void run(const tm_view *v, tm_traces *out)
         }
         tm_confirm(t, false, "the database engine wrote a copy of ntds.dit outside C:\\Windows\\NTDS (ntdsutil IFM "
                              "does this); the run itself is not on record");
+        tm_trace_set(&t->activity, "ntds copy");
+        /* ESENT names the process that wrote the copy ("ntdsutil (1234)") */
+        if (!tm_attribute_by_name(t, TM_ATTR_NAMED, "ntdsutil")) {
+            static const char *const fits[] = {"ntdsutil", NULL};
+            tm_trace_unattribute(t, fits);
+        }
         tm_trace_set(&t->message, "Copy of the AD database (ntds.dit) written");
     }
     tm_clusters_free(cl, ncl);

@@ -145,6 +145,9 @@ static void run(const tm_view *v, tm_traces *out)
         tm_cite(t, it->r, it->art, "service %s installed: %s", name, img);
         tm_confirm(t, false, "nmap's packet-capture driver (Npcap/WinPcap) was installed; other capture tools use it "
                              "too");
+        static const char *const fits[] = {"nmap", NULL};
+        tm_trace_unattribute(t, fits);
+        tm_trace_set(&t->activity, "service installed");
         tm_trace_setf(&t->message, "Packet capture driver %s installed (nmap needs it)", name);
     }
 }

@@ -53,6 +53,24 @@ static bool microsoft_url(const char *url)
     return false;
 }
 
+/* A BITS job made by a user's program, not by a Windows service or an
+ * updater: the creating process of Bits-Client 3. */
+static bool user_program(const char *path)
+{
+    if (!path || !*path)
+        return false;
+    char prog[64];
+    tm_program_name_of(path, prog, sizeof prog);
+    static const char *const windows[] = {"svchost", "msmpeng", "onedrive*", "*update*", "officeclicktorun",
+                                          "msedge*", "chrome", "mousocoreworker", "wuauclt", "sihclient",
+                                          "usoclient", "backgroundtaskhost", "taskhostw", "musnotification*",
+                                          "sihost", "devicecensus", "compattelrunner", "system"};
+    for (size_t i = 0; i < sizeof windows / sizeof windows[0]; i++)
+        if (tm_iglob(windows[i], prog))
+            return false;
+    return true;
+}
+
 static void run(const tm_view *v, tm_traces *out)
 {
     static const char *const names[] = {"bitsadmin", "start-bitstransfer", NULL};
@@ -86,8 +104,10 @@ static void run(const tm_view *v, tm_traces *out)
             const tm_item *o = b >= ns || (a < nc && created.it[c0 + a] < stopped.it[s0 + b]) ? created.it[c0 + a++]
                                                                                           : stopped.it[s0 + b++];
             if (o->sub == S_3) {
-                tm_cite(t, o->r, o->art, "BITS job %s created by %s (%s)", tm_data(o->r, "jobTitle"), tm_data(o->r, "jobOwner"),
-                        tm_data(o->r, "processPath"));
+                tm_evidence *made = tm_cite(t, o->r, o->art, "BITS job %s created by %s (%s)", tm_data(o->r, "jobTitle"),
+                                            tm_data(o->r, "jobOwner"), tm_data(o->r, "processPath"));
+                if (user_program(tm_data(o->r, "processPath")))
+                    tm_trace_attribute(t, TM_ATTR_BEHAVIOUR, made);
                 if (*tm_data(o->r, "jobOwner"))
                     tm_trace_set(&t->user, tm_data(o->r, "jobOwner"));
             }
@@ -112,6 +132,13 @@ static void run(const tm_view *v, tm_traces *out)
         }
         tm_confirm(t, ok, ok ? "transfer stopped with status 0x0 (Bits-Client 60)"
                              : "no Bits-Client 60 with status 0x0 for this job");
+        tm_trace_set(&t->activity, "bits transfer");
+        /* Attacker use of BITS, not Windows' or an updater's own job: a job
+         * created (3) by a program that is no service or updater. */
+        if (!t->attribution) {
+            tm_trace_unattribute(t, NULL);
+            tm_confirm(t, false, "the job's creator is not recorded, or is Windows or an updater (Bits-Client 3)");
+        }
         tm_trace_setf(&t->message, "BITS transfer %s", url);
     }
     tm_index_free(&created);
@@ -137,6 +164,8 @@ static void run(const tm_view *v, tm_traces *out)
                         tm_str(cl[c].it[i]->r, "reasons"), tm_str(cl[c].it[i]->r, "file_path"));
             tm_confirm(t, false, "only the journal's BITS temporary file: the Bits-Client log is missing or rolled "
                                  "over (Windows Update also downloads through BITS)");
+            tm_trace_set(&t->activity, "bits transfer");
+            tm_trace_unattribute(t, NULL);
             tm_trace_set(&t->message, "BITS wrote a file (temporary BIT*.tmp renamed into place)");
         }
         tm_clusters_free(cl, ncl);
@@ -152,6 +181,8 @@ static void run(const tm_view *v, tm_traces *out)
         tm_cite(t, it->r, it->art, "start type of %s changed from %s to %s", tm_data(it->r, "param1"),
                 tm_data(it->r, "param2"), tm_data(it->r, "param3"));
         tm_confirm(t, false, "the service's start type changed: BITS was started (not recorded when it already ran)");
+        tm_trace_set(&t->activity, "service start type changed");
+        tm_trace_unattribute(t, NULL);
         tm_trace_set(&t->message, "BITS service start type changed");
     }
 }

@@ -156,6 +156,15 @@ static void exploits(const tm_view *v, tm_traces *out)
         tm_confirm(t, true, "a process running as SYSTEM was started by %s, a user's program outside Windows' "
                             "folders%s",
                    parent, named ? "" : " (MS14-058 and MS15-078 leave the same trace: the exploit is not named)");
+        tm_trace_set(&t->activity, "privilege escalation");
+        if (named) { /* the exploit's program carries its name */
+            tm_trace_attribute(t, TM_ATTR_NAMED, &t->ev[0]);
+            if (t->nev > 1)
+                tm_trace_attribute(t, TM_ATTR_NAMED, &t->ev[1]);
+        } else {
+            static const char *const fits[] = {"MS14-058", "MS15-078", NULL};
+            tm_trace_unattribute(t, fits);
+        }
         tm_trace_setf(&t->message, "Escalation to SYSTEM: %s started %s as SYSTEM", pname,
                       e->image ? e->image : e->name);
     }
@@ -227,6 +236,13 @@ static void sdb(const tm_view *v, tm_traces *out)
         }
         tm_confirm(t, child, child ? "the shimmed program started a process it would not normally start"
                                    : "a shim database was installed; no process started through it on record");
+        /* installers run sdbinst too: the bypass is the shimmed program
+         * starting what it never would */
+        tm_trace_set(&t->activity, "shim installed");
+        if (!child) {
+            static const char *const fits[] = {"SDB-UAC-Bypass", NULL};
+            tm_trace_unattribute(t, fits);
+        }
         tm_trace_setf(&t->message, "Shim database installed: %s", t->command_line ? t->command_line : "sdbinst");
     }
     tm_runs_free(&runs);
@@ -261,6 +277,9 @@ static void sdb(const tm_view *v, tm_traces *out)
         }
         tm_confirm(t, false, "a custom shim database is installed; no process started through it on record "
                              "(installers and compatibility fixes use shims too)");
+        static const char *const fits[] = {"SDB-UAC-Bypass", NULL};
+        tm_trace_unattribute(t, fits);
+        tm_trace_set(&t->activity, "shim installed");
         tm_trace_setf(&t->message, "Custom shim database installed: %s", tm_str(it->r, "DatabasePath"));
     }
 }

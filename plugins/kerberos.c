@@ -257,6 +257,12 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
                 tm_confirm(t, false, "the account's domain name '%s' is not one this domain uses: mimikatz fills it "
                                      "with what the forger typed (a %s ticket)",
                            d, gold ? "golden" : "silver");
+            /* A forged ticket is built to look genuine: its records name no
+             * tool (mimikatz, Rubeus, Impacket's ticketer all forge them). */
+            static const char *const fits_gold[] = {"Mimikatz_GoldenTicket", "MS14-068", NULL};
+            static const char *const fits_silver[] = {"Mimikatz_SilverTicket", NULL};
+            tm_trace_unattribute(t, gold ? fits_gold : fits_silver);
+            tm_trace_set(&t->activity, "forged kerberos ticket");
             tm_trace_setf(&t->message, "Possible forged Kerberos ticket: %s with domain '%s'", acct, d);
         }
     }

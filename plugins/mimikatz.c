@@ -7,9 +7,9 @@
  * lsadump::sam opens winlogon.exe (Sysmon 10); sekurlsa::logonpasswords
  * opens lsass.exe (Sysmon 10, or 4663 "read from process memory");
  * sekurlsa::tickets writes .kirbi files. A mimikatz*.exe run whose module
- * is not on record (Prefetch alone, or commands typed at its prompt) is
- * reported as sekurlsa::logonpasswords, its most common use, and the reason
- * says the module is unknown. */
+ * is not on record (Prefetch alone, or commands typed at its prompt) names
+ * mimikatz but not which of the sheet's tools it was: it is reported
+ * unattributed, with its modules as the candidates. */
 #include "pipeline/toolspec.h"
 
 #define CATEGORY "Password and Hash Dump"
@@ -25,6 +25,9 @@ static const tm_tool_needs needs[] = {
     {"Mimikatz_sekurlsa-tickets", TM_ROLE_HOST, TM_NEEDS(TM_COV_CMDLINE, TM_COV_SYSMON, TM_COV_PREFETCH, TM_COV_USN)},
     {NULL, 0, NULL},
 };
+
+static const char *const any_module[] = {"Mimikatz_sekurlsa-logonpasswords", "Mimikatz_sekurlsa-tickets",
+                                         "Mimikatz_lsadump-sam", "RemoteLogin-Mimikatz", NULL};
 
 static const tm_tool_spec specs[] = {
     {.tool = "Mimikatz_lsadump-sam", .category = CATEGORY, .role = TM_ROLE_HOST, .args = TM_NAMES("lsadump::sam"),
@@ -42,8 +45,8 @@ static const tm_tool_spec specs[] = {
      .programs = TM_NAMES("mimikatz*"), .args_not = TM_NAMES("::"), .access_target = "lsass", .ok = TM_OK_ACCESS,
      .ok_reason = "mimikatz opened lsass.exe (Sysmon 10 / Security 4656-4663), the sheet's success evidence for "
                   "sekurlsa::logonpasswords; the module itself is not on record",
-     .no_ok_reason = "mimikatz ran, but which module is not on record (Prefetch or a bare start); "
-                     "sekurlsa::logonpasswords is assumed as its most common use"},
+     .no_ok_reason = "mimikatz ran, but which module is not on record (Prefetch or a bare start)",
+     .candidates = any_module},
     {.tool = NULL},
 };
 

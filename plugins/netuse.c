@@ -4,14 +4,19 @@
  * commands, scripts); confirmed by 4689 of net.exe with status 0x0 (the
  * sheet).
  * Destination: access to an administrative share (C$, ADMIN$, D$ ...) from
- * another host (Security 5140); confirmed when the same client then read
- * files on it (5145, the sheet). IPC$ and ordinary shares are not
- * reported: every SMB client opens IPC$ and mapped home drives are routine. */
+ * another host (Security 5140), with the files then read on it (5145).
+ * net use, PsExec, Explorer and a plain `copy \\host\c$` all leave the
+ * same records, so this is the activity "share access", net-use a
+ * candidate. The connections of one logon to one share less than ten
+ * minutes apart are one trace (a burst: the count, first and last time).
+ * IPC$ and ordinary shares are not reported: every SMB client opens IPC$
+ * and mapped home drives are routine. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline/plugin.h"
+#include "util/strmap.h"
 #include "util/timeutil.h"
 
 #define CATEGORY "File Share/Transfer"
@@ -69,15 +74,34 @@ static void run(const tm_view *v, tm_traces *out)
     tm_exec_traces(v, out, &r);
     tm_item_index access;
     tm_index_by(v, S_5145, "SubjectLogonId", &access);
+    tm_strmap bursts; /* logon id, share, client -> its open trace (index in out) */
+    tm_strmap_init(&bursts, false);
+    static const char *const fits[] = {"net-use", NULL};
+    size_t first = out->n, *conns = tm_xcalloc(v->n ? v->n : 1, sizeof *conns); /* per trace made here */
     for (size_t i = 0; i < v->n; i++) {
         const tm_item *it = &v->items[i];
         const char *ip = tm_data(it->r, "IpAddress");
         if (it->sub != S_5140 || !admin_share(tm_data(it->r, "ShareName")) || tm_is_local_address(ip))
             continue;
-        tm_trace *t = tm_trace_for_record(out, v, it, "net-use", CATEGORY, TM_ROLE_DESTINATION,
-                                          "Administrative share accessed (Security 5140)");
-        char acct[256];
+        char acct[256], key[600];
         tm_account(it->r, "Subject", acct, sizeof acct);
+        snprintf(key, sizeof key, "%s\t%s\t%s", tm_data(it->r, "SubjectLogonId"), tm_data(it->r, "ShareName"), ip);
+        size_t open = tm_strmap_get(&bursts, key);
+        if (open != TM_STRMAP_NONE && it->r->time != TM_TIME_NONE && out->t[open].nev &&
+            it->r->time - out->t[open].ev[out->t[open].nev - 1].time < 10 * TM_MIN) {
+            tm_trace *t = &out->t[open];
+            tm_cite(t, it->r, it->art, "%s from %s connected to %s (%s)", acct, ip, tm_data(it->r, "ShareName"),
+                    tm_data(it->r, "ShareLocalPath"));
+            tm_trace_setf(&t->message, "%s connected to %s from %s (%zu connections)", acct,
+                          tm_data(it->r, "ShareName"), ip, ++conns[open - first]);
+            continue;
+        }
+        tm_trace *t = tm_trace_for_record(out, v, it, NULL, CATEGORY, TM_ROLE_DESTINATION,
+                                          "Administrative share accessed (Security 5140)");
+        tm_strmap_put(&bursts, key, out->n - 1);
+        conns[out->n - 1 - first] = 1;
+        tm_trace_unattribute(t, fits);
+        tm_trace_set(&t->activity, "share access");
         tm_cite(t, it->r, it->art, "%s from %s connected to %s (%s)", acct, ip, tm_data(it->r, "ShareName"),
                 tm_data(it->r, "ShareLocalPath"));
         tm_trace_set(&t->user, acct);
@@ -103,10 +127,15 @@ static void run(const tm_view *v, tm_traces *out)
                     tm_data(o->r, "ShareName"), tm_data(o->r, "AccessList"));
             reads++;
         }
-        tm_confirm(t, reads > 0, reads ? "files on the share were accessed (Security 5145)"
-                                       : "share connection only; no file access recorded (5145)");
+        tm_confirm(t, false, reads ? "files on the share were accessed (Security 5145); the records do not say "
+                                     "which program connected"
+                                   : "share connection only; no file access recorded (5145)");
+        if (reads)
+            tm_trace_set(&t->outcome, "files accessed");
         tm_trace_setf(&t->message, "%s connected to %s from %s", acct, tm_data(it->r, "ShareName"), ip);
     }
+    tm_strmap_free(&bursts);
+    free(conns);
     tm_index_free(&access);
 }
 

@@ -9,8 +9,10 @@
  * Host or domain controller: the account-management events themselves
  * (4720 created, 4722 enabled, 4724 password reset, 4726 deleted, 4728 and
  * 4732 member added, 4737 group changed, 4738 account changed). They are
- * recorded whatever tool made the change: one trace per change, confirmed
- * that the change happened; the message says who made it. */
+ * recorded whatever tool made the change (net, the MMC, PowerShell, ADSI,
+ * an exploit): a change cited by a net run is that run's evidence; any
+ * other is one trace of the activity ("account created" ...), tool not
+ * recorded, net-user its candidate; the message says who made it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,8 +75,18 @@ static const char *what(unsigned sub)
     return w[sub];
 }
 
+/* The activity of each change record (docs/traces.md's vocabulary). */
+static const char *activity(unsigned sub)
+{
+    static const char *const a[] = {"", "", "account created", "account enabled", "password reset",
+                                    "account deleted", "group member added", "group member added",
+                                    "group changed", "account changed"};
+    return a[sub];
+}
+
 static void run(const tm_view *v, tm_traces *out)
 {
+    bool *cited = tm_xcalloc(v->n ? v->n : 1, sizeof *cited); /* change records a net run cites */
     tm_runs runs;
     tm_view_runs(v, names, &runs);
     for (size_t i = 0; i < runs.n; i++) {
@@ -92,7 +104,7 @@ static void run(const tm_view *v, tm_traces *out)
             if (it->sub < S_4720 || it->r->time < run->time - TM_SEC || it->r->time > run->time + TM_MIN)
                 continue;
             tm_cite(t, it->r, it->art, "%s: %s", what(it->sub), tm_data(it->r, "TargetUserName"));
-            recorded = true;
+            recorded = cited[k] = true;
         }
         if (recorded)
             tm_confirm(t, true, "the account change is recorded on this host (Security 47xx)");
@@ -108,7 +120,7 @@ static void run(const tm_view *v, tm_traces *out)
     tm_runs_free(&runs);
     for (size_t i = 0; i < v->n; i++) {
         const tm_item *it = &v->items[i];
-        if (it->sub < S_4720)
+        if (it->sub < S_4720 || cited[i])
             continue;
         const tm_record *r = it->r;
         /* A domain account's domain differs from the computer's own name. */
@@ -116,8 +128,11 @@ static void run(const tm_view *v, tm_traces *out)
         char host[96];
         snprintf(host, sizeof host, "%.*s", (int)strcspn(v->host, "."), v->host);
         bool domain = *dom && strcasecmp(dom, host) != 0 && strcasecmp(dom, "Builtin") != 0;
-        tm_trace *t = tm_trace_for_record(out, v, it, "net-user", CATEGORY, domain ? TM_ROLE_DC : TM_ROLE_HOST,
+        tm_trace *t = tm_trace_for_record(out, v, it, NULL, CATEGORY, domain ? TM_ROLE_DC : TM_ROLE_HOST,
                                           what(it->sub));
+        static const char *const fits[] = {"net-user", NULL};
+        tm_trace_unattribute(t, fits);
+        tm_trace_set(&t->activity, activity(it->sub));
         char subj[256];
         tm_account(r, "Subject", subj, sizeof subj);
         const char *member = tm_data(r, "MemberName");
@@ -126,11 +141,12 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->user, subj);
         tm_trace_set(&t->user_sid, tm_data(r, "SubjectUserSid"));
         tm_trace_set(&t->logon_id, tm_data(r, "SubjectLogonId"));
-        tm_confirm(t, true, "%s (Security %u): the change happened; the tool that made it is not recorded here",
+        tm_confirm(t, false, "%s (Security %u): the change happened; the tool that made it is not recorded here",
                    what(it->sub), tm_event_id(r));
         tm_trace_setf(&t->message, "%s: %s\\%s%s%s by %s", what(it->sub), dom, tm_data(r, "TargetUserName"),
                       *member ? ", member " : "", member, subj);
     }
+    free(cited);
 }
 
 const tm_plugin tm_plugin_netuser = {

@@ -153,6 +153,8 @@ static void source_side(const tm_view *v, tm_traces *out)
         /* Derived-only runs (a psexec inside a cmd line) are still runs. */
         tm_trace *t = tm_trace_for_run(out, v, run, "PsExec", CATEGORY, TM_ROLE_SOURCE);
         bool renamed = !tm_iglob("psexe*", run->name);
+        if (renamed) /* named by its own syntax, not by its file name */
+            t->attribution = TM_ATTR_BEHAVIOUR;
         if (!tm_confirm_exit0(t, run)) {
             if (run->exit && run->exit->has_status)
                 tm_confirm(t, false, "%s exited with status 0x%x: the remote command may have failed",
@@ -202,8 +204,10 @@ static void source_side(const tm_view *v, tm_traces *out)
         if (it->art->user)
             tm_trace_set(&t->user, it->art->user);
         char val[32];
-        tm_cite(t, it->r, it->art, "Software\\Sysinternals\\PsExec EulaAccepted=%s",
-                tm_field_text(it->r, "EulaAccepted", val, sizeof val));
+        tm_trace_set(&t->activity, "program run");
+        tm_trace_attribute(t, TM_ATTR_NAMED,
+                           tm_cite(t, it->r, it->art, "Software\\Sysinternals\\PsExec EulaAccepted=%s",
+                                   tm_field_text(it->r, "EulaAccepted", val, sizeof val)));
         tm_confirm(t, false, "only the EulaAccepted registry value: PsExec was run by this user, no record of the "
                              "run itself");
         tm_trace_setf(&t->message, "PsExec was first run by %s (EULA accepted)",
@@ -391,6 +395,13 @@ static void destination_side(const tm_view *v, tm_traces *out)
                 tm_trace_set(&t->outcome, "service started and stopped");
             else if (started)
                 tm_trace_set(&t->outcome, "service started");
+            tm_trace_set(&t->activity, "remote service execution");
+            /* PSEXESVC names PsExec; a renamed service does not (PsExec -r,
+             * PAExec, RemCom and Impacket install the same way). */
+            if (!tm_attribute_by_name(t, TM_ATTR_BEHAVIOUR, "psexesvc")) {
+                static const char *const fits[] = {"PsExec", NULL};
+                tm_trace_unattribute(t, fits);
+            }
             if (install && !is_renamed) {
                 tm_confirm(t, true, "PSEXESVC service installed (System 7045)");
                 tm_trace_setf(&t->message, "PsExec service PSEXESVC installed%s%s", t->peer ? " from " : "",
@@ -400,7 +411,7 @@ static void destination_side(const tm_view *v, tm_traces *out)
                            "service %s was installed from an image in %%SystemRoot%% (ADMIN$) and removed soon after: "
                            "PsExec -r or a tool working the same way",
                            tm_data(install->r, "ServiceName"));
-                tm_trace_setf(&t->message, "PsExec-style service %s installed and removed%s%s",
+                tm_trace_setf(&t->message, "Service %s installed from ADMIN$ and removed, the way PsExec works%s%s",
                               tm_data(install->r, "ServiceName"), t->peer ? " from " : "", t->peer ? t->peer : "");
             } else {
                 tm_confirm(t, false, "PSEXESVC traces without its install record (System 7045): the System log may "

@@ -93,6 +93,8 @@ static void wce_source(const tm_view *v, tm_traces *out, bool *seen)
                 tm_cite(t, it->r, it->art, "%s: %s", tm_str(it->r, "file_name"), tm_str(it->r, "reasons"));
             }
         }
+        tm_trace_set(&t->activity, "pass-the-hash logon");
+        tm_attribute_by_name(t, TM_ATTR_BEHAVIOUR, "wce"); /* WCESERVICE, wceaux.dll, wce.exe */
         tm_confirm(t, installed, installed ? "WCESERVICE installed (System 7045)"
                                            : "WCE traces without WCESERVICE's install record (System 7045)");
         tm_trace_set(&t->message, "WCE injected credentials (pass-the-hash) on this host");
@@ -108,13 +110,17 @@ static void mimikatz_source(const tm_view *v, tm_traces *out)
         if (it->sub != S_4624 || strcmp(tm_data(it->r, "LogonType"), "9") != 0 ||
             strcasecmp(tm_data(it->r, "LogonProcessName"), "seclogo") != 0)
             continue;
-        tm_trace *t = tm_trace_for_record(out, v, it, "RemoteLogin-Mimikatz", CATEGORY, TM_ROLE_SOURCE,
+        tm_trace *t = tm_trace_for_record(out, v, it, NULL, CATEGORY, TM_ROLE_SOURCE,
                                           "New-credentials logon (Security 4624 type 9)");
         char acct[256], subj[256];
         tm_account(it->r, "Target", acct, sizeof acct);
         tm_account(it->r, "Subject", subj, sizeof subj);
-        tm_cite(t, it->r, it->art, "logon type 9 (seclogo) for %s by %s, process %s, logon id %s", acct, subj,
-                tm_data(it->r, "ProcessName"), tm_data(it->r, "TargetLogonId"));
+        tm_cite(t, it->r, it->art, "logon type 9 (seclogo) for %s by %s, process %s, logon id %s",
+                                     acct, subj, tm_data(it->r, "ProcessName"), tm_data(it->r, "TargetLogonId"));
+        char prog[64];
+        tm_program_name_of(tm_data(it->r, "ProcessName"), prog, sizeof prog);
+        bool by_mimikatz = tm_iglob("mimikatz*", prog);
+        size_t logon = t->nev - 1; /* an index: later citations move the array */
         tm_trace_set(&t->user, subj);
         tm_trace_set(&t->logon_id, tm_data(it->r, "TargetLogonId"));
         /* Explicit credentials used by the same process right after. */
@@ -133,7 +139,18 @@ static void mimikatz_source(const tm_view *v, tm_traces *out)
         }
         tm_confirm(t, false, "logon type 9 through seclogo is what sekurlsa::pth (and runas /netonly) creates; the "
                              "sheet's success evidence is on the destination");
-        tm_trace_setf(&t->message, "Pass-the-hash style logon (type 9, seclogo) with the credentials of %s", acct);
+        static const char *const fits[] = {"RemoteLogin-Mimikatz", NULL};
+        if (by_mimikatz) { /* the logon's own process is mimikatz */
+            tm_trace_set(&t->tool, "RemoteLogin-Mimikatz");
+            tm_trace_attribute(t, TM_ATTR_NAMED, &t->ev[logon]);
+            tm_trace_set(&t->activity, "pass-the-hash logon");
+            tm_trace_setf(&t->message, "mimikatz pass-the-hash logon (type 9, seclogo) with the credentials of %s",
+                          acct);
+            continue;
+        }
+        tm_trace_unattribute(t, fits);
+        tm_trace_set(&t->activity, "new-credentials logon");
+        tm_trace_setf(&t->message, "New-credentials logon (type 9, seclogo) with the credentials of %s", acct);
     }
     static const char *const names[] = {"mimikatz*", NULL};
     tm_runs runs;
@@ -143,6 +160,7 @@ static void mimikatz_source(const tm_view *v, tm_traces *out)
         if (!run->best || !tm_icontains(run->best->command_line, "sekurlsa::pth"))
             continue;
         tm_trace *t = tm_trace_for_run(out, v, run, "RemoteLogin-Mimikatz", CATEGORY, TM_ROLE_SOURCE);
+        tm_trace_set(&t->activity, "pass-the-hash logon");
         tm_confirm(t, false, "mimikatz sekurlsa::pth ran; the sheet's success evidence is on the destination");
         tm_trace_setf(&t->message, "mimikatz pass-the-hash: %s", run->best->command_line);
     }
@@ -174,7 +192,7 @@ static void destination(const tm_view *v, tm_traces *out, bool wce)
         }
         if (!priv)
             continue;
-        tm_trace *t = tm_trace_for_record(out, v, it, wce ? "RemoteLogin-WCE" : "RemoteLogin-Mimikatz", CATEGORY,
+        tm_trace *t = tm_trace_for_record(out, v, it, NULL, CATEGORY,
                                           TM_ROLE_DESTINATION, "Network logon (Security 4624 type 3, NTLM)");
         char acct[256];
         tm_account(r, "Target", acct, sizeof acct);
@@ -190,6 +208,12 @@ static void destination(const tm_view *v, tm_traces *out, bool wce)
                              "looks, and how some legitimate NTLM clients look; whether %s should connect here is "
                              "for the examiner",
                    t->peer ? t->peer : "the source");
+        /* the logon does not say which tool passed the hash (nor that one
+         * was passed: a local account's NTLM logon looks the same) */
+        static const char *const fits_wce[] = {"RemoteLogin-WCE", "RemoteLogin-Mimikatz", NULL};
+        static const char *const fits_mimi[] = {"RemoteLogin-Mimikatz", "RemoteLogin-WCE", NULL};
+        tm_trace_unattribute(t, wce ? fits_wce : fits_mimi);
+        tm_trace_set(&t->activity, "pass-the-hash logon");
         tm_trace_setf(&t->message, "Possible pass-the-hash logon of %s from %s", acct, t->peer ? t->peer : "?");
     }
     tm_index_free(&privs);

@@ -112,6 +112,9 @@ static void pwdumpx_destination(const tm_view *v, tm_traces *out)
         tm_confirm(t, false, svc ? "the PWDumpX service was installed; the sheet's success evidence (the hash file) "
                                    "is on the source"
                                  : "PWDumpX's files on record; the sheet's success evidence is on the source");
+        tm_trace_set(&t->activity, "credential dump");
+        for (size_t e = 0; e < t->nev; e++) /* DumpSvc.exe, DumpExt.dll, PWHashes.txt: PWDumpX's own */
+            tm_trace_attribute(t, TM_ATTR_BEHAVIOUR, &t->ev[e]);
         tm_trace_set(&t->message, "PWDumpX service ran here to dump password hashes");
     }
     tm_clusters_free(cl, ncl);

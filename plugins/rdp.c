@@ -214,6 +214,11 @@ static void destination(const tm_view *v, tm_traces *out)
             tm_confirm(t, true, "logon (Security 4624) and session logon and disconnect (LocalSessionManager 21, 24)");
         else
             tm_confirm(t, false, "the connection is recorded, but not all of 4624, LocalSessionManager 21 and 24");
+        /* The sheet's tool is the protocol: every record here is RDP's own
+         * (logon type 10, the Terminal Services logs), whatever client. */
+        tm_trace_set(&t->activity, "remote desktop logon");
+        for (size_t e = 0; e < t->nev; e++)
+            tm_trace_attribute(t, TM_ATTR_BEHAVIOUR, &t->ev[e]);
         tm_trace_setf(&t->message, "Remote Desktop logon of %s%s%s", t->user ? t->user : "?", t->peer ? " from " : "",
                       t->peer ? t->peer : "");
         free(s->it);
@@ -302,6 +307,10 @@ static void source(const tm_view *v, tm_traces *out)
     for (size_t k = first; k < out->n; k++) {
         tm_trace *t = &out->t[k];
         tm_confirm(t, false, "client side of the connection; the sheet's success evidence is on the destination");
+        /* the RDP client's own log and registry keys, or its run */
+        tm_trace_set(&t->activity, "remote desktop connection");
+        for (size_t e = 0; e < t->nev; e++)
+            tm_trace_attribute(t, t->attribution ? t->attribution : TM_ATTR_NAMED, &t->ev[e]);
         tm_trace_setf(&t->message, "Remote Desktop connection to %s%s%s", t->peer ? t->peer : "?",
                       t->user ? " by " : "", t->user ? t->user : "");
     }

@@ -127,7 +127,10 @@ static void run(const tm_view *v, tm_traces *out)
                 tm_str(it->r, "file_path"));
         tm_confirm(t, false, server ? "FakeWpad's proxy.log was created; proxy.log is also a common name"
                                     : "a WPAD file was fetched; legitimate where a WPAD server is configured");
-        tm_trace_setf(&t->message, "%s", server ? "FakeWpad proxy log created" : "WPAD proxy configuration fetched");
+        static const char *const fits[] = {"FakeWpad", NULL};
+        tm_trace_unattribute(t, fits); /* common file names: no tool named */
+        tm_trace_set(&t->activity, server ? "proxy log created" : "wpad file fetched");
+        tm_trace_setf(&t->message, "%s", server ? "Proxy log created (FakeWpad writes one)" : "WPAD proxy configuration fetched");
     }
 }
 

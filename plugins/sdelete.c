@@ -139,6 +139,9 @@ static void run(const tm_view *v, tm_traces *out)
         }
         tm_confirm(t, audited, audited ? "deletion of a file with SDelete's renamed name audited (Security 4656)"
                                        : "files renamed the way SDelete renames them before deleting");
+        tm_trace_set(&t->activity, "file securely deleted");
+        for (size_t e = 0; e < t->nev; e++) /* the AAAA...ZZZZ renames are SDelete's own */
+            tm_trace_attribute(t, TM_ATTR_BEHAVIOUR, &t->ev[e]);
         tm_trace_set(&t->message, "Files securely deleted (SDelete rename pattern)");
     }
     tm_clusters_free(cl, ncl);
@@ -165,7 +168,8 @@ static void run(const tm_view *v, tm_traces *out)
                                           "EULA accepted (registry key last written: first run by this user)");
         if (it->art->user)
             tm_trace_set(&t->user, it->art->user);
-        tm_cite(t, it->r, it->art, "Software\\Sysinternals\\SDelete EulaAccepted");
+        tm_trace_set(&t->activity, "program run");
+        tm_trace_attribute(t, TM_ATTR_NAMED, tm_cite(t, it->r, it->art, "Software\\Sysinternals\\SDelete EulaAccepted"));
         tm_confirm(t, false, "only the EulaAccepted registry value: SDelete was run by this user");
         tm_trace_setf(&t->message, "SDelete was first run by %s (EULA accepted)", it->art->user ? it->art->user : "?");
     }

@@ -6,8 +6,11 @@
  * (TaskScheduler 106, Security 4698, the task XML file, the TaskCache
  * registry keys, an at-job file), its runs (TaskScheduler 200/201, 129),
  * updates and deletion (140, 141, 4699-4702). Confirmed for schtasks when
- * 106 and 200/201 with a success return code are there (the sheet). Tasks
- * made by at.exe (At<N>.job files, tasks named At<N>) are reported as "at".
+ * 106 and 200/201 with a success return code are there (the sheet) - but
+ * a registered task does not say what registered it (schtasks, the API,
+ * PowerShell, ATexec, a GPO), so it is the activity "scheduled task
+ * created", schtasks a candidate. Tasks made by at.exe (At<N>.job files,
+ * tasks named At<N>) carry at's own naming and are reported as "at".
  * Tasks of Windows itself and of installed software (under \Microsoft\
  * with a program in System32 or Program Files) are not reported. */
 #include <ctype.h>
@@ -284,6 +287,14 @@ static void destination(const tm_view *v, tm_traces *out)
         else
             tm_confirm(t, false, "not the full registered/started/completed-successfully sequence (TaskScheduler 106, "
                                  "200, 201)");
+        tm_trace_set(&t->activity, "scheduled task created");
+        if (is_at) { /* every record of the group carries at's name for it */
+            for (size_t e = 0; e < t->nev; e++)
+                tm_trace_attribute(t, TM_ATTR_BEHAVIOUR, &t->ev[e]);
+        } else {
+            static const char *const fits[] = {"schtasks", NULL};
+            tm_trace_unattribute(t, fits);
+        }
         tm_trace_setf(&t->message, "%s %s: %s", is_at ? "At-job" : "Scheduled task", g->name, *cmd ? cmd : "(action not recorded)");
     }
     for (size_t gi = 0; gi < ng; gi++)

@@ -130,6 +130,9 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->user, tm_data(it->r, "User"));
         tm_trace_set(&t->command_line, img);
         tm_confirm(t, false, "creation time moved back by a program outside Windows and Program Files (Sysmon 2)");
+        static const char *const fits[] = {"timestomp", NULL};
+        tm_trace_unattribute(t, fits);
+        tm_trace_set(&t->activity, "file time changed");
         tm_trace_setf(&t->message, "Creation time of %s backdated by %s", tm_data(it->r, "TargetFilename"), img);
     }
 }

@@ -170,6 +170,17 @@ static void destination(const tm_view *v, tm_traces *out)
         }
         tm_confirm(t, logged, logged ? "WinRM service log entries for the connection"
                                      : "WinRM host process ran; the WinRM log has no entries for it");
+        /* winrs asks for the cmd shell resource and runs under winrshost;
+         * winrm.vbs invoke asks for WMI resources; PowerShell remoting
+         * (wsmprovhost) is neither of the sheet's tools */
+        tm_trace_set(&t->activity, "winrm remote execution");
+        size_t naming = shell ? tm_attribute_by_name(t, TM_ATTR_BEHAVIOUR, "shell/cmd") +
+                                    tm_attribute_by_name(t, TM_ATTR_NAMED, "winrshost")
+                              : tm_attribute_by_name(t, TM_ATTR_BEHAVIOUR, "/wmi/");
+        if (!naming) {
+            static const char *const fits[] = {"WinRS", "WinRM", NULL};
+            tm_trace_unattribute(t, fits);
+        }
         tm_trace_setf(&t->message, "%s request served%s%s", shell ? "WinRS remote shell" : "WinRM",
                       t->user ? " for " : "", t->user ? t->user : "");
     }

@@ -132,6 +132,11 @@ static void wmic_destination(const tm_view *v, tm_traces *out)
         else
             tm_confirm(t, false, "process started by WmiPrvSE.exe (WMI Win32_Process.Create); Sysmon did not log "
                                  "WmiPrvSE.exe's start and end");
+        /* WmiPrvSE starts the processes of every WMI client (wmic,
+         * wmiexec.vbs, PowerShell, Impacket): it does not say which */
+        static const char *const fits[] = {"wmic", "wmiexec-vbs", NULL};
+        tm_trace_unattribute(t, fits);
+        tm_trace_set(&t->activity, "wmi remote execution");
         tm_trace_setf(&t->message, "Process started through WMI%s%s: %s", t->peer ? " from " : "",
                       t->peer ? t->peer : "", t->command_line ? t->command_line : "");
     }
@@ -193,6 +198,13 @@ static void wmiexec_destination(const tm_view *v, tm_traces *out)
         else
             tm_confirm(t, false, "WMI_SHARE seen (%s%s%s), not the full create/access/delete sequence",
                        created ? "created " : "", accessed ? "accessed " : "", deleted ? "deleted" : "");
+        tm_trace_set(&t->activity, "wmi remote execution");
+        /* WMI_SHARE is wmiexec.vbs's own; a wmi.dll written is not (Windows
+         * has one of that name, and the journal gives no folder) */
+        if (!tm_attribute_by_name(t, TM_ATTR_BEHAVIOUR, "WMI_SHARE")) {
+            static const char *const fits[] = {"wmiexec-vbs", NULL};
+            tm_trace_unattribute(t, fits);
+        }
         tm_trace_setf(&t->message, "wmiexec.vbs output share WMI_SHARE%s%s", t->peer ? " used from " : "",
                       t->peer ? t->peer : "");
     }

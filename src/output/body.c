@@ -23,8 +23,9 @@ static void write_body(tm_buf *b, const tm_report *r)
         const tm_trace *t = &r->traces->t[i];
         if (t->time == TM_TIME_NONE)
             continue; /* a body file line without a time would sort as 1970 */
+        char who[200];
         tm_buf_reset(&name);
-        tm_buf_printf(&name, "[toolmark %s %s %s] %s", t->tool, tm_role_name(t->role),
+        tm_buf_printf(&name, "[toolmark %s %s %s] %s", tm_trace_who(t, who, sizeof who), tm_role_name(t->role),
                       t->confirmed ? "confirmed" : "indicator", t->message ? t->message : "");
         const char *host = t->host ? t->host : r->host;
         if (host)

@@ -11,8 +11,8 @@
 
 static void write_csv(tm_buf *b, const tm_report *r)
 {
-    static const char *const head[] = {"message",  "datetime",     "timestamp_desc", "timestamp", "tool",
-                                       "category", "role",         "outcome",        "confidence", "reason",
+    static const char *const head[] = {"message",  "datetime",     "timestamp_desc", "timestamp", "activity",
+                                       "tool",     "attribution",  "candidates",     "category", "role",         "outcome",        "confidence", "reason",
                                        "host",     "user",         "user_sid",       "logon_id",  "peer",
                                        "command_line", "phase",    "input",          "input_id",  "evidence",
                                        "evidence_summary"};
@@ -30,7 +30,9 @@ static void write_csv(tm_buf *b, const tm_report *r)
         tm_csv_cell(b, iso, false);
         tm_csv_cell(b, tm_trace_time_desc(t, desc, sizeof desc), false);
         tm_buf_printf(b, ",%lld", (long long)tm_trace_time_or_epoch(t));
-        const char *cells[] = {t->tool,    t->category, tm_role_name(t->role), t->outcome,
+        tm_buf_reset(&tmp);
+        tm_trace_candidates_text(&tmp, t);
+        const char *cells[] = {t->activity, t->tool, tm_attribution_name(t->attribution), tm_buf_cstr(&tmp), t->category, tm_role_name(t->role), t->outcome,
                                t->confirmed ? "confirmed" : "indicator", t->reason, t->host, t->user, t->user_sid,
                                t->logon_id, t->peer, t->command_line, t->phase, r->in->path, r->in->id};
         for (size_t k = 0; k < sizeof cells / sizeof cells[0]; k++)

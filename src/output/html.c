@@ -72,25 +72,34 @@ static void header(tm_buf *b, const tm_report *r)
                   r->errors ? r->errors->n : 0);
 }
 
-static void found(tm_buf *b, const tm_report *r, tm_tool_tally *f, size_t nf)
+/* One table of found()'s tallies: the attributed tools (named) or the
+ * activities whose tool is not recorded. */
+static void found_table(tm_buf *b, const tm_report *r, const tm_tool_tally *f, size_t nf, bool named)
 {
-    tm_buf_puts(b, "<h2>Tools found</h2>\n");
-    if (!nf) {
-        tm_buf_puts(b, "<p>No trace of the tools toolmark knows. What that is worth here depends on the evidence "
-                       "that was available: see <a href=\"#coverage\">coverage</a>.</p>\n");
-        return;
-    }
-    tm_buf_puts(b, "<table><tr><th>tool</th><th>role</th><th>first</th><th>last</th><th>traces</th>"
-                   "<th>confidence</th><th>what it rests on (first trace)</th></tr>\n");
+    tm_buf_printf(b, "<table><tr><th>%s</th><th>role</th><th>first</th><th>last</th><th>traces</th>"
+                     "<th>%s</th><th>what it rests on (first trace)</th></tr>\n",
+                  named ? "tool" : "activity", named ? "confidence" : "tools it fits");
     for (size_t i = 0; i < nf; i++) {
+        if ((f[i].tool != NULL) != named)
+            continue;
         const tm_trace *t = &r->traces->t[f[i].first_index];
         tm_buf_puts(b, "<tr>");
-        td(b, f[i].tool);
+        td(b, named ? f[i].tool : f[i].activity);
         td(b, tm_role_name(f[i].role));
         time_cell(b, f[i].first);
         time_cell(b, f[i].last);
-        tm_buf_printf(b, "<td>%zu</td><td class=\"%s\">%zu confirmed</td><td>", f[i].n,
-                      f[i].confirmed ? "confirmed" : "indicator", f[i].confirmed);
+        if (named) {
+            tm_buf_printf(b, "<td>%zu</td><td class=\"%s\">%zu confirmed</td><td>", f[i].n,
+                          f[i].confirmed ? "confirmed" : "indicator", f[i].confirmed);
+        } else {
+            tm_buf cand;
+            tm_buf_init(&cand);
+            tm_trace_candidates_text(&cand, t);
+            tm_buf_printf(b, "<td>%zu</td>", f[i].n);
+            td(b, cand.len ? tm_buf_cstr(&cand) : "none of the sheet's tools");
+            tm_buf_free(&cand);
+            tm_buf_puts(b, "<td>");
+        }
         esc(b, t->message);
         tm_buf_puts(b, "<br/><span class=\"ev\">");
         for (size_t e = 0; e < t->nev && e < 6; e++) {
@@ -103,6 +112,24 @@ static void found(tm_buf *b, const tm_report *r, tm_tool_tally *f, size_t nf)
         tm_buf_puts(b, "</span></td></tr>\n");
     }
     tm_buf_puts(b, "</table>\n");
+}
+
+static void found(tm_buf *b, const tm_report *r, tm_tool_tally *f, size_t nf)
+{
+    size_t named = 0;
+    for (size_t i = 0; i < nf; i++)
+        named += f[i].tool != NULL;
+    tm_buf_puts(b, "<h2>Tools found</h2>\n");
+    if (!named)
+        tm_buf_puts(b, "<p>No record names one of the tools toolmark knows. What that is worth here depends on the "
+                       "evidence that was available: see <a href=\"#coverage\">coverage</a>.</p>\n");
+    else
+        found_table(b, r, f, nf, true);
+    if (named < nf) {
+        tm_buf_puts(b, "<h2>Activities, tool not recorded</h2>\n<p>What the records show happened where they do not "
+                       "say which tool did it, with the tools of the sheet it fits.</p>\n");
+        found_table(b, r, f, nf, false);
+    }
 }
 
 /* A dot per trace on a time axis, a row per tool and role. */
@@ -145,7 +172,12 @@ static void chart(tm_buf *b, const tm_report *r, tm_tool_tally *f, size_t nf, co
     for (size_t k = 0; k < nf; k++) {
         int y = top + (int)k * row;
         tm_buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 8, y + 12);
-        esc(b, f[k].tool);
+        if (f[k].tool)
+            esc(b, f[k].tool);
+        else {
+            esc(b, f[k].activity);
+            tm_buf_puts(b, "*");
+        }
         tm_buf_printf(b, " (%s)</text><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#eee\"/>",
                       tm_role_name(f[k].role), left, y + 8, left + width, y + 8);
         for (size_t j = start[k]; j < start[k + 1]; j++) {
@@ -161,7 +193,7 @@ static void chart(tm_buf *b, const tm_report *r, tm_tool_tally *f, size_t nf, co
     }
     free(start);
     free(order);
-    tm_buf_puts(b, "</svg>\n<p class=\"small\">Filled: confirmed; hollow: indicator.</p>\n");
+    tm_buf_puts(b, "</svg>\n<p class=\"small\">Filled: confirmed; hollow: indicator; *: activity, tool not recorded.</p>\n");
 }
 
 static void phases(tm_buf *b, const tm_report *r)
@@ -185,7 +217,8 @@ static void phases(tm_buf *b, const tm_report *r)
             tm_buf_puts(b, "<tr>");
             td(b, t->phase);
             time_cell(b, t->time);
-            td(b, t->tool);
+            char who[200];
+            td(b, tm_trace_who(t, who, sizeof who));
             td(b, t->user);
             tm_buf_puts(b, "<td><code>");
             esc(b, t->command_line);
@@ -202,7 +235,8 @@ static void all_traces(tm_buf *b, const tm_report *r)
         const tm_trace *t = &r->traces->t[i];
         tm_buf_puts(b, "<tr>");
         time_cell(b, t->time);
-        td(b, t->tool);
+        char who[200];
+        td(b, tm_trace_who(t, who, sizeof who));
         td(b, tm_role_name(t->role));
         tm_buf_printf(b, "<td class=\"%s\">", t->confirmed ? "confirmed" : "indicator");
         tm_buf_puts(b, t->confirmed ? "confirmed" : "indicator");

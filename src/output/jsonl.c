@@ -30,7 +30,14 @@ void tm_trace_json(tm_buf *out, const tm_trace *t, const char *input, const char
     } else {
         tm_json_kstr(&j, "timestamp_desc", t->time_desc);
     }
+    tm_json_kstr(&j, "activity", t->activity);
     tm_json_kstr(&j, "tool", t->tool);
+    tm_json_kstr(&j, "attribution", tm_attribution_name(t->attribution));
+    tm_json_key(&j, "candidates");
+    tm_json_arr_begin(&j);
+    for (size_t i = 0; i < t->ncand; i++)
+        tm_json_str(&j, t->candidates[i]);
+    tm_json_arr_end(&j);
     tm_json_kstr(&j, "category", t->category);
     tm_json_kstr(&j, "role", tm_role_name(t->role));
     tm_json_kstr(&j, "outcome", t->outcome);
@@ -63,6 +70,7 @@ void tm_trace_json(tm_buf *out, const tm_trace *t, const char *input, const char
             tm_json_null(&j);
         tm_json_ktime(&j, "time", e->time);
         tm_json_kstr(&j, "summary", e->summary);
+        tm_json_kbool(&j, "attributes", e->attributes);
         tm_json_obj_end(&j);
     }
     tm_json_arr_end(&j);

@@ -46,8 +46,9 @@ static void write_l2tcsv(tm_buf *b, const tm_report *r)
         l2t_field(b, tm_trace_time_desc(t, desc, sizeof desc), false);
         l2t_field(b, t->user, false);
         l2t_field(b, t->host, false);
+        char who[200];
         tm_buf_reset(&tmp);
-        tm_buf_printf(&tmp, "%s %s %s: %s", t->tool, tm_role_name(t->role), t->confirmed ? "confirmed" : "indicator",
+        tm_buf_printf(&tmp, "%s %s %s: %s", tm_trace_who(t, who, sizeof who), tm_role_name(t->role), t->confirmed ? "confirmed" : "indicator",
                       t->message ? t->message : "");
         l2t_field(b, tm_buf_cstr(&tmp), false);
         tm_buf_reset(&tmp);
@@ -65,7 +66,13 @@ static void write_l2tcsv(tm_buf *b, const tm_report *r)
         l2t_field(b, t->reason, false);
         l2t_field(b, "toolmark", false);
         tm_buf_reset(&tmp);
-        tm_buf_printf(&tmp, "tool: %s; category: %s; role: %s; confidence: %s; peer: %s; phase: %s; input: %s", t->tool,
+        tm_buf_printf(&tmp, "activity: %s; tool: %s; attribution: %s; candidates: ", t->activity ? t->activity : "-",
+                      t->tool ? t->tool : "-", t->tool ? tm_attribution_name(t->attribution) : "-");
+        if (t->ncand)
+            tm_trace_candidates_text(&tmp, t);
+        else
+            tm_buf_putc(&tmp, '-');
+        tm_buf_printf(&tmp, "; category: %s; role: %s; confidence: %s; peer: %s; phase: %s; input: %s",
                       t->category ? t->category : "-", tm_role_name(t->role),
                       t->confirmed ? "confirmed" : "indicator", t->peer ? t->peer : "-", t->phase ? t->phase : "-",
                       r->in->id);

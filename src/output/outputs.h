@@ -58,11 +58,13 @@ typedef struct {
     const tm_report_io *io;     /* what was read, or NULL */
 } tm_report;
 
-/* Traces per tool and role, in order of first appearance: counts, first and
- * last time, and the index of the first trace (summary.json, report.html);
- * which (NULL, or one per trace) gets each trace's tally. */
+/* Traces per tool and role - or, for traces whose tool is not recorded,
+ * per activity and role (tool NULL) - in order of first appearance: counts,
+ * first and last time, and the index of the first trace (summary.json,
+ * report.html); which (NULL, or one per trace) gets each trace's tally. */
 typedef struct {
     const char *tool;
+    const char *activity; /* when tool is NULL */
     tm_role role;
     size_t n, confirmed, first_index;
     int64_t first, last;

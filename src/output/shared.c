@@ -53,3 +53,17 @@ int64_t tm_trace_time_or_epoch(const tm_trace *t)
     return t->time == TM_TIME_NONE ? 0 : t->time; /* plaso's "Not a time" convention */
 }
 
+
+const char *tm_trace_who(const tm_trace *t, char *buf, size_t n)
+{
+    if (t->tool)
+        return t->tool;
+    snprintf(buf, n, "%s, tool not recorded", t->activity ? t->activity : "activity");
+    return buf;
+}
+
+void tm_trace_candidates_text(tm_buf *b, const tm_trace *t)
+{
+    for (size_t i = 0; i < t->ncand; i++)
+        tm_buf_printf(b, "%s%s", i ? ", " : "", t->candidates[i]);
+}

@@ -15,5 +15,10 @@ void tm_evidence_refs(tm_buf *b, const tm_trace *t, char **labels, size_t nlabel
 const char *tm_trace_time_desc(const tm_trace *t, char *buf, size_t n);
 /* The trace's time, or 0 (plaso's "Not a time" convention). */
 int64_t tm_trace_time_or_epoch(const tm_trace *t);
+/* Who did it, in one phrase: the tool when attributed, else "event log
+ * cleared, tool not recorded". */
+const char *tm_trace_who(const tm_trace *t, char *buf, size_t n);
+/* The candidates joined with ", " (empty when none). */
+void tm_trace_candidates_text(tm_buf *b, const tm_trace *t);
 
 #endif

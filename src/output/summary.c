@@ -20,11 +20,14 @@ size_t tm_tally_tools(const tm_traces *ts, tm_tool_tally **out, size_t *which)
     for (size_t i = 0; i < ts->n; i++) {
         const tm_trace *t = &ts->t[i];
         char key[256];
-        snprintf(key, sizeof key, "%s\t%d", t->tool, (int)t->role);
+        /* tools and activities apart: "\1" cannot start a tool id */
+        snprintf(key, sizeof key, "%s%s\t%d", t->tool ? "" : "\1", t->tool ? t->tool : t->activity ? t->activity : "",
+                 (int)t->role);
         size_t k = tm_strmap_get(&ix, key);
         if (k == TM_STRMAP_NONE) {
             TM_GROW(c, n);
-            c[n] = (tm_tool_tally){t->tool, t->role, 0, 0, i, TM_TIME_NONE, TM_TIME_NONE};
+            c[n] = (tm_tool_tally){t->tool, t->tool ? NULL : t->activity, t->role, 0, 0, i, TM_TIME_NONE,
+                                   TM_TIME_NONE};
             tm_strmap_put(&ix, key, n);
             k = n++;
         }
@@ -121,14 +124,16 @@ static void write_summary(tm_buf *b, const tm_report *r)
     }
     tm_json_obj_end(&j);
     /* traces */
-    size_t confirmed = 0, untimed = 0;
+    size_t confirmed = 0, untimed = 0, attributed = 0;
     for (size_t i = 0; i < r->traces->n; i++) {
         confirmed += r->traces->t[i].confirmed;
         untimed += r->traces->t[i].time == TM_TIME_NONE;
+        attributed += r->traces->t[i].tool != NULL;
     }
     tm_json_key(&j, "traces");
     tm_json_obj_begin(&j);
     tm_json_kuint(&j, "total", r->traces->n);
+    tm_json_kuint(&j, "attributed", attributed);
     tm_json_kuint(&j, "confirmed", confirmed);
     tm_json_kuint(&j, "without_time", untimed);
     tm_json_key(&j, "by_tool");
@@ -136,6 +141,8 @@ static void write_summary(tm_buf *b, const tm_report *r)
     tm_tool_tally *tc;
     size_t ntc = tm_tally_tools(r->traces, &tc, NULL);
     for (size_t i = 0; i < ntc; i++) {
+        if (!tc[i].tool)
+            continue;
         tm_json_obj_begin(&j);
         tm_json_kstr(&j, "tool", tc[i].tool);
         tm_json_kstr(&j, "role", tm_role_name(tc[i].role));
@@ -145,8 +152,29 @@ static void write_summary(tm_buf *b, const tm_report *r)
         tm_json_ktime(&j, "last", tc[i].last);
         tm_json_obj_end(&j);
     }
-    free(tc);
     tm_json_arr_end(&j);
+    /* what happened where the records do not say which tool did it */
+    tm_json_key(&j, "unattributed");
+    tm_json_arr_begin(&j);
+    for (size_t i = 0; i < ntc; i++) {
+        if (tc[i].tool)
+            continue;
+        const tm_trace *t = &r->traces->t[tc[i].first_index];
+        tm_json_obj_begin(&j);
+        tm_json_kstr(&j, "activity", tc[i].activity);
+        tm_json_kstr(&j, "role", tm_role_name(tc[i].role));
+        tm_json_kuint(&j, "traces", tc[i].n);
+        tm_json_key(&j, "candidates");
+        tm_json_arr_begin(&j);
+        for (size_t k = 0; k < t->ncand; k++)
+            tm_json_str(&j, t->candidates[k]);
+        tm_json_arr_end(&j);
+        tm_json_ktime(&j, "first", tc[i].first);
+        tm_json_ktime(&j, "last", tc[i].last);
+        tm_json_obj_end(&j);
+    }
+    tm_json_arr_end(&j);
+    free(tc);
     tm_json_obj_end(&j);
     tm_json_kuint(&j, "errors", r->errors ? r->errors->n : 0);
     if (r->io) {

@@ -640,8 +640,10 @@ void tm_pipeline_finish(tm_pipeline *p, tm_traces *out)
     }
     free(run.traces);
     free(lists);
-    /* Sort this host's traces only. */
+    /* This host's traces only: no tool without the record that names it,
+     * then sorted. */
     tm_traces mine = {out->t + first, out->n - first, out->n - first};
+    tm_traces_enforce_attribution(&mine);
     tm_traces_sort(&mine);
     tm_execs_free(&x);
     forget_host(p);

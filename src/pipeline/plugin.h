@@ -125,6 +125,10 @@ void tm_account(const tm_record *r, const char *prefix, char *out, size_t n);
 void tm_peer_from_cmdline(const char *cmd, char *out, size_t n);
 /* Case-insensitive substring; tm_iglob (util/pathsafe.h) for globs. */
 bool tm_icontains(const char *hay, const char *needle);
+/* Attributes the trace's tool to every cited record whose summary contains
+ * `name` (case-insensitive): the records that name the tool, its service or
+ * its file. Returns how many; none leaves the trace as it was. */
+size_t tm_attribute_by_name(tm_trace *t, tm_attribution how, const char *name);
 /* Local addresses that mean "this host" ("", "-", "::1", "127.0.0.1", "LOCAL"). */
 bool tm_is_local_address(const char *ip);
 

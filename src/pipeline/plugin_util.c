@@ -30,6 +30,17 @@ bool tm_icontains(const char *hay, const char *needle)
     return hay && needle && strcasestr(hay, needle) != NULL;
 }
 
+size_t tm_attribute_by_name(tm_trace *t, tm_attribution how, const char *name)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->nev; i++)
+        if (tm_icontains(t->ev[i].summary, name)) {
+            tm_trace_attribute(t, how, &t->ev[i]);
+            n++;
+        }
+    return n;
+}
+
 bool tm_is_local_address(const char *ip)
 {
     static const char *const local[] = {"", "-", "::1", "127.0.0.1", "LOCAL", "0.0.0.0", "::"};
@@ -196,6 +207,13 @@ tm_trace *tm_trace_for_run(tm_traces *out, const tm_view *v, const tm_run *run, 
     if (run->exit && run->exit->has_status)
         tm_trace_setf(&t->outcome, "exit status 0x%x", run->exit->status);
     tm_cite_run(t, run);
+    /* The run was chosen by its program's name: each of its records names it. */
+    tm_trace_set(&t->activity, "program run");
+    if (tool) {
+        for (size_t i = 0; i < t->nev; i++)
+            t->ev[i].attributes = true;
+        t->attribution = TM_ATTR_NAMED;
+    }
     return t;
 }
 

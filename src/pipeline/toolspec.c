@@ -109,6 +109,22 @@ static bool targets(const char *target, const char *want)
     return strcasecmp(prog, want) == 0;
 }
 
+/* What a spec's trace rests on: its records name the tool (`how`), or -
+ * for a program shared by several of the sheet's tools - only the program,
+ * and the tools it could be are the candidates. */
+static void spec_attribution(tm_trace *t, const tm_tool_spec *s, tm_attribution how, const char *activity)
+{
+    tm_trace_set(&t->activity, activity);
+    if (s->candidates) {
+        tm_trace_unattribute(t, s->candidates);
+        return;
+    }
+    if (!t->attribution)
+        t->attribution = how;
+    for (size_t e = 0; e < t->nev; e++)
+        t->ev[e].attributes = true;
+}
+
 size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
 {
     const tm_exec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
@@ -168,6 +184,8 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
     for (size_t i = 0; i < runs.n; i++) {
         const tm_run *run = &runs.r[i];
         tm_trace *t = tm_trace_for_run(out, v, run, s->tool, s->category, s->role);
+        if (!s->programs) /* chosen by its own syntax, whatever the program is called */
+            t->attribution = TM_ATTR_BEHAVIOUR;
         made++;
         int64_t start = run->time, end = run->time;
         bool script = false;
@@ -224,8 +242,10 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
             tm_confirm(t, false, "%s", s->no_ok_reason ? s->no_ok_reason : "execution seen; no success evidence");
         if (run->exit && run->exit->has_status && !t->outcome)
             tm_trace_setf(&t->outcome, "exit status 0x%x", run->exit->status);
-        tm_trace_setf(&t->message, "%s ran%s%s%s%s", s->tool, t->peer ? " against " : "", t->peer ? t->peer : "",
-                      t->command_line ? ": " : "", t->command_line ? t->command_line : "");
+        tm_trace_setf(&t->message, "%s ran%s%s%s%s", s->candidates ? run->name : s->tool,
+                      t->peer ? " against " : "", t->peer ? t->peer : "", t->command_line ? ": " : "",
+                      t->command_line ? t->command_line : "");
+        spec_attribution(t, s, TM_ATTR_NAMED, accessed ? "process memory read" : "program run");
     }
     tm_runs_free(&runs);
     free(cand);
@@ -259,6 +279,7 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
             tm_confirm(t, ok, "%s", ok ? (s->ok_reason ? s->ok_reason : "its file was written")
                                        : "only its files are on record, not its execution");
             tm_trace_setf(&t->message, "Files of %s written", s->tool);
+            spec_attribution(t, s, TM_ATTR_BEHAVIOUR, "tool file written");
             made++;
         }
         tm_clusters_free(cl, ncl);
@@ -302,6 +323,7 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
             tm_confirm(t, ok, "%s", ok ? (s->ok_reason ? s->ok_reason : "it opened the process")
                                        : "its access to the process is on record, not its execution");
             tm_trace_setf(&t->message, "%s opened %s", s->tool, s->access_target);
+            spec_attribution(t, s, TM_ATTR_NAMED, "process memory read");
             made++;
         }
         tm_clusters_free(cl, ncl);

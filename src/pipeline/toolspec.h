@@ -37,6 +37,10 @@ struct tm_tool_spec {
     const char *no_ok_reason;     /* reason when not (the sheet's success evidence is missing) */
     bool files_alone;             /* report its files also when no run of it is on record */
     bool one_per_record;          /* script keywords: one trace per record, however many commands match */
+    /* The records name the program but not which of the sheet's tools it
+     * was (mimikatz without its module): the traces are unattributed, with
+     * these candidates (NULL: attributed to `tool`). */
+    const char *const *candidates;
 };
 
 /* Appends the traces for one tool; returns how many. */

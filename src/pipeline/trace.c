@@ -40,6 +40,7 @@ void tm_evidence_copy(tm_evidence *d, const tm_evidence *s)
     d->event_id = s->event_id;
     d->time = s->time;
     d->summary = dup0(s->summary);
+    d->attributes = s->attributes;
 }
 
 void tm_evidence_free(tm_evidence *e)
@@ -54,7 +55,9 @@ void tm_evidence_free(tm_evidence *e)
 
 static void trace_free(tm_trace *t)
 {
-    char **strs[] = {&t->time_desc, &t->tool, &t->category, &t->outcome, &t->reason, &t->host, &t->user,
+    for (size_t i = 0; i < t->ncand; i++)
+        free(t->candidates[i]);
+    char **strs[] = {&t->time_desc, &t->activity, &t->tool, &t->category, &t->outcome, &t->reason, &t->host, &t->user,
                      &t->user_sid, &t->logon_id, &t->peer, &t->command_line, &t->phase, &t->message};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
@@ -93,6 +96,73 @@ void tm_trace_set(char **field, const char *value)
 {
     free(*field);
     *field = dup0(value);
+}
+
+const char *tm_attribution_name(tm_attribution a)
+{
+    switch (a) {
+    case TM_ATTR_NONE: return NULL;
+    case TM_ATTR_NAMED: return "named";
+    case TM_ATTR_RENAMED: return "renamed";
+    case TM_ATTR_BEHAVIOUR: return "behaviour";
+    }
+    return NULL;
+}
+
+void tm_trace_attribute(tm_trace *t, tm_attribution how, tm_evidence *by)
+{
+    t->attribution = how;
+    if (by)
+        by->attributes = true;
+}
+
+void tm_trace_add_candidate(tm_trace *t, const char *tool)
+{
+    if (!tool || t->ncand == TM_TRACE_MAX_CANDIDATES)
+        return;
+    for (size_t i = 0; i < t->ncand; i++)
+        if (strcmp(t->candidates[i], tool) == 0)
+            return;
+    t->candidates[t->ncand++] = tm_xstrdup(tool);
+}
+
+void tm_trace_unattribute(tm_trace *t, const char *const *candidates)
+{
+    if (t->tool) {
+        tm_trace_add_candidate(t, t->tool);
+        free(t->tool);
+        t->tool = NULL;
+    }
+    for (size_t i = 0; candidates && candidates[i]; i++)
+        tm_trace_add_candidate(t, candidates[i]);
+    t->attribution = TM_ATTR_NONE;
+    t->confirmed = false;
+    for (size_t i = 0; i < t->nev; i++)
+        t->ev[i].attributes = false;
+}
+
+size_t tm_traces_enforce_attribution(tm_traces *ts)
+{
+    size_t turned = 0;
+    for (size_t i = 0; i < ts->n; i++) {
+        tm_trace *t = &ts->t[i];
+        bool cited = false;
+        for (size_t k = 0; k < t->nev && !cited; k++)
+            cited = t->ev[k].attributes;
+        if (!t->activity)
+            tm_trace_set(&t->activity, "program run");
+        if (!t->tool)
+            t->confirmed = false; /* confirmed means attributed, and more */
+        if (!t->tool || (t->attribution != TM_ATTR_NONE && cited))
+            continue;
+        char why[1200];
+        snprintf(why, sizeof why, "the records do not name the tool%s%s", t->reason ? "; " : "",
+                 t->reason ? t->reason : "");
+        tm_trace_unattribute(t, NULL);
+        tm_trace_set(&t->reason, why);
+        turned++;
+    }
+    return turned;
 }
 
 void tm_trace_setf(char **field, const char *fmt, ...)
@@ -191,6 +261,9 @@ static int cmp_trace(const void *pa, const void *pb)
         return a->time < b->time ? -1 : 1;
     }
     int c = cmp_str(a->tool, b->tool);
+    if (c)
+        return c;
+    c = cmp_str(a->activity, b->activity);
     if (c)
         return c;
     if (a->role != b->role)

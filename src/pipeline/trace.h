@@ -1,6 +1,7 @@
-/* Execution traces: what toolmark reports. One trace says a tool (or a
- * recognised command) ran, in a role on this host, when, by whom, how sure
- * we are, and cites every record it rests on. Schema: docs/traces.md. */
+/* Execution traces: what toolmark reports. One trace says what happened
+ * (its activity), which tool did it when the records attribute it (else the
+ * tools it could have been), in a role on this host, when, by whom, how
+ * sure we are, and cites every record it rests on. Schema: docs/traces.md. */
 #ifndef TM_TRACE_H
 #define TM_TRACE_H
 
@@ -20,14 +21,29 @@ typedef struct {
     uint32_t event_id; /* 0 when not an event */
     int64_t time;
     char *summary;
+    bool attributes; /* this record names the trace's tool */
 } tm_evidence;
 
 typedef enum { TM_ROLE_SOURCE, TM_ROLE_DESTINATION, TM_ROLE_DC, TM_ROLE_HOST } tm_role;
 
+/* What a trace's tool rests on (docs/traces.md, "Attribution"). */
+typedef enum {
+    TM_ATTR_NONE,      /* not attributed: `tool` is NULL, `candidates` lists the tools it fits */
+    TM_ATTR_NAMED,     /* the program ran under its own name (image, command, Prefetch name) */
+    TM_ATTR_RENAMED,   /* its original file name, or its service or pipe pattern under another name */
+    TM_ATTR_BEHAVIOUR, /* its own service, pipe, syntax, file or a behaviour no other tool shows */
+} tm_attribution;
+
+#define TM_TRACE_MAX_CANDIDATES 8
+
 typedef struct {
     int64_t time;
     char *time_desc;
-    char *tool;
+    char *activity; /* what happened: "event log cleared", "account changed", "program run" */
+    char *tool;     /* NULL unless attributed */
+    tm_attribution attribution;
+    char *candidates[TM_TRACE_MAX_CANDIDATES]; /* when not attributed: the sheet's tools that fit */
+    size_t ncand;
     char *category;
     tm_role role;
     char *outcome;
@@ -56,6 +72,20 @@ void tm_traces_free(tm_traces *ts);
 tm_trace *tm_trace_add(tm_traces *ts, const char *tool, const char *category, tm_role role, int64_t time,
                        const char *time_desc);
 void tm_trace_set(char **field, const char *value);
+/* The tool is attributed, resting on `by` (a record the trace cites; NULL
+ * when the caller marks its citations itself). */
+void tm_trace_attribute(tm_trace *t, tm_attribution how, tm_evidence *by);
+/* The records do not tell which tool it was: the tool (if any) moves to the
+ * candidates, with the others given (NULL-terminated, may be NULL); a
+ * trace that is not attributed is never confirmed. */
+void tm_trace_unattribute(tm_trace *t, const char *const *candidates);
+void tm_trace_add_candidate(tm_trace *t, const char *tool);
+/* The last word before output: a trace naming a tool that no cited record
+ * attributes is turned into an unattributed activity (its tool a
+ * candidate), so no plugin can claim a tool without the record. Returns how
+ * many were turned. */
+size_t tm_traces_enforce_attribution(tm_traces *ts);
+const char *tm_attribution_name(tm_attribution a); /* "named" ..., NULL for none */
 void tm_trace_setf(char **field, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Adds the evidence, or returns the one the trace already cites for the same
  * record (path, record, event id). */
