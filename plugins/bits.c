@@ -90,7 +90,11 @@ static void run(const tm_view *v, tm_traces *out)
             continue;
         const char *id = tm_data(it->r, "Id");
         tm_trace *t = tm_trace_for_record(out, v, it, "BITS", CATEGORY, TM_ROLE_SOURCE, "BITS transfer started (59)");
-        tm_cite(t, it->r, it->art, "BITS job %s transfer started: %s", tm_data(it->r, "name"), url);
+        tm_evidence *started = tm_cite(t, it->r, it->art, "BITS job %s transfer started: %s", tm_data(it->r, "name"), url);
+        /* "BITS Transfer" is the job name Start-BitsTransfer gives when none
+         * is asked for; Windows' and updaters' jobs carry their own names */
+        if (strcmp(tm_data(it->r, "name"), "BITS Transfer") == 0)
+            tm_trace_attribute(t, TM_ATTR_BEHAVIOUR, started);
         char peer[256];
         tm_peer_from_cmdline(url, peer, sizeof peer);
         if (peer[0])

@@ -10,7 +10,9 @@
  * cscript running wmiexec.vbs or winrm.vbs) are left to it.
  * `echo ... > file` writing a script (.bat, .cmd, .vbs, .ps1 ...) is
  * reported as script creation. A bare `powershell` with no arguments
- * (an interactive console) is not a command run. */
+ * (an interactive console) is not a command run; nor is `echo` or `set`
+ * in a PowerShell statement (aliases of Write-Output and Set-Variable)
+ * unless it writes a file. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +53,24 @@ static bool script_file(const char *path)
     return false;
 }
 
+/* Whether a command line has anything after its program word. */
+static bool has_arguments(const char *cl)
+{
+    if (!cl)
+        return false;
+    while (*cl == ' ' || *cl == '\t')
+        cl++;
+    if (*cl == '"') {
+        const char *q = strchr(cl + 1, '"');
+        cl = q ? q + 1 : cl + strlen(cl);
+    } else {
+        cl += strcspn(cl, " \t");
+    }
+    while (*cl == ' ' || *cl == '\t' || *cl == '\r' || *cl == '\n')
+        cl++;
+    return *cl != 0;
+}
+
 static void run(const tm_view *v, tm_traces *out)
 {
     /* Executions whose command is in the table, grouped into runs per
@@ -66,12 +86,20 @@ static void run(const tm_view *v, tm_traces *out)
             continue;
         /* the actions of Windows' own tasks */
         if (e->kind == TM_EXEC_SCHEDULED) {
-            const char *task = tm_str(e->r, e->r->kind == TM_ART_TASK ? "uri" : "Path");
-            if (tm_benign_task(task, tm_str(e->r, "command_line")))
+            const char *task = e->r->kind == TM_ART_TASK ? tm_str(e->r, "uri")
+                               : e->r->kind == TM_ART_EVTX ? tm_data(e->r, "TaskName")
+                                                           : tm_str(e->r, "Path");
+            if (tm_benign_task(task, e->r->kind == TM_ART_EVTX ? e->command_line : tm_str(e->r, "command_line")))
                 continue;
         }
-        if (ci && strcmp(ci->command, "powershell") == 0 && e->kind == TM_EXEC_START &&
-            (!e->command_line || !strchr(e->command_line, ' ')))
+        /* a console, not a command: powershell with no arguments */
+        if (ci && strcmp(ci->command, "powershell") == 0 && e->kind != TM_EXEC_EXIT && e->kind != TM_EXEC_PREFETCH &&
+            !has_arguments(e->command_line))
+            continue;
+        /* In PowerShell, echo is Write-Output and set is Set-Variable:
+         * printing a string is not cmd's echo (writing a script file is) */
+        if (ci && e->in_powershell && !e->redirect &&
+            (strcmp(ci->command, "echo") == 0 || strcmp(ci->command, "set") == 0))
             continue;
         sel[n++] = e;
     }

@@ -2,7 +2,9 @@
  *
  * RemoteLogin-WCE, source: the WCESERVICE service WCE installs to inject
  * credentials (System 7045, confirmed by the sheet; 7036), wceaux.dll in
- * the journal, runs of wce*.exe.
+ * the journal, runs of wce*.exe. WCE installs the same service to list
+ * hashes, so the tool is named only with a "wce -s" run; the service alone
+ * is an activity with WCE and RemoteLogin-WCE as candidates.
  * RemoteLogin-Mimikatz, source: the logon "sekurlsa::pth" creates (Security
  * 4624 type 9, logon process seclogo) and explicit-credential use (4648)
  * by the same process; runs of mimikatz*.exe with sekurlsa::pth.
@@ -93,11 +95,25 @@ static void wce_source(const tm_view *v, tm_traces *out, bool *seen)
                 tm_cite(t, it->r, it->art, "%s: %s", tm_str(it->r, "file_name"), tm_str(it->r, "reasons"));
             }
         }
-        tm_trace_set(&t->activity, "pass-the-hash logon");
-        tm_attribute_by_name(t, TM_ATTR_BEHAVIOUR, "wce"); /* WCESERVICE, wceaux.dll, wce.exe */
-        tm_confirm(t, installed, installed ? "WCESERVICE installed (System 7045)"
-                                           : "WCE traces without WCESERVICE's install record (System 7045)");
-        tm_trace_set(&t->message, "WCE injected credentials (pass-the-hash) on this host");
+        /* WCESERVICE is how WCE gets into lsass, for listing hashes as for
+         * pass-the-hash: only "wce -s" says which */
+        bool pth = false;
+        for (size_t i = 0; i < cl[c].n; i++)
+            pth |= cl[c].it[i]->sub == S_WCE;
+        if (pth) {
+            tm_trace_set(&t->activity, "pass-the-hash logon");
+            tm_attribute_by_name(t, TM_ATTR_BEHAVIOUR, "wce"); /* WCESERVICE, wceaux.dll, wce.exe */
+            tm_confirm(t, installed, installed ? "WCESERVICE installed (System 7045)"
+                                               : "WCE traces without WCESERVICE's install record (System 7045)");
+            tm_trace_set(&t->message, "WCE injected credentials (pass-the-hash) on this host");
+        } else {
+            tm_trace_set(&t->activity, "service installed");
+            static const char *const fits[] = {"WCE", NULL};
+            tm_trace_unattribute(t, fits);
+            tm_confirm(t, false, "WCESERVICE installed: WCE ran, but its command line (wce -s for pass-the-hash) "
+                                 "is not on record");
+            tm_trace_set(&t->message, "WCE's service WCESERVICE installed (hash listing or pass-the-hash)");
+        }
         *seen = true;
     }
     tm_clusters_free(cl, ncl);

@@ -7,9 +7,9 @@
  * Destination: the logon (Security 4624 type 10, or type 7 on reconnect),
  * Remote Desktop authentication (RemoteConnectionManager 1149), the session
  * (LocalSessionManager 21 logon, 22 shell, 24 disconnect, 25 reconnect,
- * 23 logoff), 4778/4779 reconnect/disconnect. One trace per connection:
- * confirmed when 4624 and LocalSessionManager 21 and 24 are there (the
- * sheet). */
+ * 23 logoff), 4778/4779 reconnect/disconnect. One trace per connection,
+ * an activity with mstsc as candidate (the server's records do not say
+ * which client connected). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,11 +214,12 @@ static void destination(const tm_view *v, tm_traces *out)
             tm_confirm(t, true, "logon (Security 4624) and session logon and disconnect (LocalSessionManager 21, 24)");
         else
             tm_confirm(t, false, "the connection is recorded, but not all of 4624, LocalSessionManager 21 and 24");
-        /* The sheet's tool is the protocol: every record here is RDP's own
-         * (logon type 10, the Terminal Services logs), whatever client. */
+        /* Every record here is the server's (logon type 10, the Terminal
+         * Services logs): they show Remote Desktop, not which client made
+         * the connection (mstsc, xfreerdp, rdesktop, a library), so mstsc
+         * is a candidate; the source host's records name it. */
         tm_trace_set(&t->activity, "remote desktop logon");
-        for (size_t e = 0; e < t->nev; e++)
-            tm_trace_attribute(t, TM_ATTR_BEHAVIOUR, &t->ev[e]);
+        tm_trace_unattribute(t, NULL); /* mstsc becomes the candidate */
         tm_trace_setf(&t->message, "Remote Desktop logon of %s%s%s", t->user ? t->user : "?", t->peer ? " from " : "",
                       t->peer ? t->peer : "");
         free(s->it);

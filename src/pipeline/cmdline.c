@@ -55,6 +55,9 @@ void tm_program_name(const char *path, size_t len, char *out, size_t n)
         if (k > el && strcmp(out + k - el, exts[i]) == 0)
             out[k - el] = 0;
     }
+    /* Service image paths and scripts name the shell by its variable. */
+    if ((strcmp(out, "%comspec%") == 0 || strcmp(out, "%%comspec%%") == 0) && n > 3)
+        snprintf(out, n, "cmd");
 }
 
 /* One word starting at *p (quotes grouped and removed); returns false at the end. */
@@ -188,21 +191,38 @@ static void powershell_payload(const char *args, size_t len, tm_cmds *out, int d
 }
 
 /* One simple command: program, arguments, redirection; wrappers recurse. */
-static void add_simple(const char *s, size_t len, tm_cmds *out, int depth, bool enc)
+static void add_simple(const char *s, size_t len, tm_cmds *out, int depth, bool enc, bool ps)
 {
-    while (len && (is_space(*s) || *s == '@' || *s == '(' || *s == '{')) {
-        s++;
-        len--;
-    }
-    /* PowerShell's call operator and dot-sourcing. */
-    if (len >= 2 && (s[0] == '&' || s[0] == '.') && is_space(s[1])) {
-        s += 2;
-        len -= 2;
+    for (bool again = true; again;) {
+        again = false;
+        while (len && (is_space(*s) || *s == '@' || *s == '(' || *s == '{')) {
+            s++;
+            len--;
+        }
+        /* PowerShell's call operator and dot-sourcing: "& {...}", ". .\x.ps1" */
+        if (len >= 2 && (s[0] == '&' || s[0] == '.') && is_space(s[1])) {
+            s += 2;
+            len -= 2;
+            again = true;
+        }
     }
     while (len && (is_space(s[len - 1]) || s[len - 1] == ')' || s[len - 1] == '}'))
         len--;
     if (!len)
         return;
+    /* "$cmd = Invoke-Mimikatz ...": the command is the assigned value */
+    if (ps && len > 1 && s[0] == '$') {
+        size_t k = 1;
+        while (k < len && (isalnum((unsigned char)s[k]) || s[k] == '_' || s[k] == ':'))
+            k++;
+        size_t eq = k;
+        while (eq < len && is_space(s[eq]))
+            eq++;
+        if (eq < len && s[eq] == '=' && (eq + 1 >= len || s[eq + 1] != '=')) {
+            add_simple(s + eq + 1, len - eq - 1, out, depth, enc, ps);
+            return;
+        }
+    }
     const char *p = s, *end = s + len, *ws;
     char word[512];
     if (!next_word(&p, end, word, sizeof word, &ws))
@@ -221,6 +241,7 @@ static void add_simple(const char *s, size_t len, tm_cmds *out, int depth, bool 
     c->text = tm_xstrndup(s, len);
     c->args = tm_xstrndup(a, (size_t)(end - a));
     c->from_encoded = enc;
+    c->in_powershell = ps;
     c->depth = depth;
     const char *vp = a;
     char verb[64];
@@ -253,7 +274,26 @@ static void add_simple(const char *s, size_t len, tm_cmds *out, int depth, bool 
     if (depth >= MAX_DEPTH)
         return;
     size_t alen = (size_t)(end - a);
-    if (strcmp(c->name, "cmd") == 0) {
+    if (strcmp(c->name, "start") == 0) {
+        /* start ["title"] [/b /min /wait /d dir ...] command: the command runs */
+        const char *wp = a, *w0 = a;
+        char w[64];
+        bool title_done = false;
+        while (next_word(&wp, end, w, sizeof w, &w0)) {
+            if (!title_done && *w0 == '"') {
+                title_done = true;
+                continue;
+            }
+            title_done = true;
+            if (w[0] != '/')
+                break;
+            if (strcasecmp(w, "/d") == 0 || strcasecmp(w, "/node") == 0 || strcasecmp(w, "/affinity") == 0)
+                next_word(&wp, end, w, sizeof w, NULL);
+            w0 = wp;
+        }
+        if (w0 < end)
+            add_simple(w0, (size_t)(end - w0), out, depth + 1, enc, false);
+    } else if (strcmp(c->name, "cmd") == 0) {
         /* Everything after /c, /k or /r is the payload; cmd strips one pair of
          * surrounding quotes. */
         const char *wp = a, *w0;
@@ -277,6 +317,16 @@ static void add_simple(const char *s, size_t len, tm_cmds *out, int depth, bool 
         }
     } else if (strcmp(c->name, "powershell") == 0 || strcmp(c->name, "pwsh") == 0) {
         powershell_payload(a, alen, out, depth);
+    } else if (ps && (strcmp(c->name, "iex") == 0 || strcmp(c->name, "invoke-expression") == 0) && alen &&
+               *a != '(' && *a != '$') {
+        /* IEX "net view": the string is a script (a computed one is not known) */
+        size_t n = alen;
+        const char *str = a;
+        if (n >= 2 && (str[0] == '"' || str[0] == '\'') && str[n - 1] == str[0]) {
+            str++;
+            n -= 2;
+        }
+        split_script(str, n, out, depth + 1, enc);
     }
 }
 
@@ -303,7 +353,7 @@ static void split_cmd(const char *s, size_t len, tm_cmds *out, int depth, bool e
             continue;
         }
         if (seg.len)
-            add_simple(seg.data, seg.len, out, depth, enc);
+            add_simple(seg.data, seg.len, out, depth, enc, false);
         tm_buf_reset(&seg);
         if (i + 1 < len && (s[i + 1] == ch))
             i++; /* && or || */
@@ -311,10 +361,83 @@ static void split_cmd(const char *s, size_t len, tm_cmds *out, int depth, bool e
     tm_buf_free(&seg);
 }
 
+/* Character-code obfuscation (Invoke-Obfuscation's ASCII encoding, as
+ * CrackMapExec sends its payloads): a script written as its characters'
+ * decimal codes, "(91,78,101,116 ...)" or "'91A78H101@116...'.Split(...)",
+ * turned back into text when the run is long enough to be a script and
+ * every code is a printable character. Returns the decoded text, owned, or
+ * NULL. */
+#define CHARCODE_MIN 24
+static char *charcode_decode(const char *s, size_t len)
+{
+    tm_buf best, cur;
+    tm_buf_init(&best);
+    tm_buf_init(&cur);
+    size_t i = 0;
+    while (i <= len) {
+        /* one code: 1 to 3 digits not glued to other digits or word characters' hex */
+        size_t j = i;
+        unsigned v = 0;
+        while (j < len && j - i < 4 && s[j] >= '0' && s[j] <= '9')
+            v = v * 10 + (unsigned)(s[j++] - '0');
+        bool code = j > i && j - i <= 3 && (j == len || s[j] < '0' || s[j] > '9') &&
+                    (v == 9 || v == 10 || v == 13 || (v >= 32 && v <= 126));
+        if (code) {
+            tm_buf_putc(&cur, (char)v);
+            /* a separator of 1 to 3 characters that are not digits ends the code */
+            size_t k = j;
+            while (k < len && k - j < 3 && !(s[k] >= '0' && s[k] <= '9') && s[k] != '\n' && s[k] != '\'')
+                k++;
+            if (k < len && k > j && s[k] >= '0' && s[k] <= '9') {
+                i = k;
+                continue;
+            }
+            i = j;
+        } else {
+            i = j > i ? j : i + 1;
+        }
+        /* the run ends here */
+        if (cur.len > best.len) {
+            tm_buf_reset(&best);
+            tm_buf_put(&best, cur.data, cur.len);
+        }
+        tm_buf_reset(&cur);
+        if (i >= len)
+            break;
+    }
+    tm_buf_free(&cur);
+    /* text, not a list of numbers: mostly letters and spaces */
+    /* script text, not a list of numbers: mostly letters, with spaces and
+     * a script's punctuation (a port list 80,81,82... decodes to "PQRS...") */
+    size_t words = 0, spaces = 0, punct = 0;
+    for (size_t k = 0; k < best.len; k++) {
+        char ch = best.data[k];
+        words += isalpha((unsigned char)ch) || ch == ' ';
+        spaces += ch == ' ';
+        punct += strchr("()$-'\".;=[]{}|", ch) != NULL && ch;
+    }
+    if (best.len < CHARCODE_MIN || words * 2 < best.len || !spaces || !punct) {
+        tm_buf_free(&best);
+        return NULL;
+    }
+    char *text = tm_xstrndup(best.data, best.len);
+    tm_buf_free(&best);
+    return text;
+}
+
 /* PowerShell: ;, |, newlines, && and || outside quotes; ` escapes. Native
  * commands inside are split by cmd's rules when they are cmd wrappers. */
 static void split_script(const char *s, size_t len, tm_cmds *out, int depth, bool enc)
 {
+    if (depth < MAX_DEPTH) {
+        char *plain = charcode_decode(s, len);
+        if (plain) {
+            if (!out->decoded)
+                out->decoded = tm_xstrdup(plain);
+            split_script(plain, strlen(plain), out, depth + 1, true);
+            free(plain);
+        }
+    }
     tm_buf seg;
     tm_buf_init(&seg);
     char q = 0;
@@ -343,7 +466,7 @@ static void split_script(const char *s, size_t len, tm_cmds *out, int depth, boo
             continue;
         }
         if (seg.len)
-            add_simple(seg.data, seg.len, out, depth, enc);
+            add_simple(seg.data, seg.len, out, depth, enc, true);
         tm_buf_reset(&seg);
         if (i + 1 < len && ((ch == '|' && s[i + 1] == '|') || ch == '&'))
             i++;
@@ -372,6 +495,16 @@ void tm_cmdline_split(const char *line, tm_cmds *out)
     size_t len;
     char *copy = nul_marks_as_spaces(line, &len);
     split_cmd(copy ? copy : line, len, out, 0, false);
+    free(copy);
+}
+
+void tm_cmdline_split_one(const char *line, tm_cmds *out)
+{
+    if (!line)
+        return;
+    size_t len;
+    char *copy = nul_marks_as_spaces(line, &len);
+    add_simple(copy ? copy : line, len, out, 0, false, false);
     free(copy);
 }
 

@@ -7,8 +7,9 @@
  * runs three commands: net use, copy, del. The splitter follows cmd's rules
  * closely enough for classification: `cmd /c|/k|/r` wrappers, `&`, `&&`,
  * `||`, `|`, `^` escapes, double quotes, full paths and `.exe`, `@` echo-off
- * prefixes, redirections, and `powershell -enc` (base64 of UTF-16LE, decoded
- * and split on `;`, `|` and newlines). It never reads outside its input and
+ * prefixes, redirections, `%COMSPEC%`, and `powershell -enc` (base64 of
+ * UTF-16LE, decoded and split on `;`, `|` and newlines); a script written
+ * as character codes is decoded and split as well. It never reads outside its input and
  * bounds its output; hostile text gives odd commands, never a crash. */
 #ifndef TM_CMDLINE_H
 #define TM_CMDLINE_H
@@ -22,7 +23,8 @@ typedef struct {
     char *text;     /* this command as written (after unescaping ^), owned */
     char *args;     /* the text after the program, owned */
     char *redirect; /* target of "> file" / ">> file", owned, or NULL */
-    bool from_encoded; /* came out of a powershell -enc payload */
+    bool from_encoded; /* came out of a powershell -enc payload or character codes */
+    bool in_powershell; /* a PowerShell statement, where echo, dir, del ... are aliases of cmdlets */
     int depth;         /* wrappers it was found inside (cmd /c, powershell) */
 } tm_cmd;
 
@@ -40,6 +42,9 @@ void tm_cmds_free(tm_cmds *cs);
 /* Splits line; shell wrappers (cmd /c, powershell -command/-enc) are kept as
  * commands too and their payload split after them. */
 void tm_cmdline_split(const char *line, tm_cmds *out);
+/* A process' own command line as its program received it (PowerShell's
+ * HostApplication): one command, cmd's separators are not special. */
+void tm_cmdline_split_one(const char *line, tm_cmds *out);
 /* PowerShell script text (PSReadLine, script blocks): split on ;, |, newlines
  * and the same cmd rules for native commands. */
 void tm_script_split(const char *text, tm_cmds *out);

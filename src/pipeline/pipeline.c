@@ -86,14 +86,20 @@ struct tm_pipeline {
 static const struct {
     const char *channel;
     uint32_t id;
+    bool (*keep)(const tm_record *r); /* NULL: every record */
 } exec_events[] = {
-    {"Security", 4688},
-    {"Security", 4689},
-    {"Microsoft-Windows-Sysmon/Operational", 1},
-    {"Microsoft-Windows-Sysmon/Operational", 5},
-    {"Microsoft-Windows-PowerShell/Operational", 4103},
-    {"Microsoft-Windows-PowerShell/Operational", 4104},
-    {"System", 7045},
+    {"Security", 4688, NULL},
+    {"Security", 4689, NULL},
+    {"Microsoft-Windows-Sysmon/Operational", 1, NULL},
+    {"Microsoft-Windows-Sysmon/Operational", 5, NULL},
+    {"Microsoft-Windows-PowerShell/Operational", 4103, NULL},
+    {"Microsoft-Windows-PowerShell/Operational", 4104, NULL},
+    {"System", 7045, NULL},
+    {"Security", 4697, NULL},
+    {"Security", 4698, NULL},
+    {"Microsoft-Windows-Sysmon/Operational", 13, tm_service_image_write}, /* only services' ImagePath */
+    {"Microsoft-Windows-Sysmon/Operational", 20, NULL},
+    {"Windows PowerShell", 400, NULL},
 };
 
 static int cmp_evsub(const void *a, const void *b)
@@ -251,7 +257,8 @@ static bool evtx_wanted(const tm_pipeline *p, const tm_record *r)
     tm_record_uint(r, "event_id", &id);
     const char *ch = tm_record_str(r, "channel");
     for (size_t i = 0; i < sizeof exec_events / sizeof exec_events[0]; i++)
-        if (exec_events[i].id == id && ch && strcasecmp(ch, exec_events[i].channel) == 0)
+        if (exec_events[i].id == id && ch && strcasecmp(ch, exec_events[i].channel) == 0 &&
+            (!exec_events[i].keep || exec_events[i].keep(r)))
             return true;
     for (size_t i = ev_lower(p, (uint32_t)id); i < p->nev && p->ev[i].id == id; i++)
         if ((strcmp(p->ev[i].channel, "*") == 0 || (ch && strcasecmp(ch, p->ev[i].channel) == 0)) &&

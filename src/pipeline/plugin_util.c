@@ -157,6 +157,7 @@ void tm_exec_summary(const tm_exec *e, char *out, size_t n)
     case TM_EXEC_SCRIPT: snprintf(out, n, "in a script block: %s", cl); break;
     case TM_EXEC_SCHEDULED: snprintf(out, n, "scheduled action: %s", cl); break;
     case TM_EXEC_SERVICE: snprintf(out, n, "service image: %s", cl); break;
+    case TM_EXEC_CONSUMER: snprintf(out, n, "WMI consumer command: %s", cl); break;
     }
 }
 

@@ -1,13 +1,16 @@
 #include "pipeline/runs.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pipeline/cmdline.h"
 #include "pipeline/plugin.h"
 #include "util/buf.h"
+#include "util/strmap.h"
 #include "util/timeutil.h"
 
 void tm_execs_init(tm_execs *x)
@@ -44,6 +47,7 @@ const char *tm_exec_kind_name(tm_exec_kind k)
     case TM_EXEC_SCRIPT: return "script block";
     case TM_EXEC_SCHEDULED: return "scheduled action";
     case TM_EXEC_SERVICE: return "service image";
+    case TM_EXEC_CONSUMER: return "WMI consumer command";
     }
     return "?";
 }
@@ -121,6 +125,7 @@ static void add_commands(tm_execs *x, const exec_tmpl *t, const tm_cmds *cs, siz
         e->parent = dupne(t->parent);
         e->derived = derived || i > 0 || c->depth > 0;
         e->encoded = c->from_encoded;
+        e->in_powershell = c->in_powershell;
         e->redirect = c->redirect ? tm_xstrdup(c->redirect) : NULL;
     }
 }
@@ -137,7 +142,9 @@ static void name_from_image(tm_exec *e)
  * powershell) other commands become derived executions. */
 static void add_start(tm_execs *x, tm_exec *e)
 {
-    name_from_image(e);
+    /* a service's image path is a command line, not a file name */
+    if (e->kind != TM_EXEC_SERVICE)
+        name_from_image(e);
     if (!e->command_line)
         return;
     tm_cmds cs;
@@ -182,20 +189,175 @@ static bool is_channel(const tm_record *r, const char *ch)
 
 /* One command, or a line of commands, from an artifact that has no process
  * of its own (history, script, task action, service image). */
+enum { LINE_CMD, LINE_SCRIPT, LINE_HOST }; /* cmd's rules, PowerShell's, one program's own command line */
 static void add_line(tm_execs *x, tm_exec_kind kind, int64_t t, const char *desc, const tm_record *r,
-                     const tm_artifact *a, const char *line, const char *user, bool script)
+                     const tm_artifact *a, const char *line, const char *user, int how)
 {
     if (!line || !*line)
         return;
     tm_cmds cs;
     tm_cmds_init(&cs);
-    if (script)
+    if (how == LINE_SCRIPT)
         tm_script_split(line, &cs);
+    else if (how == LINE_HOST)
+        tm_cmdline_split_one(line, &cs);
     else
         tm_cmdline_split(line, &cs);
     exec_tmpl tp = {kind, t, desc, r, a, user, NULL, NULL, NULL};
     add_commands(x, &tp, &cs, 0, line, false);
     tm_cmds_free(&cs);
+}
+
+bool tm_service_image_write(const tm_record *r)
+{
+    const char *k = tm_data(r, "TargetObject");
+    size_t n = strlen(k);
+    return n > 10 && strcasecmp(k + n - 10, "\\ImagePath") == 0 && tm_icontains(k, "\\Services\\");
+}
+
+/* Sysmon 19/20 write WMI values as MOF strings: ` "cmd.exe /c ... c:\\\\temp"`:
+ * blanks around, double quotes, backslash escapes. The plain text, owned. */
+static char *mof_string(const char *s)
+{
+    while (*s == ' ')
+        s++;
+    size_t n = strlen(s);
+    while (n && s[n - 1] == ' ')
+        n--;
+    if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+        s++;
+        n -= 2;
+    }
+    char *out = tm_xmalloc(n + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\\' && i + 1 < n && (s[i + 1] == '\\' || s[i + 1] == '"'))
+            i++;
+        out[k++] = s[i];
+    }
+    out[k] = 0;
+    return out;
+}
+
+/* The line after "HostApplication=" in a Windows PowerShell event's text. */
+static bool powershell_host_line(const char *text, char *out, size_t n)
+{
+    const char *h = strstr(text, "HostApplication=");
+    if (!h)
+        return false;
+    h += 16;
+    size_t len = strcspn(h, "\r\n");
+    snprintf(out, n, "%.*s", (int)len, h);
+    return len > 0;
+}
+
+/* The commands of the shell that started this process (Sysmon 1
+ * ParentCommandLine): evidence that the shell ran them, also when its own
+ * start is not on record (cmd /c echo ... & del ..., as smbexec leaves).
+ * Only shells: other parents' command lines run no commands. */
+static void parent_commands(tm_execs *x, const tm_record *r, const tm_artifact *a)
+{
+    const char *pcl = tm_data(r, "ParentCommandLine");
+    char parent[48];
+    tm_program_name_of(tm_data(r, "ParentImage"), parent, sizeof parent);
+    if (!*pcl || (strcmp(parent, "cmd") != 0 && strcmp(parent, "powershell") != 0 && strcmp(parent, "pwsh") != 0))
+        return;
+    tm_cmds cs;
+    tm_cmds_init(&cs);
+    tm_cmdline_split(pcl, &cs);
+    bool self = cs.n && strcmp(cs.c[0].name, parent) == 0;
+    exec_tmpl t = {TM_EXEC_START, r->time, "Parent's command line (Sysmon 1)", r, a, tm_data(r, "User"), NULL,
+                   tm_data(r, "LogonId"), NULL};
+    add_commands(x, &t, &cs, self ? 1 : 0, NULL, true);
+    tm_cmds_free(&cs);
+}
+
+static const char *find_in(const char *s, const char *needle, size_t len)
+{
+    size_t nl = strlen(needle);
+    for (size_t i = 0; i + nl <= len; i++)
+        if (memcmp(s + i, needle, nl) == 0)
+            return s + i;
+    return NULL;
+}
+
+/* XML text of one element inside [from, to), entities decoded, appended to b. */
+static bool xml_element_text(const char *from, const char *to, const char *tag, tm_buf *b)
+{
+    char open[32], close[32];
+    snprintf(open, sizeof open, "<%s>", tag);
+    snprintf(close, sizeof close, "</%s>", tag);
+    const char *s = find_in(from, open, (size_t)(to - from));
+    if (!s)
+        return false;
+    s += strlen(open);
+    const char *e = find_in(s, close, (size_t)(to - s));
+    if (!e)
+        return false;
+    static const struct {
+        const char *ent;
+        char ch;
+    } ents[] = {{"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&quot;", '"'}, {"&apos;", '\''}};
+    while (s < e) {
+        bool done = false;
+        if (*s == '&') {
+            for (size_t i = 0; i < sizeof ents / sizeof ents[0] && !done; i++) {
+                size_t el = strlen(ents[i].ent);
+                if ((size_t)(e - s) >= el && strncmp(s, ents[i].ent, el) == 0) {
+                    tm_buf_putc(b, ents[i].ch);
+                    s += el;
+                    done = true;
+                }
+            }
+            if (!done && s + 2 < e && s[1] == '#') {
+                const char *p = s + 2;
+                unsigned v = 0;
+                bool hex = *p == 'x';
+                p += hex;
+                while (p < e && p - s < 10 && (hex ? isxdigit((unsigned char)*p) : isdigit((unsigned char)*p)))
+                    v = v * (hex ? 16 : 10) + (unsigned)(isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a' + 10)), p++;
+                if (p < e && *p == ';' && v >= 32 && v < 127) {
+                    tm_buf_putc(b, (char)v);
+                    s = p + 1;
+                    done = true;
+                }
+            }
+        }
+        if (!done)
+            tm_buf_putc(b, *s++);
+    }
+    return true;
+}
+
+bool tm_task_xml_action(const char *xml, char *out, size_t n)
+{
+    if (n)
+        out[0] = 0;
+    if (!xml || !n)
+        return false;
+    const char *ex = strstr(xml, "<Exec>");
+    if (!ex)
+        return false;
+    const char *ee = strstr(ex, "</Exec>");
+    if (!ee)
+        ee = ex + strlen(ex);
+    tm_buf b;
+    tm_buf_init(&b);
+    bool ok = xml_element_text(ex, ee, "Command", &b);
+    if (ok && b.len) {
+        tm_buf tmp;
+        tm_buf_init(&tmp);
+        if (xml_element_text(ex, ee, "Arguments", &tmp) && tmp.len) {
+            tm_buf_putc(&b, ' ');
+            tm_buf_put(&b, tmp.data, tmp.len);
+        }
+        tm_buf_free(&tmp);
+    }
+    ok = ok && b.len;
+    if (ok)
+        snprintf(out, n, "%.*s", (int)b.len, b.data);
+    tm_buf_free(&b);
+    return ok;
 }
 
 /* Process starts and exits (4688/4689, Sysmon 1/5), PowerShell module
@@ -242,7 +404,8 @@ static void from_event(tm_execs *x, const tm_record *r, const tm_artifact *a, co
         e->logon_id = dupne(tm_data(r, "LogonId"));
         e->parent = dupne(tm_data(r, "ParentImage"));
         e->has_pid = parse_num(tm_data(r, "ProcessId"), &e->pid);
-        add_start(x, e);
+        add_start(x, e); /* e may move from here on */
+        parent_commands(x, r, a);
     } else if (is_channel(r, "Microsoft-Windows-Sysmon/Operational") && eid == 5) {
         tm_exec *e = add(x, TM_EXEC_EXIT, r->time, "Process terminated (Sysmon 5)", r, a);
         e->image = dupne(tm_data(r, "Image"));
@@ -269,6 +432,27 @@ static void from_event(tm_execs *x, const tm_record *r, const tm_artifact *a, co
             e->image = name;
             e->command_line = line;
             e->user = user[0] ? tm_xstrdup(user) : NULL;
+            /* the command line of the PowerShell process itself */
+            const char *ha = strstr(ctx, "Host Application = ");
+            if (ha) {
+                ha += 19;
+                char *host = tm_xstrndup(ha, strcspn(ha, "\r\n"));
+                add_line(x, TM_EXEC_SCRIPT, r->time, "PowerShell host (PowerShell 4103)", r, a, host,
+                         user[0] ? user : NULL, LINE_HOST);
+                free(host);
+            }
+            /* the script Invoke-Expression ran: ParameterBinding ... name="Command"; value="<script>" */
+            if (strcasecmp(e->name, "invoke-expression") == 0) {
+                const char *v = strstr(payload, "name=\"Command\"; value=\"");
+                if (v) {
+                    v += 24;
+                    const char *ve = strrchr(v, '"');
+                    char *script = tm_xstrndup(v, ve ? (size_t)(ve - v) : strlen(v));
+                    add_line(x, TM_EXEC_SCRIPT, r->time, "Script run by Invoke-Expression (PowerShell 4103)", r, a,
+                             script, user[0] ? user : NULL, LINE_SCRIPT);
+                    free(script);
+                }
+            }
         }
     } else if (is_channel(r, "System") && eid == 7045) {
         const char *img = tm_data(r, "ImagePath");
@@ -278,6 +462,43 @@ static void from_event(tm_execs *x, const tm_record *r, const tm_artifact *a, co
         e->user = dupne(tm_data(r, "AccountName"));
         e->user_sid = dupne(tm_record_str(r, "user_sid"));
         add_start(x, e);
+    } else if (is_channel(r, "Security") && eid == 4697) {
+        const char *img = tm_data(r, "ServiceFileName");
+        tm_exec *e = add(x, TM_EXEC_SERVICE, r->time, "Service installed (Security 4697)", r, a);
+        e->image = dupne(img);
+        e->command_line = dupne(img);
+        e->user = account(r, "Subject");
+        e->user_sid = dupne(tm_data(r, "SubjectUserSid"));
+        e->logon_id = dupne(tm_data(r, "SubjectLogonId"));
+        add_start(x, e);
+    } else if (is_channel(r, "Security") && eid == 4698) {
+        char action[4096];
+        if (tm_task_xml_action(tm_data(r, "TaskContent"), action, sizeof action)) {
+            char user[256];
+            tm_account(r, "Subject", user, sizeof user);
+            add_line(x, TM_EXEC_SCHEDULED, r->time, "Task registered (Security 4698)", r, a, action, user, LINE_CMD);
+        }
+    } else if (is_channel(r, "Microsoft-Windows-Sysmon/Operational") && eid == 13 && tm_service_image_write(r)) {
+        const char *img = tm_data(r, "Details");
+        tm_exec *e = add(x, TM_EXEC_SERVICE, r->time, "Service image path set (Sysmon 13)", r, a);
+        e->image = dupne(img);
+        e->command_line = dupne(img);
+        e->user = dupne(tm_data(r, "User"));
+        add_start(x, e);
+    } else if (is_channel(r, "Microsoft-Windows-Sysmon/Operational") && eid == 20) {
+        /* CommandLineEventConsumer: Type "Command Line", Destination the command */
+        if (strcasecmp(tm_data(r, "Type"), "Command Line") == 0) {
+            char *cmd = mof_string(tm_data(r, "Destination"));
+            add_line(x, TM_EXEC_CONSUMER, r->time, "WMI consumer registered (Sysmon 20)", r, a, cmd,
+                     tm_data(r, "User"), LINE_CMD);
+            free(cmd);
+        }
+    } else if (is_channel(r, "Windows PowerShell") && eid == 400) {
+        /* the engine's host command line: "HostApplication=powershell.exe -c ..." */
+        char line[8192];
+        if (powershell_host_line(tm_data(r, "3"), line, sizeof line))
+            add_line(x, TM_EXEC_SCRIPT, r->time, "PowerShell engine started (Windows PowerShell 400)", r, a, line,
+                     NULL, LINE_HOST);
     }
 }
 
@@ -316,7 +537,7 @@ static void from_history(tm_execs *x, const tm_record *r, const tm_artifact *a, 
         na = time_field(r, "not_after", env);
     }
     (void)nb;
-    add_line(x, TM_EXEC_HISTORY, na, desc, r, a, cmd, user, true);
+    add_line(x, TM_EXEC_HISTORY, na, desc, r, a, cmd, user, LINE_SCRIPT);
 }
 
 /* An at-job's command. */
@@ -329,7 +550,7 @@ static void from_atjob(tm_execs *x, const tm_record *r, const tm_artifact *a, co
         desc = "At-job file created";
     }
     add_line(x, TM_EXEC_SCHEDULED, t, desc, r, a, tm_record_str(r, "command_line"),
-             tm_record_str(r, "author"), false);
+             tm_record_str(r, "author"), LINE_CMD);
 }
 
 /* A scheduled task's action. */
@@ -342,7 +563,7 @@ static void from_task(tm_execs *x, const tm_record *r, const tm_artifact *a, con
         desc = "Task file created";
     }
     add_line(x, TM_EXEC_SCHEDULED, t, desc, r, a, tm_record_str(r, "command_line"), tm_record_str(r, "author"),
-             false);
+             LINE_CMD);
 }
 
 /* A task registered in the TaskCache. */
@@ -354,7 +575,7 @@ static void from_registry(tm_execs *x, const tm_record *r, const tm_artifact *a,
         if (t == TM_TIME_NONE)
             t = r->time;
         add_line(x, TM_EXEC_SCHEDULED, t, "Task registered (TaskCache)", r, a, tm_record_str(r, "command_line"),
-                 tm_record_str(r, "Author"), false);
+                 tm_record_str(r, "Author"), LINE_CMD);
     }
 }
 
@@ -596,6 +817,10 @@ static void build_group(tm_runs *out, const tm_exec *const *g, size_t n)
     for (size_t i = 0; i < nopid.n; i++)
         in_nopid[nopid.pos[i]] = i;
 
+    /* runs with no process of their own, by command line */
+    tm_strmap orphans;
+    tm_strmap_init(&orphans, false);
+    size_t same;
     for (size_t i = 0; i < n; i++) {
         const tm_exec *e = g[i];
         if (e->kind == TM_EXEC_START && !e->derived && e->time != TM_TIME_NONE)
@@ -655,12 +880,20 @@ static void build_group(tm_runs *out, const tm_exec *const *g, size_t n)
                 if (in_nopid[best_k] != SIZE_MAX)
                     live_remove(&nopid, in_nopid[best_k]);
             }
+        } else if (e->kind != TM_EXEC_EXIT && e->command_line && e->time != TM_TIME_NONE &&
+                   (same = tm_strmap_get(&orphans, e->command_line)) != TM_STRMAP_NONE &&
+                   out->r[same].e[0]->kind == e->kind &&
+                   e->time - out->r[same].e[out->r[same].n - 1]->time <= 60 * SEC) {
+            run_add(&out->r[same], e);
         } else {
             tm_run *r = new_run(out, e);
             if (e->kind == TM_EXEC_EXIT)
                 r->exit = e;
+            else if (e->command_line && e->time != TM_TIME_NONE)
+                tm_strmap_put(&orphans, e->command_line, out->n - 1);
         }
     }
+    tm_strmap_free(&orphans);
     /* a run whose exit came through the nearest-start rule is not in the
      * live lists' way: only exits end runs, and exits go through the lists */
     free(in_pid);
@@ -713,5 +946,5 @@ bool tm_run_succeeded(const tm_run *r)
 void tm_execs_from_script(tm_execs *x, const char *text, int64_t time, const char *user, const tm_record *r,
                           const tm_artifact *a)
 {
-    add_line(x, TM_EXEC_SCRIPT, time, "Script block logged (PowerShell 4104)", r, a, text, user, true);
+    add_line(x, TM_EXEC_SCRIPT, time, "Script block logged (PowerShell 4104)", r, a, text, user, LINE_SCRIPT);
 }

@@ -4,7 +4,12 @@
  * process start (Security 4688, Sysmon 1), an exit with its status (4689,
  * Sysmon 5), a Prefetch run time, a command typed into PowerShell
  * (PSReadLine), a command inside a script block (PowerShell 4104), an
- * at-job or scheduled-task action, a service's image path (System 7045).
+ * at-job or scheduled-task action (a task file, Security 4698), a service's
+ * image path (System 7045, Security 4697, Sysmon 13 on the service's
+ * ImagePath), a WMI consumer's command line (Sysmon 20), the command line of
+ * a shell that started a process (Sysmon 1 ParentCommandLine), the host
+ * command line of a PowerShell engine (Windows PowerShell 400), the script
+ * given to Invoke-Expression (PowerShell 4103).
  * Commands inside a command line (cmd /c "a & b", powershell -enc) become
  * executions of their own, marked `derived`.
  *
@@ -31,6 +36,7 @@ typedef enum {
     TM_EXEC_SCRIPT,    /* a command inside a PowerShell script block */
     TM_EXEC_SCHEDULED, /* an at-job / scheduled-task action */
     TM_EXEC_SERVICE,   /* a service's image path (installed) */
+    TM_EXEC_CONSUMER,  /* a WMI event consumer's command line (registered) */
 } tm_exec_kind;
 
 typedef struct {
@@ -51,6 +57,7 @@ typedef struct {
     uint32_t status; /* exit status */
     bool derived;    /* split out of another command line */
     bool encoded;    /* from a powershell -enc payload */
+    bool in_powershell; /* a PowerShell statement: echo, dir, del ... are cmdlet aliases there */
     char *redirect;  /* "> file" target */
     uint32_t run_count; /* Prefetch */
     const tm_record *r;
@@ -84,6 +91,12 @@ void tm_execs_from_record(tm_execs *x, const tm_record *r, const tm_artifact *a,
 /* The commands of a PowerShell script block (parts already joined). */
 void tm_execs_from_script(tm_execs *x, const char *text, int64_t time, const char *user, const tm_record *r,
                           const tm_artifact *a);
+/* A registry write (Sysmon 13) to a service's ImagePath value
+ * (HKLM\System\...\Services\<name>\ImagePath). */
+bool tm_service_image_write(const tm_record *r);
+/* The command line of a task definition's first Exec action (Command and
+ * Arguments, XML entities decoded) into out; false when it has none. */
+bool tm_task_xml_action(const char *xml, char *out, size_t n);
 /* Sorts by time (unknown last), then artifact path and position. */
 void tm_execs_sort(tm_execs *x);
 
@@ -107,7 +120,10 @@ typedef struct {
 /* Groups executions (already filtered by the caller, e.g. to one program)
  * into runs: exits join the start with the same process id (or the latest
  * open start of that program), Prefetch times join a start within 60 s, a
- * derived command joins its program's own start within 10 s. */
+ * derived command joins its program's own start within 10 s; executions
+ * with no process of their own and the same command line and kind within
+ * 60 s (one service seen by 7045 and 4697, a shell's command line seen in
+ * its own start and as its child's parent) are one run. */
 void tm_runs_build(tm_runs *out, const tm_exec *const *execs, size_t n);
 void tm_runs_free(tm_runs *rs);
 

@@ -1,5 +1,8 @@
 #include "pipeline/toolspec.h"
 
+#include "util/strmap.h"
+
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,16 +150,58 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
     }
     tm_runs runs;
     memset(&runs, 0, sizeof runs);
-    if (s->one_per_record) { /* a script block is one run, whatever it calls */
+    if (s->one_per_record) {
+        /* A script block is one run, whatever it calls; records whose first
+         * match is the same text within a minute are one run too (a script
+         * in a shell's command line and in its child's, in 4103 and 400). */
+        size_t *group = tm_xmalloc((n ? n : 1) * sizeof *group);
+        int64_t *last = tm_xmalloc((n ? n : 1) * sizeof *last);
+        tm_strmap by_text;
+        tm_strmap_init(&by_text, false);
         for (size_t i = 0; i < n; i++) {
+            const char *text = sel[i]->command_line ? sel[i]->command_line : "";
+            size_t g = tm_strmap_get(&by_text, text);
+            if (g != TM_STRMAP_NONE && sel[i]->time != TM_TIME_NONE && last[g] != TM_TIME_NONE &&
+                sel[i]->time - last[g] <= 60 * TM_SEC) {
+                group[i] = g;
+            } else {
+                group[i] = i;
+                tm_strmap_put(&by_text, text, i);
+            }
+            last[group[i]] = sel[i]->time;
+        }
+        tm_strmap_free(&by_text);
+        /* members of each group chained in order: next[k], tail[g] */
+        size_t *next = tm_xmalloc((n ? n : 1) * sizeof *next), *tail = tm_xmalloc((n ? n : 1) * sizeof *tail);
+        for (size_t i = 0; i < n; i++) {
+            next[i] = SIZE_MAX;
+            if (group[i] == i)
+                tail[i] = i;
+            else {
+                next[tail[group[i]]] = i;
+                tail[group[i]] = i;
+            }
+        }
+        const tm_exec **members = tm_xmalloc((n ? n : 1) * sizeof *members);
+        for (size_t i = 0; i < n; i++) {
+            if (group[i] != i)
+                continue;
+            size_t m = 0;
+            for (size_t k = i; k != SIZE_MAX; k = next[k])
+                members[m++] = sel[k];
             tm_runs one;
-            tm_runs_build(&one, &sel[i], 1);
+            tm_runs_build(&one, members, m);
             for (size_t k = 0; k < one.n; k++) {
                 TM_GROW(runs.r, runs.n);
                 runs.r[runs.n++] = one.r[k];
             }
             free(one.r);
         }
+        free(members);
+        free(next);
+        free(tail);
+        free(last);
+        free(group);
     } else {
         tm_runs_build(&runs, sel, n);
     }

@@ -75,7 +75,7 @@ expect "$T/scan/dst01/traces.jsonl" "destination host" <<'X'
 2017-05-10T09:14:00|~scheduled task created|destination|indicator|CORP\admin|-
 2017-05-10T09:16:01|~share access|destination|indicator|CORP\admin|10.0.0.21
 2017-05-10T09:24:06|~pass-the-hash logon|destination|indicator|CORP\admin|10.0.0.21
-2017-05-10T09:26:04|mstsc|destination|confirmed|CORP\admin|10.0.0.21
+2017-05-10T09:26:04|~remote desktop logon|destination|indicator|CORP\admin|10.0.0.21
 2017-05-10T09:34:05|wmiexec-vbs|destination|confirmed|CORP\admin|10.0.0.21
 2017-05-10T09:36:00|WinRS|destination|confirmed|CORP\admin|-
 2017-05-10T09:40:01|~event log cleared|destination|indicator|CORP\admin|-
@@ -119,7 +119,7 @@ assert_contains "$(cat "$T/scan/dc01/traces.jsonl")" "member added to global gro
 # of the SAM from a shadow copy is no credential dumper)
 expect "$T/scan/adm01/traces.jsonl" "benign admin host" <<'X'
 2017-05-11T02:00:00|vssadmin|host|indicator|CORP\ADM01$|-
-2017-05-11T10:00:04|mstsc|destination|confirmed|CORP\admin|10.0.0.30
+2017-05-11T10:00:04|~remote desktop logon|destination|indicator|CORP\admin|10.0.0.30
 2017-05-11T10:00:20|net-use|source|confirmed|CORP\admin|fs01
 X
 assert_eq "$(jq -r 'select(.tool=="vssadmin")|.phase' "$T/scan/adm01/traces.jsonl")" "reconnaissance" "vssadmin list shadows"
@@ -208,7 +208,7 @@ X
 expect "$T/scan2/dst01/traces.jsonl" "destination host, default logging" <<'X'
 2017-05-10T09:10:01|PsExec|destination|confirmed|-|-
 2017-05-10T09:14:00|~scheduled task created|destination|indicator|CORP\admin|-
-2017-05-10T09:26:04|mstsc|destination|indicator|CORP\admin|10.0.0.21
+2017-05-10T09:26:04|~remote desktop logon|destination|indicator|CORP\admin|10.0.0.21
 2017-05-10T09:36:00|WinRS|destination|confirmed|CORP\admin|-
 X
 assert_eq "$(jq -r 'select(.tool=="PsExec")|[.evidence[].kind]|join(",")' "$T/scan2/src01/traces.jsonl")" "prefetch,registry" \

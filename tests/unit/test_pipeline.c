@@ -372,10 +372,159 @@ static void test_view_around(void)
     CHECK(a == e);
 }
 
+
+/* Shells named by %COMSPEC%, start's command, PowerShell assignments and
+ * aliases, a script written as character codes. */
+static void test_splitter_variants(void)
+{
+    CHECK_SPLIT("%COMSPEC% /Q /c echo cd ^> \\\\127.0.0.1\\C$\\__output 2^>^&1 > %TEMP%\\execute.bat & del %TEMP%\\execute.bat",
+                "cmd:/q echo:cd del:%temp%\\execute.bat");
+    CHECK_SPLIT("%%COMSPEC%% /c whoami", "cmd:/c whoami:");
+    CHECK_SPLIT("cmd /b /c start /b /min powershell.exe -nop -c Get-Date", "cmd:/b start:/b powershell:-nop get-date:");
+    CHECK_SPLIT("start \"title\" /wait net view", "start:title net:view");
+    char *s = split("$cmd = Invoke-Mimikatz -Command 'sekurlsa::logonpasswords'; echo done", true);
+    CHECK_STR(s, "invoke-mimikatz:-command echo:done");
+    free(s);
+    tm_cmds cs;
+    tm_cmds_init(&cs);
+    tm_script_split("echo hi; dir > x.txt", &cs);
+    CHECK(cs.n == 2 && cs.c[0].in_powershell && cs.c[1].in_powershell);
+    tm_cmds_free(&cs);
+    tm_cmds_init(&cs);
+    tm_cmdline_split("cmd /c echo hi", &cs);
+    CHECK(cs.n == 2 && !cs.c[1].in_powershell);
+    tm_cmds_free(&cs);
+    /* "IEX net view; whoami; ipconfig" as codes, with the separators CrackMapExec mixes */
+    tm_cmds_init(&cs);
+    tm_script_split("[string]('73A69H88@32k110,101 ,116T32G118@105S101k119A59f32,119H104@111f97S109G105,59 ,32A105H112"
+                    "@99k111,110T102G105@103'.Split('AH@kT,Gf S')"
+                    "|%{[char][int]$_})", &cs);
+    CHECK_STR(cs.decoded, "IEX net view; whoami; ipconfig");
+    bool net = false, who = false;
+    for (size_t i = 0; i < cs.n; i++) {
+        net |= strcmp(cs.c[i].name, "net") == 0 && strcmp(cs.c[i].verb, "view") == 0 && cs.c[i].from_encoded;
+        who |= strcmp(cs.c[i].name, "whoami") == 0;
+    }
+    CHECK(net && who);
+    tm_cmds_free(&cs);
+    /* numbers that are not text are left alone */
+    tm_cmds_init(&cs);
+    tm_script_split("Test-NetConnection -Port 80,81,82,83,84,85,86,87,88,89,90,91,92,93,94,95,96,97,98,99,100,101,102,103,104", &cs);
+    CHECK(cs.decoded == NULL);
+    tm_cmds_free(&cs);
+    /* a process' own command line: cmd's & is not special to powershell */
+    tm_cmds_init(&cs);
+    tm_cmdline_split_one("powershell.exe -nop -C & {whoami}", &cs);
+    CHECK(cs.n == 2 && strcmp(cs.c[0].name, "powershell") == 0 && strcmp(cs.c[1].name, "whoami") == 0);
+    tm_cmds_free(&cs);
+}
+
+/* A record of the given channel and event id with data fields k=v (NULL ends). */
+static void record_of(tm_buf *b, tm_fields_scratch *s, tm_record *r, const char *channel, uint32_t id, int64_t t,
+                      const char *const *kv)
+{
+    tm_fields_enc e;
+    tm_buf_reset(b);
+    tm_record_begin(&e, b, TM_ART_EVTX, 0, 5, t);
+    tm_fenc_uint(&e, "event_id", id);
+    tm_fenc_str(&e, "channel", channel);
+    for (size_t i = 0; kv[i]; i += 2) {
+        char k[64];
+        snprintf(k, sizeof k, "data.%s", kv[i]);
+        tm_fenc_str(&e, k, kv[i + 1]);
+    }
+    tm_record_end(&e);
+    CHECK(tm_record_decode((const uint8_t *)b->data, b->len, s, r));
+}
+
+/* The executions of records with no process of their own: a task action
+ * in 4698's XML, a service in 4697, a WMI consumer, a shell seen as a
+ * parent; one service seen twice is one run. */
+static void test_exec_sources(void)
+{
+    char act[256];
+    CHECK(tm_task_xml_action("<Task><Actions><Exec>\r\n<Command>cmd.exe</Command>\r\n<Arguments>/C whoami &gt; "
+                             "%windir%\\Temp\\x.tmp 2&gt;&amp;1 &#38; &#x41;</Arguments></Exec></Actions></Task>",
+                             act, sizeof act));
+    CHECK_STR(act, "cmd.exe /C whoami > %windir%\\Temp\\x.tmp 2>&1 & A");
+    CHECK(!tm_task_xml_action("<Task><Actions><ComHandler/></Actions></Task>", act, sizeof act));
+    CHECK(!tm_task_xml_action("<Exec><Command>cmd.exe", act, sizeof act)); /* truncated */
+    CHECK(!tm_task_xml_action(NULL, act, sizeof act));
+
+    tm_buf b;
+    tm_buf_init(&b);
+    tm_fields_scratch s = {0};
+    tm_record r[4];
+    tm_buf keep[4];
+    tm_artifact a;
+    memset(&a, 0, sizeof a);
+    tm_execs x;
+    tm_execs_init(&x);
+    const char *svc = "%COMSPEC% /Q /c echo cd > %TEMP%\\execute.bat & del %TEMP%\\execute.bat";
+    const char *const k7045[] = {"ServiceName", "BTOBTO", "ImagePath", svc, NULL};
+    const char *const k4697[] = {"ServiceName", "BTOBTO", "ServiceFileName", svc, "SubjectUserName", "admin",
+                                 "SubjectDomainName", "CORP", NULL};
+    const char *const k20[] = {"Type", "Command Line", "Destination", " \"cmd.exe /c echo %ProcessId% >> c:\\\\temp\\\\log.txt\"",
+                               NULL};
+    const char *const k1[] = {"Image", "C:\\Windows\\System32\\cmd.exe", "CommandLine", "cmd.exe /Q /c execute.bat",
+                              "ParentImage", "C:\\Windows\\System32\\cmd.exe", "ParentCommandLine",
+                              "cmd.exe /Q /c echo x > a.bat & cmd /Q /c execute.bat & del a.bat", "ProcessId", "42", NULL};
+    int64_t t0 = 1494407760000000LL;
+    /* records decode into the scratch: keep each one's bytes */
+    struct {
+        const char *ch;
+        uint32_t id;
+        const char *const *kv;
+    } in[] = {{"System", 7045, k7045}, {"Security", 4697, k4697},
+              {"Microsoft-Windows-Sysmon/Operational", 20, k20}, {"Microsoft-Windows-Sysmon/Operational", 1, k1}};
+    tm_fields_scratch ss[4];
+    memset(ss, 0, sizeof ss);
+    for (int i = 0; i < 4; i++) {
+        tm_buf_init(&keep[i]);
+        record_of(&keep[i], &ss[i], &r[i], in[i].ch, in[i].id, t0 + i * 1000000LL, in[i].kv);
+        tm_execs_from_record(&x, &r[i], &a, NULL, 0);
+    }
+    size_t echo = 0, del = 0, consumer = 0, service = 0;
+    for (size_t i = 0; i < x.n; i++) {
+        echo += strcmp(x.e[i].name, "echo") == 0;
+        del += strcmp(x.e[i].name, "del") == 0;
+        consumer += x.e[i].kind == TM_EXEC_CONSUMER;
+        service += x.e[i].kind == TM_EXEC_SERVICE && strcmp(x.e[i].name, "cmd") == 0;
+    }
+    CHECK(service == 2);             /* 7045 and 4697, named by their shell */
+    CHECK(consumer == 2);            /* the consumer's cmd and its echo */
+    CHECK(echo == 4 && del == 3);    /* 7045, 4697, consumer echo, the parent's line */
+    for (size_t i = 0; i < x.n; i++)
+        if (x.e[i].kind == TM_EXEC_CONSUMER && strcmp(x.e[i].name, "echo") == 0)
+            CHECK_STR(x.e[i].redirect, "c:\\temp\\log.txt");
+    /* runs: the service's echo seen in 7045 and 4697 is one run */
+    const tm_exec **p = tm_xmalloc(x.n * sizeof *p);
+    size_t n = 0;
+    for (size_t i = 0; i < x.n; i++)
+        if (strcmp(x.e[i].name, "del") == 0)
+            p[n++] = &x.e[i];
+    tm_runs rs;
+    tm_runs_build(&rs, p, n);
+    CHECK(rs.n == 2); /* the service's del (7045 + 4697), the parent shell's del */
+    if (rs.n == 2)
+        CHECK(rs.r[0].n == 2 && rs.r[1].n == 1);
+    tm_runs_free(&rs);
+    free(p);
+    tm_execs_free(&x);
+    for (int i = 0; i < 4; i++) {
+        tm_buf_free(&keep[i]);
+        tm_fields_scratch_free(&ss[i]);
+    }
+    tm_fields_scratch_free(&s);
+    tm_buf_free(&b);
+}
+
 int main(void)
 {
     test_view_around();
     test_splitter();
+    test_splitter_variants();
+    test_exec_sources();
     test_table();
     test_runs();
     test_4103();
