@@ -150,6 +150,9 @@ void tm_exec_summary(const tm_exec *e, char *out, size_t n)
     case TM_EXEC_START:
         if (e->derived)
             snprintf(out, n, "command run by %s: %s", e->parent ? e->parent : "its parent", cl);
+        else if (e->renamed)
+            snprintf(out, n, "%s (a renamed %s: OriginalFileName) started: %s", e->image ? e->image : e->file_name,
+                     e->name, cl);
         else
             snprintf(out, n, "%s started: %s", e->image ? e->image : e->name, cl);
         break;
@@ -213,7 +216,7 @@ tm_trace *tm_trace_for_run(tm_traces *out, const tm_view *v, const tm_run *run, 
     if (tool) {
         for (size_t i = 0; i < t->nev; i++)
             t->ev[i].attributes = true;
-        t->attribution = TM_ATTR_NAMED;
+        t->attribution = tm_run_renamed(run) ? TM_ATTR_RENAMED : TM_ATTR_NAMED;
     }
     return t;
 }

@@ -137,20 +137,48 @@ static void name_from_image(tm_exec *e)
         tm_program_name(e->image, strlen(e->image), e->name, sizeof e->name);
 }
 
+/* The program an OriginalFileName names: "PsExec.c" -> "psexec",
+ * "PowerShell.EXE.MUI" -> "powershell"; "" when none is given. */
+static void original_program(const char *ofn, char *out, size_t n)
+{
+    out[0] = 0;
+    if (!ofn || !*ofn || strcmp(ofn, "-") == 0 || strcmp(ofn, "?") == 0)
+        return;
+    tm_program_name(ofn, strlen(ofn), out, n);
+    size_t k = strlen(out);
+    static const char *const ext[] = {".mui", ".exe", ".com", ".c", ".dll", ".bin"};
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        size_t el = strlen(ext[i]);
+        if (k > el && strcmp(out + k - el, ext[i]) == 0) {
+            k -= el;
+            out[k] = 0;
+        }
+    }
+}
+
 /* A process start with its command line, split once: the start takes its
  * program's verb and redirection from the first command; a shell's (cmd,
  * powershell) other commands become derived executions. */
-static void add_start(tm_execs *x, tm_exec *e)
+static void add_start(tm_execs *x, tm_exec *e, const char *original)
 {
     /* a service's image path is a command line, not a file name */
     if (e->kind != TM_EXEC_SERVICE)
         name_from_image(e);
+    /* a copy under another name is still its program (psexec.exe as svc1.exe) */
+    char orig[48] = "";
+    original_program(original, orig, sizeof orig);
+    if (orig[0] && e->name[0] && strncmp(e->name, orig, strlen(orig)) != 0) { /* psexec64 is not a rename */
+        snprintf(e->file_name, sizeof e->file_name, "%s", e->name);
+        snprintf(e->name, sizeof e->name, "%s", orig);
+        e->renamed = true;
+    }
     if (!e->command_line)
         return;
     tm_cmds cs;
     tm_cmds_init(&cs);
     tm_cmdline_split(e->command_line, &cs);
-    bool self = cs.n && (!e->name[0] || strcmp(cs.c[0].name, e->name) == 0);
+    bool self = cs.n && (!e->name[0] || strcmp(cs.c[0].name, e->name) == 0 ||
+                         (e->renamed && strcmp(cs.c[0].name, e->file_name) == 0));
     if (cs.n && !e->name[0])
         snprintf(e->name, sizeof e->name, "%s", cs.c[0].name);
     if (self) {
@@ -382,7 +410,7 @@ static void from_event(tm_execs *x, const tm_record *r, const tm_artifact *a, co
         }
         e->parent = dupne(tm_data(r, "ParentProcessName"));
         e->has_pid = parse_num(tm_data(r, "NewProcessId"), &e->pid);
-        add_start(x, e);
+        add_start(x, e, NULL);
     } else if (is_channel(r, "Security") && eid == 4689) {
         tm_exec *e = add(x, TM_EXEC_EXIT, r->time, "Process exited (Security 4689)", r, a);
         e->image = dupne(tm_data(r, "ProcessName"));
@@ -404,7 +432,7 @@ static void from_event(tm_execs *x, const tm_record *r, const tm_artifact *a, co
         e->logon_id = dupne(tm_data(r, "LogonId"));
         e->parent = dupne(tm_data(r, "ParentImage"));
         e->has_pid = parse_num(tm_data(r, "ProcessId"), &e->pid);
-        add_start(x, e); /* e may move from here on */
+        add_start(x, e, tm_data(r, "OriginalFileName")); /* e may move from here on */
         parent_commands(x, r, a);
     } else if (is_channel(r, "Microsoft-Windows-Sysmon/Operational") && eid == 5) {
         tm_exec *e = add(x, TM_EXEC_EXIT, r->time, "Process terminated (Sysmon 5)", r, a);
@@ -432,6 +460,8 @@ static void from_event(tm_execs *x, const tm_record *r, const tm_artifact *a, co
             e->image = name;
             e->command_line = line;
             e->user = user[0] ? tm_xstrdup(user) : NULL;
+            bool iex = strcasecmp(e->name, "invoke-expression") == 0;
+            /* add() below may move e: it is not used after this line */
             /* the command line of the PowerShell process itself */
             const char *ha = strstr(ctx, "Host Application = ");
             if (ha) {
@@ -442,7 +472,7 @@ static void from_event(tm_execs *x, const tm_record *r, const tm_artifact *a, co
                 free(host);
             }
             /* the script Invoke-Expression ran: ParameterBinding ... name="Command"; value="<script>" */
-            if (strcasecmp(e->name, "invoke-expression") == 0) {
+            if (iex) {
                 const char *v = strstr(payload, "name=\"Command\"; value=\"");
                 if (v) {
                     v += 24;
@@ -461,7 +491,7 @@ static void from_event(tm_execs *x, const tm_record *r, const tm_artifact *a, co
         e->command_line = dupne(img);
         e->user = dupne(tm_data(r, "AccountName"));
         e->user_sid = dupne(tm_record_str(r, "user_sid"));
-        add_start(x, e);
+        add_start(x, e, NULL);
     } else if (is_channel(r, "Security") && eid == 4697) {
         const char *img = tm_data(r, "ServiceFileName");
         tm_exec *e = add(x, TM_EXEC_SERVICE, r->time, "Service installed (Security 4697)", r, a);
@@ -470,7 +500,7 @@ static void from_event(tm_execs *x, const tm_record *r, const tm_artifact *a, co
         e->user = account(r, "Subject");
         e->user_sid = dupne(tm_data(r, "SubjectUserSid"));
         e->logon_id = dupne(tm_data(r, "SubjectLogonId"));
-        add_start(x, e);
+        add_start(x, e, NULL);
     } else if (is_channel(r, "Security") && eid == 4698) {
         char action[4096];
         if (tm_task_xml_action(tm_data(r, "TaskContent"), action, sizeof action)) {
@@ -484,7 +514,7 @@ static void from_event(tm_execs *x, const tm_record *r, const tm_artifact *a, co
         e->image = dupne(img);
         e->command_line = dupne(img);
         e->user = dupne(tm_data(r, "User"));
-        add_start(x, e);
+        add_start(x, e, NULL);
     } else if (is_channel(r, "Microsoft-Windows-Sysmon/Operational") && eid == 20) {
         /* CommandLineEventConsumer: Type "Command Line", Destination the command */
         if (strcasecmp(tm_data(r, "Type"), "Command Line") == 0) {
@@ -936,6 +966,14 @@ void tm_runs_free(tm_runs *rs)
         free(rs->r[i].e);
     free(rs->r);
     memset(rs, 0, sizeof *rs);
+}
+
+bool tm_run_renamed(const tm_run *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->e[i]->renamed)
+            return true;
+    return false;
 }
 
 bool tm_run_succeeded(const tm_run *r)

@@ -45,6 +45,8 @@ typedef struct {
     const char *time_desc; /* static */
     char name[48];         /* program: lowercase, no path, no extension ("psexec", "net") */
     char verb[24];         /* its first argument, lowercase */
+    char file_name[48];    /* when renamed: the program's name on disk ("svc1"); name is its original */
+    bool renamed;          /* the file's own version information names another program (Sysmon 1 OriginalFileName) */
     char *image;           /* as written (full path where the record has one) */
     char *command_line;    /* this command's text */
     char *user;            /* DOMAIN\user */
@@ -127,6 +129,8 @@ typedef struct {
 void tm_runs_build(tm_runs *out, const tm_exec *const *execs, size_t n);
 void tm_runs_free(tm_runs *rs);
 
+/* A member's file is a renamed copy of the run's program. */
+bool tm_run_renamed(const tm_run *r);
 /* Exit status 0x0 in the run's exit. */
 bool tm_run_succeeded(const tm_run *r);
 const char *tm_exec_kind_name(tm_exec_kind k);

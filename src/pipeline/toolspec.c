@@ -290,7 +290,8 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
         tm_trace_setf(&t->message, "%s ran%s%s%s%s", s->candidates ? run->name : s->tool,
                       t->peer ? " against " : "", t->peer ? t->peer : "", t->command_line ? ": " : "",
                       t->command_line ? t->command_line : "");
-        spec_attribution(t, s, TM_ATTR_NAMED, accessed ? "process memory read" : "program run");
+        spec_attribution(t, s, tm_run_renamed(run) ? TM_ATTR_RENAMED : TM_ATTR_NAMED,
+                         accessed ? "process memory read" : "program run");
     }
     tm_runs_free(&runs);
     free(cand);

@@ -152,8 +152,12 @@ expect "$T/scan/cred01/traces.jsonl" "credential theft host" <<'X'
 2017-05-10T09:44:00|nmap|source|indicator|CORP\u|-
 2017-05-10T09:46:00|dsquery|host|indicator|CORP\u|-
 2017-05-10T09:48:00|csvde|host|confirmed|CORP\u|-
+2017-05-10T09:50:00|PsExec|source|indicator|CORP\u|10.0.0.40
 X
 C="$T/scan/cred01/traces.jsonl"
+# a renamed copy is named by its OriginalFileName, and says so
+assert_eq "$(jq -r 'select(.tool=="PsExec")|.attribution' "$C")" "renamed" "renamed PsExec attribution"
+assert_contains "$(jq -r 'select(.tool=="PsExec")|.evidence[0].summary' "$C")" "a renamed psexec: OriginalFileName" "renamed PsExec citation"
 # the access the sheet's success rests on is cited, with its GrantedAccess
 assert_eq "$(jq -r 'select(.tool=="Mimikatz_sekurlsa-logonpasswords")|.evidence[]|select(.event_id==10)|.summary' "$C")" \
   'm opened C:\Windows\system32\lsass.exe (access 0x1010)' "lsass access cited"

@@ -1,6 +1,7 @@
 /* libFuzzer target: the command-line splitter (cmd and PowerShell rules,
- * powershell -enc decoding), the command table lookup and the peer
- * extraction, on attacker-controlled command lines. Asserts the splitter's
+ * powershell -enc and character-code decoding, one program's own line),
+ * the command table lookup, the peer extraction and a task XML's action,
+ * on attacker-controlled command lines. Asserts the splitter's
  * bounds: at most TM_CMDS_MAX commands, names within their buffers. */
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,12 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     tm_script_split(s, &cs);
     check(&cs);
     tm_cmds_free(&cs);
+    tm_cmdline_split_one(s, &cs);
+    check(&cs);
+    tm_cmds_free(&cs);
+    char action[512];
+    if (tm_task_xml_action(s, action, sizeof action) && strnlen(action, sizeof action) >= sizeof action)
+        abort();
     char peer[256];
     tm_peer_from_cmdline(s, peer, sizeof peer);
     if (strnlen(peer, sizeof peer) >= sizeof peer)
