@@ -107,8 +107,9 @@ static void found_table(tm_buf *b, const tm_report *r, const tm_tool_tally *f, s
                 tm_buf_puts(b, "<br/>");
             esc(b, t->ev[e].summary);
         }
-        if (t->nev > 6)
-            tm_buf_printf(b, "<br/>... %zu more", t->nev - 6);
+        size_t total = t->evidence_total > t->nev ? t->evidence_total : t->nev;
+        if (total > 6)
+            tm_buf_printf(b, "<br/>... %zu more", total - 6);
         tm_buf_puts(b, "</span></td></tr>\n");
     }
     tm_buf_puts(b, "</table>\n");
@@ -266,6 +267,8 @@ static void all_traces(tm_buf *b, const tm_report *r)
             tm_buf_puts(b, ": ");
             esc(b, ev->summary);
         }
+        if (t->evidence_total > t->nev)
+            tm_buf_printf(b, "<br/>... and %zu more records", t->evidence_total - t->nev);
         tm_buf_puts(b, "</td></tr>\n");
     }
     tm_buf_puts(b, "</table>\n");

@@ -52,6 +52,7 @@ void tm_trace_json(tm_buf *out, const tm_trace *t, const char *input, const char
     tm_json_kstr(&j, "phase", t->phase);
     tm_json_kstr(&j, "input", input);
     tm_json_kstr(&j, "input_id", input_id);
+    tm_json_kuint(&j, "evidence_total", t->evidence_total > t->nev ? t->evidence_total : t->nev);
     tm_json_key(&j, "evidence");
     tm_json_arr_begin(&j);
     for (size_t i = 0; i < t->nev; i++) {

@@ -38,6 +38,8 @@ void tm_evidence_refs(tm_buf *b, const tm_trace *t, char **labels, size_t nlabel
         if (e->event_id)
             tm_buf_printf(b, " (%s %u)", e->channel ? e->channel : "", e->event_id);
     }
+    if (t->evidence_total > t->nev)
+        tm_buf_printf(b, "; and %zu more records", t->evidence_total - t->nev);
 }
 
 const char *tm_trace_time_desc(const tm_trace *t, char *buf, size_t n)

@@ -651,6 +651,7 @@ void tm_pipeline_finish(tm_pipeline *p, tm_traces *out)
      * then sorted. */
     tm_traces mine = {out->t + first, out->n - first, out->n - first};
     tm_traces_enforce_attribution(&mine);
+    tm_traces_cap_evidence(&mine, TM_TRACE_MAX_CITED);
     tm_traces_sort(&mine);
     tm_execs_free(&x);
     forget_host(p);

@@ -165,6 +165,35 @@ size_t tm_traces_enforce_attribution(tm_traces *ts)
     return turned;
 }
 
+void tm_traces_cap_evidence(tm_traces *ts, size_t max)
+{
+    for (size_t i = 0; i < ts->n; i++) {
+        tm_trace *t = &ts->t[i];
+        t->evidence_total = t->nev;
+        if (t->nev <= max)
+            continue;
+        /* keep the attributing records (up to max), then the first others, in their order */
+        size_t attributing = 0;
+        for (size_t k = 0; k < t->nev; k++)
+            attributing += t->ev[k].attributes;
+        size_t others = attributing >= max ? 0 : max - attributing, kept = 0, keep_attr = max - others;
+        for (size_t k = 0; k < t->nev; k++) {
+            size_t *quota = t->ev[k].attributes ? &keep_attr : &others;
+            bool keep = *quota > 0;
+            if (keep)
+                (*quota)--;
+            if (keep)
+                t->ev[kept++] = t->ev[k];
+            else
+                tm_evidence_free(&t->ev[k]);
+        }
+        t->nev = kept;
+        free(t->ev_slots); /* the index is not needed after this */
+        t->ev_slots = NULL;
+        t->ev_nslots = 0;
+    }
+}
+
 void tm_trace_setf(char **field, const char *fmt, ...)
 {
     char tmp[2048];

@@ -53,6 +53,7 @@ typedef struct {
     char *message;
     tm_evidence *ev;
     size_t nev;
+    size_t evidence_total; /* records the trace rests on; ev holds at most TM_TRACE_MAX_CITED of them */
     /* Which evidence a trace holds, by record, path and event id (a trace
      * can cite thousands): open addressing, index + 1, NULL while small. */
     size_t *ev_slots;
@@ -85,6 +86,11 @@ void tm_trace_add_candidate(tm_trace *t, const char *tool);
  * candidate), so no plugin can claim a tool without the record. Returns how
  * many were turned. */
 size_t tm_traces_enforce_attribution(tm_traces *ts);
+/* Records cited per trace in the outputs: a burst of thousands of records
+ * is one trace citing the records that attribute it, then the first ones,
+ * and their total (evidence_total), so no output line grows with the log. */
+#define TM_TRACE_MAX_CITED 20
+void tm_traces_cap_evidence(tm_traces *ts, size_t max);
 const char *tm_attribution_name(tm_attribution a); /* "named" ..., NULL for none */
 void tm_trace_setf(char **field, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Adds the evidence, or returns the one the trace already cites for the same

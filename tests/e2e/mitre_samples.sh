@@ -116,6 +116,13 @@ if [ -f "$ev" ]; then
   [ -s "$T/badcat" ] && fail "trace categories differ from the sheet: $(cat "$T/badcat")"
 fi
 
+# A burst is one trace: at most 20 records cited, with their total
+# (Tchopper's 256 services, thousands of share accesses).
+big=$(jq -s '[.[]|select((.evidence|length)>20)]|length' "$T"/scan/*/traces.jsonl)
+assert_eq "$big" "0" "no trace cites more than 20 records"
+most=$(jq -s 'map(.evidence_total)|max' "$T"/scan/*/traces.jsonl)
+[ "$most" -gt 20 ] || fail "no burst of more than 20 records found (largest evidence_total: $most)"
+
 # Every trace rests on evidence from its own file.
 for d in "$T"/scan/*/; do
   bad=$(jq -c 'select((.evidence|length)==0)' "$d/traces.jsonl")

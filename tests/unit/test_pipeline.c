@@ -519,12 +519,48 @@ static void test_exec_sources(void)
     tm_buf_free(&b);
 }
 
+/* A burst cites the records that attribute it and the first others, at
+ * most TM_TRACE_MAX_CITED, and keeps the total. */
+static void test_evidence_cap(void)
+{
+    tm_traces ts;
+    tm_traces_init(&ts);
+    tm_trace *t = tm_trace_add(&ts, "PsExec", "c", TM_ROLE_HOST, 0, "t");
+    tm_trace *small = tm_trace_add(&ts, NULL, "c", TM_ROLE_HOST, 0, "t");
+    t = &ts.t[0];
+    for (uint64_t i = 1; i <= 30; i++) {
+        tm_evidence ev = {0};
+        ev.kind = "evtx";
+        ev.path = "Security.evtx";
+        ev.record = i;
+        ev.event_id = 5145;
+        ev.attributes = i == 25;
+        tm_trace_add_evidence(t, &ev);
+    }
+    tm_evidence one = {.kind = "evtx", .path = "System.evtx", .record = 7, .event_id = 7045};
+    small = &ts.t[1];
+    tm_trace_add_evidence(small, &one);
+    tm_traces_cap_evidence(&ts, TM_TRACE_MAX_CITED);
+    CHECK(ts.t[0].nev == TM_TRACE_MAX_CITED && ts.t[0].evidence_total == 30);
+    bool has25 = false, ordered = true;
+    for (size_t i = 0; i < ts.t[0].nev; i++) {
+        has25 |= ts.t[0].ev[i].record == 25;
+        if (i)
+            ordered &= ts.t[0].ev[i - 1].record < ts.t[0].ev[i].record;
+    }
+    CHECK(has25 && ordered);
+    CHECK(ts.t[0].ev[18].record == 19 && ts.t[0].ev[19].record == 25);
+    CHECK(ts.t[1].nev == 1 && ts.t[1].evidence_total == 1);
+    tm_traces_free(&ts);
+}
+
 int main(void)
 {
     test_view_around();
     test_splitter();
     test_splitter_variants();
     test_exec_sources();
+    test_evidence_cap();
     test_table();
     test_runs();
     test_4103();
