@@ -19,12 +19,13 @@
 
 #define CATEGORY "Deleting Evidence"
 
-enum { S_WEVTUTIL, S_PSCLEAR, S_104, S_1102 };
+enum { S_WEVTUTIL, S_PSCLEAR, S_104, S_1102, S_4624 };
 static const tm_sub subs[] = {
     [S_WEVTUTIL] = {TM_SUB_EXEC, "wevtutil", 0, NULL, NULL},
     [S_PSCLEAR] = {TM_SUB_EXEC, "clear-eventlog", 0, NULL, NULL},
     [S_104] = {TM_SUB_EVTX, "System", 104, NULL, NULL},
     [S_1102] = {TM_SUB_EVTX, "Security", 1102, NULL, NULL},
+    [S_4624] = {TM_SUB_EVTX, "Security", 4624, NULL, NULL}, /* the logon that cleared it, by logon id */
     TM_SUB_END,
 };
 static const char *const tools[] = {"wevtutil", NULL};
@@ -136,6 +137,8 @@ static void run(const tm_view *v, tm_traces *out)
                       t->command_line ? t->command_line : "Clear-EventLog");
     }
     tm_runs_free(&ps);
+    tm_item_index logons;
+    tm_index_by(v, S_4624, "TargetLogonId", &logons);
     for (size_t i = 0; i < v->n; i++) {
         const tm_item *it = &v->items[i];
         if (it->sub != S_104 && it->sub != S_1102)
@@ -144,11 +147,23 @@ static void run(const tm_view *v, tm_traces *out)
             continue; /* cited by the wevtutil run that made it */
         const tm_record *r2 = it->r;
         const char *log = it->sub == S_1102 ? "Security" : tm_data(r2, "Channel");
-        tm_trace *t = tm_trace_for_record(out, v, it, NULL, CATEGORY, TM_ROLE_DESTINATION,
+        /* cleared over the network (wevtutil /r:, a remote Event Viewer):
+         * the clearing session is a network logon; else by someone here */
+        const tm_item *logon = NULL;
+        size_t nl, l0 = tm_index_find(&logons, tm_data(r2, "SubjectLogonId"), &nl);
+        for (size_t k = 0; k < nl && !logon; k++)
+            if (strcmp(tm_data(logons.it[l0 + k]->r, "LogonType"), "3") == 0)
+                logon = logons.it[l0 + k];
+        tm_trace *t = tm_trace_for_record(out, v, it, NULL, CATEGORY, logon ? TM_ROLE_DESTINATION : TM_ROLE_HOST,
                                           it->sub == S_1102 ? "Audit log cleared (Security 1102)"
                                                             : "Event log cleared (System 104)");
         char acct[256];
         cite_clear(t, it, acct, sizeof acct);
+        if (logon) {
+            tm_cite(t, logon->r, logon->art, "network logon %s of the clearing session from %s",
+                    tm_data(logon->r, "TargetLogonId"), tm_data(logon->r, "IpAddress"));
+            tm_trace_take_logon(t, logon->r);
+        }
         tm_trace_set(&t->user, acct);
         tm_trace_set(&t->user_sid, tm_data(r2, "SubjectUserSid"));
         tm_trace_set(&t->logon_id, tm_data(r2, "SubjectLogonId"));
@@ -162,6 +177,7 @@ static void run(const tm_view *v, tm_traces *out)
                    tm_channel(r2), tm_event_id(r2));
         tm_trace_setf(&t->message, "Event log %s cleared by %s", *log ? log : "?", acct[0] ? acct : "?");
     }
+    tm_index_free(&logons);
     free(clr);
     free(used);
 }
