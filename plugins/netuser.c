@@ -7,34 +7,60 @@
  * sheet: 4720, 4726, 4728, 4737 ...); a change of a domain account is
  * recorded on the domain controller.
  * Host or domain controller: the account-management events themselves
- * (4720 created, 4722 enabled, 4724 password reset, 4726 deleted, 4728 and
- * 4732 member added, 4737 group changed, 4738 account changed). They are
+ * (ACCOUNT_EVENTS below: users, groups, computer accounts, SID history,
+ * renames, the DSRM password). They are
  * recorded whatever tool made the change (net, the MMC, PowerShell, ADSI,
  * an exploit): a change cited by a net run is that run's evidence; any
  * other is one trace of the activity ("account created" ...), tool not
  * recorded, net-user its candidate; the message says who made it. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pipeline/plugin.h"
 #include "util/timeutil.h"
 
 #define CATEGORY "Adding or Deleting a User/Group"
 
-enum { S_NET, S_NET1, S_4720, S_4722, S_4724, S_4726, S_4728, S_4732, S_4737, S_4738 };
+/* The account-management events, one row each: id, the record in words,
+ * the activity (docs/traces.md's vocabulary), whether net user / net group
+ * can make it (then net-user is the candidate). */
+#define ACCOUNT_EVENTS(X) \
+    X(4720, "account created", "account created", true) \
+    X(4722, "account enabled", "account enabled", true) \
+    X(4723, "password change attempted", "password changed", true) \
+    X(4724, "password reset", "password reset", true) \
+    X(4725, "account disabled", "account disabled", true) \
+    X(4726, "account deleted", "account deleted", true) \
+    X(4728, "member added to global group", "group member added", true) \
+    X(4729, "member removed from global group", "group member removed", true) \
+    X(4732, "member added to local group", "group member added", true) \
+    X(4733, "member removed from local group", "group member removed", true) \
+    X(4737, "global group changed", "group changed", true) \
+    X(4738, "account changed", "account changed", true) \
+    X(4741, "computer account created", "account created", false) \
+    X(4742, "computer account changed", "account changed", false) \
+    X(4743, "computer account deleted", "account deleted", false) \
+    X(4756, "member added to universal group", "group member added", true) \
+    X(4765, "SID history added to an account", "sid history added", false) \
+    X(4766, "SID history add failed", "sid history added", false) \
+    X(4781, "account renamed", "account renamed", false) \
+    X(4794, "directory services restore mode password set", "dsrm password set", false)
+
+#define EVENT_ROW(id, what, activity, net) {id, what, activity, net},
+static const struct {
+    uint32_t id;
+    const char *what, *activity;
+    bool net_fits;
+} events[] = {ACCOUNT_EVENTS(EVENT_ROW)};
+enum { S_NET, S_NET1, S_EVENT }; /* then one subscription per row of events */
+#define EVENT_SUB(id, what, activity, net) {TM_SUB_EVTX, "Security", id, NULL, NULL},
 static const tm_sub subs[] = {
     [S_NET] = {TM_SUB_EXEC, "net", 0, NULL, NULL},
     [S_NET1] = {TM_SUB_EXEC, "net1", 0, NULL, NULL},
-    [S_4720] = {TM_SUB_EVTX, "Security", 4720, NULL, NULL},
-    [S_4722] = {TM_SUB_EVTX, "Security", 4722, NULL, NULL},
-    [S_4724] = {TM_SUB_EVTX, "Security", 4724, NULL, NULL},
-    [S_4726] = {TM_SUB_EVTX, "Security", 4726, NULL, NULL},
-    [S_4728] = {TM_SUB_EVTX, "Security", 4728, NULL, NULL},
-    [S_4732] = {TM_SUB_EVTX, "Security", 4732, NULL, NULL},
-    [S_4737] = {TM_SUB_EVTX, "Security", 4737, NULL, NULL},
-    [S_4738] = {TM_SUB_EVTX, "Security", 4738, NULL, NULL},
-    TM_SUB_END,
+    ACCOUNT_EVENTS(EVENT_SUB) TM_SUB_END,
 };
 static const char *const tools[] = {"net-user", NULL};
 
@@ -69,19 +95,12 @@ static bool changes(const char *cmd)
 
 static const char *what(unsigned sub)
 {
-    static const char *const w[] = {"", "", "account created", "account enabled", "password reset",
-                                    "account deleted", "member added to global group", "member added to local group",
-                                    "global group changed", "account changed"};
-    return w[sub];
+    return events[sub - S_EVENT].what;
 }
 
-/* The activity of each change record (docs/traces.md's vocabulary). */
 static const char *activity(unsigned sub)
 {
-    static const char *const a[] = {"", "", "account created", "account enabled", "password reset",
-                                    "account deleted", "group member added", "group member added",
-                                    "group changed", "account changed"};
-    return a[sub];
+    return events[sub - S_EVENT].activity;
 }
 
 static void run(const tm_view *v, tm_traces *out)
@@ -101,7 +120,7 @@ static void run(const tm_view *v, tm_traces *out)
         tm_view_around(v, run->time, TM_SEC, TM_MIN, &k0, &k1);
         for (size_t k = k0; change && k < k1 && run->time != TM_TIME_NONE; k++) {
             const tm_item *it = &v->items[k];
-            if (it->sub < S_4720 || it->r->time < run->time - TM_SEC || it->r->time > run->time + TM_MIN)
+            if (it->sub < S_EVENT || it->r->time < run->time - TM_SEC || it->r->time > run->time + TM_MIN)
                 continue;
             tm_cite(t, it->r, it->art, "%s: %s", what(it->sub), tm_data(it->r, "TargetUserName"));
             recorded = cited[k] = true;
@@ -120,9 +139,14 @@ static void run(const tm_view *v, tm_traces *out)
     tm_runs_free(&runs);
     for (size_t i = 0; i < v->n; i++) {
         const tm_item *it = &v->items[i];
-        if (it->sub < S_4720 || cited[i])
+        if (it->sub < S_EVENT || cited[i])
             continue;
         const tm_record *r = it->r;
+        /* a computer changing its own account (its password, every 30 days) */
+        if (events[it->sub - S_EVENT].id == 4742 &&
+            (strcasecmp(tm_data(r, "SubjectUserName"), tm_data(r, "TargetUserName")) == 0 ||
+             strcasecmp(tm_data(r, "SubjectUserName"), "ANONYMOUS LOGON") == 0))
+            continue;
         /* A domain account's domain differs from the computer's own name. */
         const char *dom = tm_data(r, "TargetDomainName");
         char host[96];
@@ -131,7 +155,7 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace *t = tm_trace_for_record(out, v, it, NULL, CATEGORY, domain ? TM_ROLE_DC : TM_ROLE_HOST,
                                           what(it->sub));
         static const char *const fits[] = {"net-user", NULL};
-        tm_trace_unattribute(t, fits);
+        tm_trace_unattribute(t, events[it->sub - S_EVENT].net_fits ? fits : NULL);
         tm_trace_set(&t->activity, activity(it->sub));
         char subj[256];
         tm_account(r, "Subject", subj, sizeof subj);
@@ -143,6 +167,9 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->logon_id, tm_data(r, "SubjectLogonId"));
         tm_confirm(t, false, "%s (Security %u): the change happened; the tool that made it is not recorded here",
                    what(it->sub), tm_event_id(r));
+        const char *newname = tm_data(r, "NewTargetUserName");
+        if (*newname)
+            tm_trace_setf(&t->outcome, "renamed from %s to %s", tm_data(r, "OldTargetUserName"), newname);
         tm_trace_setf(&t->message, "%s: %s\\%s%s%s by %s", what(it->sub), dom, tm_data(r, "TargetUserName"),
                       *member ? ", member " : "", member, subj);
     }

@@ -35,6 +35,7 @@ enum {
     S_5145,
     S_4624,
     S_SERVICE,
+    S_4697,
 };
 
 
@@ -89,6 +90,7 @@ static const tm_sub subs[] = {
     [S_5145] = {TM_SUB_EVTX, "Security", 5145, names_psexesvc, NULL},
     [S_4624] = {TM_SUB_EVTX, "Security", 4624, NULL, NULL},
     [S_SERVICE] = {TM_SUB_FACT, "service", 0, NULL, NULL},
+    [S_4697] = {TM_SUB_EVTX, "Security", 4697, NULL, NULL},
     TM_SUB_END,
 };
 
@@ -263,6 +265,8 @@ static bool renamed_service_install(const tm_item *it, bool hive_known, const tm
     return false;
 }
 
+static void other_services(const tm_view *v, tm_traces *out, const tm_strmap *renamed);
+
 static void destination_side(const tm_view *v, tm_traces *out)
 {
     bool hive_known = have_system_hive_services(v);
@@ -314,6 +318,7 @@ static void destination_side(const tm_view *v, tm_traces *out)
             sel[n++] = it;
         }
     }
+    other_services(v, out, &renamed);
     tm_strmap_free(&renamed);
     /* Sessions per service: each renamed service by its name, then PSEXESVC. */
     size_t *first = tm_xcalloc(nren + 2, sizeof *first);
@@ -428,6 +433,50 @@ static void destination_side(const tm_view *v, tm_traces *out)
     free(first);
     free(sel);
     free(sys);
+}
+
+/* Every other service installed (System 7045, Security 4697 when System
+ * has no 7045 of it within a minute): persistence and remote execution
+ * alike install services, and the record does not say which tool did. One
+ * trace per service and minute; PSEXESVC and PsExec-style services are
+ * reported above. */
+static void other_services(const tm_view *v, tm_traces *out, const tm_strmap *renamed)
+{
+    tm_strmap seen; /* service name -> the trace of its install */
+    tm_strmap_init(&seen, true);
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_item *it = &v->items[i];
+        if (it->sub != S_7045 && it->sub != S_4697)
+            continue;
+        const tm_record *r = it->r;
+        const char *name = tm_data(r, "ServiceName");
+        if (!*name || is_psexesvc(name) || tm_strmap_get(renamed, name) != TM_STRMAP_NONE)
+            continue;
+        const char *img = tm_data(r, it->sub == S_7045 ? "ImagePath" : "ServiceFileName");
+        size_t prev = tm_strmap_get(&seen, name);
+        if (prev != TM_STRMAP_NONE && r->time != TM_TIME_NONE && out->t[prev].time != TM_TIME_NONE &&
+            r->time - out->t[prev].time <= TM_MIN) {
+            tm_cite(&out->t[prev], r, it->art, "service %s installed: %s", name, img);
+            continue;
+        }
+        tm_trace *t = tm_trace_for_record(out, v, it, NULL, "Remote Command Execution", TM_ROLE_HOST,
+                                          it->sub == S_7045 ? "Service installed (System 7045)"
+                                                            : "Service installed (Security 4697)");
+        tm_strmap_put(&seen, name, out->n - 1);
+        t->generic = true;
+        tm_trace_set(&t->activity, "service installed");
+        tm_cite(t, r, it->art, "service %s installed: %s", name, img);
+        char acct[256];
+        if (it->sub == S_4697) {
+            tm_account(r, "Subject", acct, sizeof acct);
+            tm_trace_set(&t->user, acct);
+            tm_trace_set(&t->logon_id, tm_data(r, "SubjectLogonId"));
+        }
+        tm_trace_set(&t->command_line, img);
+        tm_confirm(t, false, "a service was installed; the record does not say by which program");
+        tm_trace_setf(&t->message, "Service %s installed: %s", name, img);
+    }
+    tm_strmap_free(&seen);
 }
 
 static void run(const tm_view *v, tm_traces *out)

@@ -650,6 +650,8 @@ void tm_pipeline_finish(tm_pipeline *p, tm_traces *out)
     /* This host's traces only: no tool without the record that names it,
      * then sorted. */
     tm_traces mine = {out->t + first, out->n - first, out->n - first};
+    tm_traces_drop_covered(&mine);
+    out->n = first + mine.n;
     tm_traces_enforce_attribution(&mine);
     tm_traces_cap_evidence(&mine, TM_TRACE_MAX_CITED);
     tm_traces_sort(&mine);

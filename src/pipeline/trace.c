@@ -1,5 +1,7 @@
 #include "pipeline/trace.h"
 
+#include "util/strmap.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,6 +165,42 @@ size_t tm_traces_enforce_attribution(tm_traces *ts)
         turned++;
     }
     return turned;
+}
+
+static void evidence_key(const tm_evidence *e, char *k, size_t n)
+{
+    snprintf(k, n, "%s#%llu#%u", e->path ? e->path : "", (unsigned long long)e->record, e->event_id);
+}
+
+size_t tm_traces_drop_covered(tm_traces *ts)
+{
+    tm_strmap cited; /* records specific traces cite */
+    tm_strmap_init(&cited, false);
+    char k[1200];
+    for (size_t i = 0; i < ts->n; i++)
+        if (!ts->t[i].generic)
+            for (size_t e = 0; e < ts->t[i].nev; e++) {
+                evidence_key(&ts->t[i].ev[e], k, sizeof k);
+                tm_strmap_put(&cited, k, i);
+            }
+    size_t kept = 0, dropped = 0;
+    for (size_t i = 0; i < ts->n; i++) {
+        tm_trace *t = &ts->t[i];
+        bool covered = t->generic && t->nev > 0;
+        for (size_t e = 0; e < t->nev && covered; e++) {
+            evidence_key(&t->ev[e], k, sizeof k);
+            covered = tm_strmap_get(&cited, k) != TM_STRMAP_NONE;
+        }
+        if (covered) {
+            trace_free(t);
+            dropped++;
+        } else {
+            ts->t[kept++] = *t;
+        }
+    }
+    ts->n = kept;
+    tm_strmap_free(&cited);
+    return dropped;
 }
 
 void tm_traces_cap_evidence(tm_traces *ts, size_t max)

@@ -54,6 +54,8 @@ typedef struct {
     tm_evidence *ev;
     size_t nev;
     size_t evidence_total; /* records the trace rests on; ev holds at most TM_TRACE_MAX_CITED of them */
+    bool generic; /* a catch-all activity (any service installed, any network logon): dropped when
+                     other traces cite all its records (tm_traces_drop_covered) */
     /* Which evidence a trace holds, by record, path and event id (a trace
      * can cite thousands): open addressing, index + 1, NULL while small. */
     size_t *ev_slots;
@@ -90,6 +92,10 @@ size_t tm_traces_enforce_attribution(tm_traces *ts);
  * is one trace citing the records that attribute it, then the first ones,
  * and their total (evidence_total), so no output line grows with the log. */
 #define TM_TRACE_MAX_CITED 20
+/* Drops each generic trace whose records are all cited by other, specific
+ * traces (the network logon of a PsExec session, the install of WCESERVICE):
+ * the catch-all reports only what nothing else explains. Returns how many. */
+size_t tm_traces_drop_covered(tm_traces *ts);
 void tm_traces_cap_evidence(tm_traces *ts, size_t max);
 const char *tm_attribution_name(tm_attribution a); /* "named" ..., NULL for none */
 void tm_trace_setf(char **field, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -96,6 +96,7 @@ assert_eq "$(jq -s '[.[]|select(.tool!=null)|select([.evidence[]|select(.attribu
 expect "$T/scan/dst02/traces.jsonl" "default-logging destination" <<'X'
 2017-05-10T10:10:01|PsExec|destination|confirmed|-|-
 2017-05-10T10:20:00|~remote service execution|destination|indicator|-|-
+2017-05-10T10:30:00|~service installed|host|indicator|-|-
 2017-05-10T10:40:00|~scheduled task created|destination|indicator|CORP\admin|-
 2017-05-10T10:48:00|at|destination|indicator|CORP\admin|-
 2017-05-10T11:00:01|PsExec|destination|indicator|-|-
@@ -105,7 +106,8 @@ assert_eq "$(jq -r 'select(.datetime|startswith("2017-05-10T10:20"))|.message' "
   "Service UpdSvc installed from ADMIN$ and removed, the way PsExec works" "renamed PsExec service"
 assert_contains "$(jq -r 'select(.datetime|startswith("2017-05-10T11:00"))|.reason' "$D2")" "without its install record" "PsExec from Prefetch and USN alone"
 assert_eq "$(jq -r 'select(.datetime|startswith("2017-05-10T11:00"))|[.evidence[].kind]|join(",")' "$D2")" "usn,prefetch,usn" "Prefetch+USN session"
-assert_not_contains "$(cat "$D2")" "Contoso" "a legitimate service install is not PsExec"
+assert_not_contains "$(jq -c 'select(.tool or .activity!="service installed")' "$D2")" "Contoso" "a legitimate service install is not PsExec"
+assert_eq "$(jq -r 'select(.activity=="service installed")|.message' "$D2")" 'Service Contoso Agent installed: "C:\Program Files\Contoso\agent.exe"' "a legitimate service install is an activity"
 
 # --- domain controller ---
 expect "$T/scan/dc01/traces.jsonl" "domain controller" <<'X'
@@ -119,8 +121,11 @@ assert_contains "$(cat "$T/scan/dc01/traces.jsonl")" "member added to global gro
 # of the SAM from a shadow copy is no credential dumper)
 expect "$T/scan/adm01/traces.jsonl" "benign admin host" <<'X'
 2017-05-11T02:00:00|vssadmin|host|indicator|CORP\ADM01$|-
+2017-05-11T09:00:00|~service installed|host|indicator|-|-
 2017-05-11T10:00:04|~remote desktop logon|destination|indicator|CORP\admin|10.0.0.30
 2017-05-11T10:00:20|net-use|source|confirmed|CORP\admin|fs01
+2017-05-11T10:05:00|~remote logon|destination|indicator|CORP\admin|10.0.0.31
+2017-05-11T10:06:00|~remote logon|destination|indicator|CORP\backup|10.0.0.32
 2017-05-11T11:00:30|~event log cleared|host|indicator|CORP\admin|-
 X
 # Benign look-alikes name no tool that was not run: the installer's service,
@@ -193,6 +198,7 @@ expect "$T/scan/bare/traces.jsonl" "ws01" <<'X'
 2017-04-28T12:29:10|whoami|host|indicator|alice|-
 2017-04-28T12:30:11|tasklist|host|indicator|CORP\alice|-
 2017-04-28T12:30:40|net-use|source|indicator|alice|srv01
+2017-04-28T12:40:00|~service installed|host|indicator|-|-
 2017-04-28T12:44:00|at|destination|indicator|CORP\alice|-
 2017-04-28T12:45:00|~scheduled task created|destination|indicator|CORP\alice|-
 2017-04-28T12:55:00|PsExec|source|indicator|alice|-

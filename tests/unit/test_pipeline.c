@@ -554,6 +554,26 @@ static void test_evidence_cap(void)
     tm_traces_free(&ts);
 }
 
+/* A catch-all activity is dropped when specific traces cite all its records. */
+static void test_drop_covered(void)
+{
+    tm_traces ts;
+    tm_traces_init(&ts);
+    tm_evidence a = {.kind = "evtx", .path = "Security.evtx", .record = 1, .event_id = 4624};
+    tm_evidence b = {.kind = "evtx", .path = "Security.evtx", .record = 2, .event_id = 4624};
+    tm_trace_add_evidence(tm_trace_add(&ts, "PsExec", "c", TM_ROLE_DESTINATION, 0, "t"), &a);
+    tm_trace *g1 = tm_trace_add(&ts, NULL, "c", TM_ROLE_DESTINATION, 0, "t");
+    g1->generic = true;
+    tm_trace_add_evidence(g1, &a);
+    tm_trace *g2 = tm_trace_add(&ts, NULL, "c", TM_ROLE_DESTINATION, 0, "t");
+    g2->generic = true;
+    tm_trace_add_evidence(g2, &a);
+    tm_trace_add_evidence(g2, &b);
+    CHECK(tm_traces_drop_covered(&ts) == 1);
+    CHECK(ts.n == 2 && ts.t[0].tool && !ts.t[1].tool && ts.t[1].nev == 2);
+    tm_traces_free(&ts);
+}
+
 int main(void)
 {
     test_view_around();
@@ -561,6 +581,7 @@ int main(void)
     test_splitter_variants();
     test_exec_sources();
     test_evidence_cap();
+    test_drop_covered();
     test_table();
     test_runs();
     test_4103();
