@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "pipeline/plugin.h"
+#include "util/strmap.h"
 #include "util/timeutil.h"
 
 #define CATEGORY "Adding or Deleting a User/Group"
@@ -55,11 +56,21 @@ static const struct {
     const char *what, *activity;
     bool net_fits;
 } events[] = {ACCOUNT_EVENTS(EVENT_ROW)};
-enum { S_NET, S_NET1, S_EVENT }; /* then one subscription per row of events */
+/* Enumeration: SAM objects opened remotely (4661 on the server, through
+ * lsass), a user's or a group's local memberships listed (4798, 4799). */
+enum { S_NET, S_NET1, S_4661, S_4798, S_4799, S_EVENT }; /* then one subscription per row of events */
+static bool sam_object(const tm_record *r, const void *ctx)
+{
+    (void)ctx;
+    return strncmp(tm_data(r, "ObjectType"), "SAM_", 4) == 0;
+}
 #define EVENT_SUB(id, what, activity, net) {TM_SUB_EVTX, "Security", id, NULL, NULL},
 static const tm_sub subs[] = {
     [S_NET] = {TM_SUB_EXEC, "net", 0, NULL, NULL},
     [S_NET1] = {TM_SUB_EXEC, "net1", 0, NULL, NULL},
+    [S_4661] = {TM_SUB_EVTX, "Security", 4661, sam_object, NULL},
+    [S_4798] = {TM_SUB_EVTX, "Security", 4798, NULL, NULL},
+    [S_4799] = {TM_SUB_EVTX, "Security", 4799, NULL, NULL},
     ACCOUNT_EVENTS(EVENT_SUB) TM_SUB_END,
 };
 static const char *const tools[] = {"net-user", NULL};
@@ -103,8 +114,73 @@ static const char *activity(unsigned sub)
     return events[sub - S_EVENT].activity;
 }
 
+/* Account and group enumeration: one trace per session (subject logon id)
+ * and burst (records less than 10 minutes apart). The records name the
+ * account that asked and, for 4798/4799, the calling program; net.exe is
+ * one of many programs that ask (PowerShell, SharpHound, CME, the MMC). */
+static void enumeration(const tm_view *v, tm_traces *out)
+{
+    tm_strmap bursts;
+    tm_strmap_init(&bursts, true);
+    size_t first = out->n, *count = tm_xcalloc(v->n ? v->n : 1, sizeof *count);
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_item *it = &v->items[i];
+        if (it->sub != S_4661 && it->sub != S_4798 && it->sub != S_4799)
+            continue;
+        const tm_record *r = it->r;
+        const char *subj_name = tm_data(r, "SubjectUserName");
+        size_t sl = strlen(subj_name);
+        if (!sl || subj_name[sl - 1] == '$') /* computers ask the DC all the time */
+            continue;
+        char caller[64];
+        tm_program_name_of(tm_data(r, "CallerProcessName"), caller, sizeof caller);
+        static const char *const windows[] = {"svchost", "lsass", "explorer", "systemsettings", "consent", "mmc",
+                                              "searchui", "searchapp", "wmiprvse"};
+        bool routine = false;
+        for (size_t k = 0; k < sizeof windows / sizeof windows[0]; k++)
+            routine |= strcmp(caller, windows[k]) == 0;
+        if (routine)
+            continue;
+        char acct[256], key[400];
+        tm_account(r, "Subject", acct, sizeof acct);
+        snprintf(key, sizeof key, "%s\t%s", tm_data(r, "SubjectLogonId"), caller);
+        size_t open = tm_strmap_get(&bursts, key);
+        tm_trace *t;
+        if (open != TM_STRMAP_NONE && r->time != TM_TIME_NONE && out->t[open].nev &&
+            r->time - out->t[open].ev[out->t[open].nev - 1].time < 10 * TM_MIN) {
+            t = &out->t[open];
+        } else {
+            bool dc = it->sub == S_4661;
+            t = tm_trace_for_record(out, v, it, NULL, CATEGORY, dc ? TM_ROLE_DC : TM_ROLE_HOST,
+                                    dc ? "SAM object opened (Security 4661)" : "Group membership enumerated");
+            open = out->n - 1;
+            tm_strmap_put(&bursts, key, open);
+            tm_trace_set(&t->activity, "account enumeration");
+            static const char *const fits[] = {"net-user", NULL};
+            tm_trace_unattribute(t, fits);
+            tm_trace_set(&t->user, acct);
+            tm_trace_set(&t->user_sid, tm_data(r, "SubjectUserSid"));
+            tm_trace_set(&t->logon_id, tm_data(r, "SubjectLogonId"));
+            tm_confirm(t, false, "accounts or groups were listed; the records do not say by which command");
+        }
+        if (it->sub == S_4661)
+            tm_cite(t, r, it->art, "%s opened %s %s", acct, tm_data(r, "ObjectType"), tm_data(r, "ObjectName"));
+        else
+            tm_cite(t, r, it->art, "%s listed the %s of %s\\%s (caller %s)", acct,
+                    it->sub == S_4798 ? "local groups" : "members", tm_data(r, "TargetDomainName"),
+                    tm_data(r, "TargetUserName"), *tm_data(r, "CallerProcessName") ? tm_data(r, "CallerProcessName") : "-");
+        size_t k = open - first;
+        count[k]++;
+        tm_trace_setf(&t->message, "%s enumerated accounts or groups%s%s (%zu record%s)", acct, caller[0] && strcmp(caller, "-") ? " with " : "",
+                      caller[0] && strcmp(caller, "-") ? caller : "", count[k], count[k] == 1 ? "" : "s");
+    }
+    free(count);
+    tm_strmap_free(&bursts);
+}
+
 static void run(const tm_view *v, tm_traces *out)
 {
+    enumeration(v, out);
     bool *cited = tm_xcalloc(v->n ? v->n : 1, sizeof *cited); /* change records a net run cites */
     tm_runs runs;
     tm_view_runs(v, names, &runs);
@@ -132,8 +208,10 @@ static void run(const tm_view *v, tm_traces *out)
         else if (change)
             tm_confirm(t, false, "no account-change record (Security 4720 ...) for this command: auditing was off, "
                                  "or it failed");
-        else
+        else {
             tm_confirm(t, false, "account or group listed (reconnaissance); nothing to confirm");
+            tm_trace_set(&t->activity, "account enumeration");
+        }
         tm_trace_setf(&t->message, "net %s: %s", run->best->verb, cmd);
     }
     tm_runs_free(&runs);

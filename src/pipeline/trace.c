@@ -177,8 +177,10 @@ size_t tm_traces_drop_covered(tm_traces *ts)
     tm_strmap cited; /* records specific traces cite */
     tm_strmap_init(&cited, false);
     char k[1200];
+    /* a command's run cites a service image or a logon as where the command
+     * was seen, not as the install or the logon it is: it covers nothing */
     for (size_t i = 0; i < ts->n; i++)
-        if (!ts->t[i].generic)
+        if (!ts->t[i].generic && !(ts->t[i].activity && strcmp(ts->t[i].activity, "program run") == 0))
             for (size_t e = 0; e < ts->t[i].nev; e++) {
                 evidence_key(&ts->t[i].ev[e], k, sizeof k);
                 tm_strmap_put(&cited, k, i);

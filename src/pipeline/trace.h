@@ -93,7 +93,8 @@ size_t tm_traces_enforce_attribution(tm_traces *ts);
  * and their total (evidence_total), so no output line grows with the log. */
 #define TM_TRACE_MAX_CITED 20
 /* Drops each generic trace whose records are all cited by other, specific
- * traces (the network logon of a PsExec session, the install of WCESERVICE):
+ * traces (the network logon of a PsExec session, the install of WCESERVICE;
+ * not a command's run, whose records say where the command was seen):
  * the catch-all reports only what nothing else explains. Returns how many. */
 size_t tm_traces_drop_covered(tm_traces *ts);
 void tm_traces_cap_evidence(tm_traces *ts, size_t max);

@@ -36,6 +36,13 @@ done
 while IFS=$'\t' read -r id name; do
   jq -r --arg n "$name" 'if .tool then [$n, .tool]|@tsv else .candidates[]|[$n, "?"+.]|@tsv end' "$T/scan/$id/traces.jsonl"
 done <"$T/index" | sort -u >"$T/fired"
+# file<TAB>activity of every trace
+while IFS=$'\t' read -r id name; do
+  jq -r --arg n "$name" '[$n, .activity]|@tsv' "$T/scan/$id/traces.jsonl"
+done <"$T/index" | sort -u >"$T/acts"
+happens() { # FILE ACTIVITY: a trace of the file reports the activity
+  grep -qxF "$1"$'\t'"$2" "$T/acts" || fail "$1: no '$2' activity, got: $(awk -F'\t' -v f="$1" '$1==f{print $2}' "$T/acts" | tr '\n' ';')"
+}
 echo "tool ids and the sample files they fire on:"
 cut -f2 "$T/fired" | sort | uniq -c | sort -rn | while read -r count tool; do
   printf '  %-22s %3d file(s): %s\n' "$tool" "$count" \
@@ -90,6 +97,14 @@ fires "ID400-800-CrackMapExec payload execution.evtx" PowerSploit_Invoke-Mimikat
 nofire "ID800-4103-Interactive PipeShell over named pipe (server and client).evtx" echo
 # Start-BitsTransfer's default job name
 fires "ID60-High volume file downloaded with BITS.evtx" BITS
+# activities: SAM enumeration on the DC, network logons, account changes of
+# computer accounts, a service whatever installed it
+happens "ID4661-Local group enumeration with RID brutforce with CME.evtx" "account enumeration"
+happens "ID4799-4624-Local admin group enumerated by SharpHound.evtx" "account enumeration"
+happens "4624,4674,4688- CrackMap Exec SMB mimikatz.evtx" "remote logon"
+happens "ID4742-SPN set on computer account (DCshadow).evtx" "account changed"
+happens "ID 4765 - SID history added.evtx" "sid history added"
+happens "ID7045-4697-SMBexec service registration.evtx" "service installed"
 # Mimikatz's driver and WCE's service show the program, not the operation
 fires "ID7045-New service for Mimikatz +npcap.evtx" "?WCE"
 nofire "ID7045-New service for Mimikatz +npcap.evtx" RemoteLogin-WCE
