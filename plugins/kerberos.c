@@ -15,6 +15,7 @@
  * no TGT request (4768) in a log that reaches back ten hours is a golden
  * ticket indicator too. */
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,12 +28,13 @@
 
 /* What the bogus-domain check reads; the specs' subscriptions are derived
  * from them. */
-enum { S_4624, S_4768, S_4769, S_4672 };
+enum { S_4624, S_4768, S_4769, S_4672, S_4771 };
 static const tm_sub subs[] = {
     [S_4624] = {TM_SUB_EVTX, "Security", 4624, NULL, NULL},
     [S_4768] = {TM_SUB_EVTX, "Security", 4768, NULL, NULL},
     [S_4769] = {TM_SUB_EVTX, "Security", 4769, NULL, NULL},
     [S_4672] = {TM_SUB_EVTX, "Security", 4672, NULL, NULL},
+    [S_4771] = {TM_SUB_EVTX, "Security", 4771, NULL, NULL},
     TM_SUB_END,
 };
 static const char *const tools[] = {"MS14-068", "Mimikatz_GoldenTicket", "Mimikatz_SilverTicket", NULL};
@@ -277,6 +279,96 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
     tally_free(&realm);
 }
 
+/* Kerberos requests attackers make on the domain controller, whatever the
+ * tool (Rubeus, Impacket, kerbrute, PowerShell): each a kind of request,
+ * one trace per client address and kind per burst (10 minutes), with the
+ * number of accounts asked for. */
+typedef enum { K_NONE, K_GUESS, K_ENUM, K_ASREP, K_ROAST } kerberos_kind;
+static const char *const kind_activity[] = {
+    [K_GUESS] = "kerberos password guessing",   /* 4771 pre-authentication failed (0x18) */
+    [K_ENUM] = "kerberos user enumeration",     /* 4768 for principals that do not exist (0x6) */
+    [K_ASREP] = "as-rep roasting",              /* 4768 issued without pre-authentication */
+    [K_ROAST] = "kerberoasting",                /* 4769 for a user's SPN with RC4 */
+};
+static const char *const kind_what[] = {
+    [K_GUESS] = "pre-authentication failed", [K_ENUM] = "TGT asked for an unknown account",
+    [K_ASREP] = "TGT issued without pre-authentication", [K_ROAST] = "service ticket with RC4 for a user's SPN"};
+
+static bool rc4(const char *enc)
+{
+    unsigned long v = strtoul(enc, NULL, 0);
+    return v == 0x17 || v == 0x18;
+}
+
+static kerberos_kind kind_of(const tm_item *it)
+{
+    const tm_record *r = it->r;
+    unsigned long st = strtoul(tm_data(r, "Status"), NULL, 0);
+    if (it->sub == S_4771)
+        return st == 0x18 ? K_GUESS : K_NONE;
+    if (it->sub == S_4768) {
+        if (st == 0x6)
+            return K_ENUM;
+        if (st == 0 && strcmp(tm_data(r, "PreAuthType"), "0") == 0)
+            return K_ASREP;
+        return K_NONE;
+    }
+    if (it->sub == S_4769 && st == 0 && rc4(tm_data(r, "TicketEncryptionType"))) {
+        const char *svc = tm_data(r, "ServiceName");
+        size_t n = strlen(svc);
+        if (n && svc[n - 1] != '$' && strcasecmp(svc, "krbtgt") != 0)
+            return K_ROAST;
+    }
+    return K_NONE;
+}
+
+static void requests(const tm_view *v, tm_traces *out)
+{
+    tm_strmap bursts; /* kind, client address -> its open trace */
+    tm_strmap_init(&bursts, true);
+    size_t first = out->n, *nreq = tm_xcalloc(v->n ? v->n : 1, sizeof *nreq);
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_item *it = &v->items[i];
+        kerberos_kind k = kind_of(it);
+        if (k == K_NONE)
+            continue;
+        const tm_record *r = it->r;
+        const char *ip = tm_data(r, "IpAddress");
+        if (!strncmp(ip, "::ffff:", 7))
+            ip += 7;
+        char key[200];
+        snprintf(key, sizeof key, "%d\t%s", (int)k, ip);
+        size_t open = tm_strmap_get(&bursts, key);
+        tm_trace *t;
+        if (open != TM_STRMAP_NONE && r->time != TM_TIME_NONE && out->t[open].nev &&
+            r->time - out->t[open].ev[out->t[open].nev - 1].time < 10 * TM_MIN) {
+            t = &out->t[open];
+        } else {
+            t = tm_trace_for_record(out, v, it, NULL, CAT_ADMIN, TM_ROLE_DC, "Kerberos request (Security 4768/4769/4771)");
+            open = out->n - 1;
+            tm_strmap_put(&bursts, key, open);
+            tm_trace_set(&t->activity, kind_activity[k]);
+            tm_trace_unattribute(t, NULL);
+            if (*ip && strcmp(ip, "-") != 0)
+                tm_trace_set(&t->peer, ip);
+            tm_confirm(t, false, "the domain controller answered these requests; the records do not say which tool made them");
+        }
+        tm_cite(t, r, it->art, "%s: %s@%s%s%s from %s", kind_what[k], tm_data(r, "TargetUserName"),
+                tm_data(r, "TargetDomainName"), it->sub == S_4769 ? " for " : "",
+                it->sub == S_4769 ? tm_data(r, "ServiceName") : "", ip);
+        size_t c = ++nreq[open - first];
+        tm_trace_setf(&t->message, "%s from %s (%zu request%s)", kind_activity[k], *ip ? ip : "?", c, c == 1 ? "" : "s");
+    }
+    free(nreq);
+    tm_strmap_free(&bursts);
+}
+
+static void run(const tm_view *v, tm_traces *out)
+{
+    bogus_domains(v, out);
+    requests(v, out);
+}
+
 const tm_plugin tm_plugin_kerberos = {
     .name = "kerberos",
     .tools = tools,
@@ -286,5 +378,5 @@ const tm_plugin tm_plugin_kerberos = {
     .subs = subs,
     .specs = specs,
     .needs = needs,
-    .run = bogus_domains,
+    .run = run,
 };

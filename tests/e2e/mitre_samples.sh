@@ -105,6 +105,10 @@ happens "4624,4674,4688- CrackMap Exec SMB mimikatz.evtx" "remote logon"
 happens "ID4742-SPN set on computer account (DCshadow).evtx" "account changed"
 happens "ID 4765 - SID history added.evtx" "sid history added"
 happens "ID7045-4697-SMBexec service registration.evtx" "service installed"
+# Kerberos requests on the DC
+happens "ID4769-Kerberoast ticket with low encryption.evtx" "kerberoasting"
+happens "ID4768-Kerberos AS-REP Roasting.evtx" "as-rep roasting"
+happens "ID4771-Kerberos brutforce with valid user.evtx" "kerberos password guessing"
 # RPC over named pipes: the service manager, the task scheduler, SAMR
 happens "ID5145-remote service creation over SMB.evtx" "remote service execution"
 happens "ID5145-Remote schedule task creation (ATexec).evtx" "scheduled task created"
