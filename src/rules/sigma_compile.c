@@ -434,6 +434,97 @@ static const char *arena_strdup(tm_arena *a, const char *s, size_t n)
     return p;
 }
 
+/* The automaton for a test's plain `contains` values (at least two, not
+ * `all`): NULL when there are too few or the automaton would be too big. */
+static const tm_ac *make_ac(tm_arena *ar, tm_sval *sv, size_t nv, bool cased)
+{
+    size_t np = 0, total = 0;
+    for (size_t i = 0; i < nv; i++) {
+        const tm_glob *g = &sv[i].g;
+        if (g->lead_star && g->trail_star && g->nseg == 1 && !g->segs[0].special) {
+            np++;
+            total += g->segs[0].n;
+        }
+    }
+    if (np < 2 || total + 1 > 60000)
+        return NULL;
+    /* byte classes: the pattern bytes (already folded) each a class, the
+     * rest class 0; folding maps a byte to its lowercase's class */
+    tm_ac *ac = tm_arena_alloc(ar, sizeof *ac);
+    memset(ac->cls, 0, sizeof ac->cls);
+    uint32_t nc = 1;
+    for (size_t i = 0; i < nv; i++) {
+        const tm_glob *g = &sv[i].g;
+        if (!(g->lead_star && g->trail_star && g->nseg == 1 && !g->segs[0].special))
+            continue;
+        for (uint32_t k = 0; k < g->segs[0].n; k++) {
+            uint16_t b = g->segs[0].t[k];
+            if (!ac->cls[b])
+                ac->cls[b] = (uint8_t)nc++;
+            if (nc > 255)
+                return NULL;
+        }
+    }
+    ac->nc = nc;
+    if (!cased)
+        for (int b = 'A'; b <= 'Z'; b++)
+            ac->cls[b] = ac->cls[b + 32];
+    /* the trie, dense over classes (0 = none yet) */
+    size_t cap = total + 1;
+    uint32_t *go = tm_xcalloc(cap * nc, sizeof *go);
+    uint8_t *acc = tm_arena_alloc(ar, cap);
+    memset(acc, 0, cap);
+    uint32_t ns = 1;
+    for (size_t i = 0; i < nv; i++) {
+        const tm_glob *g = &sv[i].g;
+        if (!(g->lead_star && g->trail_star && g->nseg == 1 && !g->segs[0].special))
+            continue;
+        uint32_t st = 0;
+        for (uint32_t k = 0; k < g->segs[0].n; k++) {
+            uint32_t c = ac->cls[g->segs[0].t[k]];
+            if (!go[st * nc + c])
+                go[st * nc + c] = ns++;
+            st = go[st * nc + c];
+        }
+        acc[st] = 1;
+        sv[i].in_ac = true;
+    }
+    /* breadth first: failure links turn the trie into a DFA */
+    uint32_t *fail = tm_xcalloc(ns, sizeof *fail), *queue = tm_xmalloc(ns * sizeof *queue);
+    uint16_t *next = tm_arena_alloc(ar, (size_t)ns * nc * sizeof *next);
+    size_t qh = 0, qt = 0;
+    for (uint32_t c = 0; c < nc; c++) {
+        uint32_t t = go[c];
+        next[c] = (uint16_t)t;
+        if (t) {
+            fail[t] = 0;
+            queue[qt++] = t;
+        }
+    }
+    while (qh < qt) {
+        uint32_t st = queue[qh++];
+        if (acc[fail[st]])
+            acc[st] = 1;
+        for (uint32_t c = 0; c < nc; c++) {
+            uint32_t t = go[st * nc + c];
+            if (t) {
+                fail[t] = next[fail[st] * nc + c];
+                queue[qt++] = t;
+                next[st * nc + c] = (uint16_t)t;
+            } else {
+                next[st * nc + c] = next[fail[st] * nc + c];
+            }
+        }
+    }
+    free(go);
+    free(fail);
+    free(queue);
+    ac->ns = ns;
+    ac->next = next;
+    ac->acc = acc;
+    return ac;
+}
+
 /* ---- modifiers ---- */
 
 typedef enum {
@@ -823,6 +914,8 @@ static bool compile_test(tm_sigma_cctx *c, const char *key, size_t line, const t
             if (plain_ids && event_id_of(vals[i], &id))
                 sv[i].eid = id;
         }
+        if (!t->all)
+            t->ac = make_ac(c->arena, sv, l.n, t->cased);
         t->v = sv;
         t->nv = l.n;
         *out = *t;

@@ -78,7 +78,17 @@ typedef struct {
     bool v6;
     const char *ref;
     int64_t eid; /* the value as an event id (digits only, plain), else -1 */
+    bool in_ac;  /* searched by the test's automaton, not on its own */
 } tm_sval;
+
+/* An Aho-Corasick automaton (a DFA over byte classes) for the plain
+ * `contains` values of one test: one pass over the field finds any. */
+typedef struct {
+    uint8_t cls[256]; /* byte -> class (case folded unless cased) */
+    uint32_t nc, ns;
+    const uint16_t *next; /* ns * nc */
+    const uint8_t *acc;   /* accepting states */
+} tm_ac;
 
 typedef struct {
     const char *field; /* NULL: a keyword test over every value of the event */
@@ -89,6 +99,7 @@ typedef struct {
     bool all, cased, neq, exists;
     const tm_sval *v;
     size_t nv;
+    const tm_ac *ac; /* NULL, or the automaton of the values marked in_ac */
 } tm_stest;
 
 typedef struct {

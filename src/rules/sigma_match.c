@@ -111,7 +111,14 @@ static long seg_find(const tm_seg *g, const unsigned char *s, size_t pos, size_t
     if (!g->special) {
         /* KMP over the folded bytes */
         uint32_t q = 0;
+        uint16_t t0 = g->t[0];
         for (size_t i = pos; i < end; i++) {
+            if (q == 0) {
+                while (i < end && cm[s[i]] != t0)
+                    i++;
+                if (i == end)
+                    break;
+            }
             uint16_t c = cm[s[i]];
             while (q > 0 && g->t[q] != c)
                 q = (uint32_t)g->fail[q - 1];
@@ -379,6 +386,29 @@ static bool value_match(const tm_stest *t, const tm_sval *v, const char *s, size
     }
 }
 
+static bool ac_find(const tm_ac *ac, const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    uint32_t st = 0, nc = ac->nc;
+    for (size_t i = 0; i < n; i++) {
+        st = ac->next[st * nc + ac->cls[s[i]]];
+        if (ac->acc[st])
+            return true;
+    }
+    return false;
+}
+
+/* Any value of t matches s (n bytes). */
+static bool any_value(const tm_stest *t, const char *s, size_t n, const tm_sigma_event *ev)
+{
+    if (t->ac && ac_find(t->ac, s, n))
+        return true;
+    for (size_t i = 0; i < t->nv; i++)
+        if (!t->v[i].in_ac && value_match(t, &t->v[i], s, n, ev))
+            return true;
+    return false;
+}
+
 static bool values_match(const tm_stest *t, const char *s, const tm_sigma_event *ev)
 {
     size_t n = strlen(s);
@@ -388,10 +418,7 @@ static bool values_match(const tm_stest *t, const char *s, const tm_sigma_event 
                 return false;
         return t->nv > 0;
     }
-    for (size_t i = 0; i < t->nv; i++)
-        if (value_match(t, &t->v[i], s, n, ev))
-            return true;
-    return false;
+    return any_value(t, s, n, ev);
 }
 
 /* keyword search: one value (or, without `all`, any value) in any field */
@@ -409,10 +436,7 @@ static bool kw_fn(void *arg, const char *value)
     size_t n = strlen(value);
     if (k->v)
         return value_match(k->t, k->v, value, n, k->ev);
-    for (size_t i = 0; i < k->t->nv; i++)
-        if (value_match(k->t, &k->t->v[i], value, n, k->ev))
-            return true;
-    return false;
+    return any_value(k->t, value, n, k->ev);
 }
 
 static bool keyword_match(const tm_stest *t, const tm_sigma_event *ev)

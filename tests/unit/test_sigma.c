@@ -199,6 +199,21 @@ static void test_lists_and_positions(void)
     d = "    selection:\n        CommandLine|contains:\n            - ' -ExternalUrl '\n"
         "            - OabVirtualDirectory\n    condition: selection\n";
     YES(d, "CommandLine", "Set-OabVirtualDirectory -InternalUrl 'x'");
+    YES(d, "CommandLine", "SET-OABVIRTUALDIRECTORY");
+    YES(d, "CommandLine", "x -EXTERNALURL y");
+    NO(d, "CommandLine", "Set-OabVirtual Directory -External Url");
+    /* many contains values (one automaton) mixed with wildcard ones */
+    d = "    selection:\n        CommandLine|contains:\n            - 'abc'\n            - 'bcd'\n"
+        "            - 'x?z'\n            - 'cdeX'\n            - 'p*q'\n    condition: selection\n";
+    YES(d, "CommandLine", "__bCd__");
+    YES(d, "CommandLine", "__CDEx");
+    YES(d, "CommandLine", "__xyz__");
+    YES(d, "CommandLine", "p__q");
+    NO(d, "CommandLine", "ab cd xz cde pp");
+    d = "    selection:\n        CommandLine|contains|cased:\n            - 'abc'\n            - 'Bcd'\n"
+        "    condition: selection\n";
+    YES(d, "CommandLine", "_Bcd_");
+    NO(d, "CommandLine", "_bcd_ ABC");
 }
 
 static void test_null_exists(void)
