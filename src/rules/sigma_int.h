@@ -168,8 +168,8 @@ size_t tm_sigma_logsource(const char *product, const char *service, const char *
 /* ---- matching helpers (sigma_match.c) ---- */
 bool tm_glob_match(const tm_glob *g, const char *s, size_t n, bool cased);
 extern const unsigned char tm_sigma_lower[256];
-/* Frees the calling thread's PCRE2 match data (made again when needed);
- * tm_sigma_set_free calls it. */
+/* Frees the calling thread's PCRE2 match data now (made again when needed;
+ * other threads' are freed when they end); tm_sigma_set_free calls it. */
 void tm_sigma_thread_cleanup(void);
 
 #endif

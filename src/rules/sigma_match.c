@@ -8,17 +8,18 @@
 #include <ctype.h>
 #include <math.h>
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rules/sigma_int.h"
 
-#define L(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+#define L(c) (unsigned char)((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
 #define L4(c) L(c), L(c + 1), L(c + 2), L(c + 3)
 #define L16(c) L4(c), L4(c + 4), L4(c + 8), L4(c + 12)
 #define L64(c) L16(c), L16(c + 16), L16(c + 32), L16(c + 48)
 const unsigned char tm_sigma_lower[256] = {L64(0), L64(64), L64(128), L64(192)};
-#define I4(c) c, c + 1, c + 2, c + 3
+#define I4(c) (unsigned char)(c), (unsigned char)(c + 1), (unsigned char)(c + 2), (unsigned char)(c + 3)
 #define I16(c) I4(c), I4(c + 4), I4(c + 8), I4(c + 12)
 #define I64(c) I16(c), I16(c + 16), I16(c + 32), I16(c + 48)
 static const unsigned char ident[256] = {I64(0), I64(64), I64(128), I64(192)};
@@ -176,27 +177,60 @@ bool tm_glob_match(const tm_glob *g, const char *str, size_t n, bool cased)
 
 /* ---- single values ---- */
 
-static _Thread_local pcre2_match_data *tls_md;
-static _Thread_local pcre2_match_context *tls_mc;
+/* PCRE2 match data, one per thread: made on a thread's first regular
+ * expression, freed when the thread ends (a pthread key's destructor) or by
+ * tm_sigma_thread_cleanup. */
+typedef struct {
+    pcre2_match_data *md;
+    pcre2_match_context *mc;
+} re_tls;
+
+static _Thread_local re_tls *tls_re;
+static pthread_key_t tls_key;
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+
+static void re_tls_free(void *p)
+{
+    re_tls *t = p;
+    if (!t)
+        return;
+    pcre2_match_data_free(t->md);
+    pcre2_match_context_free(t->mc);
+    free(t);
+}
+
+static void tls_init(void)
+{
+    pthread_key_create(&tls_key, re_tls_free);
+}
 
 void tm_sigma_thread_cleanup(void)
 {
-    pcre2_match_data_free(tls_md);
-    pcre2_match_context_free(tls_mc);
-    tls_md = NULL;
-    tls_mc = NULL;
+    if (!tls_re)
+        return;
+    re_tls_free(tls_re);
+    tls_re = NULL;
+    pthread_setspecific(tls_key, NULL);
 }
 
 static bool re_match(const tm_sval *v, const char *s, size_t n)
 {
-    if (!tls_md) {
-        tls_md = pcre2_match_data_create(1, NULL);
-        tls_mc = pcre2_match_context_create(NULL);
-        pcre2_set_match_limit(tls_mc, 100000);
-        pcre2_set_depth_limit(tls_mc, 1000);
-        pcre2_set_heap_limit(tls_mc, 4096); /* KiB */
+    if (!tls_re) {
+        pthread_once(&tls_once, tls_init);
+        re_tls *t = tm_xmalloc(sizeof *t);
+        t->md = pcre2_match_data_create(1, NULL);
+        t->mc = pcre2_match_context_create(NULL);
+        if (!t->md || !t->mc) {
+            re_tls_free(t);
+            return false;
+        }
+        pcre2_set_match_limit(t->mc, 100000);
+        pcre2_set_depth_limit(t->mc, 1000);
+        pcre2_set_heap_limit(t->mc, 4096); /* KiB */
+        pthread_setspecific(tls_key, t);
+        tls_re = t;
     }
-    int rc = pcre2_match(v->re, (PCRE2_SPTR)s, n, 0, 0, tls_md, tls_mc);
+    int rc = pcre2_match(v->re, (PCRE2_SPTR)s, n, 0, 0, tls_re->md, tls_re->mc);
     return rc >= 0; /* no match, a limit or bad input: not a match */
 }
 

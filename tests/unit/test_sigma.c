@@ -4,6 +4,7 @@
  * SigmaHQ rule and the specification's schema test files, load and match
  * figures. */
 #include <dirent.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -835,6 +836,39 @@ static void test_logsources(void)
     tm_sigma_set_free(s);
 }
 
+/* matching from several threads at once (each has its own PCRE2 match
+ * data, freed when the thread ends) */
+static void *thread_fn(void *arg)
+{
+    const tm_sigma_rule *r = arg;
+    const char *kv[] = {"CommandLine", "xxABBBC"};
+    tev e = {SYSMON, 1, kv, 1};
+    tm_sigma_event ev = {tget, teach, &e};
+    size_t hits = 0;
+    for (int i = 0; i < 20000; i++)
+        hits += tm_sigma_match(r, &ev);
+    return (void *)hits;
+}
+
+static void test_threads(void)
+{
+    tm_sigma_report rep;
+    tm_sigma_set *s = load("title: t\nlogsource: {product: windows, category: process_creation}\n"
+                           "detection: {sel: {CommandLine|re|i: 'ab+c$'}, condition: sel}\n",
+                           &rep);
+    CHECK(tm_sigma_count(s) == 1);
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&th[i], NULL, thread_fn, (void *)tm_sigma_at(s, 0));
+    for (int i = 0; i < 4; i++) {
+        void *hits;
+        pthread_join(th[i], &hits);
+        CHECK((size_t)hits == 20000);
+    }
+    tm_sigma_report_free(&rep);
+    tm_sigma_set_free(s);
+}
+
 /* Crash inputs the fuzzer found (regression cases) */
 static void test_fuzz_regressions(void)
 {
@@ -1069,6 +1103,7 @@ int main(int argc, char **argv)
     test_skips_errors();
     test_metadata();
     test_logsources();
+    test_threads();
     test_fuzz_regressions();
     return CHECK_DONE();
 }
