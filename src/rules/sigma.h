@@ -80,6 +80,7 @@ typedef enum {
     TM_SIGMA_SKIP_LOGSOURCE,   /* not a Windows log source toolmark reads */
     TM_SIGMA_SKIP_MODIFIER,    /* a value modifier the specification does not define */
     TM_SIGMA_SKIP_PLACEHOLDER, /* %placeholder% with `expand` and no value given */
+    TM_SIGMA_SKIP_COLLECTION,  /* a Sigma 1 rule collection document (action: global/reset/repeat) */
     TM_SIGMA_SKIP_NKINDS
 } tm_sigma_skip;
 const char *tm_sigma_skip_name(tm_sigma_skip s); /* "correlation rule" ... */
