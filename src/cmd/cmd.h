@@ -19,6 +19,7 @@ int cmd_extract(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_plugins(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 
 /* Runs fn for each input in its own child process, one after the other, so
  * that a crash inside libtsk/libewf on a hostile image costs that input only.

@@ -31,4 +31,34 @@ tm extract -o nosuch2/../evidence/x evidence
 cd - >/dev/null
 assert_eq "$RC" 2 "extract -o nosuch/../evidence/x"; [ ! -e "$T/evidence/x" ] || fail "extract wrote into evidence via .."
 [ ! -e "$T/nosuch2" ] || fail "extract created a folder before refusing"
+# rules check: what loads, what is skipped and why, broken files by line
+mkdir -p "$T/rules/sub"
+cat >"$T/rules/good.yml" <<'Y'
+title: Whoami run
+id: 9c2f0a2e-0000-4000-8000-000000000001
+status: test
+logsource: {product: windows, category: process_creation}
+detection:
+  sel: {Image|endswith: '\whoami.exe'}
+  condition: sel
+level: low
+Y
+cat >"$T/rules/sub/linux.yml" <<'Y'
+title: Linux thing
+logsource: {product: linux, service: auditd}
+detection:
+  sel: {type: EXECVE}
+  condition: sel
+Y
+printf 'title: broken\ndetection:\n  sel: [unclosed\n' >"$T/rules/sub/broken.yml"
+tm rules check "$T/rules"
+assert_eq "$RC" 1 "rules check: a broken file is an error"
+assert_contains "$OUT" "1 rule loaded, 1 skipped, 1 error" "rules check counts"
+assert_contains "$OUT" "skipped, log source: 1" "rules check skip reason"
+assert_contains "$OUT" "broken.yml:" "rules check names the broken file"
+tm rules check -v "$T/rules/good.yml" "$T/rules/sub/linux.yml"
+assert_eq "$RC" 0 "rules check: skips are not errors"
+assert_contains "$OUT" "linux.yml:2: skipped (log source)" "rules check -v lists skips with their line"
+tm rules check "$T/nosuch"; assert_eq "$RC" 1 "rules check: unreadable path"
+tm rules; assert_eq "$RC" 2 "rules without subcommand"
 finish
