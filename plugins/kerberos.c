@@ -324,9 +324,8 @@ static kerberos_kind kind_of(const tm_item *it)
 
 static void requests(const tm_view *v, tm_traces *out)
 {
-    tm_strmap bursts; /* kind, client address -> its open trace */
-    tm_strmap_init(&bursts, true);
-    size_t first = out->n, *nreq = tm_xcalloc(v->n ? v->n : 1, sizeof *nreq);
+    tm_bursts bursts; /* by kind and client address */
+    tm_bursts_init(&bursts, out, 10 * TM_MIN);
     for (size_t i = 0; i < v->n; i++) {
         const tm_item *it = &v->items[i];
         kerberos_kind k = kind_of(it);
@@ -338,15 +337,10 @@ static void requests(const tm_view *v, tm_traces *out)
             ip += 7;
         char key[200];
         snprintf(key, sizeof key, "%d\t%s", (int)k, ip);
-        size_t open = tm_strmap_get(&bursts, key);
-        tm_trace *t;
-        if (open != TM_STRMAP_NONE && r->time != TM_TIME_NONE && out->t[open].nev &&
-            r->time - out->t[open].ev[out->t[open].nev - 1].time < 10 * TM_MIN) {
-            t = &out->t[open];
-        } else {
+        tm_trace *t = tm_burst_find(&bursts, out, key, r->time);
+        if (!t) {
             t = tm_trace_for_record(out, v, it, NULL, CAT_ADMIN, TM_ROLE_DC, "Kerberos request (Security 4768/4769/4771)");
-            open = out->n - 1;
-            tm_strmap_put(&bursts, key, open);
+            tm_burst_begin(&bursts, out, key);
             tm_trace_set(&t->activity, kind_activity[k]);
             tm_trace_unattribute(t, NULL);
             if (*ip && strcmp(ip, "-") != 0)
@@ -356,11 +350,10 @@ static void requests(const tm_view *v, tm_traces *out)
         tm_cite(t, r, it->art, "%s: %s@%s%s%s from %s", kind_what[k], tm_data(r, "TargetUserName"),
                 tm_data(r, "TargetDomainName"), it->sub == S_4769 ? " for " : "",
                 it->sub == S_4769 ? tm_data(r, "ServiceName") : "", ip);
-        size_t c = ++nreq[open - first];
+        size_t c = tm_burst_count(&bursts, out, t);
         tm_trace_setf(&t->message, "%s from %s (%zu request%s)", kind_activity[k], *ip ? ip : "?", c, c == 1 ? "" : "s");
     }
-    free(nreq);
-    tm_strmap_free(&bursts);
+    tm_bursts_free(&bursts);
 }
 
 static void run(const tm_view *v, tm_traces *out)

@@ -14,7 +14,6 @@
 #include <strings.h>
 
 #include "pipeline/plugin.h"
-#include "util/strmap.h"
 #include "util/timeutil.h"
 
 #define CATEGORY "Remote Login"
@@ -39,10 +38,8 @@ static void run(const tm_view *v, tm_traces *out)
 {
     tm_item_index privileged;
     tm_index_by(v, S_4672, "SubjectLogonId", &privileged);
-    tm_strmap bursts; /* account, address -> its open trace (index in out) */
-    tm_strmap_init(&bursts, true);
-    size_t first = out->n, *count = tm_xcalloc(v->n ? v->n : 1, sizeof *count); /* per trace made here */
-    bool *admin = tm_xcalloc(v->n ? v->n : 1, sizeof *admin);
+    tm_bursts bursts; /* by account and address */
+    tm_bursts_init(&bursts, out, 10 * TM_MIN);
     for (size_t i = 0; i < v->n; i++) {
         const tm_item *it = &v->items[i];
         if (it->sub != S_4624)
@@ -54,15 +51,10 @@ static void run(const tm_view *v, tm_traces *out)
         snprintf(key, sizeof key, "%s\t%s", acct, ip);
         size_t np;
         tm_index_find(&privileged, tm_data(r, "TargetLogonId"), &np);
-        size_t open = tm_strmap_get(&bursts, key);
-        tm_trace *t;
-        if (open != TM_STRMAP_NONE && r->time != TM_TIME_NONE && out->t[open].nev &&
-            r->time - out->t[open].ev[out->t[open].nev - 1].time < 10 * TM_MIN) {
-            t = &out->t[open];
-        } else {
+        tm_trace *t = tm_burst_find(&bursts, out, key, r->time);
+        if (!t) {
             t = tm_trace_for_record(out, v, it, NULL, CATEGORY, TM_ROLE_DESTINATION, "Network logon (Security 4624)");
-            open = out->n - 1;
-            tm_strmap_put(&bursts, key, open);
+            tm_burst_begin(&bursts, out, key);
             t->generic = true;
             tm_trace_set(&t->activity, "remote logon");
             tm_trace_set(&t->user, acct);
@@ -74,17 +66,13 @@ static void run(const tm_view *v, tm_traces *out)
         tm_cite(t, r, it->art, "logon type %s of %s from %s (%s) by %s, logon id %s%s", tm_data(r, "LogonType"), acct,
                 ip, tm_data(r, "WorkstationName"), tm_data(r, "AuthenticationPackageName"),
                 tm_data(r, "TargetLogonId"), np ? ", with special privileges (4672)" : "");
-        size_t k = open - first;
-        count[k]++;
-        admin[k] |= np > 0;
-        tm_trace_setf(&t->message, "%s logged on over the network from %s%s (%zu logon%s)", acct, ip,
-                      admin[k] ? " with administrative rights" : "", count[k], count[k] == 1 ? "" : "s");
-        if (admin[k])
+        size_t n = tm_burst_count(&bursts, out, t);
+        if (np) /* any logon of the burst with special privileges */
             tm_trace_set(&t->outcome, "administrative rights (4672)");
+        tm_trace_setf(&t->message, "%s logged on over the network from %s%s (%zu logon%s)", acct, ip,
+                      t->outcome ? " with administrative rights" : "", n, n == 1 ? "" : "s");
     }
-    free(count);
-    free(admin);
-    tm_strmap_free(&bursts);
+    tm_bursts_free(&bursts);
     tm_index_free(&privileged);
 }
 

@@ -20,7 +20,6 @@
 #include <strings.h>
 
 #include "pipeline/plugin.h"
-#include "util/strmap.h"
 #include "util/timeutil.h"
 
 #define CATEGORY "Adding or Deleting a User/Group"
@@ -120,9 +119,8 @@ static const char *activity(unsigned sub)
  * one of many programs that ask (PowerShell, SharpHound, CME, the MMC). */
 static void enumeration(const tm_view *v, tm_traces *out)
 {
-    tm_strmap bursts;
-    tm_strmap_init(&bursts, true);
-    size_t first = out->n, *count = tm_xcalloc(v->n ? v->n : 1, sizeof *count);
+    tm_bursts bursts; /* by session and calling program */
+    tm_bursts_init(&bursts, out, 10 * TM_MIN);
     for (size_t i = 0; i < v->n; i++) {
         const tm_item *it = &v->items[i];
         if (it->sub != S_4661 && it->sub != S_4798 && it->sub != S_4799)
@@ -144,17 +142,12 @@ static void enumeration(const tm_view *v, tm_traces *out)
         char acct[256], key[400];
         tm_account(r, "Subject", acct, sizeof acct);
         snprintf(key, sizeof key, "%s\t%s", tm_data(r, "SubjectLogonId"), caller);
-        size_t open = tm_strmap_get(&bursts, key);
-        tm_trace *t;
-        if (open != TM_STRMAP_NONE && r->time != TM_TIME_NONE && out->t[open].nev &&
-            r->time - out->t[open].ev[out->t[open].nev - 1].time < 10 * TM_MIN) {
-            t = &out->t[open];
-        } else {
+        tm_trace *t = tm_burst_find(&bursts, out, key, r->time);
+        if (!t) {
             bool dc = it->sub == S_4661;
             t = tm_trace_for_record(out, v, it, NULL, CATEGORY, dc ? TM_ROLE_DC : TM_ROLE_HOST,
                                     dc ? "SAM object opened (Security 4661)" : "Group membership enumerated");
-            open = out->n - 1;
-            tm_strmap_put(&bursts, key, open);
+            tm_burst_begin(&bursts, out, key);
             tm_trace_set(&t->activity, "account enumeration");
             static const char *const fits[] = {"net-user", NULL};
             tm_trace_unattribute(t, fits);
@@ -169,13 +162,11 @@ static void enumeration(const tm_view *v, tm_traces *out)
             tm_cite(t, r, it->art, "%s listed the %s of %s\\%s (caller %s)", acct,
                     it->sub == S_4798 ? "local groups" : "members", tm_data(r, "TargetDomainName"),
                     tm_data(r, "TargetUserName"), *tm_data(r, "CallerProcessName") ? tm_data(r, "CallerProcessName") : "-");
-        size_t k = open - first;
-        count[k]++;
+        size_t n = tm_burst_count(&bursts, out, t);
         tm_trace_setf(&t->message, "%s enumerated accounts or groups%s%s (%zu record%s)", acct, caller[0] && strcmp(caller, "-") ? " with " : "",
-                      caller[0] && strcmp(caller, "-") ? caller : "", count[k], count[k] == 1 ? "" : "s");
+                      caller[0] && strcmp(caller, "-") ? caller : "", n, n == 1 ? "" : "s");
     }
-    free(count);
-    tm_strmap_free(&bursts);
+    tm_bursts_free(&bursts);
 }
 
 static void run(const tm_view *v, tm_traces *out)

@@ -13,7 +13,6 @@
 #include <strings.h>
 
 #include "pipeline/plugin.h"
-#include "util/strmap.h"
 #include "util/timeutil.h"
 
 #define CATEGORY "Remote Command Execution"
@@ -58,9 +57,8 @@ static const char *const tools[] = {NULL};
 
 static void run(const tm_view *v, tm_traces *out)
 {
-    tm_strmap bursts; /* logon id, pipe -> its open trace (index in out) */
-    tm_strmap_init(&bursts, true);
-    size_t first = out->n, *count = tm_xcalloc(v->n ? v->n : 1, sizeof *count);
+    tm_bursts bursts; /* by logon id, pipe and address */
+    tm_bursts_init(&bursts, out, 10 * TM_MIN);
     for (size_t i = 0; i < v->n; i++) {
         const tm_item *it = &v->items[i];
         const tm_record *r = it->r;
@@ -71,15 +69,10 @@ static void run(const tm_view *v, tm_traces *out)
         tm_account(r, "Subject", acct, sizeof acct);
         const char *ip = tm_data(r, "IpAddress");
         snprintf(key, sizeof key, "%s\t%s\t%s", tm_data(r, "SubjectLogonId"), pipes[p].pipe, ip);
-        size_t open = tm_strmap_get(&bursts, key);
-        tm_trace *t;
-        if (open != TM_STRMAP_NONE && r->time != TM_TIME_NONE && out->t[open].nev &&
-            r->time - out->t[open].ev[out->t[open].nev - 1].time < 10 * TM_MIN) {
-            t = &out->t[open];
-        } else {
+        tm_trace *t = tm_burst_find(&bursts, out, key, r->time);
+        if (!t) {
             t = tm_trace_for_record(out, v, it, NULL, CATEGORY, TM_ROLE_DESTINATION, "Named pipe opened (Security 5145)");
-            open = out->n - 1;
-            tm_strmap_put(&bursts, key, open);
+            tm_burst_begin(&bursts, out, key);
             t->generic = true; /* PsExec's and the task plugins' traces explain the same records */
             tm_trace_set(&t->activity, pipes[p].activity);
             tm_trace_unattribute(t, pipes[p].candidates[0] ? pipes[p].candidates : NULL);
@@ -90,13 +83,11 @@ static void run(const tm_view *v, tm_traces *out)
             tm_confirm(t, false, "the pipe says which service was called, not by which program");
         }
         tm_cite(t, r, it->art, "%s from %s opened \\\\%s on IPC$ (%s)", acct, ip, pipes[p].pipe, pipes[p].what);
-        size_t k = open - first;
-        count[k]++;
+        size_t n = tm_burst_count(&bursts, out, t);
         tm_trace_setf(&t->message, "%s from %s called %s over the \\\\%s pipe (%zu access%s)", acct, ip, pipes[p].what,
-                      pipes[p].pipe, count[k], count[k] == 1 ? "" : "es");
+                      pipes[p].pipe, n, n == 1 ? "" : "es");
     }
-    free(count);
-    tm_strmap_free(&bursts);
+    tm_bursts_free(&bursts);
 }
 
 const tm_plugin tm_plugin_pipes = {

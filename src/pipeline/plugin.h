@@ -21,6 +21,7 @@
 #include "pipeline/runs.h"
 #include "pipeline/trace.h"
 #include "util/pathsafe.h"
+#include "util/strmap.h"
 #include "model/record.h"
 
 typedef enum {
@@ -234,6 +235,26 @@ void tm_cite_service(tm_trace *t, const tm_item *it);
  * service's session, a share's use): tm_clusters over a selection. */
 size_t tm_view_clusters(const tm_view *v, bool (*keep)(const tm_item *it, void *ctx), void *ctx, int64_t gap,
                         tm_cluster **out);
+
+/* Bursts: records of one key (an account and its address, a session and a
+ * pipe) less than `gap` apart are one trace, with their count. For each
+ * record: tm_burst_find; when NULL, add the trace and tm_burst_begin; then
+ * tm_burst_count. Lookups are by hash: linear in the records. */
+typedef struct {
+    tm_strmap open; /* key -> index in out of its burst's trace */
+    int64_t gap;
+    size_t first;   /* out->n when made: traces before are not bursts */
+    size_t *count;  /* records per trace made since, by index - first */
+    size_t cap;
+} tm_bursts;
+void tm_bursts_init(tm_bursts *b, const tm_traces *out, int64_t gap);
+void tm_bursts_free(tm_bursts *b);
+/* The trace of key's burst that a record at time t continues, or NULL. */
+tm_trace *tm_burst_find(tm_bursts *b, tm_traces *out, const char *key, int64_t t);
+/* The last trace of out starts key's burst. */
+void tm_burst_begin(tm_bursts *b, const tm_traces *out, const char *key);
+/* One more record in t's burst; returns how many it has. */
+size_t tm_burst_count(tm_bursts *b, const tm_traces *out, const tm_trace *t);
 
 /* Sets confidence: confirmed with the reason, or an indicator with it. */
 void tm_confirm(tm_trace *t, bool confirmed, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

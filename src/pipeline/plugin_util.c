@@ -548,3 +548,46 @@ size_t tm_view_clusters(const tm_view *v, bool (*keep)(const tm_item *it, void *
     free(sel);
     return nc;
 }
+
+void tm_bursts_init(tm_bursts *b, const tm_traces *out, int64_t gap)
+{
+    memset(b, 0, sizeof *b);
+    tm_strmap_init(&b->open, true);
+    b->gap = gap;
+    b->first = out->n;
+}
+
+void tm_bursts_free(tm_bursts *b)
+{
+    tm_strmap_free(&b->open);
+    free(b->count);
+    memset(b, 0, sizeof *b);
+}
+
+tm_trace *tm_burst_find(tm_bursts *b, tm_traces *out, const char *key, int64_t t)
+{
+    size_t i = tm_strmap_get(&b->open, key);
+    if (i == TM_STRMAP_NONE || t == TM_TIME_NONE || i >= out->n || !out->t[i].nev)
+        return NULL;
+    int64_t last = out->t[i].ev[out->t[i].nev - 1].time;
+    return last != TM_TIME_NONE && t - last < b->gap ? &out->t[i] : NULL;
+}
+
+void tm_burst_begin(tm_bursts *b, const tm_traces *out, const char *key)
+{
+    tm_strmap_put(&b->open, key, out->n - 1);
+}
+
+size_t tm_burst_count(tm_bursts *b, const tm_traces *out, const tm_trace *t)
+{
+    size_t k = (size_t)(t - out->t) - b->first;
+    if (k >= b->cap) {
+        size_t cap = b->cap ? b->cap : 16;
+        while (cap <= k)
+            cap *= 2;
+        b->count = tm_xrealloc(b->count, cap * sizeof *b->count);
+        memset(b->count + b->cap, 0, (cap - b->cap) * sizeof *b->count);
+        b->cap = cap;
+    }
+    return ++b->count[k];
+}

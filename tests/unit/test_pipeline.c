@@ -574,6 +574,28 @@ static void test_drop_covered(void)
     tm_traces_free(&ts);
 }
 
+/* Records of one key less than the gap apart are one burst. */
+static void test_bursts(void)
+{
+    tm_traces ts;
+    tm_traces_init(&ts);
+    tm_bursts b;
+    tm_bursts_init(&b, &ts, 10 * TM_MIN);
+    int64_t t0 = 1494407760000000LL;
+    tm_evidence ev = {.kind = "evtx", .path = "Security.evtx", .record = 1, .event_id = 4624, .time = t0};
+    CHECK(tm_burst_find(&b, &ts, "admin\t10.0.0.1", t0) == NULL);
+    tm_trace *t = tm_trace_add(&ts, NULL, "c", TM_ROLE_DESTINATION, t0, "t");
+    tm_burst_begin(&b, &ts, "admin\t10.0.0.1");
+    tm_trace_add_evidence(t, &ev);
+    CHECK(tm_burst_count(&b, &ts, t) == 1);
+    CHECK(tm_burst_find(&b, &ts, "ADMIN\t10.0.0.1", t0 + 5 * TM_MIN) == t); /* Windows names: case folded */
+    CHECK(tm_burst_count(&b, &ts, t) == 2);
+    CHECK(tm_burst_find(&b, &ts, "admin\t10.0.0.2", t0 + TM_MIN) == NULL);
+    CHECK(tm_burst_find(&b, &ts, "admin\t10.0.0.1", t0 + 11 * TM_MIN) == NULL);
+    tm_bursts_free(&b);
+    tm_traces_free(&ts);
+}
+
 int main(void)
 {
     test_view_around();
@@ -582,6 +604,7 @@ int main(void)
     test_exec_sources();
     test_evidence_cap();
     test_drop_covered();
+    test_bursts();
     test_table();
     test_runs();
     test_4103();
