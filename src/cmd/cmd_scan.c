@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "output/outputs.h"
@@ -14,6 +16,7 @@
 #include "pipeline/enrich.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/plugin.h"
+#include "rules/sigma_hook.h"
 #include "util/fileout.h"
 #include "util/timeutil.h"
 #include "worker/pool.h"
@@ -48,6 +51,12 @@ typedef struct {
     bool verify;
     int parallel;
     char options[512];
+    /* rules */
+    const char *rule_paths[64];
+    size_t nrule_paths;
+    tm_sigma_level min_level;
+    tm_sigma_hook *hook;
+    tm_report_rules rules;
 } opts;
 
 typedef struct {
@@ -161,6 +170,8 @@ static int per_input(tm_input *in, void *vo)
     }
     tm_pipeline *pl = tm_pipeline_new(tm_plugins, tm_plugin_count);
     c.pl = pl;
+    if (o->hook)
+        tm_pipeline_set_rules(pl, tm_sigma_hook_get(o->hook));
     c.cov = tm_coverage_new();
     c.outcome = tm_xcalloc(in->narts ? in->narts : 1, sizeof *c.outcome);
     for (size_t i = 0; i < in->narts; i++)
@@ -208,7 +219,7 @@ static int per_input(tm_input *in, void *vo)
     tm_pool_io pio = tm_pool_io_totals();
     io.served = pio.served;
     io.input_read = read_chars(); /* the workers' frames arrive by recvmsg, which rchar does not count */
-    tm_report rep = {in, &ts, c.cov, &c.errors, c.outcome, host[0] ? host : NULL, o->options, &io};
+    tm_report rep = {in, &ts, c.cov, &c.errors, c.outcome, host[0] ? host : NULL, o->options, &io, &o->rules};
     if (tm_write_outputs(dir, &rep, o->formats) != 0)
         wrc = -1;
     tm_buf line;
@@ -232,6 +243,72 @@ static int per_input(tm_input *in, void *vo)
     return (wrc || failed || c.problems || in->nproblems || !in->opened) ? TM_EXIT_PARTIAL : TM_EXIT_OK;
 }
 
+/* toolmark's own rules: $TOOLMARK_RULES_DIR, else rules/ installed beside
+ * the executable (PREFIX/share/toolmark/rules), else the source tree's. */
+static const char *builtin_rules_dir(char *buf, size_t n)
+{
+    struct stat st;
+    const char *env = getenv("TOOLMARK_RULES_DIR");
+    if (env && *env)
+        return env;
+    char self[4096];
+    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (k > 0) {
+        self[k] = 0;
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = 0;
+            snprintf(buf, n, "%s/../share/toolmark/rules", self);
+            if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+                return buf;
+        }
+    }
+    return TM_SOURCE_RULES_DIR;
+}
+
+/* Loads toolmark's rules and the --rules paths once for the whole run; says
+ * what did not load. False when toolmark's own rules cannot be read. */
+static bool load_rules(opts *o, tm_sigma_set **set)
+{
+    static char dir[4200];
+    static const char *paths[65];
+    *set = tm_sigma_set_new();
+    paths[0] = builtin_rules_dir(dir, sizeof dir);
+    for (size_t i = 0; i < o->nrule_paths; i++)
+        paths[i + 1] = o->rule_paths[i];
+    size_t npaths = o->nrule_paths + 1;
+    bool ok = true;
+    size_t skipped = 0;
+    tm_sigma_report all = {0};
+    for (size_t i = 0; i < npaths; i++) {
+        tm_sigma_report rep = {0};
+        if (!tm_sigma_load_path(*set, paths[i], &rep)) {
+            tm_msg_line("%s scan: cannot read rules %s%s: %s\n", tm_prog, paths[i],
+                        i == 0 ? " (toolmark's own; set TOOLMARK_RULES_DIR)" : "", strerror(errno));
+            ok = false;
+        }
+        all.loaded += rep.loaded;
+        all.errors += rep.errors;
+        for (int k = 0; k < TM_SIGMA_SKIP_NKINDS; k++)
+            skipped += rep.skipped[k];
+        if (rep.errors) /* the broken rules, by file and line */
+            for (char *line = rep.log, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+                nl = strchr(line, '\n');
+                if (nl)
+                    *nl = 0;
+                if (strstr(line, ": skipped (") == NULL)
+                    tm_msg_line("%s scan: rule error: %s\n", tm_prog, line);
+            }
+        tm_sigma_report_free(&rep);
+    }
+    tm_sigma_set_index(*set);
+    if (o->nrule_paths || all.errors)
+        tm_msg_line("%s scan: %zu rule%s loaded, %zu skipped (toolmark rules check -v PATH says why), %zu error%s\n",
+                    tm_prog, all.loaded, all.loaded == 1 ? "" : "s", skipped, all.errors, all.errors == 1 ? "" : "s");
+    o->rules = (tm_report_rules){all.loaded, skipped, all.errors, tm_sigma_level_name(o->min_level), paths, npaths};
+    return ok;
+}
+
 int cmd_scan(int argc, char **argv)
 {
     static const struct option lopts[] = {{"output", required_argument, NULL, 'o'},
@@ -239,6 +316,8 @@ int cmd_scan(int argc, char **argv)
                                           {"all-events", no_argument, NULL, 'A'},
                                           {"verify", no_argument, NULL, 'V'},
                                           {"parallel", required_argument, NULL, 'P'},
+                                          {"rules", required_argument, NULL, 'R'},
+                                          {"min-level", required_argument, NULL, 'L'},
                                           TM_POOL_LONG_OPTIONS,
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
@@ -260,6 +339,19 @@ int cmd_scan(int argc, char **argv)
             break;
         }
         case 'A': o.all_events = true; break;
+        case 'R':
+            if (o.nrule_paths == sizeof o.rule_paths / sizeof o.rule_paths[0]) {
+                tm_usage_error("scan", "more than %zu --rules paths", sizeof o.rule_paths / sizeof o.rule_paths[0]);
+                return TM_EXIT_USAGE;
+            }
+            o.rule_paths[o.nrule_paths++] = optarg;
+            break;
+        case 'L':
+            if (!tm_sigma_level_parse(optarg, &o.min_level)) {
+                tm_usage_error("scan", "unknown level '%s' (informational, low, medium, high, critical)", optarg);
+                return TM_EXIT_USAGE;
+            }
+            break;
         case 'V': o.verify = true; break;
         case 'P':
             if (!tm_opt_int("scan", "-P", optarg, 1, 256, &o.parallel))
@@ -305,5 +397,14 @@ int cmd_scan(int argc, char **argv)
             continue;
         k += (size_t)snprintf(o.options + k, sizeof o.options - k, "%s%s", k ? " " : "", argv[i]);
     }
-    return tm_run_inputs_parallel(argv + optind, (size_t)(argc - optind), per_input, &o, o.parallel);
+    tm_sigma_set *set = NULL;
+    bool rules_ok = load_rules(&o, &set);
+    o.hook = tm_sigma_hook_new(set, o.min_level);
+    int rc = tm_run_inputs_parallel(argv + optind, (size_t)(argc - optind), per_input, &o, o.parallel);
+    tm_sigma_hook_free(o.hook);
+    tm_sigma_set_free(set);
+    /* rules that did not load are detections that did not run */
+    if (rc == TM_EXIT_OK && (!rules_ok || o.rules.errors))
+        rc = TM_EXIT_PARTIAL;
+    return rc;
 }

@@ -14,7 +14,7 @@ static void write_csv(tm_buf *b, const tm_report *r)
     static const char *const head[] = {"message",  "datetime",     "timestamp_desc", "timestamp", "activity",
                                        "tool",     "attribution",  "candidates",     "category", "role",         "outcome",        "confidence", "reason",
                                        "host",     "user",         "user_sid",       "logon_id",  "peer",
-                                       "command_line", "phase",    "input",          "input_id",  "evidence",
+                                       "command_line", "phase", "rule_id", "rule_title", "rule_level", "input",          "input_id",  "evidence",
                                        "evidence_summary"};
     for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
         tm_csv_cell(b, head[i], i == 0);
@@ -34,7 +34,9 @@ static void write_csv(tm_buf *b, const tm_report *r)
         tm_trace_candidates_text(&tmp, t);
         const char *cells[] = {t->activity, t->tool, tm_attribution_name(t->attribution), tm_buf_cstr(&tmp), t->category, tm_role_name(t->role), t->outcome,
                                t->confirmed ? "confirmed" : "indicator", t->reason, t->host, t->user, t->user_sid,
-                               t->logon_id, t->peer, t->command_line, t->phase, r->in->path, r->in->id};
+                               t->logon_id, t->peer, t->command_line, t->phase,
+                               t->rule ? t->rule->id : NULL, t->rule ? t->rule->title : NULL,
+                               t->rule ? t->rule->level : NULL, r->in->path, r->in->id};
         for (size_t k = 0; k < sizeof cells / sizeof cells[0]; k++)
             tm_csv_cell(b, cells[k], false);
         tm_buf_reset(&tmp);

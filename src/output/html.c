@@ -274,6 +274,46 @@ static void all_traces(tm_buf *b, const tm_report *r)
     tm_buf_puts(b, "</table>\n");
 }
 
+/* The Sigma rules that matched, by level (critical first): one row per rule. */
+static void sigma(tm_buf *b, const tm_report *r)
+{
+    tm_rule_tally *v;
+    size_t n = tm_tally_rules(r->traces, &v);
+    if (n) {
+        tm_buf_puts(b, "<h2>Sigma detections</h2>\n<p>Single-event rules (toolmark's own and those given with "
+                       "<code>--rules</code>) that matched; each is an indicator to read in its records.</p>\n");
+        for (int l = 4; l >= -1; l--) {
+            size_t count = 0;
+            for (size_t k = 0; k < n; k++)
+                count += v[k].level == l;
+            if (!count)
+                continue;
+            tm_buf_printf(b, "<h3>%s</h3>\n<table><tr><th>first</th><th>last</th><th>rule</th><th>traces</th>"
+                             "<th>records</th><th>example</th></tr>\n",
+                          l >= 0 ? tm_rule_levels[l] : "no level");
+            for (size_t k = 0; k < n; k++) {
+                if (v[k].level != l)
+                    continue;
+                const tm_trace *t = &r->traces->t[v[k].first_index];
+                tm_buf_puts(b, "<tr>");
+                time_cell(b, v[k].first);
+                time_cell(b, v[k].last);
+                tm_buf_puts(b, "<td>");
+                esc(b, v[k].rule->title);
+                tm_buf_puts(b, "<br/><span class=\"small\">");
+                esc(b, v[k].rule->id);
+                tm_buf_puts(b, " by ");
+                esc(b, v[k].rule->author ? v[k].rule->author : "unknown authors");
+                tm_buf_printf(b, "</span></td><td>%zu</td><td>%zu</td><td class=\"ev\">", v[k].traces, v[k].records);
+                esc(b, t->nev ? t->ev[0].summary : t->message);
+                tm_buf_puts(b, "</td></tr>\n");
+            }
+            tm_buf_puts(b, "</table>\n");
+        }
+    }
+    free(v);
+}
+
 static void coverage(tm_buf *b, const tm_report *r)
 {
     tm_buf_puts(b, "<h2 id=\"coverage\">Coverage: what could be seen here</h2>\n");
@@ -361,6 +401,7 @@ static void write_html(tm_buf *b, const tm_report *r)
     found(b, r, f, nf);
     chart(b, r, f, nf, which);
     phases(b, r);
+    sigma(b, r);
     coverage(b, r);
     all_traces(b, r);
     errors(b, r);

@@ -50,6 +50,24 @@ void tm_trace_json(tm_buf *out, const tm_trace *t, const char *input, const char
     tm_json_kstr(&j, "peer", t->peer);
     tm_json_kstr(&j, "command_line", t->command_line);
     tm_json_kstr(&j, "phase", t->phase);
+    tm_json_key(&j, "rule"); /* the Sigma rule a trace comes from, null for the plugins' */
+    if (t->rule) {
+        tm_json_obj_begin(&j);
+        tm_json_kstr(&j, "id", t->rule->id);
+        tm_json_kstr(&j, "title", t->rule->title);
+        tm_json_kstr(&j, "level", t->rule->level);
+        tm_json_kstr(&j, "status", t->rule->status);
+        tm_json_kstr(&j, "author", t->rule->author);
+        tm_json_kstr(&j, "file", t->rule->file);
+        tm_json_key(&j, "tags");
+        tm_json_arr_begin(&j);
+        for (size_t i = 0; i < t->rule->ntags; i++)
+            tm_json_str(&j, t->rule->tags[i]);
+        tm_json_arr_end(&j);
+        tm_json_obj_end(&j);
+    } else {
+        tm_json_null(&j);
+    }
     tm_json_kstr(&j, "input", input);
     tm_json_kstr(&j, "input_id", input_id);
     tm_json_kuint(&j, "evidence_total", t->evidence_total > t->nev ? t->evidence_total : t->nev);

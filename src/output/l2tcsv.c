@@ -76,6 +76,10 @@ static void write_l2tcsv(tm_buf *b, const tm_report *r)
                       t->category ? t->category : "-", tm_role_name(t->role),
                       t->confirmed ? "confirmed" : "indicator", t->peer ? t->peer : "-", t->phase ? t->phase : "-",
                       r->in->id);
+        if (t->rule)
+            tm_buf_printf(&tmp, "; sigma_rule: %s; rule_id: %s; rule_level: %s; rule_author: %s",
+                          t->rule->title ? t->rule->title : "-", t->rule->id ? t->rule->id : "-",
+                          t->rule->level ? t->rule->level : "-", t->rule->author ? t->rule->author : "-");
         l2t_field(b, tm_buf_cstr(&tmp), false);
         tm_buf_putc(b, '\n');
     }

@@ -47,6 +47,14 @@ typedef struct {
     uint64_t input_read;     /* read by the input process other than from its workers: the image */
 } tm_report_io;
 
+/* The rules the run loaded (summary.json "rules"). */
+typedef struct {
+    size_t loaded, skipped, errors;
+    const char *min_level;
+    const char *const *paths; /* toolmark's rules/ folder first, then each --rules */
+    size_t npaths;
+} tm_report_rules;
+
 typedef struct {
     tm_input *in;
     const tm_traces *traces;
@@ -56,6 +64,7 @@ typedef struct {
     const char *host;           /* computer name, or NULL */
     const char *options;        /* the command line's options, for the record */
     const tm_report_io *io;     /* what was read, or NULL */
+    const tm_report_rules *rules; /* or NULL */
 } tm_report;
 
 /* Traces per tool and role - or, for traces whose tool is not recorded,
@@ -70,6 +79,17 @@ typedef struct {
     int64_t first, last;
 } tm_tool_tally;
 size_t tm_tally_tools(const tm_traces *ts, tm_tool_tally **out, size_t *which);
+
+/* Traces per Sigma rule (traces with a rule only), in order of first trace:
+ * traces, records cited in total, first and last time. */
+typedef struct {
+    const tm_trace_rule *rule; /* of the first trace */
+    int level;                 /* 0 informational .. 4 critical, -1 unknown */
+    size_t traces, records, first_index;
+    int64_t first, last;
+} tm_rule_tally;
+size_t tm_tally_rules(const tm_traces *ts, tm_rule_tally **out);
+extern const char *const tm_rule_levels[5]; /* "informational" ... "critical" */
 
 /* An output format: one file per input, written by one function from the
  * finished report. One file per format in src/output/, registered in the

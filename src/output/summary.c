@@ -47,6 +47,91 @@ size_t tm_tally_tools(const tm_traces *ts, tm_tool_tally **out, size_t *which)
     return n;
 }
 
+const char *const tm_rule_levels[5] = {"informational", "low", "medium", "high", "critical"};
+
+size_t tm_tally_rules(const tm_traces *ts, tm_rule_tally **out)
+{
+    tm_strmap seen;
+    tm_strmap_init(&seen, false);
+    tm_rule_tally *v = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < ts->n; i++) {
+        const tm_trace *t = &ts->t[i];
+        if (!t->rule)
+            continue;
+        const char *key = t->rule->id ? t->rule->id : t->rule->title ? t->rule->title : "";
+        size_t k = tm_strmap_get(&seen, key);
+        if (k == TM_STRMAP_NONE) {
+            k = n;
+            tm_strmap_put(&seen, key, k);
+            TM_GROW(v, n);
+            v[n++] = (tm_rule_tally){t->rule, -1, 0, 0, i, TM_TIME_NONE, TM_TIME_NONE};
+            for (int l = 0; l < 5; l++)
+                if (t->rule->level && !strcmp(t->rule->level, tm_rule_levels[l]))
+                    v[k].level = l;
+        }
+        v[k].traces++;
+        v[k].records += t->evidence_total > t->nev ? t->evidence_total : t->nev;
+        if (t->time != TM_TIME_NONE) {
+            if (v[k].first == TM_TIME_NONE || t->time < v[k].first)
+                v[k].first = t->time;
+            if (v[k].last == TM_TIME_NONE || t->time > v[k].last)
+                v[k].last = t->time;
+        }
+    }
+    tm_strmap_free(&seen);
+    *out = v;
+    return n;
+}
+
+/* The rules the run loaded and the traces each rule gave; per level, the
+ * traces of that level. */
+static void rules_json(tm_json *j, const tm_report *r)
+{
+    tm_json_key(j, "rules");
+    if (!r->rules) {
+        tm_json_null(j);
+        return;
+    }
+    tm_json_obj_begin(j);
+    tm_json_kuint(j, "loaded", r->rules->loaded);
+    tm_json_kuint(j, "skipped", r->rules->skipped);
+    tm_json_kuint(j, "errors", r->rules->errors);
+    tm_json_kstr(j, "min_level", r->rules->min_level);
+    tm_json_key(j, "paths");
+    tm_json_arr_begin(j);
+    for (size_t i = 0; i < r->rules->npaths; i++)
+        tm_json_str(j, r->rules->paths[i]);
+    tm_json_arr_end(j);
+    tm_rule_tally *v;
+    size_t n = tm_tally_rules(r->traces, &v), by_level[5] = {0};
+    for (size_t k = 0; k < n; k++)
+        if (v[k].level >= 0)
+            by_level[v[k].level] += v[k].traces;
+    tm_json_key(j, "traces_by_level");
+    tm_json_obj_begin(j);
+    for (size_t l = 5; l-- > 0;)
+        tm_json_kuint(j, tm_rule_levels[l], by_level[l]);
+    tm_json_obj_end(j);
+    tm_json_key(j, "hits");
+    tm_json_arr_begin(j);
+    for (size_t k = 0; k < n; k++) {
+        tm_json_obj_begin(j);
+        tm_json_kstr(j, "id", v[k].rule->id);
+        tm_json_kstr(j, "title", v[k].rule->title);
+        tm_json_kstr(j, "level", v[k].rule->level);
+        tm_json_kstr(j, "author", v[k].rule->author);
+        tm_json_kuint(j, "traces", v[k].traces);
+        tm_json_kuint(j, "records", v[k].records);
+        tm_json_ktime(j, "first", v[k].first);
+        tm_json_ktime(j, "last", v[k].last);
+        tm_json_obj_end(j);
+    }
+    tm_json_arr_end(j);
+    tm_json_obj_end(j);
+    free(v);
+}
+
 static void write_summary(tm_buf *b, const tm_report *r)
 {
     const tm_input *in = r->in;
@@ -176,6 +261,7 @@ static void write_summary(tm_buf *b, const tm_report *r)
     tm_json_arr_end(&j);
     free(tc);
     tm_json_obj_end(&j);
+    rules_json(&j, r);
     tm_json_kuint(&j, "errors", r->errors ? r->errors->n : 0);
     if (r->io) {
         tm_json_key(&j, "io");

@@ -80,6 +80,10 @@ struct tm_pipeline {
     tm_hist_writes hist;
     char computer_from_events[96];
     tm_pipeline_stats stats;
+    /* single-event rules and the host's hits */
+    const tm_rule_hook *rules;
+    tm_rule_hit *hits;
+    size_t nhits;
 };
 
 /* Execution-bearing events the pipeline always wants (runs.c). */
@@ -185,6 +189,9 @@ static void forget_host(tm_pipeline *p)
     tm_hist_init(&p->hist);
     tm_hostinfo_init(&p->host);
     p->computer_from_events[0] = 0;
+    free(p->hits);
+    p->hits = NULL;
+    p->nhits = 0;
 }
 
 void tm_pipeline_free(tm_pipeline *p)
@@ -204,6 +211,16 @@ void tm_pipeline_free(tm_pipeline *p)
     free(p->reg_want);
     tm_strmap_free(&p->names);
     free(p);
+}
+
+void tm_pipeline_set_rules(tm_pipeline *p, const tm_rule_hook *rules)
+{
+    p->rules = rules;
+    if (rules && rules->want && *rules->want) {
+        char *w = tm_xasprintf("%s%s", p->evtx_want, rules->want);
+        free(p->evtx_want);
+        p->evtx_want = w;
+    }
 }
 
 void tm_pipeline_threads(tm_pipeline *p, size_t n)
@@ -282,13 +299,33 @@ static bool usn_wanted(const tm_pipeline *p, const tm_record *r)
     return false;
 }
 
+/* The rules a record hits, collected before the record is kept. */
+typedef struct {
+    const tm_rule_info *hit[16];
+    size_t n;
+    size_t total; /* with those beyond 16 (counted in the stats, not made traces of) */
+} record_hits;
+
+static void on_hit(void *arg, const tm_rule_info *rule)
+{
+    record_hits *h = arg;
+    if (h->n < sizeof h->hit / sizeof h->hit[0])
+        h->hit[h->n++] = rule;
+    h->total++;
+}
+
 void tm_pipeline_record(tm_pipeline *p, const tm_artifact *a, const tm_record *r)
 {
     p->stats.seen++;
     bool keep = false;
+    record_hits hits = {.n = 0};
     switch (tm_kind((tm_art_kind)r->kind)->keep) {
     case TM_KEEP_BY_EVENT:
         keep = evtx_wanted(p, r);
+        if (p->rules) {
+            p->rules->match(p->rules->ctx, r, on_hit, &hits);
+            keep |= hits.n > 0;
+        }
         if (!p->computer_from_events[0]) {
             const char *c = tm_record_str(r, "computer");
             if (c && *c)
@@ -312,6 +349,11 @@ void tm_pipeline_record(tm_pipeline *p, const tm_artifact *a, const tm_record *r
         p->k = tm_xrealloc(p->k, p->capk * sizeof *p->k);
     }
     p->k[p->nk] = (kept){tm_record_store(r, &p->store, &p->names, tm_kind((tm_art_kind)r->kind)->kept_fields), a, p->nk};
+    for (size_t i = 0; i < hits.n; i++) {
+        TM_GROW(p->hits, p->nhits);
+        p->hits[p->nhits++] = (tm_rule_hit){p->k[p->nk].r, a, hits.hit[i]};
+    }
+    p->stats.rule_hits += hits.total;
     p->nk++;
     p->stats.kept++;
 }
@@ -647,6 +689,8 @@ void tm_pipeline_finish(tm_pipeline *p, tm_traces *out)
     }
     free(run.traces);
     free(lists);
+    if (p->rules)
+        tm_rule_traces(p->rules, p->hits, p->nhits, host, out);
     /* This host's traces only: no tool without the record that names it,
      * then sorted. */
     tm_traces mine = {out->t + first, out->n - first, out->n - first};

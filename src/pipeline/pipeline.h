@@ -16,6 +16,7 @@
 #include "model/artifact.h"
 #include "pipeline/hostinfo.h"
 #include "pipeline/plugin.h"
+#include "pipeline/rule_traces.h"
 #include "pipeline/trace.h"
 #include "model/record.h"
 
@@ -26,6 +27,11 @@ void tm_pipeline_free(tm_pipeline *p);
 
 /* Threads for the plugins' pass (0, the default: one per core). */
 void tm_pipeline_threads(tm_pipeline *p, size_t n);
+
+/* Single-event rules (rule_traces.h) run on every event fed to the pipeline
+ * from now on; their log sources join the EVTX subscription. The hook must
+ * outlive the pipeline. */
+void tm_pipeline_set_rules(tm_pipeline *p, const tm_rule_hook *rules);
 
 /* The subscription for parser jobs of kind k: EVTX "CHANNEL<TAB>ID" lines,
  * registry key patterns; NULL when the kind is read whole. */
@@ -44,7 +50,7 @@ const char *tm_pipeline_host(const tm_pipeline *p);
 
 /* Counts for the report: records seen, records kept. */
 typedef struct {
-    uint64_t seen, kept, execs;
+    uint64_t seen, kept, execs, rule_hits;
 } tm_pipeline_stats;
 tm_pipeline_stats tm_pipeline_get_stats(const tm_pipeline *p);
 

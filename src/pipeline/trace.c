@@ -67,6 +67,16 @@ static void trace_free(tm_trace *t)
         tm_evidence_free(&t->ev[i]);
     free(t->ev);
     free(t->ev_slots);
+    if (t->rule) {
+        tm_trace_rule *r = t->rule;
+        char **rs[] = {&r->id, &r->title, &r->level, &r->status, &r->author, &r->file};
+        for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++)
+            free(*rs[i]);
+        for (size_t i = 0; i < r->ntags; i++)
+            free(r->tags[i]);
+        free(r->tags);
+        free(r);
+    }
 }
 
 void tm_traces_free(tm_traces *ts)
@@ -98,6 +108,22 @@ void tm_trace_set(char **field, const char *value)
 {
     free(*field);
     *field = dup0(value);
+}
+
+void tm_trace_set_rule(tm_trace *t, const tm_trace_rule *rule)
+{
+    tm_trace_rule *r = tm_xcalloc(1, sizeof *r);
+    r->id = dup0(rule->id);
+    r->title = dup0(rule->title);
+    r->level = dup0(rule->level);
+    r->status = dup0(rule->status);
+    r->author = dup0(rule->author);
+    r->file = dup0(rule->file);
+    r->ntags = rule->ntags;
+    r->tags = tm_xcalloc(rule->ntags ? rule->ntags : 1, sizeof *r->tags);
+    for (size_t i = 0; i < rule->ntags; i++)
+        r->tags[i] = dup0(rule->tags[i]);
+    t->rule = r;
 }
 
 const char *tm_attribution_name(tm_attribution a)
@@ -338,6 +364,9 @@ static int cmp_trace(const void *pa, const void *pb)
     if (a->role != b->role)
         return (int)a->role - (int)b->role;
     c = cmp_str(a->command_line, b->command_line);
+    if (c)
+        return c;
+    c = cmp_str(a->rule ? a->rule->id : NULL, b->rule ? b->rule->id : NULL);
     if (c)
         return c;
     if (a->nev && b->nev) {

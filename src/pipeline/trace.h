@@ -36,6 +36,14 @@ typedef enum {
 
 #define TM_TRACE_MAX_CANDIDATES 8
 
+/* The rule a trace comes from (a Sigma rule: SigmaHQ's or toolmark's own in
+ * rules/); its authors are named as the rules' licence asks. */
+typedef struct {
+    char *id, *title, *level, *status, *author, *file;
+    char **tags;
+    size_t ntags;
+} tm_trace_rule;
+
 typedef struct {
     int64_t time;
     char *time_desc;
@@ -54,6 +62,7 @@ typedef struct {
     tm_evidence *ev;
     size_t nev;
     size_t evidence_total; /* records the trace rests on; ev holds at most TM_TRACE_MAX_CITED of them */
+    tm_trace_rule *rule; /* NULL for the plugins' traces */
     bool generic; /* a catch-all activity (any service installed, any network logon): dropped when
                      other traces cite all its records (tm_traces_drop_covered) */
     /* Which evidence a trace holds, by record, path and event id (a trace
@@ -75,6 +84,8 @@ void tm_traces_free(tm_traces *ts);
 tm_trace *tm_trace_add(tm_traces *ts, const char *tool, const char *category, tm_role role, int64_t time,
                        const char *time_desc);
 void tm_trace_set(char **field, const char *value);
+/* An owned copy of rule (strings and tags copied) for t->rule. */
+void tm_trace_set_rule(tm_trace *t, const tm_trace_rule *rule);
 /* The tool is attributed, resting on `by` (a record the trace cites; NULL
  * when the caller marks its citations itself). */
 void tm_trace_attribute(tm_trace *t, tm_attribution how, tm_evidence *by);

@@ -64,6 +64,7 @@ typedef struct tm_sigma_matcher tm_sigma_matcher; /* opaque: the compiled detect
 typedef struct {
     char *id, *title, *status, *description, *author, *file;
     size_t line;               /* of the rule's first line in file */
+    size_t index;              /* its place in the set (tm_sigma_at) */
     tm_sigma_level level;
     char **tags;
     size_t ntags;

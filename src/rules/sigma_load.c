@@ -417,6 +417,7 @@ static void load_doc(loader *L, const tm_ynode *root)
     }
     r->m = m;
     TM_GROW(s->rules, s->n);
+    r->index = s->n;
     s->rules[s->n++] = r;
     s->indexed = false;
     if (L->rep)

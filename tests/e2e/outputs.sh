@@ -27,7 +27,7 @@ for h in src01 dst01 dst02 cred01 evil01; do
     { for (i = 1; i <= length($0); i++) { c = substr($0, i, 1); if (c == "\"") q = !q; else if (c == "," && !q) f++ }
       if (q) { next } # a quoted line break: the record goes on
       sub(/\r$/, ""); print f; f = 1 }' "$d/traces.csv" | sort -u)
-  assert_eq "$counts" "24" "$h: every CSV record has 24 fields"
+  assert_eq "$counts" "27" "$h: every CSV record has 27 fields"
   assert_eq "$(awk 'BEGIN{q=0;n=0}{for(i=1;i<=length($0);i++) if(substr($0,i,1)=="\"") q=!q; if(!q) n++}END{print n}' "$d/traces.csv")" \
     "$((n + 1))" "$h: CSV records = traces + header"
   # --- l2tcsv: 17 columns on every line

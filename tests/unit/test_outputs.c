@@ -56,7 +56,7 @@ int main(void)
     trace(&ts, "PsExec", t, "=cmd|' /C calc'!A0", "psexec \\\\srv,01 \"x\"\r\nnext");
     trace(&ts, "wmic", TM_TIME_NONE, "no time", NULL);
     tm_errors errs = {0};
-    tm_report r = {&in, &ts, NULL, &errs, NULL, "WS", "", NULL};
+    tm_report r = {&in, &ts, NULL, &errs, NULL, "WS", "", NULL, NULL};
 
     write_as("csv", &b, &r);
     const char *csv = tm_buf_cstr(&b);
