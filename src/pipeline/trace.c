@@ -119,6 +119,7 @@ void tm_trace_set_rule(tm_trace *t, const tm_trace_rule *rule)
     r->status = dup0(rule->status);
     r->author = dup0(rule->author);
     r->file = dup0(rule->file);
+    r->toolmark = rule->toolmark;
     r->ntags = rule->ntags;
     r->tags = tm_xcalloc(rule->ntags ? rule->ntags : 1, sizeof *r->tags);
     for (size_t i = 0; i < rule->ntags; i++)
@@ -205,8 +206,12 @@ size_t tm_traces_drop_covered(tm_traces *ts)
     char k[1200];
     /* a command's run cites a service image or a logon as where the command
      * was seen, not as the install or the logon it is: it covers nothing */
+    /* and a rule brought from outside (SigmaHQ's, --rules) explains nothing
+     * in toolmark's terms: the plugins' traces stay what they are with or
+     * without it */
     for (size_t i = 0; i < ts->n; i++)
-        if (!ts->t[i].generic && !(ts->t[i].activity && strcmp(ts->t[i].activity, "program run") == 0))
+        if (!ts->t[i].generic && !(ts->t[i].activity && strcmp(ts->t[i].activity, "program run") == 0) &&
+            !(ts->t[i].rule && !ts->t[i].rule->toolmark))
             for (size_t e = 0; e < ts->t[i].nev; e++) {
                 evidence_key(&ts->t[i].ev[e], k, sizeof k);
                 tm_strmap_put(&cited, k, i);

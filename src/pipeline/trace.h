@@ -42,6 +42,7 @@ typedef struct {
     char *id, *title, *level, *status, *author, *file;
     char **tags;
     size_t ntags;
+    bool toolmark; /* it carries toolmark's fields (rules/): its traces explain records like a plugin's */
 } tm_trace_rule;
 
 typedef struct {

@@ -135,7 +135,7 @@ static const char *ext_get(const tm_sigma_rule *r, const char *key)
 static void fill_info(tm_rule_info *ri, const tm_sigma_rule *r)
 {
     ri->rule = (tm_trace_rule){r->id, r->title, (char *)tm_sigma_level_name(r->level), r->status, r->author,
-                               r->file, r->tags, r->ntags};
+                               r->file, r->tags, r->ntags, r->next > 0};
     ri->level = (int)r->level;
     ri->order = r->index;
     ri->tool = ext_get(r, "tool");

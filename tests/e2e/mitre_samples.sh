@@ -146,6 +146,31 @@ assert_eq "$big" "0" "no trace cites more than 20 records"
 most=$(jq -s 'map(.evidence_total)|max' "$T"/scan/*/traces.jsonl)
 [ "$most" -gt 20 ] || fail "no burst of more than 20 records found (largest evidence_total: $most)"
 
+# SigmaHQ's Windows rules on the same files: hits per level and the files
+# with the most, and the plugins' traces exactly as without the rules.
+SIG="${SHARED}/sigma/rules/windows"
+if [ -d "$SIG" ]; then
+  tm scan -j 2 -o "$T/sigma" --rules "$SIG" "$T"/in/f*
+  assert_eq "$RC" 0 "scan with SigmaHQ's rules"
+  echo "SigmaHQ rule traces by level:"
+  jq -r 'select(.rule)|.rule.level' "$T"/sigma/*/traces.jsonl | sort | uniq -c | sort -rn | sed 's/^/  /'
+  echo "sample files with the most SigmaHQ rule traces:"
+  while IFS=$'\t' read -r id name; do
+    jq -r --arg n "$name" 'select(.rule and .rule.author != "toolmark")|[$n, .rule.level]|@tsv' "$T/sigma/$id/traces.jsonl"
+  done <"$T/index" | sort | uniq -c | sort -rn | head -12 | sed 's/^/  /'
+  hits=$(jq -r 'select(.rule and .rule.author != "toolmark")' "$T"/sigma/*/traces.jsonl | jq -s length)
+  [ "$hits" -gt 100 ] || fail "SigmaHQ's rules: only $hits rule traces on the attack samples"
+  for d in "$T"/scan/*/; do
+    id=$(basename "$d")
+    a=$(jq -c 'select(.rule == null or .rule.author == "toolmark")' "$d/traces.jsonl" | md5sum)
+    b=$(jq -c 'select(.rule == null or .rule.author == "toolmark")' "$T/sigma/$id/traces.jsonl" | md5sum)
+    [ "$a" = "$b" ] || fail "$id: the plugins' traces change when SigmaHQ's rules run"
+  done
+  # the most noisy rule stays one trace per burst
+  big=$(jq -s '[.[]|select(.rule and (.evidence|length)>20)]|length' "$T"/sigma/*/traces.jsonl)
+  assert_eq "$big" "0" "no rule trace cites more than 20 records"
+fi
+
 # Every trace rests on evidence from its own file.
 for d in "$T"/scan/*/; do
   bad=$(jq -c 'select((.evidence|length)==0)' "$d/traces.jsonl")
