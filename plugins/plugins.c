@@ -6,7 +6,7 @@
 extern const tm_plugin tm_plugin_psexec, tm_plugin_wmi, tm_plugin_tasks, tm_plugin_winrm, tm_plugin_beginx,
     tm_plugin_bits, tm_plugin_rdp, tm_plugin_pth, tm_plugin_netuse, tm_plugin_netuser, tm_plugin_wevtutil,
     tm_plugin_klist, tm_plugin_sdelete, tm_plugin_timestomp, tm_plugin_commands, tm_plugin_pwdump, tm_plugin_mimikatz,
-    tm_plugin_powersploit, tm_plugin_relay, tm_plugin_escalation, tm_plugin_kerberos, tm_plugin_addb, tm_plugin_adrecon, tm_plugin_logons, tm_plugin_pipes;
+    tm_plugin_powersploit, tm_plugin_relay, tm_plugin_escalation, tm_plugin_kerberos, tm_plugin_addb, tm_plugin_adrecon, tm_plugin_logons;
 
 const tm_plugin *const tm_plugins[] = {
     /* remote command execution */
@@ -14,7 +14,7 @@ const tm_plugin *const tm_plugins[] = {
     /* remote login */
     &tm_plugin_rdp, &tm_plugin_pth, &tm_plugin_logons,
     /* shares and accounts */
-    &tm_plugin_netuse, &tm_plugin_netuser, &tm_plugin_pipes,
+    &tm_plugin_netuse, &tm_plugin_netuser,
     /* deleting evidence */
     &tm_plugin_wevtutil, &tm_plugin_klist, &tm_plugin_sdelete, &tm_plugin_timestomp,
     /* password and hash dump */

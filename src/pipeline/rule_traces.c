@@ -8,7 +8,7 @@
 #include "pipeline/plugin.h"
 #include "util/timeutil.h"
 
-void tm_rule_expand(const tm_rule_hook *h, const tm_record *r, const char *tmpl, tm_buf *out)
+void tm_rule_expand(const tm_rule_hook *h, const tm_record *r, const char *tmpl, size_t count, tm_buf *out)
 {
     for (const char *p = tmpl; *p;) {
         const char *close = *p == '{' ? strchr(p + 1, '}') : NULL;
@@ -19,9 +19,17 @@ void tm_rule_expand(const tm_rule_hook *h, const tm_record *r, const char *tmpl,
         char name[130], buf[64];
         memcpy(name, p + 1, (size_t)(close - p - 1));
         name[close - p - 1] = 0;
+        p = close + 1;
+        if (!strcmp(name, "$count")) {
+            tm_buf_printf(out, "%zu", count);
+            continue;
+        }
+        if (!strcmp(name, "$records")) {
+            tm_buf_printf(out, "%zu record%s", count, count == 1 ? "" : "s");
+            continue;
+        }
         const char *v = h->field(h->ctx, r, name, buf, sizeof buf);
         tm_buf_puts(out, v && *v ? v : "-");
-        p = close + 1;
     }
 }
 
@@ -33,7 +41,7 @@ static char *expand_or_null(const tm_rule_hook *h, const tm_record *r, const cha
         return NULL;
     tm_buf b;
     tm_buf_init(&b);
-    tm_rule_expand(h, r, tmpl, &b);
+    tm_rule_expand(h, r, tmpl, 0, &b);
     char *s = tm_xstrdup(tm_buf_cstr(&b));
     tm_buf_free(&b);
     return s;
@@ -122,7 +130,8 @@ static void start_trace(const tm_rule_hook *h, const keyed_hit *k, const char *h
     const tm_record *r = k->hit.r;
     tm_attribution how = ri->tool ? attribution_named(ri->attribution) : TM_ATTR_NONE;
     tm_trace *t = tm_trace_add(out, how != TM_ATTR_NONE ? ri->tool : NULL, ri->category ? ri->category : "Sigma rule",
-                               role_named(ri->role), r->time, "Event time (rule match)");
+                               role_named(ri->role), r->time, ri->time_desc ? ri->time_desc : "Event time (rule match)");
+    t->generic = ri->generic;
     tm_trace_set_rule(t, &ri->rule);
     char *activity = expand_or_null(h, r, ri->activity);
     tm_trace_set(&t->activity, activity && *activity ? activity : ri->rule.title);
@@ -134,16 +143,12 @@ static void start_trace(const tm_rule_hook *h, const keyed_hit *k, const char *h
     char *cmd = ri->command_line ? expand_or_null(h, r, ri->command_line) : first_field(h, r, cmds);
     char *peer = expand_or_null(h, r, ri->peer);
     char *outcome = expand_or_null(h, r, ri->outcome);
+    t->user_sid = expand_or_null(h, r, ri->user_sid);
+    t->logon_id = expand_or_null(h, r, ri->logon_id);
     t->user = user;
     t->command_line = cmd;
     t->peer = peer;
     t->outcome = outcome;
-    char *msg = expand_or_null(h, r, ri->message);
-    if (msg)
-        t->message = msg;
-    else
-        tm_trace_setf(&t->message, "Sigma rule \"%s\" (%s) matched", ri->rule.title,
-                      ri->rule.level ? ri->rule.level : "no level");
     if (how != TM_ATTR_NONE)
         t->attribution = how;
     /* the candidates, when the records do not name the tool */
@@ -178,6 +183,8 @@ static void start_trace(const tm_rule_hook *h, const keyed_hit *k, const char *h
             tm_trace_set(&t->reason, why);
         else
             tm_trace_setf(&t->reason, "%s; no record names the tool", why);
+    } else if (ri->reason) {
+        tm_trace_set(&t->reason, ri->reason);
     } else {
         tm_trace_set(&t->reason, "a single-event rule matched: an indicator, not a confirmed execution; read the "
                                  "cited records");
@@ -190,7 +197,7 @@ static void cite(const tm_rule_hook *h, tm_trace *t, const keyed_hit *k)
     tm_buf s;
     tm_buf_init(&s);
     if (ri->cite)
-        tm_rule_expand(h, k->hit.r, ri->cite, &s);
+        tm_rule_expand(h, k->hit.r, ri->cite, 0, &s);
     else
         default_cite(k->hit.r, &s);
     tm_evidence *e = tm_cite(t, k->hit.r, k->hit.a, "%s", tm_buf_cstr(&s));
@@ -198,6 +205,22 @@ static void cite(const tm_rule_hook *h, tm_trace *t, const keyed_hit *k)
         e->attributes = true; /* the rule's match is what names the tool */
     tm_buf_free(&s);
     t->evidence_total = t->nev;
+}
+
+/* The message, once the trace's records are all cited ({$count}). */
+static void finish_trace(const tm_rule_hook *h, tm_trace *t, const keyed_hit *first)
+{
+    const tm_rule_info *ri = first->hit.rule;
+    if (ri->message) {
+        tm_buf b;
+        tm_buf_init(&b);
+        tm_rule_expand(h, first->hit.r, ri->message, t->nev, &b);
+        tm_trace_set(&t->message, tm_buf_cstr(&b));
+        tm_buf_free(&b);
+    } else {
+        tm_trace_setf(&t->message, "Sigma rule \"%s\" (%s) matched (%zu record%s)", ri->rule.title,
+                      ri->rule.level ? ri->rule.level : "no level", t->nev, t->nev == 1 ? "" : "s");
+    }
 }
 
 void tm_rule_traces(const tm_rule_hook *h, tm_rule_hit *hits, size_t n, const char *host, tm_traces *out)
@@ -213,18 +236,24 @@ void tm_rule_traces(const tm_rule_hook *h, tm_rule_hit *hits, size_t n, const ch
     tm_sort(k, n, sizeof *k, cmp_hit);
     tm_trace *t = NULL;
     int64_t last = 0;
+    size_t first = 0;
     for (size_t i = 0; i < n; i++) {
         const tm_rule_info *ri = k[i].hit.rule;
         int64_t gap = (int64_t)(ri->gap > 0 ? ri->gap : 600) * 1000000;
         bool same = i > 0 && k[i - 1].hit.rule == ri && strcmp(k[i - 1].key, k[i].key) == 0 &&
                     (k[i].hit.r->time == TM_TIME_NONE || last == TM_TIME_NONE || k[i].hit.r->time - last <= gap);
         if (!same) {
+            if (t)
+                finish_trace(h, t, &k[first]);
             start_trace(h, &k[i], host, out);
             t = &out->t[out->n - 1];
+            first = i;
         }
         last = k[i].hit.r->time;
         cite(h, t, &k[i]);
     }
+    if (t)
+        finish_trace(h, t, &k[first]);
     for (size_t i = 0; i < n; i++)
         free(k[i].key);
     free(k);

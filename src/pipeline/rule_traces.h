@@ -32,7 +32,10 @@ typedef struct {
     const char *message;     /* template */
     const char *cite;        /* template of each cited record's summary */
     const char *key;         /* template: hits with different keys are different traces */
-    const char *user, *peer, *command_line; /* templates */
+    const char *user, *peer, *command_line, *user_sid, *logon_id; /* templates */
+    const char *time_desc;   /* what the trace's time is (default "Event time (rule match)") */
+    const char *reason;      /* why it is only an indicator (default: a rule match is one) */
+    bool generic;            /* a catch-all: dropped when toolmark's other traces cite all its records */
     const char *confirm;     /* "yes" with reason: the record itself shows success */
     const char *outcome;     /* template */
     long gap;                /* seconds between two hits of one trace (default 600) */
@@ -58,7 +61,8 @@ typedef struct {
 void tm_rule_traces(const tm_rule_hook *h, tm_rule_hit *hits, size_t n, const char *host, tm_traces *out);
 
 /* Expands a template's {Field} references through h->field (absent fields
- * give "-"); appends to out. */
-void tm_rule_expand(const tm_rule_hook *h, const tm_record *r, const char *tmpl, tm_buf *out);
+ * give "-"), {$count}, the records of the trace, and {$records}, "N record(s)" (the message is expanded
+ * when the trace is complete); appends to out. */
+void tm_rule_expand(const tm_rule_hook *h, const tm_record *r, const char *tmpl, size_t count, tm_buf *out);
 
 #endif

@@ -152,6 +152,12 @@ static void fill_info(tm_rule_info *ri, const tm_sigma_rule *r)
     ri->command_line = ext_get(r, "command_line");
     ri->confirm = ext_get(r, "confirm");
     ri->outcome = ext_get(r, "outcome");
+    ri->user_sid = ext_get(r, "user_sid");
+    ri->logon_id = ext_get(r, "logon_id");
+    ri->time_desc = ext_get(r, "time_desc");
+    ri->reason = ext_get(r, "reason");
+    const char *generic = ext_get(r, "generic");
+    ri->generic = generic && (!strcasecmp(generic, "yes") || !strcasecmp(generic, "true"));
     const char *gap = ext_get(r, "gap");
     ri->gap = gap ? strtol(gap, NULL, 10) : 0;
 }

@@ -31,7 +31,8 @@ static const char account_rule[] = "title: Account created (test)\n"
                                    "  cite: '{TargetUserName} created by {SubjectUserName}'\n"
                                    "  user: '{SubjectUserName}'\n"
                                    "  candidates: net, dsadd\n"
-                                   "  gap: 60\n";
+                                   "  gap: 60\n"
+                                   "  message: 'accounts created by {SubjectUserName}: {$records} ({$count})'\n";
 
 static const char whoami_rule[] = "title: Whoami run (test)\n"
                                   "id: 66666666-7777-8888-9999-000000000000\n"
@@ -130,6 +131,7 @@ static char *run(const tm_sigma_set *set, tm_sigma_level min, bool reversed, tm_
                       t->rule ? t->rule->level : "-", t->nev && t->ev[0].attributes ? "attributes" : "-");
         CHECK(t->rule != NULL);
         if (t->rule && t->tool) {
+            CHECK_STR(t->message, t->nev == 1 ? "accounts created by adm: 1 record (1)" : "accounts created by adm: 2 records (2)");
             CHECK_STR(t->rule->id, "11111111-2222-3333-4444-555555555555");
             CHECK(t->rule->ntags == 2);
             CHECK_STR(t->rule->author, "toolmark tests");
