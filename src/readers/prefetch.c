@@ -62,9 +62,11 @@ static int decompress_mam(tm_source *src, uint8_t **plain, size_t *n, uint32_t *
     size_t plen = 0;
     int rc = -1;
     if (tm_source_pread(src, 0, raw, sz) == (ssize_t)sz && tm_mam_decompress(raw, sz, plain, &plen) == 0) {
-        uint32_t v = (uint32_t)(*plain)[0] | (uint32_t)(*plain)[1] << 8 | (uint32_t)(*plain)[2] << 16 |
-                     (uint32_t)(*plain)[3] << 24;
+        /* The header is read only once the plain data is known to hold one
+         * (a MAM file may say its plain size is a single byte). */
         if (plen >= 84 && memcmp(*plain + 4, "SCCA", 4) == 0) {
+            uint32_t v = (uint32_t)(*plain)[0] | (uint32_t)(*plain)[1] << 8 | (uint32_t)(*plain)[2] << 16 |
+                         (uint32_t)(*plain)[3] << 24;
             if (v == 31) { /* said in the record: libscca reports 30 */
                 *version = v;
                 (*plain)[0] = 30;

@@ -1,5 +1,6 @@
 /* Unit tests of the hand-written parsing pieces: USN record checks,
- * PSReadLine line joining, the PolAdtEv decoder, LZXPRESS Huffman, UTF-16. */
+ * PSReadLine line joining, the PolAdtEv decoder, LZXPRESS Huffman (and the
+ * Prefetch reader's use of it), UTF-16. */
 #include <stdlib.h>
 
 #include "check.h"
@@ -137,6 +138,33 @@ static void test_lzxpress(void)
     CHECK(tm_mam_decompress(m, 100, &out, &n) == -1); /* truncated table */
 }
 
+static void discard_frames(tm_emit *e)
+{
+    e->out.len = 0;
+}
+
+/* A compressed Prefetch file whose plain data is one byte: the reader must
+ * not look for a header in it (found by fuzz_prefetch: a 3-byte read past
+ * the end; tests/fuzz/corpus/prefetch/plain-one-byte.mam). */
+static void test_prefetch_short_mam(void)
+{
+    uint8_t m[8 + 256 + 16] = {'M', 'A', 'M', 4, 1, 0, 0, 0};
+    memset(m + 8, 0x88, 128);
+    m[8 + 256] = 'e';
+    m[8 + 256 + 1] = 'h';
+    tm_source *src = tm_source_mem(m, sizeof m);
+    tm_emit emit = {0};
+    tm_buf_init(&emit.out);
+    emit.flush = discard_frames;
+    tm_job job = {.kind = TM_ART_PREFETCH, .path = "x.pf", .name = "x.pf", .size = sizeof m};
+    tm_read_stats st;
+    tm_read_stats_init(&st);
+    CHECK(tm_reader_for(TM_ART_PREFETCH)->run(&job, src, &emit, &st) == -1);
+    CHECK(emit.problems == 1 && st.records == 0);
+    tm_buf_free(&emit.out);
+    tm_source_close(src);
+}
+
 static void test_utf16(void)
 {
     const uint8_t s[] = {'A', 0, 0xE9, 0, 0x3D, 0xD8, 0x00, 0xDE, 0x00, 0xD8, 'x', 0};
@@ -181,6 +209,7 @@ int main(void)
     test_psreadline();
     test_poladtev();
     test_lzxpress();
+    test_prefetch_short_mam();
     test_utf16();
     return CHECK_DONE();
 }
