@@ -157,15 +157,7 @@ static void source_side(const tm_view *v, tm_traces *out)
         bool renamed = !tm_iglob("psexe*", run->name);
         if (renamed) /* named by its own syntax, not by its file name */
             t->attribution = TM_ATTR_BEHAVIOUR;
-        if (!tm_confirm_exit0(t, run)) {
-            if (run->exit && run->exit->has_status)
-                tm_confirm(t, false, "%s exited with status 0x%x: the remote command may have failed",
-                           run->exit->image, run->exit->status);
-            else
-                tm_confirm(t, false,
-                           "no process-exit record with status 0x0 (Security 4689): execution seen only in %s",
-                           tm_exec_kind_name(run->e[0]->kind));
-        }
+        tm_confirm_by_exit(t, run, "the remote command may have failed");
         /* The EULA key written at this run (within a minute of it). */
         size_t e0 = 0, e1 = run->time == TM_TIME_NONE ? 0 : neula;
         while (e0 < e1) {

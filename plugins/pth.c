@@ -215,11 +215,9 @@ static void destination(const tm_view *v, tm_traces *out, bool wce)
         tm_cite(t, r, it->art, "NTLM network logon of %s from %s (%s), key length 0, logon id %s", acct,
                 tm_data(r, "IpAddress"), tm_data(r, "WorkstationName"), lid);
         tm_cite(t, priv->r, priv->art, "special privileges assigned to logon %s", lid);
-        tm_trace_set(&t->user, acct);
+        tm_trace_take_logon(t, r);
         tm_trace_set(&t->user_sid, tm_data(r, "TargetUserSid"));
         tm_trace_set(&t->logon_id, lid);
-        const char *ip = tm_data(r, "IpAddress");
-        tm_trace_set(&t->peer, tm_is_local_address(ip) ? tm_data(r, "WorkstationName") : ip);
         tm_confirm(t, false, "NTLM network logon without session key that got admin privileges: how pass-the-hash "
                              "looks, and how some legitimate NTLM clients look; whether %s should connect here is "
                              "for the examiner",

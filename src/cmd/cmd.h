@@ -66,6 +66,16 @@ int tm_pool_option(const char *cmd, int c, const char *arg, tm_pool_opts *pool);
 /* Their defaults: a worker per core, silent for at most 120 s, 2 GiB of
  * address space each. */
 tm_pool_opts tm_pool_defaults(void);
+/* Their lines of --help. */
+#define TM_POOL_HELP                                                                                                   \
+    "  -j, --jobs N          parser workers per input (default: one per core)\n"                                       \
+    "  --worker-timeout SEC  kill a parser worker silent that long (default 120 s)\n"                              \
+    "  --worker-memory SIZE  address space per parser worker (default 2G; 0: none)\n"
+
+/* An option's line of --help that lists names from a table ("  --kind KIND
+ * <what>: a, b, c<tail>"), wrapped under the description column. */
+void tm_help_list(tm_buf *b, const char *option, const char *what, const char *const *names, size_t n,
+                  const char *tail);
 
 
 /* True (and says so) when dir is, or would be, inside one of the input

@@ -85,12 +85,7 @@ static void json(tm_input *in)
     tm_json_obj_begin(&j);
     tm_json_kstr(&j, "type", "input");
     tm_json_input(&j, in);
-    tm_json_kstr(&j, "format", in->format);
-    tm_json_kstr(&j, "partition_table", in->vs_type);
-    tm_json_kuint(&j, "size", in->size);
-    tm_json_kuint(&j, "segments", in->segments);
-    tm_json_kbool(&j, "opened", in->opened);
-    tm_json_kbool(&j, "damaged", in->damaged);
+    tm_json_input_media(&j, in);
     tm_json_kstr(&j, "stored_md5", in->stored_md5);
     tm_json_kstr(&j, "stored_sha1", in->stored_sha1);
     tm_json_kstr(&j, "computed_md5", in->computed_md5);

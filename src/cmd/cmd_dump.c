@@ -14,19 +14,26 @@
 #include "model/record_json.h"
 #include "util/msg.h"
 
-static const char usage[] =
-    "Usage: toolmark dump [--kind KIND]... [-j N] [--worker-timeout SEC] INPUT...\n"
-    "\n"
-    "Parse the artifacts of each INPUT and print their records as JSON lines,\n"
-    "one record per line, with its kind, origin (input, volume, path) and\n"
-    "position inside the artifact.\n"
-    "\n"
-    "  --kind KIND           only this kind (repeatable): evtx, registry, usn,\n"
-    "                        atjob, task, psreadline, prefetch\n"
-    "  -j, --jobs N          parser workers per input (default: one per core)\n"
-    "  --worker-timeout SEC  kill a parser worker silent for SEC seconds (default 120)\n"
-    "  --worker-memory SIZE  address space per parser worker (default 2G; 0: none)\n"
-    "  -h, --help            this help\n";
+static void usage(void)
+{
+    tm_buf b;
+    tm_buf_init(&b);
+    tm_buf_puts(&b, "Usage: toolmark dump [--kind KIND]... [-j N] [--worker-timeout SEC] INPUT...\n"
+                    "\n"
+                    "Parse the artifacts of each INPUT and print their records as JSON lines,\n"
+                    "one record per line, with its kind, origin (input, volume, path) and\n"
+                    "position inside the artifact.\n"
+                    "\n");
+    const char *names[TM_ART__COUNT];
+    size_t n = 0;
+    for (int k = 0; k < TM_ART__COUNT; k++)
+        if (tm_kind((tm_art_kind)k)->parsed)
+            names[n++] = tm_kind((tm_art_kind)k)->name;
+    tm_help_list(&b, "--kind KIND", "only this kind (repeatable):", names, n, "");
+    tm_buf_puts(&b, TM_POOL_HELP "  -h, --help            this help\n");
+    fwrite(b.data, 1, b.len, stdout);
+    tm_buf_free(&b);
+}
 
 typedef struct {
     bool kinds[TM_ART__COUNT];
@@ -233,7 +240,7 @@ int cmd_dump(int argc, char **argv)
             if (tm_pool_option("dump", c, optarg, &o.pool) < 0)
                 return TM_EXIT_USAGE;
             break;
-        case 'h': fputs(usage, stdout); return TM_EXIT_OK;
+        case 'h': usage(); return TM_EXIT_OK;
         default: tm_usage_error("dump", "bad option"); return TM_EXIT_USAGE;
         }
     }

@@ -23,25 +23,36 @@
 #include "model/record_json.h"
 #include "util/msg.h"
 
-static const char usage[] =
-    "Usage: toolmark scan [options] -o OUT INPUT...\n"
-    "\n"
-    "Find the traces of attacker tools in each INPUT (disk image or folder of\n"
-    "collected files). For each input, OUT/<input-id>/ gets traces.jsonl,\n"
-    "traces.csv (Timesketch), traces.l2tcsv (plaso), traces.body (mactime),\n"
-    "summary.json, report.html and errors.jsonl (docs/outputs.md).\n"
-    "\n"
-    "  -o, --output OUT      output directory (created; never inside an input)\n"
-    "  --format LIST         outputs to write, comma-separated: jsonl, csv, l2tcsv,\n"
-    "                        body, summary, html, errors, all (default all)\n"
-    "  --all-events          also write every parsed record as events.jsonl\n"
-    "  --verify              read the whole image and check it against the hashes\n"
-    "                        an E01 stored at acquisition (a mismatch is damage)\n"
-    "  -j, --jobs N          parser workers per input (default: one per core)\n"
-    "  -P, --parallel N      inputs processed at the same time (default 1)\n"
-    "  --worker-timeout SEC  kill a parser worker silent for SEC seconds (default 120)\n"
-    "  --worker-memory SIZE  address space per parser worker (default 2G; 0: none)\n"
-    "  -h, --help            this help\n";
+static void usage(void)
+{
+    tm_buf b;
+    tm_buf_init(&b);
+    tm_buf_puts(&b, "Usage: toolmark scan [options] -o OUT INPUT...\n"
+                    "\n"
+                    "Find the traces of attacker tools in each INPUT (disk image or folder of\n"
+                    "collected files). For each input, OUT/<input-id>/ gets traces.jsonl,\n"
+                    "traces.csv (Timesketch), traces.l2tcsv (plaso), traces.body (mactime),\n"
+                    "summary.json, report.html and errors.jsonl (docs/outputs.md).\n"
+                    "\n"
+                    "  -o, --output OUT      output directory (created; never inside an input)\n");
+    const char *names[33];
+    size_t n = 0;
+    for (size_t i = 0; i < tm_output_format_count; i++)
+        names[n++] = tm_output_formats_table[i]->name;
+    names[n++] = "all";
+    tm_help_list(&b, "--format LIST", "outputs to write, comma-separated:", names, n, " (default all but events)");
+    tm_buf_puts(&b, "  --all-events          also write every parsed record as events.jsonl\n"
+                    "  --rules PATH          also run the Sigma rules of PATH, a file or a folder\n"
+                    "                        (repeatable); toolmark's own rules always run\n"
+                    "  --min-level LEVEL     keep rule hits of this level or above: informational,\n"
+                    "                        low, medium, high, critical (default informational)\n"
+                    "  --verify              read the whole image and check it against the hashes\n"
+                    "                        an E01 stored at acquisition (a mismatch is damage)\n" TM_POOL_HELP
+                    "  -P, --parallel N      inputs processed at the same time (default 1)\n"
+                    "  -h, --help            this help\n");
+    fwrite(b.data, 1, b.len, stdout);
+    tm_buf_free(&b);
+}
 
 typedef struct {
     const char *out;
@@ -364,7 +375,7 @@ int cmd_scan(int argc, char **argv)
             if (tm_pool_option("scan", c, optarg, &o.pool) < 0)
                 return TM_EXIT_USAGE;
             break;
-        case 'h': fputs(usage, stdout); return TM_EXIT_OK;
+        case 'h': usage(); return TM_EXIT_OK;
         default: tm_usage_error("scan", "bad option"); return TM_EXIT_USAGE;
         }
     }

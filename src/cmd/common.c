@@ -16,6 +16,29 @@
 #include "util/lifetime.h"
 #include "util/msg.h"
 
+void tm_help_list(tm_buf *b, const char *option, const char *what, const char *const *names, size_t n,
+                  const char *tail)
+{
+    enum { COLUMN = 24, WIDTH = 79 };
+    size_t start = b->len;
+    tm_buf_printf(b, "  %-*s%s", COLUMN - 2, option, what);
+    size_t line = start;
+    for (size_t i = 0; i <= n; i++) {
+        const char *word = i < n ? names[i] : tail;
+        char piece[128];
+        snprintf(piece, sizeof piece, i == 0 ? " %s" : i < n ? ", %s" : "%s", word);
+        if (i == n && !*word)
+            break;
+        if (b->len - line + strlen(piece) > WIDTH) {
+            tm_buf_printf(b, "%s\n%*s", i < n && i > 0 ? "," : "", COLUMN, "");
+            line = b->len - COLUMN;
+            snprintf(piece, sizeof piece, "%s", word + (i == n && *word == ' '));
+        }
+        tm_buf_puts(b, piece);
+    }
+    tm_buf_putc(b, '\n');
+}
+
 void tm_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;

@@ -19,6 +19,16 @@ void tm_json_input(tm_json *j, const tm_input *in)
     tm_json_kstr(j, "input_id", in->id);
 }
 
+void tm_json_input_media(tm_json *j, const tm_input *in)
+{
+    tm_json_kstr(j, "format", in->format);
+    tm_json_kstr(j, "partition_table", in->vs_type);
+    tm_json_kuint(j, "size", in->size);
+    tm_json_kuint(j, "segments", in->segments);
+    tm_json_kbool(j, "opened", in->opened);
+    tm_json_kbool(j, "damaged", in->damaged);
+}
+
 void tm_json_volume(tm_json *j, const tm_input *in, const tm_volume *v)
 {
     tm_json_obj_begin(j);

@@ -118,8 +118,7 @@ static const tm_kind_info kinds[] = {
     /* located beside their hive, not parsed: the hive reader reads the hive as it is */
     [TM_ART_REGISTRY_LOG] = {.kind = TM_ART_REGISTRY_LOG, .name = "registry-log",
                              .position = "offset", .keep = TM_KEEP_NONE, .want = TM_WANT_NONE, .parsed = false,
-                             .batch = 2, .feeds = TM_COV__NONE,
-                             .time_desc = "Scheduled task or at-job", .describe = describe_action},
+                             .batch = 2, .feeds = TM_COV__NONE},
     [TM_ART_USN] = {.kind = TM_ART_USN, .name = "usn",
                     .position = "usn", .keep = TM_KEEP_BY_FILE_NAME, .want = TM_WANT_NONE, .parsed = true,
                     .batch = 1, .feeds = TM_COV_USN,

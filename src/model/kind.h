@@ -84,8 +84,8 @@ typedef struct {
      * event data: NULL keeps every field (docs/architecture.md: what a
      * plugin may read of a kept record). */
     const char *const *kept_fields;
-    const char *time_desc; /* the timeline's timestamp_desc for its records (--all-events) */
-    /* One line for the timeline (--all-events). */
+    const char *time_desc; /* the timeline's timestamp_desc for its records (--all-events); parsed kinds only */
+    /* One line for the timeline (--all-events); parsed kinds only. */
     void (*describe)(const tm_record *r, char *out, size_t n);
 } tm_kind_info;
 

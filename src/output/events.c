@@ -18,6 +18,8 @@ void tm_write_event(tm_buf *b, const tm_input *in, const tm_artifact *a, const t
     tm_volume_label(in, &in->vols[a->volume], label, sizeof label);
     tm_record_origin o = {in->path, in->id, label, a->path, a->stream};
     const tm_kind_info *k = tm_kind((tm_art_kind)r->kind);
+    if (!k || !k->describe)
+        return; /* only parsed kinds have records (a worker that says otherwise is wrong) */
     char msg[800], iso[TM_TIME_ISO_LEN];
     k->describe(r, msg, sizeof msg);
     tm_time_iso(r->time == TM_TIME_NONE ? 0 : r->time, iso);

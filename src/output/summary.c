@@ -144,12 +144,7 @@ static void write_summary(tm_buf *b, const tm_report *r)
     tm_json_obj_begin(&j);
     tm_json_kstr(&j, "path", in->path);
     tm_json_kstr(&j, "id", in->id);
-    tm_json_kstr(&j, "format", in->format);
-    tm_json_kstr(&j, "partition_table", in->vs_type);
-    tm_json_kuint(&j, "size", in->size);
-    tm_json_kuint(&j, "segments", in->segments);
-    tm_json_kbool(&j, "opened", in->opened);
-    tm_json_kbool(&j, "damaged", in->damaged);
+    tm_json_input_media(&j, in);
     tm_json_key(&j, "stored_hashes"); /* what an E01 recorded at acquisition */
     if (in->stored_md5 || in->stored_sha1) {
         tm_json_obj_begin(&j);

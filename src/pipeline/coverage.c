@@ -287,8 +287,24 @@ static void logged(tm_coverage *c, tm_cov_source s, const char *channel)
     }
 }
 
+static int cmp_log(const void *pa, const void *pb)
+{
+    const tm_log_window *a = pa, *b = pb;
+    int r = strcmp(a->path, b->path);
+    return r ? r : strcmp(a->channel, b->channel);
+}
+
 void tm_coverage_finish(tm_coverage *c, const tm_plugin *const *plugins, size_t nplugins)
 {
+    /* The logs in path order, not in the order workers finished them: the
+     * verdicts and summary.json must not depend on -j. */
+    if (c->nlogs > 1) {
+        tm_sort(c->logs, c->nlogs, sizeof *c->logs, cmp_log);
+        tm_strmap_free(&c->log_ix);
+        tm_strmap_init(&c->log_ix, false);
+        for (size_t i = 0; i < c->nlogs; i++)
+            tm_strmap_put(&c->log_ix, c->logs[i].path, i);
+    }
     static const char *const proc[] = {"Detailed Tracking/Process Creation", NULL};
     static const char *const term[] = {"Detailed Tracking/Process Termination", NULL};
     static const char *const logon[] = {"Logon/Logoff/Logon", NULL};

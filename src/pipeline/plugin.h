@@ -226,6 +226,10 @@ void tm_trace_take_logon(tm_trace *t, const tm_record *logon);
  * with status 0x0 (Security 4689). Confirms the trace and returns true, or
  * returns false and leaves the reason to the caller. */
 bool tm_confirm_exit0(tm_trace *t, const tm_run *run);
+/* Confirmed by exit status 0x0; else an indicator saying why: the status it
+ * exited with and what that means for this tool (failure; NULL: "it ran
+ * but reported a failure"), or that no exit was recorded. */
+void tm_confirm_by_exit(tm_trace *t, const tm_run *run, const char *failure);
 /* Cites an execution with its one-line summary (tm_exec_summary). */
 void tm_cite_exec(tm_trace *t, const tm_exec *e);
 /* Cites a service record: System 7045 "service NAME installed: IMAGE", 7036

@@ -320,14 +320,13 @@ const char *tm_run_phase(const tm_run *run)
     return NULL;
 }
 
-/* Confirmed by exit status 0x0, or why not. */
-static void exit_verdict(tm_trace *t, const tm_run *run)
+void tm_confirm_by_exit(tm_trace *t, const tm_run *run, const char *failure)
 {
     if (tm_confirm_exit0(t, run))
         return;
     if (run->exit && run->exit->has_status)
-        tm_confirm(t, false, "%s exited with status 0x%x: it ran but reported a failure", run->exit->image,
-                   run->exit->status);
+        tm_confirm(t, false, "%s exited with status 0x%x: %s", run->exit->image, run->exit->status,
+                   failure ? failure : "it ran but reported a failure");
     else
         tm_confirm(t, false, "no exit status 0x0 (Security 4689) for this run: seen in %s only",
                    tm_exec_kind_name(run->e[0]->kind));
@@ -348,7 +347,7 @@ size_t tm_exec_traces(const tm_view *v, tm_traces *out, const tm_exec_rule *rule
         tm_trace *t = tm_trace_for_run(out, v, run, rule->tool, rule->category, peer[0] ? rule->role : rule->role_local);
         tm_trace_set(&t->phase, tm_run_phase(run));
         if (rule->confirm_by_exit)
-            exit_verdict(t, run);
+            tm_confirm_by_exit(t, run, NULL);
         else
             tm_confirm(t, false, "%s", rule->success_note ? rule->success_note : "execution seen; no success evidence");
         const char *cl = t->command_line ? t->command_line : run->name;

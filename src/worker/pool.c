@@ -298,6 +298,15 @@ static int drain(worker *w, const tm_pool_cb *cb, tm_fields_scratch *scratch)
     return got < 0 ? -1 : 0;
 }
 
+/* A job that never reached a worker: reported done, failed, with nothing read. */
+static void job_failed(const tm_pool_cb *cb, size_t job, const char *msg)
+{
+    tm_read_stats st;
+    tm_read_stats_init(&st);
+    if (cb->on_done)
+        cb->on_done(cb->ctx, job, &st, true, msg);
+}
+
 size_t tm_pool_run(tm_input *in, const tm_pool_job *jobs, size_t njobs, const tm_pool_opts *o, const tm_pool_cb *cb)
 {
     int nw = o->workers > 0 ? o->workers : 1;
@@ -323,10 +332,7 @@ size_t tm_pool_run(tm_input *in, const tm_pool_job *jobs, size_t njobs, const tm
             if (w->pid <= 0 && spawn(w, path) != 0) {
                 char msg[300];
                 snprintf(msg, sizeof msg, "cannot start a parser worker: %s", strerror(errno));
-                tm_read_stats st;
-                tm_read_stats_init(&st);
-                if (cb->on_done)
-                    cb->on_done(cb->ctx, next, &st, true, msg);
+                job_failed(cb, next, msg);
                 next++;
                 done++;
                 failed++;
@@ -344,10 +350,7 @@ size_t tm_pool_run(tm_input *in, const tm_pool_job *jobs, size_t njobs, const tm
                     snprintf(msg, sizeof msg, "parse job failed: %s before taking the job", why);
                 else
                     snprintf(msg, sizeof msg, "%s", err);
-                tm_read_stats st;
-                tm_read_stats_init(&st);
-                if (cb->on_done)
-                    cb->on_done(cb->ctx, next, &st, true, msg);
+                job_failed(cb, next, msg);
                 next++;
                 done++;
                 failed++;

@@ -9,6 +9,13 @@ tm frobnicate; assert_eq "$RC" 2 "unknown command"; assert_contains "$ERR" "unkn
 tm artifacts; assert_eq "$RC" 2 "artifacts without input"; assert_contains "$ERR" "no INPUT" "message"
 tm artifacts --bogus "$FIXTURES/bare.raw"; assert_eq "$RC" 2 "unknown option"
 tm artifacts --help; assert_eq "$RC" 0 "artifacts --help"; assert_contains "$OUT" "--json" "artifacts help"
+# The lists in the help come from the tables: every output format, every parsed kind.
+tm scan --help; assert_eq "$RC" 0 "scan --help"
+for f in jsonl csv l2tcsv body summary html errors events; do assert_contains "$OUT" " $f," "scan --help lists format $f"; done
+[ -z "$(printf '%s\n' "$OUT" | awk 'length > 79')" ] || fail "scan --help has lines over 79 columns"
+tm dump --help; assert_eq "$RC" 0 "dump --help"
+for k in evtx registry usn atjob task psreadline prefetch; do assert_contains "$OUT" " $k" "dump --help lists kind $k"; done
+case $OUT in *registry-log*) fail "dump --help lists a kind that is not parsed" ;; esac
 tm extract "$FIXTURES/bare.raw"; assert_eq "$RC" 2 "extract without -o"; assert_contains "$ERR" "-o DIR" "message"
 tm dump --kind bogus "$FIXTURES/bare.raw"; assert_eq "$RC" 2 "dump unknown kind"
 tm dump -j 0 "$FIXTURES/bare.raw"; assert_eq "$RC" 2 "dump -j 0"

@@ -255,6 +255,12 @@ strip() { jq -c 'del(.input, .input_id)' "$1"; }
 tm scan -j 3 -o "$T/scan3" "$H/dst01.raw" "$H/src01.raw"
 cmp -s "$T/scan/src01/traces.jsonl" "$T/scan3/src01/traces.jsonl" || fail "-j 3 changed src01's traces"
 cmp -s "$T/scan/dst01/traces.jsonl" "$T/scan3/dst01/traces.jsonl" || fail "-j 3 changed dst01's traces"
+# the summary too (the logs' order once followed which worker finished first),
+# but for the options and the bytes read (a worker's block cache sees other reads)
+for h in src01 dst01; do
+  [ "$(jq -S 'del(.options, .io.read_from_input)' "$T/scan/$h/summary.json")" == \
+    "$(jq -S 'del(.options, .io.read_from_input)' "$T/scan3/$h/summary.json")" ] || fail "-j 3 changed $h's summary.json"
+done
 
 # --- output shape (Timesketch needs message, datetime, timestamp_desc) ---
 bad=$(jq -c 'select((.message|type)!="string" or (.datetime|type)!="string" or (.timestamp_desc|type)!="string" or (.timestamp|type)!="number" or (.evidence|length)==0 or (.confidence|test("^(confirmed|indicator)$")|not) or (.reason|type)!="string")' "$T"/scan/*/traces.jsonl)
