@@ -3,8 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <tsk/libtsk.h>
-
 #include "cmd/cmd.h"
 #include "util/msg.h"
 
@@ -45,7 +43,12 @@ int main(int argc, char **argv)
         return TM_EXIT_OK;
     }
     if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
-        printf("toolmark %s (libtsk %s)\n", TM_VERSION, tsk_version_get_str());
+        tm_buf v;
+        tm_buf_init(&v);
+        tm_buf_printf(&v, "toolmark %s\n", TM_VERSION);
+        tm_library_versions(&v);
+        fwrite(v.data, 1, v.len, stdout);
+        tm_buf_free(&v);
         return TM_EXIT_OK;
     }
     if (strcmp(cmd, "scan") == 0)
@@ -61,6 +64,6 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "dump") == 0)
         return cmd_dump(argc - 1, argv + 1);
     tm_msg("unknown command '%s'", cmd);
-    fprintf(stderr, "\n%s", usage);
+    tm_msg_line("Try '%s --help'.", tm_prog);
     return TM_EXIT_USAGE;
 }

@@ -2,6 +2,7 @@
 #ifndef TM_CMD_H
 #define TM_CMD_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -86,5 +87,21 @@ bool tm_output_inside_input(const char *cmd, const char *dir, char *const *paths
 void tm_flush_stdout(tm_buf *b);
 
 void tm_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "NAME VERSION" lines of every library toolmark and toolmark-parse run on
+ * (src/cmd/versions.c). */
+void tm_library_versions(tm_buf *out);
+/* Warnings of one kind said once per artifact (src/cmd/warnings.c). */
+typedef struct tm_warnings tm_warnings;
+tm_warnings *tm_warnings_new(void);
+void tm_warnings_free(tm_warnings *w);
+void tm_warnings_add(tm_warnings *w, size_t art, const char *where, tm_pos_kind pos_kind, uint64_t pos,
+                     const char *msg);
+/* One line per artifact and kind, in artifact and position order. */
+void tm_warnings_say(tm_warnings *w, const char *input);
+
+/* getopt_long for a command: getopt's own messages off; an unknown option or
+ * one missing its value is said once ("toolmark scan: unknown option
+ * '--bogus'", then the pointer to --help) and returned as '?'. */
+int tm_getopt(const char *cmd, int argc, char **argv, const char *shortopts, const struct option *longopts);
 
 #endif

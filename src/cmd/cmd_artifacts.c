@@ -138,12 +138,12 @@ int cmd_artifacts(int argc, char **argv)
     opts o = {0};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+    while ((c = tm_getopt("artifacts", argc, argv, "h", lopts)) != -1) {
         switch (c) {
         case 'j': o.json = true; break;
         case 'V': o.verify = true; break;
         case 'h': fputs(usage, stdout); return TM_EXIT_OK;
-        default: tm_usage_error("artifacts", "unknown option"); return TM_EXIT_USAGE;
+        default: return TM_EXIT_USAGE; /* said by tm_getopt */
         }
     }
     if (optind >= argc) {

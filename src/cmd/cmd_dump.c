@@ -111,13 +111,15 @@ static void on_record(void *ctx, size_t job, const tm_record *r)
     tm_enrichment_free(&en);
 }
 
-static void on_problem(void *ctx, size_t job, uint64_t pos, bool fatal, const char *msg)
+static void on_problem(void *ctx, size_t job, tm_pos_kind kind, uint64_t pos, bool fatal, const char *msg)
 {
     dump_ctx *c = ctx;
     job += c->base;
     const tm_artifact *a = c->jobs[job].art;
-    tm_msg("%s: %s%s%s: %s (position %" PRIu64 ")", c->in->path, a->path,
-            a->stream ? ":" : "", a->stream ? a->stream : "", msg, pos);
+    char at[64];
+    tm_pos_text(kind, pos, at, sizeof at);
+    tm_msg("%s: %s%s%s: %s%s%s%s", c->in->path, a->path, a->stream ? ":" : "", a->stream ? a->stream : "", msg,
+           at[0] ? " (" : "", at, at[0] ? ")" : "");
     if (fatal)
         c->fatal_said[job] = true;
     c->problems++;
@@ -221,7 +223,7 @@ int cmd_dump(int argc, char **argv)
     opts o = {.pool = tm_pool_defaults()};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "hj:", lopts, NULL)) != -1) {
+    while ((c = tm_getopt("dump", argc, argv, "hj:", lopts)) != -1) {
         switch (c) {
         case 'k': {
             int k = tm_art_kind_from_name(optarg);
@@ -241,7 +243,7 @@ int cmd_dump(int argc, char **argv)
                 return TM_EXIT_USAGE;
             break;
         case 'h': usage(); return TM_EXIT_OK;
-        default: tm_usage_error("dump", "bad option"); return TM_EXIT_USAGE;
+        default: return TM_EXIT_USAGE; /* said by tm_getopt */
         }
     }
     if (optind >= argc) {

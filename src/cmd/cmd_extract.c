@@ -322,12 +322,12 @@ int cmd_extract(int argc, char **argv)
     bool force = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:", lopts, NULL)) != -1) {
+    while ((c = tm_getopt("extract", argc, argv, "ho:", lopts)) != -1) {
         switch (c) {
         case 'o': o.dir = optarg; break;
         case 'f': force = true; break;
         case 'h': fputs(usage, stdout); return TM_EXIT_OK;
-        default: tm_usage_error("extract", "bad option"); return TM_EXIT_USAGE;
+        default: return TM_EXIT_USAGE; /* said by tm_getopt */
         }
     }
     if (!o.dir) {

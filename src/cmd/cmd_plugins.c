@@ -69,12 +69,12 @@ int cmd_plugins(int argc, char **argv)
     bool json = false, commands = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+    while ((c = tm_getopt("plugins", argc, argv, "h", lopts)) != -1) {
         switch (c) {
         case 'J': json = true; break;
         case 'C': commands = true; break;
         case 'h': fputs(usage, stdout); return TM_EXIT_OK;
-        default: tm_usage_error("plugins", "bad option"); return TM_EXIT_USAGE;
+        default: return TM_EXIT_USAGE; /* said by tm_getopt */
         }
     }
     if (optind < argc) {

@@ -36,7 +36,7 @@ int cmd_rules(int argc, char **argv)
     bool verbose = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+    while ((c = tm_getopt("rules check", argc, argv, "vh", opts)) != -1) {
         if (c == 'v')
             verbose = true;
         else if (c == 'h') {
@@ -46,7 +46,7 @@ int cmd_rules(int argc, char **argv)
             return TM_EXIT_USAGE;
     }
     if (optind >= argc) {
-        tm_msg("rules check: no PATH given");
+        tm_usage_error("rules check", "no PATH given");
         return TM_EXIT_USAGE;
     }
     tm_sigma_set *set = tm_sigma_set_new();

@@ -49,6 +49,8 @@ static void usage(void)
                     "  --verify              read the whole image and check it against the hashes\n"
                     "                        an E01 stored at acquisition (a mismatch is damage)\n" TM_POOL_HELP
                     "  -P, --parallel N      inputs processed at the same time (default 1)\n"
+                    "  -q, --quiet           say nothing but problems\n"
+                    "  -v, --verbose         also a line per artifact, and each problem as it comes\n"
                     "  -h, --help            this help\n");
     fwrite(b.data, 1, b.len, stdout);
     tm_buf_free(&b);
@@ -80,6 +82,7 @@ typedef struct {
     tm_art_outcome *outcome; /* per artifact (index into in->arts) */
     unsigned problems;
     bool *fatal_said;
+    tm_warnings *warnings; /* said once per kind, at the end of the input */
     tm_fileout events; /* --all-events */
     bool events_open;
     tm_buf evbuf;
@@ -113,14 +116,20 @@ static void on_record(void *ctx, size_t job, const tm_record *r)
     }
 }
 
-static void on_problem(void *ctx, size_t job, uint64_t pos, bool fatal, const char *msg)
+static void on_problem(void *ctx, size_t job, tm_pos_kind kind, uint64_t pos, bool fatal, const char *msg)
 {
     scan_ctx *c = ctx;
     const tm_artifact *a = c->jobs[c->base + job].art;
     char where[1024];
     art_where(a, where, sizeof where);
-    tm_msg("%s: %s: %s (position %" PRIu64 ")", c->in->path, where, msg, pos);
-    tm_errors_add(&c->errors, fatal ? "artifact" : "record", where, a->volume, true, pos, fatal, msg);
+    tm_errors_add(&c->errors, fatal ? "artifact" : "record", where, a->volume, kind, pos, fatal, msg);
+    if (fatal || tm_verbosity >= 2) {
+        char at[64];
+        tm_pos_text(kind, pos, at, sizeof at);
+        tm_msg("%s: %s: %s%s%s%s", c->in->path, where, msg, at[0] ? " (" : "", at, at[0] ? ")" : "");
+    } else {
+        tm_warnings_add(c->warnings, art_index(c, a), where, kind, pos, msg);
+    }
     if (fatal)
         c->fatal_said[c->base + job] = true;
     c->problems++;
@@ -139,14 +148,31 @@ static void on_done(void *ctx, size_t job, const tm_read_stats *st, bool failed,
     o->skipped += st->skipped;
     tm_coverage_artifact(c->cov, a, st, failed);
     if (failed && !c->fatal_said[c->base + job]) {
-        tm_msg("%s: %s: %s\n", c->in->path, where, why ? why : "failed");
-        tm_errors_add(&c->errors, "artifact", where, a->volume, false, 0, true, why ? why : "failed");
+        tm_msg("%s: %s: %s", c->in->path, where, why ? why : "failed");
+        tm_errors_add(&c->errors, "artifact", where, a->volume, TM_POS_NONE, 0, true, why ? why : "failed");
         c->problems++;
-    } else if (st->skipped) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "%" PRIu64 " records could not be read (%" PRIu64 " read)", st->skipped, st->records);
-        tm_msg("%s: %s: %s\n", c->in->path, where, msg);
-        tm_errors_add(&c->errors, "record", where, a->volume, false, 0, false, msg);
+    }
+}
+
+/* What could not be read of each artifact, once per artifact (a large log
+ * is read in several jobs), after the warnings of the input. */
+static void say_artifacts(scan_ctx *c)
+{
+    tm_warnings_say(c->warnings, c->in->path);
+    for (size_t i = 0; i < c->in->narts; i++) {
+        const tm_art_outcome *o = &c->outcome[i];
+        const tm_artifact *a = &c->in->arts[i];
+        char where[1024];
+        art_where(a, where, sizeof where);
+        if (o->skipped) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "%" PRIu64 " record%s could not be read (%" PRIu64 " read)", o->skipped,
+                     TM_PLURAL(o->skipped), o->records);
+            tm_msg("%s: %s: %s", c->in->path, where, msg);
+            tm_errors_add(&c->errors, "record", where, a->volume, TM_POS_NONE, 0, false, msg);
+        }
+        if (tm_verbosity >= 2 && o->attempted && !o->failed)
+            tm_msg("%s: %s: %" PRIu64 " record%s read", c->in->path, where, o->records, TM_PLURAL(o->records));
     }
 }
 
@@ -176,8 +202,20 @@ static int per_input(tm_input *in, void *vo)
     scan_ctx c = {.in = in};
     for (size_t i = 0; i < in->nproblems; i++) {
         tm_say_problem(in, &in->problems[i]);
-        tm_errors_add(&c.errors, in->problems[i].scope, in->problems[i].where, -1, false, 0, true,
+        tm_errors_add(&c.errors, in->problems[i].scope, in->problems[i].where, -1, TM_POS_NONE, 0, true,
                       in->problems[i].message);
+    }
+    if (!in->recognised) {
+        /* Nothing to report on (a missing or foreign file): the message
+         * above says why; no output folder that would look like a result. */
+        tm_buf line;
+        tm_buf_init(&line);
+        tm_buf_term_line(&line, "%s: not read; no outputs written\n", in->path);
+        if (tm_verbosity >= 1)
+            tm_flush_stdout(&line);
+        tm_buf_free(&line);
+        tm_errors_free(&c.errors);
+        return TM_EXIT_PARTIAL;
     }
     tm_pipeline *pl = tm_pipeline_new(tm_plugins, tm_plugin_count);
     c.pl = pl;
@@ -205,7 +243,10 @@ static int per_input(tm_input *in, void *vo)
         free(ev);
     }
     tm_pool_cb cb = {&c, on_record, on_problem, on_done};
+    c.warnings = tm_warnings_new();
     size_t failed = tm_run_job_batches(in, jobs, bounds, &o->pool, &cb, &c.base);
+    say_artifacts(&c);
+    tm_warnings_free(c.warnings);
     tm_note_late_problems(in, o->verify, &c.errors);
     int wrc = 0;
     if (c.events_open) {
@@ -236,12 +277,13 @@ static int per_input(tm_input *in, void *vo)
     tm_buf line;
     tm_buf_init(&line);
     if (wrc == 0)
-        tm_buf_term_line(&line, "%s: %zu traces (%zu confirmed), %zu errors, in %s/", in->path, ts.n, confirmed,
-                         c.errors.n, dir);
+        tm_buf_term_line(&line, "%s: %zu trace%s (%zu confirmed), %zu error%s, in %s/\n", in->path, ts.n,
+                         TM_PLURAL(ts.n), confirmed, c.errors.n, TM_PLURAL(c.errors.n), dir);
     else /* say so: a summary line must not point at outputs that are not there */
-        tm_buf_term_line(&line, "%s: %zu traces (%zu confirmed), %zu errors; the outputs in %s/ could not all be written",
-                         in->path, ts.n, confirmed, c.errors.n, dir);
-    tm_flush_stdout(&line);
+        tm_buf_term_line(&line, "%s: %zu trace%s (%zu confirmed), %zu error%s; the outputs in %s/ could not all be written\n",
+                         in->path, ts.n, TM_PLURAL(ts.n), confirmed, c.errors.n, TM_PLURAL(c.errors.n), dir);
+    if (tm_verbosity >= 1)
+        tm_flush_stdout(&line);
     tm_buf_free(&line);
     tm_traces_free(&ts);
     tm_pipeline_free(pl);
@@ -313,7 +355,7 @@ static bool load_rules(opts *o, tm_sigma_set **set)
         tm_sigma_report_free(&rep);
     }
     tm_sigma_set_index(*set);
-    if (o->nrule_paths || all.errors)
+    if ((o->nrule_paths && tm_verbosity >= 1) || all.errors)
         tm_msg_line("%s scan: %zu rule%s loaded, %zu skipped (toolmark rules check -v PATH says why), %zu error%s\n",
                     tm_prog, all.loaded, all.loaded == 1 ? "" : "s", skipped, all.errors, all.errors == 1 ? "" : "s");
     o->rules = (tm_report_rules){all.loaded, skipped, all.errors, tm_sigma_level_name(o->min_level), paths, npaths};
@@ -329,6 +371,8 @@ int cmd_scan(int argc, char **argv)
                                           {"parallel", required_argument, NULL, 'P'},
                                           {"rules", required_argument, NULL, 'R'},
                                           {"min-level", required_argument, NULL, 'L'},
+                                          {"quiet", no_argument, NULL, 'q'},
+                                          {"verbose", no_argument, NULL, 'v'},
                                           TM_POOL_LONG_OPTIONS,
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
@@ -337,7 +381,7 @@ int cmd_scan(int argc, char **argv)
     o.parallel = 1;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:j:P:", lopts, NULL)) != -1) {
+    while ((c = tm_getopt("scan", argc, argv, "ho:j:P:qv", lopts)) != -1) {
         switch (c) {
         case 'o': o.out = optarg; break;
         case 'F': {
@@ -364,6 +408,8 @@ int cmd_scan(int argc, char **argv)
             }
             break;
         case 'V': o.verify = true; break;
+        case 'q': tm_verbosity = 0; break;
+        case 'v': tm_verbosity = 2; break;
         case 'P':
             if (!tm_opt_int("scan", "-P", optarg, 1, 256, &o.parallel))
                 return TM_EXIT_USAGE;
@@ -376,7 +422,7 @@ int cmd_scan(int argc, char **argv)
                 return TM_EXIT_USAGE;
             break;
         case 'h': usage(); return TM_EXIT_OK;
-        default: tm_usage_error("scan", "bad option"); return TM_EXIT_USAGE;
+        default: return TM_EXIT_USAGE; /* said by tm_getopt */
         }
     }
     /* --all-events is the events format (--format events says the same) */

@@ -52,6 +52,29 @@ void tm_usage_error(const char *cmd, const char *fmt, ...)
     tm_buf_free(&what);
 }
 
+int tm_getopt(const char *cmd, int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+    char spec[64];
+    snprintf(spec, sizeof spec, ":%s", shortopts); /* ':' first: a missing value is told apart */
+    opterr = 0;
+    int c = getopt_long(argc, argv, spec, longopts, NULL);
+    if (c != '?' && c != ':')
+        return c;
+    /* A long option is named as written (up to '='); a short one by its
+     * letter, which may sit inside a group ("-xj4"). */
+    const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+    char name[128];
+    if (arg[0] == '-' && arg[1] == '-')
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(arg, "="), arg);
+    else
+        snprintf(name, sizeof name, "-%c", optopt ? optopt : '?');
+    if (c == ':')
+        tm_usage_error(cmd, "option '%s' needs a value", name);
+    else
+        tm_usage_error(cmd, "unknown option '%s'", name);
+    return '?';
+}
+
 void tm_flush_stdout(tm_buf *b)
 {
     if (b->len)
@@ -308,13 +331,13 @@ void tm_note_late_problems(tm_input *in, bool verify, struct tm_errors *errors)
         if (v < 0)
             tm_msg("%s: --verify: the input stores no acquisition hash; nothing to verify against", in->path);
         else if (v == 0)
-            tm_msg("%s: verified: the media matches the hashes the E01 stored", in->path);
+            tm_info("%s: verified: the media matches the hashes the E01 stored", in->path);
     }
     tm_input_recheck(in);
     for (size_t i = before; i < in->nproblems; i++) {
         tm_say_problem(in, &in->problems[i]);
         if (errors)
-            tm_errors_add(errors, in->problems[i].scope, in->problems[i].where, -1, false, 0, false,
+            tm_errors_add(errors, in->problems[i].scope, in->problems[i].where, -1, TM_POS_NONE, 0, false,
                           in->problems[i].message);
     }
 }

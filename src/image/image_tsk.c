@@ -981,5 +981,6 @@ bool tm_image_open(tm_input *in)
                              "no partition table or file system found: not a disk image toolmark can read");
         return false;
     }
+    in->recognised = true;
     return ok > 0;
 }

@@ -26,7 +26,7 @@ tm_input *tm_input_open(const char *path)
     }
     if (S_ISDIR(st.st_mode)) {
         in->type = TM_INPUT_FOLDER;
-        in->opened = tm_folder_open(in);
+        in->opened = in->recognised = tm_folder_open(in);
     } else if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
         in->type = TM_INPUT_IMAGE;
         if (S_ISREG(st.st_mode) && st.st_size == 0) {

@@ -87,6 +87,8 @@ struct tm_input {
     tm_problem *problems;
     size_t nproblems;
     bool opened;  /* false when nothing could be read at all */
+    bool recognised; /* a disk image (partition table or file system) or a folder: it has volumes to
+                      * report on, even if none could be read; false for a missing or foreign file */
     bool damaged; /* the image container itself is incomplete or corrupt */
     bool noatime; /* every evidence file was opened with O_NOATIME (access times untouched) */
     char *stored_md5, *stored_sha1; /* acquisition hashes an E01 records, or NULL */

@@ -107,40 +107,40 @@ static const char *const event_fields_kept[] = {"event_id", "channel", "provider
 static const tm_kind_info kinds[] = {
     [TM_ART_EVTX] = {.kind = TM_ART_EVTX, .name = "evtx",
                      .signature = {.magic = {{0, 8, "ElfFile\0"}}},
-                     .position = "record_id", .keep = TM_KEEP_BY_EVENT, .want = TM_WANT_EVENTS, .parsed = true,
+                     .position = TM_POS_RECORD_ID, .keep = TM_KEEP_BY_EVENT, .want = TM_WANT_EVENTS, .parsed = true,
                      .batch = 2, .split = true, .feeds = TM_COV__BY_CHANNEL, .kept_fields = event_fields_kept,
                      .time_desc = "Event written", .describe = describe_event},
     [TM_ART_REGISTRY] = {.kind = TM_ART_REGISTRY, .name = "registry",
                          .signature = {.magic = {{0, 4, "regf"}}, .subtype = hive_subtype},
-                         .position = "key_offset", .keep = TM_KEEP_ALL, .want = TM_WANT_KEYS, .parsed = true,
+                         .position = TM_POS_KEY_OFFSET, .keep = TM_KEEP_ALL, .want = TM_WANT_KEYS, .parsed = true,
                          .batch = 0, .feeds = TM_COV_REGISTRY,
                          .time_desc = "Key last written", .describe = describe_key},
     /* located beside their hive, not parsed: the hive reader reads the hive as it is */
     [TM_ART_REGISTRY_LOG] = {.kind = TM_ART_REGISTRY_LOG, .name = "registry-log",
-                             .position = "offset", .keep = TM_KEEP_NONE, .want = TM_WANT_NONE, .parsed = false,
+                             .position = TM_POS_OFFSET, .keep = TM_KEEP_NONE, .want = TM_WANT_NONE, .parsed = false,
                              .batch = 2, .feeds = TM_COV__NONE},
     [TM_ART_USN] = {.kind = TM_ART_USN, .name = "usn",
-                    .position = "usn", .keep = TM_KEEP_BY_FILE_NAME, .want = TM_WANT_NONE, .parsed = true,
+                    .position = TM_POS_USN, .keep = TM_KEEP_BY_FILE_NAME, .want = TM_WANT_NONE, .parsed = true,
                     .batch = 1, .feeds = TM_COV_USN,
                     .time_desc = "USN journal entry", .describe = describe_usn},
     [TM_ART_ATJOB] = {.kind = TM_ART_ATJOB, .name = "atjob",
                       .signature = {.magic = {{2, 2, "\x01\x00"}}, .name_glob = "*.job", .min_size = 0x44},
-                      .position = "offset", .keep = TM_KEEP_ALL, .want = TM_WANT_NONE, .parsed = true,
+                      .position = TM_POS_OFFSET, .keep = TM_KEEP_ALL, .want = TM_WANT_NONE, .parsed = true,
                       .batch = 2, .feeds = TM_COV_TASKFILES,
                       .time_desc = "Scheduled task or at-job", .describe = describe_action},
     [TM_ART_TASK] = {.kind = TM_ART_TASK, .name = "task",
                      .signature = {.test = looks_like_task_xml},
-                     .position = "offset", .keep = TM_KEEP_ALL, .want = TM_WANT_NONE, .parsed = true,
+                     .position = TM_POS_OFFSET, .keep = TM_KEEP_ALL, .want = TM_WANT_NONE, .parsed = true,
                      .batch = 2, .feeds = TM_COV_TASKFILES,
                      .time_desc = "Scheduled task or at-job", .describe = describe_action},
     [TM_ART_PSREADLINE] = {.kind = TM_ART_PSREADLINE, .name = "psreadline",
                            .signature = {.name_glob = "*_history.txt"},
-                           .position = "line", .keep = TM_KEEP_ALL, .want = TM_WANT_NONE, .parsed = true,
+                           .position = TM_POS_LINE, .keep = TM_KEEP_ALL, .want = TM_WANT_NONE, .parsed = true,
                            .batch = 2, .timed_by_journal = true, .feeds = TM_COV_HISTORY,
                            .time_desc = "Typed before (PSReadLine history last written)", .describe = describe_history},
     [TM_ART_PREFETCH] = {.kind = TM_ART_PREFETCH, .name = "prefetch",
                          .signature = {.magic = {{4, 4, "SCCA"}, {0, 4, "MAM\x04"}}},
-                         .position = "offset", .keep = TM_KEEP_ALL, .want = TM_WANT_NONE, .parsed = true,
+                         .position = TM_POS_OFFSET, .keep = TM_KEEP_ALL, .want = TM_WANT_NONE, .parsed = true,
                          .batch = 2, .feeds = TM_COV_PREFETCH,
                          .time_desc = "Last run (Prefetch)", .describe = describe_prefetch},
 };
@@ -154,6 +154,27 @@ const tm_kind_info *tm_kind(tm_art_kind k)
 const char *tm_art_kind_name(tm_art_kind k)
 {
     return (unsigned)k < TM_ART__COUNT ? kinds[k].name : "unknown";
+}
+
+const char *tm_pos_name(tm_pos_kind k)
+{
+    static const char *const names[TM_POS__COUNT] = {NULL, "record_id", "record_index", "offset", "key_offset",
+                                                     "usn", "line"};
+    return (unsigned)k < TM_POS__COUNT ? names[k] : NULL;
+}
+
+void tm_pos_text(tm_pos_kind k, uint64_t pos, char *out, size_t n)
+{
+    unsigned long long v = (unsigned long long)pos;
+    switch (k) {
+    case TM_POS_RECORD_ID: snprintf(out, n, "record id %llu", v); break;
+    case TM_POS_RECORD_INDEX: snprintf(out, n, "record %llu (by index)", v); break;
+    case TM_POS_OFFSET: snprintf(out, n, "byte offset %llu", v); break;
+    case TM_POS_KEY_OFFSET: snprintf(out, n, "key cell at offset 0x%llx", v); break;
+    case TM_POS_USN: snprintf(out, n, "USN %llu", v); break;
+    case TM_POS_LINE: snprintf(out, n, "line %llu", v); break;
+    default: snprintf(out, n, "%s", ""); break;
+    }
 }
 
 int tm_art_kind_from_name(const char *name)

@@ -67,11 +67,28 @@ typedef struct {
     const char *(*subtype)(const unsigned char *head, size_t n, const char *name);
 } tm_signature;
 
+/* What a position inside an artifact is: of a record (the kind row says
+ * which) or of a problem (the reader says which). */
+typedef enum {
+    TM_POS_NONE,         /* the artifact as a whole */
+    TM_POS_RECORD_ID,    /* event record id */
+    TM_POS_RECORD_INDEX, /* the n-th record (libevtx's index) */
+    TM_POS_OFFSET,       /* byte offset in the file */
+    TM_POS_KEY_OFFSET,   /* offset of a registry key cell */
+    TM_POS_USN,          /* update sequence number */
+    TM_POS_LINE,         /* line number */
+    TM_POS__COUNT
+} tm_pos_kind;
+/* "record_id", "offset" ... (JSON); NULL for none. */
+const char *tm_pos_name(tm_pos_kind k);
+/* "record id 1234", "byte offset 4096", "line 12" ... ("" for none). */
+void tm_pos_text(tm_pos_kind k, uint64_t pos, char *out, size_t n);
+
 typedef struct {
     tm_art_kind kind;
     const char *name; /* "evtx": in outputs, --kind, messages */
     tm_signature signature;
-    const char *position; /* what a record's position is: record_id, usn, line, key_offset, offset */
+    tm_pos_kind position; /* what a record's position is */
     tm_keep_policy keep;
     tm_want_kind want;
     bool parsed;          /* has a reader of its own (else read with another artifact) */

@@ -8,8 +8,8 @@
 
 #include "util/json.h"
 
-void tm_errors_add(tm_errors *es, const char *scope, const char *where, int volume, bool has_pos, uint64_t pos,
-                   bool fatal, const char *message)
+void tm_errors_add(tm_errors *es, const char *scope, const char *where, int volume, tm_pos_kind pos_kind,
+                   uint64_t pos, bool fatal, const char *message)
 {
     if (es->n == es->cap) {
         es->cap = es->cap ? es->cap * 2 : 16;
@@ -19,8 +19,8 @@ void tm_errors_add(tm_errors *es, const char *scope, const char *where, int volu
     e->scope = tm_xstrdup(scope);
     e->where = tm_xstrdup(where ? where : "");
     e->volume = volume;
-    e->has_position = has_pos;
-    e->position = pos;
+    e->position_kind = pos_kind;
+    e->position = pos_kind != TM_POS_NONE ? pos : 0;
     e->fatal = fatal;
     e->message = tm_xstrdup(message ? message : "");
 }
@@ -36,11 +36,36 @@ void tm_errors_free(tm_errors *es)
     memset(es, 0, sizeof *es);
 }
 
+/* The input's own problems first, then by artifact, position and message:
+ * workers report in the order they happen to finish, the file must not. */
+static int cmp_error(const void *pa, const void *pb)
+{
+    const tm_error *a = *(const tm_error *const *)pa, *b = *(const tm_error *const *)pb;
+    if ((a->volume < 0) != (b->volume < 0))
+        return a->volume < 0 ? -1 : 1;
+    if (a->volume != b->volume)
+        return a->volume < b->volume ? -1 : 1;
+    int c = strcmp(a->where, b->where);
+    if (c)
+        return c;
+    if (a->position_kind != b->position_kind)
+        return a->position_kind < b->position_kind ? -1 : 1;
+    if (a->position != b->position)
+        return a->position < b->position ? -1 : 1;
+    c = strcmp(a->message, b->message);
+    return c ? c : (a < b ? -1 : a > b); /* the input's problems keep their order */
+}
+
 static void write_errors(tm_buf *b, const tm_report *r)
 {
     char **labels = tm_volume_labels(r->in);
+    const tm_error **order = tm_xmalloc((r->errors->n ? r->errors->n : 1) * sizeof *order);
+    for (size_t i = 0; i < r->errors->n; i++)
+        order[i] = &r->errors->e[i];
+    if (r->errors->n > 1)
+        tm_sort(order, r->errors->n, sizeof *order, cmp_error);
     for (size_t i = 0; i < r->errors->n; i++) {
-        const tm_error *e = &r->errors->e[i];
+        const tm_error *e = order[i];
         tm_json j;
         tm_json_init(&j, b);
         tm_json_obj_begin(&j);
@@ -50,15 +75,17 @@ static void write_errors(tm_buf *b, const tm_report *r)
         tm_json_kstr(&j, "volume", e->volume >= 0 && (size_t)e->volume < r->in->nvols ? labels[e->volume] : NULL);
         tm_json_kstr(&j, "where", e->where);
         tm_json_key(&j, "position");
-        if (e->has_position)
+        if (e->position_kind != TM_POS_NONE)
             tm_json_uint(&j, e->position);
         else
             tm_json_null(&j);
+        tm_json_kstr(&j, "position_kind", tm_pos_name(e->position_kind));
         tm_json_kbool(&j, "fatal", e->fatal);
         tm_json_kstr(&j, "message", e->message);
         tm_json_obj_end(&j);
         tm_buf_putc(b, '\n');
     }
+    free(order);
     tm_volume_labels_free(r->in, labels);
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "output/shared.h"
+#include "util/msg.h"
 #include "util/text.h"
 #include "util/timeutil.h"
 
@@ -59,7 +60,8 @@ static void header(tm_buf *b, const tm_report *r)
     esc(b, r->in->path);
     tm_buf_puts(b, "</code> (");
     esc(b, r->in->format);
-    tm_buf_printf(b, ", %zu volumes, %zu artifacts). toolmark %s", r->in->nvols, r->in->narts, TM_VERSION);
+    tm_buf_printf(b, ", %zu volume%s, %zu artifact%s). toolmark %s", r->in->nvols, TM_PLURAL(r->in->nvols),
+                  r->in->narts, TM_PLURAL(r->in->narts), TM_VERSION);
     if (r->options && *r->options) {
         tm_buf_puts(b, ", options <code>");
         esc(b, r->options);
@@ -68,8 +70,9 @@ static void header(tm_buf *b, const tm_report *r)
     size_t confirmed = 0;
     for (size_t i = 0; i < r->traces->n; i++)
         confirmed += r->traces->t[i].confirmed;
-    tm_buf_printf(b, ". %zu traces, %zu confirmed, %zu errors.</p>\n", r->traces->n, confirmed,
-                  r->errors ? r->errors->n : 0);
+    size_t nerr = r->errors ? r->errors->n : 0;
+    tm_buf_printf(b, ". %zu trace%s, %zu confirmed, %zu error%s.</p>\n", r->traces->n, TM_PLURAL(r->traces->n),
+                  confirmed, nerr, TM_PLURAL(nerr));
 }
 
 /* One table of found()'s tallies: the attributed tools (named) or the
@@ -382,10 +385,9 @@ static void errors(tm_buf *b, const tm_report *r)
         const tm_error *e = &r->errors->e[i];
         tm_buf_puts(b, "<tr>");
         td(b, e->where);
-        if (e->has_position)
-            tm_buf_printf(b, "<td>%llu</td>", (unsigned long long)e->position);
-        else
-            td(b, "");
+        char pos[64];
+        tm_pos_text(e->position_kind, e->position, pos, sizeof pos);
+        td(b, pos);
         td(b, e->message);
         tm_buf_puts(b, "</tr>\n");
     }

@@ -19,8 +19,8 @@ typedef struct {
     char *scope;   /* "input", "volume", "artifact", "record" */
     char *where;   /* artifact path (":stream"), volume, or the input */
     int volume;    /* -1 none */
-    bool has_position;
-    uint64_t position; /* record id, USN, offset ... */
+    tm_pos_kind position_kind; /* what position is: a record id, a byte offset ...; TM_POS_NONE: none */
+    uint64_t position;
     bool fatal;        /* the artifact could not be read (any further) */
     char *message;
 } tm_error;
@@ -30,8 +30,8 @@ typedef struct tm_errors {
     size_t n, cap;
 } tm_errors;
 
-void tm_errors_add(tm_errors *es, const char *scope, const char *where, int volume, bool has_pos, uint64_t pos,
-                   bool fatal, const char *message);
+void tm_errors_add(tm_errors *es, const char *scope, const char *where, int volume, tm_pos_kind pos_kind,
+                   uint64_t pos, bool fatal, const char *message);
 void tm_errors_free(tm_errors *es);
 
 /* Per artifact: read or not, records. */

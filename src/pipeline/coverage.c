@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/msg.h"
 #include "util/strmap.h"
 #include "util/timeutil.h"
 
@@ -279,7 +280,8 @@ static void logged(tm_coverage *c, tm_cov_source s, const char *channel)
     const tm_log_window *l = log_of(c, channel);
     if (l && l->records) {
         c->state[s] = true;
-        snprintf(c->why[s], sizeof c->why[s], "%s: %llu records", channel, (unsigned long long)l->records);
+        snprintf(c->why[s], sizeof c->why[s], "%s: %llu record%s", channel, (unsigned long long)l->records,
+                 TM_PLURAL(l->records));
     } else if (l) {
         snprintf(c->why[s], sizeof c->why[s], "%s is there but holds no record", channel);
     } else {
@@ -394,15 +396,17 @@ void tm_coverage_finish(tm_coverage *c, const tm_plugin *const *plugins, size_t 
         char a[TM_TIME_ISO_LEN], b[TM_TIME_ISO_LEN];
         tm_time_iso(c->usn_first, a);
         tm_time_iso(c->usn_last, b);
-        snprintf(c->why[TM_COV_USN], 200, "%llu records from %.19s to %.19s", (unsigned long long)c->usn_records, a, b);
+        snprintf(c->why[TM_COV_USN], 200, "%llu record%s from %.19s to %.19s", (unsigned long long)c->usn_records,
+                 TM_PLURAL(c->usn_records), a, b);
     } else {
         snprintf(c->why[TM_COV_USN], 200, "%s", c->files[TM_COV_USN] ? "the USN journal holds no record" : "no USN journal");
     }
     c->state[TM_COV_REGISTRY] = c->files[TM_COV_REGISTRY] > 0;
-    snprintf(c->why[TM_COV_REGISTRY], 200, c->files[TM_COV_REGISTRY] ? "%zu hives" : "no registry hives", c->files[TM_COV_REGISTRY]);
+    snprintf(c->why[TM_COV_REGISTRY], 200, c->files[TM_COV_REGISTRY] ? "%zu hive%s" : "no registry hives", c->files[TM_COV_REGISTRY],
+             TM_PLURAL(c->files[TM_COV_REGISTRY]));
     c->state[TM_COV_TASKFILES] = c->files[TM_COV_TASKFILES] > 0;
-    snprintf(c->why[TM_COV_TASKFILES], 200, c->files[TM_COV_TASKFILES] ? "%zu task and at-job files" : "no task or at-job files",
-             c->files[TM_COV_TASKFILES]);
+    snprintf(c->why[TM_COV_TASKFILES], 200, c->files[TM_COV_TASKFILES] ? "%zu task and at-job file%s" : "no task or at-job files",
+             c->files[TM_COV_TASKFILES], TM_PLURAL(c->files[TM_COV_TASKFILES]));
     c->state[TM_COV_HISTORY] = c->files[TM_COV_HISTORY] > 0;
     snprintf(c->why[TM_COV_HISTORY], 200, c->files[TM_COV_HISTORY] ? "%zu PowerShell history files"
                                                            : "no PowerShell history files",

@@ -126,7 +126,7 @@ tm_evidence *tm_cite(tm_trace *t, const tm_record *r, const tm_artifact *a, cons
     ev.kind = (char *)tm_art_kind_name((tm_art_kind)r->kind);
     ev.path = path;
     ev.record = r->position;
-    ev.record_name = (char *)tm_kind((tm_art_kind)r->kind)->position;
+    ev.record_name = (char *)tm_pos_name(tm_kind((tm_art_kind)r->kind)->position);
     ev.channel = (char *)tm_record_str(r, "channel"); /* events only */
     ev.event_id = tm_event_id(r);
     ev.time = r->time;

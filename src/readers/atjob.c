@@ -93,20 +93,20 @@ int tm_read_atjob(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats
 {
     (void)job;
     if (src->size < FIXED || src->size > MAX_JOB) {
-        tm_emit_problem(out, 0, true, "not a .job file: %llu bytes (a job file is 68 bytes to 1 MiB)",
+        tm_emit_problem(out, TM_POS_NONE, 0, true, "not a .job file: %llu bytes (a job file is 68 bytes to 1 MiB)",
                         (unsigned long long)src->size);
         return -1;
     }
     size_t n = (size_t)src->size;
     uint8_t *b = tm_xmalloc(n);
     if (tm_source_pread(src, 0, b, n) != (ssize_t)n) {
-        tm_emit_problem(out, 0, true, "read error: %s", src->err);
+        tm_emit_problem(out, TM_POS_NONE, 0, true, "read error: %s", src->err);
         free(b);
         return -1;
     }
     uint16_t product = rd16(b), format = rd16(b + 2);
     if (format != 1) {
-        tm_emit_problem(out, 2, true, "not a .job file: format version %u (expected 1)", format);
+        tm_emit_problem(out, TM_POS_OFFSET, 2, true, "not a .job file: format version %u (expected 1)", format);
         free(b);
         return -1;
     }
@@ -226,7 +226,7 @@ int tm_read_atjob(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats
         tm_fenc_str(e, "truncated_at", broken);
     tm_emit_end(out);
     if (broken)
-        tm_emit_problem(out, off, false, "job file damaged: %s does not fit in the file; fields before it are kept",
+        tm_emit_problem(out, TM_POS_OFFSET, off, false, "job file damaged: %s does not fit in the file; fields before it are kept",
                         broken);
     st->records = st->total = 1;
     free(b);

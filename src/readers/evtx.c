@@ -520,7 +520,7 @@ static void file_header(evtx_ctx *x)
 {
     uint8_t h[128];
     if (tm_source_pread(x->src, 0, h, sizeof h) != (ssize_t)sizeof h || memcmp(h, "ElfFile", 8) != 0) {
-        tm_emit_problem(x->out, 0, false, "no valid EVTX file header: reading the chunks that are there");
+        tm_emit_problem(x->out, TM_POS_NONE, 0, false, "no valid EVTX file header: reading the chunks that are there");
         return;
     }
     uint32_t flags = (uint32_t)h[120] | (uint32_t)h[121] << 8 | (uint32_t)h[122] << 16 | (uint32_t)h[123] << 24;
@@ -548,7 +548,7 @@ static void read_chunk(evtx_ctx *x, const uint8_t *chunk, uint64_t off, bool cut
         tm_evtx_record_header(chunk, rec[k], &id, &written);
         char msg[256] = "";
         if (!lib_record(x, k, id, msg, sizeof msg)) {
-            tm_emit_problem(x->out, id, false, "record %llu unreadable (neither toolmark's decoder nor libevtx: %s)",
+            tm_emit_problem(x->out, TM_POS_RECORD_ID, id, false, "record %llu unreadable (neither toolmark's decoder nor libevtx: %s)",
                             (unsigned long long)id, msg);
             x->st->skipped++;
         }
@@ -571,7 +571,7 @@ static void read_chunk(evtx_ctx *x, const uint8_t *chunk, uint64_t off, bool cut
             (*live)++;
             found++;
             if (!decode(x, chunk, off, sl[k], false)) {
-                tm_emit_problem(x->out, id, false, "record %llu unreadable", (unsigned long long)id);
+                tm_emit_problem(x->out, TM_POS_RECORD_ID, id, false, "record %llu unreadable", (unsigned long long)id);
                 x->st->skipped++;
             }
         } else if (!decode(x, chunk, off, sl[k], true)) {
@@ -581,7 +581,7 @@ static void read_chunk(evtx_ctx *x, const uint8_t *chunk, uint64_t off, bool cut
     free(sl);
     if (counted && found < last_id - first_id + 1) {
         uint64_t lost = last_id - first_id + 1 - found;
-        tm_emit_problem(x->out, off, false, "chunk at offset %llu lists records %llu-%llu, %llu of them %s",
+        tm_emit_problem(x->out, TM_POS_OFFSET, off, false, "chunk at offset %llu lists records %llu-%llu, %llu of them %s",
                         (unsigned long long)off, (unsigned long long)first_id, (unsigned long long)last_id,
                         (unsigned long long)lost, cut ? "lie past the end of the file" : "cannot be found (damaged chunk)");
         x->st->skipped += lost;
@@ -595,7 +595,7 @@ static int libevtx_only(evtx_ctx *x)
 {
     libevtx_file_t *f = lib(x);
     if (!f) {
-        tm_emit_problem(x->out, 0, true, "libevtx cannot open the file");
+        tm_emit_problem(x->out, TM_POS_NONE, 0, true, "libevtx cannot open the file");
         return -1;
     }
     int n = 0;
@@ -606,7 +606,7 @@ static int libevtx_only(evtx_ctx *x)
         libevtx_error_t *err = NULL;
         if (libevtx_file_get_record_by_index(f, i, &rec, &err) != 1) {
             evtx_errmsg(&err, msg, sizeof msg);
-            tm_emit_problem(x->out, (uint64_t)i, false, "record #%d (index) unreadable: %s", i, msg);
+            tm_emit_problem(x->out, TM_POS_RECORD_INDEX, (uint64_t)i, false, "record #%d (index) unreadable: %s", i, msg);
             x->st->skipped++;
             continue;
         }
@@ -627,7 +627,7 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
     channel_from_name(job->name ? job->name : job->path, x.fallback, sizeof x.fallback);
     x.nwant = job->all ? 0 : parse_want(job->want, &x.wants);
     if (src->size < TM_EVTX_FILE_HEADER + TM_EVTX_CHUNK) {
-        tm_emit_problem(out, 0, true, "not a readable EVTX file: %s",
+        tm_emit_problem(out, TM_POS_NONE, 0, true, "not a readable EVTX file: %s",
                         src->size < TM_EVTX_FILE_HEADER ? "shorter than its header" : "no chunk");
         free(x.wants);
         return -1;
@@ -664,12 +664,12 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
         size_t want = c < nch ? TM_EVTX_CHUNK : (size_t)tail;
         memset(chunk, 0, TM_EVTX_CHUNK);
         if (tm_source_pread(src, off, chunk, want) != (ssize_t)want) {
-            tm_emit_problem(out, off, false, "chunk at offset %llu cannot be read: %s", (unsigned long long)off,
+            tm_emit_problem(out, TM_POS_OFFSET, off, false, "chunk at offset %llu cannot be read: %s", (unsigned long long)off,
                             src->err[0] ? src->err : "short read");
             continue;
         }
         if (c == nch)
-            tm_emit_problem(out, off, false,
+            tm_emit_problem(out, TM_POS_OFFSET, off, false,
                             "the file ends inside the chunk at offset %llu (%zu of its 65536 bytes): records past the "
                             "cut are lost",
                             (unsigned long long)off, want);
@@ -686,13 +686,13 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
             tm_emit_progress(out, live);
     }
     if (bad_sums)
-        tm_emit_problem(out, 0, false, "%llu chunks fail their checksums: their records are read as they are",
+        tm_emit_problem(out, TM_POS_NONE, 0, false, "%llu chunks fail their checksums: their records are read as they are",
                         (unsigned long long)bad_sums);
     if (no_header)
-        tm_emit_problem(out, 0, false, "%llu chunks have no valid header: only the records found in them are read",
+        tm_emit_problem(out, TM_POS_NONE, 0, false, "%llu chunks have no valid header: only the records found in them are read",
                         (unsigned long long)no_header);
     if (last == nch && x.declared_chunks > nch + read_tail)
-        tm_emit_problem(out, src->size, false,
+        tm_emit_problem(out, TM_POS_OFFSET, src->size, false,
                         "the file is cut short: its header lists %llu chunks, %llu are in it (records of the rest lost)",
                         (unsigned long long)x.declared_chunks, (unsigned long long)(nch + read_tail));
     st->total = live;

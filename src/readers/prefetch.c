@@ -122,7 +122,7 @@ int tm_read_prefetch(const tm_job *job, tm_source *src, tm_emit *out, tm_read_st
     size_t plen = 0;
     int mam = decompress_mam(src, &plain, &plen, &real_version);
     if (mam < 0) {
-        tm_emit_problem(out, 0, true, "not a readable Prefetch file: its compressed (MAM) data cannot be "
+        tm_emit_problem(out, TM_POS_NONE, 0, true, "not a readable Prefetch file: its compressed (MAM) data cannot be "
                                       "decompressed (cut short or damaged)");
         return -1;
     }
@@ -130,7 +130,7 @@ int tm_read_prefetch(const tm_job *job, tm_source *src, tm_emit *out, tm_read_st
         mem = tm_source_mem(plain, plen);
     uint64_t names = absurd_name_count(mem ? mem : src);
     if (names) {
-        tm_emit_problem(out, 0, true, "not a readable Prefetch file: its file name section holds %llu strings "
+        tm_emit_problem(out, TM_POS_NONE, 0, true, "not a readable Prefetch file: its file name section holds %llu strings "
                                       "(damaged; real files hold a few thousand at most)", (unsigned long long)names);
         tm_source_close(mem);
         free(plain);
@@ -138,7 +138,7 @@ int tm_read_prefetch(const tm_job *job, tm_source *src, tm_emit *out, tm_read_st
     }
     libscca_file_t *file = open_scca(mem ? mem : src, &bfio, msg, sizeof msg);
     if (!file) {
-        tm_emit_problem(out, 0, true, "not a readable Prefetch file: %s", msg);
+        tm_emit_problem(out, TM_POS_NONE, 0, true, "not a readable Prefetch file: %s", msg);
         tm_source_close(mem);
         free(plain);
         return -1;

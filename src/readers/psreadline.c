@@ -98,7 +98,7 @@ int tm_read_psreadline(const tm_job *job, tm_source *src, tm_emit *out, tm_read_
     for (;;) {
         ssize_t n = tm_source_pread(src, off, buf, CHUNK);
         if (n < 0) {
-            tm_emit_problem(out, lineno, true, "read error at byte %llu: %s", (unsigned long long)off, src->err);
+            tm_emit_problem(out, TM_POS_LINE, lineno, true, "read error at byte %llu: %s", (unsigned long long)off, src->err);
             rc = -1;
             break;
         }

@@ -45,10 +45,11 @@ tm_fields_enc *tm_emit_begin(tm_emit *e, tm_art_kind kind, uint8_t flags, uint64
 void tm_emit_end(tm_emit *e);
 /* Drops the record begun with tm_emit_begin (nothing of it is sent). */
 void tm_emit_abort(tm_emit *e);
-/* A problem at a position inside the artifact (record id, offset ...);
+/* A problem at a position inside the artifact, of the kind given (a record
+ * id, a byte offset, a line; TM_POS_NONE for the artifact as a whole);
  * fatal means the reader stopped. */
-void tm_emit_problem(tm_emit *e, uint64_t position, bool fatal, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+void tm_emit_problem(tm_emit *e, tm_pos_kind kind, uint64_t position, bool fatal, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 void tm_emit_progress(tm_emit *e, uint64_t seen);
 void tm_emit_flush(tm_emit *e);
 

@@ -169,7 +169,7 @@ static void lost_subkeys(tm_source *src, const cells *c, const uint32_t *keys, s
     }
     free(seen);
     if (lost)
-        tm_emit_problem(out, BINS_START + first_key, false,
+        tm_emit_problem(out, TM_POS_OFFSET, BINS_START + first_key, false,
                         "%llu keys list subkeys that cannot be found (the first: key cell at offset 0x%llx): those "
                         "subkeys and everything under them are missing",
                         (unsigned long long)lost, (unsigned long long)(BINS_START + first_key));
@@ -261,12 +261,12 @@ tm_source *tm_regf_guard(tm_source *src, tm_emit *out, size_t *nclamped)
         p = tm_xrealloc(p, (np + 1) * sizeof *p);
         p[np++] = (patch){nk_at[i], cap};
         if (np <= MAX_REPORTED)
-            tm_emit_problem(out, nk_at[i] - 0x28, false,
+            tm_emit_problem(out, TM_POS_OFFSET, nk_at[i] - 0x28, false,
                             "key cell at offset 0x%llx claims %u values but its values list holds %u: read as %u",
                             (unsigned long long)(nk_at[i] - 0x28), nk_count[i], cap, cap);
     }
     if (np > MAX_REPORTED)
-        tm_emit_problem(out, 0, false, "%zu keys in all claim more values than their lists hold", np);
+        tm_emit_problem(out, TM_POS_NONE, 0, false, "%zu keys in all claim more values than their lists hold", np);
     free(c.off);
     free(c.size);
     free(c.sig);

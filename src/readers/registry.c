@@ -420,13 +420,13 @@ static int read_hive(const tm_job *job, tm_source *src, tm_emit *out, tm_read_st
     libbfio_handle_t *bfio = tm_bfio_from_source(src);
     if (!bfio || libregf_file_initialize(&h.file, &err) != 1) {
         regf_errmsg(&err, msg, sizeof msg);
-        tm_emit_problem(out, 0, true, "cannot initialise libregf: %s", msg);
+        tm_emit_problem(out, TM_POS_NONE, 0, true, "cannot initialise libregf: %s", msg);
         tm_bfio_free(&bfio);
         return -1;
     }
     if (libregf_file_open_file_io_handle(h.file, bfio, LIBREGF_OPEN_READ, &err) != 1) {
         regf_errmsg(&err, msg, sizeof msg);
-        tm_emit_problem(out, 0, true, "not a readable registry hive: %s", msg);
+        tm_emit_problem(out, TM_POS_NONE, 0, true, "not a readable registry hive: %s", msg);
         libregf_file_free(&h.file, NULL);
         tm_bfio_free(&bfio);
         return -1;
@@ -436,15 +436,15 @@ static int read_hive(const tm_job *job, tm_source *src, tm_emit *out, tm_read_st
     if (root != 1) {
         regf_errmsg(&err, msg, sizeof msg);
         if (root == 0) /* the base block points at no root key */
-            tm_emit_problem(out, 0, true, "hive has no root key (its base block points at none)");
+            tm_emit_problem(out, TM_POS_NONE, 0, true, "hive has no root key (its base block points at none)");
         else
-            tm_emit_problem(out, 0, true, "hive's root key cannot be read: %s", msg);
+            tm_emit_problem(out, TM_POS_NONE, 0, true, "hive's root key cannot be read: %s", msg);
         h.root = NULL;
     }
     uint32_t s1 = 0, s2 = 0;
     if (base_block_dirty(src, &s1, &s2)) {
         st->dirty = true;
-        tm_emit_problem(out, 4, false,
+        tm_emit_problem(out, TM_POS_OFFSET, 4, false,
                         "hive not closed cleanly (sequence numbers %u and %u): changes in its transaction logs "
                         "(.LOG1/.LOG2) are not applied, so recent changes may be missing",
                         s1, s2);
@@ -477,7 +477,7 @@ static int read_hive(const tm_job *job, tm_source *src, tm_emit *out, tm_read_st
     }
     if (h.keys_unreadable) {
         st->skipped += h.keys_unreadable;
-        tm_emit_problem(out, 0, false, "%llu keys could not be read (corrupt cells?)",
+        tm_emit_problem(out, TM_POS_NONE, 0, false, "%llu keys could not be read (corrupt cells?)",
                         (unsigned long long)h.keys_unreadable);
     }
     st->total = st->records + st->skipped;

@@ -152,7 +152,7 @@ static void triggers(tm_fields_enc *e, const xmlNode *trs)
 int tm_read_task(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *st)
 {
     if (src->size > MAX_TASK_FILE) {
-        tm_emit_problem(out, 0, true, "task file of %llu bytes is too large to be task XML",
+        tm_emit_problem(out, TM_POS_NONE, 0, true, "task file of %llu bytes is too large to be task XML",
                         (unsigned long long)src->size);
         return -1;
     }
@@ -160,7 +160,7 @@ int tm_read_task(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
     char *buf = tm_xmalloc(n ? n : 1);
     ssize_t got = tm_source_pread(src, 0, buf, n);
     if (got < 0) {
-        tm_emit_problem(out, 0, true, "read error: %s", src->err);
+        tm_emit_problem(out, TM_POS_NONE, 0, true, "read error: %s", src->err);
         free(buf);
         return -1;
     }
@@ -169,7 +169,7 @@ int tm_read_task(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
     free(buf);
     xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
     if (!root || strcmp((const char *)root->name, "Task") != 0) {
-        tm_emit_problem(out, 0, true, "not task XML (%s)", doc ? "no Task element" : "XML does not parse");
+        tm_emit_problem(out, TM_POS_NONE, 0, true, "not task XML (%s)", doc ? "no Task element" : "XML does not parse");
         if (doc)
             xmlFreeDoc(doc);
         return -1;

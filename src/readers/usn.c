@@ -185,7 +185,7 @@ static void bad_end(resync *rs, tm_emit *out, uint64_t at, tm_read_stats *st)
     uint64_t n = at - rs->bad_start;
     rs->bad_bytes += n;
     st->skipped++;
-    tm_emit_problem(out, rs->bad_start, false, "%llu bytes at offset %llu are not USN records; resynchronised at %llu",
+    tm_emit_problem(out, TM_POS_OFFSET, rs->bad_start, false, "%llu bytes at offset %llu are not USN records; resynchronised at %llu",
                     (unsigned long long)n, (unsigned long long)rs->bad_start, (unsigned long long)at);
     rs->bad_start = UINT64_MAX;
 }
@@ -210,7 +210,7 @@ static int parse_extent(tm_source *src, uint64_t start, uint64_t end, tm_emit *o
                 want = (size_t)(end - (pos + have));
             ssize_t n = tm_source_pread(src, pos + have, buf + have, want);
             if (n < 0) {
-                tm_emit_problem(out, pos + have, true, "read error in $J at offset %llu: %s",
+                tm_emit_problem(out, TM_POS_OFFSET, pos + have, true, "read error in $J at offset %llu: %s",
                                 (unsigned long long)(pos + have), src->err);
                 rc = -1;
                 break;
@@ -286,7 +286,7 @@ int tm_read_usn(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *
             return st->records ? 0 : -1;
     }
     if (v4)
-        tm_emit_problem(out, 0, false, "%llu USN_RECORD_V4 (range tracking) records skipped", (unsigned long long)v4);
+        tm_emit_problem(out, TM_POS_NONE, 0, false, "%llu USN_RECORD_V4 (range tracking) records skipped", (unsigned long long)v4);
     st->total = st->records + v4;
     (void)data_bytes;
     return 0;

@@ -6,6 +6,7 @@
 #include "util/text.h"
 
 const char *tm_prog = "toolmark";
+int tm_verbosity = 1;
 
 __attribute__((format(printf, 3, 0)))
 static void term_line(tm_buf *out, const char *prefix, const char *fmt, va_list ap)
@@ -39,6 +40,20 @@ void tm_msg_flush(int fd, tm_buf *b)
 
 void tm_msg(const char *fmt, ...)
 {
+    tm_buf b;
+    tm_buf_init(&b);
+    va_list ap;
+    va_start(ap, fmt);
+    term_line(&b, tm_prog, fmt, ap);
+    va_end(ap);
+    tm_msg_flush(STDERR_FILENO, &b);
+    tm_buf_free(&b);
+}
+
+void tm_info(const char *fmt, ...)
+{
+    if (tm_verbosity < 1)
+        return;
     tm_buf b;
     tm_buf_init(&b);
     va_list ap;

@@ -10,8 +10,18 @@
 
 extern const char *tm_prog;
 
+/* "s" unless n is 1: "%zu trace%s", n, TM_PLURAL(n). */
+#define TM_PLURAL(n) ((n) == 1 ? "" : "s")
+
+/* How much to say: 0 (-q) problems only; 1 (default) also a line per
+ * input and what the run found; 2 (-v) also a line per artifact and each
+ * problem as it comes. */
+extern int tm_verbosity;
+
 /* One line on stderr: "PROG: " then the formatted text, escaped. */
 void tm_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* tm_msg for what is not a problem: said unless -q. */
+void tm_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* One line on stderr as formatted, escaped (for lines that name the program
  * themselves, e.g. "toolmark scan: ..."). */
 void tm_msg_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

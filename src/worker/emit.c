@@ -38,7 +38,7 @@ void tm_emit_abort(tm_emit *e)
     e->out.len = e->frame_start;
 }
 
-void tm_emit_problem(tm_emit *e, uint64_t position, bool fatal, const char *fmt, ...)
+void tm_emit_problem(tm_emit *e, tm_pos_kind kind, uint64_t position, bool fatal, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -48,7 +48,10 @@ void tm_emit_problem(tm_emit *e, uint64_t position, bool fatal, const char *fmt,
     size_t start = tm_frame_begin(&e->out, TM_MSG_PROBLEM);
     tm_fields_enc enc;
     tm_fields_begin(&enc, &e->out);
-    tm_fenc_uint(&enc, "position", position);
+    if (kind != TM_POS_NONE) {
+        tm_fenc_uint(&enc, "position", position);
+        tm_fenc_uint(&enc, "position_kind", (uint64_t)kind);
+    }
     tm_fenc_bool(&enc, "fatal", fatal);
     tm_fenc_str(&enc, "message", msg);
     tm_fields_end(&enc);

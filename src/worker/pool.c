@@ -272,9 +272,13 @@ static int drain(worker *w, const tm_pool_cb *cb, tm_fields_scratch *scratch)
                 return -1;
             const tm_field *m = tm_field_get(scratch->fields, nf, "message");
             const tm_field *pos = tm_field_get(scratch->fields, nf, "position");
+            const tm_field *pk = tm_field_get(scratch->fields, nf, "position_kind");
             const tm_field *fatal = tm_field_get(scratch->fields, nf, "fatal");
+            tm_pos_kind kind = pos && pos->type == TM_F_UINT && pk && pk->type == TM_F_UINT && pk->v.u < TM_POS__COUNT
+                                   ? (tm_pos_kind)pk->v.u
+                                   : TM_POS_NONE; /* a worker is not trusted to name a kind that exists */
             if (cb->on_problem)
-                cb->on_problem(cb->ctx, (size_t)w->job, pos && pos->type == TM_F_UINT ? pos->v.u : 0,
+                cb->on_problem(cb->ctx, (size_t)w->job, kind, kind != TM_POS_NONE ? pos->v.u : 0,
                                fatal && fatal->type == TM_F_BOOL && fatal->v.b,
                                m && m->type == TM_F_STR ? m->v.str.s : "(no message)");
             break;

@@ -23,7 +23,8 @@ typedef struct {
 typedef struct {
     void *ctx;
     void (*on_record)(void *ctx, size_t job, const tm_record *r);
-    void (*on_problem)(void *ctx, size_t job, uint64_t position, bool fatal, const char *msg);
+    /* a problem at a position of the kind given (TM_POS_NONE: the whole artifact) */
+    void (*on_problem)(void *ctx, size_t job, tm_pos_kind kind, uint64_t position, bool fatal, const char *msg);
     /* failed: the job did not complete (worker died, timed out, could not
      * start); why says so. */
     void (*on_done)(void *ctx, size_t job, const tm_read_stats *st, bool failed, const char *why);

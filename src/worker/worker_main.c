@@ -13,6 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libbfio.h>
+#include <libevtx.h>
+#include <libregf.h>
+#include <libscca.h>
 #include <libxml/parser.h>
 
 #include "readers/reader.h"
@@ -199,7 +203,7 @@ static int serve(int sock)
         int rc = -1;
         const tm_reader *rd = tm_reader_for(jo.job.kind);
         if (!rd)
-            tm_emit_problem(&emit, 0, true, "no reader for %s artifacts yet", tm_art_kind_name(jo.job.kind));
+            tm_emit_problem(&emit, TM_POS_NONE, 0, true, "no reader for %s artifacts yet", tm_art_kind_name(jo.job.kind));
         else
             rc = rd->run(&jo.job, src, &emit, &st);
         tm_emit_flush(&emit);
@@ -329,6 +333,13 @@ int main(int argc, char **argv)
     int rc;
     if (argc == 3 && strcmp(argv[1], "--serve") == 0) {
         rc = serve(atoi(argv[2]));
+    } else if (argc == 2 && strcmp(argv[1], "--versions") == 0) {
+        /* The parsers' libraries, as loaded (toolmark --version asks). */
+        int xv = atoi(xmlParserVersion);
+        printf("libevtx %s\nlibregf %s\nlibscca %s\nlibbfio %s\nlibxml2 %d.%d.%d\n", libevtx_get_version(),
+               libregf_get_version(), libscca_get_version(), libbfio_get_version(), xv / 10000, xv / 100 % 100,
+               xv % 100);
+        rc = 0;
     } else {
         int i = 1;
         for (; i < argc && argv[i][0] == '-'; i++) {

@@ -17,7 +17,7 @@ static void test_rows(void)
             continue;
         CHECK(ki->name && *ki->name);
         CHECK(tm_art_kind_from_name(ki->name) == k);
-        CHECK(ki->position && *ki->position);
+        CHECK(ki->position != TM_POS_NONE && tm_pos_name(ki->position));
         CHECK(!ki->parsed || (ki->time_desc && ki->describe)); /* a parsed kind's records go on timelines */
         CHECK(ki->batch >= 0 && ki->batch <= 2);
         CHECK(ki->feeds < TM_COV__COUNT || ki->feeds == TM_COV__BY_CHANNEL || ki->feeds == TM_COV__NONE);
@@ -27,6 +27,14 @@ static void test_rows(void)
         CHECK(tm_path_rule_of((tm_art_kind)k) != NULL);
     }
     CHECK(tm_kind(TM_ART__COUNT) == NULL);
+    char pos[64];
+    tm_pos_text(TM_POS_RECORD_ID, 1234, pos, sizeof pos);
+    CHECK_STR(pos, "record id 1234");
+    tm_pos_text(TM_POS_KEY_OFFSET, 0x20, pos, sizeof pos);
+    CHECK_STR(pos, "key cell at offset 0x20");
+    tm_pos_text(TM_POS_NONE, 7, pos, sizeof pos);
+    CHECK_STR(pos, "");
+    CHECK(tm_pos_name(TM_POS_NONE) == NULL && strcmp(tm_pos_name(TM_POS_LINE), "line") == 0);
     CHECK_STR(tm_art_kind_name(TM_ART__COUNT), "unknown");
     CHECK(tm_art_kind_from_name("nonsense") == -1);
     for (int s = 0; s < TM_COV__COUNT; s++) {
