@@ -7,6 +7,7 @@
 
 #include "util/text.h"
 #include "util/timeutil.h"
+#include "util/zone.h"
 
 /* l2tcsv has no quoting: like plaso, commas and line breaks in values become
  * spaces; invalid UTF-8 is replaced and formula-like cells are neutralised. */
@@ -28,41 +29,45 @@ static void write_l2tcsv(tm_buf *b, const tm_report *r)
     tm_buf_puts(b, "date,time,timezone,MACB,source,sourcetype,type,user,host,short,desc,version,filename,inode,notes,"
                    "format,extra\n");
     char **labels = tm_volume_labels(r->in);
+    tm_art_lookup *arts = tm_art_lookup_new(r->in);
     tm_buf tmp;
     tm_buf_init(&tmp);
     for (size_t i = 0; i < r->traces->n; i++) {
         const tm_trace *t = &r->traces->t[i];
-        char iso[TM_TIME_ISO_LEN], date[16], clock[16], desc[300];
-        tm_time_iso(tm_trace_time_or_epoch(t), iso);
-        /* MM/DD/YYYY and HH:MM:SS, UTC */
-        snprintf(date, sizeof date, "%.2s/%.2s/%.4s", iso + 5, iso + 8, iso);
-        snprintf(clock, sizeof clock, "%.8s", iso + 11);
+        char date[24], clock[16], desc[300];
+        /* MM/DD/YYYY and HH:MM:SS in the display zone (--tz), whose name
+         * plaso puts in the timezone column */
+        tm_local_time lt;
+        tm_zone_local(tm_trace_time_or_epoch(t), &lt);
+        snprintf(date, sizeof date, "%02u/%02u/%04lld", lt.month, lt.day, (long long)lt.year);
+        snprintf(clock, sizeof clock, "%02u:%02u:%02u", lt.hour, lt.minute, lt.second);
         l2t_field(b, date, true);
         l2t_field(b, clock, false);
-        l2t_field(b, "UTC", false);
+        l2t_field(b, tm_zone_name(), false);
         l2t_field(b, "....", false);
         l2t_field(b, "EXEC", false);
         l2t_field(b, "toolmark execution trace", false);
         l2t_field(b, tm_trace_time_desc(t, desc, sizeof desc), false);
         l2t_field(b, t->user, false);
         l2t_field(b, t->host, false);
-        char who[200];
+        /* short: at most 80 characters, as plaso's; the full text in desc */
         tm_buf_reset(&tmp);
-        tm_buf_printf(&tmp, "%s %s %s: %s", tm_trace_who(t, who, sizeof who), tm_role_name(t->role), t->confirmed ? "confirmed" : "indicator",
-                      t->message ? t->message : "");
+        tm_trace_headline(&tmp, t, 80);
         l2t_field(b, tm_buf_cstr(&tmp), false);
         tm_buf_reset(&tmp);
-        tm_buf_printf(&tmp, "%s | command line: %s | evidence: ", t->message ? t->message : "",
-                      t->command_line ? t->command_line : "-");
+        tm_trace_headline(&tmp, t, SIZE_MAX);
+        tm_buf_printf(&tmp, " | command line: %s | evidence: ", t->command_line ? t->command_line : "-");
         tm_evidence_refs(&tmp, t, labels, r->in->nvols, false);
         l2t_field(b, tm_buf_cstr(&tmp), false);
         l2t_field(b, "2", false);
         const tm_evidence *e0 = t->nev ? &t->ev[0] : NULL;
         l2t_field(b, e0 ? e0->path : NULL, false);
+        /* inode: the cited file's MFT entry, as plaso writes it */
+        const tm_artifact *a = e0 ? tm_art_lookup_find(arts, e0) : NULL;
         tm_buf_reset(&tmp);
-        if (e0)
-            tm_buf_printf(&tmp, "%llu", (unsigned long long)e0->record);
-        l2t_field(b, e0 ? tm_buf_cstr(&tmp) : NULL, false);
+        if (a && a->has_inode)
+            tm_buf_printf(&tmp, "%llu", (unsigned long long)a->inode);
+        l2t_field(b, tmp.len ? tm_buf_cstr(&tmp) : NULL, false);
         l2t_field(b, t->reason, false);
         l2t_field(b, "toolmark", false);
         tm_buf_reset(&tmp);
@@ -84,6 +89,7 @@ static void write_l2tcsv(tm_buf *b, const tm_report *r)
         tm_buf_putc(b, '\n');
     }
     tm_buf_free(&tmp);
+    tm_art_lookup_free(arts);
     tm_volume_labels_free(r->in, labels);
 }
 

@@ -21,4 +21,15 @@ const char *tm_trace_who(const tm_trace *t, char *buf, size_t n);
 /* The candidates joined with ", " (empty when none). */
 void tm_trace_candidates_text(tm_buf *b, const tm_trace *t);
 
+/* The artifact an evidence item cites, found by volume and path (with its
+ * ":stream"); NULL when it is not among the input's. */
+typedef struct tm_art_lookup tm_art_lookup;
+tm_art_lookup *tm_art_lookup_new(const tm_input *in);
+const tm_artifact *tm_art_lookup_find(const tm_art_lookup *l, const tm_evidence *e);
+void tm_art_lookup_free(tm_art_lookup *l);
+
+/* "PsExec destination confirmed: MESSAGE", cut to at most max bytes at a
+ * character boundary with "..." when it is longer (l2tcsv short). */
+void tm_trace_headline(tm_buf *b, const tm_trace *t, size_t max);
+
 #endif

@@ -646,10 +646,54 @@ static void *run_plugins(void *arg)
     }
 }
 
+static int cmp_ptr(const void *a, const void *b)
+{
+    const void *x = *(const void *const *)a, *y = *(const void *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A record that arrived twice (a log whose chunk was copied keeps the same
+ * records twice, live and in slack): one copy is kept, the live one if
+ * either is, so that nothing is counted or reported twice. The store is
+ * sorted, so copies are neighbours. Rule hits of a dropped copy go too. */
+static void drop_copies(tm_pipeline *p)
+{
+    const tm_record **gone = NULL;
+    size_t ngone = 0, w = 0;
+    for (size_t i = 0; i < p->nk; i++) {
+        kept *prev = w ? &p->k[w - 1] : NULL;
+        if (prev && prev->a == p->k[i].a && prev->r->position == p->k[i].r->position &&
+            prev->r->kind == p->k[i].r->kind && prev->r->time == p->k[i].r->time &&
+            cmp_fields(prev->r, p->k[i].r) == 0) {
+            const tm_record *drop = p->k[i].r;
+            if ((prev->r->flags & TM_REC_RECOVERED) && !(p->k[i].r->flags & TM_REC_RECOVERED)) {
+                drop = prev->r;
+                *prev = p->k[i];
+            }
+            TM_GROW(gone, ngone);
+            gone[ngone++] = drop;
+            continue;
+        }
+        p->k[w++] = p->k[i];
+    }
+    p->stats.kept -= p->nk - w;
+    p->nk = w;
+    if (ngone && p->nhits) {
+        tm_sort(gone, ngone, sizeof *gone, cmp_ptr);
+        size_t h = 0;
+        for (size_t i = 0; i < p->nhits; i++)
+            if (!bsearch(&p->hits[i].r, gone, ngone, sizeof *gone, cmp_ptr))
+                p->hits[h++] = p->hits[i];
+        p->nhits = h;
+    }
+    free(gone);
+}
+
 void tm_pipeline_finish(tm_pipeline *p, tm_traces *out)
 {
     if (p->nk > 1)
         tm_sort(p->k, p->nk, sizeof *p->k, cmp_kept);
+    drop_copies(p);
     tm_execs x;
     tm_execs_init(&x);
     derive_execs(p, &x);

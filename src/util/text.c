@@ -104,14 +104,15 @@ const tm_escapes tm_escapes_l2t = {{
     [0x2c] = " ",
 }};
 
-/* A TSK body-file field: '|' separates fields and a line is a record. */
+/* A TSK body-file field: mactime splits a line at '|' and then decodes %XX in
+ * each field, so '|', '%' and every control character are written as %XX. */
 const tm_escapes tm_escapes_body = {{
-    [0x00] = "\\x00", [0x01] = "\\x01", [0x02] = "\\x02", [0x03] = "\\x03", [0x04] = "\\x04", [0x05] = "\\x05",
-    [0x06] = "\\x06", [0x07] = "\\x07", [0x08] = "\\x08", [0x09] = "\\x09", [0x0a] = "\\x0a", [0x0b] = "\\x0b",
-    [0x0c] = "\\x0c", [0x0d] = "\\x0d", [0x0e] = "\\x0e", [0x0f] = "\\x0f", [0x10] = "\\x10", [0x11] = "\\x11",
-    [0x12] = "\\x12", [0x13] = "\\x13", [0x14] = "\\x14", [0x15] = "\\x15", [0x16] = "\\x16", [0x17] = "\\x17",
-    [0x18] = "\\x18", [0x19] = "\\x19", [0x1a] = "\\x1a", [0x1b] = "\\x1b", [0x1c] = "\\x1c", [0x1d] = "\\x1d",
-    [0x1e] = "\\x1e", [0x1f] = "\\x1f", [0x7c] = "\\x7c", [0x7f] = "\\x7f",
+    [0x00] = "%00", [0x01] = "%01", [0x02] = "%02", [0x03] = "%03", [0x04] = "%04", [0x05] = "%05",
+    [0x06] = "%06", [0x07] = "%07", [0x08] = "%08", [0x09] = "%09", [0x0a] = "%0A", [0x0b] = "%0B",
+    [0x0c] = "%0C", [0x0d] = "%0D", [0x0e] = "%0E", [0x0f] = "%0F", [0x10] = "%10", [0x11] = "%11",
+    [0x12] = "%12", [0x13] = "%13", [0x14] = "%14", [0x15] = "%15", [0x16] = "%16", [0x17] = "%17",
+    [0x18] = "%18", [0x19] = "%19", [0x1a] = "%1A", [0x1b] = "%1B", [0x1c] = "%1C", [0x1d] = "%1D",
+    [0x1e] = "%1E", [0x1f] = "%1F", [0x25] = "%25", [0x7c] = "%7C", [0x7f] = "%7F",
 }};
 
 /* HTML text and attributes (also well-formed XML): the five entities; the control

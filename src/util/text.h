@@ -36,7 +36,7 @@ void tm_put_terminal(tm_buf *b, const char *s, size_t n);
 extern const tm_escapes tm_escapes_json;   /* JSON string: \" \\ \n \r \t, other controls \u00XX */
 extern const tm_escapes tm_escapes_csv;    /* quoted CSV cell: "" and every control (tab, CR, LF too) as \xNN */
 extern const tm_escapes tm_escapes_l2t;    /* l2tcsv (no quoting): commas, line breaks and controls become spaces */
-extern const tm_escapes tm_escapes_body;   /* TSK body-file name: '|' and controls as \xNN */
+extern const tm_escapes tm_escapes_body;   /* TSK body-file name: '|', '%' and controls as %XX (mactime decodes them) */
 extern const tm_escapes tm_escapes_html;   /* HTML/XML text: entities; controls XML forbids become U+FFFD */
 
 #endif

@@ -35,12 +35,16 @@ for h in src01 dst01 dst02 cred01 evil01; do
   assert_eq "$(head -1 "$d/traces.l2tcsv")" \
     "date,time,timezone,MACB,source,sourcetype,type,user,host,short,desc,version,filename,inode,notes,format,extra" "$h: l2tcsv header"
   assert_eq "$(($(wc -l <"$d/traces.l2tcsv") - 1))" "$n" "$h: l2tcsv rows"
-  # --- body file: 11 fields, and mactime reads it
+  # --- body file: 11 fields, a line per trace (untimed ones with time 0),
+  # and mactime gives one row per timed trace: no two lines merge
   assert_eq "$(awk -F'|' '{print NF}' "$d/traces.body" | sort -u)" "11" "$h: body file has 11 fields"
-  if command -v mactime >/dev/null; then
-    mactime -b "$d/traces.body" -d >"$T/mactime.$h" 2>"$T/mactime.err" || fail "$h: mactime rejected the body file: $(cat "$T/mactime.err")"
-    assert_eq "$(grep -c '\[toolmark ' "$T/mactime.$h")" "$n" "$h: mactime lists every execution"
-  fi
+  assert_eq "$(wc -l <"$d/traces.body")" "$n" "$h: a body-file line per trace"
+  timed=$(jq -r 'select(.timestamp != 0) | .timestamp' "$d/traces.jsonl" | wc -l)
+  mactime -b "$d/traces.body" -d >"$T/mactime.$h" 2>"$T/mactime.err" || fail "$h: mactime rejected the body file: $(cat "$T/mactime.err")"
+  assert_eq "$(grep -c '\[toolmark\] ' "$T/mactime.$h")" "$timed" "$h: mactime lists every timed trace, one row each"
+  # the inode is the cited artifact's MFT entry, as istat takes it
+  bad=$(awk -F'|' '$3 !~ /^[0-9]+-[0-9]+-[0-9]+$/' "$d/traces.body")
+  assert_eq "$bad" "" "$h: body inode in entry-type-id form"
   # --- HTML: well-formed, self-contained
   if command -v xmllint >/dev/null; then
     xmllint --noout "$d/report.html" 2>"$T/xml.err" || fail "$h: report.html is not well-formed: $(head -3 "$T/xml.err")"
@@ -63,7 +67,8 @@ assert_contains "$(cat "$E/traces.csv")" "\"'=cmd|' /C calc'!A0\"" "CSV formula 
 assert_contains "$(cat "$E/traces.csv")" '""a,b""""c""' "CSV quoting of quotes and commas"
 assert_contains "$(cat "$E/traces.l2tcsv")" ",'=cmd|' /C calc'!A0," "l2tcsv formula neutralised"
 assert_contains "$(cat "$E/traces.l2tcsv")" '"a b""c"' "l2tcsv: commas in values become spaces"
-assert_contains "$(cat "$E/traces.body")" 'ipconfig \x01' "body file: control characters escaped"
+assert_contains "$(cat "$E/traces.body")" 'ipconfig %01' "body file: control characters encoded as mactime decodes them"
+assert_contains "$(mactime -b "$E/traces.body" -d)" 'ipconfig '$'\x01' "mactime decodes the body file's names"
 grep -q $'\x01' "$E/traces.body" "$E/traces.csv" "$E/traces.l2tcsv" && fail "a raw control character reached a text output"
 # invalid UTF-8 from the history file: replaced, never passed through
 for f in traces.jsonl traces.csv traces.l2tcsv traces.body report.html; do

@@ -15,7 +15,7 @@ static tm_trace *trace(tm_traces *ts, const char *tool, int64_t t, const char *m
     tm_trace_set(&tr->command_line, cmd);
     tm_trace_set(&tr->reason, "why");
     tm_evidence ev = {0};
-    ev.volume = -1;
+    ev.volume = 0;
     ev.kind = "evtx";
     ev.path = "Windows/System32/winevt/Logs/Security.evtx";
     ev.record = 7;
@@ -49,12 +49,21 @@ int main(void)
     in.path = "case/ws.E01";
     in.id = "ws";
     in.format = "ewf";
+    /* one volume, and the log the traces cite at MFT entry 68 */
+    tm_volume vol = {.index = -1, .status = TM_VOL_OK};
+    in.vols = &vol;
+    in.nvols = 1;
+    tm_artifact log = {.kind = TM_ART_EVTX, .path = "Windows/System32/winevt/Logs/Security.evtx", .has_inode = true,
+                       .inode = 68, .attr_type = 128, .attr_id = 2, .volume = 0};
+    in.arts = &log;
+    in.narts = 1;
     tm_traces ts;
     tm_traces_init(&ts);
     int64_t t;
     tm_time_parse_iso("2017-05-10T09:10:00.5Z", &t);
     trace(&ts, "PsExec", t, "=cmd|' /C calc'!A0", "psexec \\\\srv,01 \"x\"\r\nnext");
     trace(&ts, "wmic", TM_TIME_NONE, "no time", NULL);
+    trace(&ts, "net-use", t, "a message much longer than eighty characters so that the short column must be cut \xC3\xA9\xC3\xA9", NULL);
     tm_errors errs = {0};
     tm_report r = {&in, &ts, NULL, &errs, NULL, "WS", "", NULL, NULL};
 
@@ -72,14 +81,22 @@ int main(void)
     size_t lines = 0;
     for (const char *p = l2t; *p; p++)
         lines += *p == '\n';
-    CHECK(lines == 3); /* header + 2: no line break survived */
+    CHECK(lines == 4); /* header + 3: no line break survived */
+    /* inode: the cited file's MFT entry (plaso's); short: at most 80 bytes, whole characters */
+    CHECK(strstr(l2t, ",Windows/System32/winevt/Logs/Security.evtx,68,") != NULL);
+    const char *sh = strstr(l2t, "net-use source indicator: a message");
+    CHECK(sh && strstr(sh, "...,") && (size_t)(strstr(sh, "...,") + 3 - sh) <= 80);
+    CHECK(sh && strstr(sh, "the short column must be cut \xC3\xA9\xC3\xA9 | command line"));
     tm_buf_reset(&b);
 
     write_as("body", &b, &r);
     const char *body = tm_buf_cstr(&b);
-    CHECK(strstr(body, "0|[toolmark PsExec source indicator] =cmd\\x7c' /C calc'!A0 (host WS)|0|----------|0|0|0|"
+    /* '|' as mactime decodes it; the cited record; the log's MFT entry as the inode */
+    CHECK(strstr(body, "0|[toolmark] PsExec (source, indicator) on WS: =cmd%7C' /C calc'!A0 [evtx:vol/Windows/System32/"
+                       "winevt/Logs/Security.evtx record_id 7, Security 4688]|68-128-2|----------|0|0|0|"
                        "1494407400|1494407400|1494407400|1494407400\n") != NULL);
-    CHECK(strstr(body, "no time") == NULL); /* no time: not in a body file */
+    /* a trace without a time is there, with the body file's "no time" */
+    CHECK(strstr(body, "no time [evtx:") != NULL && strstr(body, "|68-128-2|----------|0|0|0|0|0|0|0\n") != NULL);
     tm_buf_reset(&b);
 
     tm_trace_json(&b, &ts.t[1], in.path, in.id, NULL, 0);

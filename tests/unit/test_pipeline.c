@@ -271,7 +271,8 @@ static void feed(tm_pipeline *p, const tm_artifact *a, uint8_t kind, uint64_t po
     tm_buf_free(&b);
 }
 
-static void run_pipeline(bool reversed, char *out, size_t n)
+/* twice: the process creation arrives a second time (a copied chunk) */
+static void run_pipeline(bool reversed, bool twice, char *out, size_t n)
 {
     const tm_plugin *const plugins[] = {&probe};
     tm_pipeline *p = tm_pipeline_new(plugins, 1);
@@ -285,8 +286,8 @@ static void run_pipeline(bool reversed, char *out, size_t n)
     arts[1].kind = TM_ART_USN;
     arts[1].path = "$Extend/$UsnJrnl";
     got[0] = 0;
-    for (int step = 0; step < 6; step++) {
-        int i = reversed ? 5 - step : step;
+    for (int step = 0; step < 7; step++) {
+        int i = reversed ? 6 - step : step;
         switch (i) {
         case 0: feed(p, &arts[0], TM_ART_EVTX, 7, "2017-05-10T09:00:00Z", "channel", "Security", NULL, NULL, 4624); break;
         case 1: feed(p, &arts[0], TM_ART_EVTX, 8, "2017-05-10T09:00:01Z", "channel", "Security", "data.CommandLine", "net use x", 4688); break;
@@ -294,10 +295,14 @@ static void run_pipeline(bool reversed, char *out, size_t n)
         case 3: feed(p, &arts[0], TM_ART_EVTX, 10, "2017-05-10T09:00:03Z", "channel", "System", NULL, NULL, 4624); break;
         case 4: feed(p, &arts[1], TM_ART_USN, 4096, "2017-05-10T08:59:59Z", "file_name", "PSEXESVC.exe", NULL, NULL, 0); break;
         case 5: feed(p, &arts[1], TM_ART_USN, 4200, "2017-05-10T09:00:04Z", "file_name", "notes.txt", NULL, NULL, 0); break;
+        case 6:
+            if (twice)
+                feed(p, &arts[0], TM_ART_EVTX, 8, "2017-05-10T09:00:01Z", "channel", "Security", "data.CommandLine", "net use x", 4688);
+            break;
         }
     }
     tm_pipeline_stats st = tm_pipeline_get_stats(p);
-    CHECK(st.seen == 6 && st.kept == 3); /* 4625, System 4624 and notes.txt dropped */
+    CHECK(st.seen == 6u + twice && st.kept == 3u + twice); /* 4625, System 4624 and notes.txt dropped */
     tm_traces ts;
     tm_traces_init(&ts);
     tm_pipeline_finish(p, &ts);
@@ -343,11 +348,14 @@ static void test_4103(void)
 static void test_dispatch(void)
 {
     char a[4096], b[4096];
-    run_pipeline(false, a, sizeof a);
-    run_pipeline(true, b, sizeof b);
+    run_pipeline(false, false, a, sizeof a);
+    run_pipeline(true, false, b, sizeof b);
     /* time order, each item with the subscription it matched */
     CHECK_STR(a, "2:usn:4096 0:evtx:7 1:use:8 ");
     CHECK_STR(b, a); /* arrival order does not matter */
+    /* a record that arrives twice is seen once */
+    run_pipeline(false, true, b, sizeof b);
+    CHECK_STR(b, a);
 }
 
 /* Windows around a time: by binary search, empty for an unknown time
