@@ -22,6 +22,7 @@
 #include "worker/pool.h"
 #include "model/record_json.h"
 #include "util/msg.h"
+#include "util/zone.h"
 
 static void usage(void)
 {
@@ -49,6 +50,11 @@ static void usage(void)
                     "  --verify              read the whole image and check it against the hashes\n"
                     "                        an E01 stored at acquisition (a mismatch is damage)\n" TM_POOL_HELP
                     "  -P, --parallel N      inputs processed at the same time (default 1)\n"
+                    "  --from TIME, --to TIME  only traces in this window: 2017-05-10 (a whole\n"
+                    "                        day for --to), 2017-05-10T09:30[:00], with an offset\n"
+                    "                        (+09:00, Z) or in the --tz zone; untimed traces stay\n"
+                    "  --tz ZONE             show times in ZONE in l2tcsv and the report: UTC\n"
+                    "                        (default), +09:00, or a name like Asia/Tokyo\n"
                     "  -q, --quiet           say nothing but problems\n"
                     "  -v, --verbose         also a line per artifact, and each problem as it comes\n"
                     "  -h, --help            this help\n");
@@ -64,6 +70,11 @@ typedef struct {
     bool verify;
     int parallel;
     char options[512];
+    /* the run, for the record; the time window */
+    char *command_line;
+    int64_t started;
+    char *libraries;
+    int64_t from, to;
     /* rules */
     const char *rule_paths[64];
     size_t nrule_paths;
@@ -199,6 +210,7 @@ static const char *scan_want(void *pl, tm_art_kind k)
 static int per_input(tm_input *in, void *vo)
 {
     opts *o = vo;
+    int64_t input_started = tm_now_us();
     scan_ctx c = {.in = in};
     for (size_t i = 0; i < in->nproblems; i++) {
         tm_say_problem(in, &in->problems[i]);
@@ -261,6 +273,7 @@ static int per_input(tm_input *in, void *vo)
     tm_traces ts;
     tm_traces_init(&ts);
     tm_pipeline_finish(pl, &ts);
+    size_t outside = tm_traces_keep_window(&ts, o->from, o->to);
     size_t confirmed = 0;
     for (size_t i = 0; i < ts.n; i++)
         confirmed += ts.t[i].confirmed;
@@ -271,7 +284,9 @@ static int per_input(tm_input *in, void *vo)
     tm_pool_io pio = tm_pool_io_totals();
     io.served = pio.served;
     io.input_read = read_chars(); /* the workers' frames arrive by recvmsg, which rchar does not count */
-    tm_report rep = {in, &ts, c.cov, &c.errors, c.outcome, host[0] ? host : NULL, o->options, &io, &o->rules};
+    tm_report_run run = {o->command_line, o->started, input_started, tm_now_us(), o->libraries, tm_zone_name(),
+                         o->from, o->to, outside};
+    tm_report rep = {in, &ts, c.cov, &c.errors, c.outcome, host[0] ? host : NULL, o->options, &io, &o->rules, &run};
     if (tm_write_outputs(dir, &rep, o->formats) != 0)
         wrc = -1;
     tm_buf line;
@@ -372,11 +387,15 @@ int cmd_scan(int argc, char **argv)
                                           {"rules", required_argument, NULL, 'R'},
                                           {"min-level", required_argument, NULL, 'L'},
                                           {"quiet", no_argument, NULL, 'q'},
+                                          {"tz", required_argument, NULL, 'Z'},
+                                          {"from", required_argument, NULL, 'f'},
+                                          {"to", required_argument, NULL, 'T'},
                                           {"verbose", no_argument, NULL, 'v'},
                                           TM_POOL_LONG_OPTIONS,
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
-    opts o = {.pool = tm_pool_defaults()};
+    opts o = {.pool = tm_pool_defaults(), .from = TM_TIME_NONE, .to = TM_TIME_NONE};
+    const char *from_arg = NULL, *to_arg = NULL;
     o.formats = tm_output_all();
     o.parallel = 1;
     int c;
@@ -409,6 +428,16 @@ int cmd_scan(int argc, char **argv)
             break;
         case 'V': o.verify = true; break;
         case 'q': tm_verbosity = 0; break;
+        case 'Z': {
+            char why[200];
+            if (!tm_zone_set(optarg, why, sizeof why)) {
+                tm_usage_error("scan", "%s", why);
+                return TM_EXIT_USAGE;
+            }
+            break;
+        }
+        case 'f': from_arg = optarg; break;
+        case 'T': to_arg = optarg; break;
         case 'v': tm_verbosity = 2; break;
         case 'P':
             if (!tm_opt_int("scan", "-P", optarg, 1, 256, &o.parallel))
@@ -424,6 +453,15 @@ int cmd_scan(int argc, char **argv)
         case 'h': usage(); return TM_EXIT_OK;
         default: return TM_EXIT_USAGE; /* said by tm_getopt */
         }
+    }
+    /* the window, read in the display zone (--tz may come after them) */
+    if ((from_arg && !tm_zone_parse(from_arg, false, &o.from)) || (to_arg && !tm_zone_parse(to_arg, true, &o.to))) {
+        tm_usage_error("scan", "--from and --to want a date or time like 2017-05-10 or 2017-05-10T09:30[:00][+09:00]");
+        return TM_EXIT_USAGE;
+    }
+    if (o.from != TM_TIME_NONE && o.to != TM_TIME_NONE && o.to < o.from) {
+        tm_usage_error("scan", "--to is before --from");
+        return TM_EXIT_USAGE;
     }
     /* --all-events is the events format (--format events says the same) */
     if (o.all_events)
@@ -454,12 +492,43 @@ int cmd_scan(int argc, char **argv)
             continue;
         k += (size_t)snprintf(o.options + k, sizeof o.options - k, "%s%s", k ? " " : "", argv[i]);
     }
+    tm_buf cl;
+    tm_buf_init(&cl);
+    tm_buf_puts(&cl, tm_prog);
+    for (int i = 0; i < argc; i++) {
+        /* quoted as a shell would need it, to be typed again */
+        bool plain = argv[i][0] != '\0';
+        for (const char *p = argv[i]; *p && plain; p++)
+            plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,+@%", *p) != NULL;
+        tm_buf_putc(&cl, ' ');
+        if (plain) {
+            tm_buf_puts(&cl, argv[i]);
+        } else {
+            tm_buf_putc(&cl, '\'');
+            for (const char *p = argv[i]; *p; p++)
+                if (*p == '\'')
+                    tm_buf_puts(&cl, "'\\''");
+                else
+                    tm_buf_putc(&cl, *p);
+            tm_buf_putc(&cl, '\'');
+        }
+    }
+    o.command_line = tm_xstrdup(tm_buf_cstr(&cl));
+    tm_buf_free(&cl);
+    o.started = tm_now_us();
+    tm_buf lib;
+    tm_buf_init(&lib);
+    tm_library_versions(&lib);
+    o.libraries = tm_xstrdup(tm_buf_cstr(&lib));
+    tm_buf_free(&lib);
     tm_sigma_set *set = NULL;
     bool rules_ok = load_rules(&o, &set);
     o.hook = tm_sigma_hook_new(set, o.min_level);
     int rc = tm_run_inputs_parallel(argv + optind, (size_t)(argc - optind), per_input, &o, o.parallel);
     tm_sigma_hook_free(o.hook);
     tm_sigma_set_free(set);
+    free(o.command_line);
+    free(o.libraries);
     /* rules that did not load are detections that did not run */
     if (rc == TM_EXIT_OK && (!rules_ok || o.rules.errors))
         rc = TM_EXIT_PARTIAL;

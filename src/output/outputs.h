@@ -55,6 +55,18 @@ typedef struct {
     size_t npaths;
 } tm_report_rules;
 
+/* The run, for the record (summary.json "run"): what was asked, when, on
+ * what, and which traces the time window left out. */
+typedef struct {
+    const char *command_line; /* as typed, each argument quoted where a shell would need it */
+    int64_t started;          /* the command */
+    int64_t input_started, input_ended; /* this input */
+    const char *libraries;    /* "NAME VERSION" lines */
+    const char *zone;         /* --tz */
+    int64_t from, to;         /* --from/--to; TM_TIME_NONE: no bound */
+    size_t outside;           /* traces left out by them */
+} tm_report_run;
+
 typedef struct {
     tm_input *in;
     const tm_traces *traces;
@@ -65,6 +77,7 @@ typedef struct {
     const char *options;        /* the command line's options, for the record */
     const tm_report_io *io;     /* what was read, or NULL */
     const tm_report_rules *rules; /* or NULL */
+    const tm_report_run *run;     /* or NULL */
 } tm_report;
 
 /* Traces per tool and role - or, for traces whose tool is not recorded,

@@ -132,6 +132,42 @@ static void rules_json(tm_json *j, const tm_report *r)
     free(v);
 }
 
+/* The run: the command line, when, toolmark's and the libraries' versions,
+ * the display zone and the time window. */
+static void run_json(tm_json *j, const tm_report_run *run)
+{
+    tm_json_key(j, "run");
+    if (!run) {
+        tm_json_null(j);
+        return;
+    }
+    tm_json_obj_begin(j);
+    tm_json_kstr(j, "command_line", run->command_line);
+    tm_json_ktime(j, "started", run->started);
+    tm_json_ktime(j, "input_started", run->input_started);
+    tm_json_ktime(j, "input_ended", run->input_ended);
+    tm_json_kstr(j, "toolmark_version", TM_VERSION);
+    tm_json_key(j, "libraries");
+    tm_json_obj_begin(j);
+    for (const char *p = run->libraries ? run->libraries : ""; *p;) {
+        const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
+        const char *sp = memchr(p, ' ', (size_t)(end - p));
+        if (sp) {
+            char *name = tm_xstrndup(p, (size_t)(sp - p)), *ver = tm_xstrndup(sp + 1, (size_t)(end - sp - 1));
+            tm_json_kstr(j, name, ver);
+            free(name);
+            free(ver);
+        }
+        p = nl ? nl + 1 : end;
+    }
+    tm_json_obj_end(j);
+    tm_json_kstr(j, "time_zone", run->zone);
+    tm_json_ktime(j, "from", run->from);
+    tm_json_ktime(j, "to", run->to);
+    tm_json_kuint(j, "traces_outside_window", run->outside);
+    tm_json_obj_end(j);
+}
+
 static void write_summary(tm_buf *b, const tm_report *r)
 {
     const tm_input *in = r->in;
@@ -140,6 +176,7 @@ static void write_summary(tm_buf *b, const tm_report *r)
     tm_json_obj_begin(&j);
     tm_json_kstr(&j, "toolmark_version", TM_VERSION);
     tm_json_kstr(&j, "options", r->options);
+    run_json(&j, r->run);
     tm_json_key(&j, "input");
     tm_json_obj_begin(&j);
     tm_json_kstr(&j, "path", in->path);

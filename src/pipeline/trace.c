@@ -389,3 +389,19 @@ void tm_traces_sort(tm_traces *ts)
     if (ts->n > 1)
         tm_sort(ts->t, ts->n, sizeof *ts->t, cmp_trace);
 }
+
+size_t tm_traces_keep_window(tm_traces *ts, int64_t from, int64_t to)
+{
+    size_t w = 0, dropped = 0;
+    for (size_t i = 0; i < ts->n; i++) {
+        tm_trace *t = &ts->t[i];
+        if (t->time != TM_TIME_NONE && ((from != TM_TIME_NONE && t->time < from) || (to != TM_TIME_NONE && t->time > to))) {
+            trace_free(t);
+            dropped++;
+            continue;
+        }
+        ts->t[w++] = *t;
+    }
+    ts->n = w;
+    return dropped;
+}

@@ -120,6 +120,11 @@ tm_evidence *tm_trace_find_evidence(tm_trace *t, const char *path, uint64_t reco
 void tm_evidence_copy(tm_evidence *dst, const tm_evidence *src);
 void tm_evidence_free(tm_evidence *e);
 
+/* --from/--to: drops the traces whose time is before from or after to
+ * (either TM_TIME_NONE: no bound); a trace without a time cannot be placed
+ * and is kept. Returns how many were dropped. */
+size_t tm_traces_keep_window(tm_traces *ts, int64_t from, int64_t to);
+
 /* Sorts by time, then tool, role and first evidence: a deterministic order. */
 void tm_traces_sort(tm_traces *ts);
 

@@ -1,5 +1,7 @@
 #include "util/timeutil.h"
 
+#include <time.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -129,4 +131,11 @@ bool tm_time_parse_iso(const char *s, int64_t *us)
     int64_t days = tm_days_from_civil(y, (unsigned)mo, (unsigned)d);
     *us = ((days * 86400) + h * 3600 + mi * 60 + se) * 1000000LL + frac;
     return true;
+}
+
+int64_t tm_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

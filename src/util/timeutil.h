@@ -26,6 +26,8 @@ int64_t tm_time_from_unix(int64_t sec, int64_t nsec);
 void tm_time_iso(int64_t us, char out[TM_TIME_ISO_LEN]);
 /* Parses "YYYY-MM-DDTHH:MM:SS[.ffffff][Z|+00:00]" as UTC. */
 bool tm_time_parse_iso(const char *s, int64_t *us);
+/* The wall clock now (for the record of a run, never for evidence). */
+int64_t tm_now_us(void);
 /* Days since 1970-01-01 for a proleptic Gregorian date (no libc time zone state). */
 int64_t tm_days_from_civil(int64_t y, unsigned m, unsigned d);
 void tm_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);

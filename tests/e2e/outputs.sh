@@ -130,4 +130,33 @@ tm scan -o "$T/b" "$FIXTURES/bad/zeroed-boot.raw" "$H/dst02.raw"
 assert_eq "$RC" 1 "scan with a damaged input"
 assert_contains "$(cat "$T/b/zeroed-boot/errors.jsonl")" '"scope":"volume"' "the unreadable volume in errors.jsonl"
 [ -s "$T/b/dst02/traces.jsonl" ] || fail "the other input was not scanned"
+
+# --- the run record, a time window and a display zone ---
+S="$T/o/src01/summary.json"
+assert_eq "$(jq -r '.run.command_line' "$S")" "toolmark scan -o $T/o $H/src01.raw $H/dst01.raw $H/dst02.raw $H/cred01.raw $H/evil01.raw" "run: the command line"
+for lib in libtsk libewf libevtx libregf libscca libbfio libxml2 libyaml pcre2 openssl; do
+  [ "$(jq -r --arg l "$lib" '.run.libraries[$l] // empty' "$S")" != "" ] || fail "run: no version of $lib"
+done
+jq -e '.run.started <= .run.input_started and .run.input_started <= .run.input_ended and .run.time_zone == "UTC"
+       and .run.from == null and .run.traces_outside_window == 0' "$S" >/dev/null || fail "run: times and defaults: $(jq -c .run "$S")"
+all=$(wc -l <"$T/o/src01/traces.jsonl")
+first=$(jq -r '.timestamp' "$T/o/src01/traces.jsonl" | sort -n | head -1)
+tm scan --tz Asia/Tokyo --from 2017-05-10T18:10:30 --to 2017-05-10 -o "$T/w" "$H/src01.raw"
+assert_eq "$RC" 0 "scan with a window and a zone"
+W="$T/w/src01"
+kept=$(wc -l <"$W/traces.jsonl")
+out=$(jq -r '.run.traces_outside_window' "$W/summary.json")
+[ "$kept" -lt "$all" ] || fail "--from left nothing out ($kept of $all)"
+assert_eq "$((kept + out))" "$all" "traces kept + outside the window = all"
+assert_eq "$(jq -r '.run.from, .run.to, .run.time_zone' "$W/summary.json" | tr '\n' ' ')" \
+  "2017-05-10T09:10:30.000000+00:00 2017-05-10T14:59:59.999999+00:00 Asia/Tokyo " "the window in UTC, read in the zone"
+bad=$(jq -r 'select(.timestamp != 0 and (.timestamp < 1494407430000000 or .timestamp > 1494428399999999)) | .datetime' "$W/traces.jsonl")
+assert_eq "$bad" "" "no trace outside the window"
+assert_contains "$(sed -n 2p "$W/traces.l2tcsv")" ",Asia/Tokyo,....," "l2tcsv names the zone"
+assert_contains "$(sed -n 2p "$W/traces.l2tcsv")" "05/10/2017,18:" "l2tcsv shows the zone's time"
+assert_contains "$(jq -r '.datetime' "$W/traces.jsonl" | head -1)" "+00:00" "JSON stays UTC"
+tm scan --tz Mars/Olympus -o "$T/x" "$H/src01.raw"
+assert_eq "$RC" 2 "an unknown zone is a usage error"
+tm scan --from 2017-05-11 --to 2017-05-10 -o "$T/x" "$H/src01.raw"
+assert_eq "$RC" 2 "--to before --from"
 finish

@@ -65,7 +65,7 @@ int main(void)
     trace(&ts, "wmic", TM_TIME_NONE, "no time", NULL);
     trace(&ts, "net-use", t, "a message much longer than eighty characters so that the short column must be cut \xC3\xA9\xC3\xA9", NULL);
     tm_errors errs = {0};
-    tm_report r = {&in, &ts, NULL, &errs, NULL, "WS", "", NULL, NULL};
+    tm_report r = {&in, &ts, NULL, &errs, NULL, "WS", "", NULL, NULL, NULL};
 
     write_as("csv", &b, &r);
     const char *csv = tm_buf_cstr(&b);

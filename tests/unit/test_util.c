@@ -1,7 +1,10 @@
 /* Unit tests: JSON writer, CSV cells, times, safe path names, path rules. */
 #include <stdlib.h>
 
+#include <unistd.h>
+
 #include "check.h"
+#include "util/zone.h"
 #include "model/artifact.h"
 #include "util/buf.h"
 #include "util/csv.h"
@@ -207,8 +210,52 @@ static void test_csv(void)
     tm_buf_free(&b);
 }
 
+/* The display zone: UTC, fixed offsets, the tz database (with daylight
+ * saving), and times on the command line read in it. */
+static void test_zone(void)
+{
+    char err[200], iso[40];
+    int64_t t, u;
+    CHECK(tm_time_parse_iso("2017-05-10T09:10:00Z", &t));
+    CHECK(tm_zone_set("UTC", err, sizeof err));
+    tm_zone_iso(t, iso);
+    CHECK_STR(iso, "2017-05-10T09:10:00+00:00");
+    CHECK(tm_zone_set("+09:00", err, sizeof err));
+    tm_zone_iso(t, iso);
+    CHECK_STR(iso, "2017-05-10T18:10:00+09:00");
+    CHECK(tm_zone_parse("2017-05-10T18:10", false, &u) && u == t); /* read in the zone */
+    CHECK(tm_zone_parse("2017-05-10T09:10:00Z", false, &u) && u == t);
+    CHECK(tm_zone_parse("2017-05-10T11:10:00+02:00", false, &u) && u == t);
+    CHECK(tm_zone_set("-05:30", err, sizeof err));
+    tm_zone_short(t, iso);
+    CHECK_STR(iso, "2017-05-10 03:40:00");
+    if (access("/usr/share/zoneinfo/Europe/Berlin", R_OK) == 0) {
+        CHECK(tm_zone_set("Europe/Berlin", err, sizeof err));
+        tm_zone_iso(t, iso); /* summer time */
+        CHECK_STR(iso, "2017-05-10T11:10:00+02:00");
+        tm_local_time lt;
+        tm_zone_local(t, &lt);
+        CHECK_STR(lt.abbr, "CEST");
+        int64_t w;
+        CHECK(tm_time_parse_iso("2017-01-10T09:10:00Z", &w));
+        tm_zone_iso(w, iso); /* winter time */
+        CHECK_STR(iso, "2017-01-10T10:10:00+01:00");
+        CHECK(tm_zone_parse("2017-05-10T11:10", false, &u) && u == t);
+        /* a date alone: its first microsecond, or its last for an end */
+        CHECK(tm_zone_parse("2017-05-10", false, &u) && (tm_zone_iso(u, iso), strcmp(iso, "2017-05-10T00:00:00+02:00") == 0));
+        CHECK(tm_zone_parse("2017-05-10", true, &u) && (tm_zone_iso(u, iso), strcmp(iso, "2017-05-10T23:59:59+02:00") == 0));
+    }
+    CHECK(!tm_zone_set("Mars/Olympus", err, sizeof err) && strstr(err, "unknown time zone"));
+    CHECK(!tm_zone_set("../../etc/passwd", err, sizeof err));
+    CHECK(!tm_zone_set("+25:00", err, sizeof err) || strcmp(tm_zone_name(), "+25:00") != 0);
+    CHECK(!tm_zone_parse("yesterday", false, &u) && !tm_zone_parse("2017-13-01", false, &u) &&
+          !tm_zone_parse("2017-05-10T25:00", false, &u) && !tm_zone_parse("2017-05-10T09:10+9", false, &u));
+    CHECK(tm_zone_set("UTC", err, sizeof err));
+}
+
 int main(void)
 {
+    test_zone();
     test_terminal();
     test_json();
     test_time();
