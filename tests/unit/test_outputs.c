@@ -37,8 +37,108 @@ static void write_as(const char *format, tm_buf *b, const tm_report *r)
         f->write(b, r);
 }
 
-int main(void)
+/* A large case: n traces over 18 months, 300 tools and activities, a third
+ * of them commands (500 distinct command lines, some with long base64
+ * payloads), bursts of identical traces, 10,000 errors of 40 kinds. */
+static void big_case(tm_input *in, tm_traces *ts, tm_errors *errs, size_t n)
 {
+    memset(in, 0, sizeof *in);
+    in->path = "case/big.E01";
+    in->id = "big";
+    in->format = "ewf";
+    tm_traces_init(ts);
+    int64_t t0;
+    tm_time_parse_iso("2016-01-01T00:00:00Z", &t0);
+    static const char *const phase[] = {"initial investigation", "reconnaissance", "spread of infection",
+                                        "deleting evidence"};
+    tm_buf cmd, payload;
+    tm_buf_init(&cmd);
+    tm_buf_init(&payload);
+    for (int i = 0; i < 2000; i++)
+        tm_buf_puts(&payload, "SQBFAFgAKABOAGUAdwAtAE8AYgBq");
+    for (size_t i = 0; i < n; i++) {
+        size_t k = (i * 7919) % 300;
+        char tool[32], activity[48];
+        snprintf(tool, sizeof tool, "tool-%zu", k);
+        snprintf(activity, sizeof activity, "activity %zu", k);
+        int64_t t = t0 + (int64_t)(i / 3) * (int64_t)(47304000.0 / (double)(n / 3 + 1) * 1e6); /* 18 months */
+        tm_trace *tr = tm_trace_add(ts, k % 2 ? tool : NULL, "Command Execution", (tm_role)(k % 3), t,
+                                    "Process created (Security 4688)");
+        tm_trace_set(&tr->activity, activity);
+        if (!tr->tool)
+            tm_trace_add_candidate(tr, "PsExec");
+        tr->confirmed = tr->tool && i % 5 == 0;
+        tm_trace_set(&tr->user, "CORP\\admin");
+        tm_trace_set(&tr->reason, "process creation recorded; no exit status 0x0");
+        tm_buf_reset(&cmd);
+        tm_buf_printf(&cmd, "powershell -nop -w hidden -enc %s #%zu", i % 100 == 0 ? tm_buf_cstr(&payload) : "SQBFAFgA",
+                      i % 500);
+        tm_trace_set(&tr->command_line, tm_buf_cstr(&cmd));
+        tm_trace_setf(&tr->message, "%s ran: %.300s", tool, tm_buf_cstr(&cmd));
+        if (i % 3 == 0)
+            tm_trace_set(&tr->phase, phase[i % 4]);
+        for (int e = 0; e < 2; e++) {
+            tm_evidence ev = {0};
+            ev.volume = -1;
+            ev.kind = "evtx";
+            ev.path = "Windows/System32/winevt/Logs/Security.evtx";
+            ev.record = i * 2 + (uint64_t)e;
+            ev.record_name = "record_id";
+            ev.channel = "Security";
+            ev.event_id = 4688;
+            ev.time = t;
+            ev.summary = tr->message;
+            tm_trace_add_evidence(tr, &ev);
+        }
+        tr->evidence_total = 30;
+    }
+    tm_buf_free(&cmd);
+    tm_buf_free(&payload);
+    memset(errs, 0, sizeof *errs);
+    for (size_t i = 0; i < 10000; i++) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "record %zu unreadable (kind %zu)", i, i % 40);
+        tm_errors_add(errs, "record", "Windows/System32/winevt/Logs/Security.evtx", -1, TM_POS_RECORD_ID, i, false, msg);
+    }
+}
+
+/* The report of a large case stays bounded: one row per tool or activity,
+ * repeated commands once, capped lists (the timeline files hold it all). */
+static void test_report_at_scale(const char *save, size_t n)
+{
+    tm_input in;
+    tm_traces ts;
+    tm_errors errs;
+    big_case(&in, &ts, &errs, n);
+    tm_report r = {&in, &ts, NULL, &errs, NULL, "BIG", "", NULL, NULL, NULL};
+    tm_buf b;
+    tm_buf_init(&b);
+    write_as("html", &b, &r);
+    CHECK(b.len <= 5u << 20);
+    if (b.len > 5u << 20)
+        fprintf(stderr, "report of %zu traces: %zu bytes\n", n, b.len);
+    CHECK(strstr(tm_buf_cstr(&b), "The first 1000 of ") != NULL);
+    CHECK(strstr(tm_buf_cstr(&b), "more in traces.jsonl") != NULL);
+    CHECK(strstr(tm_buf_cstr(&b), "Content-Security-Policy") != NULL);
+    if (save) {
+        FILE *f = fopen(save, "w");
+        CHECK(f && fwrite(b.data, 1, b.len, f) == b.len);
+        if (f)
+            fclose(f);
+    }
+    tm_buf_free(&b);
+    tm_traces_free(&ts);
+    tm_errors_free(&errs);
+}
+
+int main(int argc, char **argv)
+{
+    /* test_outputs --big-report FILE N: writes the report of a large case
+     * (tests/e2e/report.sh renders it) */
+    if (argc == 4 && strcmp(argv[1], "--big-report") == 0) {
+        test_report_at_scale(argv[2], (size_t)strtoul(argv[3], NULL, 10));
+        return CHECK_DONE();
+    }
     tm_buf b;
     tm_buf_init(&b);
     tm_html_escape(&b, "<script>alert('x')</script> & \"q\" \x01 \xff");
@@ -117,5 +217,6 @@ int main(void)
     CHECK(tm_output_formats("csv,xml", &bad) == 0 && bad && strcmp(bad, "xml") == 0);
     tm_traces_free(&ts);
     tm_buf_free(&b);
+    test_report_at_scale(NULL, 100000);
     return CHECK_DONE();
 }
