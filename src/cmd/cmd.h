@@ -99,6 +99,27 @@ void tm_warnings_add(tm_warnings *w, size_t art, const char *where, tm_pos_kind 
 /* One line per artifact and kind, in artifact and position order. */
 void tm_warnings_say(tm_warnings *w, const char *input);
 
+/* Progress on the terminal (src/cmd/progress.c). tm_progress_on: the
+ * supervisor draws it (stderr is a terminal, not -q); then each input
+ * process sends its progress and its lines through a pipe. */
+extern bool tm_progress_on;
+typedef struct tm_progress tm_progress;
+tm_progress *tm_progress_new(char *const *paths, size_t n);
+void tm_progress_free(tm_progress *p);
+void tm_progress_started(tm_progress *p, size_t input, int fd);
+/* Waits up to timeout_ms for what the inputs send, redraws; returns the
+ * input whose pipe ended, or -1. */
+int tm_progress_wait(tm_progress *p, int timeout_ms);
+/* Clears the progress line (before the supervisor prints a line itself). */
+void tm_progress_end(tm_progress *p);
+/* The input process's side: fd is its pipe (-1: no progress). */
+void tm_status_child_init(int fd);
+void tm_status_phase(const char *phase);
+void tm_status_plan(uint64_t artifacts, uint64_t bytes);
+void tm_status_record(void);
+void tm_status_done(uint64_t bytes, bool artifact_done);
+void tm_status_traces(uint64_t traces);
+
 /* getopt_long for a command: getopt's own messages off; an unknown option or
  * one missing its value is said once ("toolmark scan: unknown option
  * '--bogus'", then the pointer to --help) and returned as '?'. */

@@ -94,6 +94,7 @@ typedef struct {
     unsigned problems;
     bool *fatal_said;
     tm_warnings *warnings; /* said once per kind, at the end of the input */
+    uint32_t *parts_done;  /* per artifact: jobs of it finished (progress) */
     tm_fileout events; /* --all-events */
     bool events_open;
     tm_buf evbuf;
@@ -113,6 +114,7 @@ static void on_record(void *ctx, size_t job, const tm_record *r)
 {
     scan_ctx *c = ctx;
     const tm_artifact *a = c->jobs[c->base + job].art;
+    tm_status_record();
     tm_coverage_record(c->cov, a, r);
     tm_pipeline_record(c->pl, a, r);
     if (c->events_open) {
@@ -153,6 +155,8 @@ static void on_done(void *ctx, size_t job, const tm_read_stats *st, bool failed,
     char where[1024];
     art_where(a, where, sizeof where);
     tm_art_outcome *o = &c->outcome[art_index(c, a)];
+    const tm_pool_job *pj = &c->jobs[c->base + job];
+    tm_status_done(a->size / (pj->parts ? pj->parts : 1), ++c->parts_done[art_index(c, a)] == pj->parts);
     o->attempted = true;
     o->failed |= failed;
     o->records += st->records;
@@ -244,6 +248,17 @@ static int per_input(tm_input *in, void *vo)
     size_t nj = tm_plan_jobs(in, o->pool.workers, NULL, o->all_events ? NULL : scan_want, pl, &jobs, bounds);
     c.jobs = jobs;
     c.fatal_said = tm_xcalloc(nj ? nj : 1, sizeof *c.fatal_said);
+    c.parts_done = tm_xcalloc(in->narts ? in->narts : 1, sizeof *c.parts_done);
+    {
+        uint64_t narts = 0, bytes = 0;
+        for (size_t j = 0; j < nj; j++)
+            if (jobs[j].part == 0) {
+                narts++;
+                bytes += jobs[j].art->size;
+            }
+        tm_status_plan(narts, bytes);
+        tm_status_phase("parsing");
+    }
     char *dir = tm_xasprintf("%s/%s", o->out, in->id);
     tm_buf_init(&c.evbuf);
     if (o->all_events) {
@@ -269,11 +284,14 @@ static int per_input(tm_input *in, void *vo)
     tm_buf_free(&c.evbuf);
     char host[96];
     snprintf(host, sizeof host, "%s", tm_pipeline_host(pl));
+    tm_status_phase("correlating");
     tm_coverage_finish(c.cov, tm_plugins, tm_plugin_count);
     tm_traces ts;
     tm_traces_init(&ts);
     tm_pipeline_finish(pl, &ts);
     size_t outside = tm_traces_keep_window(&ts, o->from, o->to);
+    tm_status_traces(ts.n);
+    tm_status_phase("writing outputs");
     size_t confirmed = 0;
     for (size_t i = 0; i < ts.n; i++)
         confirmed += ts.t[i].confirmed;
@@ -306,6 +324,7 @@ static int per_input(tm_input *in, void *vo)
     tm_errors_free(&c.errors);
     free(c.outcome);
     free(c.fatal_said);
+    free(c.parts_done);
     free(dir);
     free(jobs);
     return (wrc || failed || c.problems || in->nproblems || !in->opened) ? TM_EXIT_PARTIAL : TM_EXIT_OK;
@@ -524,6 +543,8 @@ int cmd_scan(int argc, char **argv)
     tm_sigma_set *set = NULL;
     bool rules_ok = load_rules(&o, &set);
     o.hook = tm_sigma_hook_new(set, o.min_level);
+    /* progress for a person watching the terminal; lines for anyone else */
+    tm_progress_on = isatty(STDERR_FILENO) && tm_verbosity >= 1;
     int rc = tm_run_inputs_parallel(argv + optind, (size_t)(argc - optind), per_input, &o, o.parallel);
     tm_sigma_hook_free(o.hook);
     tm_sigma_set_free(set);

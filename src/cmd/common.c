@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -77,14 +78,20 @@ int tm_getopt(const char *cmd, int argc, char **argv, const char *shortopts, con
 
 void tm_flush_stdout(tm_buf *b)
 {
+    if (tm_msg_sink) {
+        tm_msg_flush(STDOUT_FILENO, b);
+        return;
+    }
     if (b->len)
         fwrite(b->data, 1, b->len, stdout);
     tm_buf_reset(b);
 }
 
-/* The input's child: open, run, exit with fn's status. */
-static void run_child(const char *path, const char *id, tm_input_fn fn, void *ctx)
+/* The input's child: open, run, exit with fn's status. status_fd: the pipe
+ * to the supervisor's progress line, or -1. */
+static void run_child(const char *path, const char *id, tm_input_fn fn, void *ctx, int status_fd)
 {
+    tm_status_child_init(status_fd);
     tm_input *in = tm_input_open(path);
     in->id = tm_xstrdup(id);
     int rc = fn(in, ctx);
@@ -111,32 +118,63 @@ int tm_run_inputs_parallel(char *const *paths, size_t n, tm_input_fn fn, void *c
     int worst = TM_EXIT_OK;
     char **ids = tm_input_ids(paths, n);
     pid_t *pids = tm_xcalloc(n ? n : 1, sizeof *pids);
+    /* progress on the terminal: each input talks to us through a pipe */
+    tm_progress *prog = tm_progress_on ? tm_progress_new(paths, n) : NULL;
     size_t next = 0, running = 0;
     while (next < n || running) {
         while (next < n && running < (size_t)parallel) {
             fflush(stdout);
             fflush(stderr);
+            int fd[2] = {-1, -1};
+            if (prog && pipe2(fd, O_CLOEXEC) != 0)
+                fd[0] = fd[1] = -1;
             pid_t self = getpid(), pid = fork();
             if (pid < 0) {
                 tm_msg("%s: cannot fork: %s\n", paths[next], strerror(errno));
                 worst = TM_EXIT_PARTIAL;
+                if (fd[0] >= 0) {
+                    close(fd[0]);
+                    close(fd[1]);
+                }
                 next++;
                 continue;
             }
             if (pid == 0) {
                 tm_die_with_parent(self);
-                run_child(paths[next], ids[next], fn, ctx);
+                if (fd[0] >= 0)
+                    close(fd[0]);
+                run_child(paths[next], ids[next], fn, ctx, fd[1]);
             }
+            if (fd[1] >= 0)
+                close(fd[1]);
+            if (prog)
+                tm_progress_started(prog, next, fd[0]);
             pids[next++] = pid;
             running++;
         }
         int status = 0;
-        pid_t done = waitpid(-1, &status, 0);
+        pid_t done;
+        if (prog) {
+            /* an input is done when its pipe ends: then its process exits */
+            int ended = tm_progress_wait(prog, 200);
+            if (ended < 0) {
+                done = waitpid(-1, &status, WNOHANG); /* one whose pipe could not be made */
+                if (done <= 0)
+                    continue;
+            } else {
+                while ((done = waitpid(pids[ended], &status, 0)) < 0 && errno == EINTR)
+                    ;
+            }
+        } else {
+            done = waitpid(-1, &status, 0);
+        }
         if (done < 0) {
             if (errno == EINTR)
                 continue;
             break;
         }
+        if (prog)
+            tm_progress_end(prog);
         for (size_t i = 0; i < next; i++)
             if (pids[i] == done) {
                 pids[i] = 0;
@@ -146,6 +184,9 @@ int tm_run_inputs_parallel(char *const *paths, size_t n, tm_input_fn fn, void *c
                     worst = rc;
             }
     }
+    if (prog)
+        tm_progress_end(prog);
+    tm_progress_free(prog);
     free(pids);
     for (size_t i = 0; i < n; i++)
         free(ids[i]);

@@ -7,6 +7,7 @@
 
 const char *tm_prog = "toolmark";
 int tm_verbosity = 1;
+void (*tm_msg_sink)(int fd, const char *text, size_t len);
 
 __attribute__((format(printf, 3, 0)))
 static void term_line(tm_buf *out, const char *prefix, const char *fmt, va_list ap)
@@ -26,6 +27,12 @@ static void term_line(tm_buf *out, const char *prefix, const char *fmt, va_list 
 
 void tm_msg_flush(int fd, tm_buf *b)
 {
+    if (tm_msg_sink && (fd == 1 || fd == 2)) {
+        if (b->len)
+            tm_msg_sink(fd, b->data, b->len);
+        tm_buf_reset(b);
+        return;
+    }
     size_t off = 0;
     while (off < b->len) {
         ssize_t w = write(fd, b->data + off, b->len - off);

@@ -31,4 +31,10 @@ void tm_buf_term_line(tm_buf *b, const char *fmt, ...) __attribute__((format(pri
 /* Writes b to a stream in full and empties it. */
 void tm_msg_flush(int fd, tm_buf *b);
 
+/* While the supervisor draws progress on the terminal, an input process
+ * hands it the lines it would write to stdout (1) or stderr (2), so that
+ * they appear above the progress line rather than through it. NULL: the
+ * process writes them itself. */
+extern void (*tm_msg_sink)(int fd, const char *text, size_t len);
+
 #endif

@@ -78,4 +78,20 @@ tm --version
 for lib in libtsk libewf libevtx libregf libscca libbfio libxml2 libyaml pcre2 openssl; do
   printf '%s\n' "$OUT" | grep -q "^$lib [0-9]" || fail "--version lacks $lib"
 done
+# Progress: redrawn in place on a terminal (script(1) gives it one), with
+# the inputs' lines above it, whole; nothing of it elsewhere.
+assert_not_contains "$(cat "$T/err")" $'\033[K' "no progress drawing when stderr is not a terminal"
+if command -v script >/dev/null; then
+  script -qec "'$TOOLMARK' scan -o '$T/tty' '$FIXTURES/hosts/src01.raw' '$FIXTURES/bare.raw' '$T/nosuch.E01'" "$T/typescript" >/dev/null 2>&1
+  tty=$(tr -d '\r' <"$T/typescript")
+  assert_contains "$tty" $'\033[K[0/3] src01.raw' "progress names the input being read"
+  assert_contains "$tty" "artifacts | " "progress counts artifacts"
+  assert_contains "$tty" " traces | " "progress counts traces"
+  assert_contains "$tty" $'\033[K[3/3] |' "progress ends with every input done"
+  # each input's line arrives whole, on a line of its own after the progress is cleared
+  assert_contains "$tty" $'\033[K'"$FIXTURES/hosts/src01.raw: 18 traces (8 confirmed), 0 errors, in $T/tty/src01/" "summary line whole"
+  assert_contains "$tty" $'\033[Ktoolmark: '"$T/nosuch.E01: cannot open input" "problem line whole"
+  tail=$(tail -c 200 "$T/typescript" | tr -d '\r')
+  assert_contains "$tail" $'\033[K\nScript done' "the progress line is cleared at the end"
+fi
 finish
