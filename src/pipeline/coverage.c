@@ -386,7 +386,8 @@ void tm_coverage_finish(tm_coverage *c, const tm_plugin *const *plugins, size_t 
         snprintf(c->why[TM_COV_PREFETCH], 200, "Prefetch is disabled (EnablePrefetcher 0; the default on servers)");
     } else if (c->files[TM_COV_PREFETCH]) {
         c->state[TM_COV_PREFETCH] = true;
-        snprintf(c->why[TM_COV_PREFETCH], 200, "%zu Prefetch files (each keeps up to 8 run times)", c->files[TM_COV_PREFETCH]);
+        snprintf(c->why[TM_COV_PREFETCH], 200, "%zu Prefetch file%s (each keeps up to 8 run times)",
+                 c->files[TM_COV_PREFETCH], TM_PLURAL(c->files[TM_COV_PREFETCH]));
     } else {
         snprintf(c->why[TM_COV_PREFETCH], 200, "no Prefetch files found%s",
                  c->prefetcher > 0 ? " although Prefetch is enabled" : "");
@@ -408,9 +409,9 @@ void tm_coverage_finish(tm_coverage *c, const tm_plugin *const *plugins, size_t 
     snprintf(c->why[TM_COV_TASKFILES], 200, c->files[TM_COV_TASKFILES] ? "%zu task and at-job file%s" : "no task or at-job files",
              c->files[TM_COV_TASKFILES], TM_PLURAL(c->files[TM_COV_TASKFILES]));
     c->state[TM_COV_HISTORY] = c->files[TM_COV_HISTORY] > 0;
-    snprintf(c->why[TM_COV_HISTORY], 200, c->files[TM_COV_HISTORY] ? "%zu PowerShell history files"
+    snprintf(c->why[TM_COV_HISTORY], 200, c->files[TM_COV_HISTORY] ? "%zu PowerShell history file%s"
                                                            : "no PowerShell history files",
-             c->files[TM_COV_HISTORY]);
+             c->files[TM_COV_HISTORY], TM_PLURAL(c->files[TM_COV_HISTORY]));
 
     /* verdicts */
     free(c->verdicts);
