@@ -73,7 +73,6 @@ typedef struct {
     /* the run, for the record; the time window */
     char *command_line;
     int64_t started;
-    char *libraries;
     int64_t from, to;
     /* rules */
     const char *rule_paths[64];
@@ -302,7 +301,10 @@ static int per_input(tm_input *in, void *vo)
     tm_pool_io pio = tm_pool_io_totals();
     io.served = pio.served;
     io.input_read = read_chars(); /* the workers' frames arrive by recvmsg, which rchar does not count */
-    tm_report_run run = {o->command_line, o->started, input_started, tm_now_us(), o->libraries, tm_zone_name(),
+    tm_buf libs;
+    tm_buf_init(&libs);
+    tm_library_versions(&libs);
+    tm_report_run run = {o->command_line, o->started, input_started, tm_now_us(), tm_buf_cstr(&libs), tm_zone_name(),
                          o->from, o->to, outside};
     tm_report rep = {in, &ts, c.cov, &c.errors, c.outcome, host[0] ? host : NULL, o->options, &io, &o->rules, &run};
     if (tm_write_outputs(dir, &rep, o->formats) != 0)
@@ -318,6 +320,7 @@ static int per_input(tm_input *in, void *vo)
     if (tm_verbosity >= 1)
         tm_flush_stdout(&line);
     tm_buf_free(&line);
+    tm_buf_free(&libs);
     tm_traces_free(&ts);
     tm_pipeline_free(pl);
     tm_coverage_free(c.cov);
@@ -535,11 +538,6 @@ int cmd_scan(int argc, char **argv)
     o.command_line = tm_xstrdup(tm_buf_cstr(&cl));
     tm_buf_free(&cl);
     o.started = tm_now_us();
-    tm_buf lib;
-    tm_buf_init(&lib);
-    tm_library_versions(&lib);
-    o.libraries = tm_xstrdup(tm_buf_cstr(&lib));
-    tm_buf_free(&lib);
     tm_sigma_set *set = NULL;
     bool rules_ok = load_rules(&o, &set);
     o.hook = tm_sigma_hook_new(set, o.min_level);
@@ -549,7 +547,6 @@ int cmd_scan(int argc, char **argv)
     tm_sigma_hook_free(o.hook);
     tm_sigma_set_free(set);
     free(o.command_line);
-    free(o.libraries);
     /* rules that did not load are detections that did not run */
     if (rc == TM_EXIT_OK && (!rules_ok || o.rules.errors))
         rc = TM_EXIT_PARTIAL;

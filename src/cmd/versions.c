@@ -51,12 +51,21 @@ static void parser_versions(tm_buf *out)
     free(path);
 }
 
-void tm_library_versions(tm_buf *out)
+void tm_own_library_versions(tm_buf *out)
 {
     char pcre[64] = "";
     pcre2_config(PCRE2_CONFIG_VERSION, pcre);
     tm_buf_printf(out, "libtsk %s\nlibewf %s\nlibyaml %s\npcre2 %.*s\nopenssl %s\n", tsk_version_get_str(),
                   libewf_get_version(), yaml_get_version_string(), (int)strcspn(pcre, " "), pcre,
                   OpenSSL_version(OPENSSL_VERSION_STRING));
-    parser_versions(out);
+}
+
+void tm_library_versions(tm_buf *out)
+{
+    tm_own_library_versions(out);
+    const char *said = tm_pool_parser_versions();
+    if (*said)
+        tm_buf_puts(out, said); /* a worker of this process told them: no need to ask */
+    else
+        parser_versions(out);
 }

@@ -161,9 +161,29 @@ static void send_done(int rc, const tm_read_stats *st)
     tm_buf_free(&b);
 }
 
+/* The parsers' libraries, as loaded: "NAME VERSION" lines (toolmark
+ * --version and summary.json's run record). */
+static void versions(char *out, size_t n)
+{
+    int xv = atoi(xmlParserVersion);
+    snprintf(out, n, "libevtx %s\nlibregf %s\nlibscca %s\nlibbfio %s\nlibxml2 %d.%d.%d\n", libevtx_get_version(),
+             libregf_get_version(), libscca_get_version(), libbfio_get_version(), xv / 10000, xv / 100 % 100, xv % 100);
+}
+
 static int serve(int sock)
 {
     g_sock = sock;
+    {
+        char v[512];
+        versions(v, sizeof v);
+        tm_buf hello;
+        tm_buf_init(&hello);
+        tm_frame_put(&hello, TM_MSG_HELLO, v, strlen(v));
+        int rc = tm_write_all(sock, hello.data, hello.len);
+        tm_buf_free(&hello);
+        if (rc != 0)
+            return 2;
+    }
     tm_framer fr;
     tm_framer_init(&fr);
     tm_emit emit = {0};
@@ -334,11 +354,9 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "--serve") == 0) {
         rc = serve(atoi(argv[2]));
     } else if (argc == 2 && strcmp(argv[1], "--versions") == 0) {
-        /* The parsers' libraries, as loaded (toolmark --version asks). */
-        int xv = atoi(xmlParserVersion);
-        printf("libevtx %s\nlibregf %s\nlibscca %s\nlibbfio %s\nlibxml2 %d.%d.%d\n", libevtx_get_version(),
-               libregf_get_version(), libscca_get_version(), libbfio_get_version(), xv / 10000, xv / 100 % 100,
-               xv % 100);
+        char v[512];
+        versions(v, sizeof v);
+        fputs(v, stdout);
         rc = 0;
     } else {
         int i = 1;
