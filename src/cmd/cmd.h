@@ -30,6 +30,14 @@ int tm_run_inputs(char *const *paths, size_t n, tm_input_fn fn, void *ctx);
 /* The same, with up to `parallel` inputs at a time (their output lines may
  * interleave; each input writes its own files). */
 int tm_run_inputs_parallel(char *const *paths, size_t n, tm_input_fn fn, void *ctx, int parallel);
+/* The same with the inputs' ids given (NULL: from their names), inputs to
+ * skip (NULL: none), and each input's exit status in status (NULL: not
+ * wanted; -1 for an input process that died). */
+int tm_run_inputs_as(char *const *paths, char *const *ids, const bool *skip, size_t n, tm_input_fn fn, void *ctx,
+                     int parallel, int *status);
+/* An input process's exit status for an input it could not open at all
+ * (said to the supervisor only; the run's status is then 1). */
+#define TM_EXIT_NOT_READ 3
 
 /* After an input's artifacts were read: with verify, the whole image against
  * the hashes an E01 stored; then the damage the reads revealed (EWF chunk

@@ -23,6 +23,7 @@
 #include "model/record_json.h"
 #include "util/msg.h"
 #include "util/zone.h"
+#include "case/case.h"
 
 static void usage(void)
 {
@@ -230,7 +231,7 @@ static int per_input(tm_input *in, void *vo)
             tm_flush_stdout(&line);
         tm_buf_free(&line);
         tm_errors_free(&c.errors);
-        return TM_EXIT_PARTIAL;
+        return TM_EXIT_NOT_READ;
     }
     tm_pipeline *pl = tm_pipeline_new(tm_plugins, tm_plugin_count);
     c.pl = pl;
@@ -283,6 +284,7 @@ static int per_input(tm_input *in, void *vo)
     tm_buf_free(&c.evbuf);
     char host[96];
     snprintf(host, sizeof host, "%s", tm_pipeline_host(pl));
+    tm_hostinfo identity = *tm_pipeline_hostinfo(pl); /* finishing forgets the host */
     tm_status_phase("correlating");
     tm_coverage_finish(c.cov, tm_plugins, tm_plugin_count);
     tm_traces ts;
@@ -306,7 +308,8 @@ static int per_input(tm_input *in, void *vo)
     tm_library_versions(&libs);
     tm_report_run run = {o->command_line, o->started, input_started, tm_now_us(), tm_buf_cstr(&libs), tm_zone_name(),
                          o->from, o->to, outside};
-    tm_report rep = {in, &ts, c.cov, &c.errors, c.outcome, host[0] ? host : NULL, o->options, &io, &o->rules, &run};
+    tm_report rep = {in, &ts, c.cov, &c.errors, c.outcome, host[0] ? host : NULL, o->options, &io, &o->rules, &run,
+                     &identity};
     if (tm_write_outputs(dir, &rep, o->formats) != 0)
         wrc = -1;
     tm_buf line;
@@ -399,6 +402,8 @@ static bool load_rules(opts *o, tm_sigma_set **set)
     return ok;
 }
 
+static int scan_case(opts *op, char **paths, char **labels, size_t n, bool resume, bool force, int64_t skew_us);
+
 int cmd_scan(int argc, char **argv)
 {
     static const struct option lopts[] = {{"output", required_argument, NULL, 'o'},
@@ -413,11 +418,17 @@ int cmd_scan(int argc, char **argv)
                                           {"from", required_argument, NULL, 'f'},
                                           {"to", required_argument, NULL, 'T'},
                                           {"verbose", no_argument, NULL, 'v'},
+                                          {"manifest", required_argument, NULL, 'm'},
+                                          {"resume", no_argument, NULL, 'r'},
+                                          {"force", no_argument, NULL, 'x'},
+                                          {"clock-skew", required_argument, NULL, 'k'},
                                           TM_POOL_LONG_OPTIONS,
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
     opts o = {.pool = tm_pool_defaults(), .from = TM_TIME_NONE, .to = TM_TIME_NONE};
-    const char *from_arg = NULL, *to_arg = NULL;
+    const char *from_arg = NULL, *to_arg = NULL, *manifest = NULL;
+    bool resume = false, force = false;
+    int skew_s = (int)(TM_CASE_DEFAULT_SKEW_US / 1000000);
     o.formats = tm_output_all();
     o.parallel = 1;
     int c;
@@ -458,6 +469,13 @@ int cmd_scan(int argc, char **argv)
             }
             break;
         }
+        case 'm': manifest = optarg; break;
+        case 'r': resume = true; break;
+        case 'x': force = true; break;
+        case 'k':
+            if (!tm_opt_int("scan", "--clock-skew", optarg, 0, 86400, &skew_s))
+                return TM_EXIT_USAGE;
+            break;
         case 'f': from_arg = optarg; break;
         case 'T': to_arg = optarg; break;
         case 'v': tm_verbosity = 2; break;
@@ -493,15 +511,26 @@ int cmd_scan(int argc, char **argv)
         tm_usage_error("scan", "no output directory: give -o OUT");
         return TM_EXIT_USAGE;
     }
-    if (optind >= argc) {
+    /* the inputs: on the command line, then the manifest's */
+    tm_manifest man = {0};
+    if (manifest) {
+        char why[600];
+        if (!tm_manifest_read(manifest, &man, why, sizeof why)) {
+            tm_usage_error("scan", "%s", why);
+            return TM_EXIT_USAGE;
+        }
+    }
+    size_t n = (size_t)(argc - optind) + man.n;
+    if (n == 0) {
         tm_usage_error("scan", "no INPUT given");
         return TM_EXIT_USAGE;
     }
-    if (tm_output_inside_input("scan", o.out, argv + optind, (size_t)(argc - optind)))
-        return TM_EXIT_USAGE;
-    if (tm_mkdirs(o.out, 0755) != 0) {
-        tm_msg_line("%s scan: cannot create %s: %s\n", tm_prog, o.out, strerror(errno));
-        return TM_EXIT_PARTIAL;
+    char **paths = tm_xcalloc(n, sizeof *paths), **labels = tm_xcalloc(n, sizeof *labels);
+    for (int i = optind; i < argc; i++)
+        paths[i - optind] = argv[i];
+    for (size_t i = 0; i < man.n; i++) {
+        paths[(size_t)(argc - optind) + i] = man.paths[i];
+        labels[(size_t)(argc - optind) + i] = man.labels[i];
     }
     /* the options, for summary.json and the report (not the paths) */
     size_t k = 0;
@@ -538,15 +567,102 @@ int cmd_scan(int argc, char **argv)
     o.command_line = tm_xstrdup(tm_buf_cstr(&cl));
     tm_buf_free(&cl);
     o.started = tm_now_us();
+    int rc = scan_case(&o, paths, labels, n, resume, force, (int64_t)skew_s * 1000000);
+    free(o.command_line);
+    free(paths);
+    free(labels);
+    tm_manifest_free(&man);
+    return rc;
+}
+
+/* The case: each input into OUT/<id>/ (skipping those an earlier run
+ * finished, with --resume), then OUT/case/ from all of them. */
+static int scan_case(opts *op, char **paths, char **labels, size_t n, bool resume, bool force, int64_t skew_us)
+{
+    opts o = *op;
+    if (resume && force) {
+        tm_usage_error("scan", "--resume keeps what an earlier run finished, --force does it again: not both");
+        return TM_EXIT_USAGE;
+    }
+    if (tm_output_inside_input("scan", o.out, paths, n))
+        return TM_EXIT_USAGE;
+    if (!resume && !force && tm_case_has_results(o.out)) {
+        tm_usage_error("scan", "%s holds the results of an earlier run: --resume to finish it, --force to scan again",
+                       o.out);
+        return TM_EXIT_USAGE;
+    }
+    if (tm_mkdirs(o.out, 0755) != 0) {
+        tm_msg_line("%s scan: cannot create %s: %s\n", tm_prog, o.out, strerror(errno));
+        return TM_EXIT_PARTIAL;
+    }
     tm_sigma_set *set = NULL;
     bool rules_ok = load_rules(&o, &set);
     o.hook = tm_sigma_hook_new(set, o.min_level);
+    /* --resume: an input whose outputs are complete and whose file is as it
+     * was is kept; what a killed run left of the others is cleared */
+    char **ids = tm_input_ids_labelled(paths, labels, n);
+    bool *skip = tm_xcalloc(n, sizeof *skip);
+    int *status = tm_xcalloc(n, sizeof *status);
+    for (size_t i = 0; i < n; i++) {
+        char *dir = tm_xasprintf("%s/%s", o.out, ids[i]);
+        char md5[33] = "", why[300];
+        bool e01 = tm_iends_with(paths[i], ".E01") || tm_iends_with(paths[i], ".Ex01");
+        if (resume && tm_case_input_done(dir, paths[i], e01 && tm_input_stored_md5(paths[i], md5) ? md5 : NULL, why,
+                                         sizeof why)) {
+            skip[i] = true;
+            if (tm_verbosity >= 1) {
+                tm_buf line;
+                tm_buf_init(&line);
+                tm_buf_term_line(&line, "%s: done in an earlier run, kept (%s/)\n", paths[i], dir);
+                tm_flush_stdout(&line);
+                tm_buf_free(&line);
+            }
+        } else {
+            if (resume && tm_verbosity >= 2)
+                tm_msg("%s: scanned again: %s", paths[i], why);
+            tm_case_clean_input(dir);
+        }
+        free(dir);
+    }
     /* progress for a person watching the terminal; lines for anyone else */
     tm_progress_on = isatty(STDERR_FILENO) && tm_verbosity >= 1;
-    int rc = tm_run_inputs_parallel(argv + optind, (size_t)(argc - optind), per_input, &o, o.parallel);
+    int rc = tm_run_inputs_as(paths, ids, skip, n, per_input, &o, o.parallel, status);
+    tm_case_status *cs = tm_xcalloc(n, sizeof *cs);
+    for (size_t i = 0; i < n; i++) {
+        char *sum = tm_xasprintf("%s/%s/summary.json", o.out, ids[i]);
+        bool complete = access(sum, R_OK) == 0;
+        free(sum);
+        cs[i] = skip[i] ? TM_CASE_KEPT : status[i] == TM_EXIT_NOT_READ ? TM_CASE_NOT_READ
+                          : complete                             ? TM_CASE_DONE
+                                                                 : TM_CASE_FAILED;
+        if (skip[i] && rc == TM_EXIT_OK && tm_case_input_had_errors(o.out, ids[i]))
+            rc = TM_EXIT_PARTIAL; /* its earlier run could not read everything either */
+    }
+    /* the case: what joins the inputs */
+    if (tm_case_write_inputs(o.out, ids, paths, cs, n) != 0) {
+        tm_msg("cannot write %s/inputs.tsv: %s", o.out, strerror(errno));
+        rc = TM_EXIT_PARTIAL;
+    }
+    tm_case_opts co = {skew_us};
+    int mrc = tm_case_merge(o.out, &co);
+    if (mrc != 0 && rc == TM_EXIT_OK)
+        rc = TM_EXIT_PARTIAL;
+    if (tm_verbosity >= 1 && mrc >= 0) {
+        tm_buf line;
+        tm_buf_init(&line);
+        tm_buf_term_line(&line, "case: %zu input%s, merged timelines, links and report in %s/case/\n", n, TM_PLURAL(n),
+                         o.out);
+        tm_flush_stdout(&line);
+        tm_buf_free(&line);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(ids[i]);
+    free(ids);
+    free(skip);
+    free(status);
+    free(cs);
     tm_sigma_hook_free(o.hook);
     tm_sigma_set_free(set);
-    free(o.command_line);
     /* rules that did not load are detections that did not run */
     if (rc == TM_EXIT_OK && (!rules_ok || o.rules.errors))
         rc = TM_EXIT_PARTIAL;

@@ -113,16 +113,36 @@ static int child_status(const char *path, int status)
 
 int tm_run_inputs_parallel(char *const *paths, size_t n, tm_input_fn fn, void *ctx, int parallel)
 {
+    return tm_run_inputs_as(paths, NULL, NULL, n, fn, ctx, parallel, NULL);
+}
+
+int tm_run_inputs_as(char *const *paths, char *const *given_ids, const bool *skip, size_t n, tm_input_fn fn, void *ctx,
+                     int parallel, int *status)
+{
     if (parallel < 1)
         parallel = 1;
     int worst = TM_EXIT_OK;
-    char **ids = tm_input_ids(paths, n);
+    char **ids = tm_xcalloc(n ? n : 1, sizeof *ids);
+    {
+        char **made = given_ids ? NULL : tm_input_ids(paths, n);
+        for (size_t i = 0; i < n; i++)
+            ids[i] = given_ids ? tm_xstrdup(given_ids[i]) : made[i];
+        free(made);
+    }
+    for (size_t i = 0; status && i < n; i++)
+        status[i] = TM_EXIT_OK;
     pid_t *pids = tm_xcalloc(n ? n : 1, sizeof *pids);
     /* progress on the terminal: each input talks to us through a pipe */
     tm_progress *prog = tm_progress_on ? tm_progress_new(paths, n) : NULL;
     size_t next = 0, running = 0;
     while (next < n || running) {
+        while (next < n && skip && skip[next])
+            next++; /* done in an earlier run */
         while (next < n && running < (size_t)parallel) {
+            if (skip && skip[next]) {
+                next++;
+                continue;
+            }
             fflush(stdout);
             fflush(stderr);
             int fd[2] = {-1, -1};
@@ -152,21 +172,21 @@ int tm_run_inputs_parallel(char *const *paths, size_t n, tm_input_fn fn, void *c
             pids[next++] = pid;
             running++;
         }
-        int status = 0;
+        int status_word = 0;
         pid_t done;
         if (prog) {
             /* an input is done when its pipe ends: then its process exits */
             int ended = tm_progress_wait(prog, 200);
             if (ended < 0) {
-                done = waitpid(-1, &status, WNOHANG); /* one whose pipe could not be made */
+                done = waitpid(-1, &status_word, WNOHANG); /* one whose pipe could not be made */
                 if (done <= 0)
                     continue;
             } else {
-                while ((done = waitpid(pids[ended], &status, 0)) < 0 && errno == EINTR)
+                while ((done = waitpid(pids[ended], &status_word, 0)) < 0 && errno == EINTR)
                     ;
             }
         } else {
-            done = waitpid(-1, &status, 0);
+            done = waitpid(-1, &status_word, 0);
         }
         if (done < 0) {
             if (errno == EINTR)
@@ -179,7 +199,11 @@ int tm_run_inputs_parallel(char *const *paths, size_t n, tm_input_fn fn, void *c
             if (pids[i] == done) {
                 pids[i] = 0;
                 running--;
-                int rc = child_status(paths[i], status);
+                int rc = child_status(paths[i], status_word);
+                if (status)
+                    status[i] = WIFEXITED(status_word) ? rc : -1;
+                if (rc == TM_EXIT_NOT_READ)
+                    rc = TM_EXIT_PARTIAL;
                 if (rc > worst)
                     worst = rc;
             }

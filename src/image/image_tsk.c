@@ -984,3 +984,16 @@ bool tm_image_open(tm_input *in)
     in->recognised = true;
     return ok > 0;
 }
+
+bool tm_input_stored_md5(const char *path, char out[33])
+{
+    tm_image_info info;
+    char err[300];
+    out[0] = '\0';
+    TSK_IMG_INFO *img = tm_image_bytes_open(path, &info, err, sizeof err);
+    if (!img)
+        return false;
+    snprintf(out, 33, "%s", info.md5);
+    tsk_img_close(img);
+    return out[0] != '\0';
+}

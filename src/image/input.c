@@ -19,6 +19,11 @@ tm_input *tm_input_open(const char *path)
     tm_input *in = tm_xcalloc(1, sizeof *in);
     in->path = tm_xstrdup(path);
     struct stat st;
+    in->real_path = realpath(path, NULL);
+    if (stat(path, &st) == 0) {
+        in->file_size = (uint64_t)st.st_size;
+        in->file_mtime = (int64_t)st.st_mtim.tv_sec * 1000000 + st.st_mtim.tv_nsec / 1000;
+    }
     if (stat(path, &st) != 0) {
         tm_input_add_problem(in, "input", path, "cannot open input: %s", strerror(errno));
         in->format = tm_xstrdup("unknown");
@@ -64,6 +69,7 @@ void tm_input_close(tm_input *in)
     free(in->vols);
     free(in->problems);
     free(in->path);
+    free(in->real_path);
     free(in->id);
     free(in->format);
     free(in->stored_md5);
@@ -76,8 +82,10 @@ void tm_input_close(tm_input *in)
 
 /* Input ids: the base name without image extensions, restricted to
  * [A-Za-z0-9._-], made unique with -2, -3 ... */
-static char *base_id(const char *path)
+static char *base_id(const char *path, const char *label)
 {
+    if (label && *label)
+        path = label; /* a manifest's label names the input; made safe like a name */
     size_t n = strlen(path);
     while (n > 1 && path[n - 1] == '/')
         n--;
@@ -108,12 +116,17 @@ static char *base_id(const char *path)
 
 char **tm_input_ids(char *const *paths, size_t n)
 {
+    return tm_input_ids_labelled(paths, NULL, n);
+}
+
+char **tm_input_ids_labelled(char *const *paths, char *const *labels, size_t n)
+{
     char **ids = tm_xcalloc(n ? n : 1, sizeof *ids);
     for (size_t i = 0; i < n; i++) {
-        char *base = base_id(paths[i]);
+        char *base = base_id(paths[i], labels ? labels[i] : NULL);
         char *id = tm_xstrdup(base);
         for (unsigned k = 2;; k++) {
-            bool clash = false;
+            bool clash = tm_ieq(id, "case"); /* the case's own folder */
             for (size_t j = 0; j < i && !clash; j++)
                 clash = tm_ieq(ids[j], id);
             if (!clash)

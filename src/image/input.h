@@ -26,6 +26,13 @@ void tm_input_close(tm_input *in);
  * from their names (base name without image extension). Free each and the
  * array. */
 char **tm_input_ids(char *const *paths, size_t n);
+/* The same, from labels where given (labels[i] NULL or "": from the path);
+ * "case" is never an id (it is the case's own folder). */
+char **tm_input_ids_labelled(char *const *paths, char *const *labels, size_t n);
+
+/* The MD5 an E01 stored at acquisition, read from its header (--resume
+ * compares it); false when there is none or the image does not open. */
+bool tm_input_stored_md5(const char *path, char out[33]);
 
 /* Byte access to one artifact. */
 typedef struct tm_art_reader tm_art_reader;

@@ -92,6 +92,10 @@ struct tm_input {
     bool damaged; /* the image container itself is incomplete or corrupt */
     bool noatime; /* every evidence file was opened with O_NOATIME (access times untouched) */
     char *stored_md5, *stored_sha1; /* acquisition hashes an E01 records, or NULL */
+    /* what --resume compares: the file (first segment) as it was when read */
+    char *real_path; /* absolute, symlinks resolved; NULL when it could not be */
+    uint64_t file_size;
+    int64_t file_mtime;
     char *computed_md5, *computed_sha1; /* --verify: the hashes of the media as read now, or NULL */
     size_t checksum_errors;             /* EWF chunk checksum failures reported so far */
     void *priv;  /* image-layer state */

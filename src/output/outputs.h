@@ -13,6 +13,7 @@
 #include "model/artifact.h"
 #include "model/record_json.h"
 #include "pipeline/coverage.h"
+#include "pipeline/hostinfo.h"
 #include "pipeline/trace.h"
 
 typedef struct {
@@ -78,6 +79,7 @@ typedef struct {
     const tm_report_io *io;     /* what was read, or NULL */
     const tm_report_rules *rules; /* or NULL */
     const tm_report_run *run;     /* or NULL */
+    const tm_hostinfo *identity;  /* the host's name, domain and addresses, or NULL */
 } tm_report;
 
 /* Traces per tool and role - or, for traces whose tool is not recorded,

@@ -181,6 +181,13 @@ static void write_summary(tm_buf *b, const tm_report *r)
     tm_json_obj_begin(&j);
     tm_json_kstr(&j, "path", in->path);
     tm_json_kstr(&j, "id", in->id);
+    /* what --resume compares with the input as it is then */
+    tm_json_key(&j, "fingerprint");
+    tm_json_obj_begin(&j);
+    tm_json_kstr(&j, "real_path", in->real_path);
+    tm_json_kuint(&j, "file_size", in->file_size);
+    tm_json_kint(&j, "file_mtime_us", in->file_mtime);
+    tm_json_obj_end(&j);
     tm_json_input_media(&j, in);
     tm_json_key(&j, "stored_hashes"); /* what an E01 recorded at acquisition */
     if (in->stored_md5 || in->stored_sha1) {
@@ -204,6 +211,21 @@ static void write_summary(tm_buf *b, const tm_report *r)
     tm_json_kbool(&j, "access_times_kept", in->noatime);
     tm_json_obj_end(&j);
     tm_json_kstr(&j, "host", r->host);
+    /* who the host is on the network: what links it to the other hosts of a case */
+    tm_json_key(&j, "identity");
+    if (r->identity) {
+        tm_json_obj_begin(&j);
+        tm_json_kstr(&j, "computer", r->identity->computer[0] ? r->identity->computer : r->host);
+        tm_json_kstr(&j, "domain", r->identity->domain[0] ? r->identity->domain : NULL);
+        tm_json_key(&j, "addresses");
+        tm_json_arr_begin(&j);
+        for (unsigned i = 0; i < r->identity->naddresses; i++)
+            tm_json_str(&j, r->identity->addresses[i]);
+        tm_json_arr_end(&j);
+        tm_json_obj_end(&j);
+    } else {
+        tm_json_null(&j);
+    }
     tm_json_key(&j, "volumes");
     tm_json_arr_begin(&j);
     for (size_t i = 0; i < in->nvols; i++)

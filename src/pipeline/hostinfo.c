@@ -38,6 +38,25 @@ static void rule(const tm_record *r, const char *name, tm_tz_rule *out)
         memset(out, 0, sizeof *out);
 }
 
+/* An interface address worth naming the host by: not 0.0.0.0, not a
+ * loopback, not already known, and shaped like an IPv4 or IPv6 address. */
+static void add_address(tm_hostinfo *h, const char *a, size_t n)
+{
+    char s[48];
+    if (n == 0 || n >= sizeof s)
+        return;
+    memcpy(s, a, n);
+    s[n] = '\0';
+    if (strspn(s, "0123456789abcdefABCDEF.:") != n || strcmp(s, "0.0.0.0") == 0 || strncmp(s, "127.", 4) == 0 ||
+        strcmp(s, "::1") == 0)
+        return;
+    for (unsigned i = 0; i < h->naddresses; i++)
+        if (strcmp(h->addresses[i], s) == 0)
+            return;
+    if (h->naddresses < sizeof h->addresses / sizeof h->addresses[0])
+        snprintf(h->addresses[h->naddresses++], sizeof h->addresses[0], "%s", s);
+}
+
 void tm_hostinfo_observe(tm_hostinfo *h, const tm_record *r)
 {
     const char *fact = tm_record_str(r, "fact");
@@ -61,6 +80,22 @@ void tm_hostinfo_observe(tm_hostinfo *h, const tm_record *r)
         const char *n = tm_record_str(r, "ComputerName");
         if (n)
             snprintf(h->computer, sizeof h->computer, "%s", n);
+    } else if (strcmp(fact, "tcpip") == 0) {
+        const char *d = tm_record_str(r, "Domain");
+        if (!d || !*d)
+            d = tm_record_str(r, "NV Domain");
+        if (d && *d && !h->domain[0])
+            snprintf(h->domain, sizeof h->domain, "%s", d);
+    } else if (strcmp(fact, "interface") == 0) {
+        static const char *const fields[] = {"IPAddress", "DhcpIPAddress"};
+        for (size_t f = 0; f < 2; f++) {
+            const char *v = tm_record_str(r, fields[f]);
+            while (v && *v) { /* a list, one address a line */
+                size_t n = strcspn(v, "\n");
+                add_address(h, v, n);
+                v += n + (v[n] == '\n');
+            }
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 /* What the coordinator learns about a host from its registry facts while it
  * reads an input: enough to convert the host's local times (at-jobs, task
- * XML) to UTC. Filled from the registry reader's "time_zone" and
- * "computer_name" facts. */
+ * XML) to UTC, and who the host is (name, domain, addresses). Filled from
+ * the registry reader's "time_zone", "computer_name", "tcpip" and
+ * "interface" facts. */
 #ifndef TM_HOSTINFO_H
 #define TM_HOSTINFO_H
 
@@ -20,6 +21,11 @@ typedef struct {
     int32_t bias, std_bias, dst_bias; /* minutes: UTC = local + bias (+ std/dst bias) */
     tm_tz_rule std_start, dst_start;
     char computer[96];
+    /* who the host is on the network (the case's links between hosts):
+     * its domain and the addresses its interfaces had (static or DHCP) */
+    char domain[128];
+    char addresses[16][48];
+    unsigned naddresses;
 } tm_hostinfo;
 
 void tm_hostinfo_init(tm_hostinfo *h);

@@ -94,6 +94,15 @@ void tm_json_uint(tm_json *j, uint64_t v)
     tm_buf_printf(j->out, "%" PRIu64, v);
 }
 
+void tm_json_double(tm_json *j, double v)
+{
+    pre_value(j);
+    if (v != v || v > 1e300 || v < -1e300)
+        tm_buf_puts(j->out, "null"); /* JSON has no NaN or infinity */
+    else
+        tm_buf_printf(j->out, "%.3f", v);
+}
+
 void tm_json_bool(tm_json *j, bool v)
 {
     pre_value(j);

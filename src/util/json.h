@@ -29,6 +29,8 @@ void tm_json_str(tm_json *j, const char *s);          /* NULL writes null */
 void tm_json_strn(tm_json *j, const char *s, size_t n);
 void tm_json_int(tm_json *j, int64_t v);
 void tm_json_uint(tm_json *j, uint64_t v);
+/* A number with three decimals (null for NaN or infinity). */
+void tm_json_double(tm_json *j, double v);
 void tm_json_bool(tm_json *j, bool v);
 void tm_json_null(tm_json *j);
 /* Microseconds since the Unix epoch as ISO 8601 with offset; TM_TIME_NONE as null. */

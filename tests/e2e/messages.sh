@@ -91,7 +91,9 @@ if command -v script >/dev/null; then
   # each input's line arrives whole, on a line of its own after the progress is cleared
   assert_contains "$tty" $'\033[K'"$FIXTURES/hosts/src01.raw: 18 traces (8 confirmed), 0 errors, in $T/tty/src01/" "summary line whole"
   assert_contains "$tty" $'\033[Ktoolmark: '"$T/nosuch.E01: cannot open input" "problem line whole"
-  tail=$(tail -c 200 "$T/typescript" | tr -d '\r')
-  assert_contains "$tail" $'\033[K\nScript done' "the progress line is cleared at the end"
+  # the progress line is cleared before the case's line, and nothing is drawn after it
+  tail=$(tail -c 400 "$T/typescript" | tr -d '\r')
+  assert_contains "$tail" $'\033[Kcase: 3 inputs, merged timelines' "the progress line is cleared at the end"
+  assert_not_contains "${tail#*case: 3 inputs}" $'\033[K' "nothing drawn after the last line"
 fi
 finish

@@ -110,7 +110,7 @@ static void test_report_at_scale(const char *save, size_t n)
     tm_traces ts;
     tm_errors errs;
     big_case(&in, &ts, &errs, n);
-    tm_report r = {&in, &ts, NULL, &errs, NULL, "BIG", "", NULL, NULL, NULL};
+    tm_report r = {&in, &ts, NULL, &errs, NULL, "BIG", "", NULL, NULL, NULL, NULL};
     tm_buf b;
     tm_buf_init(&b);
     write_as("html", &b, &r);
@@ -165,7 +165,7 @@ int main(int argc, char **argv)
     trace(&ts, "wmic", TM_TIME_NONE, "no time", NULL);
     trace(&ts, "net-use", t, "a message much longer than eighty characters so that the short column must be cut \xC3\xA9\xC3\xA9", NULL);
     tm_errors errs = {0};
-    tm_report r = {&in, &ts, NULL, &errs, NULL, "WS", "", NULL, NULL, NULL};
+    tm_report r = {&in, &ts, NULL, &errs, NULL, "WS", "", NULL, NULL, NULL, NULL};
 
     write_as("csv", &b, &r);
     const char *csv = tm_buf_cstr(&b);
