@@ -23,6 +23,7 @@ static const char usage[] =
     "  extract     copy the artifacts out, with a manifest of hashes and times\n"
     "  dump        parse the artifacts and print their records as JSON lines\n"
     "  rules       check Sigma rule files: what loads, what is skipped and why\n"
+    "  merge       join the input folders of a case: timelines, links, report\n"
     "\n"
     "Options:\n"
     "  -h, --help     this help ('toolmark COMMAND --help' for a command)\n"
@@ -57,6 +58,8 @@ int main(int argc, char **argv)
         return cmd_plugins(argc - 1, argv + 1);
     if (strcmp(cmd, "rules") == 0)
         return cmd_rules(argc - 1, argv + 1);
+    if (strcmp(cmd, "merge") == 0)
+        return cmd_merge(argc - 1, argv + 1);
     if (strcmp(cmd, "artifacts") == 0)
         return cmd_artifacts(argc - 1, argv + 1);
     if (strcmp(cmd, "extract") == 0)

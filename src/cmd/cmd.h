@@ -21,6 +21,7 @@ int cmd_dump(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_plugins(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /* Runs fn for each input in its own child process, one after the other, so
  * that a crash inside libtsk/libewf on a hostile image costs that input only.
@@ -35,6 +36,9 @@ int tm_run_inputs_parallel(char *const *paths, size_t n, tm_input_fn fn, void *c
  * wanted; -1 for an input process that died). */
 int tm_run_inputs_as(char *const *paths, char *const *ids, const bool *skip, size_t n, tm_input_fn fn, void *ctx,
                      int parallel, int *status);
+/* The run's worker budget shared by all inputs through a jobserver
+ * (worker/jobserver.h): 0 for none (each input runs its own -j workers). */
+extern int tm_run_tokens;
 /* An input process's exit status for an input it could not open at all
  * (said to the supervisor only; the run's status is then 1). */
 #define TM_EXIT_NOT_READ 3
@@ -77,7 +81,7 @@ int tm_pool_option(const char *cmd, int c, const char *arg, tm_pool_opts *pool);
 tm_pool_opts tm_pool_defaults(void);
 /* Their lines of --help. */
 #define TM_POOL_HELP                                                                                                   \
-    "  -j, --jobs N          parser workers per input (default: one per core)\n"                                       \
+    "  -j, --jobs N          parser workers (default: one per core); scan: in all\n"                                       \
     "  --worker-timeout SEC  kill a parser worker silent that long (default 120 s)\n"                              \
     "  --worker-memory SIZE  address space per parser worker (default 2G; 0: none)\n"
 
@@ -120,10 +124,14 @@ void tm_progress_started(tm_progress *p, size_t input, int fd);
 /* Waits up to timeout_ms for what the inputs send, redraws; returns the
  * input whose pipe ended, or -1. */
 int tm_progress_wait(tm_progress *p, int timeout_ms);
+/* The input's process has been reaped. */
+void tm_progress_finished(tm_progress *p, size_t input);
 /* Clears the progress line (before the supervisor prints a line itself). */
 void tm_progress_end(tm_progress *p);
 /* The input process's side: fd is its pipe (-1: no progress). */
-void tm_status_child_init(int fd);
+void tm_status_child_init(int fd, bool lines);
+/* Supervisor: jobserver tokens the running inputs hold, their own included. */
+int tm_progress_tokens_held(tm_progress *p);
 void tm_status_phase(const char *phase);
 void tm_status_plan(uint64_t artifacts, uint64_t bytes);
 void tm_status_record(void);

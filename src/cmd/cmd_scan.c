@@ -19,6 +19,7 @@
 #include "rules/sigma_hook.h"
 #include "util/fileout.h"
 #include "util/timeutil.h"
+#include "worker/jobserver.h"
 #include "worker/pool.h"
 #include "model/record_json.h"
 #include "util/msg.h"
@@ -29,14 +30,20 @@ static void usage(void)
 {
     tm_buf b;
     tm_buf_init(&b);
-    tm_buf_puts(&b, "Usage: toolmark scan [options] -o OUT INPUT...\n"
+    tm_buf_puts(&b, "Usage: toolmark scan [options] -o CASEDIR [INPUT...] [--manifest FILE]\n"
                     "\n"
                     "Find the traces of attacker tools in each INPUT (disk image or folder of\n"
-                    "collected files). For each input, OUT/<input-id>/ gets traces.jsonl,\n"
+                    "collected files). For each input, CASEDIR/<input-id>/ gets traces.jsonl,\n"
                     "traces.csv (Timesketch), traces.l2tcsv (plaso), traces.body (mactime),\n"
-                    "summary.json, report.html and errors.jsonl (docs/outputs.md).\n"
+                    "summary.json, report.html and errors.jsonl (docs/outputs.md); CASEDIR/case/\n"
+                    "joins them: merged timelines, links between hosts, report (docs/case.md).\n"
                     "\n"
-                    "  -o, --output OUT      output directory (created; never inside an input)\n");
+                    "  -o, --output CASEDIR  output folder (created; never inside an input)\n"
+                    "  --manifest FILE       more inputs, one a line: PATH or PATH<TAB>LABEL\n"
+                    "  --resume              keep the inputs an earlier run into CASEDIR finished\n"
+                    "                        (and that did not change); scan the rest\n"
+                    "  --force               scan again into a CASEDIR that holds results\n"
+                    "  --clock-skew SEC      how far apart the two ends of a link may be (300)\n");
     const char *names[33];
     size_t n = 0;
     for (size_t i = 0; i < tm_output_format_count; i++)
@@ -50,7 +57,7 @@ static void usage(void)
                     "                        low, medium, high, critical (default informational)\n"
                     "  --verify              read the whole image and check it against the hashes\n"
                     "                        an E01 stored at acquisition (a mismatch is damage)\n" TM_POOL_HELP
-                    "  -P, --parallel N      inputs processed at the same time (default 1)\n"
+                    "  -P, --parallel N      inputs processed at the same time (default: -j)\n"
                     "  --from TIME, --to TIME  only traces in this window: 2017-05-10 (a whole\n"
                     "                        day for --to), 2017-05-10T09:30[:00], with an offset\n"
                     "                        (+09:00, Z) or in the --tz zone; untimed traces stay\n"
@@ -289,7 +296,16 @@ static int per_input(tm_input *in, void *vo)
     tm_coverage_finish(c.cov, tm_plugins, tm_plugin_count);
     tm_traces ts;
     tm_traces_init(&ts);
+    /* the plugins run on a thread per token this input can get now */
+    size_t extra = 0;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    while (tm_jobserver_active() && extra + 1 < (size_t)(cores > 0 ? cores : 1) && tm_jobserver_take())
+        extra++;
+    if (tm_jobserver_active())
+        tm_pipeline_threads(pl, 1 + extra);
     tm_pipeline_finish(pl, &ts);
+    for (; extra; extra--)
+        tm_jobserver_give();
     size_t outside = tm_traces_keep_window(&ts, o->from, o->to);
     tm_status_traces(ts.n);
     tm_status_phase("writing outputs");
@@ -430,7 +446,7 @@ int cmd_scan(int argc, char **argv)
     bool resume = false, force = false;
     int skew_s = (int)(TM_CASE_DEFAULT_SKEW_US / 1000000);
     o.formats = tm_output_all();
-    o.parallel = 1;
+    o.parallel = 0; /* as many inputs at once as the worker budget allows */
     int c;
     optind = 1;
     while ((c = tm_getopt("scan", argc, argv, "ho:j:P:qv", lopts)) != -1) {
@@ -626,7 +642,9 @@ static int scan_case(opts *op, char **paths, char **labels, size_t n, bool resum
     }
     /* progress for a person watching the terminal; lines for anyone else */
     tm_progress_on = isatty(STDERR_FILENO) && tm_verbosity >= 1;
-    int rc = tm_run_inputs_as(paths, ids, skip, n, per_input, &o, o.parallel, status);
+    /* one worker budget for the whole run: -j N tokens shared by every input */
+    tm_run_tokens = o.pool.workers;
+    int rc = tm_run_inputs_as(paths, ids, skip, n, per_input, &o, o.parallel ? o.parallel : o.pool.workers, status);
     tm_case_status *cs = tm_xcalloc(n, sizeof *cs);
     for (size_t i = 0; i < n; i++) {
         char *sum = tm_xasprintf("%s/%s/summary.json", o.out, ids[i]);

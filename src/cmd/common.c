@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "worker/jobserver.h"
 #include "worker/pool.h"
 #include "util/buf.h"
 #include "util/timeutil.h"
@@ -39,6 +40,8 @@ void tm_help_list(tm_buf *b, const char *option, const char *what, const char *c
     }
     tm_buf_putc(b, '\n');
 }
+
+int tm_run_tokens;
 
 void tm_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -91,7 +94,7 @@ void tm_flush_stdout(tm_buf *b)
  * to the supervisor's progress line, or -1. */
 static void run_child(const char *path, const char *id, tm_input_fn fn, void *ctx, int status_fd)
 {
-    tm_status_child_init(status_fd);
+    tm_status_child_init(status_fd, tm_progress_on);
     tm_input *in = tm_input_open(path);
     in->id = tm_xstrdup(id);
     int rc = fn(in, ctx);
@@ -132,8 +135,11 @@ int tm_run_inputs_as(char *const *paths, char *const *given_ids, const bool *ski
     for (size_t i = 0; status && i < n; i++)
         status[i] = TM_EXIT_OK;
     pid_t *pids = tm_xcalloc(n ? n : 1, sizeof *pids);
-    /* progress on the terminal: each input talks to us through a pipe */
-    tm_progress *prog = tm_progress_on ? tm_progress_new(paths, n) : NULL;
+    /* each input talks to us through a pipe: its progress (drawn on a
+     * terminal), its lines (while we draw), the tokens it holds */
+    tm_progress *prog = tm_progress_new(paths, n);
+    int tokens = tm_run_tokens;
+    bool js = tokens > 0 && tm_jobserver_create(tokens);
     size_t next = 0, running = 0;
     while (next < n || running) {
         while (next < n && skip && skip[next])
@@ -143,15 +149,25 @@ int tm_run_inputs_as(char *const *paths, char *const *given_ids, const bool *ski
                 next++;
                 continue;
             }
+            /* an input starts on a token of its own (the first always can) */
+            if (js && !tm_jobserver_take()) {
+                if (running)
+                    break;
+                tm_jobserver_settle(tokens); /* none running: whatever went missing is back */
+                if (!tm_jobserver_take())
+                    break;
+            }
             fflush(stdout);
             fflush(stderr);
             int fd[2] = {-1, -1};
-            if (prog && pipe2(fd, O_CLOEXEC) != 0)
+            if (pipe2(fd, O_CLOEXEC) != 0)
                 fd[0] = fd[1] = -1;
             pid_t self = getpid(), pid = fork();
             if (pid < 0) {
                 tm_msg("%s: cannot fork: %s\n", paths[next], strerror(errno));
                 worst = TM_EXIT_PARTIAL;
+                if (js)
+                    tm_jobserver_give();
                 if (fd[0] >= 0) {
                     close(fd[0]);
                     close(fd[1]);
@@ -167,26 +183,21 @@ int tm_run_inputs_as(char *const *paths, char *const *given_ids, const bool *ski
             }
             if (fd[1] >= 0)
                 close(fd[1]);
-            if (prog)
-                tm_progress_started(prog, next, fd[0]);
+            tm_progress_started(prog, next, fd[0]);
             pids[next++] = pid;
             running++;
         }
         int status_word = 0;
         pid_t done;
-        if (prog) {
-            /* an input is done when its pipe ends: then its process exits */
-            int ended = tm_progress_wait(prog, 200);
-            if (ended < 0) {
-                done = waitpid(-1, &status_word, WNOHANG); /* one whose pipe could not be made */
-                if (done <= 0)
-                    continue;
-            } else {
-                while ((done = waitpid(pids[ended], &status_word, 0)) < 0 && errno == EINTR)
-                    ;
-            }
+        /* an input is done when its pipe ends: then its process exits */
+        int ended = tm_progress_wait(prog, 200);
+        if (ended < 0) {
+            done = waitpid(-1, &status_word, WNOHANG); /* one whose pipe could not be made */
+            if (done <= 0)
+                continue;
         } else {
-            done = waitpid(-1, &status_word, 0);
+            while ((done = waitpid(pids[ended], &status_word, 0)) < 0 && errno == EINTR)
+                ;
         }
         if (done < 0) {
             if (errno == EINTR)
@@ -199,6 +210,10 @@ int tm_run_inputs_as(char *const *paths, char *const *given_ids, const bool *ski
             if (pids[i] == done) {
                 pids[i] = 0;
                 running--;
+                tm_progress_finished(prog, i);
+                /* its tokens back, its own and what it held when it ended */
+                if (js)
+                    tm_jobserver_settle(tokens - tm_progress_tokens_held(prog));
                 int rc = child_status(paths[i], status_word);
                 if (status)
                     status[i] = WIFEXITED(status_word) ? rc : -1;
@@ -208,8 +223,7 @@ int tm_run_inputs_as(char *const *paths, char *const *given_ids, const bool *ski
                     worst = rc;
             }
     }
-    if (prog)
-        tm_progress_end(prog);
+    tm_progress_end(prog);
     tm_progress_free(prog);
     free(pids);
     for (size_t i = 0; i < n; i++)

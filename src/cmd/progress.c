@@ -22,6 +22,7 @@
 
 #include "cmd/cmd.h"
 #include "util/text.h"
+#include "worker/jobserver.h"
 
 bool tm_progress_on;
 
@@ -69,8 +70,16 @@ static void sink(int fd, const char *text, size_t len)
     send_frame(fd == 1 ? 'O' : 'E', text, len);
 }
 
+/* the tokens this process takes from the jobserver and gives back */
+static void token_note(int delta)
+{
+    send_frame(delta > 0 ? 'T' : 't', "", 0);
+}
+
 static void send_progress(bool now)
 {
+    if (!tm_progress_on)
+        return; /* nobody draws it */
     double t = mono();
     if (!now && t - g_st.last_sent < 0.1)
         return; /* ten a second is all a terminal needs */
@@ -81,12 +90,14 @@ static void send_progress(bool now)
     send_frame('P', p, (size_t)n);
 }
 
-void tm_status_child_init(int fd)
+void tm_status_child_init(int fd, bool lines)
 {
     g_fd = fd;
     memset(&g_st, 0, sizeof g_st);
-    if (fd >= 0)
+    if (fd >= 0 && lines)
         tm_msg_sink = sink;
+    if (fd >= 0 && tm_jobserver_active())
+        tm_jobserver_note = token_note;
 }
 
 void tm_status_phase(const char *phase)
@@ -133,6 +144,7 @@ typedef struct {
     tm_buf in;        /* bytes of a frame not complete yet */
     char phase[32];
     uint64_t arts_done, arts, bytes_done, bytes, records, traces;
+    int tokens; /* jobserver tokens it holds besides its own (what it said it takes) */
 } input_state;
 
 struct tm_progress {
@@ -175,7 +187,7 @@ void tm_progress_started(tm_progress *p, size_t i, int fd)
 
 static void clear_line(tm_progress *p)
 {
-    if (p->drawn) {
+    if (p && p->drawn) {
         static const char clr[] = "\r\033[K";
         if (write(STDERR_FILENO, clr, sizeof clr - 1) < 0) {
         }
@@ -284,6 +296,10 @@ static void handle_frame(tm_progress *p, input_state *s, char type, const char *
                 break;
             off += (size_t)w;
         }
+    } else if (type == 'T') {
+        s->tokens++;
+    } else if (type == 't') {
+        s->tokens--;
     } else if (type == 'P') {
         char buf[256];
         snprintf(buf, sizeof buf, "%.*s", (int)(n < sizeof buf ? n : sizeof buf - 1), d);
@@ -352,8 +368,37 @@ int tm_progress_wait(tm_progress *p, int timeout_ms)
             }
     free(fds);
     free(who);
-    draw(p);
+    if (tm_progress_on)
+        draw(p);
     return ended;
+}
+
+int tm_progress_tokens_held(tm_progress *p)
+{
+    /* what is in the pipes first: a process says what it takes before taking it */
+    for (size_t i = 0; i < p->n; i++)
+        while (p->in[i].fd >= 0) {
+            struct pollfd f = {.fd = p->in[i].fd, .events = POLLIN};
+            if (poll(&f, 1, 0) <= 0 || !(f.revents & POLLIN) || !read_input(p, &p->in[i]))
+                break;
+        }
+    int held = 0;
+    for (size_t i = 0; i < p->n; i++)
+        if (p->in[i].started && !p->in[i].finished)
+            held += 1 + (p->in[i].tokens > 0 ? p->in[i].tokens : 0);
+    return held;
+}
+
+void tm_progress_finished(tm_progress *p, size_t i)
+{
+    if (i >= p->n)
+        return;
+    if (p->in[i].fd >= 0) {
+        close(p->in[i].fd);
+        p->in[i].fd = -1;
+    }
+    p->in[i].finished = true;
+    p->in[i].tokens = 0;
 }
 
 void tm_progress_end(tm_progress *p)

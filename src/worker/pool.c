@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "worker/job.h"
+#include "worker/jobserver.h"
 #include "worker/proto.h"
 #include "util/lifetime.h"
 #include "util/msg.h"
@@ -30,7 +31,41 @@ typedef struct {
     double last; /* monotonic seconds of last message */
     tm_read_stats stats;
     uint64_t last_position;
+    bool token;  /* its job runs on a jobserver token (not the input's own) */
+    bool logged; /* its job's start is in the job log */
 } worker;
+
+/* TOOLMARK_JOBLOG=FILE: a line "+" when a job starts and "-" when it ends,
+ * appended (atomically) by every input process of the run, so that a test
+ * can check that no more jobs ran at once than the worker budget allows. */
+static void joblog(char c)
+{
+    static int fd = -2;
+    if (fd == -2) {
+        const char *p = getenv("TOOLMARK_JOBLOG");
+        fd = p && *p ? open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : -1;
+    }
+    if (fd >= 0) {
+        char line[2] = {c, '\n'};
+        if (write(fd, line, 2) < 0) {
+        }
+    }
+}
+
+/* A worker whose job ended: said in the log, then its token given back. */
+static void job_ended(worker *w)
+{
+    if (w->job >= 0)
+        return;
+    if (w->logged) {
+        joblog('-');
+        w->logged = false;
+    }
+    if (w->token) {
+        tm_jobserver_give();
+        w->token = false;
+    }
+}
 
 static double now_s(void)
 {
@@ -334,7 +369,7 @@ size_t tm_pool_run(tm_input *in, const tm_pool_job *jobs, size_t njobs, const tm
     g_memory = o->memory;
     char *path = o->worker ? tm_xstrdup(o->worker) : tm_worker_path();
     worker *ws = tm_xcalloc((size_t)nw, sizeof *ws);
-    struct pollfd *pfd = tm_xcalloc((size_t)nw, sizeof *pfd);
+    struct pollfd *pfd = tm_xcalloc((size_t)nw + 1, sizeof *pfd);
     tm_fields_scratch scratch = {0};
     size_t next = 0, failed = 0, done = 0;
     /* Count failures through the callback wrapper. */
@@ -342,11 +377,23 @@ size_t tm_pool_run(tm_input *in, const tm_pool_job *jobs, size_t njobs, const tm
         ws[i].job = -1;
 
     while (done < njobs) {
-        /* Hand out jobs to idle workers. */
+        /* Hand out jobs to idle workers: the first running job on the
+         * input's own token, each further one on a jobserver token. */
+        bool want_token = false;
         for (int i = 0; i < nw && next < njobs; i++) {
             worker *w = &ws[i];
             if (w->job >= 0)
                 continue;
+            int running = 0;
+            for (int k = 0; k < nw; k++)
+                running += ws[k].job >= 0;
+            if (running > 0 && tm_jobserver_active()) {
+                if (!tm_jobserver_take()) {
+                    want_token = true;
+                    break;
+                }
+                w->token = true;
+            }
             if (w->pid <= 0 && spawn(w, path) != 0) {
                 char msg[300];
                 snprintf(msg, sizeof msg, "cannot start a parser worker: %s", strerror(errno));
@@ -374,15 +421,20 @@ size_t tm_pool_run(tm_input *in, const tm_pool_job *jobs, size_t njobs, const tm
                 failed++;
                 continue;
             }
+            joblog('+');
+            w->logged = true;
             next++;
         }
         int active = 0;
         for (int i = 0; i < nw; i++) {
+            job_ended(&ws[i]); /* a job that ended in a failure, or never started */
             pfd[i].fd = ws[i].job >= 0 ? ws[i].sock : -1;
             pfd[i].events = POLLIN;
             pfd[i].revents = 0;
             active += ws[i].job >= 0;
         }
+        /* waiting for a token too: wake when another process gives one */
+        pfd[nw] = (struct pollfd){.fd = want_token ? tm_jobserver_fd() : -1, .events = POLLIN};
         if (!active)
             continue;
         double t = now_s();
@@ -391,7 +443,7 @@ size_t tm_pool_run(tm_input *in, const tm_pool_job *jobs, size_t njobs, const tm
             if (ws[i].job >= 0 && ws[i].last + timeout - t < wait)
                 wait = ws[i].last + timeout - t;
         int ms = wait <= 0 ? 0 : (int)(wait * 1000) + 1;
-        int pr = poll(pfd, (nfds_t)nw, ms);
+        int pr = poll(pfd, (nfds_t)nw + 1, ms);
         if (pr < 0 && errno != EINTR)
             break;
         t = now_s();
@@ -423,6 +475,7 @@ size_t tm_pool_run(tm_input *in, const tm_pool_job *jobs, size_t njobs, const tm
                     done++;
                     /* on_done was told whether it failed. */
                 }
+                job_ended(w);
             } else if (t - w->last > timeout) {
                 char reason[128];
                 snprintf(reason, sizeof reason, "no progress for %d s: parser worker killed", timeout);
@@ -430,7 +483,12 @@ size_t tm_pool_run(tm_input *in, const tm_pool_job *jobs, size_t njobs, const tm
                 done++;
                 failed++;
             }
+            job_ended(w);
         }
+    }
+    for (int i = 0; i < nw; i++) {
+        ws[i].job = -1;
+        job_ended(&ws[i]);
     }
     for (int i = 0; i < nw; i++)
         if (ws[i].pid > 0)
