@@ -115,7 +115,9 @@ void case_write_summary(tm_buf *b, const case_state *c)
         tm_json_obj_begin(&j);
         tm_json_kstr(&j, "id", in->id);
         tm_json_kstr(&j, "path", in->path);
-        tm_json_kstr(&j, "status", in->complete ? tm_case_status_name(in->status)
+        /* "done" whether this run or an earlier one (--resume) did it: the
+         * case's outputs do not depend on how the run went */
+        tm_json_kstr(&j, "status", in->complete                     ? "done"
                                    : in->status == TM_CASE_NOT_READ ? "not read"
                                                                     : "incomplete");
         tm_json_kstr(&j, "problem", in->problem);
@@ -437,7 +439,7 @@ void case_write_html(tm_buf *b, const case_state *c)
         td(b, tm_buf_cstr(&reg));
         tm_buf_free(&reg);
         if (in->complete && !in->problem)
-            td(b, tm_case_status_name(in->status));
+            td(b, "done");
         else {
             tm_buf_puts(b, "<td class=\"no\">");
             esc(b, in->problem ? in->problem : in->status == TM_CASE_NOT_READ ? "not read" : "incomplete");

@@ -548,15 +548,29 @@ int cmd_scan(int argc, char **argv)
         paths[(size_t)(argc - optind) + i] = man.paths[i];
         labels[(size_t)(argc - optind) + i] = man.labels[i];
     }
-    /* the options, for summary.json and the report (not the paths) */
+    /* the options that decide what is found and written, for summary.json
+     * and the report: not where (-o, --manifest), not how fast or how loud
+     * (-j, -P, -q, -v: the outputs do not depend on them), not --resume or
+     * --force; the whole command line is in summary.json's run record */
+    static const char *const with_value[] = {"-o", "--output", "--manifest", "-j", "--jobs", "-P", "--parallel", NULL};
+    static const char *const alone[] = {"-q", "--quiet", "-v", "--verbose", "--resume", "--force", NULL};
     size_t k = 0;
     for (int i = 1; i < optind && k < sizeof o.options - 1; i++) {
-        if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
-            i++;
+        bool drop = false, drop_next = false;
+        for (size_t w = 0; with_value[w] && !drop; w++) {
+            size_t l = strlen(with_value[w]);
+            if (strcmp(argv[i], with_value[w]) == 0)
+                drop = drop_next = true;
+            else if (strncmp(argv[i], with_value[w], l) == 0 && (argv[i][l] == '=' || (l == 2 && argv[i][l])))
+                drop = true; /* --jobs=2, -j2 */
+        }
+        for (size_t w = 0; alone[w] && !drop; w++)
+            drop = strcmp(argv[i], alone[w]) == 0;
+        drop |= strncmp(argv[i], "--worker=", 9) == 0;
+        if (drop) {
+            i += drop_next;
             continue;
         }
-        if (strncmp(argv[i], "--output=", 9) == 0 || strncmp(argv[i], "--worker=", 9) == 0)
-            continue;
         k += (size_t)snprintf(o.options + k, sizeof o.options - k, "%s%s", k ? " " : "", argv[i]);
     }
     tm_buf cl;
