@@ -43,7 +43,9 @@ static void usage(void)
                     "  --resume              keep the inputs an earlier run into CASEDIR finished\n"
                     "                        (and that did not change); scan the rest\n"
                     "  --force               scan again into a CASEDIR that holds results\n"
-                    "  --clock-skew SEC      how far apart the two ends of a link may be (300)\n");
+                    "  --clock-skew SEC      how far apart the two ends of a link may be (300)\n"
+                    "  --only N              the N-th input alone into its folder, no case/ (a task\n"
+                    "                        of a cluster's job array; toolmark merge joins them)\n");
     const char *names[33];
     size_t n = 0;
     for (size_t i = 0; i < tm_output_format_count; i++)
@@ -81,6 +83,7 @@ typedef struct {
     /* the run, for the record; the time window */
     char *command_line;
     int64_t started;
+    size_t only; /* --only N: the N-th input alone, into its folder, no case/ (a cluster's task) */
     int64_t from, to;
     /* rules */
     const char *rule_paths[64];
@@ -438,6 +441,7 @@ int cmd_scan(int argc, char **argv)
                                           {"resume", no_argument, NULL, 'r'},
                                           {"force", no_argument, NULL, 'x'},
                                           {"clock-skew", required_argument, NULL, 'k'},
+                                          {"only", required_argument, NULL, 'n'},
                                           TM_POOL_LONG_OPTIONS,
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
@@ -486,6 +490,13 @@ int cmd_scan(int argc, char **argv)
             break;
         }
         case 'm': manifest = optarg; break;
+        case 'n': {
+            int v;
+            if (!tm_opt_int("scan", "--only", optarg, 1, 1000000, &v))
+                return TM_EXIT_USAGE;
+            o.only = (size_t)v;
+            break;
+        }
         case 'r': resume = true; break;
         case 'x': force = true; break;
         case 'k':
@@ -616,13 +627,38 @@ static int scan_case(opts *op, char **paths, char **labels, size_t n, bool resum
     }
     if (tm_output_inside_input("scan", o.out, paths, n))
         return TM_EXIT_USAGE;
-    if (!resume && !force && tm_case_has_results(o.out)) {
+    if (o.only > n) {
+        tm_usage_error("scan", "--only %zu: there %s %zu input%s", o.only, n == 1 ? "is" : "are", n, TM_PLURAL(n));
+        return TM_EXIT_USAGE;
+    }
+    char **ids = tm_input_ids_labelled(paths, labels, n);
+    if (o.only) {
+        /* one input of a case, as one task of a cluster's job array: its
+         * folder only (the ids come from all the inputs, as in one run) */
+        char *sum = tm_xasprintf("%s/%s/summary.json", o.out, ids[o.only - 1]);
+        bool has = access(sum, F_OK) == 0;
+        free(sum);
+        if (has && !resume && !force) {
+            tm_usage_error("scan", "%s/%s holds the results of an earlier run: --resume to keep them, --force to scan "
+                                   "again", o.out, ids[o.only - 1]);
+            for (size_t i = 0; i < n; i++)
+                free(ids[i]);
+            free(ids);
+            return TM_EXIT_USAGE;
+        }
+    } else if (!resume && !force && tm_case_has_results(o.out)) {
         tm_usage_error("scan", "%s holds the results of an earlier run: --resume to finish it, --force to scan again",
                        o.out);
+        for (size_t i = 0; i < n; i++)
+            free(ids[i]);
+        free(ids);
         return TM_EXIT_USAGE;
     }
     if (tm_mkdirs(o.out, 0755) != 0) {
         tm_msg_line("%s scan: cannot create %s: %s\n", tm_prog, o.out, strerror(errno));
+        for (size_t i = 0; i < n; i++)
+            free(ids[i]);
+        free(ids);
         return TM_EXIT_PARTIAL;
     }
     tm_sigma_set *set = NULL;
@@ -630,10 +666,13 @@ static int scan_case(opts *op, char **paths, char **labels, size_t n, bool resum
     o.hook = tm_sigma_hook_new(set, o.min_level);
     /* --resume: an input whose outputs are complete and whose file is as it
      * was is kept; what a killed run left of the others is cleared */
-    char **ids = tm_input_ids_labelled(paths, labels, n);
     bool *skip = tm_xcalloc(n, sizeof *skip);
     int *status = tm_xcalloc(n, sizeof *status);
     for (size_t i = 0; i < n; i++) {
+        if (o.only && i != o.only - 1) {
+            skip[i] = true; /* another task's */
+            continue;
+        }
         char *dir = tm_xasprintf("%s/%s", o.out, ids[i]);
         char md5[33] = "", why[300];
         bool e01 = tm_iends_with(paths[i], ".E01") || tm_iends_with(paths[i], ".Ex01");
@@ -660,7 +699,7 @@ static int scan_case(opts *op, char **paths, char **labels, size_t n, bool resum
     tm_run_tokens = o.pool.workers;
     int rc = tm_run_inputs_as(paths, ids, skip, n, per_input, &o, o.parallel ? o.parallel : o.pool.workers, status);
     tm_case_status *cs = tm_xcalloc(n, sizeof *cs);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !o.only; i++) {
         char *sum = tm_xasprintf("%s/%s/summary.json", o.out, ids[i]);
         bool complete = access(sum, R_OK) == 0;
         free(sum);
@@ -670,16 +709,19 @@ static int scan_case(opts *op, char **paths, char **labels, size_t n, bool resum
         if (skip[i] && rc == TM_EXIT_OK && tm_case_input_had_errors(o.out, ids[i]))
             rc = TM_EXIT_PARTIAL; /* its earlier run could not read everything either */
     }
-    /* the case: what joins the inputs */
-    if (tm_case_write_inputs(o.out, ids, paths, cs, n) != 0) {
+    /* the case: what joins the inputs (a task of --only leaves it to toolmark merge) */
+    if (o.only) {
+        if (status[o.only - 1] == TM_EXIT_NOT_READ && rc == TM_EXIT_OK)
+            rc = TM_EXIT_PARTIAL;
+    } else if (tm_case_write_inputs(o.out, ids, paths, cs, n) != 0) {
         tm_msg("cannot write %s/inputs.tsv: %s", o.out, strerror(errno));
         rc = TM_EXIT_PARTIAL;
     }
     tm_case_opts co = {skew_us};
-    int mrc = tm_case_merge(o.out, &co);
-    if (mrc != 0 && rc == TM_EXIT_OK)
+    int mrc = o.only ? -1 : tm_case_merge(o.out, &co);
+    if (!o.only && mrc != 0 && rc == TM_EXIT_OK)
         rc = TM_EXIT_PARTIAL;
-    if (tm_verbosity >= 1 && mrc >= 0) {
+    if (tm_verbosity >= 1 && !o.only && mrc >= 0) {
         tm_buf line;
         tm_buf_init(&line);
         tm_buf_term_line(&line, "case: %zu input%s, merged timelines, links and report in %s/case/\n", n, TM_PLURAL(n),

@@ -117,6 +117,19 @@ tm merge "$T/j1m"
 assert_eq "$RC" 0 "toolmark merge"
 same_outputs "$T/j1/case" "$T/j1m/case" "merge against the scan's case/"
 
+# --- one input at a time (a cluster's job array), then toolmark merge: the same case ---
+printf '%s\n%s\n%s\n%s\n' "${good[@]}" >"$T/all.manifest"
+for i in 1 2 3 4; do
+  tm scan -q -j 1 -o "$T/tasks" --manifest "$T/all.manifest" --only "$i"
+  assert_eq "$RC" 0 "task $i"
+done
+[ ! -e "$T/tasks/case" ] || fail "a task of --only made case/"
+tm scan -q -j 1 -o "$T/tasks" --manifest "$T/all.manifest" --only 2
+assert_eq "$RC" 2 "a task refuses a folder with its results"
+tm merge --manifest "$T/all.manifest" "$T/tasks"
+assert_eq "$RC" 0 "merge --manifest"
+same_outputs "$T/j1/case" "$T/tasks/case" "tasks merged against one run"
+
 # --- kill -9 mid-run, then --resume ---
 # A stand-in parser blocks once the first input is complete (its summary.json
 # is there) and says so through a FIFO: the run is then midway, for sure.
