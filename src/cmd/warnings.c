@@ -8,6 +8,7 @@
 
 #include "cmd/cmd.h"
 #include "util/strmap.h"
+#include "util/text.h"
 
 typedef struct {
     size_t art;      /* the artifact's index in the input */
@@ -50,15 +51,7 @@ void tm_warnings_add(tm_warnings *w, size_t art, const char *where, tm_pos_kind 
     tm_buf key;
     tm_buf_init(&key);
     tm_buf_printf(&key, "%zu\t", art);
-    for (const char *p = msg; *p; p++) {
-        if (isxdigit((unsigned char)*p) && (isdigit((unsigned char)*p) || (p > msg && p[-1] == 'x'))) {
-            while (isxdigit((unsigned char)p[1]))
-                p++;
-            tm_buf_putc(&key, '#');
-        } else {
-            tm_buf_putc(&key, *p);
-        }
-    }
+    tm_message_kind(&key, msg);
     size_t i = tm_strmap_get(&w->ix, tm_buf_cstr(&key));
     if (i == TM_STRMAP_NONE) {
         TM_GROW(w->k, w->n);

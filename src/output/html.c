@@ -714,14 +714,7 @@ static void errors(tm_buf *b, const tm_report *r)
         const tm_error *e = &r->errors->e[i];
         tm_buf_reset(&key);
         tm_buf_printf(&key, "%s\t", e->where);
-        for (const char *p = e->message; *p; p++)
-            if (*p >= '0' && *p <= '9') {
-                while (p[1] >= '0' && p[1] <= '9')
-                    p++;
-                tm_buf_putc(&key, '#');
-            } else {
-                tm_buf_putc(&key, *p);
-            }
+        tm_message_kind(&key, e->message);
         size_t k = tm_strmap_get(&ix, tm_buf_cstr(&key));
         if (k == TM_STRMAP_NONE) {
             TM_GROW(kinds, nk);

@@ -45,30 +45,32 @@ void tm_msg_flush(int fd, tm_buf *b)
     tm_buf_reset(b);
 }
 
-void tm_msg(const char *fmt, ...)
+__attribute__((format(printf, 1, 0)))
+static void say(const char *fmt, va_list ap)
 {
     tm_buf b;
     tm_buf_init(&b);
-    va_list ap;
-    va_start(ap, fmt);
     term_line(&b, tm_prog, fmt, ap);
-    va_end(ap);
     tm_msg_flush(STDERR_FILENO, &b);
     tm_buf_free(&b);
+}
+
+void tm_msg(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    say(fmt, ap);
+    va_end(ap);
 }
 
 void tm_info(const char *fmt, ...)
 {
     if (tm_verbosity < 1)
         return;
-    tm_buf b;
-    tm_buf_init(&b);
     va_list ap;
     va_start(ap, fmt);
-    term_line(&b, tm_prog, fmt, ap);
+    say(fmt, ap);
     va_end(ap);
-    tm_msg_flush(STDERR_FILENO, &b);
-    tm_buf_free(&b);
 }
 
 void tm_msg_line(const char *fmt, ...)

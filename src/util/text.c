@@ -1,5 +1,8 @@
 #include "util/text.h"
 
+#include <ctype.h>
+#include <stdbool.h>
+
 #include <stdint.h>
 #include <stdio.h>
 
@@ -172,5 +175,22 @@ void tm_put_terminal(tm_buf *b, const char *s, size_t n)
         else
             tm_buf_put(b, s + i, len);
         i += len;
+    }
+}
+
+void tm_message_kind(tm_buf *key, const char *msg)
+{
+    for (const char *p = msg; *p;) {
+        if (p[0] == '0' && p[1] == 'x' && isxdigit((unsigned char)p[2])) {
+            for (p += 2; isxdigit((unsigned char)*p); p++)
+                ;
+            tm_buf_putc(key, '#');
+        } else if (isdigit((unsigned char)*p)) {
+            while (isdigit((unsigned char)*p))
+                p++;
+            tm_buf_putc(key, '#');
+        } else {
+            tm_buf_putc(key, *p++);
+        }
     }
 }

@@ -32,6 +32,12 @@ size_t tm_utf8_seq_len(const unsigned char *s, size_t n);
  * invalid UTF-8 becomes \xNN, so the examiner sees what the name holds. */
 void tm_put_terminal(tm_buf *b, const char *s, size_t n);
 
+/* A message's kind: the message with each run of digits (and the hex
+ * digits after "0x") as '#', appended to key, so that "record 119
+ * unreadable" and "record 120 unreadable" are one kind (the terminal and
+ * the report say a kind once, with its count). */
+void tm_message_kind(tm_buf *key, const char *msg);
+
 /* The tables of the formats (util/text.c). */
 extern const tm_escapes tm_escapes_json;   /* JSON string: \" \\ \n \r \t, other controls \u00XX */
 extern const tm_escapes tm_escapes_csv;    /* quoted CSV cell: "" and every control (tab, CR, LF too) as \xNN */

@@ -212,6 +212,22 @@ static void test_csv(void)
 
 /* The display zone: UTC, fixed offsets, the tz database (with daylight
  * saving), and times on the command line read in it. */
+static void test_message_kind(void)
+{
+    tm_buf a, b;
+    tm_buf_init(&a);
+    tm_buf_init(&b);
+    tm_message_kind(&a, "record 119 unreadable: token 0x3f at offset 4096");
+    tm_message_kind(&b, "record 7 unreadable: token 0xaa at offset 8");
+    CHECK_STR(tm_buf_cstr(&a), "record # unreadable: token # at offset #");
+    CHECK_STR(tm_buf_cstr(&a), tm_buf_cstr(&b));
+    tm_buf_reset(&a);
+    tm_message_kind(&a, "EVTX chunk cafe"); /* letters stay letters */
+    CHECK_STR(tm_buf_cstr(&a), "EVTX chunk cafe");
+    tm_buf_free(&a);
+    tm_buf_free(&b);
+}
+
 static void test_zone(void)
 {
     char err[200], iso[40];
@@ -256,6 +272,7 @@ static void test_zone(void)
 int main(void)
 {
     test_zone();
+    test_message_kind();
     test_terminal();
     test_json();
     test_time();
