@@ -21,12 +21,19 @@ typedef struct {
     char *problem;     /* why its outputs could not all be read, or NULL */
     char *computer, *domain;
     char **addresses;
-    size_t naddresses;
+    size_t naddresses;   /* its own (registry) first, then those other hosts' logons saw it with */
+    size_t nown;         /* how many of them are its own */
     size_t traces, attributed, confirmed, errors;
     int64_t first, last; /* of its traces */
     case_tally *tallies;
     size_t ntallies;
 } case_input;
+
+/* A name and the address it logged on from, in some host's logons. */
+typedef struct {
+    char *name, *address;
+    size_t seen_by; /* the input whose logs say it */
+} case_seen;
 
 typedef struct {
     const char *casedir;
@@ -40,7 +47,12 @@ typedef struct {
     size_t ntraces;
     tm_case_links links;
     size_t total, attributed, confirmed;
+    case_seen *seen;
+    size_t nseen;
 } case_state;
+
+/* The name other hosts' logons saw an address with, or NULL. */
+const char *case_name_seen_with(const case_state *c, const char *address);
 
 /* The host's name in the case's outputs: its computer name, else its id. */
 const char *case_host_name(const case_state *c, size_t host);

@@ -125,7 +125,12 @@ void case_write_summary(tm_buf *b, const case_state *c)
         tm_json_kstr(&j, "domain", in->domain);
         tm_json_key(&j, "addresses");
         tm_json_arr_begin(&j);
-        for (size_t k = 0; k < in->naddresses; k++)
+        for (size_t k = 0; k < in->nown; k++)
+            tm_json_str(&j, in->addresses[k]);
+        tm_json_arr_end(&j);
+        tm_json_key(&j, "addresses_seen_elsewhere"); /* in other hosts' logons */
+        tm_json_arr_begin(&j);
+        for (size_t k = in->nown; k < in->naddresses; k++)
             tm_json_str(&j, in->addresses[k]);
         tm_json_arr_end(&j);
         tm_json_kuint(&j, "traces", in->traces);
@@ -192,6 +197,7 @@ void case_write_summary(tm_buf *b, const case_state *c)
         tm_json_obj_begin(&j);
         tm_json_kstr(&j, "host", case_host_name(c, o->host));
         tm_json_kstr(&j, "peer", o->peer);
+        tm_json_kstr(&j, "peer_name_in_logons", case_name_seen_with(c, o->peer));
         tm_json_kstr(&j, "direction", o->outgoing ? "outgoing" : "incoming");
         tm_json_kuint(&j, "traces", o->traces);
         tm_json_kstr(&j, "example", o->example);
@@ -435,7 +441,7 @@ void case_write_html(tm_buf *b, const case_state *c)
         tm_buf reg;
         tm_buf_init(&reg);
         for (size_t k = 0; k < in->naddresses; k++)
-            tm_buf_printf(&reg, "%s%s", k ? ", " : "", in->addresses[k]);
+            tm_buf_printf(&reg, "%s%s%s", k ? ", " : "", in->addresses[k], k >= in->nown ? " (seen in logons)" : "");
         td(b, tm_buf_cstr(&reg));
         tm_buf_free(&reg);
         if (in->complete && !in->problem)
@@ -498,7 +504,10 @@ void case_write_html(tm_buf *b, const case_state *c)
             const tm_open_end *o = &c->links.open[i];
             tm_buf_puts(b, "<tr>");
             td(b, case_host_name(c, o->host));
-            td(b, o->peer);
+            char peer[300];
+            const char *nm = case_name_seen_with(c, o->peer);
+            snprintf(peer, sizeof peer, "%s%s%s%s", o->peer, nm ? " (" : "", nm ? nm : "", nm ? " in logons)" : "");
+            td(b, peer);
             td(b, o->outgoing ? "it acted on the peer" : "the peer acted on it");
             tm_buf_printf(b, "<td>%zu</td>", o->traces);
             time_td(b, o->first);

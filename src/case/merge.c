@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <jansson.h>
@@ -117,6 +118,17 @@ static void read_summary(case_state *c, case_input *in)
             continue;
         TM_GROW(in->addresses, in->naddresses);
         in->addresses[in->naddresses++] = tm_xstrdup(a);
+    }
+    in->nown = in->naddresses;
+    json_t *seen = json_object_get(id, "seen_in_logons");
+    for (size_t i = 0; i < json_array_size(seen); i++) {
+        json_t *x = json_array_get(seen, i);
+        const char *nm = json_string_value(json_object_get(x, "name"));
+        const char *ad = json_string_value(json_object_get(x, "address"));
+        if (!nm || !ad)
+            continue;
+        TM_GROW(c->seen, c->nseen);
+        c->seen[c->nseen++] = (case_seen){tm_xstrdup(nm), tm_xstrdup(ad), (size_t)(in - c->in)};
     }
     json_t *tr = json_object_get(s, "traces");
     in->traces = (size_t)json_integer_value(json_object_get(tr, "total"));
@@ -318,6 +330,44 @@ static void merge_timelines(case_state *c, tm_strmap *names, sink out[NFORMATS])
     free(st);
 }
 
+/* Addresses a host was seen with in other hosts' logons join those it
+ * answers to: a DHCP workstation whose image says no address is still
+ * known by the address it came from. */
+static void add_seen_addresses(case_state *c)
+{
+    for (size_t s = 0; s < c->nseen; s++) {
+        /* a logon's workstation name is the client's word: it never takes
+         * an address another image says is its own */
+        bool owned = false;
+        for (size_t i = 0; i < c->nin && !owned; i++)
+            for (size_t k = 0; k < c->in[i].nown && !owned; k++)
+                owned = strcmp(c->in[i].addresses[k], c->seen[s].address) == 0;
+        if (owned)
+            continue;
+        for (size_t i = 0; i < c->nin; i++) {
+            case_input *in = &c->in[i];
+            if (!in->complete || !in->computer || strcasecmp(in->computer, c->seen[s].name) != 0 ||
+                i == c->seen[s].seen_by)
+                continue;
+            bool known = false;
+            for (size_t k = 0; k < in->naddresses && !known; k++)
+                known = strcmp(in->addresses[k], c->seen[s].address) == 0;
+            if (!known) {
+                TM_GROW(in->addresses, in->naddresses);
+                in->addresses[in->naddresses++] = tm_xstrdup(c->seen[s].address);
+            }
+        }
+    }
+}
+
+const char *case_name_seen_with(const case_state *c, const char *address)
+{
+    for (size_t s = 0; address && s < c->nseen; s++)
+        if (strcmp(c->seen[s].address, address) == 0)
+            return c->seen[s].name;
+    return NULL;
+}
+
 const char *case_host_name(const case_state *c, size_t host)
 {
     const case_input *in = &c->in[c->host_input[host]];
@@ -359,6 +409,11 @@ static void free_state(case_state *c)
         free(in->tallies);
     }
     free(c->in);
+    for (size_t i = 0; i < c->nseen; i++) {
+        free(c->seen[i].name);
+        free(c->seen[i].address);
+    }
+    free(c->seen);
     for (size_t i = 0; i < c->ntraces; i++)
         free((void *)c->traces[i].candidates);
     free(c->traces);
@@ -372,8 +427,10 @@ int tm_case_merge(const char *casedir, const tm_case_opts *o)
     case_state c = {.casedir = casedir, .skew_us = o && o->skew_us > 0 ? o->skew_us : TM_CASE_DEFAULT_SKEW_US};
     list_inputs(&c);
     int rc = 0;
-    for (size_t i = 0; i < c.nin; i++) {
+    for (size_t i = 0; i < c.nin; i++)
         read_summary(&c, &c.in[i]);
+    add_seen_addresses(&c);
+    for (size_t i = 0; i < c.nin; i++) {
         if (c.in[i].complete) {
             TM_GROW(c.hosts, c.nhosts);
             c.host_input = tm_xrealloc(c.host_input, (c.nhosts + 1) * sizeof *c.host_input);

@@ -222,6 +222,17 @@ static void write_summary(tm_buf *b, const tm_report *r)
         for (unsigned i = 0; i < r->identity->naddresses; i++)
             tm_json_str(&j, r->identity->addresses[i]);
         tm_json_arr_end(&j);
+        /* the other hosts as its logons saw them */
+        tm_json_key(&j, "seen_in_logons");
+        tm_json_arr_begin(&j);
+        for (unsigned i = 0; i < r->identity->nseen; i++) {
+            tm_json_obj_begin(&j);
+            tm_json_kstr(&j, "name", r->identity->seen[i].name);
+            tm_json_kstr(&j, "address", r->identity->seen[i].address);
+            tm_json_kuint(&j, "logons", r->identity->seen[i].logons);
+            tm_json_obj_end(&j);
+        }
+        tm_json_arr_end(&j);
         tm_json_obj_end(&j);
     } else {
         tm_json_null(&j);

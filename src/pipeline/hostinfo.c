@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/timeutil.h"
 
@@ -55,6 +56,34 @@ static void add_address(tm_hostinfo *h, const char *a, size_t n)
             return;
     if (h->naddresses < sizeof h->addresses / sizeof h->addresses[0])
         snprintf(h->addresses[h->naddresses++], sizeof h->addresses[0], "%s", s);
+}
+
+void tm_hostinfo_observe_logon(tm_hostinfo *h, const tm_record *r)
+{
+    uint32_t id = tm_event_id(r);
+    if ((id != 4624 && id != 4625) || strcasecmp(tm_channel(r), "Security") != 0)
+        return;
+    const char *name = tm_data(r, "WorkstationName"), *addr = tm_data(r, "IpAddress");
+    char a[48];
+    size_t n = strlen(addr);
+    if (!*name || !strcmp(name, "-") || strlen(name) >= sizeof h->seen[0].name || n == 0 || n >= sizeof a)
+        return;
+    if (!strncasecmp(addr, "::ffff:", 7))
+        addr += 7;
+    snprintf(a, sizeof a, "%s", addr);
+    if (strspn(a, "0123456789abcdefABCDEF.:") != strlen(a) || !strcmp(a, "-") || !strcmp(a, "127.0.0.1") ||
+        !strcmp(a, "::1"))
+        return;
+    for (unsigned i = 0; i < h->nseen; i++)
+        if (!strcasecmp(h->seen[i].name, name) && !strcmp(h->seen[i].address, a)) {
+            h->seen[i].logons++;
+            return;
+        }
+    if (h->nseen < sizeof h->seen / sizeof h->seen[0]) {
+        snprintf(h->seen[h->nseen].name, sizeof h->seen[0].name, "%s", name);
+        snprintf(h->seen[h->nseen].address, sizeof h->seen[0].address, "%s", a);
+        h->seen[h->nseen++].logons = 1;
+    }
 }
 
 void tm_hostinfo_observe(tm_hostinfo *h, const tm_record *r)

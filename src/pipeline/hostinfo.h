@@ -26,11 +26,21 @@ typedef struct {
     char domain[128];
     char addresses[16][48];
     unsigned naddresses;
+    /* other hosts as this host's logons saw them: a workstation name with
+     * the address it came from (Security 4624/4625), the first 64 pairs */
+    struct {
+        char name[64];
+        char address[48];
+        uint32_t logons;
+    } seen[64];
+    unsigned nseen;
 } tm_hostinfo;
 
 void tm_hostinfo_init(tm_hostinfo *h);
 /* Takes what it needs from a registry fact record. */
 void tm_hostinfo_observe(tm_hostinfo *h, const tm_record *r);
+/* Takes the name and address of the other end of a logon (4624, 4625). */
+void tm_hostinfo_observe_logon(tm_hostinfo *h, const tm_record *r);
 /* Local wall-clock microseconds -> UTC; false when the zone is unknown. */
 bool tm_hostinfo_local_to_utc(const tm_hostinfo *h, int64_t local, int64_t *utc);
 

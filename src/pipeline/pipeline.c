@@ -326,6 +326,7 @@ void tm_pipeline_record(tm_pipeline *p, const tm_artifact *a, const tm_record *r
             p->rules->match(p->rules->ctx, r, on_hit, &hits);
             keep |= hits.n > 0;
         }
+        tm_hostinfo_observe_logon(&p->host, r); /* who came from where: the case links hosts by it */
         if (!p->computer_from_events[0]) {
             const char *c = tm_record_str(r, "computer");
             if (c && *c)

@@ -83,7 +83,13 @@ tm scan -q -o "$T/open" "$H/dst01.raw" "$H/dc01.raw"
 assert_eq "$RC" 0 "scan without the source"
 assert_eq "$(jq -r '.open_ends[] | select(.peer == "10.0.0.21") | "\(.host) \(.direction)"' "$T/open/case/summary.json" | head -1)" \
   "SRV01 incoming" "open end: the address SRV01 was reached from"
+assert_eq "$(jq -r '.open_ends[] | select(.peer == "10.0.0.21") | .peer_name_in_logons' "$T/open/case/summary.json")" \
+  "WS02" "the open end named as SRV01's logons saw it"
 assert_contains "$(cat "$T/open/case/report.html")" "not in the case: acquire?" "the report says which host to acquire next"
+assert_contains "$(cat "$T/open/case/report.html")" "10.0.0.21 (WS02 in logons)" "the report names the host to acquire"
+# a workstation without an address in its image is known by the address other hosts' logons saw it with
+assert_eq "$(jq -r '[.identity.seen_in_logons[] | select(.name == "WS02") | .address] | join(",")' "$T/open/dst01/summary.json")" \
+  "10.0.0.21" "SRV01's logons saw WS02 at 10.0.0.21"
 
 # --- a manifest, labels, comments; a case folder with results is refused ---
 printf '# the case\n%s\tws02-source\n\n%s\n' "$H/src01.raw" "$H/dst01.raw" >"$T/manifest"
