@@ -313,7 +313,7 @@ static void time_td(tm_buf *b, int64_t t)
     tm_buf_printf(b, "<td class=\"t\">%s</td>", s);
 }
 
-enum { LINK_ROWS = 500, GRAPH_COL = 230, GRAPH_ROW = 70 };
+enum { LINK_ROWS = 500, GRAPH_COL = 420, GRAPH_ROW = 70 };
 
 /* The host graph, laid out by toolmark: a column per step from the hosts
  * nothing reached (the first column) along the links; open ends as dashed
@@ -375,11 +375,14 @@ static void graph(tm_buf *b, const case_state *c)
         }
         tm_buf_printf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>"
                          "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#333\">",
-                      x1, y1, x2, y2, (x1 + x2) / 2, (y1 + y2) / 2 - 4);
+                      x1, y1, x2, y2, (x1 + x2) / 2, (y1 + y2) / 2 - 5);
+        /* above the arrow what moved, below it how often */
         char label[260];
-        snprintf(label, sizeof label, "%.60s%s (%zu)", e[i].tools, strlen(e[i].tools) > 60 ? "..." : "", e[i].links);
+        snprintf(label, sizeof label, "%.40s%s", e[i].tools, strlen(e[i].tools) > 40 ? "..." : "");
         esc(b, label);
-        tm_buf_puts(b, "</text>");
+        tm_buf_printf(b, "</text><text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#555\" font-size=\"9\">%zu "
+                         "link%s</text>",
+                      (x1 + x2) / 2, (y1 + y2) / 2 + 11, e[i].links, TM_PLURAL(e[i].links));
     }
     for (size_t i = 0; i < c->links.nopen; i++) {
         const tm_open_end *o = &c->links.open[i];
@@ -470,8 +473,11 @@ void case_write_html(tm_buf *b, const case_state *c)
             const tm_link *l = &c->links.links[i];
             tm_buf_puts(b, "<tr>");
             time_td(b, l->src ? l->src->time : l->dst->time);
-            td(b, case_host_name(c, l->from));
-            td(b, case_host_name(c, l->to));
+            tm_buf_puts(b, "<td class=\"t\">");
+            esc(b, case_host_name(c, l->from));
+            tm_buf_puts(b, "</td><td class=\"t\">");
+            esc(b, case_host_name(c, l->to));
+            tm_buf_puts(b, "</td>");
             char w[300];
             snprintf(w, sizeof w, "%s%s%s", what(l), l->dst && l->dst->activity ? " / " : "",
                      l->dst && l->dst->activity ? l->dst->activity : "");
@@ -480,7 +486,7 @@ void case_write_html(tm_buf *b, const case_state *c)
             td(b, kind_name(l->kind));
             char off[32] = "";
             if (l->has_offset)
-                snprintf(off, sizeof off, "%+.0f s", (double)l->offset_us / 1e6);
+                snprintf(off, sizeof off, "%+.1f s", (double)l->offset_us / 1e6);
             td(b, off);
             tm_buf_puts(b, "<td class=\"ev\">");
             esc(b, l->src ? l->src->evidence : "");
