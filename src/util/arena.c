@@ -1,14 +1,17 @@
 #include "util/arena.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "util/buf.h"
+#include "util/spill.h"
 
 #define BLOCK (1u << 20)
 
 struct tm_arena_block {
     tm_arena_block *next;
     size_t size;
+    bool heap; /* from malloc (else from a spill file) */
     max_align_t data[];
 };
 
@@ -16,6 +19,13 @@ void tm_arena_init(tm_arena *a)
 {
     a->head = NULL;
     a->used = a->bytes = 0;
+    a->spill = NULL;
+}
+
+void tm_arena_use_spill(tm_arena *a, tm_spill *s)
+{
+    a->spill = s;
+    a->used = a->head ? a->head->size : 0; /* the next allocation opens a block there */
 }
 
 void *tm_arena_alloc(tm_arena *a, size_t n)
@@ -23,9 +33,10 @@ void *tm_arena_alloc(tm_arena *a, size_t n)
     n = (n + 7) & ~(size_t)7;
     if (!a->head || a->used + n > a->head->size) {
         size_t size = n > BLOCK ? n : BLOCK;
-        tm_arena_block *b = tm_xmalloc(sizeof *b + size);
+        tm_arena_block *b = a->spill ? tm_spill_alloc(a->spill, sizeof *b + size) : tm_xmalloc(sizeof *b + size);
         b->next = a->head;
         b->size = size;
+        b->heap = !a->spill;
         a->head = b;
         a->used = 0;
         a->bytes += sizeof *b + size;
@@ -37,9 +48,14 @@ void *tm_arena_alloc(tm_arena *a, size_t n)
 
 void tm_arena_free(tm_arena *a)
 {
+    /* blocks from the heap are freed; those from a spill file are its own
+     * (a list mixes both only in the block that was open when the arena
+     * turned to the file: the heap ones are before it) */
+    bool heap = !a->spill;
     while (a->head) {
         tm_arena_block *n = a->head->next;
-        free(a->head);
+        if (heap || a->head->heap)
+            free(a->head);
         a->head = n;
     }
     a->used = a->bytes = 0;

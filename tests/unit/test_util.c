@@ -10,6 +10,8 @@
 #include "util/csv.h"
 #include "util/json.h"
 #include "util/msg.h"
+#include "util/arena.h"
+#include "util/spill.h"
 #include "util/text.h"
 #include "util/pathsafe.h"
 #include "util/timeutil.h"
@@ -212,6 +214,44 @@ static void test_csv(void)
 
 /* The display zone: UTC, fixed offsets, the tz database (with daylight
  * saving), and times on the command line read in it. */
+/* A store on disk: its pages leave the process when trimmed and come back,
+ * the same, when read; an arena can take its blocks from it. */
+static void test_spill(void)
+{
+    tm_spill *s = tm_spill_new(".", 8u << 20);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    enum { MB = 1 << 20, N = 48 };
+    unsigned char *p[N];
+    size_t before = tm_rss_bytes();
+    for (int i = 0; i < N; i++) {
+        p[i] = tm_spill_alloc(s, MB);
+        memset(p[i], i + 1, MB);
+    }
+    size_t filled = tm_rss_bytes();
+    CHECK(filled >= before + (N / 2) * (size_t)MB); /* the pages were in the process */
+    tm_spill_trim(s);
+    size_t trimmed = tm_rss_bytes();
+    CHECK(trimmed + (N / 2) * (size_t)MB <= filled); /* and are not any more */
+    bool same = true;
+    for (int i = 0; i < N && same; i++)
+        for (size_t k = 0; k < MB && same; k += 4096)
+            same = p[i][k] == (unsigned char)(i + 1);
+    CHECK(same); /* the data came back from the file */
+    CHECK(tm_spill_used(s) == (size_t)N * MB && tm_spill_file_size(s) >= (size_t)N * MB);
+    tm_arena a;
+    tm_arena_init(&a);
+    char *h = tm_arena_alloc(&a, 100); /* a heap block first */
+    tm_arena_use_spill(&a, s);
+    char *d = tm_arena_alloc(&a, 3u << 20); /* then blocks on disk */
+    memset(d, 7, 3u << 20);
+    memset(h, 1, 100);
+    CHECK(d[0] == 7 && d[(3u << 20) - 1] == 7 && h[99] == 1);
+    tm_arena_free(&a); /* frees the heap block only */
+    tm_spill_free(s);
+}
+
 static void test_message_kind(void)
 {
     tm_buf a, b;
@@ -273,6 +313,7 @@ int main(void)
 {
     test_zone();
     test_message_kind();
+    test_spill();
     test_terminal();
     test_json();
     test_time();

@@ -1,0 +1,177 @@
+#include "util/spill.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/buf.h"
+#include "util/msg.h"
+
+typedef struct {
+    char *base;
+    size_t size, used;
+} segment;
+
+struct tm_spill {
+    int fd;
+    size_t segsize;
+    segment *seg;
+    size_t nseg;
+    size_t used, file_size;
+    pthread_mutex_t lock; /* the segment list: the governor trims while the pipeline allocates */
+    /* the governor */
+    pthread_t thread;
+    bool governing, stop;
+    size_t budget, trims;
+    pthread_cond_t wake;
+};
+
+tm_spill *tm_spill_new(const char *dir, size_t segment_size)
+{
+    char *tmpl = tm_xasprintf("%s/.toolmark-spill-XXXXXX", dir && *dir ? dir : ".");
+    int fd = mkostemp(tmpl, O_CLOEXEC);
+    if (fd < 0) {
+        free(tmpl);
+        return NULL;
+    }
+    unlink(tmpl); /* gone with the last descriptor, however the process ends */
+    free(tmpl);
+    tm_spill *s = tm_xcalloc(1, sizeof *s);
+    s->fd = fd;
+    s->segsize = segment_size ? segment_size : (64u << 20);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->wake, NULL);
+    return s;
+}
+
+static segment *add_segment(tm_spill *s, size_t size)
+{
+    size = (size + 4095) & ~(size_t)4095;
+    off_t at = (off_t)s->file_size;
+    if (ftruncate(s->fd, at + (off_t)size) != 0) {
+        tm_msg("cannot grow the record store's file on disk (%s): stopping", strerror(errno));
+        exit(1);
+    }
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, at);
+    if (p == MAP_FAILED) {
+        tm_msg("cannot map the record store's file (%s): stopping", strerror(errno));
+        exit(1);
+    }
+    pthread_mutex_lock(&s->lock);
+    TM_GROW(s->seg, s->nseg);
+    segment *g = &s->seg[s->nseg++];
+    *g = (segment){p, size, 0};
+    s->file_size += size;
+    pthread_mutex_unlock(&s->lock);
+    return g;
+}
+
+void *tm_spill_alloc(tm_spill *s, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    segment *g = s->nseg ? &s->seg[s->nseg - 1] : NULL;
+    if (!g || g->used + n > g->size)
+        g = add_segment(s, n > s->segsize ? n : s->segsize);
+    void *p = g->base + g->used;
+    g->used += n;
+    s->used += n;
+    return p;
+}
+
+void tm_spill_trim(tm_spill *s)
+{
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->nseg; i++)
+        madvise(s->seg[i].base, s->seg[i].size, MADV_DONTNEED); /* shared file pages: the data stays in the file */
+    s->trims++;
+    pthread_mutex_unlock(&s->lock);
+}
+
+size_t tm_spill_used(const tm_spill *s)
+{
+    return s->used;
+}
+
+size_t tm_spill_file_size(const tm_spill *s)
+{
+    return s->file_size;
+}
+
+size_t tm_spill_trims(const tm_spill *s)
+{
+    return s->trims;
+}
+
+size_t tm_rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long long size = 0, rss = 0;
+    if (f) {
+        if (fscanf(f, "%llu %llu", &size, &rss) != 2)
+            rss = 0;
+        fclose(f);
+    }
+    return (size_t)rss * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static void *govern(void *arg)
+{
+    tm_spill *s = arg;
+    pthread_mutex_lock(&s->lock);
+    while (!s->stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 100 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->wake, &s->lock, &until);
+        if (s->stop)
+            break;
+        size_t budget = s->budget;
+        pthread_mutex_unlock(&s->lock);
+        if (budget && tm_rss_bytes() > budget)
+            tm_spill_trim(s);
+        pthread_mutex_lock(&s->lock);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+void tm_spill_govern(tm_spill *s, size_t budget)
+{
+    pthread_mutex_lock(&s->lock);
+    s->budget = budget;
+    bool start = budget && !s->governing;
+    pthread_mutex_unlock(&s->lock);
+    if (start && pthread_create(&s->thread, NULL, govern, s) == 0)
+        s->governing = true;
+}
+
+void tm_spill_free(tm_spill *s)
+{
+    if (!s)
+        return;
+    if (s->governing) {
+        pthread_mutex_lock(&s->lock);
+        s->stop = true;
+        pthread_cond_signal(&s->wake);
+        pthread_mutex_unlock(&s->lock);
+        pthread_join(s->thread, NULL);
+    }
+    for (size_t i = 0; i < s->nseg; i++)
+        munmap(s->seg[i].base, s->seg[i].size);
+    free(s->seg);
+    close(s->fd);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->wake);
+    free(s);
+}

@@ -1,0 +1,44 @@
+/* Memory that spills to disk: bytes allocated from segments of a temporary
+ * file mapped MAP_SHARED (the file is unlinked as soon as it is open, so
+ * nothing is left behind, whatever ends the process). What the process is
+ * not using stays in the kernel's page cache, and written back to the file
+ * under memory pressure, instead of in the process: tm_spill_trim() gives
+ * every resident page of the segments back (the data stays in the file and
+ * comes back on the next access), and a governor thread does so whenever
+ * the process's resident memory passes its budget. The record store of a
+ * host lives here (--memory), so a log of many GiB costs disk, not memory.
+ *
+ * Never on tmpfs: its pages cannot be written anywhere. The folder should
+ * be on a disk (the output folder is). */
+#ifndef TM_SPILL_H
+#define TM_SPILL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct tm_spill tm_spill;
+
+/* A store whose file is in dir; segment is the size of each mapping (0: 64
+ * MiB). NULL, with errno, when the file cannot be made. */
+tm_spill *tm_spill_new(const char *dir, size_t segment);
+/* n bytes, 16-aligned, valid until tm_spill_free; a request larger than a
+ * segment gets a segment of its own. Exits like tm_xmalloc when the disk is
+ * full (a mapping cannot be made) rather than corrupt anything. */
+void *tm_spill_alloc(tm_spill *s, size_t n);
+/* Gives the resident pages of every segment back to the kernel. Safe while
+ * other threads read the data: they fault it back in. */
+void tm_spill_trim(tm_spill *s);
+/* Bytes handed out, and the file's size. */
+size_t tm_spill_used(const tm_spill *s);
+size_t tm_spill_file_size(const tm_spill *s);
+/* Trims whenever the process's resident memory passes budget bytes (a
+ * thread looks ten times a second; 0 stops it). */
+void tm_spill_govern(tm_spill *s, size_t budget);
+/* How often the governor trimmed. */
+size_t tm_spill_trims(const tm_spill *s);
+void tm_spill_free(tm_spill *s);
+
+/* This process's resident memory in bytes (/proc/self/statm), 0 when unknown. */
+size_t tm_rss_bytes(void);
+
+#endif
