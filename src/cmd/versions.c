@@ -1,6 +1,7 @@
 /* The versions of toolmark and of every library it runs on: the
  * coordinator's own (image layer, rules, hashes) and, asked of
  * toolmark-parse, the parsers' (--version, summary.json "run"). */
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +38,14 @@ static void parser_versions(tm_buf *out)
         size_t before = out->len;
         char b[512];
         ssize_t n;
-        while (pid > 0 && (n = read(fd[0], b, sizeof b)) > 0 && out->len - before < 4096)
+        while (pid > 0 && out->len - before < 4096) {
+            n = read(fd[0], b, sizeof b);
+            if (n < 0 && errno == EINTR)
+                continue; /* a signal (the child's end) is not the end of its output */
+            if (n <= 0)
+                break;
             tm_buf_put(out, b, (size_t)n);
+        }
         close(fd[0]);
         int st = 0;
         if (pid > 0 && (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
