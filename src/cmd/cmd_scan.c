@@ -561,9 +561,11 @@ int cmd_scan(int argc, char **argv)
     }
     /* the options that decide what is found and written, for summary.json
      * and the report: not where (-o, --manifest), not how fast or how loud
-     * (-j, -P, -q, -v: the outputs do not depend on them), not --resume or
-     * --force; the whole command line is in summary.json's run record */
-    static const char *const with_value[] = {"-o", "--output", "--manifest", "-j", "--jobs", "-P", "--parallel", NULL};
+     * (-j, -P, -q, -v: the outputs do not depend on them), not --resume,
+     * --force or --only (an input's outputs are the same in a task of its
+     * own); the whole command line is in summary.json's run record */
+    static const char *const with_value[] = {"-o", "--output", "--manifest", "-j", "--jobs",
+                                             "-P", "--parallel", "--only", NULL};
     static const char *const alone[] = {"-q", "--quiet", "-v", "--verbose", "--resume", "--force", NULL};
     size_t k = 0;
     for (int i = 1; i < optind && k < sizeof o.options - 1; i++) {

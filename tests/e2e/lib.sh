@@ -29,3 +29,18 @@ tm() {
   [ "$RC" -lt 128 ] || fail "toolmark $* died with status $RC: $ERR"
 }
 need() { command -v "$1" >/dev/null || skip "$1 not installed"; }
+# Two folders of outputs are the same: the same files, byte for byte, but for
+# what differs from run to run by design: summary.json's run record (its
+# times, its command line, its options) and the bytes read (a worker's
+# cache). inputs.tsv is left out. Needs jq.
+same_outputs() { # DIR_A DIR_B WHAT
+  local f
+  (cd "$1" && find . -type f ! -name summary.json ! -name inputs.tsv | sort) >"$T/la"
+  (cd "$2" && find . -type f ! -name summary.json ! -name inputs.tsv | sort) >"$T/lb"
+  diff -q "$T/la" "$T/lb" >/dev/null || { fail "$3: other files: $(diff "$T/la" "$T/lb" | head -5)"; return; }
+  while read -r f; do cmp -s "$1/$f" "$2/$f" || fail "$3: $f differs"; done <"$T/la"
+  for f in $(cd "$1" && find . -name summary.json | sort); do
+    [ "$(jq -S 'del(.run, .options, .io.read_from_input)' "$1/$f")" == "$(jq -S 'del(.run, .options, .io.read_from_input)' "$2/$f")" ] ||
+      fail "$3: $f differs beyond its run record"
+  done
+}
