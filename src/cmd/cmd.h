@@ -102,8 +102,6 @@ void tm_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 /* "NAME VERSION" lines of every library toolmark and toolmark-parse run on
  * (src/cmd/versions.c). */
 void tm_library_versions(tm_buf *out);
-/* Only those of this executable (no worker asked). */
-void tm_own_library_versions(tm_buf *out);
 /* Warnings of one kind said once per artifact (src/cmd/warnings.c). */
 typedef struct tm_warnings tm_warnings;
 tm_warnings *tm_warnings_new(void);

@@ -83,6 +83,7 @@ typedef struct {
     /* the run, for the record; the time window */
     char *command_line;
     int64_t started;
+    char *libraries; /* asked once per run (toolmark-parse's too): every input inherits them */
     size_t only; /* --only N: the N-th input alone, into its folder, no case/ (a cluster's task) */
     int64_t from, to;
     /* rules */
@@ -322,10 +323,7 @@ static int per_input(tm_input *in, void *vo)
     tm_pool_io pio = tm_pool_io_totals();
     io.served = pio.served;
     io.input_read = read_chars(); /* the workers' frames arrive by recvmsg, which rchar does not count */
-    tm_buf libs;
-    tm_buf_init(&libs);
-    tm_library_versions(&libs);
-    tm_report_run run = {o->command_line, o->started, input_started, tm_now_us(), tm_buf_cstr(&libs), tm_zone_name(),
+    tm_report_run run = {o->command_line, o->started, input_started, tm_now_us(), o->libraries, tm_zone_name(),
                          o->from, o->to, outside};
     tm_report rep = {in, &ts, c.cov, &c.errors, c.outcome, host[0] ? host : NULL, o->options, &io, &o->rules, &run,
                      &identity};
@@ -342,7 +340,6 @@ static int per_input(tm_input *in, void *vo)
     if (tm_verbosity >= 1)
         tm_flush_stdout(&line);
     tm_buf_free(&line);
-    tm_buf_free(&libs);
     tm_traces_free(&ts);
     tm_pipeline_free(pl);
     tm_coverage_free(c.cov);
@@ -610,7 +607,13 @@ int cmd_scan(int argc, char **argv)
     o.command_line = tm_xstrdup(tm_buf_cstr(&cl));
     tm_buf_free(&cl);
     o.started = tm_now_us();
+    tm_buf libs;
+    tm_buf_init(&libs);
+    tm_library_versions(&libs);
+    o.libraries = tm_xstrdup(tm_buf_cstr(&libs));
+    tm_buf_free(&libs);
     int rc = scan_case(&o, paths, labels, n, resume, force, (int64_t)skew_s * 1000000);
+    free(o.libraries);
     free(o.command_line);
     free(paths);
     free(labels);

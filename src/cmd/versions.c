@@ -58,7 +58,7 @@ static void parser_versions(tm_buf *out)
     free(path);
 }
 
-void tm_own_library_versions(tm_buf *out)
+static void own_library_versions(tm_buf *out)
 {
     char pcre[64] = "";
     pcre2_config(PCRE2_CONFIG_VERSION, pcre);
@@ -69,10 +69,6 @@ void tm_own_library_versions(tm_buf *out)
 
 void tm_library_versions(tm_buf *out)
 {
-    tm_own_library_versions(out);
-    const char *said = tm_pool_parser_versions();
-    if (*said)
-        tm_buf_puts(out, said); /* a worker of this process told them: no need to ask */
-    else
-        parser_versions(out);
+    own_library_versions(out);
+    parser_versions(out);
 }

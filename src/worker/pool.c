@@ -102,12 +102,7 @@ char *tm_worker_path(void)
 }
 
 static uint64_t g_memory; /* the run's --worker-memory (spawn and reap read it) */
-static char g_parser_versions[512];
 
-const char *tm_pool_parser_versions(void)
-{
-    return g_parser_versions;
-}
 
 static int spawn(worker *w, const char *path)
 {
@@ -290,14 +285,6 @@ static int drain(worker *w, const tm_pool_cb *cb, tm_fields_scratch *scratch)
     const uint8_t *p;
     int got;
     while ((got = tm_framer_next(&w->fr, &type, &p, &len)) == 1) {
-        if (type == TM_MSG_HELLO) {
-            /* the parsers' library versions, for the record */
-            if (!g_parser_versions[0] && len < sizeof g_parser_versions) {
-                memcpy(g_parser_versions, p, len);
-                g_parser_versions[len] = '\0';
-            }
-            continue;
-        }
         if (w->job < 0)
             return -1; /* nothing was asked */
         switch (type) {

@@ -66,8 +66,6 @@ tm_pool_io tm_pool_io_totals(void);
 
 /* Path of toolmark-parse next to the running executable (or $TOOLMARK_PARSE). */
 char *tm_worker_path(void);
-/* The parser workers' library versions ("NAME VERSION" lines), as the first
- * worker of this process said them; "" before any worker ran. */
-const char *tm_pool_parser_versions(void);
+
 
 #endif

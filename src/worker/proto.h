@@ -26,7 +26,6 @@ enum {
     TM_MSG_PROBLEM = 18,  /* fields: position, message, fatal */
     TM_MSG_PROGRESS = 19, /* u64 records seen */
     TM_MSG_DONE = 20,     /* fields: statistics */
-    TM_MSG_HELLO = 21,    /* text: "NAME VERSION" lines of the parser's libraries (sent once, first) */
 };
 
 /* Appends a frame to out (worker side batches frames before writing). */

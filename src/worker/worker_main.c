@@ -161,8 +161,8 @@ static void send_done(int rc, const tm_read_stats *st)
     tm_buf_free(&b);
 }
 
-/* The parsers' libraries, as loaded: "NAME VERSION" lines (toolmark
- * --version and summary.json's run record). */
+/* The parsers' libraries, as loaded: "NAME VERSION" lines (toolmark asks
+ * once per run: --version, summary.json's run record). */
 static void versions(char *out, size_t n)
 {
     int xv = atoi(xmlParserVersion);
@@ -173,17 +173,6 @@ static void versions(char *out, size_t n)
 static int serve(int sock)
 {
     g_sock = sock;
-    {
-        char v[512];
-        versions(v, sizeof v);
-        tm_buf hello;
-        tm_buf_init(&hello);
-        tm_frame_put(&hello, TM_MSG_HELLO, v, strlen(v));
-        int rc = tm_write_all(sock, hello.data, hello.len);
-        tm_buf_free(&hello);
-        if (rc != 0)
-            return 2;
-    }
     tm_framer fr;
     tm_framer_init(&fr);
     tm_emit emit = {0};
