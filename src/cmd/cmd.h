@@ -99,6 +99,8 @@ bool tm_output_inside_input(const char *cmd, const char *dir, char *const *paths
 void tm_flush_stdout(tm_buf *b);
 
 void tm_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A size option (512M, 2G; at least 64M, or 0 for none); false after saying why. */
+bool tm_opt_size(const char *cmd, const char *opt, const char *arg, uint64_t *out);
 /* "NAME VERSION" lines of every library toolmark and toolmark-parse run on
  * (src/cmd/versions.c). */
 void tm_library_versions(tm_buf *out);

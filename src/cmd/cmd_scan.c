@@ -65,6 +65,9 @@ static void usage(void)
                     "                        (+09:00, Z) or in the --tz zone; untimed traces stay\n"
                     "  --tz ZONE             show times in ZONE in l2tcsv and the report: UTC\n"
                     "                        (default), +09:00, or a name like Asia/Tokyo\n"
+                    "  --memory SIZE         memory of an input's process; past it the records\n"
+                    "                        kept for correlation go to a file (default 256M; 0:\n"
+                    "                        no limit)\n"
                     "  -q, --quiet           say nothing but problems\n"
                     "  -v, --verbose         also a line per artifact, and each problem as it comes\n"
                     "  -h, --help            this help\n");
@@ -85,6 +88,7 @@ typedef struct {
     int64_t started;
     char *libraries; /* asked once per run (toolmark-parse's too): every input inherits them */
     size_t only; /* --only N: the N-th input alone, into its folder, no case/ (a cluster's task) */
+    uint64_t memory; /* --memory: the input process's budget; past it the record store spills to disk */
     int64_t from, to;
     /* rules */
     const char *rule_paths[64];
@@ -246,6 +250,11 @@ static int per_input(tm_input *in, void *vo)
     }
     tm_pipeline *pl = tm_pipeline_new(tm_plugins, tm_plugin_count);
     c.pl = pl;
+    /* the record store spills into the input's own folder (a disk, unlike /tmp may be) */
+    char *spill_dir = tm_xasprintf("%s/%s", o->out, in->id);
+    if (o->memory && tm_mkdirs(spill_dir, 0755) == 0)
+        tm_pipeline_memory(pl, spill_dir, (size_t)o->memory);
+    free(spill_dir);
     if (o->hook)
         tm_pipeline_set_rules(pl, tm_sigma_hook_get(o->hook));
     c.cov = tm_coverage_new();
@@ -439,10 +448,11 @@ int cmd_scan(int argc, char **argv)
                                           {"force", no_argument, NULL, 'x'},
                                           {"clock-skew", required_argument, NULL, 'k'},
                                           {"only", required_argument, NULL, 'n'},
+                                          {"memory", required_argument, NULL, 'y'},
                                           TM_POOL_LONG_OPTIONS,
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
-    opts o = {.pool = tm_pool_defaults(), .from = TM_TIME_NONE, .to = TM_TIME_NONE};
+    opts o = {.pool = tm_pool_defaults(), .from = TM_TIME_NONE, .to = TM_TIME_NONE, .memory = 256ull << 20};
     const char *from_arg = NULL, *to_arg = NULL, *manifest = NULL;
     bool resume = false, force = false;
     int skew_s = (int)(TM_CASE_DEFAULT_SKEW_US / 1000000);
@@ -487,6 +497,10 @@ int cmd_scan(int argc, char **argv)
             break;
         }
         case 'm': manifest = optarg; break;
+        case 'y':
+            if (!tm_opt_size("scan", "--memory", optarg, &o.memory))
+                return TM_EXIT_USAGE;
+            break;
         case 'n': {
             int v;
             if (!tm_opt_int("scan", "--only", optarg, 1, 1000000, &v))
@@ -562,7 +576,7 @@ int cmd_scan(int argc, char **argv)
      * --force or --only (an input's outputs are the same in a task of its
      * own); the whole command line is in summary.json's run record */
     static const char *const with_value[] = {"-o", "--output", "--manifest", "-j", "--jobs",
-                                             "-P", "--parallel", "--only", NULL};
+                                             "-P", "--parallel", "--only", "--memory", NULL};
     static const char *const alone[] = {"-q", "--quiet", "-v", "--verbose", "--resume", "--force", NULL};
     size_t k = 0;
     for (int i = 1; i < optind && k < sizeof o.options - 1; i++) {

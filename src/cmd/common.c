@@ -358,6 +358,27 @@ bool tm_opt_int(const char *cmd, const char *opt, const char *arg, int lo, int h
     return true;
 }
 
+bool tm_opt_size(const char *cmd, const char *opt, const char *arg, uint64_t *out)
+{
+    /* SIZE with K, M or G (binary); 0 = no budget */
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    unsigned shift = 0;
+    if (end && (*end == 'K' || *end == 'k'))
+        shift = 10, end++;
+    else if (end && (*end == 'M' || *end == 'm'))
+        shift = 20, end++;
+    else if (end && (*end == 'G' || *end == 'g'))
+        shift = 30, end++;
+    if (errno || !end || end == arg || *end || (v && v << shift >> shift != v) || (v && (v << shift) < (64ull << 20))) {
+        tm_usage_error(cmd, "%s wants a size of at least 64M (e.g. 512M, 2G), or 0 for no budget", opt);
+        return false;
+    }
+    *out = v << shift;
+    return true;
+}
+
 tm_pool_opts tm_pool_defaults(void)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -371,25 +392,7 @@ int tm_pool_option(const char *cmd, int c, const char *arg, tm_pool_opts *pool)
     case 'j': return tm_opt_int(cmd, "-j", arg, 1, 256, &pool->workers) ? 1 : -1;
     case 't': return tm_opt_int(cmd, "--worker-timeout", arg, 1, 86400, &pool->timeout_s) ? 1 : -1;
     case 'W': pool->worker = arg; return 1; /* tests: a stand-in worker */
-    case 'M': {
-        /* SIZE with K, M or G (binary); 0 = no budget */
-        char *end = NULL;
-        errno = 0;
-        unsigned long long v = strtoull(arg, &end, 10);
-        unsigned shift = 0;
-        if (end && (*end == 'K' || *end == 'k'))
-            shift = 10, end++;
-        else if (end && (*end == 'M' || *end == 'm'))
-            shift = 20, end++;
-        else if (end && (*end == 'G' || *end == 'g'))
-            shift = 30, end++;
-        if (errno || !end || end == arg || *end || (v && v << shift >> shift != v) || (v && (v << shift) < (64ull << 20))) {
-            tm_usage_error(cmd, "--worker-memory wants a size of at least 64M (e.g. 512M, 2G), or 0 for no budget");
-            return -1;
-        }
-        pool->memory = v << shift;
-        return 1;
-    }
+    case 'M': return tm_opt_size(cmd, "--worker-memory", arg, &pool->memory) ? 1 : -1;
     default: return 0;
     }
 }

@@ -12,6 +12,7 @@
 #include "pipeline/toolspec.h"
 #include "util/buf.h"
 #include "util/pathsafe.h"
+#include "util/spill.h"
 #include "util/timeutil.h"
 
 /* A subscription of one plugin, in the index. */
@@ -83,8 +84,42 @@ struct tm_pipeline {
     /* single-event rules and the host's hits */
     const tm_rule_hook *rules;
     tm_rule_hit *hits;
-    size_t nhits;
+    size_t nhits, caphits;
+    /* --memory: the store and the arrays that grow with it live in a file
+     * (util/spill.h) under spill_dir, trimmed past the budget */
+    char *spill_dir;
+    size_t budget;
+    tm_spill *spill;
 };
+
+/* Room for one more element in an array that grows with the records: on
+ * the heap, or in the spill file (the old copy stays in the file: disk,
+ * not memory). */
+static void *grow(tm_pipeline *p, void *arr, size_t n, size_t *cap, size_t elem, size_t first)
+{
+    if (n < *cap)
+        return arr;
+    size_t ncap = *cap ? *cap * 2 : first;
+    if (!p->spill) {
+        *cap = ncap;
+        return tm_xrealloc(arr, ncap * elem);
+    }
+    void *fresh = tm_spill_alloc(p->spill, ncap * elem);
+    if (!fresh)
+        fresh = tm_xmalloc(ncap * elem); /* the file cannot grow: the heap, then */
+    if (n)
+        memcpy(fresh, arr, n * elem);
+    if (arr && *cap && !tm_spill_owns(p->spill, arr))
+        free(arr); /* grown on the heap before the spill began */
+    *cap = ncap;
+    return fresh;
+}
+
+static void release(tm_pipeline *p, void *arr)
+{
+    if (!p->spill || !tm_spill_owns(p->spill, arr))
+        free(arr);
+}
 
 /* Execution-bearing events the pipeline always wants (runs.c). */
 static const struct {
@@ -180,18 +215,21 @@ tm_pipeline *tm_pipeline_new(const tm_plugin *const *plugins, size_t n)
 static void forget_host(tm_pipeline *p)
 {
     tm_arena_free(&p->store);
+    tm_arena_init(&p->store);
     tm_strmap_free(&p->names);
     tm_strmap_init(&p->names, false);
-    free(p->k);
+    release(p, p->k);
     p->k = NULL;
     p->nk = p->capk = 0;
     tm_hist_free(&p->hist);
     tm_hist_init(&p->hist);
     tm_hostinfo_init(&p->host);
     p->computer_from_events[0] = 0;
-    free(p->hits);
+    release(p, p->hits);
     p->hits = NULL;
-    p->nhits = 0;
+    p->nhits = p->caphits = 0;
+    tm_spill_free(p->spill); /* the file goes with it */
+    p->spill = NULL;
 }
 
 void tm_pipeline_free(tm_pipeline *p)
@@ -209,8 +247,37 @@ void tm_pipeline_free(tm_pipeline *p)
     free(p->kinds);
     free(p->evtx_want);
     free(p->reg_want);
+    free(p->spill_dir);
     tm_strmap_free(&p->names);
     free(p);
+}
+
+void tm_pipeline_memory(tm_pipeline *p, const char *dir, size_t budget)
+{
+    free(p->spill_dir);
+    p->spill_dir = dir && budget ? tm_xstrdup(dir) : NULL;
+    p->budget = budget;
+}
+
+/* The spill file, made when the first record is kept (a host with nothing
+ * to keep makes none). */
+static void start_spill(tm_pipeline *p)
+{
+    if (p->spill || !p->spill_dir)
+        return;
+    p->spill = tm_spill_new(p->spill_dir, 0);
+    if (!p->spill) {
+        free(p->spill_dir); /* on the heap, then, without a budget */
+        p->spill_dir = NULL;
+        return;
+    }
+    tm_arena_use_spill(&p->store, p->spill);
+    tm_spill_govern(p->spill, p->budget);
+}
+
+size_t tm_pipeline_spilled(const tm_pipeline *p)
+{
+    return p->spill ? tm_spill_file_size(p->spill) : 0;
 }
 
 void tm_pipeline_set_rules(tm_pipeline *p, const tm_rule_hook *rules)
@@ -345,13 +412,11 @@ void tm_pipeline_record(tm_pipeline *p, const tm_artifact *a, const tm_record *r
     }
     if (!keep)
         return;
-    if (p->nk == p->capk) {
-        p->capk = p->capk ? p->capk * 2 : 1024;
-        p->k = tm_xrealloc(p->k, p->capk * sizeof *p->k);
-    }
+    start_spill(p);
+    p->k = grow(p, p->k, p->nk, &p->capk, sizeof *p->k, 1024);
     p->k[p->nk] = (kept){tm_record_store(r, &p->store, &p->names, tm_kind((tm_art_kind)r->kind)->kept_fields), a, p->nk};
     for (size_t i = 0; i < hits.n; i++) {
-        TM_GROW(p->hits, p->nhits);
+        p->hits = grow(p, p->hits, p->nhits, &p->caphits, sizeof *p->hits, 64);
         p->hits[p->nhits++] = (tm_rule_hit){p->k[p->nk].r, a, hits.hit[i]};
     }
     p->stats.rule_hits += hits.total;
@@ -411,12 +476,10 @@ static bool local_cb(void *ctx, int64_t local, int64_t *utc)
     return tm_hostinfo_local_to_utc(&p->host, local, utc);
 }
 
-static void item_push(item_list *l, const tm_record *r, const tm_artifact *a, const tm_exec *e, unsigned sub)
+static void item_push(tm_pipeline *p, item_list *l, const tm_record *r, const tm_artifact *a, const tm_exec *e,
+                      unsigned sub)
 {
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 64;
-        l->items = tm_xrealloc(l->items, l->cap * sizeof *l->items);
-    }
+    l->items = grow(p, l->items, l->n, &l->cap, sizeof *l->items, 64);
     l->items[l->n++] = (tm_item){r, a, e, sub};
 }
 
@@ -575,9 +638,9 @@ static void route(tm_pipeline *p, const tm_execs *x, item_list *lists)
             if (keypat) {
                 /* key records (not facts) go to key subscribers */
                 if (tm_kind((tm_art_kind)r->kind)->want == TM_WANT_KEYS && !tm_record_str(r, "fact"))
-                    item_push(&lists[p->kinds[s].ref.plugin], r, a, NULL, sub);
+                    item_push(p, &lists[p->kinds[s].ref.plugin], r, a, NULL, sub);
             } else if (strcmp(p->kinds[s].pattern, kind) == 0) {
-                item_push(&lists[p->kinds[s].ref.plugin], r, a, NULL, sub);
+                item_push(p, &lists[p->kinds[s].ref.plugin], r, a, NULL, sub);
             }
         }
         const tm_kind_info *ki = tm_kind((tm_art_kind)r->kind);
@@ -589,28 +652,28 @@ static void route(tm_pipeline *p, const tm_execs *x, item_list *lists)
             for (size_t e = 0; e < p->nev && p->ev[e].id == 0; e++)
                 if ((strcmp(p->ev[e].channel, "*") == 0 || (ch && strcasecmp(ch, p->ev[e].channel) == 0)) &&
                     sub_keeps(p->ev[e].sub, r))
-                    item_push(&lists[p->ev[e].ref.plugin], r, a, NULL, p->ev[e].ref.sub);
+                    item_push(p, &lists[p->ev[e].ref.plugin], r, a, NULL, p->ev[e].ref.sub);
             for (size_t e = id ? ev_lower(p, (uint32_t)id) : p->nev; e < p->nev && p->ev[e].id == id; e++)
                 if ((strcmp(p->ev[e].channel, "*") == 0 || (ch && strcasecmp(ch, p->ev[e].channel) == 0)) &&
                     sub_keeps(p->ev[e].sub, r))
-                    item_push(&lists[p->ev[e].ref.plugin], r, a, NULL, p->ev[e].ref.sub);
+                    item_push(p, &lists[p->ev[e].ref.plugin], r, a, NULL, p->ev[e].ref.sub);
         } else if (ki->keep == TM_KEEP_BY_FILE_NAME) {
             const char *name = tm_record_str(r, "file_name");
             for (size_t s = 0; name && s < p->nusns; s++)
                 if (named_match(&p->usns[s], name))
-                    item_push(&lists[p->usns[s].ref.plugin], r, a, NULL, p->usns[s].ref.sub);
+                    item_push(p, &lists[p->usns[s].ref.plugin], r, a, NULL, p->usns[s].ref.sub);
         } else if (ki->want == TM_WANT_KEYS) {
             const char *fact = tm_record_str(r, "fact");
             for (size_t s = 0; fact && s < p->nfacts; s++)
                 if (strcmp(p->facts[s].pattern, fact) == 0)
-                    item_push(&lists[p->facts[s].ref.plugin], r, a, NULL, p->facts[s].ref.sub);
+                    item_push(p, &lists[p->facts[s].ref.plugin], r, a, NULL, p->facts[s].ref.sub);
         }
     }
     for (size_t i = 0; i < x->n; i++) {
         const tm_exec *e = &x->e[i];
         for (size_t s = 0; s < p->nexecs; s++)
             if (named_match(&p->execs[s], e->name))
-                item_push(&lists[p->execs[s].ref.plugin], e->r, e->art, e, p->execs[s].ref.sub);
+                item_push(p, &lists[p->execs[s].ref.plugin], e->r, e->art, e, p->execs[s].ref.sub);
     }
 }
 
@@ -643,7 +706,7 @@ static void *run_plugins(void *arg)
             tm_tool_traces(&v, out, s);
         if (pr->p->plugins[i]->run)
             pr->p->plugins[i]->run(&v, out);
-        free(l->items);
+        release(pr->p, l->items);
     }
 }
 

@@ -27,6 +27,12 @@ void tm_pipeline_free(tm_pipeline *p);
 
 /* Threads for the plugins' pass (0, the default: one per core). */
 void tm_pipeline_threads(tm_pipeline *p, size_t n);
+/* --memory: the host's record store, and the arrays that grow with it, go
+ * to a file in dir (on a disk, never tmpfs), trimmed from memory whenever
+ * the process passes budget bytes (util/spill.h). Budget 0: the heap. */
+void tm_pipeline_memory(tm_pipeline *p, const char *dir, size_t budget);
+/* The size of the host's spill file so far (0 without one). */
+size_t tm_pipeline_spilled(const tm_pipeline *p);
 
 /* Single-event rules (rule_traces.h) run on every event fed to the pipeline
  * from now on; their log sources join the EVTX subscription. The hook must

@@ -33,10 +33,13 @@ void *tm_arena_alloc(tm_arena *a, size_t n)
     n = (n + 7) & ~(size_t)7;
     if (!a->head || a->used + n > a->head->size) {
         size_t size = n > BLOCK ? n : BLOCK;
-        tm_arena_block *b = a->spill ? tm_spill_alloc(a->spill, sizeof *b + size) : tm_xmalloc(sizeof *b + size);
+        tm_arena_block *b = a->spill ? tm_spill_alloc(a->spill, sizeof *b + size) : NULL;
+        bool heap = !b;
+        if (heap)
+            b = tm_xmalloc(sizeof *b + size); /* no spill, or its file cannot grow */
         b->next = a->head;
         b->size = size;
-        b->heap = !a->spill;
+        b->heap = heap;
         a->head = b;
         a->used = 0;
         a->bytes += sizeof *b + size;
@@ -48,13 +51,10 @@ void *tm_arena_alloc(tm_arena *a, size_t n)
 
 void tm_arena_free(tm_arena *a)
 {
-    /* blocks from the heap are freed; those from a spill file are its own
-     * (a list mixes both only in the block that was open when the arena
-     * turned to the file: the heap ones are before it) */
-    bool heap = !a->spill;
+    /* blocks from the heap are freed; those from a spill file are its own */
     while (a->head) {
         tm_arena_block *n = a->head->next;
-        if (heap || a->head->heap)
+        if (a->head->heap)
             free(a->head);
         a->head = n;
     }

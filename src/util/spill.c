@@ -29,6 +29,7 @@ struct tm_spill {
     /* the governor */
     pthread_t thread;
     bool governing, stop;
+    bool failed; /* the file could not grow: no more segments */
     size_t budget, trims;
     pthread_cond_t wake;
 };
@@ -55,14 +56,14 @@ static segment *add_segment(tm_spill *s, size_t size)
 {
     size = (size + 4095) & ~(size_t)4095;
     off_t at = (off_t)s->file_size;
-    if (ftruncate(s->fd, at + (off_t)size) != 0) {
-        tm_msg("cannot grow the record store's file on disk (%s): stopping", strerror(errno));
-        exit(1);
-    }
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, at);
+    void *p = MAP_FAILED;
+    if (!s->failed && ftruncate(s->fd, at + (off_t)size) == 0)
+        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, at);
     if (p == MAP_FAILED) {
-        tm_msg("cannot map the record store's file (%s): stopping", strerror(errno));
-        exit(1);
+        if (!s->failed) /* said once; the caller keeps what follows in memory */
+            tm_msg("the record store cannot grow on disk (%s): what follows is kept in memory", strerror(errno));
+        s->failed = true;
+        return NULL;
     }
     pthread_mutex_lock(&s->lock);
     TM_GROW(s->seg, s->nseg);
@@ -79,10 +80,21 @@ void *tm_spill_alloc(tm_spill *s, size_t n)
     segment *g = s->nseg ? &s->seg[s->nseg - 1] : NULL;
     if (!g || g->used + n > g->size)
         g = add_segment(s, n > s->segsize ? n : s->segsize);
+    if (!g)
+        return NULL;
     void *p = g->base + g->used;
     g->used += n;
     s->used += n;
     return p;
+}
+
+bool tm_spill_owns(const tm_spill *s, const void *p)
+{
+    const char *c = p;
+    for (size_t i = 0; s && c && i < s->nseg; i++)
+        if (c >= s->seg[i].base && c < s->seg[i].base + s->seg[i].size)
+            return true;
+    return false;
 }
 
 void tm_spill_trim(tm_spill *s)
@@ -128,7 +140,7 @@ static void *govern(void *arg)
     while (!s->stop) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 100 * 1000000L;
+        until.tv_nsec += 20 * 1000000L; /* a scan reads its store fast: look often (a statm read is cheap) */
         if (until.tv_nsec >= 1000000000L) {
             until.tv_sec++;
             until.tv_nsec -= 1000000000L;

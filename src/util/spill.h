@@ -22,9 +22,11 @@ typedef struct tm_spill tm_spill;
  * MiB). NULL, with errno, when the file cannot be made. */
 tm_spill *tm_spill_new(const char *dir, size_t segment);
 /* n bytes, 16-aligned, valid until tm_spill_free; a request larger than a
- * segment gets a segment of its own. Exits like tm_xmalloc when the disk is
- * full (a mapping cannot be made) rather than corrupt anything. */
+ * segment gets a segment of its own. NULL when the file cannot grow (a full
+ * disk, a file size limit: said once): the caller uses the heap instead. */
 void *tm_spill_alloc(tm_spill *s, size_t n);
+/* Whether p points into one of s's segments. */
+bool tm_spill_owns(const tm_spill *s, const void *p);
 /* Gives the resident pages of every segment back to the kernel. Safe while
  * other threads read the data: they fault it back in. */
 void tm_spill_trim(tm_spill *s);
@@ -32,7 +34,7 @@ void tm_spill_trim(tm_spill *s);
 size_t tm_spill_used(const tm_spill *s);
 size_t tm_spill_file_size(const tm_spill *s);
 /* Trims whenever the process's resident memory passes budget bytes (a
- * thread looks ten times a second; 0 stops it). */
+ * thread looks fifty times a second; 0 stops it). */
 void tm_spill_govern(tm_spill *s, size_t budget);
 /* How often the governor trimmed. */
 size_t tm_spill_trims(const tm_spill *s);

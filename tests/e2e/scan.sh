@@ -262,6 +262,16 @@ for h in src01 dst01; do
     "$(jq -S 'del(.options, .run, .io.read_from_input)' "$T/scan3/$h/summary.json")" ] || fail "-j 3 changed $h's summary.json"
 done
 
+# --- the record store on disk (--memory): the same outputs as on the heap ---
+tm scan -q --memory 64M -o "$T/spilled" "$H/dst01.raw" "$H/src01.raw"
+assert_eq "$RC" 0 "scan with the store spilling to disk"
+for h in src01 dst01; do
+  cmp -s "$T/scan/$h/traces.jsonl" "$T/spilled/$h/traces.jsonl" || fail "--memory changed $h's traces"
+done
+[ -z "$(ls -A "$T/spilled/src01" | grep spill)" ] || fail "a spill file was left in the output folder"
+tm scan -q --memory 1M -o "$T/x" "$H/src01.raw"
+assert_eq "$RC" 2 "--memory below 64M is a usage error"
+
 # --- output shape (Timesketch needs message, datetime, timestamp_desc) ---
 bad=$(jq -c 'select((.message|type)!="string" or (.datetime|type)!="string" or (.timestamp_desc|type)!="string" or (.timestamp|type)!="number" or (.evidence|length)==0 or (.confidence|test("^(confirmed|indicator)$")|not) or (.reason|type)!="string")' "$T"/scan/*/traces.jsonl)
 assert_eq "$bad" "" "every trace has message, datetime, timestamp, timestamp_desc, confidence, reason, evidence"
