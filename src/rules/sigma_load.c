@@ -698,9 +698,8 @@ size_t tm_sigma_prefilter_bytes(const tm_sigma_set *s)
     if (!s || !s->indexed)
         return 0;
     size_t b = tm_pf_bytes(s->any_pf);
-    for (size_t k = 0; k < s->nkeys; k++) {
+    for (size_t k = 0; k < s->nkeys; k++)
         b += tm_pf_bytes(s->pf[k]);
-    }
     return b;
 }
 
