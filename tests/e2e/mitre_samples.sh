@@ -153,22 +153,28 @@ SIG="${SHARED}/sigma/rules/windows"
 if [ -d "$SIG" ]; then
   tm scan -j 2 -o "$T/sigma" --rules "$SIG" "$T"/in/f*
   assert_eq "$RC" 0 "scan with SigmaHQ's rules"
-  # file<TAB>level<TAB>hits of each SigmaHQ rule trace
-  while IFS=$'\t' read -r id name; do
-    jq -r --arg n "$name" 'select(.rule and .rule.author != "toolmark")|[$n, .rule.level, .evidence_total]|@tsv' \
-      "$T/sigma/$id/traces.jsonl"
-  done <"$T/index" >"$T/sigma_hits"
-  per_level() { # hits and traces per level, critical first, of the lines on stdin
-    awk -F'\t' '{h[$2] += $3; t[$2]++}
-      END {n = split("critical high medium low informational", L, " ")
-           for (i = 1; i <= n; i++) if (t[L[i]]) printf "%s%s %d hits / %d traces", s++ ? ", " : "", L[i], h[L[i]], t[L[i]]
-           if (!s) printf "none"; print ""}'
+  # file<TAB>level<TAB>hits of each SigmaHQ rule trace (one jq for all files)
+  jq -r 'select(.rule and .rule.author != "toolmark")|[input_filename, .rule.level, .evidence_total]|@tsv' \
+    "$T"/sigma/*/traces.jsonl |
+    awk -F'\t' 'FNR == NR {name[$1] = $2; next} {n = split($1, p, "/"); print name[p[n - 1]] "\t" $2 "\t" $3}' \
+      "$T/index" - >"$T/sigma_hits"
+  # hits and traces per level, critical first: FILE<TAB>LEVEL<TAB>HITS lines
+  # of the files named by the index (all: one line for them all)
+  per_level() { # INDEX|all
+    awk -F'\t' -v all="$1" '
+      function line(f,   i, s, o) {
+        for (i = 1; i <= 5; i++) if (t[f, L[i]]) { o = o (s++ ? ", " : "") L[i] " " h[f, L[i]] " hits / " t[f, L[i]] " traces" }
+        return s ? o : "none"
+      }
+      BEGIN { split("critical high medium low informational", L, " ") }
+      FNR == NR { if (all == "all") next; name[++n] = $2; next }
+      { f = all == "all" ? "" : $1; h[f, $2] += $3; t[f, $2]++ }
+      END { if (all == "all") print line(""); else for (i = 1; i <= n; i++) printf "  %s: %s\n", name[i], line(name[i]) }
+    ' "$T/index" "$T/sigma_hits"
   }
-  echo "SigmaHQ rules on the attack samples: $(per_level <"$T/sigma_hits")"
+  echo "SigmaHQ rules on the attack samples: $(per_level all)"
   echo "SigmaHQ rules per sample file:"
-  while IFS=$'\t' read -r id name; do
-    printf '  %s: %s\n' "$name" "$(awk -F'\t' -v f="$name" '$1 == f' "$T/sigma_hits" | per_level)"
-  done <"$T/index"
+  per_level files
   # the per-level counts of summary.json agree with the traces
   want=$(awk -F'\t' '$2 == "high" {h += $3} END {print h + 0}' "$T/sigma_hits")
   own=$(jq -r 'select(.rule and .rule.author == "toolmark" and .rule.level == "high")|.evidence_total' \
