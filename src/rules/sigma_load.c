@@ -752,6 +752,8 @@ size_t tm_sigma_scan(const tm_sigma_set *s, const char *channel, uint32_t event_
     const tm_sigma_pf *pf;
     const rlist *l = find_list(s, channel, event_id, &pf);
     size_t tested = 0;
+    if (!l->n)
+        return 0;
     if (s->no_prefilter || !pf) {
         for (size_t i = 0; i < l->n; i++)
             if (l->v[i]->level >= min_level) {

@@ -230,7 +230,7 @@ static match_tls *tls_get(void)
 uint64_t *tm_sigma_tls_marks(size_t words)
 {
     match_tls *t = tls_get();
-    if (t->nmarks < words) {
+    if (!t->marks || t->nmarks < words) {
         free(t->marks);
         t->nmarks = words < 16 ? 16 : words;
         t->marks = tm_xmalloc(t->nmarks * sizeof *t->marks);

@@ -997,6 +997,15 @@ static void test_prefilter(void)
                         &on, &off),
               "not calc|neq");
     CHECK(on == 5); /* the tail occurs: tested, no hit */
+    /* an event no rule has for its source, a thread's first: nothing tested
+     * (an empty list, no bitmap yet) */
+    tm_sigma_thread_cleanup();
+    {
+        tev e = {"System", 7045, KV("ServiceName", "whoami.exe"), 1};
+        tm_sigma_event ev = {tget, teach, &e};
+        titles t = {{0}};
+        CHECK(tm_sigma_scan(s, "System", 7045, TM_SIGMA_INFORMATIONAL, &ev, add_title, &t) == 0 && !t.s[0]);
+    }
     /* --min-level: rules below it are neither tested nor hit */
     {
         tev e = {SYSMON, 1, KV("Image", "C:\\w\\whoami.exe"), 1};
