@@ -420,10 +420,19 @@ static bool load_rules(opts *o, tm_sigma_set **set)
         tm_sigma_report_free(&rep);
     }
     tm_sigma_set_index(*set);
+    size_t active = 0; /* the rules --min-level lets run */
+    for (size_t i = 0; i < tm_sigma_count(*set); i++)
+        active += tm_sigma_at(*set, i)->level >= o->min_level;
+    char level_note[96] = "";
+    if (o->min_level > TM_SIGMA_INFORMATIONAL)
+        snprintf(level_note, sizeof level_note, " (%zu at level %s or above)", active,
+                 tm_sigma_level_name(o->min_level));
     if ((o->nrule_paths && tm_verbosity >= 1) || all.errors)
-        tm_msg_line("%s scan: %zu rule%s loaded, %zu skipped (toolmark rules check -v PATH says why), %zu error%s\n",
-                    tm_prog, all.loaded, all.loaded == 1 ? "" : "s", skipped, all.errors, all.errors == 1 ? "" : "s");
-    o->rules = (tm_report_rules){all.loaded, skipped, all.errors, tm_sigma_level_name(o->min_level), paths, npaths};
+        tm_msg_line("%s scan: %zu rule%s loaded%s, %zu skipped (toolmark rules check -v PATH says why), %zu error%s\n",
+                    tm_prog, all.loaded, all.loaded == 1 ? "" : "s", level_note, skipped, all.errors,
+                    all.errors == 1 ? "" : "s");
+    o->rules = (tm_report_rules){all.loaded, active, skipped, all.errors, tm_sigma_level_name(o->min_level), paths,
+                                 npaths};
     return ok;
 }
 

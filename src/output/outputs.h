@@ -50,7 +50,7 @@ typedef struct {
 
 /* The rules the run loaded (summary.json "rules"). */
 typedef struct {
-    size_t loaded, skipped, errors;
+    size_t loaded, active, skipped, errors; /* active: loaded at or above min_level */
     const char *min_level;
     const char *const *paths; /* toolmark's rules/ folder first, then each --rules */
     size_t npaths;

@@ -84,8 +84,8 @@ size_t tm_tally_rules(const tm_traces *ts, tm_rule_tally **out)
     return n;
 }
 
-/* The rules the run loaded and the traces each rule gave; per level, the
- * traces of that level. */
+/* The rules the run loaded and ran, and the traces each rule gave; per
+ * level, the traces and the hits (records matched) of that level. */
 static void rules_json(tm_json *j, const tm_report *r)
 {
     tm_json_key(j, "rules");
@@ -95,6 +95,7 @@ static void rules_json(tm_json *j, const tm_report *r)
     }
     tm_json_obj_begin(j);
     tm_json_kuint(j, "loaded", r->rules->loaded);
+    tm_json_kuint(j, "active", r->rules->active);
     tm_json_kuint(j, "skipped", r->rules->skipped);
     tm_json_kuint(j, "errors", r->rules->errors);
     tm_json_kstr(j, "min_level", r->rules->min_level);
@@ -104,14 +105,21 @@ static void rules_json(tm_json *j, const tm_report *r)
         tm_json_str(j, r->rules->paths[i]);
     tm_json_arr_end(j);
     tm_rule_tally *v;
-    size_t n = tm_tally_rules(r->traces, &v), by_level[5] = {0};
+    size_t n = tm_tally_rules(r->traces, &v), by_level[5] = {0}, hits_by_level[5] = {0};
     for (size_t k = 0; k < n; k++)
-        if (v[k].level >= 0)
+        if (v[k].level >= 0) {
             by_level[v[k].level] += v[k].traces;
+            hits_by_level[v[k].level] += v[k].records;
+        }
     tm_json_key(j, "traces_by_level");
     tm_json_obj_begin(j);
     for (size_t l = 5; l-- > 0;)
         tm_json_kuint(j, tm_rule_levels[l], by_level[l]);
+    tm_json_obj_end(j);
+    tm_json_key(j, "hits_by_level");
+    tm_json_obj_begin(j);
+    for (size_t l = 5; l-- > 0;)
+        tm_json_kuint(j, tm_rule_levels[l], hits_by_level[l]);
     tm_json_obj_end(j);
     tm_json_key(j, "hits");
     tm_json_arr_begin(j);

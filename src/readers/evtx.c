@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <libevtx.h>
 #include <libxml/parser.h>
@@ -15,6 +14,7 @@
 
 #include "readers/bfio_bridge.h"
 #include "readers/evtx_native.h"
+#include "readers/evtx_want.h"
 #include "readers/reader.h"
 #include "util/yal_message.h"
 #include "util/timeutil.h"
@@ -241,47 +241,6 @@ static bool xml_channel(const char *xml, char *out, size_t n)
     return true;
 }
 
-/* Subscription: lines "CHANNEL<TAB>EVENT_ID", '*' for any. */
-typedef struct {
-    char channel[256];
-    bool any_channel, any_id;
-    uint32_t id;
-} want_t;
-
-static size_t parse_want(const char *want, want_t **out)
-{
-    size_t n = 0, cap = 0;
-    want_t *w = NULL;
-    const char *p = want;
-    while (p && *p) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        const char *tab = memchr(p, '\t', len);
-        if (tab) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 16;
-                w = tm_xrealloc(w, cap * sizeof *w);
-            }
-            want_t *x = &w[n++];
-            snprintf(x->channel, sizeof x->channel, "%.*s", (int)(tab - p), p);
-            x->any_channel = strcmp(x->channel, "*") == 0;
-            x->any_id = tab[1] == '*';
-            x->id = (uint32_t)strtoul(tab + 1, NULL, 10);
-        }
-        p = nl ? nl + 1 : NULL;
-    }
-    *out = w;
-    return n;
-}
-
-static bool wanted(const want_t *w, size_t n, uint32_t id, const char *channel)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((w[i].any_id || w[i].id == id) && (w[i].any_channel || strcasecmp(w[i].channel, channel) == 0))
-            return true;
-    return false;
-}
-
 static void emit_record(libevtx_record_t *rec, tm_emit *out, bool recovered, uint64_t index,
                         const char *fallback_channel, const char *xml, const char *decoded_by)
 {
@@ -343,8 +302,7 @@ typedef struct {
     tm_source *src;
     tm_emit *out;
     tm_read_stats *st;
-    want_t *wants;
-    size_t nwant;
+    tm_evtx_want *wants; /* NULL when the job wants everything */
     char fallback[256];
     uint64_t prev_id;
     /* libevtx, opened on the first record toolmark's decoder cannot read */
@@ -463,7 +421,7 @@ static bool lib_record(evtx_ctx *x, uint64_t index, uint64_t want_id, char *msg,
         char channel[256] = "";
         if (!xml || !xml_channel(xml, channel, sizeof channel))
             snprintf(channel, sizeof channel, "%s", x->fallback);
-        if (x->job->all || (has_eid && wanted(x->wants, x->nwant, eid, channel))) {
+        if (x->job->all || (has_eid && tm_evtx_wanted(x->wants, eid, channel))) {
             emit_record(rec, x->out, false, id, x->fallback, xml, "libevtx");
             x->st->records++;
         } else {
@@ -503,7 +461,7 @@ static bool decode(evtx_ctx *x, const uint8_t *chunk, uint64_t chunk_off, uint32
         tm_fenc_str(e, "channel", x->fallback);
         tm_fenc_bool(e, "channel_from_file_name", true);
     }
-    if (!x->job->all && !wanted(x->wants, x->nwant, eid, channel[0] ? channel : x->fallback)) {
+    if (!x->job->all && !tm_evtx_wanted(x->wants, eid, channel[0] ? channel : x->fallback)) {
         tm_emit_abort(x->out);
         x->st->filtered++;
         return true;
@@ -625,11 +583,11 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
 {
     evtx_ctx x = {.job = job, .src = src, .out = out, .st = st};
     channel_from_name(job->name ? job->name : job->path, x.fallback, sizeof x.fallback);
-    x.nwant = job->all ? 0 : parse_want(job->want, &x.wants);
+    x.wants = job->all ? NULL : tm_evtx_want_parse(job->want);
     if (src->size < TM_EVTX_FILE_HEADER + TM_EVTX_CHUNK) {
         tm_emit_problem(out, TM_POS_NONE, 0, true, "not a readable EVTX file: %s",
                         src->size < TM_EVTX_FILE_HEADER ? "shorter than its header" : "no chunk");
-        free(x.wants);
+        tm_evtx_want_free(x.wants);
         return -1;
     }
     if (job->libevtx_only) {
@@ -640,7 +598,7 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
         }
         if (x.bfio)
             tm_bfio_free(&x.bfio);
-        free(x.wants);
+        tm_evtx_want_free(x.wants);
         return rc;
     }
     file_header(&x);
@@ -703,6 +661,6 @@ int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats 
     }
     if (x.bfio)
         tm_bfio_free(&x.bfio);
-    free(x.wants);
+    tm_evtx_want_free(x.wants);
     return 0;
 }

@@ -142,4 +142,17 @@ const char *tm_sigma_record_field(const char *channel, uint32_t event_id, const 
 /* ---- matching ---- */
 bool tm_sigma_match(const tm_sigma_rule *r, const tm_sigma_event *ev);
 
+/* Tests an event of this channel and event id against its candidates at
+ * or above min_level and calls hit for each rule that matches, in load
+ * order; returns how many rules it tested. The literal pre-filter (built
+ * by tm_sigma_set_index) scans the event's fields once for the literals
+ * the rules need and tests only the rules whose literal occurs, and those
+ * that need none: the hits are those of testing every candidate. */
+size_t tm_sigma_scan(const tm_sigma_set *s, const char *channel, uint32_t event_id, tm_sigma_level min_level,
+                     const tm_sigma_event *ev, void (*hit)(void *arg, const tm_sigma_rule *r), void *arg);
+/* On by default; off, tm_sigma_scan tests every candidate (to compare). */
+void tm_sigma_set_prefilter(tm_sigma_set *s, bool on);
+/* Bytes the pre-filters of an indexed set take (for the figures). */
+size_t tm_sigma_prefilter_bytes(const tm_sigma_set *s);
+
 #endif

@@ -98,6 +98,19 @@ static bool ev_each(void *ctx, bool (*fn)(void *arg, const char *value), void *a
     return false;
 }
 
+typedef struct {
+    const tm_sigma_hook *h;
+    void (*hit)(void *arg, const tm_rule_info *rule);
+    void *arg;
+} hit_ctx;
+
+static void on_hit(void *arg, const tm_sigma_rule *r)
+{
+    const hit_ctx *x = arg;
+    if (r->index < x->h->n)
+        x->hit(x->arg, &x->h->info[r->index]);
+}
+
 static void hook_match(void *ctx, const tm_record *r, void (*hit)(void *arg, const tm_rule_info *rule), void *arg)
 {
     const tm_sigma_hook *h = ctx;
@@ -105,15 +118,10 @@ static void hook_match(void *ctx, const tm_record *r, void (*hit)(void *arg, con
     uint64_t id;
     if (!channel || !tm_record_uint(r, "event_id", &id) || id > UINT32_MAX)
         return;
-    size_t n;
-    const tm_sigma_rule *const *c = tm_sigma_candidates(h->set, channel, (uint32_t)id, &n);
-    if (!n)
-        return;
     event_ctx e = {.r = r};
     tm_sigma_event ev = {ev_get, ev_each, &e};
-    for (size_t i = 0; i < n; i++)
-        if (c[i]->level >= h->min_level && c[i]->index < h->n && tm_sigma_match(c[i], &ev))
-            hit(arg, &h->info[c[i]->index]);
+    hit_ctx x = {h, hit, arg};
+    tm_sigma_scan(h->set, channel, (uint32_t)id, h->min_level, &ev, on_hit, &x);
 }
 
 static const char *hook_field(void *ctx, const tm_record *r, const char *sigma, char *buf, size_t n)

@@ -165,10 +165,29 @@ size_t tm_sigma_logsource(const char *product, const char *service, const char *
                           size_t max);
 #define TM_SIGMA_MAX_LS 8
 
+/* ---- the literal pre-filter (sigma_prefilter.c) ---- */
+/* What each rule of a set needs (a literal of one of its fields, chosen
+ * over the whole set), by rule index. */
+typedef struct tm_pf_needs tm_pf_needs;
+tm_pf_needs *tm_pf_needs_new(tm_sigma_rule *const *rules, size_t n);
+void tm_pf_needs_free(tm_pf_needs *x);
+/* The pre-filter of one candidate list (positions 0..n-1 of list). */
+typedef struct tm_sigma_pf tm_sigma_pf;
+tm_sigma_pf *tm_pf_build(const tm_pf_needs *needs, const tm_sigma_rule *const *list, size_t n);
+void tm_pf_free(tm_sigma_pf *pf);
+size_t tm_pf_bytes(const tm_sigma_pf *pf);
+/* Words of the mark bitmap; sets the bits of the positions to test: the
+ * rules whose literal occurs in ev and those that need none. */
+size_t tm_pf_words(const tm_sigma_pf *pf);
+void tm_pf_mark(const tm_sigma_pf *pf, const tm_sigma_event *ev, uint64_t *marks);
+
 /* ---- matching helpers (sigma_match.c) ---- */
 bool tm_glob_match(const tm_glob *g, const char *s, size_t n, bool cased);
 extern const unsigned char tm_sigma_lower[256];
-/* Frees the calling thread's PCRE2 match data now (made again when needed;
+/* The calling thread's bitmap of at least words words (kept for the next
+ * event; freed with the PCRE2 match data). */
+uint64_t *tm_sigma_tls_marks(size_t words);
+/* Frees the calling thread's PCRE2 match data and bitmap now (made again when needed;
  * other threads' are freed when they end); tm_sigma_set_free calls it. */
 void tm_sigma_thread_cleanup(void);
 

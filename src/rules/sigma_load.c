@@ -44,6 +44,9 @@ struct tm_sigma_set {
     size_t nkeys;
     rlist any; /* rules of every channel */
     bool indexed;
+    /* the literal pre-filter of each list (lists[k] -> pf[k], any -> any_pf) */
+    tm_sigma_pf **pf, *any_pf;
+    bool no_prefilter;
 };
 
 const char *tm_sigma_skip_name(tm_sigma_skip s)
@@ -71,8 +74,15 @@ tm_sigma_set *tm_sigma_set_new(void)
 
 static void index_free(tm_sigma_set *s)
 {
-    for (size_t i = 0; i < s->nkeys; i++)
+    for (size_t i = 0; i < s->nkeys; i++) {
         free(s->lists[i].v);
+        if (s->pf)
+            tm_pf_free(s->pf[i]);
+    }
+    free(s->pf);
+    s->pf = NULL;
+    tm_pf_free(s->any_pf);
+    s->any_pf = NULL;
     free(s->lists);
     free(s->sources);
     free(s->any.v);
@@ -674,7 +684,29 @@ void tm_sigma_set_index(tm_sigma_set *s)
             TM_GROW(s->any.v, s->any.n);
             s->any.v[s->any.n++] = s->rules[i];
         }
+    tm_pf_needs *needs = tm_pf_needs_new(s->rules, s->n);
+    s->pf = tm_xcalloc(s->nkeys ? s->nkeys : 1, sizeof *s->pf);
+    for (size_t k = 0; k < s->nkeys; k++)
+        s->pf[k] = tm_pf_build(needs, s->lists[k].v, s->lists[k].n);
+    s->any_pf = tm_pf_build(needs, s->any.v, s->any.n);
+    tm_pf_needs_free(needs);
     s->indexed = true;
+}
+
+size_t tm_sigma_prefilter_bytes(const tm_sigma_set *s)
+{
+    if (!s || !s->indexed)
+        return 0;
+    size_t b = tm_pf_bytes(s->any_pf);
+    for (size_t k = 0; k < s->nkeys; k++)
+        b += tm_pf_bytes(s->pf[k]);
+    return b;
+}
+
+void tm_sigma_set_prefilter(tm_sigma_set *s, bool on)
+{
+    if (s)
+        s->no_prefilter = !on;
 }
 
 const tm_sigma_source *tm_sigma_sources(const tm_sigma_set *s, size_t *n)
@@ -683,22 +715,65 @@ const tm_sigma_source *tm_sigma_sources(const tm_sigma_set *s, size_t *n)
     return s && s->indexed ? s->sources : NULL;
 }
 
-const tm_sigma_rule *const *tm_sigma_candidates(const tm_sigma_set *s, const char *channel, uint32_t event_id,
-                                                  size_t *n)
+/* The candidate list of (channel, event id) and its pre-filter. */
+static const rlist *find_list(const tm_sigma_set *s, const char *channel, uint32_t event_id, const tm_sigma_pf **pf)
 {
-    *n = 0;
-    if (!s || !s->indexed || !channel)
-        return NULL;
     char key[512];
     if (make_key(key, sizeof key, channel, event_id)) {
         size_t k = tm_strmap_get(&s->keys, key);
         if (k == TM_STRMAP_NONE && event_id != 0 && make_key(key, sizeof key, channel, 0))
             k = tm_strmap_get(&s->keys, key);
         if (k != TM_STRMAP_NONE) {
-            *n = s->lists[k].n;
-            return (const tm_sigma_rule *const *)s->lists[k].v;
+            *pf = s->pf[k];
+            return &s->lists[k];
         }
     }
-    *n = s->any.n;
-    return (const tm_sigma_rule *const *)s->any.v;
+    *pf = s->any_pf;
+    return &s->any;
+}
+
+const tm_sigma_rule *const *tm_sigma_candidates(const tm_sigma_set *s, const char *channel, uint32_t event_id,
+                                                  size_t *n)
+{
+    *n = 0;
+    if (!s || !s->indexed || !channel)
+        return NULL;
+    const tm_sigma_pf *pf;
+    const rlist *l = find_list(s, channel, event_id, &pf);
+    *n = l->n;
+    return (const tm_sigma_rule *const *)l->v;
+}
+
+size_t tm_sigma_scan(const tm_sigma_set *s, const char *channel, uint32_t event_id, tm_sigma_level min_level,
+                     const tm_sigma_event *ev, void (*hit)(void *arg, const tm_sigma_rule *r), void *arg)
+{
+    if (!s || !s->indexed || !channel || !ev || !ev->get)
+        return 0;
+    const tm_sigma_pf *pf;
+    const rlist *l = find_list(s, channel, event_id, &pf);
+    size_t tested = 0;
+    if (!l->n)
+        return 0;
+    if (s->no_prefilter || !pf) {
+        for (size_t i = 0; i < l->n; i++)
+            if (l->v[i]->level >= min_level) {
+                tested++;
+                if (tm_sigma_match(l->v[i], ev))
+                    hit(arg, l->v[i]);
+            }
+        return tested;
+    }
+    size_t nw = tm_pf_words(pf);
+    uint64_t *marks = tm_sigma_tls_marks(nw);
+    tm_pf_mark(pf, ev, marks);
+    for (size_t w = 0; w < nw; w++)
+        for (uint64_t b = marks[w]; b; b &= b - 1) {
+            const tm_sigma_rule *r = l->v[w * 64 + (size_t)__builtin_ctzll(b)];
+            if (r->level >= min_level) {
+                tested++;
+                if (tm_sigma_match(r, ev))
+                    hit(arg, r);
+            }
+        }
+    return tested;
 }

@@ -177,60 +177,85 @@ bool tm_glob_match(const tm_glob *g, const char *str, size_t n, bool cased)
 
 /* ---- single values ---- */
 
-/* PCRE2 match data, one per thread: made on a thread's first regular
- * expression, freed when the thread ends (a pthread key's destructor) or by
- * tm_sigma_thread_cleanup. */
+/* PCRE2 match data and the pre-filter's bitmap, one per thread: made on a
+ * thread's first use, freed when the thread ends (a pthread key's
+ * destructor) or by tm_sigma_thread_cleanup. */
 typedef struct {
     pcre2_match_data *md;
     pcre2_match_context *mc;
-} re_tls;
+    uint64_t *marks;
+    size_t nmarks;
+} match_tls;
 
-static _Thread_local re_tls *tls_re;
+static _Thread_local match_tls *tls_cur;
 static pthread_key_t tls_key;
 static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
 
-static void re_tls_free(void *p)
+static void tls_free(void *p)
 {
-    re_tls *t = p;
+    match_tls *t = p;
     if (!t)
         return;
     pcre2_match_data_free(t->md);
     pcre2_match_context_free(t->mc);
+    free(t->marks);
     free(t);
 }
 
 static void tls_init(void)
 {
-    pthread_key_create(&tls_key, re_tls_free);
+    pthread_key_create(&tls_key, tls_free);
 }
 
 void tm_sigma_thread_cleanup(void)
 {
-    if (!tls_re)
+    if (!tls_cur)
         return;
-    re_tls_free(tls_re);
-    tls_re = NULL;
+    tls_free(tls_cur);
+    tls_cur = NULL;
     pthread_setspecific(tls_key, NULL);
+}
+
+static match_tls *tls_get(void)
+{
+    if (!tls_cur) {
+        pthread_once(&tls_once, tls_init);
+        match_tls *t = tm_xcalloc(1, sizeof *t);
+        pthread_setspecific(tls_key, t);
+        tls_cur = t;
+    }
+    return tls_cur;
+}
+
+uint64_t *tm_sigma_tls_marks(size_t words)
+{
+    match_tls *t = tls_get();
+    if (!t->marks || t->nmarks < words) {
+        free(t->marks);
+        t->nmarks = words < 16 ? 16 : words;
+        t->marks = tm_xmalloc(t->nmarks * sizeof *t->marks);
+    }
+    return t->marks;
 }
 
 static bool re_match(const tm_sval *v, const char *s, size_t n)
 {
-    if (!tls_re) {
-        pthread_once(&tls_once, tls_init);
-        re_tls *t = tm_xmalloc(sizeof *t);
-        t->md = pcre2_match_data_create(1, NULL);
-        t->mc = pcre2_match_context_create(NULL);
-        if (!t->md || !t->mc) {
-            re_tls_free(t);
-            return false;
+    match_tls *t = tls_get();
+    if (!t->md || !t->mc) {
+        if (!t->md)
+            t->md = pcre2_match_data_create(1, NULL);
+        if (!t->mc) {
+            t->mc = pcre2_match_context_create(NULL);
+            if (t->mc) {
+                pcre2_set_match_limit(t->mc, 100000);
+                pcre2_set_depth_limit(t->mc, 1000);
+                pcre2_set_heap_limit(t->mc, 4096); /* KiB */
+            }
         }
-        pcre2_set_match_limit(t->mc, 100000);
-        pcre2_set_depth_limit(t->mc, 1000);
-        pcre2_set_heap_limit(t->mc, 4096); /* KiB */
-        pthread_setspecific(tls_key, t);
-        tls_re = t;
+        if (!t->md || !t->mc)
+            return false;
     }
-    int rc = pcre2_match(v->re, (PCRE2_SPTR)s, n, 0, 0, tls_re->md, tls_re->mc);
+    int rc = pcre2_match(v->re, (PCRE2_SPTR)s, n, 0, 0, t->md, t->mc);
     return rc >= 0; /* no match, a limit or bad input: not a match */
 }
 

@@ -146,18 +146,41 @@ assert_eq "$big" "0" "no trace cites more than 20 records"
 most=$(jq -s 'map(.evidence_total)|max' "$T"/scan/*/traces.jsonl)
 [ "$most" -gt 20 ] || fail "no burst of more than 20 records found (largest evidence_total: $most)"
 
-# SigmaHQ's Windows rules on the same files: hits per level and the files
-# with the most, and the plugins' traces exactly as without the rules.
+# SigmaHQ's Windows rules on the same files: hits (records matched) and
+# traces per level, in all and for every file, and the plugins' traces
+# exactly as without the rules.
 SIG="${SHARED}/sigma/rules/windows"
 if [ -d "$SIG" ]; then
   tm scan -j 2 -o "$T/sigma" --rules "$SIG" "$T"/in/f*
   assert_eq "$RC" 0 "scan with SigmaHQ's rules"
-  echo "SigmaHQ rule traces by level:"
-  jq -r 'select(.rule)|.rule.level' "$T"/sigma/*/traces.jsonl | sort | uniq -c | sort -rn | sed 's/^/  /'
-  echo "sample files with the most SigmaHQ rule traces:"
-  while IFS=$'\t' read -r id name; do
-    jq -r --arg n "$name" 'select(.rule and .rule.author != "toolmark")|[$n, .rule.level]|@tsv' "$T/sigma/$id/traces.jsonl"
-  done <"$T/index" | sort | uniq -c | sort -rn | head -12 | sed 's/^/  /'
+  # file<TAB>level<TAB>hits of each SigmaHQ rule trace (one jq for all files)
+  jq -r 'select(.rule and .rule.author != "toolmark")|[input_filename, .rule.level, .evidence_total]|@tsv' \
+    "$T"/sigma/*/traces.jsonl |
+    awk -F'\t' 'FNR == NR {name[$1] = $2; next} {n = split($1, p, "/"); print name[p[n - 1]] "\t" $2 "\t" $3}' \
+      "$T/index" - >"$T/sigma_hits"
+  # hits and traces per level, critical first: FILE<TAB>LEVEL<TAB>HITS lines
+  # of the files named by the index (all: one line for them all)
+  per_level() { # INDEX|all
+    awk -F'\t' -v all="$1" '
+      function line(f,   i, s, o) {
+        for (i = 1; i <= 5; i++) if (t[f, L[i]]) { o = o (s++ ? ", " : "") L[i] " " h[f, L[i]] " hits / " t[f, L[i]] " traces" }
+        return s ? o : "none"
+      }
+      BEGIN { split("critical high medium low informational", L, " ") }
+      FNR == NR { if (all == "all") next; name[++n] = $2; next }
+      { f = all == "all" ? "" : $1; h[f, $2] += $3; t[f, $2]++ }
+      END { if (all == "all") print line(""); else for (i = 1; i <= n; i++) printf "  %s: %s\n", name[i], line(name[i]) }
+    ' "$T/index" "$T/sigma_hits"
+  }
+  echo "SigmaHQ rules on the attack samples: $(per_level all)"
+  echo "SigmaHQ rules per sample file:"
+  per_level files
+  # the per-level counts of summary.json agree with the traces
+  want=$(awk -F'\t' '$2 == "high" {h += $3} END {print h + 0}' "$T/sigma_hits")
+  own=$(jq -r 'select(.rule and .rule.author == "toolmark" and .rule.level == "high")|.evidence_total' \
+    "$T"/sigma/*/traces.jsonl | awk '{h += $1} END {print h + 0}')
+  assert_eq "$(jq -s 'map(.rules.hits_by_level.high)|add' "$T"/sigma/*/summary.json)" "$((want + own))" \
+    "summary.json hits_by_level.high: the high rule traces' records"
   hits=$(jq -r 'select(.rule and .rule.author != "toolmark")' "$T"/sigma/*/traces.jsonl | jq -s length)
   [ "$hits" -gt 100 ] || fail "SigmaHQ's rules: only $hits rule traces on the attack samples"
   for d in "$T"/scan/*/; do

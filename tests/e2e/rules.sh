@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Sigma rules in scan: --rules files and folders, toolmark's own rules/
 # always loaded, a hit as a trace with its rule in every output, grouping
-# of a burst into one trace, --min-level, a broken rule named by file and
-# line (exit 1, the other rules still run), and toolmark rules check on the
-# repository's own rules.
+# of a burst into one trace, hits and traces per level, --min-level and the
+# rules it leaves active, a broken rule named by file and line (exit 1, the
+# other rules still run), toolmark rules check on the repository's own
+# rules, and a process_creation rule on Sysmon 1 and Security 4688 records
+# (process_creation/: the rule and the fixture writer's specs).
 . "$(dirname "$0")/lib.sh"
 need jq
 H="$FIXTURES/hosts"
@@ -77,7 +79,13 @@ assert_eq "$(jq -c 'select(.rule.id == "7c1e9a40-0000-4000-8000-000000000003")' 
   "keyword rule: one trace"
 # summary.json: loaded, per rule, per level
 assert_eq "$(jq -r '.rules.loaded' "$d/summary.json")" "$((own + 3))" "summary: rules loaded (own + 3)"
+assert_eq "$(jq -r '.rules.active' "$d/summary.json")" "$((own + 3))" "summary: every rule active without --min-level"
 assert_eq "$(jq -r '.rules.traces_by_level.high' "$d/summary.json")" 1 "summary: traces by level"
+# hits: the records matched (the 7045 rule one, the share rule every 5145)
+assert_eq "$(jq -r '.rules.hits_by_level.low' "$d/summary.json")" \
+  "$(jq -s 'map(select(.rule.level == "low") | .evidence_total) | add' "$d/traces.jsonl")" "summary: hits by level (low)"
+assert_eq "$(jq -r '.rules.hits_by_level.low >= '"$n5145" "$d/summary.json")" true "summary: the share rule's hits counted"
+[ "$(jq -r '.rules.traces_by_level.low' "$d/summary.json")" -lt "$n5145" ] || fail "summary: traces per level are not hits"
 assert_eq "$(jq -r '.rules.hits | map(select(.id == "7c1e9a40-0000-4000-8000-000000000002")) | .[0].records' "$d/summary.json")" \
   "$n5145" "summary: records per rule"
 assert_eq "$(jq -r '.rules.paths[0]' "$d/summary.json")" "$SRCDIR/rules" "summary: toolmark's rules first"
@@ -95,6 +103,11 @@ assert_eq "$RC" 0 "scan --min-level high"
 assert_eq "$(jq -r 'select(.rule != null) | .rule.level' "$T/o2/dst01/traces.jsonl" | sort -u | tr '\n' ' ')" "high " \
   "--min-level high: only high rules"
 assert_eq "$(jq -r '.rules.min_level' "$T/o2/dst01/summary.json")" high "summary: min_level"
+# the rules at level high or above: toolmark's own and the test's 7045 rule
+high=$(find "$SRCDIR/rules" -name '*.yml' -exec cat {} + | grep -cE '^level: *(high|critical)')
+assert_eq "$(jq -r '.rules.active' "$T/o2/dst01/summary.json")" "$((high + 1))" "summary: rules active at --min-level high"
+assert_eq "$(jq -r '.rules.loaded' "$T/o2/dst01/summary.json")" "$((own + 3))" "summary: every rule still loaded"
+assert_contains "$ERR" "($((high + 1)) at level high or above)" "scan says how many rules --min-level leaves active"
 tm scan -o "$T/o3" --min-level severe "$H/dst01.raw"
 assert_eq "$RC" 2 "unknown level: usage error"
 assert_contains "$ERR" "unknown level 'severe'" "unknown level: says so"
@@ -107,6 +120,26 @@ assert_contains "$ERR" "broken.yml:" "the broken rule named by file"
 assert_eq "$(jq -c 'select(.rule.id == "7c1e9a40-0000-4000-8000-000000000001")' "$T/o4/dst01/traces.jsonl" | grep -c .)" 1 \
   "the other rules still ran"
 assert_eq "$(jq -r '.rules.errors' "$T/o4/dst01/summary.json")" 1 "summary: rule errors"
+
+# --- a process_creation rule (Sysmon's field names) on Sysmon 1 and on
+# Security 4688 records (4688's names mapped), written by the fixture
+# writer into a collected folder: one matching record of each, the others
+# miss one test each
+P="$SRCDIR/tests/e2e/process_creation"
+L="$T/ws05/C/Windows/System32/winevt/Logs"
+mkdir -p "$L"
+"$TOOLDIR/evtx_writer" "$P/Sysmon.spec" "$L/Microsoft-Windows-Sysmon%4Operational.evtx" || fail "evtx_writer Sysmon.spec"
+"$TOOLDIR/evtx_writer" "$P/Security.spec" "$L/Security.evtx" || fail "evtx_writer Security.spec"
+tm scan -o "$T/o6" --rules "$P/rule.yml" "$T/ws05"
+assert_eq "$RC" 0 "scan of the process_creation records"
+pc=$(jq -c 'select(.rule.id == "7c1e9a40-0000-4000-8000-000000000004")' "$T/o6/ws05/traces.jsonl")
+assert_eq "$(jq -r '.evidence[] | "\(.channel) \(.event_id) \(.record)"' <<<"$pc" | sort | tr '\n' ';')" \
+  "Microsoft-Windows-Sysmon/Operational 1 101;Security 4688 201;" "process_creation: the Sysmon 1 and the 4688 record that match, only"
+assert_eq "$(jq -r 'select(.evidence[0].event_id == 4688) | .user + "|" + .command_line' <<<"$pc")" "bob|whoami /priv" \
+  "the 4688 hit's user (SubjectUserName) and command line"
+assert_contains "$(jq -r 'select(.evidence[0].event_id == 4688) | .evidence[0].summary' <<<"$pc")" \
+  'NewProcessName=C:\Windows\System32\whoami.exe' "the 4688 citation names the record's own fields"
+assert_eq "$(jq -r 'select(.evidence[0].event_id == 1) | .user' <<<"$pc")" 'CORP\alice' "the Sysmon 1 hit's user"
 
 # --- a --rules path that does not exist: exit 1, said once
 tm scan -o "$T/o5" --rules "$T/nonexistent" "$H/dst01.raw"

@@ -1,7 +1,8 @@
 /* libFuzzer target: Sigma rule text (YAML, any number of documents) loaded
  * with tm_sigma_load_text, indexed, and every loaded rule matched against
  * a small fixed event (fields, keyword values, a 4688 record read through
- * the field mapping). Checks the report's counts against the set. */
+ * the field mapping). Checks the report's counts against the set, and that
+ * the literal pre-filter changes no hit (tm_sigma_scan with it on and off). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,22 @@ static bool each(void *c, bool (*fn)(void *, const char *), void *arg)
     return false;
 }
 
+/* The hits' rule indexes, summed with their order. */
+static void on_hit(void *arg, const tm_sigma_rule *r)
+{
+    size_t *h = arg;
+    *h = *h * 31 + r->index + 1;
+}
+
+static size_t scan(tm_sigma_set *s, bool prefilter, ctx *x)
+{
+    tm_sigma_event ev = {get, each, x};
+    size_t h = 0;
+    tm_sigma_set_prefilter(s, prefilter);
+    tm_sigma_scan(s, x->channel, x->id, 0, &ev, on_hit, &h);
+    return h;
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     tm_sigma_set *s = tm_sigma_set_new();
@@ -71,6 +88,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     const tm_sigma_rule *const *c = tm_sigma_candidates(s, "Security", 4688, &n);
     for (size_t i = 0; i < n; i++)
         (void)tm_sigma_match(c[i], &ev);
+    ctx other = {"Application", 1000};
+    if (scan(s, true, &sysmon) != scan(s, false, &sysmon) || scan(s, true, &sec) != scan(s, false, &sec) ||
+        scan(s, true, &other) != scan(s, false, &other))
+        abort();
     tm_sigma_report_free(&rep);
     tm_sigma_set_free(s);
     return 0;

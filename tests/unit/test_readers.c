@@ -1,9 +1,12 @@
 /* Unit tests of the hand-written parsing pieces: USN record checks,
  * PSReadLine line joining, the PolAdtEv decoder, LZXPRESS Huffman (and the
- * Prefetch reader's use of it), UTF-16. */
+ * Prefetch reader's use of it), UTF-16, the EVTX subscription lookup. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "check.h"
+#include "readers/evtx_want.h"
 #include "readers/lzxpress.h"
 #include "readers/psreadline.h"
 #include "readers/reader.h"
@@ -201,6 +204,104 @@ static void test_yal_message(void)
     CHECK_STR(k, "mismatch in header (0x1 != 0x2)");
 }
 
+/* ---- the EVTX subscription: the lookup answers as the linear test over
+ * the lines (kept here as the reference) did ---- */
+typedef struct {
+    char channel[256];
+    bool any_channel, any_id;
+    uint32_t id;
+} ref_line;
+
+static size_t ref_parse(const char *want, ref_line *w, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = want; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        const char *tab = memchr(p, '\t', len);
+        if (tab && n < cap) {
+            ref_line *x = &w[n++];
+            snprintf(x->channel, sizeof x->channel, "%.*s", (int)(tab - p), p);
+            x->any_channel = strcmp(x->channel, "*") == 0;
+            x->any_id = tab[1] == '*';
+            x->id = (uint32_t)strtoul(tab + 1, NULL, 10);
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    return n;
+}
+
+static bool ref_wanted(const ref_line *w, size_t n, uint32_t id, const char *channel)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((w[i].any_id || w[i].id == id) && (w[i].any_channel || strcasecmp(w[i].channel, channel) == 0))
+            return true;
+    return false;
+}
+
+/* Both answers for every query; returns how many were "wanted". */
+static size_t same_answers(const char *want, const uint32_t *ids, size_t nid, const char *const *chans, size_t nch)
+{
+    static ref_line ref[4096];
+    size_t nref = ref_parse(want, ref, sizeof ref / sizeof *ref), yes = 0;
+    tm_evtx_want *w = tm_evtx_want_parse(want);
+    for (size_t i = 0; i < nid; i++)
+        for (size_t k = 0; k < nch; k++) {
+            bool a = ref_wanted(ref, nref, ids[i], chans[k]), b = tm_evtx_wanted(w, ids[i], chans[k]);
+            if (a != b) {
+                fprintf(stderr, "subscription differs for (%s, %u): %d, want %d\n", chans[k], ids[i], b, a);
+                check_failures++;
+            }
+            yes += b;
+        }
+    tm_evtx_want_free(w);
+    return yes;
+}
+
+static void test_evtx_want(void)
+{
+    char longch[301];
+    memset(longch, 'L', 300);
+    longch[300] = '\0';
+    char longwant[400];
+    snprintf(longwant, sizeof longwant, "%s\t7\n", longch);
+    const char *const chans[] = {"Security", "SECURITY", "security", "System", "Microsoft-Windows-Sysmon/Operational",
+                                        "microsoft-windows-sysmon/operational", "", "*", "Secu", "Security ",
+                                        "Application", longch, "\xc3\x89v\xc3\xa9nement", "\xc3\xa9v\xc3\xa9nement"};
+    static const uint32_t ids[] = {0, 1, 7, 12, 4624, 4688, 4294967295u, 5145, 99999};
+    size_t nc = sizeof chans / sizeof *chans, ni = sizeof ids / sizeof *ids;
+    /* each line kind, and what the lines have always meant at their edges */
+    CHECK(same_answers("Security\t4624\nsecurity\t4688\n", ids, ni, chans, nc) == 6);
+    CHECK(same_answers("Microsoft-Windows-Sysmon/Operational\t*\n", ids, ni, chans, nc) == 2 * ni);
+    CHECK(same_answers("*\t4624\n", ids, ni, chans, nc) == nc);
+    CHECK(same_answers("*\t*\n", ids, ni, chans, nc) == ni * nc);
+    CHECK(same_answers("", ids, ni, chans, nc) == 0);
+    CHECK(same_answers("no tab here\n\n\t12\nSystem\t-1\nSystem\t12abc", ids, ni, chans, nc) == 3);
+    CHECK(same_answers("System\t\n4624 Security\t1", ids, ni, chans, nc) > 0); /* strtoul reads on past the line */
+    CHECK(same_answers(longwant, ids, ni, chans, nc) == 0); /* the line's channel is cut to 255 bytes */
+    CHECK(same_answers("\xc3\x89v\xc3\xa9nement\t1\nSecurity\t4624\nSecurity\t4624\nSECURITY\t*\n", ids, ni, chans,
+                       nc) == 3 * ni + 1);
+    /* hundreds of lines, as SigmaHQ's rules give, drawn at random */
+    uint64_t r = 42;
+    for (int round = 0; round < 20; round++) {
+        char *want = malloc(600 * 64);
+        size_t k = 0;
+        for (int line = 0; line < 600; line++) {
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            const char *ch = chans[(r >> 33) % nc];
+            unsigned v = (unsigned)(r >> 20) % 40;
+            if (v == 0)
+                k += (size_t)sprintf(want + k, "%s\t*\n", ch[0] && strlen(ch) < 40 ? ch : "*");
+            else
+                k += (size_t)sprintf(want + k, "%s\t%u\n", strlen(ch) < 40 ? ch : "System",
+                                      (unsigned)(ids[v % ni] + v / ni));
+        }
+        want[k] = '\0';
+        same_answers(want, ids, ni, chans, nc);
+        free(want);
+    }
+}
+
 int main(void)
 {
     test_yal_message();
@@ -211,5 +312,6 @@ int main(void)
     test_lzxpress();
     test_prefetch_short_mam();
     test_utf16();
+    test_evtx_want();
     return CHECK_DONE();
 }
