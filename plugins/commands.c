@@ -19,6 +19,7 @@
 
 #include "pipeline/cmdline.h"
 #include "pipeline/plugin.h"
+#include "util/strmap.h"
 #include "util/timeutil.h"
 
 #define CATEGORY "Windows command"
@@ -106,6 +107,12 @@ static void run(const tm_view *v, tm_traces *out)
     tm_runs runs;
     tm_runs_build(&runs, sel, n);
     free(sel);
+    /* Commands seen only in the image paths of services installed in a
+     * burst, with one pattern (a payload split over hundreds of services):
+     * one trace, with the count of services. */
+    tm_strmap burst; /* command and pattern -> index of the trace of its burst */
+    tm_strmap_init(&burst, true);
+    size_t *bcount = NULL, nbc = 0, first = out->n;
     for (size_t i = 0; i < runs.n; i++) {
         const tm_run *run = &runs.r[i];
         const tm_exec *b = run->best ? run->best : run->e[0];
@@ -130,7 +137,32 @@ static void run(const tm_view *v, tm_traces *out)
             only_runtime &= run->e[k]->kind == TM_EXEC_EXIT || run->e[k]->kind == TM_EXEC_PREFETCH;
         if (only_runtime && strncmp(ci->command, "net ", 4) == 0)
             continue;
+        bool services = true;
+        for (size_t k = 0; k < run->n; k++)
+            services &= run->e[k]->kind == TM_EXEC_SERVICE;
+        char key[1100] = "";
+        if (services && b->command_line && run->time != TM_TIME_NONE) {
+            char pattern[1024];
+            tm_text_pattern(b->command_line, pattern, sizeof pattern);
+            snprintf(key, sizeof key, "%s|%s", ci->command, pattern);
+            size_t k = tm_strmap_get(&burst, key);
+            tm_trace *prev = k != TM_STRMAP_NONE ? &out->t[k] : NULL;
+            if (prev && prev->nev && prev->ev[prev->nev - 1].time != TM_TIME_NONE &&
+                run->time - prev->ev[prev->nev - 1].time < 10 * TM_MIN) {
+                tm_cite_run(prev, run);
+                bcount[k - first]++;
+                tm_trace_setf(&prev->message, "%s (%s) in the image paths of %zu services installed in a burst, the "
+                              "first: %s", ci->command, ci->phase, bcount[k - first], prev->command_line);
+                continue;
+            }
+        }
         tm_trace *t = tm_trace_for_run(out, v, run, ci->command, CATEGORY, TM_ROLE_HOST);
+        while (nbc < out->n - first) {
+            TM_GROW(bcount, nbc);
+            bcount[nbc++] = 1;
+        }
+        if (key[0])
+            tm_strmap_put(&burst, key, out->n - 1);
         tm_trace_set(&t->phase, ci->phase);
         if (t->peer)
             t->role = TM_ROLE_SOURCE;
@@ -154,6 +186,8 @@ static void run(const tm_view *v, tm_traces *out)
         }
     }
     tm_runs_free(&runs);
+    tm_strmap_free(&burst);
+    free(bcount);
 }
 
 const tm_plugin tm_plugin_commands = {

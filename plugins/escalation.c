@@ -9,7 +9,11 @@
  * ...), otherwise it is reported as MS14-058 and the reason says so.
  * SDB-UAC-Bypass: sdbinst.exe runs, the shim database installed
  * (AppCompatFlags InstalledSDB / Custom registry keys, *.sdb in the
- * journal), confirmed when the shimmed program started a child process. */
+ * journal), the fix applied when the shimmed program started
+ * (Application-Experience/Program-Telemetry 500/505), confirmed when the
+ * shimmed program started a child process. A fix that starts another
+ * program or loads a library (RedirectEXE, InjectDll: what the bypass
+ * uses) applied with no install on record is the activity "shim applied". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +25,16 @@
 
 #define CATEGORY "Privilege Escalation"
 
-enum { S_EXEC, S_SDB_USN, S_CUSTOM, S_INSTALLED };
+#define TELEMETRY "Microsoft-Windows-Application-Experience/Program-Telemetry"
+
+enum { S_EXEC, S_SDB_USN, S_CUSTOM, S_INSTALLED, S_FIX500, S_FIX505 };
 static const tm_sub subs[] = {
     [S_EXEC] = {TM_SUB_EXEC, "*", 0, NULL, NULL},
     [S_SDB_USN] = {TM_SUB_USN, "*.sdb", 0, NULL, NULL},
     [S_CUSTOM] = {TM_SUB_FACT, "appcompat_custom", 0, NULL, NULL},
     [S_INSTALLED] = {TM_SUB_FACT, "appcompat_installed_sdb", 0, NULL, NULL},
+    [S_FIX500] = {TM_SUB_EVTX, TELEMETRY, 500, NULL, NULL},
+    [S_FIX505] = {TM_SUB_EVTX, TELEMETRY, 505, NULL, NULL},
     TM_SUB_END,
 };
 static const char *const tools[] = {"MS14-058", "MS15-078", "SDB-UAC-Bypass", NULL};
@@ -171,6 +179,21 @@ static void exploits(const tm_view *v, tm_traces *out)
     free(ix.e);
 }
 
+/* A compatibility fix applied (Program-Telemetry 500/505): the program it
+ * was applied to and the fix. */
+static const char *fix_target(const tm_record *r)
+{
+    const char *p = tm_data(r, "ExePath");
+    return *p ? p : tm_data(r, "ExecutablePath");
+}
+
+/* Fixes that run something else in the program's place or inside it. */
+static bool redirecting_fix(const tm_record *r)
+{
+    const char *fix = tm_data(r, "FixName");
+    return tm_icontains(fix, "RedirectEXE") || tm_icontains(fix, "InjectDll") || tm_icontains(fix, "Redirect.EXE");
+}
+
 static void sdb(const tm_view *v, tm_traces *out)
 {
     static const char *const names[] = {"sdbinst", NULL};
@@ -200,6 +223,7 @@ static void sdb(const tm_view *v, tm_traces *out)
         TM_GROW(kids[p], nkids[p]);
         kids[p][nkids[p]++] = c;
     }
+    bool *fixed = tm_xcalloc(v->n ? v->n : 1, sizeof *fixed); /* fixes cited with an install */
     for (size_t i = 0; i < runs.n; i++) {
         const tm_run *run = &runs.r[i];
         tm_trace *t = tm_trace_for_run(out, v, run, "SDB-UAC-Bypass", CATEGORY, TM_ROLE_HOST);
@@ -233,6 +257,15 @@ static void sdb(const tm_view *v, tm_traces *out)
                     }
                 }
             }
+        }
+        /* the fix applied when a program started after the install */
+        for (size_t k = k0; k < k1 && run->time != TM_TIME_NONE; k++) {
+            const tm_item *it = &v->items[k];
+            if ((it->sub != S_FIX500 && it->sub != S_FIX505) || it->r->time < run->time)
+                continue;
+            tm_cite(t, it->r, it->art, "compatibility fix %s applied to %s", tm_data(it->r, "FixName"),
+                    fix_target(it->r));
+            fixed[k] = true;
         }
         tm_confirm(t, child, child ? "the shimmed program started a process it would not normally start"
                                    : "a shim database was installed; no process started through it on record");
@@ -282,6 +315,43 @@ static void sdb(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->activity, "shim installed");
         tm_trace_setf(&t->message, "Custom shim database installed: %s", tm_str(it->r, "DatabasePath"));
     }
+    /* Redirecting fixes applied with no install on record: per program
+     * and burst (10 minutes) */
+    tm_strmap open;
+    tm_strmap_init(&open, true);
+    size_t made = out->n;
+    int64_t *last = NULL;
+    size_t nlast = 0;
+    for (size_t k = 0; k < v->n; k++) {
+        const tm_item *it = &v->items[k];
+        if ((it->sub != S_FIX500 && it->sub != S_FIX505) || fixed[k] || !redirecting_fix(it->r) ||
+            it->r->time == TM_TIME_NONE)
+            continue;
+        const char *target = fix_target(it->r);
+        size_t b = tm_strmap_get(&open, target);
+        if (b == TM_STRMAP_NONE || it->r->time - last[b - made] >= 10 * TM_MIN) {
+            tm_trace *t = tm_trace_for_record(out, v, it, NULL, CATEGORY, TM_ROLE_HOST,
+                                              "Compatibility fix applied (Program-Telemetry)");
+            static const char *const fits[] = {"SDB-UAC-Bypass", NULL};
+            tm_trace_unattribute(t, fits);
+            tm_trace_set(&t->activity, "shim applied");
+            tm_trace_set(&t->command_line, target);
+            tm_trace_set(&t->user_sid, *tm_str(it->r, "user_sid") ? tm_str(it->r, "user_sid") : NULL);
+            tm_confirm(t, false, "a compatibility fix that runs something in the program's place (%s) was applied; "
+                                 "the shim database's install is not on record",
+                       tm_data(it->r, "FixName"));
+            tm_trace_setf(&t->message, "Compatibility fix %s applied to %s", tm_data(it->r, "FixName"), target);
+            b = out->n - 1;
+            tm_strmap_put(&open, target, b);
+            TM_GROW(last, nlast);
+            nlast++;
+        }
+        last[b - made] = it->r->time;
+        tm_cite(&out->t[b], it->r, it->art, "compatibility fix %s applied to %s", tm_data(it->r, "FixName"), target);
+    }
+    free(last);
+    tm_strmap_free(&open);
+    free(fixed);
 }
 
 static void run(const tm_view *v, tm_traces *out)

@@ -1,18 +1,19 @@
 /* net user / net group: accounts and group memberships added, changed or
- * deleted.
+ * deleted, and accounts or groups listed.
  *
  * Source: net.exe / net1.exe runs with "user" or "group" (4688/Sysmon 1,
  * typed commands); a run that changes something (/add, /delete, /active,
  * a password) is confirmed when the change is recorded on this host (the
- * sheet: 4720, 4726, 4728, 4737 ...); a change of a domain account is
- * recorded on the domain controller.
- * Host or domain controller: the account-management events themselves
- * (ACCOUNT_EVENTS below: users, groups, computer accounts, SID history,
- * renames, the DSRM password). They are
- * recorded whatever tool made the change (net, the MMC, PowerShell, ADSI,
- * an exploit): a change cited by a net run is that run's evidence; any
- * other is one trace of the activity ("account created" ...), tool not
- * recorded, net-user its candidate; the message says who made it. */
+ * sheet: 4720, 4726, 4728, 4737 ...) and cites it; a change of a domain
+ * account is recorded on the domain controller.
+ * The account-management events themselves (users, groups, computer
+ * accounts, SID history, renames, the DSRM password) are recorded whatever
+ * tool made the change (net, the MMC, PowerShell, ADSI, an exploit): they
+ * are single-event detections, toolmark's rules in rules/security/accounts/
+ * (one trace per session, account and burst, net-user a candidate where
+ * net can make the change; left out where a net run here cites them).
+ * Enumeration: SAM objects opened (4661 on the DC), local group
+ * memberships listed (4798/4799) by a caller that is not Windows' own. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,36 +25,19 @@
 
 #define CATEGORY "Adding or Deleting a User/Group"
 
-/* The account-management events, one row each: id, the record in words,
- * the activity (docs/traces.md's vocabulary), whether net user / net group
- * can make it (then net-user is the candidate). */
+/* The account-management events a net run may make, in words for its
+ * citations (their own traces come from rules/security/accounts/). */
 #define ACCOUNT_EVENTS(X) \
-    X(4720, "account created", "account created", true) \
-    X(4722, "account enabled", "account enabled", true) \
-    X(4723, "password change attempted", "password changed", true) \
-    X(4724, "password reset", "password reset", true) \
-    X(4725, "account disabled", "account disabled", true) \
-    X(4726, "account deleted", "account deleted", true) \
-    X(4728, "member added to global group", "group member added", true) \
-    X(4729, "member removed from global group", "group member removed", true) \
-    X(4732, "member added to local group", "group member added", true) \
-    X(4733, "member removed from local group", "group member removed", true) \
-    X(4737, "global group changed", "group changed", true) \
-    X(4738, "account changed", "account changed", true) \
-    X(4741, "computer account created", "account created", false) \
-    X(4742, "computer account changed", "account changed", false) \
-    X(4743, "computer account deleted", "account deleted", false) \
-    X(4756, "member added to universal group", "group member added", true) \
-    X(4765, "SID history added to an account", "sid history added", false) \
-    X(4766, "SID history add failed", "sid history added", false) \
-    X(4781, "account renamed", "account renamed", false) \
-    X(4794, "directory services restore mode password set", "dsrm password set", false)
+    X(4720, "account created") X(4722, "account enabled") X(4723, "password change attempted") \
+    X(4724, "password reset") X(4725, "account disabled") X(4726, "account deleted") \
+    X(4728, "member added to global group") X(4729, "member removed from global group") \
+    X(4732, "member added to local group") X(4733, "member removed from local group") \
+    X(4737, "global group changed") X(4738, "account changed") X(4756, "member added to universal group")
 
-#define EVENT_ROW(id, what, activity, net) {id, what, activity, net},
+#define EVENT_ROW(id, what) {id, what},
 static const struct {
     uint32_t id;
-    const char *what, *activity;
-    bool net_fits;
+    const char *what;
 } events[] = {ACCOUNT_EVENTS(EVENT_ROW)};
 /* Enumeration: SAM objects opened remotely (4661 on the server, through
  * lsass), a user's or a group's local memberships listed (4798, 4799). */
@@ -63,7 +47,7 @@ static bool sam_object(const tm_record *r, const void *ctx)
     (void)ctx;
     return strncmp(tm_data(r, "ObjectType"), "SAM_", 4) == 0;
 }
-#define EVENT_SUB(id, what, activity, net) {TM_SUB_EVTX, "Security", id, NULL, NULL},
+#define EVENT_SUB(id, what) {TM_SUB_EVTX, "Security", id, NULL, NULL},
 static const tm_sub subs[] = {
     [S_NET] = {TM_SUB_EXEC, "net", 0, NULL, NULL},
     [S_NET1] = {TM_SUB_EXEC, "net1", 0, NULL, NULL},
@@ -103,14 +87,41 @@ static bool changes(const char *cmd)
     return false;
 }
 
+/* What a net user / net group command that changes something does, in
+ * the activities' words (docs/traces.md): the account events it makes are
+ * its evidence, not traces of their own. */
+static const char *change_activity(const char *verb, const char *cmd)
+{
+    bool group = strncmp(verb, "group", 5) == 0;
+    /* the words after the verb that are not options: a group and a member */
+    size_t words = 0;
+    const char *p = tm_icontains(cmd, verb) ? cmd : "";
+    for (const char *v = p; *v; v++)
+        if (!strncasecmp(v, verb, strlen(verb))) {
+            p = v + strlen(verb);
+            break;
+        }
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (*p && *p != '/')
+            words++;
+        p += strcspn(p, " ");
+    }
+    if (tm_icontains(cmd, "/del"))
+        return group ? (words >= 2 ? "group member removed" : "group changed") : "account deleted";
+    if (tm_icontains(cmd, "/add"))
+        return group ? (words >= 2 ? "group member added" : "group changed") : "account created";
+    if (tm_icontains(cmd, "/active:no"))
+        return "account disabled";
+    if (tm_icontains(cmd, "/active"))
+        return "account enabled";
+    return group ? "group changed" : "account changed";
+}
+
 static const char *what(unsigned sub)
 {
     return events[sub - S_EVENT].what;
-}
-
-static const char *activity(unsigned sub)
-{
-    return events[sub - S_EVENT].activity;
 }
 
 /* Account and group enumeration: one trace per session (subject logon id)
@@ -172,7 +183,6 @@ static void enumeration(const tm_view *v, tm_traces *out)
 static void run(const tm_view *v, tm_traces *out)
 {
     enumeration(v, out);
-    bool *cited = tm_xcalloc(v->n ? v->n : 1, sizeof *cited); /* change records a net run cites */
     tm_runs runs;
     tm_view_runs(v, names, &runs);
     for (size_t i = 0; i < runs.n; i++) {
@@ -190,8 +200,10 @@ static void run(const tm_view *v, tm_traces *out)
             if (it->sub < S_EVENT || it->r->time < run->time - TM_SEC || it->r->time > run->time + TM_MIN)
                 continue;
             tm_cite(t, it->r, it->art, "%s: %s", what(it->sub), tm_data(it->r, "TargetUserName"));
-            recorded = cited[k] = true;
+            recorded = true;
         }
+        if (change)
+            tm_trace_set(&t->activity, change_activity(run->best->verb, cmd));
         if (recorded)
             tm_confirm(t, true, "the account change is recorded on this host (Security 47xx)");
         else if (change && tm_icontains(cmd, "/domain"))
@@ -206,50 +218,13 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_setf(&t->message, "net %s: %s", run->best->verb, cmd);
     }
     tm_runs_free(&runs);
-    for (size_t i = 0; i < v->n; i++) {
-        const tm_item *it = &v->items[i];
-        if (it->sub < S_EVENT || cited[i])
-            continue;
-        const tm_record *r = it->r;
-        /* a computer changing its own account (its password, every 30 days) */
-        if (events[it->sub - S_EVENT].id == 4742 &&
-            (strcasecmp(tm_data(r, "SubjectUserName"), tm_data(r, "TargetUserName")) == 0 ||
-             strcasecmp(tm_data(r, "SubjectUserName"), "ANONYMOUS LOGON") == 0))
-            continue;
-        /* A domain account's domain differs from the computer's own name. */
-        const char *dom = tm_data(r, "TargetDomainName");
-        char host[96];
-        snprintf(host, sizeof host, "%.*s", (int)strcspn(v->host, "."), v->host);
-        bool domain = *dom && strcasecmp(dom, host) != 0 && strcasecmp(dom, "Builtin") != 0;
-        tm_trace *t = tm_trace_for_record(out, v, it, NULL, CATEGORY, domain ? TM_ROLE_DC : TM_ROLE_HOST,
-                                          what(it->sub));
-        static const char *const fits[] = {"net-user", NULL};
-        tm_trace_unattribute(t, events[it->sub - S_EVENT].net_fits ? fits : NULL);
-        tm_trace_set(&t->activity, activity(it->sub));
-        char subj[256];
-        tm_account(r, "Subject", subj, sizeof subj);
-        const char *member = tm_data(r, "MemberName");
-        tm_cite(t, r, it->art, "%s: %s\\%s%s%s by %s", what(it->sub), dom, tm_data(r, "TargetUserName"),
-                *member ? ", member " : "", member, subj);
-        tm_trace_set(&t->user, subj);
-        tm_trace_set(&t->user_sid, tm_data(r, "SubjectUserSid"));
-        tm_trace_set(&t->logon_id, tm_data(r, "SubjectLogonId"));
-        tm_confirm(t, false, "%s (Security %u): the change happened; the tool that made it is not recorded here",
-                   what(it->sub), tm_event_id(r));
-        const char *newname = tm_data(r, "NewTargetUserName");
-        if (*newname)
-            tm_trace_setf(&t->outcome, "renamed from %s to %s", tm_data(r, "OldTargetUserName"), newname);
-        tm_trace_setf(&t->message, "%s: %s\\%s%s%s by %s", what(it->sub), dom, tm_data(r, "TargetUserName"),
-                      *member ? ", member " : "", member, subj);
-    }
-    free(cited);
 }
 
 const tm_plugin tm_plugin_netuser = {
     .name = "netuser",
     .tools = tools,
     .category = CATEGORY,
-    .summary = "net user / net group runs; account and group changes (Security 4720-4738)",
+    .summary = "net user / net group runs and the account changes they make; account and group enumeration",
     .subs = subs,
     .needs = needs,
     .claims = claims,

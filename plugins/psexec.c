@@ -23,6 +23,7 @@
 #include "util/timeutil.h"
 
 #define CATEGORY "Command Execution"
+#define SYSMON "Microsoft-Windows-Sysmon/Operational"
 
 enum {
     S_PSEXEC,
@@ -36,6 +37,9 @@ enum {
     S_4624,
     S_SERVICE,
     S_4697,
+    S_PIPE_CREATED,
+    S_PIPE_CONNECTED,
+    S_FILE_CREATED,
 };
 
 
@@ -72,11 +76,76 @@ static bool is_psexesvc(const char *name)
     return strncasecmp(name, "PSEXESVC", 8) == 0;
 }
 
-/* Share access naming PSEXESVC: all this plugin reads of 5145. */
-static bool names_psexesvc(const tm_record *r, const void *ctx)
+/* Which of PsExec's stream pipes a name is ("\NAME-COMPUTER-PID-stdin",
+ * -stdout, -stderr: 1, 2, 4; 0 for any other name), with the part before
+ * the stream ("NAME-COMPUTER-PID": the three pipes of one remote process
+ * share it) and the service's name (NAME: PSEXESVC, or what psexec -r
+ * gave). The hyphenated layout with the three stream names is PsExec's
+ * own: RemCom and Impacket's psexec name theirs "RemCom_stdin...", PAExec
+ * "PAExecIn..."; a computer name with hyphens leaves NAME its first part. */
+static unsigned psexec_stream_pipe(const char *pipe, char *prefix, size_t pn, char *svc, size_t sn)
+{
+    while (*pipe == '\\')
+        pipe++;
+    if (strncasecmp(pipe, ".\\pipe\\", 7) == 0)
+        pipe += 7;
+    const char *dash = strrchr(pipe, '-');
+    if (!dash || strchr(pipe, '\\'))
+        return 0;
+    static const char *const streams[] = {"stdin", "stdout", "stderr"};
+    unsigned bit = 0;
+    for (unsigned k = 0; k < 3; k++)
+        if (strcasecmp(dash + 1, streams[k]) == 0)
+            bit = 1u << k;
+    if (!bit)
+        return 0;
+    /* ...-PID-stream: digits before the stream, a computer name before them */
+    const char *p = dash;
+    size_t digits = 0;
+    while (p > pipe && p[-1] >= '0' && p[-1] <= '9') {
+        p--;
+        digits++;
+    }
+    if (!digits || p == pipe || p[-1] != '-' || p - 1 == pipe)
+        return 0;
+    const char *first = strchr(pipe, '-');
+    if (first >= p - 1) /* no computer name between NAME and the PID */
+        return 0;
+    snprintf(prefix, pn, "%.*s", (int)(dash - pipe), pipe);
+    snprintf(svc, sn, "%.*s", (int)(first - pipe), pipe);
+    return bit;
+}
+
+/* The pipe a record names: Sysmon 17/18 PipeName, 5145 RelativeTargetName. */
+static const char *pipe_of(const tm_record *r)
+{
+    const char *p = tm_data(r, "PipeName");
+    return *p ? p : tm_data(r, "RelativeTargetName");
+}
+
+/* A file written directly in the Windows folder (ADMIN$'s root) whose name
+ * ends in .exe: what PsExec copies its service to. */
+static bool admin_root_exe(const char *share, const char *rel)
+{
+    size_t n = strlen(rel);
+    return tm_icontains(share, "ADMIN$") && n > 4 && !strpbrk(rel, "\\/") && strcasecmp(rel + n - 4, ".exe") == 0;
+}
+
+/* What this plugin reads of the bulk of 5145 share access and of Sysmon's
+ * pipe and file events: PSEXESVC, PsExec's stream pipes, executables
+ * written to ADMIN$'s root (a renamed service's binary). */
+static bool psexec_like_access(const tm_record *r, const void *ctx)
 {
     (void)ctx;
-    return tm_icontains(tm_data(r, "RelativeTargetName"), "PSEXESVC");
+    const char *rel = pipe_of(r);
+    char prefix[256], svc[128];
+    if (tm_icontains(rel, "PSEXESVC") || psexec_stream_pipe(rel, prefix, sizeof prefix, svc, sizeof svc))
+        return true;
+    const char *file = tm_data(r, "TargetFilename");
+    size_t fn = strlen(file);
+    if (fn)
+        return fn > 4 && strcasecmp(file + fn - 4, ".exe") == 0 && admin_share_image(file);
+    return admin_root_exe(tm_data(r, "ShareName"), rel);
 }
 
 static const tm_sub subs[] = {
@@ -87,10 +156,13 @@ static const tm_sub subs[] = {
     [S_7036] = {TM_SUB_EVTX, "System", 7036, NULL, NULL},
     [S_USN] = {TM_SUB_USN, "psexesvc*", 0, NULL, NULL},
     [S_EULA] = {TM_SUB_FACT, "sysinternals_eula", 0, NULL, NULL},
-    [S_5145] = {TM_SUB_EVTX, "Security", 5145, names_psexesvc, NULL},
+    [S_5145] = {TM_SUB_EVTX, "Security", 5145, psexec_like_access, NULL},
     [S_4624] = {TM_SUB_EVTX, "Security", 4624, NULL, NULL},
     [S_SERVICE] = {TM_SUB_FACT, "service", 0, NULL, NULL},
     [S_4697] = {TM_SUB_EVTX, "Security", 4697, NULL, NULL},
+    [S_PIPE_CREATED] = {TM_SUB_EVTX, SYSMON, 17, psexec_like_access, NULL},
+    [S_PIPE_CONNECTED] = {TM_SUB_EVTX, SYSMON, 18, psexec_like_access, NULL},
+    [S_FILE_CREATED] = {TM_SUB_EVTX, SYSMON, 11, psexec_like_access, NULL},
     TM_SUB_END,
 };
 
@@ -284,6 +356,25 @@ static void destination_side(const tm_view *v, tm_traces *out)
         }
     }
     tm_strmap_free(&installed);
+    /* services renamed with psexec -r seen by their pipes: all three stream
+     * pipes of one remote process ("NAME-COMPUTER-PID-stdin/stdout/stderr") */
+    tm_strmap streams; /* prefix -> the stream bits seen */
+    tm_strmap_init(&streams, true);
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_item *it = &v->items[i];
+        char prefix[256], svc[128];
+        unsigned bit;
+        if ((it->sub != S_PIPE_CREATED && it->sub != S_PIPE_CONNECTED && it->sub != S_5145) ||
+            !(bit = psexec_stream_pipe(pipe_of(it->r), prefix, sizeof prefix, svc, sizeof svc)))
+            continue;
+        size_t seen = tm_strmap_get(&streams, prefix);
+        seen = (seen == TM_STRMAP_NONE ? 0 : seen) | bit;
+        tm_strmap_put(&streams, prefix, seen);
+        if (seen == 7 && !is_psexesvc(svc) && tm_strmap_get(&renamed, svc) == TM_STRMAP_NONE) {
+            tm_strmap_put(&renamed, svc, nren);
+            names[nren++] = tm_strmap_intern(&renamed, svc);
+        }
+    }
     /* each item with its service: a renamed one's index, or nren for PSEXESVC */
     size_t *key_of = tm_xmalloc((v->n ? v->n : 1) * sizeof *key_of);
     for (size_t i = 0; i < v->n; i++) {
@@ -302,7 +393,25 @@ static void destination_side(const tm_view *v, tm_traces *out)
                 key = r;
             break;
         }
-        case S_5145: take = tm_icontains(tm_data(it->r, "RelativeTargetName"), "PSEXESVC"); break;
+        case S_5145:
+        case S_PIPE_CREATED:
+        case S_PIPE_CONNECTED:
+        case S_FILE_CREATED: {
+            /* the service a pipe, a share access or a file speaks of */
+            const char *rel = it->sub == S_FILE_CREATED ? tm_data(it->r, "TargetFilename") : pipe_of(it->r);
+            char prefix[256], svc[128];
+            if (it->sub == S_FILE_CREATED || admin_root_exe(tm_data(it->r, "ShareName"), rel)) {
+                const char *base = strrchr(rel, '\\');
+                snprintf(svc, sizeof svc, "%.*s", (int)strcspn(base ? base + 1 : rel, "."), base ? base + 1 : rel);
+            } else if (!psexec_stream_pipe(rel, prefix, sizeof prefix, svc, sizeof svc)) {
+                snprintf(svc, sizeof svc, "%s", rel + strspn(rel, "\\")); /* a control pipe: \NAME */
+            }
+            size_t r = tm_strmap_get(&renamed, svc);
+            take = is_psexesvc(svc) || r != TM_STRMAP_NONE;
+            if (!is_psexesvc(svc))
+                key = r;
+            break;
+        }
         default: break;
         }
         if (take) {
@@ -311,7 +420,6 @@ static void destination_side(const tm_view *v, tm_traces *out)
         }
     }
     other_services(v, out, &renamed);
-    tm_strmap_free(&renamed);
     /* Sessions per service: each renamed service by its name, then PSEXESVC. */
     size_t *first = tm_xcalloc(nren + 2, sizeof *first);
     for (size_t i = 0; i < n; i++)
@@ -341,9 +449,13 @@ static void destination_side(const tm_view *v, tm_traces *out)
                                                                                : "First trace of the PsExec service");
             tm_trace_set(&t->host, v->host);
             bool started = false, stopped = false;
+            unsigned streams_seen = 0; /* PsExec's stream pipes of this session */
             for (size_t i = 0; i < k->n; i++) {
                 const tm_item *it = k->it[i];
                 const tm_record *r = it->r;
+                char prefix[256], svc[128];
+                if (it->sub != S_FILE_CREATED)
+                    streams_seen |= psexec_stream_pipe(pipe_of(r), prefix, sizeof prefix, svc, sizeof svc);
                 switch (it->sub) {
                 case S_7045:
                     tm_cite(t, r, it->art, "service %s installed: %s (%s, %s)", tm_data(r, "ServiceName"),
@@ -362,14 +474,23 @@ static void destination_side(const tm_view *v, tm_traces *out)
                 case S_5145: {
                     char acct[256];
                     tm_account(r, "Subject", acct, sizeof acct);
-                    tm_cite(t, r, it->art, "%s from %s wrote %s on share %s", acct, tm_data(r, "IpAddress"),
-                            tm_data(r, "RelativeTargetName"), tm_data(r, "ShareName"));
+                    bool pipe = tm_icontains(tm_data(r, "ShareName"), "IPC$");
+                    tm_cite(t, r, it->art, "%s from %s %s %s on share %s", acct, tm_data(r, "IpAddress"),
+                            pipe ? "opened pipe" : "wrote", tm_data(r, "RelativeTargetName"), tm_data(r, "ShareName"));
                     if (!t->peer && !tm_is_local_address(tm_data(r, "IpAddress")))
                         tm_trace_set(&t->peer, tm_data(r, "IpAddress"));
                     if (!t->user && acct[0])
                         tm_trace_set(&t->user, acct);
                     break;
                 }
+                case S_PIPE_CREATED:
+                case S_PIPE_CONNECTED:
+                    tm_cite(t, r, it->art, "pipe %s %s by %s", tm_data(r, "PipeName"),
+                            it->sub == S_PIPE_CREATED ? "created" : "connected", tm_data(r, "Image"));
+                    break;
+                case S_FILE_CREATED:
+                    tm_cite(t, r, it->art, "%s written by %s", tm_data(r, "TargetFilename"), tm_data(r, "Image"));
+                    break;
                 case S_SVC_EXEC:
                     tm_cite_exec(t, it->exec);
                     started |= it->exec->kind == TM_EXEC_START;
@@ -393,49 +514,80 @@ static void destination_side(const tm_view *v, tm_traces *out)
             else if (started)
                 tm_trace_set(&t->outcome, "service started");
             tm_trace_set(&t->activity, "remote service execution");
-            /* PSEXESVC names PsExec; a renamed service does not (PsExec -r,
-             * PAExec, RemCom and Impacket install the same way). */
-            if (!tm_attribute_by_name(t, TM_ATTR_BEHAVIOUR, "psexesvc")) {
+            /* PSEXESVC names PsExec (its service, file and pipes); a renamed
+             * service is PsExec's when the stream pipes of its remote process
+             * follow PsExec's layout (psexec -r NAME); else PAExec, RemCom
+             * and Impacket install services the same way. */
+            bool by_pipes = key < nren && streams_seen == 7;
+            size_t naming = by_pipes ? tm_attribute_by_name(t, TM_ATTR_RENAMED, "-stdin") +
+                                           tm_attribute_by_name(t, TM_ATTR_RENAMED, "-stdout") +
+                                           tm_attribute_by_name(t, TM_ATTR_RENAMED, "-stderr")
+                                     : key < nren ? 0 : tm_attribute_by_name(t, TM_ATTR_BEHAVIOUR, "psexesvc");
+            if (!naming) {
                 static const char *const fits[] = {"PsExec", NULL};
                 tm_trace_unattribute(t, fits);
             }
+            const char *name = key < nren ? names[key] : "PSEXESVC";
+            const char *from = t->peer ? " from " : "", *peer = t->peer ? t->peer : "";
             if (install && !is_renamed) {
                 tm_confirm(t, true, "PSEXESVC service installed (System 7045)");
-                tm_trace_setf(&t->message, "PsExec service PSEXESVC installed%s%s", t->peer ? " from " : "",
-                              t->peer ? t->peer : "");
+                tm_trace_setf(&t->message, "PsExec service PSEXESVC installed%s%s", from, peer);
+            } else if (install && by_pipes) {
+                tm_confirm(t, true,
+                           "service %s installed (System 7045), its remote process's pipes named the way PsExec "
+                           "names them (%s-COMPUTER-PID-stdin, -stdout, -stderr): psexec -r %s",
+                           name, name, name);
+                tm_trace_setf(&t->message, "PsExec service installed under the name %s (psexec -r)%s%s", name, from,
+                              peer);
             } else if (install) {
                 tm_confirm(t, false,
                            "service %s was installed from an image in %%SystemRoot%% (ADMIN$) and removed soon after: "
                            "PsExec -r or a tool working the same way",
-                           tm_data(install->r, "ServiceName"));
+                           name);
                 tm_trace_setf(&t->message, "Service %s installed from ADMIN$ and removed, the way PsExec works%s%s",
-                              tm_data(install->r, "ServiceName"), t->peer ? " from " : "", t->peer ? t->peer : "");
+                              name, from, peer);
+            } else if (by_pipes) {
+                tm_confirm(t, false,
+                           "PsExec's pipes under the service name %s (psexec -r %s), without the service's install "
+                           "record (System 7045)",
+                           name, name);
+                tm_trace_setf(&t->message, "PsExec service %s (renamed) ran%s%s", name, from, peer);
             } else {
                 tm_confirm(t, false, "PSEXESVC traces without its install record (System 7045): the System log may "
                                      "have rolled over or been cleared");
-                tm_trace_setf(&t->message, "PsExec service PSEXESVC ran%s%s", t->peer ? " from " : "",
-                              t->peer ? t->peer : "");
+                tm_trace_setf(&t->message, "PsExec service PSEXESVC ran%s%s", from, peer);
             }
         }
         tm_clusters_free(cl, ncl);
     }
     free(sub);
     free(names);
+    tm_strmap_free(&renamed);
+    tm_strmap_free(&streams);
     free(key_of);
     free(first);
     free(sel);
     free(sys);
 }
 
-/* Every other service installed (System 7045, Security 4697 when System
- * has no 7045 of it within a minute): persistence and remote execution
- * alike install services, and the record does not say which tool did. One
- * trace per service and minute; PSEXESVC and PsExec-style services are
- * reported above. */
+/* Every other service installed (System 7045, Security 4697): persistence
+ * and remote execution alike install services, and the record does not
+ * say which tool did. One trace per image pattern and burst (installs less
+ * than 10 minutes apart): a tool that installs hundreds of services in a
+ * row (Tchopper, one per chunk of its payload) is one trace with the count
+ * of services; one service seen by 7045 and 4697 is one service. PSEXESVC
+ * and PsExec-style services are reported above. */
 static void other_services(const tm_view *v, tm_traces *out, const tm_strmap *renamed)
 {
-    tm_strmap seen; /* service name -> the trace of its install */
-    tm_strmap_init(&seen, true);
+    tm_strmap open; /* image pattern -> its latest burst */
+    tm_strmap_init(&open, false);
+    typedef struct {
+        size_t trace;
+        int64_t last;
+        tm_strmap names; /* the services of the burst */
+    } burst;
+    burst *b = NULL;
+    size_t nb = 0;
     for (size_t i = 0; i < v->n; i++) {
         const tm_item *it = &v->items[i];
         if (it->sub != S_7045 && it->sub != S_4697)
@@ -445,30 +597,48 @@ static void other_services(const tm_view *v, tm_traces *out, const tm_strmap *re
         if (!*name || is_psexesvc(name) || tm_strmap_get(renamed, name) != TM_STRMAP_NONE)
             continue;
         const char *img = tm_data(r, it->sub == S_7045 ? "ImagePath" : "ServiceFileName");
-        size_t prev = tm_strmap_get(&seen, name);
-        if (prev != TM_STRMAP_NONE && r->time != TM_TIME_NONE && out->t[prev].time != TM_TIME_NONE &&
-            r->time - out->t[prev].time <= TM_MIN) {
-            tm_cite(&out->t[prev], r, it->art, "service %s installed: %s", name, img);
-            continue;
+        char pattern[1024];
+        tm_text_pattern(img, pattern, sizeof pattern);
+        size_t k = tm_strmap_get(&open, pattern);
+        if (k == TM_STRMAP_NONE || r->time == TM_TIME_NONE || b[k].last == TM_TIME_NONE ||
+            r->time - b[k].last >= 10 * TM_MIN) {
+            tm_trace *t = tm_trace_for_record(out, v, it, NULL, "Remote Command Execution", TM_ROLE_HOST,
+                                              it->sub == S_7045 ? "Service installed (System 7045)"
+                                                                : "Service installed (Security 4697)");
+            t->generic = true;
+            tm_trace_set(&t->activity, "service installed");
+            tm_trace_set(&t->command_line, img);
+            tm_confirm(t, false, "a service was installed; the record does not say by which program");
+            TM_GROW(b, nb);
+            b[nb].trace = out->n - 1;
+            tm_strmap_init(&b[nb].names, true);
+            tm_strmap_put(&open, pattern, nb);
+            k = nb++;
         }
-        tm_trace *t = tm_trace_for_record(out, v, it, NULL, "Remote Command Execution", TM_ROLE_HOST,
-                                          it->sub == S_7045 ? "Service installed (System 7045)"
-                                                            : "Service installed (Security 4697)");
-        tm_strmap_put(&seen, name, out->n - 1);
-        t->generic = true;
-        tm_trace_set(&t->activity, "service installed");
+        tm_trace *t = &out->t[b[k].trace];
+        b[k].last = r->time;
+        tm_strmap_put(&b[k].names, name, 1);
         tm_cite(t, r, it->art, "service %s installed: %s", name, img);
-        char acct[256];
-        if (it->sub == S_4697) {
+        if (it->sub == S_4697 && !t->user) {
+            char acct[256];
             tm_account(r, "Subject", acct, sizeof acct);
             tm_trace_set(&t->user, acct);
             tm_trace_set(&t->logon_id, tm_data(r, "SubjectLogonId"));
         }
-        tm_trace_set(&t->command_line, img);
-        tm_confirm(t, false, "a service was installed; the record does not say by which program");
-        tm_trace_setf(&t->message, "Service %s installed: %s", name, img);
     }
-    tm_strmap_free(&seen);
+    for (size_t k = 0; k < nb; k++) {
+        tm_trace *t = &out->t[b[k].trace];
+        const char *first = t->ev[0].summary + strlen("service "); /* "NAME installed: IMAGE" */
+        size_t services = b[k].names.n;
+        if (services == 1)
+            tm_trace_setf(&t->message, "Service %s", first);
+        else
+            tm_trace_setf(&t->message, "%zu services installed with one image pattern in a burst, the first: %s",
+                          services, first);
+        tm_strmap_free(&b[k].names);
+    }
+    free(b);
+    tm_strmap_free(&open);
 }
 
 static void run(const tm_view *v, tm_traces *out)

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "pipeline/plugin.h"
+#include "util/buf.h"
+#include "util/strmap.h"
 #include "util/timeutil.h"
 
 #define CATEGORY "Deleting Evidence"
@@ -63,10 +65,9 @@ static int by_time(const void *a, const void *b)
     return x->r->time < y->r->time ? -1 : x->r->time > y->r->time;
 }
 
-static void cite_clear(tm_trace *t, const tm_item *it, char *acct, size_t n)
+/* The account that cleared the log ("DOMAIN\\user", "" when not recorded). */
+static void clear_account(const tm_record *r2, char *acct, size_t n)
 {
-    const tm_record *r2 = it->r;
-    const char *log = it->sub == S_1102 ? "Security" : tm_data(r2, "Channel");
     tm_account(r2, "Subject", acct, n);
     if (!acct[0]) {
         const char *u = tm_data(r2, "SubjectUserName");
@@ -74,8 +75,130 @@ static void cite_clear(tm_trace *t, const tm_item *it, char *acct, size_t n)
             snprintf(acct, n, "%s%s%s", tm_data(r2, "SubjectDomainName"), *tm_data(r2, "SubjectDomainName") ? "\\" : "",
                      u);
     }
+}
+
+static void cite_clear(tm_trace *t, const tm_item *it, char *acct, size_t n)
+{
+    const tm_record *r2 = it->r;
+    const char *log = it->sub == S_1102 ? "Security" : tm_data(r2, "Channel");
+    clear_account(r2, acct, n);
     tm_cite(t, r2, it->art, "log %s cleared by %s%s", *log ? log : "?", acct[0] ? acct : "?",
             (r2->flags & TM_REC_RECOVERED) ? " (recovered record)" : "");
+}
+
+/* One burst of cleared logs by one account: its trace (by index, the
+ * array grows), when its last record was, how many and which logs. */
+typedef struct {
+    size_t trace;
+    int64_t last;
+    size_t count, nlogs;
+    tm_buf logs; /* the first logs' names, for the message */
+    tm_strmap seen; /* the logs named so far */
+    bool security, system;
+} clear_burst;
+
+#define MAX_LOGS_NAMED 3
+
+/* The 'log cleared' records no wevtutil run explains: one trace per
+ * account and burst (records less than 10 minutes apart: a sweep over
+ * every log of the host is one trace, with the count). Cleared over the
+ * network (wevtutil /r:, a remote Event Viewer) when a record's session is
+ * a network logon: the trace's role is then destination and the logon is
+ * cited. Event Viewer, Clear-EventLog, the API and wevtutil leave the same
+ * record: the activity, wevtutil a candidate. */
+static void clear_bursts(const tm_view *v, tm_traces *out, const bool *used)
+{
+    tm_item_index logons;
+    tm_index_by(v, S_4624, "TargetLogonId", &logons);
+    tm_strmap open; /* account -> its latest burst */
+    tm_strmap_init(&open, true);
+    clear_burst *b = NULL;
+    size_t nb = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const tm_item *it = &v->items[i];
+        if ((it->sub != S_104 && it->sub != S_1102) || used[i])
+            continue;
+        const tm_record *r2 = it->r;
+        const char *log = it->sub == S_1102 ? "Security" : tm_data(r2, "Channel");
+        const tm_item *logon = NULL;
+        size_t nl, l0 = tm_index_find(&logons, tm_data(r2, "SubjectLogonId"), &nl);
+        for (size_t k = 0; k < nl && !logon; k++)
+            if (strcmp(tm_data(logons.it[l0 + k]->r, "LogonType"), "3") == 0)
+                logon = logons.it[l0 + k];
+        char acct[256];
+        clear_account(r2, acct, sizeof acct);
+        size_t k = tm_strmap_get(&open, acct);
+        if (k == TM_STRMAP_NONE || r2->time == TM_TIME_NONE || b[k].last == TM_TIME_NONE ||
+            r2->time - b[k].last >= 10 * TM_MIN) {
+            tm_trace *t = tm_trace_for_record(out, v, it, NULL, CATEGORY, TM_ROLE_HOST,
+                                              it->sub == S_1102 ? "Audit log cleared (Security 1102)"
+                                                                : "Event log cleared (System 104)");
+            static const char *const fits[] = {"wevtutil", NULL};
+            tm_trace_set(&t->activity, "event log cleared");
+            tm_trace_unattribute(t, fits);
+            TM_GROW(b, nb);
+            memset(&b[nb], 0, sizeof b[nb]);
+            b[nb].trace = out->n - 1;
+            tm_buf_init(&b[nb].logs);
+            tm_strmap_init(&b[nb].seen, true);
+            tm_strmap_put(&open, acct, nb);
+            k = nb++;
+        }
+        clear_burst *c = &b[k];
+        tm_trace *t = &out->t[c->trace];
+        cite_clear(t, it, acct, sizeof acct);
+        if (!t->user && acct[0])
+            tm_trace_set(&t->user, acct);
+        if (!t->user_sid && *tm_data(r2, "SubjectUserSid"))
+            tm_trace_set(&t->user_sid, tm_data(r2, "SubjectUserSid"));
+        if (!t->logon_id && *tm_data(r2, "SubjectLogonId"))
+            tm_trace_set(&t->logon_id, tm_data(r2, "SubjectLogonId"));
+        if (logon) {
+            tm_cite(t, logon->r, logon->art, "network logon %s of the clearing session from %s",
+                    tm_data(logon->r, "TargetLogonId"), tm_data(logon->r, "IpAddress"));
+            tm_trace_take_logon(t, logon->r);
+            t->role = TM_ROLE_DESTINATION;
+        }
+        c->last = r2->time;
+        c->count++;
+        c->security |= it->sub == S_1102;
+        c->system |= it->sub == S_104;
+        if (tm_strmap_get(&c->seen, *log ? log : "?") == TM_STRMAP_NONE) {
+            tm_strmap_put(&c->seen, *log ? log : "?", 1);
+            if (c->nlogs++ < MAX_LOGS_NAMED)
+                tm_buf_printf(&c->logs, "%s%s", c->nlogs > 1 ? ", " : "", *log ? log : "?");
+        }
+    }
+    for (size_t k = 0; k < nb; k++) {
+        clear_burst *c = &b[k];
+        tm_trace *t = &out->t[c->trace];
+        char more[64] = "";
+        if (c->nlogs > MAX_LOGS_NAMED)
+            snprintf(more, sizeof more, " and %zu more", c->nlogs - MAX_LOGS_NAMED);
+        const char *logs = tm_buf_cstr(&c->logs);
+        tm_trace_setf(&t->outcome, "%s%s log%s cleared", logs, more, c->nlogs == 1 ? "" : "s");
+        if (c->count == 1)
+            tm_confirm(t, false,
+                       "the 'log cleared' record (%s) is there; it does not say how: wevtutil, Event Viewer, "
+                       "Clear-EventLog and the API leave the same record",
+                       c->security ? "Security 1102" : "System 104");
+        else
+            tm_confirm(t, false,
+                       "%zu 'log cleared' records (%s%s%s) are there; they do not say how: wevtutil, Event Viewer, "
+                       "Clear-EventLog and the API leave the same record",
+                       c->count, c->system ? "System 104" : "", c->system && c->security ? ", " : "",
+                       c->security ? "Security 1102" : "");
+        if (c->nlogs == 1)
+            tm_trace_setf(&t->message, "Event log %s cleared by %s", logs, t->user ? t->user : "?");
+        else
+            tm_trace_setf(&t->message, "Event logs %s%s cleared by %s (%zu records)", logs, more,
+                          t->user ? t->user : "?", c->count);
+        tm_buf_free(&c->logs);
+        tm_strmap_free(&c->seen);
+    }
+    free(b);
+    tm_strmap_free(&open);
+    tm_index_free(&logons);
 }
 
 static void run(const tm_view *v, tm_traces *out)
@@ -137,47 +260,7 @@ static void run(const tm_view *v, tm_traces *out)
                       t->command_line ? t->command_line : "Clear-EventLog");
     }
     tm_runs_free(&ps);
-    tm_item_index logons;
-    tm_index_by(v, S_4624, "TargetLogonId", &logons);
-    for (size_t i = 0; i < v->n; i++) {
-        const tm_item *it = &v->items[i];
-        if (it->sub != S_104 && it->sub != S_1102)
-            continue;
-        if (used[i])
-            continue; /* cited by the wevtutil run that made it */
-        const tm_record *r2 = it->r;
-        const char *log = it->sub == S_1102 ? "Security" : tm_data(r2, "Channel");
-        /* cleared over the network (wevtutil /r:, a remote Event Viewer):
-         * the clearing session is a network logon; else by someone here */
-        const tm_item *logon = NULL;
-        size_t nl, l0 = tm_index_find(&logons, tm_data(r2, "SubjectLogonId"), &nl);
-        for (size_t k = 0; k < nl && !logon; k++)
-            if (strcmp(tm_data(logons.it[l0 + k]->r, "LogonType"), "3") == 0)
-                logon = logons.it[l0 + k];
-        tm_trace *t = tm_trace_for_record(out, v, it, NULL, CATEGORY, logon ? TM_ROLE_DESTINATION : TM_ROLE_HOST,
-                                          it->sub == S_1102 ? "Audit log cleared (Security 1102)"
-                                                            : "Event log cleared (System 104)");
-        char acct[256];
-        cite_clear(t, it, acct, sizeof acct);
-        if (logon) {
-            tm_cite(t, logon->r, logon->art, "network logon %s of the clearing session from %s",
-                    tm_data(logon->r, "TargetLogonId"), tm_data(logon->r, "IpAddress"));
-            tm_trace_take_logon(t, logon->r);
-        }
-        tm_trace_set(&t->user, acct);
-        tm_trace_set(&t->user_sid, tm_data(r2, "SubjectUserSid"));
-        tm_trace_set(&t->logon_id, tm_data(r2, "SubjectLogonId"));
-        tm_trace_setf(&t->outcome, "%s log cleared", *log ? log : "an event");
-        static const char *const fits[] = {"wevtutil", NULL};
-        tm_trace_set(&t->activity, "event log cleared");
-        tm_trace_unattribute(t, fits);
-        tm_confirm(t, false,
-                   "the 'log cleared' record (%s %u) is there; it does not say how: wevtutil, Event Viewer, "
-                   "Clear-EventLog and the API leave the same record",
-                   tm_channel(r2), tm_event_id(r2));
-        tm_trace_setf(&t->message, "Event log %s cleared by %s", *log ? log : "?", acct[0] ? acct : "?");
-    }
-    tm_index_free(&logons);
+    clear_bursts(v, out, used);
     free(clr);
     free(used);
 }

@@ -20,13 +20,53 @@
 #define CATEGORY "Command Execution"
 #define WRM "Microsoft-Windows-WinRM/Operational"
 
-enum { S_SCRIPT, S_WINRS, S_HOST, S_PROV, S_WRM };
+#define SYSMON "Microsoft-Windows-Sysmon/Operational"
+
+enum { S_SCRIPT, S_WINRS, S_HOST, S_PROV, S_WRM, S_LISTENER, S_NET3, S_5156 };
+
+/* The WinRM service checking a request's access to its listener (Security
+ * 4656, object server "WS-Management Listener"): the sheet's destination
+ * evidence of WinRM and WinRS where the WinRM log says nothing. */
+static bool listener_access(const tm_record *r, const void *ctx)
+{
+    (void)ctx;
+    return strcasecmp(tm_data(r, "ObjectServer"), "WS-Management Listener") == 0;
+}
+
+static bool winrm_port(const char *p)
+{
+    return !strcmp(p, "5985") || !strcmp(p, "5986");
+}
+
+/* A connection that came in to WinRM's ports (5985 HTTP, 5986 HTTPS):
+ * Sysmon 3 (Initiated false) or 5156 (inbound). */
+static bool inbound_winrm(const tm_record *r, const void *ctx)
+{
+    (void)ctx;
+    const char *init = tm_data(r, "Initiated"), *dir = tm_data(r, "Direction");
+    bool in = *init ? !strcasecmp(init, "false") : (!strcmp(dir, "%%14592") || !strcasecmp(dir, "Inbound"));
+    return in && (winrm_port(tm_data(r, "DestinationPort")) || winrm_port(tm_data(r, "SourcePort")) ||
+                  winrm_port(tm_data(r, "DestPort")));
+}
+
+/* The client's address of an inbound connection to WinRM (5156 writes the
+ * local end as Source; Sysmon 3 usually the client, sometimes the local
+ * end: the end that is not WinRM's port is the client). */
+static const char *winrm_client(const tm_record *r)
+{
+    if (*tm_data(r, "Application"))
+        return tm_data(r, winrm_port(tm_data(r, "SourcePort")) ? "DestAddress" : "SourceAddress");
+    return tm_data(r, winrm_port(tm_data(r, "DestinationPort")) ? "SourceIp" : "DestinationIp");
+}
 static const tm_sub subs[] = {
     [S_SCRIPT] = {TM_SUB_EXEC, "cscript", 0, NULL, NULL},
     [S_WINRS] = {TM_SUB_EXEC, "winrs", 0, NULL, NULL},
     [S_HOST] = {TM_SUB_EXEC, "winrshost", 0, NULL, NULL},
     [S_PROV] = {TM_SUB_EXEC, "wsmprovhost", 0, NULL, NULL},
     [S_WRM] = {TM_SUB_EVTX, WRM, 0, NULL, NULL},
+    [S_LISTENER] = {TM_SUB_EVTX, "Security", 4656, listener_access, NULL},
+    [S_NET3] = {TM_SUB_EVTX, SYSMON, 3, inbound_winrm, NULL},
+    [S_5156] = {TM_SUB_EVTX, "Security", 5156, inbound_winrm, NULL},
     TM_SUB_END,
 };
 static const char *const tools[] = {"WinRM", "WinRS", NULL};
@@ -133,16 +173,18 @@ static void destination(const tm_view *v, tm_traces *out)
     for (size_t i = 0; i < v->n; i++) {
         const tm_item *it = &v->items[i];
         if ((it->sub == S_WRM && server_event(tm_event_id(it->r))) ||
-            ((it->sub == S_HOST || it->sub == S_PROV) && it->exec && !it->exec->derived))
+            ((it->sub == S_HOST || it->sub == S_PROV) && it->exec && !it->exec->derived) || it->sub == S_LISTENER ||
+            it->sub == S_NET3 || it->sub == S_5156)
             sel[n++] = it;
     }
     tm_cluster *cl;
     size_t ncl = tm_clusters(sel, n, 10 * TM_MIN, &cl);
     for (size_t c = 0; c < ncl; c++) {
-        bool shell = false, logged = false;
+        bool shell = false, logged = false, host_process = false;
         for (size_t i = 0; i < cl[c].n; i++) {
             const tm_item *it = cl[c].it[i];
             shell |= it->sub == S_HOST;
+            host_process |= it->sub == S_HOST || it->sub == S_PROV;
             if (it->sub == S_WRM) {
                 logged = true;
                 char s[600];
@@ -159,6 +201,17 @@ static void destination(const tm_view *v, tm_traces *out)
                 tm_cite_exec(t, it->exec);
                 if (!t->user && it->exec->user)
                     tm_trace_set(&t->user, it->exec->user);
+            } else if (it->sub == S_LISTENER) {
+                char acct[256];
+                tm_account(it->r, "Subject", acct, sizeof acct);
+                tm_cite(t, it->r, it->art, "WinRM service (%s) checked %s's access to the WS-Management listener "
+                        "(Security 4656)", tm_data(it->r, "ProcessName"), acct);
+                if (!t->user && acct[0])
+                    tm_trace_set(&t->user, acct);
+            } else if (it->sub == S_NET3 || it->sub == S_5156) {
+                tm_cite(t, it->r, it->art, "inbound connection to WinRM's port from %s", winrm_client(it->r));
+                if (!t->peer && !tm_is_local_address(winrm_client(it->r)))
+                    tm_trace_set(&t->peer, winrm_client(it->r));
             } else {
                 char s[600];
                 tm_event_summary(it->r, s, sizeof s);
@@ -167,6 +220,20 @@ static void destination(const tm_view *v, tm_traces *out)
                 if (!t->user && *u)
                     tm_trace_set(&t->user, u);
             }
+        }
+        if (!logged && !host_process) {
+            /* the request reached the service; what it asked for is not
+             * recorded (an enumeration, a command, a PowerShell session) */
+            static const char *const fits[] = {"WinRM", "WinRS", NULL};
+            tm_trace_unattribute(t, fits);
+            tm_trace_set(&t->activity, "winrm access");
+            tm_confirm(t, false, "WS-Management requests reached the WinRM service (its access check on the listener, "
+                                 "Security 4656, or connections to 5985/5986); the records say neither which client "
+                                 "sent them nor what they asked for");
+            tm_trace_setf(&t->message, "WS-Management requests%s%s%s%s reached the WinRM service (%zu record%s)",
+                          t->user ? " of " : "", t->user ? t->user : "", t->peer ? " from " : "",
+                          t->peer ? t->peer : "", t->nev, t->nev == 1 ? "" : "s");
+            continue;
         }
         tm_confirm(t, logged, logged ? "WinRM service log entries for the connection"
                                      : "WinRM host process ran; the WinRM log has no entries for it");

@@ -130,6 +130,9 @@ bool tm_icontains(const char *hay, const char *needle);
  * `name` (case-insensitive): the records that name the tool, its service or
  * its file. Returns how many; none leaves the trace as it was. */
 size_t tm_attribute_by_name(tm_trace *t, tm_attribution how, const char *name);
+/* A text's pattern: lowercase, every run of digits one '#', so that what a
+ * tool does in a row ("... seg1 ...", "... seg2 ...") has one pattern. */
+void tm_text_pattern(const char *text, char *out, size_t n);
 /* Local addresses that mean "this host" ("", "-", "::1", "127.0.0.1", "LOCAL"). */
 bool tm_is_local_address(const char *ip);
 

@@ -41,6 +41,22 @@ size_t tm_attribute_by_name(tm_trace *t, tm_attribution how, const char *name)
     return n;
 }
 
+void tm_text_pattern(const char *text, char *out, size_t n)
+{
+    size_t k = 0;
+    if (!n)
+        return;
+    for (const char *p = text ? text : ""; *p && k + 1 < n; p++) {
+        if (*p >= '0' && *p <= '9') {
+            if (k == 0 || out[k - 1] != '#')
+                out[k++] = '#';
+            continue;
+        }
+        out[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    }
+    out[k] = 0;
+}
+
 bool tm_is_local_address(const char *ip)
 {
     static const char *const local[] = {"", "-", "::1", "127.0.0.1", "LOCAL", "0.0.0.0", "::"};

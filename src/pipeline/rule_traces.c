@@ -71,6 +71,20 @@ static int cmp_hit(const void *pa, const void *pb)
     return a->hit.r->position < b->hit.r->position ? -1 : a->hit.r->position > b->hit.r->position;
 }
 
+/* "account": the domain controller's role for a domain account (the
+ * record's TargetDomainName is neither this host's name nor Builtin), the
+ * host's for one of its own accounts. */
+static tm_role account_role(const tm_rule_hook *h, const tm_record *r, const char *host)
+{
+    char buf[64];
+    const char *dom = h->field(h->ctx, r, "TargetDomainName", buf, sizeof buf);
+    size_t hn = host ? strcspn(host, ".") : 0;
+    if (!dom || !*dom || !strcmp(dom, "-") || !strcasecmp(dom, "Builtin") ||
+        (hn && strlen(dom) == hn && !strncasecmp(dom, host, hn)))
+        return TM_ROLE_HOST;
+    return TM_ROLE_DC;
+}
+
 static tm_role role_named(const char *s)
 {
     if (!s)
@@ -129,8 +143,9 @@ static void start_trace(const tm_rule_hook *h, const keyed_hit *k, const char *h
     const tm_rule_info *ri = k->hit.rule;
     const tm_record *r = k->hit.r;
     tm_attribution how = ri->tool ? attribution_named(ri->attribution) : TM_ATTR_NONE;
+    tm_role role = ri->role && !strcasecmp(ri->role, "account") ? account_role(h, r, host) : role_named(ri->role);
     tm_trace *t = tm_trace_add(out, how != TM_ATTR_NONE ? ri->tool : NULL, ri->category ? ri->category : "Sigma rule",
-                               role_named(ri->role), r->time, ri->time_desc ? ri->time_desc : "Event time (rule match)");
+                               role, r->time, ri->time_desc ? ri->time_desc : "Event time (rule match)");
     t->generic = ri->generic;
     tm_trace_set_rule(t, &ri->rule);
     char *activity = expand_or_null(h, r, ri->activity);

@@ -28,7 +28,8 @@ typedef struct {
     const char *candidates;  /* the sheet's tools the activity fits, comma-separated */
     const char *activity;    /* template; default: the rule's title */
     const char *category;    /* default "Sigma rule" */
-    const char *role;        /* source, destination, dc, host (default) */
+    const char *role;        /* source, destination, dc, host (default); account: dc for a domain
+                                account (TargetDomainName), host for the host's own */
     const char *message;     /* template */
     const char *cite;        /* template of each cited record's summary */
     const char *key;         /* template: hits with different keys are different traces */

@@ -24,7 +24,7 @@ tm scan -j 2 -o "$T/scan" "$T"/in/f*
 # remains of old records that no decoder can read; those are counted in
 # summary.json, not errors).
 assert_eq "$RC" 0 "scan exit status on healthy logs"
-assert_eq "$(cat "$T"/scan/*/errors.jsonl | wc -l)" 0 "errors on healthy logs"
+assert_eq "$(cat "$T"/scan/f*/errors.jsonl | wc -l)" 0 "errors on healthy logs"
 assert_eq "$(printf '%s' "$ERR" | grep -c 'could not')" 0 "warnings on healthy logs"
 for d in "$T"/in/f*; do
   [ -f "$T/scan/$(basename "$d")/traces.jsonl" ] || fail "no traces.jsonl for $(basename "$d")"
@@ -130,20 +130,60 @@ fires "ID4769-Golden ticket issued.evtx" "?Mimikatz_GoldenTicket"
 fires "ID4688-IFM created.evtx" ntdsutil
 fires "ID325-327-IFM created - ESENT.evtx" ntdsutil "?ntdsutil"
 
+# One trace per run or burst, on the real recordings: Tchopper's 246
+# service-manager calls (one session each) from one address, its 244
+# services of one image pattern and the command in them, a wevtutil sweep
+# of 91 logs
+traces_of() { # FILE: the traces of one sample file
+  local id
+  id=$(awk -F'\t' -v n="$1" '$2==n{print $1}' "$T/index")
+  [ -n "$id" ] || fail "no sample file $1"
+  cat "$T/scan/$id/traces.jsonl"
+}
+bursts() { # FILE ACTIVITY: count and evidence_total of its traces of the activity
+  traces_of "$1" | jq -r --arg a "$2" 'select(.activity==$a)|.evidence_total' | sort -n | tr '\n' ' '
+}
+assert_eq "$(bursts "ID5145-service massive remote creation via named pipe - Tchopper.evtx" "remote service execution")" \
+  "246 " "Tchopper's svcctl calls: one trace"
+assert_eq "$(bursts "ID7000,7009,7045-Payload deployed via service - Tchopper.evtx" "service installed")" \
+  "244 " "Tchopper's services: one trace"
+assert_eq "$(traces_of "ID7000,7009,7045-Payload deployed via service - Tchopper.evtx" | jq -r 'select(.tool=="powershell")|.evidence_total')" \
+  "244" "the command in Tchopper's service images: one trace"
+assert_eq "$(bursts "ID104-1102-Event log cleared.evtx" "event log cleared")" "91 " "a sweep of 91 cleared logs: one trace"
+assert_eq "$(traces_of "ID104-1102-Event log cleared.evtx" | jq -r '.candidates|join(",")')" "wevtutil" \
+  "the sweep's tool is not recorded"
+# PsExec's pipes (Sysmon 17/18) name it on the host it ran on
+assert_eq "$(traces_of "ID11,13,17,18-PSexec as system execution.evtx" | jq -r 'select(.tool=="PsExec" and .role=="destination")|[.evidence[]|select(.attributes and (.event_id==17 or .event_id==18))]|length')" \
+  "8" "PSEXESVC's pipes cited as naming PsExec"
+# RDP from the records around it: a scan (RdpCoreTS 131), a refused logon (4825)
+assert_eq "$(traces_of "ID131-RDP brutforce (no user info).evtx" | jq -r '[.activity,.peer,.evidence_total,(.candidates|join(","))]|join("|")')" \
+  "remote desktop connection|10.23.123.11|154|mstsc" "RdpCoreTS 131: connections, no logon"
+assert_eq "$(traces_of "ID4825-Denied RDP connection with valid credentials.evtx" | jq -r '[.activity,.user,.peer,.evidence_total]|join("|")')" \
+  'remote desktop logon failed|OFFSEC\svc6test1|10.23.23.9|2' "4825: Remote Desktop logon refused"
+# WinRM with sparse logging: the service's access check on its listener;
+# which client sent the requests is not recorded
+assert_eq "$(traces_of "ID4656-WS Management listener enumeration.evtx" | jq -r '[.activity,.tool,(.candidates|join(",")),.evidence_total]|map(.//"null")|join("|")')" \
+  "winrm access|null|WinRM,WinRS|27" "4656 on the WS-Management listener"
+# netsh portproxy, abbreviated and not, and its reset: port relays, no sheet tool
+assert_eq "$(traces_of "ID4688-netsh RDP port forwarding abuse.evtx" | jq -r 'select(.activity=="port relay")|[.tool,.outcome]|map(.//"null")|join("|")')" \
+  "null|relays 0.0.0.0:8001 to 1.1.1.1:3389
+null|relays 0.0.0.0:48333 to 127.0.0.1:80
+null|all relays removed" "netsh portproxy relays"
+
 # A trace's category is its tool's category in the sheet.
 ev="${SHARED}/evidence/tools.json"
 if [ -f "$ev" ]; then
   jq -r '.tools[]|[.id,.category]|@tsv' "$ev" | sort >"$T/cats"
-  jq -r 'select(.tool)|[.tool,.category]|@tsv' "$T"/scan/*/traces.jsonl | sort -u | join -t$'\t' - "$T/cats" |
+  jq -r 'select(.tool)|[.tool,.category]|@tsv' "$T"/scan/f*/traces.jsonl | sort -u | join -t$'\t' - "$T/cats" |
     awk -F'\t' '$2!=$3{print $1": "$2" (sheet: "$3")"}' >"$T/badcat"
   [ -s "$T/badcat" ] && fail "trace categories differ from the sheet: $(cat "$T/badcat")"
 fi
 
 # A burst is one trace: at most 20 records cited, with their total
 # (Tchopper's 256 services, thousands of share accesses).
-big=$(jq -s '[.[]|select((.evidence|length)>20)]|length' "$T"/scan/*/traces.jsonl)
+big=$(jq -s '[.[]|select((.evidence|length)>20)]|length' "$T"/scan/f*/traces.jsonl)
 assert_eq "$big" "0" "no trace cites more than 20 records"
-most=$(jq -s 'map(.evidence_total)|max' "$T"/scan/*/traces.jsonl)
+most=$(jq -s 'map(.evidence_total)|max' "$T"/scan/f*/traces.jsonl)
 [ "$most" -gt 20 ] || fail "no burst of more than 20 records found (largest evidence_total: $most)"
 
 # SigmaHQ's Windows rules on the same files: hits (records matched) and
@@ -155,7 +195,7 @@ if [ -d "$SIG" ]; then
   assert_eq "$RC" 0 "scan with SigmaHQ's rules"
   # file<TAB>level<TAB>hits of each SigmaHQ rule trace (one jq for all files)
   jq -r 'select(.rule and .rule.author != "toolmark")|[input_filename, .rule.level, .evidence_total]|@tsv' \
-    "$T"/sigma/*/traces.jsonl |
+    "$T"/sigma/f*/traces.jsonl |
     awk -F'\t' 'FNR == NR {name[$1] = $2; next} {n = split($1, p, "/"); print name[p[n - 1]] "\t" $2 "\t" $3}' \
       "$T/index" - >"$T/sigma_hits"
   # hits and traces per level, critical first: FILE<TAB>LEVEL<TAB>HITS lines
@@ -178,10 +218,10 @@ if [ -d "$SIG" ]; then
   # the per-level counts of summary.json agree with the traces
   want=$(awk -F'\t' '$2 == "high" {h += $3} END {print h + 0}' "$T/sigma_hits")
   own=$(jq -r 'select(.rule and .rule.author == "toolmark" and .rule.level == "high")|.evidence_total' \
-    "$T"/sigma/*/traces.jsonl | awk '{h += $1} END {print h + 0}')
-  assert_eq "$(jq -s 'map(.rules.hits_by_level.high)|add' "$T"/sigma/*/summary.json)" "$((want + own))" \
+    "$T"/sigma/f*/traces.jsonl | awk '{h += $1} END {print h + 0}')
+  assert_eq "$(jq -s 'map(.rules.hits_by_level.high)|add' "$T"/sigma/f*/summary.json)" "$((want + own))" \
     "summary.json hits_by_level.high: the high rule traces' records"
-  hits=$(jq -r 'select(.rule and .rule.author != "toolmark")' "$T"/sigma/*/traces.jsonl | jq -s length)
+  hits=$(jq -r 'select(.rule and .rule.author != "toolmark")' "$T"/sigma/f*/traces.jsonl | jq -s length)
   [ "$hits" -gt 100 ] || fail "SigmaHQ's rules: only $hits rule traces on the attack samples"
   for d in "$T"/scan/*/; do
     id=$(basename "$d")
@@ -190,7 +230,7 @@ if [ -d "$SIG" ]; then
     [ "$a" = "$b" ] || fail "$id: the plugins' traces change when SigmaHQ's rules run"
   done
   # the most noisy rule stays one trace per burst
-  big=$(jq -s '[.[]|select(.rule and (.evidence|length)>20)]|length' "$T"/sigma/*/traces.jsonl)
+  big=$(jq -s '[.[]|select(.rule and (.evidence|length)>20)]|length' "$T"/sigma/f*/traces.jsonl)
   assert_eq "$big" "0" "no rule trace cites more than 20 records"
 fi
 

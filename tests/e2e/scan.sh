@@ -22,7 +22,7 @@ $got"
 }
 
 tm scan -o "$T/scan" "$H/src01.raw" "$H/dst01.raw" "$H/dst02.raw" "$H/dc01.raw" "$H/adm01.raw" "$FIXTURES/bare.raw" \
-  "$H/cred01.raw" "$H/dc02.raw"
+  "$H/cred01.raw" "$H/dc02.raw" "$H/dst03.raw" "$H/src03.raw" "$H/adm02.raw"
 assert_eq "$RC" 0 "scan exit status"
 assert_contains "$OUT" "src01.raw: 18 traces (8 confirmed), 0 errors, in $T/scan/src01/" "per-input summary line"
 
@@ -181,7 +181,9 @@ assert_contains "$(jq -r 'select(.activity=="privilege escalation")|.reason' "$C
 assert_eq "$(jq -r 'select(.activity=="privilege escalation")|.candidates|join(",")' "$C")" "MS14-058,MS15-078" "escalation: the exploit is not named"
 assert_eq "$(jq -r 'select(.tool=="csvde")|.outcome' "$C")" 'output to users.csv' "csvde output file"
 
-# --- domain controller: AD database copies, a forged ticket in use ---
+# --- domain controller: AD database copies, a forged ticket in use; the
+# service tickets of normal use beside it (AES to a user's SPN, RC4 to a
+# computer and to krbtgt) are nothing ---
 expect "$T/scan/dc02/traces.jsonl" "domain controller (AD database, Kerberos)" <<'X'
 2017-05-10T10:00:00|ntdsutil|host|confirmed|CORP\admin|-
 2017-05-10T10:10:00|vssadmin|host|confirmed|CORP\admin|-
@@ -192,6 +194,100 @@ assert_eq "$(jq -r 'select(.activity=="forged kerberos ticket")|[.evidence[].eve
   "4769,4624" "golden ticket: request and use together"
 assert_eq "$(jq -r 'select(.tool=="ntdsutil")|[.evidence[]|.kind+":"+(.event_id//0|tostring)]|join(",")' "$T/scan/dc02/traces.jsonl")" \
   "evtx:4688,evtx:8222,evtx:325,usn:0,evtx:327" "ntdsutil citations (shadow copy, ESENT copy, ntds.dit written)"
+
+# --- destination of renamed and quieter variants (SRV03) ---
+expect "$T/scan/dst03/traces.jsonl" "destination of the variants" <<'X'
+2017-05-12T10:00:01|PsExec|destination|confirmed|CORP\admin|10.0.0.21
+2017-05-12T10:30:00|~remote service execution|destination|indicator|CORP\svc_deploy|10.0.0.66
+2017-05-12T10:40:00|~service installed|host|indicator|-|-
+2017-05-12T10:40:00|powershell|host|indicator|LocalSystem|-
+2017-05-12T10:59:59|~winrm access|destination|indicator|CORP\admin|10.0.0.21
+2017-05-12T11:10:00|~remote desktop connection|destination|indicator|-|10.0.0.88
+2017-05-12T11:20:00|~remote desktop logon failed|destination|indicator|-|10.0.0.99
+2017-05-12T11:30:00|~remote desktop logon failed|destination|indicator|CORP\guest1|10.0.0.77
+2017-05-12T11:40:00|~remote desktop connection|destination|indicator|CORP\admin|-
+2017-05-12T12:00:00|~event log cleared|host|indicator|CORP\admin|-
+2017-05-12T12:30:00|~account created|host|indicator|CORP\admin|-
+2017-05-12T12:31:00|~account changed|domain_controller|indicator|CORP\admin|-
+X
+V="$T/scan/dst03/traces.jsonl"
+# account management from toolmark's rules (rules/security/accounts): the
+# host's own account has the host's role, a domain account the domain's; a
+# computer changing its own account is left out (fieldref); net user can
+# make an account, not change a computer account
+assert_eq "$(jq -r 'select(.rule.file and (.rule.file|test("accounts/")))|[.activity,(.candidates|join(",")),.message]|join("|")' "$V")" \
+  'account created|net-user|account created: SRV03\support by CORP\admin (1 record)
+account changed||computer account changed: CORP\WS09$ by CORP\admin (1 record)' "account rules"
+# psexec -r: the renamed service is PsExec's by its stream pipes (Sysmon 17
+# and 5145 on IPC$), which the trace cites as what names the tool
+assert_eq "$(jq -r 'select(.tool=="PsExec")|.attribution' "$V")" "renamed" "psexec -r named by its pipes"
+assert_eq "$(jq -r 'select(.tool=="PsExec")|[.evidence[]|select(.attributes)|.event_id]|join(",")' "$V")" \
+  "17,17,17,5145,5145,5145" "the pipes attribute it"
+assert_contains "$(jq -r 'select(.tool=="PsExec")|.evidence[0].summary' "$V")" 'wrote RemSvc.exe on share' \
+  "the renamed binary written to ADMIN$ is cited"
+assert_eq "$(jq -r 'select(.tool=="PsExec")|.message' "$V")" \
+  "PsExec service installed under the name RemSvc (psexec -r) from 10.0.0.21" "renamed service message"
+# bursts: three sessions' svcctl calls, three services of one pattern, a
+# sweep of four logs are one trace each, with their counts
+assert_eq "$(jq -r 'select(.activity=="remote service execution" and .tool==null)|[.evidence_total,(.evidence|length)]|join(",")' "$V")" \
+  "3,3" "svcctl over three sessions: one trace"
+assert_contains "$(jq -r 'select(.activity=="service installed")|.message' "$V")" \
+  "3 services installed with one image pattern in a burst, the first: SQBmAC4A" "services of one pattern"
+assert_eq "$(jq -r 'select(.tool=="powershell")|.evidence_total' "$V")" 3 "the command in the services' images once"
+assert_eq "$(jq -r 'select(.activity=="event log cleared")|[.evidence_total,.message]|join("|")' "$V")" \
+  '4|Event logs System, Application, Windows PowerShell and 1 more cleared by CORP\admin (4 records)' "log sweep"
+assert_eq "$(jq -r 'select(.activity=="event log cleared")|.candidates|join(",")' "$V")" "wevtutil" "log sweep candidate"
+# WinRM with sparse logging: the listener's access check and a connection
+assert_eq "$(jq -r 'select(.activity=="winrm access")|[(.candidates|join(",")),(.evidence|map(.event_id)|join(","))]|join("|")' "$V")" \
+  "WinRM,WinRS|3,4656,4656" "WinRM request without the WinRM log"
+# RDP from the records around it: a scanner's connections, refused logons
+assert_eq "$(jq -r 'select(.peer=="10.0.0.88")|[.evidence_total,(.candidates|join(","))]|join("|")' "$V")" \
+  "4|mstsc" "RdpCoreTS 131 and Sysmon 3 to 3389: one connection trace"
+assert_eq "$(jq -r 'select(.activity=="remote desktop logon failed")|.evidence[0].event_id' "$V" | tr '\n' ' ')" \
+  "140 4825 " "refused logons (RdpCoreTS 140, Security 4825)"
+assert_contains "$(jq -r 'select(.user=="CORP\\admin" and .activity=="remote desktop connection")|.evidence[0].summary' "$V")" \
+  '\\tsclient\C\tools\rc.exe' "a tool run from the RDP client's drive"
+
+# --- source host of the variants (WS04) ---
+expect "$T/scan/src03/traces.jsonl" "source of the variants" <<'X'
+2017-05-12T09:00:01|~remote desktop connection|source|indicator|CORP\mallory|10.0.0.50
+2017-05-12T09:10:00|mstsc|source|indicator|CORP\mallory|10.0.0.51
+2017-05-12T09:20:00|~port relay|host|indicator|CORP\mallory|10.0.0.50
+2017-05-12T09:20:00|netsh|host|indicator|CORP\mallory|-
+2017-05-12T09:30:00|~port relay|host|indicator|CORP\mallory|10.0.0.50
+2017-05-12T09:40:00|~shim applied|host|indicator|-|-
+X
+W="$T/scan/src03/traces.jsonl"
+# an RDP client that is not mstsc.exe loads its control: mstsc a candidate only
+assert_eq "$(jq -r 'select(.datetime|startswith("2017-05-12T09:00"))|[(.candidates|join(",")),(.evidence|map(.event_id)|join(","))]|join("|")' "$W")" \
+  "mstsc|7,3" "mstscax.dll loaded by another program"
+assert_eq "$(jq -r 'select(.tool=="mstsc")|[.evidence[]|"\(.event_id):\(.attributes)"]|join(",")' "$W")" \
+  "1:true,3:true" "mstsc's own connection to 3389 cited with its run"
+# netsh portproxy, abbreviated, with the settings it wrote; no tool of the sheet
+assert_eq "$(jq -r 'select(.activity=="port relay" and .command_line!=null and (.command_line|startswith("netsh")))|[.outcome,(.evidence|length),(.candidates|length)]|join("|")' "$W")" \
+  "relays *:8443 to 10.0.0.50:3389|3|0" "netsh portproxy relay"
+assert_eq "$(jq -r 'select(.activity=="port relay" and .datetime[11:16]=="09:30")|[.outcome,(.candidates|join(","))]|join("|")' "$W")" \
+  "relays port 8080 to 10.0.0.50:445|Htran" "listen-then-forward relay"
+assert_eq "$(jq -r 'select(.activity=="shim applied")|[(.candidates|join(",")),.command_line]|join("|")' "$W")" \
+  'SDB-UAC-Bypass|C:\Windows\System32\cliconfg.exe' "a redirecting compatibility fix"
+
+# --- benign look-alikes of the variants (ADM02) ---
+expect "$T/scan/adm02/traces.jsonl" "benign look-alikes of the variants" <<'X'
+2017-05-13T10:00:05|~remote desktop logon|destination|indicator|CORP\admin|10.0.0.30
+2017-05-13T10:06:00|~service installed|host|indicator|-|-
+2017-05-13T10:06:02|~service installed|host|indicator|-|-
+2017-05-13T10:20:00|~remote desktop connection|source|indicator|CORP\admin|10.0.0.40
+2017-05-13T10:40:00|~port relay|host|indicator|CORP\admin|172.20.1.5
+2017-05-13T10:40:00|netsh|host|indicator|CORP\admin|-
+2017-05-13T11:00:00|~winrm access|destination|indicator|CORP\admin|-
+X
+# an admin's RDP session is one trace with the records around it; RDCMan,
+# an installer's services, a build tool's pipe, Windows' own BITS jobs and
+# compatibility fix, an installed proxy name no tool; netsh ran
+assert_eq "$(jq -r 'select(.activity=="remote desktop logon")|[.evidence[].event_id]|join(",")' "$T/scan/adm02/traces.jsonl")" \
+  "4624,21,24,3,131,4688" "the admin's session cites the records around it"
+assert_eq "$(jq -r 'select(.tool)|.tool' "$T/scan/adm02/traces.jsonl" | sort -u | tr '\n' ' ')" "netsh " \
+  "benign variants: only the command that ran is named"
 
 # --- the reader fixture host (ws01) ---
 expect "$T/scan/bare/traces.jsonl" "ws01" <<'X'
