@@ -97,28 +97,12 @@ struct tm_pipeline {
  * not memory). */
 static void *grow(tm_pipeline *p, void *arr, size_t n, size_t *cap, size_t elem, size_t first)
 {
-    if (n < *cap)
-        return arr;
-    size_t ncap = *cap ? *cap * 2 : first;
-    if (!p->spill) {
-        *cap = ncap;
-        return tm_xrealloc(arr, ncap * elem);
-    }
-    void *fresh = tm_spill_alloc(p->spill, ncap * elem);
-    if (!fresh)
-        fresh = tm_xmalloc(ncap * elem); /* the file cannot grow: the heap, then */
-    if (n)
-        memcpy(fresh, arr, n * elem);
-    if (arr && *cap && !tm_spill_owns(p->spill, arr))
-        free(arr); /* grown on the heap before the spill began */
-    *cap = ncap;
-    return fresh;
+    return tm_spill_grow(p->spill, arr, n, cap, elem, first);
 }
 
 static void release(tm_pipeline *p, void *arr)
 {
-    if (!p->spill || !tm_spill_owns(p->spill, arr))
-        free(arr);
+    tm_spill_release(p->spill, arr);
 }
 
 /* Execution-bearing events the pipeline always wants (runs.c). */
@@ -760,6 +744,8 @@ void tm_pipeline_finish(tm_pipeline *p, tm_traces *out)
     drop_copies(p);
     tm_execs x;
     tm_execs_init(&x);
+    if (p->spill)
+        tm_execs_use_spill(&x, p->spill);
     derive_execs(p, &x);
     p->stats.execs = x.n;
     item_list *lists = tm_xcalloc(p->nplugins ? p->nplugins : 1, sizeof *lists);

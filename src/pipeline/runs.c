@@ -10,31 +10,36 @@
 #include "pipeline/cmdline.h"
 #include "pipeline/plugin.h"
 #include "util/buf.h"
+#include "util/spill.h"
 #include "util/strmap.h"
 #include "util/timeutil.h"
 
 void tm_execs_init(tm_execs *x)
 {
     memset(x, 0, sizeof *x);
+    tm_arena_init(&x->text);
 }
 
-static void exec_free(tm_exec *e)
+void tm_execs_use_spill(tm_execs *x, tm_spill *s)
 {
-    free(e->image);
-    free(e->command_line);
-    free(e->user);
-    free(e->user_sid);
-    free(e->logon_id);
-    free(e->parent);
-    free(e->redirect);
+    x->spill = s;
+    tm_arena_use_spill(&x->text, s);
 }
 
 void tm_execs_free(tm_execs *x)
 {
-    for (size_t i = 0; i < x->n; i++)
-        exec_free(&x->e[i]);
-    free(x->e);
+    tm_arena_free(&x->text);
+    tm_spill_release(x->spill, x->e);
     tm_execs_init(x);
+}
+
+/* A copy of s among the executions' strings (freed with them). */
+static char *xdup(tm_execs *x, const char *s)
+{
+    size_t n = strlen(s);
+    char *d = tm_arena_alloc(&x->text, n + 1);
+    memcpy(d, s, n + 1);
+    return d;
 }
 
 const char *tm_exec_kind_name(tm_exec_kind k)
@@ -55,10 +60,7 @@ const char *tm_exec_kind_name(tm_exec_kind k)
 static tm_exec *add(tm_execs *x, tm_exec_kind kind, int64_t time, const char *desc, const tm_record *r,
                     const tm_artifact *a)
 {
-    if (x->n == x->cap) {
-        x->cap = x->cap ? x->cap * 2 : 64;
-        x->e = tm_xrealloc(x->e, x->cap * sizeof *x->e);
-    }
+    x->e = tm_spill_grow(x->spill, x->e, x->n, &x->cap, sizeof *x->e, 64);
     tm_exec *e = &x->e[x->n++];
     memset(e, 0, sizeof *e);
     e->kind = kind;
@@ -69,9 +71,9 @@ static tm_exec *add(tm_execs *x, tm_exec_kind kind, int64_t time, const char *de
     return e;
 }
 
-static char *dupne(const char *s)
+static char *dupne(tm_execs *x, const char *s)
 {
-    return (s && *s && strcmp(s, "-") != 0) ? tm_xstrdup(s) : NULL;
+    return (s && *s && strcmp(s, "-") != 0) ? xdup(x, s) : NULL;
 }
 
 static bool parse_num(const char *s, uint64_t *out)
@@ -87,11 +89,11 @@ static bool parse_num(const char *s, uint64_t *out)
 }
 
 /* "DOMAIN\\user" from prefix+UserName/DomainName, owned, or NULL. */
-static char *account(const tm_record *r, const char *prefix)
+static char *account(tm_execs *x, const tm_record *r, const char *prefix)
 {
     char acct[256];
     tm_account(r, prefix, acct, sizeof acct);
-    return acct[0] ? tm_xstrdup(acct) : NULL;
+    return acct[0] ? xdup(x, acct) : NULL;
 }
 
 /* What the executions made from one line share. The strings are borrowed
@@ -117,16 +119,16 @@ static void add_commands(tm_execs *x, const exec_tmpl *t, const tm_cmds *cs, siz
         tm_exec *e = add(x, t->kind, t->time, t->desc, t->r, t->a);
         snprintf(e->name, sizeof e->name, "%s", c->name);
         snprintf(e->verb, sizeof e->verb, "%s", c->verb);
-        e->image = tm_xstrdup(c->name);
-        e->command_line = tm_xstrdup(whole && cs->n == 1 ? whole : c->text);
-        e->user = dupne(t->user);
-        e->user_sid = dupne(t->user_sid);
-        e->logon_id = dupne(t->logon_id);
-        e->parent = dupne(t->parent);
+        e->image = xdup(x, c->name);
+        e->command_line = xdup(x, whole && cs->n == 1 ? whole : c->text);
+        e->user = dupne(x, t->user);
+        e->user_sid = dupne(x, t->user_sid);
+        e->logon_id = dupne(x, t->logon_id);
+        e->parent = dupne(x, t->parent);
         e->derived = derived || i > 0 || c->depth > 0;
         e->encoded = c->from_encoded;
         e->in_powershell = c->in_powershell;
-        e->redirect = c->redirect ? tm_xstrdup(c->redirect) : NULL;
+        e->redirect = c->redirect ? xdup(x, c->redirect) : NULL;
     }
 }
 
@@ -184,7 +186,7 @@ static void add_start(tm_execs *x, tm_exec *e, const char *original)
     if (self) {
         snprintf(e->verb, sizeof e->verb, "%s", cs.c[0].verb);
         if (cs.c[0].redirect)
-            e->redirect = tm_xstrdup(cs.c[0].redirect);
+            e->redirect = xdup(x, cs.c[0].redirect);
     }
     if (strcmp(e->name, "cmd") == 0 || strcmp(e->name, "powershell") == 0 || strcmp(e->name, "pwsh") == 0) {
         exec_tmpl t = {e->kind, e->time, e->time_desc, e->r, e->art, e->user, e->user_sid, e->logon_id, e->image};
@@ -396,27 +398,25 @@ static void from_event(tm_execs *x, const tm_record *r, const tm_artifact *a, co
     tm_record_uint(r, "event_id", &eid);
     if (is_channel(r, "Security") && eid == 4688) {
         tm_exec *e = add(x, TM_EXEC_START, r->time, "Process created (Security 4688)", r, a);
-        e->image = dupne(tm_data(r, "NewProcessName"));
-        e->command_line = dupne(tm_data(r, "CommandLine"));
+        e->image = dupne(x, tm_data(r, "NewProcessName"));
+        e->command_line = dupne(x, tm_data(r, "CommandLine"));
         /* Windows 10 names the new process' account in Target*. */
-        e->user = account(r, "Target");
+        e->user = account(x, r, "Target");
         if (!e->user)
-            e->user = account(r, "Subject");
-        e->user_sid = dupne(tm_data(r, "SubjectUserSid"));
-        e->logon_id = dupne(tm_data(r, "TargetLogonId"));
-        if (!e->logon_id || strcmp(e->logon_id, "0x0") == 0) {
-            free(e->logon_id);
-            e->logon_id = dupne(tm_data(r, "SubjectLogonId"));
-        }
-        e->parent = dupne(tm_data(r, "ParentProcessName"));
+            e->user = account(x, r, "Subject");
+        e->user_sid = dupne(x, tm_data(r, "SubjectUserSid"));
+        e->logon_id = dupne(x, tm_data(r, "TargetLogonId"));
+        if (!e->logon_id || strcmp(e->logon_id, "0x0") == 0)
+            e->logon_id = dupne(x, tm_data(r, "SubjectLogonId"));
+        e->parent = dupne(x, tm_data(r, "ParentProcessName"));
         e->has_pid = parse_num(tm_data(r, "NewProcessId"), &e->pid);
         add_start(x, e, NULL);
     } else if (is_channel(r, "Security") && eid == 4689) {
         tm_exec *e = add(x, TM_EXEC_EXIT, r->time, "Process exited (Security 4689)", r, a);
-        e->image = dupne(tm_data(r, "ProcessName"));
-        e->user = account(r, "Subject");
-        e->user_sid = dupne(tm_data(r, "SubjectUserSid"));
-        e->logon_id = dupne(tm_data(r, "SubjectLogonId"));
+        e->image = dupne(x, tm_data(r, "ProcessName"));
+        e->user = account(x, r, "Subject");
+        e->user_sid = dupne(x, tm_data(r, "SubjectUserSid"));
+        e->logon_id = dupne(x, tm_data(r, "SubjectLogonId"));
         e->has_pid = parse_num(tm_data(r, "ProcessId"), &e->pid);
         uint64_t st;
         if (parse_num(tm_data(r, "Status"), &st)) {
@@ -426,17 +426,17 @@ static void from_event(tm_execs *x, const tm_record *r, const tm_artifact *a, co
         name_from_image(e);
     } else if (is_channel(r, "Microsoft-Windows-Sysmon/Operational") && eid == 1) {
         tm_exec *e = add(x, TM_EXEC_START, r->time, "Process created (Sysmon 1)", r, a);
-        e->image = dupne(tm_data(r, "Image"));
-        e->command_line = dupne(tm_data(r, "CommandLine"));
-        e->user = dupne(tm_data(r, "User"));
-        e->logon_id = dupne(tm_data(r, "LogonId"));
-        e->parent = dupne(tm_data(r, "ParentImage"));
+        e->image = dupne(x, tm_data(r, "Image"));
+        e->command_line = dupne(x, tm_data(r, "CommandLine"));
+        e->user = dupne(x, tm_data(r, "User"));
+        e->logon_id = dupne(x, tm_data(r, "LogonId"));
+        e->parent = dupne(x, tm_data(r, "ParentImage"));
         e->has_pid = parse_num(tm_data(r, "ProcessId"), &e->pid);
         add_start(x, e, tm_data(r, "OriginalFileName")); /* e may move from here on */
         parent_commands(x, r, a);
     } else if (is_channel(r, "Microsoft-Windows-Sysmon/Operational") && eid == 5) {
         tm_exec *e = add(x, TM_EXEC_EXIT, r->time, "Process terminated (Sysmon 5)", r, a);
-        e->image = dupne(tm_data(r, "Image"));
+        e->image = dupne(x, tm_data(r, "Image"));
         e->has_pid = parse_num(tm_data(r, "ProcessId"), &e->pid);
         name_from_image(e);
     } else if (is_channel(r, "Microsoft-Windows-PowerShell/Operational") && eid == 4103) {
@@ -457,9 +457,11 @@ static void from_event(tm_execs *x, const tm_record *r, const tm_artifact *a, co
                 snprintf(user, sizeof user, "%.*s", (int)strcspn(u + 7, "\r\n"), u + 7);
             tm_exec *e = add(x, TM_EXEC_SCRIPT, r->time, "Command logged (PowerShell 4103)", r, a);
             tm_program_name(name, len, e->name, sizeof e->name);
-            e->image = name;
-            e->command_line = line;
-            e->user = user[0] ? tm_xstrdup(user) : NULL;
+            e->image = xdup(x, name);
+            e->command_line = xdup(x, line);
+            e->user = user[0] ? xdup(x, user) : NULL;
+            free(name);
+            free(line);
             bool iex = strcasecmp(e->name, "invoke-expression") == 0;
             /* add() below may move e: it is not used after this line */
             /* the command line of the PowerShell process itself */
@@ -487,19 +489,19 @@ static void from_event(tm_execs *x, const tm_record *r, const tm_artifact *a, co
     } else if (is_channel(r, "System") && eid == 7045) {
         const char *img = tm_data(r, "ImagePath");
         tm_exec *e = add(x, TM_EXEC_SERVICE, r->time, "Service installed (System 7045)", r, a);
-        e->image = dupne(img);
-        e->command_line = dupne(img);
-        e->user = dupne(tm_data(r, "AccountName"));
-        e->user_sid = dupne(tm_record_str(r, "user_sid"));
+        e->image = dupne(x, img);
+        e->command_line = dupne(x, img);
+        e->user = dupne(x, tm_data(r, "AccountName"));
+        e->user_sid = dupne(x, tm_record_str(r, "user_sid"));
         add_start(x, e, NULL);
     } else if (is_channel(r, "Security") && eid == 4697) {
         const char *img = tm_data(r, "ServiceFileName");
         tm_exec *e = add(x, TM_EXEC_SERVICE, r->time, "Service installed (Security 4697)", r, a);
-        e->image = dupne(img);
-        e->command_line = dupne(img);
-        e->user = account(r, "Subject");
-        e->user_sid = dupne(tm_data(r, "SubjectUserSid"));
-        e->logon_id = dupne(tm_data(r, "SubjectLogonId"));
+        e->image = dupne(x, img);
+        e->command_line = dupne(x, img);
+        e->user = account(x, r, "Subject");
+        e->user_sid = dupne(x, tm_data(r, "SubjectUserSid"));
+        e->logon_id = dupne(x, tm_data(r, "SubjectLogonId"));
         add_start(x, e, NULL);
     } else if (is_channel(r, "Security") && eid == 4698) {
         char action[4096];
@@ -511,9 +513,9 @@ static void from_event(tm_execs *x, const tm_record *r, const tm_artifact *a, co
     } else if (is_channel(r, "Microsoft-Windows-Sysmon/Operational") && eid == 13 && tm_service_image_write(r)) {
         const char *img = tm_data(r, "Details");
         tm_exec *e = add(x, TM_EXEC_SERVICE, r->time, "Service image path set (Sysmon 13)", r, a);
-        e->image = dupne(img);
-        e->command_line = dupne(img);
-        e->user = dupne(tm_data(r, "User"));
+        e->image = dupne(x, img);
+        e->command_line = dupne(x, img);
+        e->user = dupne(x, tm_data(r, "User"));
         add_start(x, e, NULL);
     } else if (is_channel(r, "Microsoft-Windows-Sysmon/Operational") && eid == 20) {
         /* CommandLineEventConsumer: Type "Command Line", Destination the command */
@@ -547,7 +549,7 @@ static void from_prefetch(tm_execs *x, const tm_record *r, const tm_artifact *a,
         if (t == TM_TIME_NONE)
             continue;
         tm_exec *e = add(x, TM_EXEC_PREFETCH, t, i == 1 ? "Last run (Prefetch)" : "Earlier run (Prefetch)", r, a);
-        e->image = tm_xstrdup(exe);
+        e->image = xdup(x, exe);
         e->run_count = (uint32_t)rc;
         name_from_image(e);
     }

@@ -27,6 +27,7 @@
 
 #include "model/artifact.h"
 #include "model/record.h"
+#include "util/arena.h"
 
 typedef enum {
     TM_EXEC_START,     /* process creation */
@@ -69,9 +70,13 @@ typedef struct {
 typedef struct {
     tm_exec *e;
     size_t n, cap;
+    tm_arena text;   /* the executions' strings */
+    tm_spill *spill; /* where the array and the strings live; NULL: the heap */
 } tm_execs;
 
 void tm_execs_init(tm_execs *x);
+/* The executions made from now on live in s (--memory, util/spill.h). */
+void tm_execs_use_spill(tm_execs *x, tm_spill *s);
 void tm_execs_free(tm_execs *x);
 
 /* Hooks the deriver needs from the host pass: times for PSReadLine commands. */

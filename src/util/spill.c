@@ -88,6 +88,32 @@ void *tm_spill_alloc(tm_spill *s, size_t n)
     return p;
 }
 
+void *tm_spill_grow(tm_spill *s, void *arr, size_t n, size_t *cap, size_t elem, size_t first)
+{
+    if (n < *cap)
+        return arr;
+    size_t ncap = *cap ? *cap * 2 : first;
+    if (!s) {
+        *cap = ncap;
+        return tm_xrealloc(arr, ncap * elem);
+    }
+    void *fresh = tm_spill_alloc(s, ncap * elem);
+    if (!fresh)
+        fresh = tm_xmalloc(ncap * elem); /* the file cannot grow: the heap, then */
+    if (n)
+        memcpy(fresh, arr, n * elem);
+    if (arr && *cap && !tm_spill_owns(s, arr))
+        free(arr); /* grown on the heap before the spill began */
+    *cap = ncap;
+    return fresh;
+}
+
+void tm_spill_release(tm_spill *s, void *arr)
+{
+    if (!s || !tm_spill_owns(s, arr))
+        free(arr);
+}
+
 bool tm_spill_owns(const tm_spill *s, const void *p)
 {
     const char *c = p;

@@ -25,6 +25,13 @@ tm_spill *tm_spill_new(const char *dir, size_t segment);
  * segment gets a segment of its own. NULL when the file cannot grow (a full
  * disk, a file size limit: said once): the caller uses the heap instead. */
 void *tm_spill_alloc(tm_spill *s, size_t n);
+/* Room for element n of an array of *cap elements of elem bytes (first:
+ * the capacity of a new one): in s's file, or on the heap when s is NULL
+ * or its file cannot grow. An old copy in the file stays there (disk, not
+ * memory). */
+void *tm_spill_grow(tm_spill *s, void *arr, size_t n, size_t *cap, size_t elem, size_t first);
+/* Frees an array tm_spill_grow put on the heap (s may be NULL). */
+void tm_spill_release(tm_spill *s, void *arr);
 /* Whether p points into one of s's segments. */
 bool tm_spill_owns(const tm_spill *s, const void *p);
 /* Gives the resident pages of every segment back to the kernel. Safe while
