@@ -17,6 +17,7 @@
 #include "pipeline/pipeline.h"
 #include "pipeline/plugin.h"
 #include "rules/sigma_hook.h"
+#include "util/spill.h"
 #include "util/fileout.h"
 #include "util/timeutil.h"
 #include "worker/jobserver.h"
@@ -332,8 +333,9 @@ static int per_input(tm_input *in, void *vo)
     tm_pool_io pio = tm_pool_io_totals();
     io.served = pio.served;
     io.input_read = read_chars(); /* the workers' frames arrive by recvmsg, which rchar does not count */
+    tm_pipeline_stats ps = tm_pipeline_get_stats(pl);
     tm_report_run run = {o->command_line, o->started, input_started, tm_now_us(), o->libraries, tm_zone_name(),
-                         o->from, o->to, outside};
+                         o->from, o->to, outside, o->memory, ps.spill_file, ps.spill_trims, tm_peak_rss_bytes()};
     tm_report rep = {in, &ts, c.cov, &c.errors, c.outcome, host[0] ? host : NULL, o->options, &io, &o->rules, &run,
                      &identity};
     if (tm_write_outputs(dir, &rep, o->formats) != 0)

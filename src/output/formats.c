@@ -67,16 +67,30 @@ unsigned tm_output_formats(const char *list, const char **bad)
     return mask;
 }
 
-/* Writes b under a temporary name next to dir/name; 0, or -1 after saying why. */
-static int write_temp(tm_fileout *f, const char *dir, const char *name, const tm_buf *b)
+static int to_file(void *ctx, const void *p, size_t n)
 {
-    char *path = tm_xasprintf("%s/%s", dir, name);
-    int rc = tm_fileout_open(f, path);
-    if (rc == 0 && (tm_fileout_write(f, b->data, b->len) != 0 || f->failed)) {
-        int e = f->saved_errno;
-        tm_fileout_abort(f);
-        errno = e;
-        rc = -1;
+    return tm_fileout_write(ctx, p, n);
+}
+
+/* Writes format f of r under a temporary name next to dir/f->file, a
+ * megabyte at a time; 0, or -1 after saying why. */
+static int write_temp(tm_fileout *out, const char *dir, const tm_output_format *f, const tm_report *r)
+{
+    char *path = tm_xasprintf("%s/%s", dir, f->file);
+    int rc = tm_fileout_open(out, path);
+    if (rc == 0) {
+        tm_buf b;
+        tm_buf_init(&b);
+        tm_buf_sink(&b, to_file, out);
+        f->write(&b, r);
+        bool ok = tm_buf_flush(&b) && !out->failed;
+        tm_buf_free(&b);
+        if (!ok) {
+            int e = out->saved_errno;
+            tm_fileout_abort(out);
+            errno = e;
+            rc = -1;
+        }
     }
     if (rc != 0)
         tm_msg("cannot write %s: %s", path, strerror(errno));
@@ -113,14 +127,10 @@ int tm_write_outputs(const char *dir, const tm_report *r, unsigned mask)
         const tm_output_format *f = tm_output_formats_table[i];
         if (!(mask & (1u << i)) || !f->write)
             continue;
-        tm_buf b;
-        tm_buf_init(&b);
-        f->write(&b, r);
-        if (write_temp(&files[i], dir, f->file, &b) == 0)
+        if (write_temp(&files[i], dir, f, r) == 0)
             open[i] = true;
         else
             rc = -1;
-        tm_buf_free(&b);
         if (f == &tm_format_summary)
             summary = i;
     }

@@ -66,6 +66,10 @@ typedef struct {
     const char *zone;         /* --tz */
     int64_t from, to;         /* --from/--to; TM_TIME_NONE: no bound */
     size_t outside;           /* traces left out by them */
+    /* memory: --memory (0: no budget), the spill file at its largest, how
+     * many 16 MiB slices the governor gave back, the input process's peak
+     * resident memory (bytes) */
+    uint64_t memory_budget, spill_file, spill_trims, peak_rss;
 } tm_report_run;
 
 typedef struct {

@@ -155,6 +155,13 @@ static void run_json(tm_json *j, const tm_report_run *run)
     tm_json_ktime(j, "input_started", run->input_started);
     tm_json_ktime(j, "input_ended", run->input_ended);
     tm_json_kstr(j, "toolmark_version", TM_VERSION);
+    tm_json_key(j, "memory");
+    tm_json_obj_begin(j);
+    tm_json_kuint(j, "budget", run->memory_budget);
+    tm_json_kuint(j, "spill_file", run->spill_file);
+    tm_json_kuint(j, "spill_trims", run->spill_trims);
+    tm_json_kuint(j, "input_process_peak_rss", run->peak_rss);
+    tm_json_obj_end(j);
     tm_json_key(j, "libraries");
     tm_json_obj_begin(j);
     for (const char *p = run->libraries ? run->libraries : ""; *p;) {

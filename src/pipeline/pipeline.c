@@ -212,6 +212,10 @@ static void forget_host(tm_pipeline *p)
     release(p, p->hits);
     p->hits = NULL;
     p->nhits = p->caphits = 0;
+    if (p->spill) {
+        p->stats.spill_file = tm_spill_file_size(p->spill);
+        p->stats.spill_trims = tm_spill_trims(p->spill);
+    }
     tm_spill_free(p->spill); /* the file goes with it */
     p->spill = NULL;
 }

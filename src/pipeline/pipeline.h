@@ -57,6 +57,9 @@ const char *tm_pipeline_host(const tm_pipeline *p);
 /* Counts for the report: records seen, records kept. */
 typedef struct {
     uint64_t seen, kept, execs, rule_hits;
+    /* --memory: the spill file's size at its largest, and how many times
+     * the governor gave pages back (util/spill.h) */
+    uint64_t spill_file, spill_trims;
 } tm_pipeline_stats;
 tm_pipeline_stats tm_pipeline_get_stats(const tm_pipeline *p);
 

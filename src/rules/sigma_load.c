@@ -167,7 +167,11 @@ __attribute__((format(printf, 4, 5))) static void report(tm_sigma_report *r, con
 {
     if (!r)
         return;
-    tm_buf b = {r->log, r->log_len, r->log_cap};
+    tm_buf b;
+    tm_buf_init(&b);
+    b.data = r->log;
+    b.len = r->log_len;
+    b.cap = r->log_cap;
     tm_buf_printf(&b, "%s:%zu: ", file, line);
     va_list ap;
     va_start(ap, fmt);

@@ -78,7 +78,28 @@ void tm_buf_init(tm_buf *b)
     b->data = NULL;
     b->len = 0;
     b->cap = 0;
+    b->sink = NULL;
+    b->sink_ctx = NULL;
+    b->sink_failed = false;
 }
+
+void tm_buf_sink(tm_buf *b, int (*sink)(void *ctx, const void *p, size_t n), void *ctx)
+{
+    b->sink = sink;
+    b->sink_ctx = ctx;
+}
+
+bool tm_buf_flush(tm_buf *b)
+{
+    if (b->sink && b->len) {
+        if (b->sink(b->sink_ctx, b->data, b->len) != 0)
+            b->sink_failed = true;
+        b->len = 0;
+    }
+    return !b->sink_failed;
+}
+
+#define SINK_CHUNK (1u << 20)
 
 void tm_buf_free(tm_buf *b)
 {
@@ -98,6 +119,12 @@ void tm_buf_reserve(tm_buf *b, size_t extra)
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
         return;
+    if (b->sink && b->len >= SINK_CHUNK) {
+        tm_buf_flush(b); /* the sink takes it instead of the buffer growing */
+        need = extra + 1;
+        if (need <= b->cap)
+            return;
+    }
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;

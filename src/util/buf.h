@@ -12,9 +12,20 @@ typedef struct {
     char *data;
     size_t len;
     size_t cap;
+    /* Where the bytes go once a megabyte has gathered (tm_buf_sink): an
+     * output of any size then costs a megabyte of memory. NULL: kept. */
+    int (*sink)(void *ctx, const void *p, size_t n);
+    void *sink_ctx;
+    bool sink_failed;
 } tm_buf;
 
 void tm_buf_init(tm_buf *b);
+/* From now on, b hands what it holds to sink (returning 0, or -1 on a
+ * failure, remembered in sink_failed) whenever a megabyte has gathered;
+ * only for writers that append and never look back at what they wrote. */
+void tm_buf_sink(tm_buf *b, int (*sink)(void *ctx, const void *p, size_t n), void *ctx);
+/* Hands what is left to the sink; false when any hand-over failed. */
+bool tm_buf_flush(tm_buf *b);
 void tm_buf_free(tm_buf *b);
 void tm_buf_reset(tm_buf *b);
 void tm_buf_reserve(tm_buf *b, size_t extra);

@@ -37,17 +37,23 @@ bool tm_spill_owns(const tm_spill *s, const void *p);
 /* Gives the resident pages of every segment back to the kernel. Safe while
  * other threads read the data: they fault it back in. */
 void tm_spill_trim(tm_spill *s);
+/* Gives back 16 MiB slices, round robin from where the last call stopped,
+ * until the process's resident memory is at most low (what the governor
+ * does past its budget, down to three quarters of it). */
+void tm_spill_trim_to(tm_spill *s, size_t low);
 /* Bytes handed out, and the file's size. */
 size_t tm_spill_used(const tm_spill *s);
 size_t tm_spill_file_size(const tm_spill *s);
 /* Trims whenever the process's resident memory passes budget bytes (a
  * thread looks fifty times a second; 0 stops it). */
 void tm_spill_govern(tm_spill *s, size_t budget);
-/* How often the governor trimmed. */
+/* How many times the governor gave pages back (16 MiB slices). */
 size_t tm_spill_trims(const tm_spill *s);
 void tm_spill_free(tm_spill *s);
 
 /* This process's resident memory in bytes (/proc/self/statm), 0 when unknown. */
 size_t tm_rss_bytes(void);
+/* Its peak resident memory (VmHWM in /proc/self/status), 0 when unknown. */
+size_t tm_peak_rss_bytes(void);
 
 #endif

@@ -365,6 +365,14 @@ for h in src01 dst01; do
   cmp -s "$T/scan/$h/traces.jsonl" "$T/spilled/$h/traces.jsonl" || fail "--memory changed $h's traces"
 done
 [ -z "$(ls -A "$T/spilled/src01" | grep spill)" ] || fail "a spill file was left in the output folder"
+# the run record says what the budget was and that the store was on disk
+jq -e '.run.memory.budget == 67108864 and .run.memory.spill_file > 0 and .run.memory.input_process_peak_rss > 0' \
+  "$T/spilled/src01/summary.json" >/dev/null || fail "run.memory: $(jq -c .run.memory "$T/spilled/src01/summary.json")"
+tm scan -q --memory 0 -o "$T/heap" "$H/src01.raw"
+assert_eq "$RC" 0 "scan without a memory budget"
+cmp -s "$T/scan/src01/traces.jsonl" "$T/heap/src01/traces.jsonl" || fail "--memory 0 changed the traces"
+jq -e '.run.memory.budget == 0 and .run.memory.spill_file == 0 and .run.memory.spill_trims == 0' \
+  "$T/heap/src01/summary.json" >/dev/null || fail "run.memory without a budget: $(jq -c .run.memory "$T/heap/src01/summary.json")"
 tm scan -q --memory 1M -o "$T/x" "$H/src01.raw"
 assert_eq "$RC" 2 "--memory below 64M is a usage error"
 

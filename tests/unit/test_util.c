@@ -240,6 +240,26 @@ static void test_spill(void)
             same = p[i][k] == (unsigned char)(i + 1);
     CHECK(same); /* the data came back from the file */
     CHECK(tm_spill_used(s) == (size_t)N * MB && tm_spill_file_size(s) >= (size_t)N * MB);
+    /* the governor's trim gives back only what gets it under the mark, in
+     * 16 MiB slices: all 48 MiB are resident again after the read above */
+    size_t full = tm_rss_bytes();
+    size_t trims = tm_spill_trims(s);
+    tm_spill_trim_to(s, full - 8 * (size_t)MB);
+    size_t part = tm_rss_bytes();
+    CHECK(part + 8 * (size_t)MB <= full);  /* under the mark */
+    CHECK(part + 40 * (size_t)MB > full);  /* not everything */
+    CHECK(tm_spill_trims(s) > trims && tm_spill_trims(s) < trims + 3);
+    /* an array grown in the file; its old copies stay there */
+    size_t cap = 0, *arr = NULL;
+    for (size_t i = 0; i < 1000; i++) {
+        arr = tm_spill_grow(s, arr, i, &cap, sizeof *arr, 4);
+        arr[i] = i * 3;
+    }
+    CHECK(cap >= 1000 && arr[999] == 2997 && arr[0] == 0 && tm_spill_owns(s, arr));
+    tm_spill_release(s, arr); /* not freed: the file's */
+    size_t hcap = 0, *harr = tm_spill_grow(NULL, NULL, 0, &hcap, sizeof *harr, 4); /* no spill: the heap */
+    CHECK(hcap == 4 && !tm_spill_owns(s, harr));
+    tm_spill_release(NULL, harr);
     tm_arena a;
     tm_arena_init(&a);
     char *h = tm_arena_alloc(&a, 100); /* a heap block first */
@@ -250,6 +270,49 @@ static void test_spill(void)
     CHECK(d[0] == 7 && d[(3u << 20) - 1] == 7 && h[99] == 1);
     tm_arena_free(&a); /* frees the heap block only */
     tm_spill_free(s);
+}
+
+/* A buffer with a sink hands its bytes over a megabyte at a time: a large
+ * output passes through in order, whole, and the buffer stays small. */
+static int collect(void *ctx, const void *p, size_t n)
+{
+    tm_buf_put(ctx, p, n);
+    return 0;
+}
+
+static int refuse(void *ctx, const void *p, size_t n)
+{
+    (void)ctx, (void)p, (void)n;
+    return -1;
+}
+
+static void test_buf_sink(void)
+{
+    tm_buf all, b;
+    tm_buf_init(&all);
+    tm_buf_init(&b);
+    tm_buf_sink(&b, collect, &all);
+    for (int i = 0; i < 300000; i++)
+        tm_buf_printf(&b, "line %d\n", i);
+    CHECK(tm_buf_flush(&b) && b.len == 0);
+    CHECK(b.cap <= (4u << 20)); /* about 3 MB went through */
+    bool same = all.len > (3u << 20);
+    size_t at = 0;
+    char want[32];
+    for (int i = 0; i < 300000 && same; i++) {
+        int n = snprintf(want, sizeof want, "line %d\n", i);
+        same = at + (size_t)n <= all.len && memcmp(all.data + at, want, (size_t)n) == 0;
+        at += (size_t)n;
+    }
+    CHECK(same && at == all.len);
+    tm_buf_free(&b);
+    tm_buf_init(&b);
+    tm_buf_sink(&b, refuse, NULL);
+    for (int i = 0; i < 300000; i++)
+        tm_buf_puts(&b, "0123456789");
+    CHECK(!tm_buf_flush(&b)); /* a failed hand-over is remembered */
+    tm_buf_free(&b);
+    tm_buf_free(&all);
 }
 
 static void test_message_kind(void)
@@ -314,6 +377,7 @@ int main(void)
     test_zone();
     test_message_kind();
     test_spill();
+    test_buf_sink();
     test_terminal();
     test_json();
     test_time();
