@@ -100,9 +100,9 @@ static void *grow(tm_pipeline *p, void *arr, size_t n, size_t *cap, size_t elem,
     return tm_spill_grow(p->spill, arr, n, cap, elem, first);
 }
 
-static void release(tm_pipeline *p, void *arr)
+static void release(tm_pipeline *p, void *arr, size_t bytes)
 {
-    tm_spill_release(p->spill, arr);
+    tm_spill_release(p->spill, arr, bytes);
 }
 
 /* Execution-bearing events the pipeline always wants (runs.c). */
@@ -202,14 +202,14 @@ static void forget_host(tm_pipeline *p)
     tm_arena_init(&p->store);
     tm_strmap_free(&p->names);
     tm_strmap_init(&p->names, false);
-    release(p, p->k);
+    release(p, p->k, p->capk * sizeof *p->k);
     p->k = NULL;
     p->nk = p->capk = 0;
     tm_hist_free(&p->hist);
     tm_hist_init(&p->hist);
     tm_hostinfo_init(&p->host);
     p->computer_from_events[0] = 0;
-    release(p, p->hits);
+    release(p, p->hits, p->caphits * sizeof *p->hits);
     p->hits = NULL;
     p->nhits = p->caphits = 0;
     if (p->spill) {
@@ -694,7 +694,7 @@ static void *run_plugins(void *arg)
             tm_tool_traces(&v, out, s);
         if (pr->p->plugins[i]->run)
             pr->p->plugins[i]->run(&v, out);
-        release(pr->p, l->items);
+        release(pr->p, l->items, l->cap * sizeof *l->items);
     }
 }
 

@@ -29,7 +29,7 @@ void tm_execs_use_spill(tm_execs *x, tm_spill *s)
 void tm_execs_free(tm_execs *x)
 {
     tm_arena_free(&x->text);
-    tm_spill_release(x->spill, x->e);
+    tm_spill_release(x->spill, x->e, x->cap * sizeof *x->e);
     tm_execs_init(x);
 }
 

@@ -89,6 +89,15 @@ void *tm_spill_alloc(tm_spill *s, size_t n)
     return p;
 }
 
+/* Gives back the whole pages inside [p, p + n) of a segment. */
+static void forget(void *p, size_t n)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t from = ((uintptr_t)p + page - 1) & ~(page - 1), to = ((uintptr_t)p + n) & ~(page - 1);
+    if (to > from)
+        madvise((void *)from, to - from, MADV_DONTNEED);
+}
+
 void *tm_spill_grow(tm_spill *s, void *arr, size_t n, size_t *cap, size_t elem, size_t first)
 {
     if (n < *cap)
@@ -105,14 +114,18 @@ void *tm_spill_grow(tm_spill *s, void *arr, size_t n, size_t *cap, size_t elem, 
         memcpy(fresh, arr, n * elem);
     if (arr && *cap && !tm_spill_owns(s, arr))
         free(arr); /* grown on the heap before the spill began */
+    else if (arr)
+        forget(arr, *cap * elem); /* the old copy is never read again */
     *cap = ncap;
     return fresh;
 }
 
-void tm_spill_release(tm_spill *s, void *arr)
+void tm_spill_release(tm_spill *s, void *arr, size_t bytes)
 {
     if (!s || !tm_spill_owns(s, arr))
         free(arr);
+    else
+        forget(arr, bytes); /* its pages leave the process now, not at the next trim */
 }
 
 bool tm_spill_owns(const tm_spill *s, const void *p)

@@ -30,8 +30,10 @@ void *tm_spill_alloc(tm_spill *s, size_t n);
  * or its file cannot grow. An old copy in the file stays there (disk, not
  * memory). */
 void *tm_spill_grow(tm_spill *s, void *arr, size_t n, size_t *cap, size_t elem, size_t first);
-/* Frees an array tm_spill_grow put on the heap (s may be NULL). */
-void tm_spill_release(tm_spill *s, void *arr);
+/* Done with an array of tm_spill_grow's (bytes: its capacity's size):
+ * freed when it is on the heap, its pages given back when in the file (s
+ * may be NULL). */
+void tm_spill_release(tm_spill *s, void *arr, size_t bytes);
 /* Whether p points into one of s's segments. */
 bool tm_spill_owns(const tm_spill *s, const void *p);
 /* Gives the resident pages of every segment back to the kernel. Safe while

@@ -256,10 +256,10 @@ static void test_spill(void)
         arr[i] = i * 3;
     }
     CHECK(cap >= 1000 && arr[999] == 2997 && arr[0] == 0 && tm_spill_owns(s, arr));
-    tm_spill_release(s, arr); /* not freed: the file's */
+    tm_spill_release(s, arr, cap * sizeof *arr); /* not freed: the file's */
     size_t hcap = 0, *harr = tm_spill_grow(NULL, NULL, 0, &hcap, sizeof *harr, 4); /* no spill: the heap */
     CHECK(hcap == 4 && !tm_spill_owns(s, harr));
-    tm_spill_release(NULL, harr);
+    tm_spill_release(NULL, harr, hcap * sizeof *harr);
     tm_arena a;
     tm_arena_init(&a);
     char *h = tm_arena_alloc(&a, 100); /* a heap block first */
