@@ -348,8 +348,7 @@ static void forwarding(const tm_view *v, tm_traces *out, const tm_strmap *report
                 static const char *const fits[] = {"Htran", NULL};
                 tm_trace_unattribute(t, fits);
             }
-            tm_trace_set(&t->command_line, c.key);
-            t->command_line[strcspn(t->command_line, "|")] = 0;
+            tm_trace_setf(&t->command_line, "%.*s", (int)strcspn(c.key, "|"), c.key);
             tm_trace_set(&t->peer, c.remote);
             tm_trace_set(&t->user, *tm_data(r, "User") ? tm_data(r, "User") : NULL);
             k = out->n - 1;

@@ -1,6 +1,7 @@
 #include "pipeline/pipeline.h"
 
 #include <ctype.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -774,6 +775,7 @@ void tm_pipeline_finish(tm_pipeline *p, tm_traces *out)
     for (size_t i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     free(th);
+    malloc_trim(0); /* the plugins' indexes, freed in their threads' arenas */
     for (size_t i = 0; i < p->nplugins; i++) {
         tm_traces *t = &run.traces[i];
         for (size_t k = 0; k < t->n; k++) {
@@ -799,4 +801,7 @@ void tm_pipeline_finish(tm_pipeline *p, tm_traces *out)
     tm_traces_sort(&mine);
     tm_execs_free(&x);
     forget_host(p);
+    /* what the plugins' threads freed stays in their malloc arenas unless
+     * given back: the outputs are written after this */
+    malloc_trim(0);
 }

@@ -2,6 +2,7 @@
 
 #include "util/strmap.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,14 +32,47 @@ static char *dup0(const char *s)
     return s ? tm_xstrdup(s) : NULL;
 }
 
+/* The strings traces repeat (host, activity, category, time description,
+ * phase, tool; a citation's kind, path, record name and channel) are kept
+ * once per process: a busy host gives tens of thousands of traces, each
+ * with some fifteen strings, and most are the same few hundred. A trace
+ * holds the pool's copy; drop() leaves those alone and frees the others. */
+enum { SHARE_MAX = 160 }; /* longer ones (command lines, messages) are seldom repeated */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER; /* plugins make traces on every core */
+static tm_strmap pool;
+
+static char *share(const char *s)
+{
+    if (!s || strlen(s) > SHARE_MAX)
+        return dup0(s);
+    pthread_mutex_lock(&pool_lock);
+    const char *k = tm_strmap_intern(&pool, s);
+    pthread_mutex_unlock(&pool_lock);
+    return (char *)k; /* never written through: traces only replace their strings (tm_trace_set) */
+}
+
+static void drop(char *s)
+{
+    if (!s)
+        return;
+    if (strlen(s) <= SHARE_MAX) {
+        pthread_mutex_lock(&pool_lock);
+        bool pooled = tm_strmap_key(&pool, s) == s;
+        pthread_mutex_unlock(&pool_lock);
+        if (pooled)
+            return;
+    }
+    free(s);
+}
+
 void tm_evidence_copy(tm_evidence *d, const tm_evidence *s)
 {
     d->volume = s->volume;
-    d->kind = dup0(s->kind);
-    d->path = dup0(s->path);
+    d->kind = share(s->kind);
+    d->path = share(s->path);
     d->record = s->record;
-    d->record_name = dup0(s->record_name);
-    d->channel = dup0(s->channel);
+    d->record_name = share(s->record_name);
+    d->channel = share(s->channel);
     d->event_id = s->event_id;
     d->time = s->time;
     d->summary = dup0(s->summary);
@@ -47,10 +81,10 @@ void tm_evidence_copy(tm_evidence *d, const tm_evidence *s)
 
 void tm_evidence_free(tm_evidence *e)
 {
-    free(e->kind);
-    free(e->path);
-    free(e->record_name);
-    free(e->channel);
+    drop(e->kind);
+    drop(e->path);
+    drop(e->record_name);
+    drop(e->channel);
     free(e->summary);
     memset(e, 0, sizeof *e);
 }
@@ -58,11 +92,11 @@ void tm_evidence_free(tm_evidence *e)
 static void trace_free(tm_trace *t)
 {
     for (size_t i = 0; i < t->ncand; i++)
-        free(t->candidates[i]);
+        drop(t->candidates[i]);
     char **strs[] = {&t->time_desc, &t->activity, &t->tool, &t->category, &t->outcome, &t->reason, &t->host, &t->user,
                      &t->user_sid, &t->logon_id, &t->peer, &t->command_line, &t->phase, &t->message};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-        free(*strs[i]);
+        drop(*strs[i]);
     for (size_t i = 0; i < t->nev; i++)
         tm_evidence_free(&t->ev[i]);
     free(t->ev);
@@ -96,18 +130,19 @@ tm_trace *tm_trace_add(tm_traces *ts, const char *tool, const char *category, tm
     }
     tm_trace *t = &ts->t[ts->n++];
     memset(t, 0, sizeof *t);
-    t->tool = dup0(tool);
-    t->category = dup0(category);
+    t->tool = share(tool);
+    t->category = share(category);
     t->role = role;
     t->time = time;
-    t->time_desc = dup0(time_desc);
+    t->time_desc = share(time_desc);
     return t;
 }
 
 void tm_trace_set(char **field, const char *value)
 {
-    free(*field);
-    *field = dup0(value);
+    char *old = *field;
+    *field = share(value);
+    drop(old); /* after: value may be the old string itself */
 }
 
 void tm_trace_set_rule(tm_trace *t, const tm_trace_rule *rule)
@@ -152,14 +187,14 @@ void tm_trace_add_candidate(tm_trace *t, const char *tool)
     for (size_t i = 0; i < t->ncand; i++)
         if (strcmp(t->candidates[i], tool) == 0)
             return;
-    t->candidates[t->ncand++] = tm_xstrdup(tool);
+    t->candidates[t->ncand++] = share(tool);
 }
 
 void tm_trace_unattribute(tm_trace *t, const char *const *candidates)
 {
     if (t->tool) {
         tm_trace_add_candidate(t, t->tool);
-        free(t->tool);
+        drop(t->tool);
         t->tool = NULL;
     }
     for (size_t i = 0; candidates && candidates[i]; i++)
@@ -334,7 +369,10 @@ tm_evidence *tm_trace_add_evidence(tm_trace *t, const tm_evidence *ev)
     tm_evidence *have = tm_trace_find_evidence(t, ev->path, ev->record, ev->event_id);
     if (have)
         return have;
-    TM_GROW(t->ev, t->nev);
+    /* from one, doubling (capacity implied by nev): most traces cite one
+     * or two records, and a busy host has tens of thousands of traces */
+    if ((t->nev & (t->nev - 1)) == 0)
+        t->ev = tm_xrealloc(t->ev, (t->nev ? 2 * t->nev : 1) * sizeof *t->ev);
     tm_evidence_copy(&t->ev[t->nev], ev);
     t->nev++;
     if (t->nev > EV_LINEAR && (!t->ev_slots || 2 * t->nev > t->ev_nslots))

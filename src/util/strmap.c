@@ -90,3 +90,8 @@ const char *tm_strmap_intern(tm_strmap *m, const char *key)
     tm_strmap_put(m, key, 0);
     return m->keys[slot(m, key)];
 }
+
+const char *tm_strmap_key(const tm_strmap *m, const char *key)
+{
+    return m->cap ? m->keys[slot(m, key)] : NULL;
+}

@@ -25,5 +25,7 @@ void tm_strmap_put(tm_strmap *m, const char *key, size_t val);
 /* The map's own copy of key (added when new): one copy of a name however
  * many records carry it; valid until the map is freed. */
 const char *tm_strmap_intern(tm_strmap *m, const char *key);
+/* The map's own copy of key, or NULL when key is not in the map. */
+const char *tm_strmap_key(const tm_strmap *m, const char *key);
 
 #endif
