@@ -53,7 +53,8 @@ static bool named_match(const named_sub *n, const char *name)
 typedef struct {
     tm_record *r; /* in the arena */
     const tm_artifact *a;
-    size_t order; /* arrival, only to make the sort total */
+    uint64_t position; /* r's, so that sorting reads no record but the rare ties (the store may be on disk) */
+    size_t order;      /* arrival, only to make the sort total */
 } kept;
 
 typedef struct {
@@ -403,7 +404,8 @@ void tm_pipeline_record(tm_pipeline *p, const tm_artifact *a, const tm_record *r
         return;
     start_spill(p);
     p->k = grow(p, p->k, p->nk, &p->capk, sizeof *p->k, 1024);
-    p->k[p->nk] = (kept){tm_record_store(r, &p->store, &p->names, tm_kind((tm_art_kind)r->kind)->kept_fields), a, p->nk};
+    p->k[p->nk] = (kept){tm_record_store(r, &p->store, &p->names, tm_kind((tm_art_kind)r->kind)->kept_fields), a,
+                         r->position, p->nk};
     for (size_t i = 0; i < hits.n; i++) {
         p->hits = grow(p, p->hits, p->nhits, &p->caphits, sizeof *p->hits, 64);
         p->hits[p->nhits++] = (tm_rule_hit){p->k[p->nk].r, a, hits.hit[i]};
@@ -445,8 +447,8 @@ static int cmp_kept(const void *pa, const void *pb)
     const kept *a = pa, *b = pb;
     if (a->a != b->a)
         return a->a < b->a ? -1 : 1; /* artifacts live in one array, in locator order */
-    if (a->r->position != b->r->position)
-        return a->r->position < b->r->position ? -1 : 1;
+    if (a->position != b->position)
+        return a->position < b->position ? -1 : 1;
     int c = cmp_fields(a->r, b->r);
     if (c)
         return c;
@@ -715,7 +717,7 @@ static void drop_copies(tm_pipeline *p)
     size_t ngone = 0, w = 0;
     for (size_t i = 0; i < p->nk; i++) {
         kept *prev = w ? &p->k[w - 1] : NULL;
-        if (prev && prev->a == p->k[i].a && prev->r->position == p->k[i].r->position &&
+        if (prev && prev->a == p->k[i].a && prev->position == p->k[i].position &&
             prev->r->kind == p->k[i].r->kind && prev->r->time == p->k[i].r->time &&
             cmp_fields(prev->r, p->k[i].r) == 0) {
             const tm_record *drop = p->k[i].r;
