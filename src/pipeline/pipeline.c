@@ -525,7 +525,7 @@ static void script_sid(tm_execs *x, size_t first, const tm_record *r)
 {
     const char *sid = tm_record_str(r, "user_sid");
     for (size_t i = first; sid && i < x->n; i++)
-        x->e[i].user_sid = tm_xstrdup(sid);
+        x->e[i].user_sid = tm_execs_strdup(x, sid);
 }
 
 /* A part of a split script block. */

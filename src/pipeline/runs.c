@@ -33,13 +33,17 @@ void tm_execs_free(tm_execs *x)
     tm_execs_init(x);
 }
 
-/* A copy of s among the executions' strings (freed with them). */
-static char *xdup(tm_execs *x, const char *s)
+char *tm_execs_strdup(tm_execs *x, const char *s)
 {
     size_t n = strlen(s);
     char *d = tm_arena_alloc(&x->text, n + 1);
     memcpy(d, s, n + 1);
     return d;
+}
+
+static char *xdup(tm_execs *x, const char *s)
+{
+    return tm_execs_strdup(x, s);
 }
 
 const char *tm_exec_kind_name(tm_exec_kind k)

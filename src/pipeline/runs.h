@@ -78,6 +78,9 @@ void tm_execs_init(tm_execs *x);
 /* The executions made from now on live in s (--memory, util/spill.h). */
 void tm_execs_use_spill(tm_execs *x, tm_spill *s);
 void tm_execs_free(tm_execs *x);
+/* A copy of s among the executions' strings, freed with them: every string
+ * of an execution is one of these. */
+char *tm_execs_strdup(tm_execs *x, const char *s);
 
 /* Hooks the deriver needs from the host pass: times for PSReadLine commands. */
 typedef struct {
