@@ -14,6 +14,18 @@ typedef struct {
     const tm_input_ops *ops;
 } priv_head;
 
+static bool recover = true;
+
+void tm_input_set_recover(bool on)
+{
+    recover = on;
+}
+
+bool tm_input_recover(void)
+{
+    return recover;
+}
+
 tm_input *tm_input_open(const char *path)
 {
     tm_input *in = tm_xcalloc(1, sizeof *in);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "model/kind.h"
+#include "model/origin.h"
 
 typedef struct {
     /* $STANDARD_INFORMATION (or the host file system's times for a folder). */
@@ -40,6 +41,7 @@ typedef struct {
     tm_times times;
     bool signature_match; /* found by content signature rather than path */
     int volume;           /* index into the input's volumes */
+    tm_origin origin;     /* live, a shadow copy, a deleted file, a carved chunk */
 } tm_artifact;
 
 typedef enum {

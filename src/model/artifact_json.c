@@ -80,6 +80,9 @@ void tm_json_artifact(tm_json *j, const tm_input *in, const tm_artifact *a)
     tm_json_kstr(j, "volume", label);
     tm_json_kuint(j, "volume_offset", v->offset);
     tm_json_kstr(j, "kind", tm_art_kind_name(a->kind));
+    char origin[TM_ORIGIN_TEXT_MAX];
+    tm_origin_text(&a->origin, origin, sizeof origin);
+    tm_json_kstr(j, "origin", origin);
     tm_json_kstr(j, "subtype", a->subtype);
     tm_json_kstr(j, "path", a->path);
     tm_json_kstr(j, "win_path", a->win_path);
