@@ -162,7 +162,10 @@ static void on_problem(void *ctx, size_t job, tm_pos_kind kind, uint64_t pos, bo
     }
     if (fatal)
         c->fatal_said[c->base + job] = true;
-    c->problems++;
+    /* recovered data is partly overwritten as a rule: its losses are
+     * reported, but they are not a failure to read the evidence */
+    if (!tm_origin_recovered(&a->origin))
+        c->problems++;
 }
 
 static void on_done(void *ctx, size_t job, const tm_read_stats *st, bool failed, const char *why)
@@ -182,7 +185,8 @@ static void on_done(void *ctx, size_t job, const tm_read_stats *st, bool failed,
     if (failed && !c->fatal_said[c->base + job]) {
         tm_msg("%s: %s: %s", c->in->path, where, why ? why : "failed");
         tm_errors_add(&c->errors, "artifact", where, a->volume, TM_POS_NONE, 0, true, why ? why : "failed");
-        c->problems++;
+        if (!tm_origin_recovered(&a->origin))
+            c->problems++;
     }
 }
 

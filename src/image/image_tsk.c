@@ -7,6 +7,7 @@
 
 #include <tsk/libtsk.h>
 
+#include "image/carve.h"
 #include "image/image_bytes.h"
 #include "image/mft_check.h"
 #include "image/input.h"
@@ -566,6 +567,8 @@ static void build_extents(tm_art_reader *r, const TSK_FS_ATTR *attr, unsigned bl
 static tm_art_reader *tsk_open_artifact(tm_input *in, const tm_artifact *a, char *err, size_t errlen)
 {
     tsk_priv *tp = in->priv;
+    if (a->origin.type == TM_ORIGIN_CARVED)
+        return tm_carve_open(tp->img, a, err, errlen);
     if (a->volume < 0 || (size_t)a->volume >= tp->nfs || !tp->fs[a->volume] || !a->has_inode) {
         snprintf(err, errlen, "artifact has no open volume");
         return NULL;
@@ -970,6 +973,10 @@ bool tm_image_open(tm_input *in)
         ok += open_volumes(in, tp, before);
     }
     tm_vs_found_free(&found);
+    /* recovery, after every live artifact is located (carve.c) */
+    for (size_t i = 0; tm_input_recover() && i < tp->nfs; i++)
+        if (tp->fs[i])
+            tm_carve_volume(in, tp->fs[i]->img_info, tp->fs[i], (int)i);
     if (in->nvols == 0) {
         tm_input_add_problem(in, "input", in->path, "the partition table lists no allocated partitions");
         return false;

@@ -138,6 +138,8 @@ static void fact(tm_coverage *c, const tm_artifact *a, const tm_record *r)
 
 void tm_coverage_record(tm_coverage *c, const tm_artifact *a, const tm_record *r)
 {
+    if (tm_origin_recovered(&a->origin))
+        return; /* what the live system logs; recovered records are counted apart */
     switch (tm_kind((tm_art_kind)r->kind)->feeds) {
     case TM_COV_REGISTRY: fact(c, a, r); break;
     case TM_COV_USN:
