@@ -81,6 +81,9 @@ struct tm_pipeline {
     tm_hist_writes hist;
     char computer_from_events[96];
     char computer_from_recovered[96]; /* used when no live event names the computer */
+    /* the artifacts they come from: the first artifact (locator order)
+     * that names one decides, not the first record to arrive */
+    const tm_artifact *computer_art, *computer_recovered_art;
     tm_pipeline_stats stats;
     /* single-event rules and the host's hits */
     const tm_rule_hook *rules;
@@ -227,6 +230,7 @@ static void forget_host(tm_pipeline *p)
     tm_hostinfo_init(&p->host);
     p->computer_from_events[0] = 0;
     p->computer_from_recovered[0] = 0;
+    p->computer_art = p->computer_recovered_art = NULL;
     release(p, p->hits);
     p->hits = NULL;
     p->nhits = p->caphits = 0;
@@ -399,11 +403,17 @@ void tm_pipeline_record(tm_pipeline *p, const tm_artifact *a, const tm_record *r
         }
         tm_hostinfo_observe_logon(&p->host, r); /* who came from where: the case links hosts by it */
         {
-            /* the live logs name the computer; recovered ones only when no live one does */
-            char *to = tm_origin_recovered(&a->origin) ? p->computer_from_recovered : p->computer_from_events;
-            const char *c = to[0] ? NULL : tm_record_str(r, "computer");
-            if (c && *c)
+            /* the live logs name the computer (recovered ones only when no
+             * live one does); of several logs, the first in locator order,
+             * whichever worker delivers first */
+            bool rec = tm_origin_recovered(&a->origin);
+            char *to = rec ? p->computer_from_recovered : p->computer_from_events;
+            const tm_artifact **from = rec ? &p->computer_recovered_art : &p->computer_art;
+            const char *c = to[0] && *from <= a ? NULL : tm_record_str(r, "computer");
+            if (c && *c) {
                 snprintf(to, sizeof p->computer_from_events, "%s", c);
+                *from = a;
+            }
         }
         break;
     case TM_KEEP_BY_FILE_NAME:
