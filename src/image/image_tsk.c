@@ -8,6 +8,7 @@
 #include <tsk/libtsk.h>
 
 #include "image/carve.h"
+#include "image/deleted.h"
 #include "image/image_bytes.h"
 #include "image/mft_check.h"
 #include "image/input.h"
@@ -973,7 +974,11 @@ bool tm_image_open(tm_input *in)
         ok += open_volumes(in, tp, before);
     }
     tm_vs_found_free(&found);
-    /* recovery, after every live artifact is located (carve.c) */
+    /* recovery, after every live artifact is located: deleted logs
+     * (deleted.c), then chunks carved from free clusters (carve.c) */
+    for (size_t i = 0; tm_input_recover() && i < tp->nfs; i++)
+        if (tp->fs[i])
+            tm_deleted_logs(in, tp->fs[i], (int)i);
     for (size_t i = 0; tm_input_recover() && i < tp->nfs; i++)
         if (tp->fs[i])
             tm_carve_volume(in, tp->fs[i]->img_info, tp->fs[i], (int)i);

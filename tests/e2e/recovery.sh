@@ -2,11 +2,13 @@
 # Recovery (docs/recovery.md): every citation says where its record was
 # found (origin); --no-recover leaves the outputs of an image without
 # anything to recover as they are. On generated NTFS volumes: a Security
-# log cleared after an attack, its old chunk left in unallocated clusters,
-# carved and the attack detected from it (origin carved:<offset>); a live
-# log whose old copy is carved too (reported once, the copy named); a false
-# "ElfChnk" signature in random data (rejected by CRC); a chunk whose second
-# half was overwritten (salvaged: its complete records read); E01 and raw
+# log deleted after an attack (a clear), read as a deleted file and its
+# chunk carved (reported once, as deleted-file, the chunk named); the same
+# with the old file's header overwritten: the attack detected from the
+# carved chunk (origin carved:<offset>); a live log whose old copy is left
+# behind (nothing added, the copies named); a false "ElfChnk" signature in
+# random data (rejected by CRC); a chunk cut after its first 8 KiB
+# (salvaged: its complete records read, the rest counted); E01 and raw
 # alike.
 . "$(dirname "$0")/lib.sh"
 need jq
@@ -73,18 +75,35 @@ volume "$W/moved.raw" m3.txt
 at=$(grep -abo 'ElfChnk' "$W/cleared.raw" | head -1 | cut -d: -f1)
 [ -n "$at" ] || fail "no chunk left in the cleared image"
 
-# --- the attack comes back from the carved chunk
+# --- the attack comes back from the deleted log, its chunk carved too
 tm scan -q -o "$T/c" "$W/cleared.raw"
 assert_eq "$RC" 0 "scan of the cleared image"
 tr="$T/c/cleared/traces.jsonl"
-assert_eq "$(jq -r 'select(.tool == "PsExec") | .origins[]' "$tr")" "carved:$at" "PsExec detected from the carved chunk"
-assert_eq "$(jq -r 'select(.tool == "PsExec") | .evidence[0].path' "$tr")" "\$Unallocated/chunk-$at.evtx" "carved chunk's path"
+assert_eq "$(jq -r 'select(.tool == "PsExec") | .origins[]' "$tr")" "deleted-file" "PsExec detected from the deleted log"
+del=$(jq -r 'select(.tool == "PsExec") | .evidence[0].path' "$tr")
+case "$del" in
+  '$Deleted/'*/Windows/System32/winevt/Logs/Security.evtx) ;;
+  *) fail "deleted log's path: $del" ;;
+esac
+assert_eq "$(jq -r 'select(.tool == "PsExec") | .evidence[0].also_found_in' "$tr")" "carved:$at" \
+  "the carved copy of the deleted log's chunk named"
 assert_eq "$(jq -r 'select(.activity == "event log cleared") | .origins[]' "$tr")" "live" "the clear itself is live"
 tm artifacts --json "$W/cleared.raw"
 assert_eq "$(printf '%s\n' "$OUT" | jq -r 'select(.kind == "evtx-chunk") | .origin')" "carved:$at" "one carved chunk"
+assert_eq "$(printf '%s\n' "$OUT" | jq -r 'select(.origin == "deleted-file") | .kind')" "evtx" "one deleted log"
 tm scan -q --no-recover -o "$T/cn" "$W/cleared.raw"
 assert_eq "$(jq -r 'select(.tool == "PsExec") | .tool' "$T/cn/cleared/traces.jsonl")" "" "--no-recover: no PsExec"
 assert_eq "$(jq -r '.origins[]' "$T/cn/cleared/traces.jsonl" | sort -u)" "live" "--no-recover: live only"
+
+# --- the deleted log's first cluster reused: only its chunk, carved, is left
+cp --sparse=always "$W/cleared.raw" "$W/carved.raw"
+dd if=/dev/zero of="$W/carved.raw" bs=1 seek=$((at - 4096)) count=4096 conv=notrunc status=none
+tm scan -q -o "$T/cc" "$W/carved.raw"
+assert_eq "$RC" 0 "scan of the carved-only image"
+ctr="$T/cc/carved/traces.jsonl"
+assert_eq "$(jq -r 'select(.tool == "PsExec") | .origins[]' "$ctr")" "carved:$at" "PsExec detected from the carved chunk"
+assert_eq "$(jq -r 'select(.tool == "PsExec") | .evidence[0].path' "$ctr")" "\$Unallocated/chunk-$at.evtx" "carved chunk's path"
+assert_eq "$(jq -r 'select(.tool == "PsExec") | .evidence[0].also_found_in' "$ctr")" "null" "found once"
 
 # --- E01 and raw give the same
 faketime -f '2017-05-12 09:00:00' ewfacquire -u -q -f encase6 -c deflate:fast -C c -D d -e e -E e -N n \
@@ -98,14 +117,14 @@ strip() { jq -c 'del(.input, .input_id)' "$1"; }
 tm scan -q -o "$T/m" "$W/moved.raw"
 mv_at=$(grep -abo 'ElfChnk' "$W/moved.raw" | head -1 | cut -d: -f1)
 assert_eq "$(jq -r 'select(.tool == "PsExec") | .origins[]' "$T/m/moved/traces.jsonl")" "live" "copied records cited as live"
-assert_eq "$(jq -r 'select(.tool == "PsExec") | .evidence[0].also_found_in' "$T/m/moved/traces.jsonl")" "carved:$mv_at" \
-  "the copy's place named"
+assert_eq "$(jq -r 'select(.tool == "PsExec") | .evidence[0].also_found_in' "$T/m/moved/traces.jsonl")" \
+  "deleted-file; carved:$mv_at" "the copies' places named"
 tm scan -q --no-recover -o "$T/mn" "$W/moved.raw"
 [ "$(jq -c 'del(.evidence[].also_found_in)' "$T/m/moved/traces.jsonl")" == "$(jq -c . "$T/mn/moved/traces.jsonl")" ] ||
   fail "a carved copy of a live log adds or changes traces"
 
 # --- a false signature in random data: rejected by the header CRC
-cp --sparse=always "$W/cleared.raw" "$W/false.raw"
+cp --sparse=always "$W/carved.raw" "$W/false.raw"
 fixture_tool bytes 11 65536 >"$W/random.bin"
 printf 'ElfChnk\0' | dd of="$W/random.bin" conv=notrunc status=none
 free_at=$((6 * 1048576)) # cluster 1536 of 2048: free in a volume this full
@@ -116,7 +135,7 @@ assert_eq "$(printf '%s\n' "$OUT" | jq -r 'select(.kind == "evtx-chunk") | .orig
   "the false signature at $free_at is not a chunk"
 
 # --- a chunk cut by a fragment boundary: past its first 8 KiB (3 records), other data
-cp --sparse=always "$W/cleared.raw" "$W/frag.raw"
+cp --sparse=always "$W/carved.raw" "$W/frag.raw"
 dd if="$W/random.bin" of="$W/frag.raw" bs=1 seek=$((at + 8192)) count=57344 conv=notrunc status=none
 tm scan -q -o "$T/f" "$W/frag.raw"
 assert_eq "$RC" 0 "scan of the fragmented image"
