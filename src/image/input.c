@@ -71,6 +71,7 @@ void tm_input_close(tm_input *in)
         free(in->vols[i].desc);
         free(in->vols[i].fs_type);
         free(in->vols[i].reason);
+        free(in->vols[i].shadows);
     }
     for (size_t i = 0; i < in->nproblems; i++) {
         free(in->problems[i].scope);

@@ -50,6 +50,13 @@ typedef enum {
     TM_VOL_UNREADABLE, /* looks like a volume, but TSK cannot open it */
 } tm_vol_status;
 
+/* A volume shadow copy store of a volume (docs/recovery.md). */
+typedef struct {
+    char id[40];     /* the store's identifier (GUID, as vshadowinfo writes it) */
+    int64_t created; /* its creation time */
+    bool opened;     /* its NTFS opened and its artifacts located */
+} tm_shadow_copy;
+
 typedef struct {
     long index;      /* partition address in the volume system; -1 for a bare volume or folder */
     uint64_t offset; /* bytes from the image start */
@@ -62,6 +69,8 @@ typedef struct {
     char *reason;   /* for skipped/unreadable */
     bool recovered; /* not given by the partition table parser: found by vs_recover.c */
     unsigned listed; /* partition entries that describe this volume (an MBR may repeat one) */
+    tm_shadow_copy *shadows; /* its shadow copy stores, oldest first */
+    size_t nshadows;
 } tm_volume;
 
 typedef struct {

@@ -56,6 +56,18 @@ void tm_json_volume(tm_json *j, const tm_input *in, const tm_volume *v)
     }
     tm_json_kstr(j, "status", status_name(v->status));
     tm_json_kstr(j, "reason", v->reason);
+    if (v->nshadows) { /* written only where there are some: other outputs stay as they were */
+        tm_json_key(j, "shadow_copies");
+        tm_json_arr_begin(j);
+        for (size_t i = 0; i < v->nshadows; i++) {
+            tm_json_obj_begin(j);
+            tm_json_kstr(j, "id", v->shadows[i].id);
+            tm_json_ktime(j, "created", v->shadows[i].created);
+            tm_json_kbool(j, "opened", v->shadows[i].opened);
+            tm_json_obj_end(j);
+        }
+        tm_json_arr_end(j);
+    }
     tm_json_obj_end(j);
 }
 

@@ -22,6 +22,7 @@ typedef struct {
     char store[40];     /* VSS: the store identifier (GUID text) */
     int64_t store_time; /* VSS: the store's creation time (us since the epoch, UTC) */
     uint64_t offset;    /* carved: the chunk's byte offset in the image */
+    unsigned store_index; /* VSS: the image layer's number for the store (not written) */
 } tm_origin;
 
 /* Longest text tm_origin_text writes, NUL included. */

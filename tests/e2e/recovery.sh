@@ -88,6 +88,9 @@ esac
 assert_eq "$(jq -r 'select(.tool == "PsExec") | .evidence[0].also_found_in' "$tr")" "carved:$at" \
   "the carved copy of the deleted log's chunk named"
 assert_eq "$(jq -r 'select(.activity == "event log cleared") | .origins[]' "$tr")" "live" "the clear itself is live"
+assert_eq "$(jq -c '.coverage.recovered_logs[] | [.channel, .cleared_events, .recovered_first, .from, .verdict]' "$T/c/cleared/summary.json")" \
+  '["Security",1,"2017-05-10T09:00:00.000000+00:00",["deleted-file","carved"],"cleared window recovered"]' \
+  "the coverage verdict: the cleared window recovered"
 tm artifacts --json "$W/cleared.raw"
 assert_eq "$(printf '%s\n' "$OUT" | jq -r 'select(.kind == "evtx-chunk") | .origin')" "carved:$at" "one carved chunk"
 assert_eq "$(printf '%s\n' "$OUT" | jq -r 'select(.origin == "deleted-file") | .kind')" "evtx" "one deleted log"
