@@ -88,6 +88,8 @@ esac
 assert_eq "$(jq -r 'select(.tool == "PsExec") | .evidence[0].also_found_in' "$tr")" "carved:$at" \
   "the carved copy of the deleted log's chunk named"
 assert_eq "$(jq -r 'select(.activity == "event log cleared") | .origins[]' "$tr")" "live" "the clear itself is live"
+assert_contains "$(cat "$T/c/cleared/traces.csv")" "(Security 4688) [deleted-file]" "traces.csv names a recovered citation's origin"
+assert_contains "$(cat "$T/c/cleared/report.html")" "(4688) [deleted-file]" "report.html names a recovered citation's origin"
 assert_eq "$(jq -c '.coverage.recovered_logs[] | [.channel, .cleared_events, .recovered_first, .from, .verdict]' "$T/c/cleared/summary.json")" \
   '["Security",1,"2017-05-10T09:00:00.000000+00:00",["deleted-file","carved"],"cleared window recovered"]' \
   "the coverage verdict: the cleared window recovered"
