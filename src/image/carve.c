@@ -221,6 +221,10 @@ void tm_carve_volume(tm_input *in, TSK_IMG_INFO *img, TSK_FS_INFO *fs, int vol)
                              unread);
     if (c.capped)
         tm_input_add_problem(in, "volume", label, "carving stopped after %d chunks", MAX_CHUNKS_PER_INPUT);
+    in->vols[vol].recovery.chunks = c.carved;
+    in->vols[vol].recovery.chunks_salvaged = c.salvaged;
+    in->vols[vol].recovery.signatures_rejected = c.rejected;
+    in->vols[vol].recovery.chunks_repeated = c.duplicates;
     free(buf);
     free(bits);
     free(c.chunk);

@@ -75,10 +75,12 @@ static TSK_WALK_RET_ENUM on_entry(TSK_FS_FILE *f, void *vc)
     bool is_log = tsk_fs_attr_read(attr, 0, head, sizeof head, TSK_FS_FILE_READ_FLAG_NONE) == (ssize_t)sizeof head &&
                   memcmp(head, "ElfFile\0", 8) == 0;
     tsk_error_reset();
-    if (!is_log) /* a .evtx whose header is gone leaves its chunks to carving */
-        return TSK_WALK_CONT;
-    if (!runs_intact(c->fs, attr)) {
+    if (!is_log) { /* a .evtx whose header is gone leaves its chunks to carving */
         c->reused += ends_evtx(name);
+        return TSK_WALK_CONT;
+    }
+    if (!runs_intact(c->fs, attr)) {
+        c->reused++;
         tsk_error_reset();
         return TSK_WALK_CONT;
     }
@@ -124,11 +126,9 @@ void tm_deleted_logs(tm_input *in, TSK_FS_INFO *fs, int vol)
                              tsk_error_get() ? tsk_error_get() : "unknown error");
         tsk_error_reset();
     }
-    if (c.reused)
-        tm_input_add_problem(in, "volume", label,
-                             "%zu deleted event log%s had clusters already reused by other files: not read as files "
-                             "(carving reads what is left)",
-                             c.reused, c.reused == 1 ? "" : "s");
+    /* counted, not a problem: reuse is what becomes of deleted files */
+    in->vols[vol].recovery.deleted_logs = c.found;
+    in->vols[vol].recovery.deleted_logs_reused = c.reused;
     if (c.capped)
         tm_input_add_problem(in, "volume", label, "%zu more deleted event logs were left out (at most %d)", c.capped,
                              MAX_DELETED_LOGS);

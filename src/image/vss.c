@@ -205,11 +205,26 @@ static void store_stat(TSK_IMG_INFO *img, FILE *f)
     fprintf(f, "volume shadow copy store\n");
 }
 
+/* The volume shadow copy header's identifier, at 0x1e00 of the volume:
+ * without libvshadow, whether there is something it would have read. */
+static bool has_vss_header(TSK_IMG_INFO *img, uint64_t offset)
+{
+    static const uint8_t vss_id[16] = {0x6b, 0x87, 0x08, 0x38, 0x76, 0xc1, 0x48, 0x4e,
+                                       0xb7, 0xae, 0x04, 0x04, 0x6e, 0x6c, 0xc7, 0x52};
+    uint8_t b[16];
+    bool yes = tsk_img_read(img, (TSK_OFF_T)(offset + 0x1e00), (char *)b, sizeof b) == (ssize_t)sizeof b &&
+               memcmp(b, vss_id, sizeof b) == 0;
+    tsk_error_reset();
+    return yes;
+}
+
 tm_vss *tm_vss_open(TSK_IMG_INFO *img, uint64_t offset, uint64_t length, const char **why)
 {
     *why = NULL;
     if (!load()) {
-        *why = "libvshadow cannot be loaded (libvshadow.so.1): shadow copies are not read";
+        /* said only where shadow copies are there to be missed */
+        if (has_vss_header(img, offset))
+            *why = "the volume has shadow copies, but libvshadow cannot be loaded (libvshadow.so.1): they are not read";
         return NULL;
     }
     vol_io *io = tm_xcalloc(1, sizeof *io);

@@ -71,6 +71,12 @@ typedef struct {
     unsigned listed; /* partition entries that describe this volume (an MBR may repeat one) */
     tm_shadow_copy *shadows; /* its shadow copy stores, oldest first */
     size_t nshadows;
+    /* what recovery counted on it (docs/recovery.md) */
+    struct {
+        uint64_t deleted_logs, deleted_logs_reused; /* read as files; left for their clusters were reused */
+        uint64_t chunks, chunks_salvaged;           /* carved whole; kept cut short */
+        uint64_t signatures_rejected, chunks_repeated; /* "ElfChnk" that is no chunk; a chunk seen before */
+    } recovery;
 } tm_volume;
 
 typedef struct {

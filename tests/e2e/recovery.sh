@@ -96,6 +96,9 @@ assert_eq "$(jq -c '.coverage.recovered_logs[] | [.channel, .cleared_events, .re
 tm artifacts --json "$W/cleared.raw"
 assert_eq "$(printf '%s\n' "$OUT" | jq -r 'select(.kind == "evtx-chunk") | .origin')" "carved:$at" "one carved chunk"
 assert_eq "$(printf '%s\n' "$OUT" | jq -r 'select(.origin == "deleted-file") | .kind')" "evtx" "one deleted log"
+assert_eq "$(printf '%s\n' "$OUT" | jq -c 'select(.type == "volume") | .recovery')" \
+  '{"deleted_logs":1,"deleted_logs_reused":0,"chunks":1,"chunks_salvaged":0,"signatures_rejected":0,"chunks_repeated":0}' \
+  "the volume's recovery counts"
 tm scan -q --no-recover -o "$T/cn" "$W/cleared.raw"
 assert_eq "$(jq -r 'select(.tool == "PsExec") | .tool' "$T/cn/cleared/traces.jsonl")" "" "--no-recover: no PsExec"
 assert_eq "$(jq -r '.origins[]' "$T/cn/cleared/traces.jsonl" | sort -u)" "live" "--no-recover: live only"
@@ -138,6 +141,8 @@ dd if="$W/random.bin" of="$W/false.raw" bs=4096 seek=1536 conv=notrunc status=no
 tm artifacts --json "$W/false.raw"
 assert_eq "$(printf '%s\n' "$OUT" | jq -r 'select(.kind == "evtx-chunk") | .origin')" "carved:$at" \
   "the false signature at $free_at is not a chunk"
+assert_eq "$(printf '%s\n' "$OUT" | jq -c 'select(.type == "volume") | .recovery | [.signatures_rejected, .deleted_logs_reused]')" \
+  "[1,1]" "the false signature counted as rejected; the log whose header is gone as reused"
 
 # --- a chunk cut by a fragment boundary: past its first 8 KiB (3 records), other data
 cp --sparse=always "$W/carved.raw" "$W/frag.raw"
@@ -147,6 +152,7 @@ assert_eq "$RC" 0 "scan of the fragmented image"
 assert_eq "$(jq -r 'select(.tool == "PsExec") | .origins[]' "$T/f/frag/traces.jsonl")" "carved:$at" \
   "the salvaged chunk's first records still give PsExec"
 assert_contains "$(cat "$T/f/frag/errors.jsonl")" "fail their checksums" "the salvaged chunk's checksum failure is said"
+assert_eq "$(jq -c '.volumes[0].recovery | [.chunks, .chunks_salvaged]' "$T/f/frag/summary.json")" "[0,1]" "the chunk counted as salvaged"
 assert_contains "$(cat "$T/f/frag/errors.jsonl")" "23 records could not be read (3 read)" "what the cut cost is counted"
 
 finish
