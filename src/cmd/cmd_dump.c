@@ -95,7 +95,9 @@ static void on_record(void *ctx, size_t job, const tm_record *r)
     const tm_artifact *a = c->jobs[job].art;
     char label[32];
     tm_volume_label(c->in, &c->in->vols[a->volume], label, sizeof label);
-    tm_record_origin o = {c->in->path, c->in->id, label, a->path, a->stream};
+    char origin[TM_ORIGIN_TEXT_MAX];
+    tm_origin_text(&a->origin, origin, sizeof origin);
+    tm_record_origin o = {c->in->path, c->in->id, label, a->path, a->stream, origin};
     tm_hostinfo_observe(&c->host, r);            /* the hives' time zone */
     tm_hist_observe_usn(&c->hist, a->volume, r); /* the journal's writes of history files */
     tm_enrichment en = {0};

@@ -59,7 +59,9 @@ static void usage(void)
                     "  --min-level LEVEL     keep rule hits of this level or above: informational,\n"
                     "                        low, medium, high, critical (default informational)\n"
                     "  --verify              read the whole image and check it against the hashes\n"
-                    "                        an E01 stored at acquisition (a mismatch is damage)\n" TM_POOL_HELP
+                    "                        an E01 stored at acquisition (a mismatch is damage)\n"
+                    "  --no-recover          leave out what recovery finds: EVTX chunks carved from\n"
+                    "                        unallocated space, deleted logs (docs/recovery.md)\n" TM_POOL_HELP
                     "  -P, --parallel N      inputs processed at the same time (default: -j)\n"
                     "  --from TIME, --to TIME  only traces in this window: 2017-05-10 (a whole\n"
                     "                        day for --to), 2017-05-10T09:30[:00], with an offset\n"
@@ -161,7 +163,10 @@ static void on_problem(void *ctx, size_t job, tm_pos_kind kind, uint64_t pos, bo
     }
     if (fatal)
         c->fatal_said[c->base + job] = true;
-    c->problems++;
+    /* recovered data is partly overwritten as a rule: its losses are
+     * reported, but they are not a failure to read the evidence */
+    if (!tm_origin_recovered(&a->origin))
+        c->problems++;
 }
 
 static void on_done(void *ctx, size_t job, const tm_read_stats *st, bool failed, const char *why)
@@ -181,7 +186,8 @@ static void on_done(void *ctx, size_t job, const tm_read_stats *st, bool failed,
     if (failed && !c->fatal_said[c->base + job]) {
         tm_msg("%s: %s: %s", c->in->path, where, why ? why : "failed");
         tm_errors_add(&c->errors, "artifact", where, a->volume, TM_POS_NONE, 0, true, why ? why : "failed");
-        c->problems++;
+        if (!tm_origin_recovered(&a->origin))
+            c->problems++;
     }
 }
 
@@ -460,6 +466,7 @@ int cmd_scan(int argc, char **argv)
                                           {"clock-skew", required_argument, NULL, 'k'},
                                           {"only", required_argument, NULL, 'n'},
                                           {"memory", required_argument, NULL, 'y'},
+                                          {"no-recover", no_argument, NULL, 'N'},
                                           TM_POOL_LONG_OPTIONS,
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
@@ -498,6 +505,7 @@ int cmd_scan(int argc, char **argv)
             }
             break;
         case 'V': o.verify = true; break;
+        case 'N': tm_input_set_recover(false); break;
         case 'q': tm_verbosity = 0; break;
         case 'Z': {
             char why[200];

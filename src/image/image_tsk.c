@@ -7,6 +7,9 @@
 
 #include <tsk/libtsk.h>
 
+#include "image/carve.h"
+#include "image/deleted.h"
+#include "image/vss.h"
 #include "image/image_bytes.h"
 #include "image/mft_check.h"
 #include "image/input.h"
@@ -40,6 +43,12 @@ typedef struct {
     size_t nreported;
     TSK_IMG_INFO **overlays; /* views with a backup boot sector in place (closed after the file systems) */
     size_t noverlays;
+    /* shadow copies (vss.c): per volume with stores, and the stores' file
+     * systems, by tm_origin.store_index */
+    tm_vss **vss;
+    size_t nvss;
+    TSK_FS_INFO **store_fs;
+    size_t nstore_fs;
 } tsk_priv;
 
 typedef struct {
@@ -267,6 +276,61 @@ static void locate_volume(tm_input *in, TSK_FS_INFO *fs, int vol)
             c.dparts[c.nd++] = t;
         descend(&c, fs->root_inum, "", 0, NULL);
         free(dcopy);
+    }
+}
+
+/* ---- shadow copies ------------------------------------------------------------ */
+
+/* Each store of the volume's shadow copies read as the volume it was, by
+ * the same locator (vss.c); its artifacts have origin vss:<id>:<time> and
+ * paths under "$Shadow<N>/". */
+static void locate_shadow_copies(tm_input *in, tsk_priv *tp, int vi)
+{
+    TSK_FS_INFO *live = tp->fs[vi];
+    tm_volume *v = &in->vols[vi];
+    char label[64];
+    tm_volume_label(in, v, label, sizeof label);
+    const char *why = NULL;
+    tm_vss *vss = tm_vss_open(live->img_info, (uint64_t)live->offset, v->length, &why);
+    if (!vss) {
+        if (why)
+            tm_input_add_problem(in, "volume", label, "%s", why);
+        return;
+    }
+    tp->vss = tm_xrealloc(tp->vss, (tp->nvss + 1) * sizeof *tp->vss);
+    tp->vss[tp->nvss++] = vss;
+    size_t n = tm_vss_count(vss);
+    v->shadows = tm_xcalloc(n ? n : 1, sizeof *v->shadows);
+    for (size_t k = 0; k < n; k++) {
+        tm_origin o;
+        TSK_IMG_INFO *simg = tm_vss_store(vss, k, &o);
+        tm_shadow_copy *sc = &v->shadows[v->nshadows++];
+        if (!simg) {
+            tm_input_add_problem(in, "volume", label, "shadow copy %zu cannot be read", k + 1);
+            continue;
+        }
+        snprintf(sc->id, sizeof sc->id, "%s", o.store);
+        sc->created = o.store_time;
+        TSK_FS_INFO *fs = tsk_fs_open_img(simg, 0, TSK_FS_TYPE_NTFS_DETECT);
+        if (!fs) {
+            char msg[512];
+            tsk_err(msg, sizeof msg, "no NTFS");
+            tm_input_add_problem(in, "volume", label, "shadow copy %zu (%s): %s", k + 1, o.store, msg);
+            continue;
+        }
+        sc->opened = true;
+        o.store_index = (unsigned)tp->nstore_fs;
+        tp->store_fs = tm_xrealloc(tp->store_fs, (tp->nstore_fs + 1) * sizeof *tp->store_fs);
+        tp->store_fs[tp->nstore_fs++] = fs;
+        size_t before = in->narts;
+        locate_volume(in, fs, vi);
+        for (size_t i = before; i < in->narts; i++) {
+            tm_artifact *a = &in->arts[i];
+            a->origin = o;
+            char *p = tm_xasprintf("$Shadow%zu/%s", k + 1, a->path);
+            free(a->path);
+            a->path = p;
+        }
     }
 }
 
@@ -566,11 +630,14 @@ static void build_extents(tm_art_reader *r, const TSK_FS_ATTR *attr, unsigned bl
 static tm_art_reader *tsk_open_artifact(tm_input *in, const tm_artifact *a, char *err, size_t errlen)
 {
     tsk_priv *tp = in->priv;
-    if (a->volume < 0 || (size_t)a->volume >= tp->nfs || !tp->fs[a->volume] || !a->has_inode) {
+    if (a->origin.type == TM_ORIGIN_CARVED)
+        return tm_carve_open(tp->img, a, err, errlen);
+    if (a->volume < 0 || (size_t)a->volume >= tp->nfs || !tp->fs[a->volume] || !a->has_inode ||
+        (a->origin.type == TM_ORIGIN_VSS && a->origin.store_index >= tp->nstore_fs)) {
         snprintf(err, errlen, "artifact has no open volume");
         return NULL;
     }
-    TSK_FS_INFO *fs = tp->fs[a->volume];
+    TSK_FS_INFO *fs = a->origin.type == TM_ORIGIN_VSS ? tp->store_fs[a->origin.store_index] : tp->fs[a->volume];
     TSK_FS_FILE *f = tsk_fs_file_open_meta(fs, NULL, a->inode);
     if (!f || !f->meta) {
         tsk_err(err, errlen, "cannot open file");
@@ -714,6 +781,12 @@ static void tsk_close_input(tm_input *in)
         free(tp->paths[i].path);
     free(tp->paths);
     free(tp->reported);
+    for (size_t i = 0; i < tp->nstore_fs; i++)
+        tsk_fs_close(tp->store_fs[i]);
+    free(tp->store_fs);
+    for (size_t i = 0; i < tp->nvss; i++)
+        tm_vss_close(tp->vss[i]);
+    free(tp->vss);
     for (size_t i = 0; i < tp->nfs; i++)
         if (tp->fs[i])
             tsk_fs_close(tp->fs[i]);
@@ -970,6 +1043,18 @@ bool tm_image_open(tm_input *in)
         ok += open_volumes(in, tp, before);
     }
     tm_vs_found_free(&found);
+    /* recovery, after every live artifact is located: shadow copies
+     * (vss.c), deleted logs (deleted.c), then chunks carved from free
+     * clusters (carve.c) */
+    for (size_t i = 0; tm_input_recover() && i < tp->nfs; i++)
+        if (tp->fs[i])
+            locate_shadow_copies(in, tp, (int)i);
+    for (size_t i = 0; tm_input_recover() && i < tp->nfs; i++)
+        if (tp->fs[i])
+            tm_deleted_logs(in, tp->fs[i], (int)i);
+    for (size_t i = 0; tm_input_recover() && i < tp->nfs; i++)
+        if (tp->fs[i])
+            tm_carve_volume(in, tp->fs[i]->img_info, tp->fs[i], (int)i);
     if (in->nvols == 0) {
         tm_input_add_problem(in, "input", in->path, "the partition table lists no allocated partitions");
         return false;

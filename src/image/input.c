@@ -14,6 +14,18 @@ typedef struct {
     const tm_input_ops *ops;
 } priv_head;
 
+static bool recover = true;
+
+void tm_input_set_recover(bool on)
+{
+    recover = on;
+}
+
+bool tm_input_recover(void)
+{
+    return recover;
+}
+
 tm_input *tm_input_open(const char *path)
 {
     tm_input *in = tm_xcalloc(1, sizeof *in);
@@ -59,6 +71,7 @@ void tm_input_close(tm_input *in)
         free(in->vols[i].desc);
         free(in->vols[i].fs_type);
         free(in->vols[i].reason);
+        free(in->vols[i].shadows);
     }
     for (size_t i = 0; i < in->nproblems; i++) {
         free(in->problems[i].scope);

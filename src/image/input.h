@@ -22,6 +22,11 @@
 tm_input *tm_input_open(const char *path);
 void tm_input_close(tm_input *in);
 
+/* Whether inputs opened from now on also get what recovery finds (carved
+ * EVTX chunks, deleted logs): on unless --no-recover (docs/recovery.md). */
+void tm_input_set_recover(bool on);
+bool tm_input_recover(void);
+
 /* Readable, unique, filesystem-safe ids for the inputs of one run, derived
  * from their names (base name without image extension). Free each and the
  * array. */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "model/kind.h"
+#include "model/origin.h"
 
 typedef struct {
     /* $STANDARD_INFORMATION (or the host file system's times for a folder). */
@@ -40,6 +41,7 @@ typedef struct {
     tm_times times;
     bool signature_match; /* found by content signature rather than path */
     int volume;           /* index into the input's volumes */
+    tm_origin origin;     /* live, a shadow copy, a deleted file, a carved chunk */
 } tm_artifact;
 
 typedef enum {
@@ -47,6 +49,13 @@ typedef enum {
     TM_VOL_SKIPPED,    /* another file system, or no file system */
     TM_VOL_UNREADABLE, /* looks like a volume, but TSK cannot open it */
 } tm_vol_status;
+
+/* A volume shadow copy store of a volume (docs/recovery.md). */
+typedef struct {
+    char id[40];     /* the store's identifier (GUID, as vshadowinfo writes it) */
+    int64_t created; /* its creation time */
+    bool opened;     /* its NTFS opened and its artifacts located */
+} tm_shadow_copy;
 
 typedef struct {
     long index;      /* partition address in the volume system; -1 for a bare volume or folder */
@@ -60,6 +69,14 @@ typedef struct {
     char *reason;   /* for skipped/unreadable */
     bool recovered; /* not given by the partition table parser: found by vs_recover.c */
     unsigned listed; /* partition entries that describe this volume (an MBR may repeat one) */
+    tm_shadow_copy *shadows; /* its shadow copy stores, oldest first */
+    size_t nshadows;
+    /* what recovery counted on it (docs/recovery.md) */
+    struct {
+        uint64_t deleted_logs, deleted_logs_reused; /* read as files; left for their clusters were reused */
+        uint64_t chunks, chunks_salvaged;           /* carved whole; kept cut short */
+        uint64_t signatures_rejected, chunks_repeated; /* "ElfChnk" that is no chunk; a chunk seen before */
+    } recovery;
 } tm_volume;
 
 typedef struct {

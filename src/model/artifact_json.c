@@ -56,6 +56,31 @@ void tm_json_volume(tm_json *j, const tm_input *in, const tm_volume *v)
     }
     tm_json_kstr(j, "status", status_name(v->status));
     tm_json_kstr(j, "reason", v->reason);
+    if (v->recovery.deleted_logs || v->recovery.deleted_logs_reused || v->recovery.chunks ||
+        v->recovery.chunks_salvaged || v->recovery.signatures_rejected || v->recovery.chunks_repeated) {
+        /* only where recovery met something: other outputs stay as they were */
+        tm_json_key(j, "recovery");
+        tm_json_obj_begin(j);
+        tm_json_kuint(j, "deleted_logs", v->recovery.deleted_logs);
+        tm_json_kuint(j, "deleted_logs_reused", v->recovery.deleted_logs_reused);
+        tm_json_kuint(j, "chunks", v->recovery.chunks);
+        tm_json_kuint(j, "chunks_salvaged", v->recovery.chunks_salvaged);
+        tm_json_kuint(j, "signatures_rejected", v->recovery.signatures_rejected);
+        tm_json_kuint(j, "chunks_repeated", v->recovery.chunks_repeated);
+        tm_json_obj_end(j);
+    }
+    if (v->nshadows) { /* written only where there are some: other outputs stay as they were */
+        tm_json_key(j, "shadow_copies");
+        tm_json_arr_begin(j);
+        for (size_t i = 0; i < v->nshadows; i++) {
+            tm_json_obj_begin(j);
+            tm_json_kstr(j, "id", v->shadows[i].id);
+            tm_json_ktime(j, "created", v->shadows[i].created);
+            tm_json_kbool(j, "opened", v->shadows[i].opened);
+            tm_json_obj_end(j);
+        }
+        tm_json_arr_end(j);
+    }
     tm_json_obj_end(j);
 }
 
@@ -80,6 +105,9 @@ void tm_json_artifact(tm_json *j, const tm_input *in, const tm_artifact *a)
     tm_json_kstr(j, "volume", label);
     tm_json_kuint(j, "volume_offset", v->offset);
     tm_json_kstr(j, "kind", tm_art_kind_name(a->kind));
+    char origin[TM_ORIGIN_TEXT_MAX];
+    tm_origin_text(&a->origin, origin, sizeof origin);
+    tm_json_kstr(j, "origin", origin);
     tm_json_kstr(j, "subtype", a->subtype);
     tm_json_kstr(j, "path", a->path);
     tm_json_kstr(j, "win_path", a->win_path);

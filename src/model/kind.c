@@ -143,6 +143,14 @@ static const tm_kind_info kinds[] = {
                          .position = TM_POS_OFFSET, .keep = TM_KEEP_ALL, .want = TM_WANT_NONE, .parsed = true,
                          .batch = 2, .feeds = TM_COV_PREFETCH,
                          .time_desc = "Last run (Prefetch)", .describe = describe_prefetch},
+    /* records are event records (kind evtx), read by the EVTX reader; they
+     * count towards no log's window: the coverage verdict says what they
+     * recovered */
+    [TM_ART_EVTX_CHUNK] = {.kind = TM_ART_EVTX_CHUNK, .name = "evtx-chunk",
+                           .position = TM_POS_RECORD_ID, .keep = TM_KEEP_BY_EVENT, .want = TM_WANT_EVENTS,
+                           .parsed = true, .batch = 2, .feeds = TM_COV__NONE, .recovered = true,
+                           .kept_fields = event_fields_kept, .time_desc = "Event written (carved chunk)",
+                           .describe = describe_event},
 };
 _Static_assert(sizeof kinds / sizeof kinds[0] == TM_ART__COUNT, "every artifact kind needs a row in kinds[]");
 

@@ -28,6 +28,7 @@ typedef enum {
     TM_ART_TASK,
     TM_ART_PSREADLINE,
     TM_ART_PREFETCH,
+    TM_ART_EVTX_CHUNK, /* an EVTX chunk carved from unallocated space, read as a one-chunk log */
     TM_ART__COUNT
 } tm_art_kind;
 
@@ -97,6 +98,7 @@ typedef struct {
     bool timed_by_journal; /* a record's time comes from the journal's writes of the file, counted
                             * from its end (PSReadLine has no times of its own) */
     tm_cov_source feeds;  /* the evidence source its files count towards */
+    bool recovered;       /* found by recovery (docs/recovery.md), never by a path rule */
     /* What the pipeline keeps of its records for the plugins besides the
      * event data: NULL keeps every field (docs/architecture.md: what a
      * plugin may read of a kept record). */

@@ -170,6 +170,7 @@ bool tm_record_decode(const uint8_t *p, size_t n, tm_fields_scratch *s, tm_recor
     r->flags = tm_span_u8(&sp);
     r->position = tm_span_u64(&sp);
     r->time = (int64_t)tm_span_u64(&sp);
+    r->also = NULL;
     if (sp.bad)
         return false;
     size_t used;

@@ -54,6 +54,10 @@ typedef struct tm_record {
     int64_t time;
     size_t nfields;
     tm_field *fields; /* points into the decode scratch */
+    /* Coordinator only, never on the wire: the other places (origins, "; "-
+     * separated) an identical record was found in, set when the pipeline
+     * reports copies once (pipeline.c, drop_copies); NULL for none. */
+    const char *also;
 } tm_record;
 
 /* ---- encoding (writers append to a buffer) ---- */

@@ -20,6 +20,8 @@ void tm_record_json(tm_buf *out, const tm_record *r, const tm_record_origin *o, 
         tm_json_kstr(&j, "path", o->path);
         if (o->stream)
             tm_json_kstr(&j, "stream", o->stream);
+        if (o->origin)
+            tm_json_kstr(&j, "origin", o->origin);
     }
     tm_json_kuint(&j, "position", r->position);
     tm_json_kbool(&j, "recovered", (r->flags & TM_REC_RECOVERED) != 0);

@@ -6,6 +6,7 @@
 
 typedef struct {
     const char *input, *input_id, *volume, *path, *stream;
+    const char *origin; /* tm_origin_text of the artifact ("live", "carved:N" ...); NULL: not written */
 } tm_record_origin;
 
 /* A field the coordinator adds to a record (e.g. a USN parent path from the

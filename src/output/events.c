@@ -16,7 +16,9 @@ void tm_write_event(tm_buf *b, const tm_input *in, const tm_artifact *a, const t
 {
     char label[32];
     tm_volume_label(in, &in->vols[a->volume], label, sizeof label);
-    tm_record_origin o = {in->path, in->id, label, a->path, a->stream};
+    char origin[TM_ORIGIN_TEXT_MAX];
+    tm_origin_text(&a->origin, origin, sizeof origin);
+    tm_record_origin o = {in->path, in->id, label, a->path, a->stream, origin};
     const tm_kind_info *k = tm_kind((tm_art_kind)r->kind);
     if (!k || !k->describe)
         return; /* only parsed kinds have records (a worker that says otherwise is wrong) */

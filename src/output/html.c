@@ -562,6 +562,11 @@ static void all_traces(tm_buf *b, const tm_report *r)
             tm_buf_printf(b, " #%llu", (unsigned long long)ev->record);
             if (ev->event_id)
                 tm_buf_printf(b, " (%u)", ev->event_id);
+            if (ev->origin && strcmp(ev->origin, "live") != 0) { /* found where recovery looked */
+                tm_buf_puts(b, " [");
+                esc(b, ev->origin);
+                tm_buf_puts(b, "]");
+            }
             tm_buf_puts(b, ": ");
             long_text(b, ev->summary, false);
         }

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/json.h"
 #include "util/timeutil.h"
@@ -71,6 +72,19 @@ void tm_trace_json(tm_buf *out, const tm_trace *t, const char *input, const char
     tm_json_kstr(&j, "input", input);
     tm_json_kstr(&j, "input_id", input_id);
     tm_json_kuint(&j, "evidence_total", t->evidence_total > t->nev ? t->evidence_total : t->nev);
+    /* where the cited records were found, each place once (at most
+     * TM_TRACE_MAX_CITED citations: the quadratic look is bounded) */
+    tm_json_key(&j, "origins");
+    tm_json_arr_begin(&j);
+    for (size_t i = 0; i < t->nev; i++) {
+        const char *o = t->ev[i].origin ? t->ev[i].origin : "live";
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = strcmp(o, t->ev[k].origin ? t->ev[k].origin : "live") == 0;
+        if (!seen)
+            tm_json_str(&j, o);
+    }
+    tm_json_arr_end(&j);
     tm_json_key(&j, "evidence");
     tm_json_arr_begin(&j);
     for (size_t i = 0; i < t->nev; i++) {
@@ -90,6 +104,9 @@ void tm_trace_json(tm_buf *out, const tm_trace *t, const char *input, const char
         tm_json_ktime(&j, "time", e->time);
         tm_json_kstr(&j, "summary", e->summary);
         tm_json_kbool(&j, "attributes", e->attributes);
+        tm_json_kstr(&j, "origin", e->origin ? e->origin : "live");
+        if (e->also)
+            tm_json_kstr(&j, "also_found_in", e->also);
         tm_json_obj_end(&j);
     }
     tm_json_arr_end(&j);

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/strmap.h"
 #include "util/text.h"
@@ -39,6 +40,8 @@ void tm_evidence_refs(tm_buf *b, const tm_trace *t, char **labels, size_t nlabel
         tm_buf_printf(b, "%s:%s%s%s#%llu", e->kind, vol, *vol ? "/" : "", e->path, (unsigned long long)e->record);
         if (e->event_id)
             tm_buf_printf(b, " (%s %u)", e->channel ? e->channel : "", e->event_id);
+        if (e->origin && strcmp(e->origin, "live") != 0) /* found where recovery looked */
+            tm_buf_printf(b, " [%s]", e->origin);
     }
     if (t->evidence_total > t->nev)
         tm_buf_printf(b, "; and %zu more records", t->evidence_total - t->nev);

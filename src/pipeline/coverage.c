@@ -33,6 +33,16 @@ struct tm_coverage {
     tm_log_window *logs;
     size_t nlogs;
     tm_strmap log_ix; /* by path */
+    /* event records recovery found (shadow copies, deleted logs, carved
+     * chunks), by channel: what of a cleared or rolled-over window came back */
+    struct rec_window {
+        char channel[128];
+        uint64_t records;
+        int64_t first, last;
+        bool from[4]; /* by tm_origin_type */
+    } *rec;
+    size_t nrec;
+    tm_strmap rec_ix;
     /* what was logged */
     uint64_t n4688, n4688_cmdline, n4689, n4624, n4656, n5140, n47xx, n4769, n5156, nsysmon, n4104;
     /* artifacts found, by the source they feed */
@@ -52,6 +62,7 @@ tm_coverage *tm_coverage_new(void)
     c->cmdline_flag = c->scriptblock = c->prefetcher = -1;
     c->usn_first = c->usn_last = TM_TIME_NONE;
     tm_strmap_init(&c->log_ix, false);
+    tm_strmap_init(&c->rec_ix, false);
     return c;
 }
 
@@ -61,6 +72,8 @@ void tm_coverage_free(tm_coverage *c)
         return;
     free(c->logs);
     tm_strmap_free(&c->log_ix);
+    free(c->rec);
+    tm_strmap_free(&c->rec_ix);
     free(c->verdicts);
     free(c);
 }
@@ -136,8 +149,39 @@ static void fact(tm_coverage *c, const tm_artifact *a, const tm_record *r)
     (void)a;
 }
 
+/* A recovered event record, counted apart from the live logs' windows. */
+static void recovered_record(tm_coverage *c, const tm_artifact *a, const tm_record *r)
+{
+    const char *ch = tm_record_str(r, "channel");
+    if (!ch || !*ch || tm_kind((tm_art_kind)r->kind)->feeds != TM_COV__BY_CHANNEL)
+        return;
+    size_t i = tm_strmap_get(&c->rec_ix, ch);
+    if (i == TM_STRMAP_NONE) {
+        TM_GROW(c->rec, c->nrec);
+        i = c->nrec++;
+        tm_strmap_put(&c->rec_ix, ch, i);
+        memset(&c->rec[i], 0, sizeof c->rec[i]);
+        snprintf(c->rec[i].channel, sizeof c->rec[i].channel, "%s", ch);
+        c->rec[i].first = c->rec[i].last = TM_TIME_NONE;
+    }
+    struct rec_window *w = &c->rec[i];
+    w->records++;
+    if ((unsigned)a->origin.type < 4)
+        w->from[a->origin.type] = true;
+    if (r->time != TM_TIME_NONE) {
+        if (w->first == TM_TIME_NONE || r->time < w->first)
+            w->first = r->time;
+        if (w->last == TM_TIME_NONE || r->time > w->last)
+            w->last = r->time;
+    }
+}
+
 void tm_coverage_record(tm_coverage *c, const tm_artifact *a, const tm_record *r)
 {
+    if (tm_origin_recovered(&a->origin)) {
+        recovered_record(c, a, r); /* the live windows are what the system logs now */
+        return;
+    }
     switch (tm_kind((tm_art_kind)r->kind)->feeds) {
     case TM_COV_REGISTRY: fact(c, a, r); break;
     case TM_COV_USN:
@@ -198,6 +242,8 @@ void tm_coverage_record(tm_coverage *c, const tm_artifact *a, const tm_record *r
 
 void tm_coverage_artifact_found(tm_coverage *c, const tm_artifact *a)
 {
+    if (tm_origin_recovered(&a->origin))
+        return;
     tm_cov_source s = tm_kind(a->kind)->feeds;
     if (s < TM_COV__COUNT)
         c->files[s]++;
@@ -210,6 +256,8 @@ void tm_coverage_artifact_found(tm_coverage *c, const tm_artifact *a)
 
 void tm_coverage_artifact(tm_coverage *c, const tm_artifact *a, const tm_read_stats *st, bool failed)
 {
+    if (tm_origin_recovered(&a->origin))
+        return;
     if (tm_kind(a->kind)->feeds != TM_COV__BY_CHANNEL)
         return; /* an event log's window */
     tm_log_window *l = log_for(c, a);
@@ -235,6 +283,62 @@ static const tm_log_window *log_of(const tm_coverage *c, const char *channel)
         if (strcasecmp(c->logs[i].channel, channel) == 0 && !c->logs[i].failed)
             return &c->logs[i];
     return NULL;
+}
+
+/* "recovered_logs" (only when recovery found event records): per channel,
+ * the live window, what came back and from where, and whether a cleared or
+ * rolled-over window was recovered (docs/recovery.md); cleared live logs
+ * of which nothing came back are listed too. */
+static void recovered_json(tm_json *j, const tm_coverage *c)
+{
+    static const char *const from_names[4] = {"live", "vss", "deleted-file", "carved"};
+    tm_json_key(j, "recovered_logs");
+    tm_json_arr_begin(j);
+    for (size_t i = 0; i < c->nrec; i++) {
+        const struct rec_window *w = &c->rec[i];
+        const tm_log_window *l = log_of(c, w->channel);
+        bool older = l && w->first != TM_TIME_NONE && l->first != TM_TIME_NONE && w->first < l->first;
+        const char *verdict = !l                ? "recovered: no live log of this channel"
+                              : older && l->cleared ? "cleared window recovered"
+                              : older            ? "older records recovered (rolled over or deleted)"
+                              : l->cleared       ? "cleared window not recovered (what came back is in the live window)"
+                                                 : "copies of the live window only";
+        tm_json_obj_begin(j);
+        tm_json_kstr(j, "channel", w->channel);
+        tm_json_ktime(j, "live_first", l ? l->first : TM_TIME_NONE);
+        tm_json_ktime(j, "live_last", l ? l->last : TM_TIME_NONE);
+        tm_json_kuint(j, "cleared_events", l ? l->cleared : 0);
+        tm_json_kuint(j, "recovered_records", w->records);
+        tm_json_ktime(j, "recovered_first", w->first);
+        tm_json_ktime(j, "recovered_last", w->last);
+        tm_json_key(j, "from");
+        tm_json_arr_begin(j);
+        for (int k = 1; k < 4; k++)
+            if (w->from[k])
+                tm_json_str(j, from_names[k]);
+        tm_json_arr_end(j);
+        tm_json_kstr(j, "verdict", verdict);
+        tm_json_obj_end(j);
+    }
+    for (size_t i = 0; i < c->nlogs; i++) {
+        const tm_log_window *l = &c->logs[i];
+        if (!l->cleared || !l->channel[0] || tm_strmap_get(&c->rec_ix, l->channel) != TM_STRMAP_NONE)
+            continue;
+        tm_json_obj_begin(j);
+        tm_json_kstr(j, "channel", l->channel);
+        tm_json_ktime(j, "live_first", l->first);
+        tm_json_ktime(j, "live_last", l->last);
+        tm_json_kuint(j, "cleared_events", l->cleared);
+        tm_json_kuint(j, "recovered_records", 0);
+        tm_json_ktime(j, "recovered_first", TM_TIME_NONE);
+        tm_json_ktime(j, "recovered_last", TM_TIME_NONE);
+        tm_json_key(j, "from");
+        tm_json_arr_begin(j);
+        tm_json_arr_end(j);
+        tm_json_kstr(j, "verdict", "cleared window not recovered");
+        tm_json_obj_end(j);
+    }
+    tm_json_arr_end(j);
 }
 
 static bool audit_success(const char *setting)
@@ -501,6 +605,8 @@ void tm_coverage_json(tm_json *j, const tm_coverage *c)
         tm_json_obj_end(j);
     }
     tm_json_arr_end(j);
+    if (c->nrec)
+        recovered_json(j, c);
     tm_json_key(j, "usn_journal");
     tm_json_obj_begin(j);
     tm_json_kbool(j, "present", c->files[TM_COV_USN] > 0);

@@ -82,6 +82,10 @@ struct tm_pipeline {
     tm_hostinfo host;
     tm_hist_writes hist;
     char computer_from_events[96];
+    char computer_from_recovered[96]; /* used when no live event names the computer */
+    /* the artifacts they come from: the first artifact (locator order)
+     * that names one decides, not the first record to arrive */
+    const tm_artifact *computer_art, *computer_recovered_art;
     tm_pipeline_stats stats;
     /* single-event rules and the host's hits */
     const tm_rule_hook *rules;
@@ -211,6 +215,8 @@ static void forget_host(tm_pipeline *p)
     tm_hist_init(&p->hist);
     tm_hostinfo_init(&p->host);
     p->computer_from_events[0] = 0;
+    p->computer_from_recovered[0] = 0;
+    p->computer_art = p->computer_recovered_art = NULL;
     release(p, p->hits, p->caphits * sizeof *p->hits);
     p->hits = NULL;
     p->nhits = p->caphits = 0;
@@ -303,7 +309,9 @@ const tm_hostinfo *tm_pipeline_hostinfo(const tm_pipeline *p)
 
 const char *tm_pipeline_host(const tm_pipeline *p)
 {
-    return p->host.computer[0] ? p->host.computer : p->computer_from_events;
+    return p->host.computer[0]        ? p->host.computer
+           : p->computer_from_events[0] ? p->computer_from_events
+                                        : p->computer_from_recovered;
 }
 
 tm_pipeline_stats tm_pipeline_get_stats(const tm_pipeline *p)
@@ -384,10 +392,18 @@ void tm_pipeline_record(tm_pipeline *p, const tm_artifact *a, const tm_record *r
             keep |= hits.n > 0;
         }
         tm_hostinfo_observe_logon(&p->host, r); /* who came from where: the case links hosts by it */
-        if (!p->computer_from_events[0]) {
-            const char *c = tm_record_str(r, "computer");
-            if (c && *c)
-                snprintf(p->computer_from_events, sizeof p->computer_from_events, "%s", c);
+        {
+            /* the live logs name the computer (recovered ones only when no
+             * live one does); of several logs, the first in locator order,
+             * whichever worker delivers first */
+            bool rec = tm_origin_recovered(&a->origin);
+            char *to = rec ? p->computer_from_recovered : p->computer_from_events;
+            const tm_artifact **from = rec ? &p->computer_recovered_art : &p->computer_art;
+            const char *c = to[0] && *from <= a ? NULL : tm_record_str(r, "computer");
+            if (c && *c) {
+                snprintf(to, sizeof p->computer_from_events, "%s", c);
+                *from = a;
+            }
         }
         break;
     case TM_KEEP_BY_FILE_NAME:
@@ -707,6 +723,20 @@ static int cmp_ptr(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The rule hits of records dropped as copies go with them. Frees gone. */
+static void forget_hits(tm_pipeline *p, const tm_record **gone, size_t ngone)
+{
+    if (ngone && p->nhits) {
+        tm_sort(gone, ngone, sizeof *gone, cmp_ptr);
+        size_t h = 0;
+        for (size_t i = 0; i < p->nhits; i++)
+            if (!bsearch(&p->hits[i].r, gone, ngone, sizeof *gone, cmp_ptr))
+                p->hits[h++] = p->hits[i];
+        p->nhits = h;
+    }
+    free(gone);
+}
+
 /* A record that arrived twice (a log whose chunk was copied keeps the same
  * records twice, live and in slack): one copy is kept, the live one if
  * either is, so that nothing is counted or reported twice. The store is
@@ -733,15 +763,128 @@ static void drop_copies(tm_pipeline *p)
     }
     p->stats.kept -= p->nk - w;
     p->nk = w;
-    if (ngone && p->nhits) {
-        tm_sort(gone, ngone, sizeof *gone, cmp_ptr);
-        size_t h = 0;
-        for (size_t i = 0; i < p->nhits; i++)
-            if (!bsearch(&p->hits[i].r, gone, ngone, sizeof *gone, cmp_ptr))
-                p->hits[h++] = p->hits[i];
-        p->nhits = h;
+    forget_hits(p, gone, ngone);
+}
+
+/* ---- records found in several places ------------------------------------- */
+
+static uint64_t mix(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001B3ULL;
+    return h;
+}
+
+static uint64_t record_hash(const tm_record *r)
+{
+    uint64_t h = 0xCBF29CE484222325ULL;
+    h = mix(h, &r->kind, sizeof r->kind);
+    h = mix(h, &r->position, sizeof r->position);
+    h = mix(h, &r->time, sizeof r->time);
+    for (size_t i = 0; i < r->nfields; i++) {
+        const tm_field *f = &r->fields[i];
+        h = mix(h, f->name, strlen(f->name));
+        if (f->type == TM_F_STR || f->type == TM_F_BYTES)
+            h = mix(h, f->v.str.s, f->v.str.len);
+        else
+            h = mix(h, &f->v.u, sizeof f->v.u);
     }
-    free(gone);
+    return h;
+}
+
+static bool same_record(const tm_record *a, const tm_record *b)
+{
+    return a->kind == b->kind && a->position == b->position && a->time == b->time && cmp_fields(a, b) == 0;
+}
+
+#define ALSO_MAX 400 /* characters of other places named per record; past it "..." */
+
+/* Adds origin to the places r was also found in (a string in the store). */
+static void note_also(tm_pipeline *p, tm_record *r, const tm_artifact *a)
+{
+    char origin[TM_ORIGIN_TEXT_MAX];
+    tm_origin_text(&a->origin, origin, sizeof origin);
+    const char *have = r->also ? r->also : "";
+    size_t hl = strlen(have);
+    if (hl >= ALSO_MAX) {
+        if (hl < 5 || strcmp(have + hl - 5, "; ...") != 0) {
+            char *s = tm_arena_alloc(&p->store, hl + 6);
+            memcpy(s, have, hl);
+            memcpy(s + hl, "; ...", 6);
+            r->also = s;
+        }
+        return;
+    }
+    if (strstr(have, origin)) /* one chunk's copies: the place once */
+        return;
+    size_t ol = strlen(origin);
+    char *s = tm_arena_alloc(&p->store, hl + 2 + ol + 1);
+    memcpy(s, have, hl);
+    size_t k = hl;
+    if (hl) {
+        memcpy(s + k, "; ", 2);
+        k += 2;
+    }
+    memcpy(s + k, origin, ol + 1);
+    r->also = s;
+}
+
+/* A record found in a live log and again where recovery looked (a carved
+ * chunk that is an old copy of the live log's, the same log in a shadow
+ * copy) is kept once: the live copy, else the first recovered one in
+ * artifact order, which names the other places in `also`. A record found
+ * only where recovery looked is the evidence of deletion, and stays with
+ * its origin. One hash table over the kept records: linear. */
+static void drop_recovered_copies(tm_pipeline *p)
+{
+    bool any = false;
+    for (size_t i = 0; i < p->nk && !any; i++)
+        any = tm_origin_recovered(&p->k[i].a->origin);
+    if (!any)
+        return;
+    size_t cap = 16;
+    while (cap < p->nk * 2)
+        cap *= 2;
+    size_t *slot = tm_xcalloc(cap, sizeof *slot); /* index + 1 into p->k */
+    uint64_t *hash = tm_xmalloc(p->nk * sizeof *hash);
+    bool *drop = tm_xcalloc(p->nk, sizeof *drop);
+    for (size_t i = 0; i < p->nk; i++)
+        hash[i] = record_hash(p->k[i].r);
+    /* live records first, then the recovered ones in artifact order */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < p->nk; i++) {
+            if (tm_origin_recovered(&p->k[i].a->origin) != (pass == 1))
+                continue;
+            size_t h = (size_t)hash[i] & (cap - 1);
+            for (; slot[h]; h = (h + 1) & (cap - 1)) {
+                size_t j = slot[h] - 1;
+                if (hash[j] == hash[i] && same_record(p->k[j].r, p->k[i].r))
+                    break;
+            }
+            if (!slot[h]) {
+                slot[h] = i + 1;
+            } else if (pass == 1) {
+                drop[i] = true;
+                note_also(p, p->k[slot[h] - 1].r, p->k[i].a);
+            }
+        }
+    const tm_record **gone = NULL;
+    size_t ngone = 0, w = 0;
+    for (size_t i = 0; i < p->nk; i++) {
+        if (drop[i]) {
+            TM_GROW(gone, ngone);
+            gone[ngone++] = p->k[i].r;
+            continue;
+        }
+        p->k[w++] = p->k[i];
+    }
+    p->stats.kept -= p->nk - w;
+    p->nk = w;
+    forget_hits(p, gone, ngone);
+    free(slot);
+    free(hash);
+    free(drop);
 }
 
 void tm_pipeline_finish(tm_pipeline *p, tm_traces *out)
@@ -749,6 +892,7 @@ void tm_pipeline_finish(tm_pipeline *p, tm_traces *out)
     if (p->nk > 1)
         tm_sort(p->k, p->nk, sizeof *p->k, cmp_kept);
     drop_copies(p);
+    drop_recovered_copies(p);
     tm_execs x;
     tm_execs_init(&x);
     if (p->spill)

@@ -147,6 +147,10 @@ tm_evidence *tm_cite(tm_trace *t, const tm_record *r, const tm_artifact *a, cons
     ev.event_id = tm_event_id(r);
     ev.time = r->time;
     ev.summary = summary;
+    char origin[TM_ORIGIN_TEXT_MAX];
+    tm_origin_text(&a->origin, origin, sizeof origin);
+    ev.origin = origin;
+    ev.also = (char *)r->also;
     return tm_trace_add_evidence(t, &ev);
 }
 

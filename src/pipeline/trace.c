@@ -77,6 +77,8 @@ void tm_evidence_copy(tm_evidence *d, const tm_evidence *s)
     d->time = s->time;
     d->summary = dup0(s->summary);
     d->attributes = s->attributes;
+    d->origin = dup0(s->origin);
+    d->also = dup0(s->also);
 }
 
 void tm_evidence_free(tm_evidence *e)
@@ -86,6 +88,8 @@ void tm_evidence_free(tm_evidence *e)
     drop(e->record_name);
     drop(e->channel);
     free(e->summary);
+    free(e->origin);
+    free(e->also);
     memset(e, 0, sizeof *e);
 }
 

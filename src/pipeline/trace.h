@@ -22,6 +22,8 @@ typedef struct {
     int64_t time;
     char *summary;
     bool attributes; /* this record names the trace's tool */
+    char *origin;    /* where the record was found (model/origin.h text: "live", "carved:N" ...) */
+    char *also;      /* other places the same record was found, "; "-separated, or NULL */
 } tm_evidence;
 
 typedef enum { TM_ROLE_SOURCE, TM_ROLE_DESTINATION, TM_ROLE_DC, TM_ROLE_HOST } tm_role;

@@ -3,6 +3,7 @@
  * against the 64 KiB chunk image; recursion (elements, templates, nested
  * binary XML values) is depth-limited. */
 #include "readers/evtx_native.h"
+#include "util/crc32.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -698,34 +699,14 @@ size_t tm_evtx_chunk_slack(const uint8_t *c, uint32_t from, uint32_t **out)
     return n;
 }
 
-/* CRC-32 (ISO-HDLC, as EVTX uses it). */
-static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
-{
-    static uint32_t table[256];
-    static bool ready;
-    if (!ready) {
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++)
-                c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[i] = c;
-        }
-        ready = true;
-    }
-    crc = ~crc;
-    for (size_t i = 0; i < n; i++)
-        crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
-    return ~crc;
-}
-
 bool tm_evtx_chunk_checksums_ok(const uint8_t *c)
 {
-    uint32_t h = crc32_update(0, c, 120);
-    h = crc32_update(h, c + 128, CHUNK_HDR - 128);
+    uint32_t h = tm_crc32(0, c, 120);
+    h = tm_crc32(h, c + 128, CHUNK_HDR - 128);
     uint32_t free_off = rd32(c + 48);
     if (h != rd32(c + 124) || free_off < CHUNK_HDR || free_off > CHUNK)
         return false;
-    return crc32_update(0, c + CHUNK_HDR, free_off - CHUNK_HDR) == rd32(c + 52);
+    return tm_crc32(0, c + CHUNK_HDR, free_off - CHUNK_HDR) == rd32(c + 52);
 }
 
 bool tm_evtx_record_header(const uint8_t *c, uint32_t off, uint64_t *id, int64_t *written)

@@ -4,6 +4,7 @@
 
 static const tm_reader readers[] = {
     {TM_ART_EVTX, tm_read_evtx},
+    {TM_ART_EVTX_CHUNK, tm_read_evtx}, /* a one-chunk log made in memory (image/carve.c) */
     {TM_ART_USN, tm_read_usn},
     {TM_ART_PSREADLINE, tm_read_psreadline},
     {TM_ART_TASK, tm_read_task},

@@ -245,7 +245,7 @@ static void print_frames(tm_emit *e)
         if (type == TM_MSG_RECORD) {
             tm_record r;
             if (tm_record_decode(p, len, &scratch, &r)) {
-                tm_record_origin o = {NULL, NULL, NULL, g_path, NULL};
+                tm_record_origin o = {NULL, NULL, NULL, g_path, NULL, NULL};
                 tm_record_json(&out, &r, &o, NULL, 0);
             }
         } else if (type == TM_MSG_PROBLEM) {

@@ -8,7 +8,7 @@ needed() { readelf -d "$1" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'; }
 main=$(needed "$TOOLMARK")
 worker=$(needed "$TOOLMARK_PARSE")
 assert_contains "$main" "libtsk" "toolmark links libtsk"
-for lib in libevtx libregf libscca libfwevt libbfio; do
+for lib in libevtx libregf libscca libfwevt libbfio libvshadow; do
   assert_not_contains "$main" "$lib" "toolmark must not link $lib"
 done
 for lib in libevtx; do assert_contains "$worker" "$lib" "toolmark-parse links $lib"; done

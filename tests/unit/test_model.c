@@ -6,6 +6,7 @@
 #include "check.h"
 #include "model/evidence.h"
 #include "model/kind.h"
+#include "model/origin.h"
 #include "model/record.h"
 
 static void test_rows(void)
@@ -24,7 +25,7 @@ static void test_rows(void)
         /* a parsed kind's records reach the plugins by some rule; an unparsed one has none */
         CHECK(ki->parsed == (ki->keep != TM_KEEP_NONE));
         /* the locator finds it somewhere */
-        CHECK(tm_path_rule_of((tm_art_kind)k) != NULL);
+        CHECK(ki->recovered || tm_path_rule_of((tm_art_kind)k) != NULL);
     }
     CHECK(tm_kind(TM_ART__COUNT) == NULL);
     char pos[64];
@@ -101,8 +102,28 @@ static void test_path_rules(void)
     CHECK(tm_classify_win_path("Windows/notepad.exe", &user) == NULL);
 }
 
+/* Origins as the outputs write them (docs/traces.md). */
+static void test_origins(void)
+{
+    char t[TM_ORIGIN_TEXT_MAX];
+    tm_origin o = {0};
+    tm_origin_text(&o, t, sizeof t);
+    CHECK(strcmp(t, "live") == 0 && !tm_origin_recovered(&o));
+    o = (tm_origin){.type = TM_ORIGIN_CARVED, .offset = 1234567};
+    tm_origin_text(&o, t, sizeof t);
+    CHECK(strcmp(t, "carved:1234567") == 0 && tm_origin_recovered(&o));
+    o = (tm_origin){.type = TM_ORIGIN_DELETED};
+    tm_origin_text(&o, t, sizeof t);
+    CHECK(strcmp(t, "deleted-file") == 0);
+    o = (tm_origin){.type = TM_ORIGIN_VSS, .store = "{3808876b-c176-4e48-b7ae-04046e6cc752}",
+                    .store_time = 1494410400000000};
+    tm_origin_text(&o, t, sizeof t);
+    CHECK(strncmp(t, "vss:{3808876b-c176-4e48-b7ae-04046e6cc752}:2017-05-10T10:00:00", 62) == 0);
+}
+
 int main(void)
 {
+    test_origins();
     test_rows();
     test_signatures();
     test_path_rules();
