@@ -900,6 +900,20 @@ static void scan_gaps(tm_input *in, tsk_priv *tp)
     tm_vs_found_free(&found);
 }
 
+/* Sector 0 is a GPT's protective MBR (an entry of type 0xEE). */
+static bool protective_mbr(TSK_IMG_INFO *img)
+{
+    unsigned char s[512];
+    if (img->size < 512 || tsk_img_read(img, 0, (char *)s, sizeof s) != (ssize_t)sizeof s)
+        return false;
+    if (s[510] != 0x55 || s[511] != 0xAA)
+        return false;
+    for (int i = 0; i < 4; i++)
+        if (s[0x1BE + 16 * i + 4] == 0xEE)
+            return true;
+    return false;
+}
+
 bool tm_image_open(tm_input *in)
 {
     tsk_error_reset();
@@ -929,8 +943,29 @@ bool tm_image_open(tm_input *in)
     tp->vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);
     if (!tp->vs)
         tsk_error_reset();
-    in->vs_type = tm_xstrdup(tp->vs ? tsk_vs_type_toname(tp->vs->vstype) : "none");
-    for (TSK_PNUM_T i = 0; tp->vs && i < tp->vs->part_count; i++) {
+    /* A protective MBR taken for the table: the GPT behind it did not open
+     * (detection reads only its primary header). Its backup header at the
+     * end of the image may still be whole; when neither is, the volumes are
+     * looked for by their boot sectors below. */
+    bool gpt_lost = false;
+    if (tp->vs && tp->vs->vstype == TSK_VS_TYPE_DOS && protective_mbr(img)) {
+        TSK_VS_INFO *g = tsk_vs_open(img, 0, TSK_VS_TYPE_GPT);
+        if (g) {
+            tsk_vs_close(tp->vs);
+            tp->vs = g;
+            tm_input_add_problem(in, "input", "partition table",
+                                 "the GPT's primary header is damaged: its partitions are read from the backup "
+                                 "header at the end of the image");
+        } else {
+            tsk_error_reset();
+            gpt_lost = true;
+            tm_input_add_problem(in, "input", "partition table",
+                                 "the GPT's primary and backup headers are both damaged: its partitions cannot be "
+                                 "read; volumes are looked for by their NTFS boot sectors");
+        }
+    }
+    in->vs_type = tm_xstrdup(tp->vs ? (gpt_lost ? "gpt (damaged)" : tsk_vs_type_toname(tp->vs->vstype)) : "none");
+    for (TSK_PNUM_T i = 0; tp->vs && !gpt_lost && i < tp->vs->part_count; i++) {
         const TSK_VS_PART_INFO *p = tsk_vs_part_get(tp->vs, i);
         if (!p || !(p->flags & TSK_VS_PART_FLAG_ALLOC))
             continue;
@@ -939,7 +974,7 @@ bool tm_image_open(tm_input *in)
     }
     /* what the table parser dropped or could not read (vs_recover.c) */
     tm_vs_found found = {0};
-    if (!tp->vs || tp->vs->vstype == TSK_VS_TYPE_DOS) {
+    if (!tp->vs || (tp->vs->vstype == TSK_VS_TYPE_DOS && !gpt_lost)) {
         tm_mbr_walk(img, in, &found);
         for (size_t i = 0; i < found.n; i++)
             if (!volume_at(in, found.c[i].offset))
@@ -949,6 +984,8 @@ bool tm_image_open(tm_input *in)
             in->vs_type = tm_xstrdup("dos (damaged)");
         }
     }
+    if (gpt_lost)
+        found.damaged++;
     if (in->nvols == 0 && !found.damaged)
         add_volume(in, -1, 0, in->size, "whole image (no partition table)", false);
     for (size_t i = 0; i < in->nvols; i++)

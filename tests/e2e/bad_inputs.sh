@@ -76,6 +76,35 @@ assert_eq "$RC" 0 "one partition listed four times: $ERR"
 assert_eq "$(printf '%s\n' "$OUT" | jq -c 'select(.type=="volume")' | wc -l)" 1 "read once"
 assert_contains "$OUT" "listed 4 times in the partition table" "the repetition said"
 
+# An entry whose length runs far past the image: named, its volume read as
+# far as the image goes, the others read too.
+cp --sparse=always "$M" "$T/huge.raw"; put "$T/huge.raw" '\377\377\377\177' $((0x1BE + 12))
+tm artifacts "$T/huge.raw"
+assert_eq "$RC" 1 "MBR entry of an impossible length"
+assert_contains "$OUT" "MBR entry 1 (type 0x07, sector 2048, 2147483647 sectors) ends beyond the end of the image" "named"
+assert_contains "$OUT" ":Windows/System32/winevt/Logs/Security.evtx" "its volume is read"
+assert_contains "$OUT" ":Windows/System32/winevt/Logs/Application.evtx" "the logical volume is read"
+# A GPT whose primary header is damaged is read from its backup header (TSK
+# took the protective MBR for the table and lost the volume); with both
+# headers damaged the NTFS volume is found by its boot sector.
+G="$FIXTURES/gpt.raw"
+last=$(( $(stat -c %s "$G") / 512 - 1 ))
+cp --sparse=always "$G" "$T/gpt1.raw"; dd if=/dev/zero of="$T/gpt1.raw" bs=512 seek=1 count=1 conv=notrunc status=none
+cp --sparse=always "$T/gpt1.raw" "$T/gpt2.raw"; dd if=/dev/zero of="$T/gpt2.raw" bs=512 seek="$last" count=1 conv=notrunc status=none
+tm artifacts "$T/gpt1.raw"
+assert_eq "$RC" 1 "GPT primary header damaged"
+assert_contains "$OUT" "the GPT's primary header is damaged: its partitions are read from the backup header" "named"
+assert_contains "$OUT" "vol1:Windows/System32/winevt/Logs/Security.evtx" "the volume read through the backup header"
+assert_not_contains "$OUT" "GPT Safety Partition" "the protective MBR is not taken for the table"
+tm artifacts "$T/gpt2.raw"
+assert_eq "$RC" 1 "GPT with both headers damaged"
+assert_contains "$OUT" "the GPT's primary and backup headers are both damaged" "named"
+assert_contains "$OUT" "NTFS boot sector found at sector 2048 (not in the partition table): read as a volume" "found by its boot sector"
+assert_contains "$OUT" "vol-s2048:Windows/System32/winevt/Logs/Security.evtx" "and read"
+tm artifacts "$G"
+assert_eq "$RC" 0 "the intact GPT: $ERR"
+assert_not_contains "$OUT" "damaged" "the intact GPT: no damage said"
+
 # One bad input does not stop the others.
 tm artifacts "$B/random.bin" "$FIXTURES/bare.raw" "$T/nope"
 assert_eq "$RC" 1 "mixed run"
