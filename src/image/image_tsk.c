@@ -865,7 +865,11 @@ static int cmp_vol_offset(const void *a, const void *b)
 
 #define SCAN_MAX_PROBES 65536 /* 64 GiB of gaps at 1 MiB steps */
 
-/* NTFS volumes by their boot sectors in the gaps between known volumes. */
+/* NTFS volumes by their boot sectors in the gaps between known volumes.
+ * It runs when the table is damaged, an entry that should hold NTFS holds
+ * no file system, or no NTFS volume opened: then only a volume with a file
+ * system in it covers its space (a damaged entry may point anywhere, or
+ * carry a wrong type, and the volume it lost lies elsewhere). */
 static void scan_gaps(tm_input *in, tsk_priv *tp)
 {
     size_t nv = in->nvols;
@@ -878,8 +882,7 @@ static void scan_gaps(tm_input *in, tsk_priv *tp)
     uint64_t at = 0;
     for (size_t i = 0; i <= nv; i++) {
         const tm_volume *v = i < nv ? sorted[i] : NULL;
-        /* a whole-image volume without a file system covers nothing */
-        if (v && v->index < 0 && !v->recovered && !v->fs_type)
+        if (v && !v->fs_type)
             continue;
         uint64_t end = v ? v->offset : in->size;
         if (end > at)
@@ -998,10 +1001,13 @@ bool tm_image_open(tm_input *in)
     size_t ok = open_volumes(in, tp, 0);
     /* a damaged table, or nothing readable: look for NTFS volumes in the
      * space no volume covers */
-    bool any_ntfs = false;
-    for (size_t i = 0; i < in->nvols; i++)
+    bool any_ntfs = false, lost_ntfs = false;
+    for (size_t i = 0; i < in->nvols; i++) {
         any_ntfs |= in->vols[i].status == TM_VOL_OK;
-    if (found.damaged || !any_ntfs) {
+        /* an entry that should hold NTFS and holds no file system at all */
+        lost_ntfs |= in->vols[i].status == TM_VOL_UNREADABLE && !in->vols[i].fs_type;
+    }
+    if (found.damaged || lost_ntfs || !any_ntfs) {
         size_t before = in->nvols;
         scan_gaps(in, tp);
         ok += open_volumes(in, tp, before);

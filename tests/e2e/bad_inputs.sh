@@ -141,6 +141,24 @@ tm artifacts "$G"
 assert_eq "$RC" 0 "the intact GPT: $ERR"
 assert_not_contains "$OUT" "damaged" "the intact GPT: no damage said"
 
+# bench/mutate's volume check (seeds 1529 and 1618): an MBR entry whose
+# start a flip moved to empty space (the entry reads as a zeroed NTFS boot
+# sector, another NTFS volume opens, so no search ran), and a protective
+# MBR whose type a flip changed (one partition of an unknown type over the
+# whole disk): the lost NTFS volume is found by its boot sector and read.
+cp --sparse=always "$M" "$T/moved.raw"; put "$T/moved.raw" '\0\030\0\0' $((0x1BE + 8)) # entry 1 at sector 6144
+tm artifacts "$T/moved.raw"
+assert_eq "$RC" 1 "an MBR entry moved off its volume"
+assert_contains "$OUT" "NTFS boot sector found at sector 2048 (not in the partition table): read as a volume" "found"
+assert_contains "$OUT" "vol-s2048:Windows/System32/winevt/Logs/Security.evtx" "and read"
+cp --sparse=always "$G" "$T/gpt-type.raw"; put "$T/gpt-type.raw" '\256' $((0x1BE + 4))    # 0xEE -> 0xAE
+tm artifacts "$T/gpt-type.raw"
+assert_eq "$RC" 1 "a protective MBR of another type"
+assert_contains "$OUT" "NTFS boot sector found at sector 2048 (not in the partition table): read as a volume" "found"
+assert_contains "$OUT" "vol-s2048:Windows/System32/winevt/Logs/Security.evtx" "and read"
+tm artifacts "$B/bitlocker.raw"
+assert_not_contains "$OUT" "NTFS boot sector found" "a BitLocker volume is not searched for NTFS boot sectors"
+
 # One bad input does not stop the others.
 tm artifacts "$B/random.bin" "$FIXTURES/bare.raw" "$T/nope"
 assert_eq "$RC" 1 "mixed run"
