@@ -1004,8 +1004,12 @@ bool tm_image_open(tm_input *in)
     bool any_ntfs = false, lost_ntfs = false;
     for (size_t i = 0; i < in->nvols; i++) {
         any_ntfs |= in->vols[i].status == TM_VOL_OK;
-        /* an entry that should hold NTFS and holds no file system at all */
-        lost_ntfs |= in->vols[i].status == TM_VOL_UNREADABLE && !in->vols[i].fs_type;
+        /* an entry that should hold NTFS and holds no file system at all,
+         * or one of type 0 (unused) that still describes sectors, which TSK
+         * lists (an extended partition's type flipped to 0 hides its
+         * logical partitions) */
+        const tm_volume *v = &in->vols[i];
+        lost_ntfs |= !v->fs_type && (v->status == TM_VOL_UNREADABLE || (v->desc && strstr(v->desc, "(0x00)")));
     }
     if (found.damaged || lost_ntfs || !any_ntfs) {
         size_t before = in->nvols;

@@ -156,6 +156,14 @@ tm artifacts "$T/gpt-type.raw"
 assert_eq "$RC" 1 "a protective MBR of another type"
 assert_contains "$OUT" "NTFS boot sector found at sector 2048 (not in the partition table): read as a volume" "found"
 assert_contains "$OUT" "vol-s2048:Windows/System32/winevt/Logs/Security.evtx" "and read"
+# (seed 3267) the extended partition's type flipped to 0: TSK lists an
+# "Empty" partition there and the walk skips it; its logical NTFS volume is
+# found by its boot sector
+cp --sparse=always "$M" "$T/ext0.raw"; put "$T/ext0.raw" '\0' $((0x1CE + 4))
+tm artifacts "$T/ext0.raw"
+assert_eq "$RC" 1 "an extended partition of type 0"
+assert_contains "$OUT" "NTFS boot sector found at sector 34816 (not in the partition table): read as a volume" "found"
+assert_contains "$OUT" "vol-s34816:Windows/System32/winevt/Logs/Application.evtx" "and read"
 tm artifacts "$B/bitlocker.raw"
 assert_not_contains "$OUT" "NTFS boot sector found" "a BitLocker volume is not searched for NTFS boot sectors"
 
