@@ -10,8 +10,10 @@
 IMG="$FIXTURES/hosts/src01.raw"
 [ -f "$IMG" ] || IMG="$FIXTURES/bare.raw"
 ID=$(basename "$IMG" .raw)
-mkfifo "$T/ready"
-exec 6<>"$T/ready" # held open: a hold point's writer never waits, a run that fails early is seen below
+# a fresh FIFO per run (a run's other workers may have said they run too),
+# held open: a hold point's writer never waits, a run that fails early is
+# seen by the read's guard
+ready() { exec 6<&-; rm -f "$T/ready"; mkfifo "$T/ready"; exec 6<>"$T/ready"; }
 
 # PROCESS PATTERN after the run: none left, no summary.json where it stopped
 killed_run() { # NAME WHERE_LEFT_INCOMPLETE...
@@ -33,6 +35,7 @@ killed_run() { # NAME WHERE_LEFT_INCOMPLETE...
 }
 
 # 1. parsing: a worker that says it runs and waits
+ready
 printf '#!/bin/sh\necho "worker $$" >"%s/ready"\nexec sleep 3600\n' "$T" >"$T/waiting-worker"
 chmod +x "$T/waiting-worker"
 mkfifo "$T/so1"
@@ -43,6 +46,7 @@ killed_run parsing "$sup" "$T/o1/$ID" "$T/o1/case"
 [ -z "$(find "$T/o1" -name 'traces.*' 2>/dev/null)" ] || fail "parsing: traces under a final name"
 
 # 2. the plugins: every record read, the plugins about to run
+ready
 mkfifo "$T/so2"
 TOOLMARK_TEST_HOLD=plugins TOOLMARK_TEST_HOLD_FIFO="$T/ready" "$TOOLMARK" scan -o "$T/o2" "$IMG" >"$T/so2" 2>"$T/err2" &
 sup=$!
@@ -52,6 +56,7 @@ killed_run plugins "$sup" "$T/o2/$ID" "$T/o2/case"
   fail "plugins: outputs under a final name"
 
 # 3. an input's outputs: all but summary.json renamed into place
+ready
 mkfifo "$T/so3"
 TOOLMARK_TEST_HOLD="commit:$ID/summary.json" TOOLMARK_TEST_HOLD_FIFO="$T/ready" \
   "$TOOLMARK" scan -o "$T/o3" "$IMG" >"$T/so3" 2>"$T/err3" &
@@ -65,6 +70,7 @@ assert_eq "$RC" 0 "input outputs: --resume after the kill: $ERR"
 [ -f "$T/o3/$ID/summary.json" ] && [ -f "$T/o3/case/summary.json" ] || fail "input outputs: --resume finished the case"
 
 # 4. the case's outputs, written by the supervisor itself
+ready
 mkfifo "$T/so4"
 TOOLMARK_TEST_HOLD="commit:case/summary.json" TOOLMARK_TEST_HOLD_FIFO="$T/ready" \
   "$TOOLMARK" scan -o "$T/o4" "$IMG" >"$T/so4" 2>"$T/err4" &
