@@ -102,6 +102,13 @@ tm artifacts "$T/len0.raw"
 assert_eq "$RC" 1 "MBR entry of length 0"
 assert_contains "$OUT" "MBR entry 1 (type 0x07, sector 2048) has length 0: read by the NTFS boot sector found there" "named"
 assert_contains "$OUT" "vol-s2048:Windows/System32/winevt/Logs/Security.evtx" "its volume is read"
+# ... and cut short inside that volume (fuzz_vs: the boot sector's length
+# was taken whole, past the image's end)
+head -c $((6 * 1048576)) "$T/len0.raw" >"$T/len0-cut.raw"
+tm artifacts --json "$T/len0-cut.raw"
+assert_eq "$RC" 1 "an entry of length 0, the image cut inside its volume"
+assert_contains "$OUT" "MBR entry 1 (sector 2048): the NTFS volume found there ends beyond the end of the image" "named"
+assert_eq "$(printf '%s\n' "$OUT" | jq -r 'select(.type=="volume" and .offset==1048576) | .length')" $((5 * 1048576)) "read as far as the image goes"
 tm artifacts "$T/selfebr.raw"
 assert_eq "$RC" 1 "self-referencing EBR"
 assert_contains "$OUT" "chain of EBRs loops back to sector 20480" "the loop named"
