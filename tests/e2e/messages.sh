@@ -97,7 +97,7 @@ assert_eq "$(printf '%s\n' "$ERR" | wc -l)" 2 "unknown command: one message and 
 # --version: toolmark and every library, the parsers' included.
 tm --version
 for lib in libtsk libewf libevtx libregf libscca libbfio libxml2 libyaml pcre2 openssl; do
-  printf '%s\n' "$OUT" | grep -q "^$lib [0-9]" || fail "--version lacks $lib"
+  grep -q "^$lib [0-9]" <<<"$OUT" || fail "--version lacks $lib"
 done
 # Progress: redrawn in place on a terminal (script(1) gives it one), with
 # the inputs' lines above it, whole; nothing of it elsewhere.
