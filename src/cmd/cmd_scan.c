@@ -16,6 +16,7 @@
 #include "pipeline/enrich.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/plugin.h"
+#include "util/lifetime.h"
 #include "rules/sigma_hook.h"
 #include "util/spill.h"
 #include "util/fileout.h"
@@ -323,6 +324,7 @@ static int per_input(tm_input *in, void *vo)
         extra++;
     if (tm_jobserver_active())
         tm_pipeline_threads(pl, 1 + extra);
+    tm_test_hold("plugins", NULL);
     tm_pipeline_finish(pl, &ts);
     for (; extra; extra--)
         tm_jobserver_give();

@@ -1,11 +1,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -239,10 +241,15 @@ int tm_run_inputs(char *const *paths, size_t n, tm_input_fn fn, void *ctx)
 
 /* Absolute path of p with symlinks resolved, also when p does not exist yet
  * (its nearest existing ancestor is resolved, the rest appended). */
-static char *resolve_path(const char *p)
+/* Where a path that may not exist yet leads: its longest existing prefix
+ * resolved by realpath (symbolic links followed), the rest collapsed by
+ * text as mkdir will take it. After a ".." (or any step) the path so far is
+ * resolved again, so "nosuch/../link/out" with link -> ev is ev/out; a
+ * dangling link is followed to where it points (mkdir would create there). */
+static char *resolve_path_depth(const char *p, int depth)
 {
     char *r = realpath(p, NULL);
-    if (r)
+    if (r || depth > 40)
         return r;
     char *copy = tm_xstrdup(p);
     size_t n = strlen(copy);
@@ -261,7 +268,7 @@ static char *resolve_path(const char *p)
     /* The parent is resolved (canonical); the rest does not exist yet, so
      * "." and ".." in it are collapsed by text, as mkdir will take them:
      * "nosuch/../ev/out" is "ev/out", inside the input ev. */
-    char *pr = resolve_path(parent);
+    char *pr = resolve_path_depth(parent, depth + 1);
     char *out = NULL;
     if (pr && strcmp(base, "..") == 0) {
         char *up = strrchr(pr, '/');
@@ -273,7 +280,41 @@ static char *resolve_path(const char *p)
     free(pr);
     free(parent);
     free(copy);
+    if (out) {
+        /* what the text names may exist (a link, or a folder reached again
+         * after the ".."): resolve it */
+        struct stat st;
+        char *again = realpath(out, NULL);
+        if (again) {
+            free(out);
+            out = again;
+        } else if (lstat(out, &st) == 0 && S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t tl = readlink(out, target, sizeof target - 1);
+            if (tl > 0) {
+                target[tl] = '\0';
+                char *dir = tm_xstrdup(out);
+                char *s2 = strrchr(dir, '/');
+                if (s2)
+                    *s2 = '\0';
+                char *via = target[0] == '/' ? tm_xstrdup(target)
+                                             : tm_xasprintf("%s/%s", s2 && *dir ? dir : "/", target);
+                char *r2 = resolve_path_depth(via, depth + 1);
+                free(via);
+                free(dir);
+                if (r2) {
+                    free(out);
+                    out = r2;
+                }
+            }
+        }
+    }
     return out;
+}
+
+static char *resolve_path(const char *p)
+{
+    return resolve_path_depth(p, 0);
 }
 
 bool tm_output_inside_input(const char *cmd, const char *dir, char *const *paths, size_t n)

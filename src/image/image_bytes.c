@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <libewf.h>
 #include <openssl/evp.h>
 
+#include "image/ewf_repair.h"
 #include "util/buf.h"
 #include "util/yal_message.h"
 
@@ -258,7 +260,124 @@ typedef struct {
     pthread_mutex_t lock;
     char **names;
     int nnames;
+    char *repair_dir; /* a temporary folder with repaired segment files, or NULL */
 } ewf_img;
+
+/* ---- EWF: segment files with a damaged table section ---------------------- */
+
+static long fd_read_at(void *ctx, uint64_t off, void *buf, size_t len)
+{
+    int fd = *(int *)ctx;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t r = pread(fd, (char *)buf + got, len - got, (off_t)(off + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    return (long)got;
+}
+
+static void remove_dir(const char *dir, char **names, int count)
+{
+    for (int i = 0; i < count; i++) {
+        const char *b = strrchr(names[i], '/');
+        char *p = tm_xasprintf("%s/%s", dir, b ? b + 1 : names[i]);
+        unlink(p);
+        free(p);
+    }
+    rmdir(dir);
+}
+
+static bool copy_file(int in, const char *to, uint64_t size)
+{
+    int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (out < 0)
+        return false;
+    bool ok = true;
+    loff_t ioff = 0;
+    while (ok && (uint64_t)ioff < size) {
+        ssize_t n = copy_file_range(in, &ioff, out, NULL, (size_t)(size - (uint64_t)ioff), 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n > 0)
+            continue;
+        /* no copy_file_range here (or across these file systems): by hand */
+        char buf[1 << 16];
+        long r = fd_read_at(&in, (uint64_t)ioff, buf, sizeof buf);
+        ok = r > 0 && write(out, buf, (size_t)r) == (ssize_t)r;
+        if (ok)
+            ioff += r;
+    }
+    return close(out) == 0 && ok;
+}
+
+/* The set again, with each segment file whose table section is damaged
+ * copied into a temporary folder and mended from its table2 mirror (the
+ * others linked there): the first segment's path in that folder, or NULL
+ * when nothing could be mended. *said tells what was. The evidence is only
+ * read. */
+static char *repaired_set(char **names, int count, char **dir_out, char *said, size_t n)
+{
+    said[0] = '\0';
+    const char *tmp = getenv("TMPDIR");
+    char *dir = tm_xasprintf("%s/toolmark-ewf.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        free(dir);
+        return NULL;
+    }
+    size_t mended = 0;
+    bool ok = true;
+    for (int i = 0; i < count && ok; i++) {
+        bool noatime = true;
+        int fd = open_evidence(names[i], &noatime);
+        if (fd < 0) {
+            ok = false;
+            break;
+        }
+        uint64_t size = fd_size(fd);
+        tm_ewf_patch patches[64];
+        size_t np = 0;
+        tm_ewf_table_repairs(fd_read_at, &fd, size, patches, 64, &np);
+        const char *b = strrchr(names[i], '/');
+        b = b ? b + 1 : names[i];
+        char *dst = tm_xasprintf("%s/%s", dir, b);
+        if (np == 0) {
+            char *real = realpath(names[i], NULL);
+            ok = real && symlink(real, dst) == 0;
+            free(real);
+        } else {
+            ok = copy_file(fd, dst, size);
+            int out = ok ? open(dst, O_WRONLY | O_CLOEXEC) : -1;
+            for (size_t k = 0; k < np && out >= 0; k++)
+                ok = ok && pwrite(out, patches[k].bytes, patches[k].len, (off_t)patches[k].offset) ==
+                                   (ssize_t)patches[k].len;
+            ok = out >= 0 && close(out) == 0 && ok;
+            for (size_t k = 0; k < np && ok; k++) {
+                size_t used = strlen(said);
+                snprintf(said + used, n - used, "%s%s: %s is damaged", used ? "; " : "", b, patches[k].why);
+            }
+            mended += np;
+        }
+        tm_ewf_patches_free(patches, np);
+        free(dst);
+        close(fd);
+    }
+    if (!ok || mended == 0) {
+        remove_dir(dir, names, count);
+        free(dir);
+        said[0] = '\0';
+        return NULL;
+    }
+    const char *b = strrchr(names[0], '/');
+    char *first = tm_xasprintf("%s/%s", dir, b ? b + 1 : names[0]);
+    *dir_out = dir;
+    return first;
+}
 
 static ssize_t ewf_read(TSK_IMG_INFO *img, TSK_OFF_T off, char *buf, size_t len)
 {
@@ -283,6 +402,10 @@ static void ewf_close(TSK_IMG_INFO *img)
     free_names(img);
     libewf_handle_close(e->h, NULL);
     libewf_handle_free(&e->h, NULL);
+    if (e->repair_dir) {
+        remove_dir(e->repair_dir, e->names, e->nnames);
+        free(e->repair_dir);
+    }
     libewf_glob_free(e->names, e->nnames, NULL);
     pthread_mutex_destroy(&e->lock);
     free(e);
@@ -304,14 +427,54 @@ static TSK_IMG_INFO *open_ewf(const char *path, tm_image_info *info, char *err, 
         return NULL;
     }
     libewf_handle_t *h = NULL;
-    if (libewf_handle_initialize(&h, &e) != 1 || libewf_handle_open(h, names, count, LIBEWF_OPEN_READ, &e) != 1) {
+    char *repair_dir = NULL, mended[300] = "";
+    bool opened = libewf_handle_initialize(&h, &e) == 1 && libewf_handle_open(h, names, count, LIBEWF_OPEN_READ, &e) == 1;
+    bool corrupted = false;
+    if (opened) {
+        corrupted = libewf_handle_segment_files_corrupted(h, &e) == 1;
+        libewf_error_free(&e);
+    }
+    if (!opened || corrupted) {
+        /* libewf refuses a set (or loses its chunks) whose table section is
+         * damaged, though table2 mirrors it: a mended copy is tried */
         char msg[256];
         ewf_message(&e, msg, sizeof msg);
-        snprintf(err, n, "libewf cannot open the segment files: %s", msg);
-        if (h)
-            libewf_handle_free(&h, NULL);
-        libewf_glob_free(names, count, NULL);
-        return NULL;
+        char *first = repaired_set(names, count, &repair_dir, mended, sizeof mended);
+        char **names2 = NULL;
+        int count2 = 0;
+        libewf_handle_t *h2 = NULL;
+        if (first && libewf_glob(first, strlen(first), LIBEWF_FORMAT_UNKNOWN, &names2, &count2, &e) == 1 &&
+            libewf_handle_initialize(&h2, &e) == 1 && libewf_handle_open(h2, names2, count2, LIBEWF_OPEN_READ, &e) == 1) {
+            if (h) {
+                libewf_handle_close(h, NULL);
+                libewf_handle_free(&h, NULL);
+            }
+            h = h2;
+            libewf_glob_free(names, count, NULL);
+            names = names2;
+            count = count2;
+            opened = true;
+        } else {
+            libewf_error_free(&e);
+            if (h2)
+                libewf_handle_free(&h2, NULL);
+            if (names2)
+                libewf_glob_free(names2, count2, NULL);
+            if (repair_dir) {
+                remove_dir(repair_dir, names, count);
+                free(repair_dir);
+                repair_dir = NULL;
+            }
+            mended[0] = '\0';
+        }
+        free(first);
+        if (!opened) {
+            snprintf(err, n, "libewf cannot open the segment files: %s", msg);
+            if (h)
+                libewf_handle_free(&h, NULL);
+            libewf_glob_free(names, count, NULL);
+            return NULL;
+        }
     }
     size64_t size = 0;
     uint32_t bps = 512;
@@ -334,11 +497,14 @@ static TSK_IMG_INFO *open_ewf(const char *path, tm_image_info *info, char *err, 
                  "the E01 segment set is incomplete or truncated (%d segment file%s found): a segment file is missing "
                  "or cut short, and data past the damage reads as zeros",
                  count, count == 1 ? "" : "s");
+    else if (mended[0])
+        snprintf(info->damage, sizeof info->damage, "%.200s: its chunks are read through the table2 copy", mended);
     libewf_error_free(&e);
     ewf_img *w = tm_xcalloc(1, sizeof *w);
     w->h = h;
     w->names = names;
     w->nnames = count;
+    w->repair_dir = repair_dir;
     pthread_mutex_init(&w->lock, NULL);
     info->format = "ewf";
     info->segments = (unsigned)count;

@@ -938,7 +938,11 @@ static int cmp_vol_offset(const void *a, const void *b)
 
 #define SCAN_MAX_PROBES 65536 /* 64 GiB of gaps at 1 MiB steps */
 
-/* NTFS volumes by their boot sectors in the gaps between known volumes. */
+/* NTFS volumes by their boot sectors in the gaps between known volumes.
+ * It runs when the table is damaged, an entry that should hold NTFS holds
+ * no file system, or no NTFS volume opened: then only a volume with a file
+ * system in it covers its space (a damaged entry may point anywhere, or
+ * carry a wrong type, and the volume it lost lies elsewhere). */
 static void scan_gaps(tm_input *in, tsk_priv *tp)
 {
     size_t nv = in->nvols;
@@ -951,8 +955,7 @@ static void scan_gaps(tm_input *in, tsk_priv *tp)
     uint64_t at = 0;
     for (size_t i = 0; i <= nv; i++) {
         const tm_volume *v = i < nv ? sorted[i] : NULL;
-        /* a whole-image volume without a file system covers nothing */
-        if (v && v->index < 0 && !v->recovered && !v->fs_type)
+        if (v && !v->fs_type)
             continue;
         uint64_t end = v ? v->offset : in->size;
         if (end > at)
@@ -971,6 +974,20 @@ static void scan_gaps(tm_input *in, tsk_priv *tp)
                              "the search for NTFS boot sectors stopped after %d positions: volumes beyond may be missed",
                              SCAN_MAX_PROBES);
     tm_vs_found_free(&found);
+}
+
+/* Sector 0 is a GPT's protective MBR (an entry of type 0xEE). */
+static bool protective_mbr(TSK_IMG_INFO *img)
+{
+    unsigned char s[512];
+    if (img->size < 512 || tsk_img_read(img, 0, (char *)s, sizeof s) != (ssize_t)sizeof s)
+        return false;
+    if (s[510] != 0x55 || s[511] != 0xAA)
+        return false;
+    for (int i = 0; i < 4; i++)
+        if (s[0x1BE + 16 * i + 4] == 0xEE)
+            return true;
+    return false;
 }
 
 bool tm_image_open(tm_input *in)
@@ -1002,8 +1019,29 @@ bool tm_image_open(tm_input *in)
     tp->vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);
     if (!tp->vs)
         tsk_error_reset();
-    in->vs_type = tm_xstrdup(tp->vs ? tsk_vs_type_toname(tp->vs->vstype) : "none");
-    for (TSK_PNUM_T i = 0; tp->vs && i < tp->vs->part_count; i++) {
+    /* A protective MBR taken for the table: the GPT behind it did not open
+     * (detection reads only its primary header). Its backup header at the
+     * end of the image may still be whole; when neither is, the volumes are
+     * looked for by their boot sectors below. */
+    bool gpt_lost = false;
+    if (tp->vs && tp->vs->vstype == TSK_VS_TYPE_DOS && protective_mbr(img)) {
+        TSK_VS_INFO *g = tsk_vs_open(img, 0, TSK_VS_TYPE_GPT);
+        if (g) {
+            tsk_vs_close(tp->vs);
+            tp->vs = g;
+            tm_input_add_problem(in, "input", "partition table",
+                                 "the GPT's primary header is damaged: its partitions are read from the backup "
+                                 "header at the end of the image");
+        } else {
+            tsk_error_reset();
+            gpt_lost = true;
+            tm_input_add_problem(in, "input", "partition table",
+                                 "the GPT's primary and backup headers are both damaged: its partitions cannot be "
+                                 "read; volumes are looked for by their NTFS boot sectors");
+        }
+    }
+    in->vs_type = tm_xstrdup(tp->vs ? (gpt_lost ? "gpt (damaged)" : tsk_vs_type_toname(tp->vs->vstype)) : "none");
+    for (TSK_PNUM_T i = 0; tp->vs && !gpt_lost && i < tp->vs->part_count; i++) {
         const TSK_VS_PART_INFO *p = tsk_vs_part_get(tp->vs, i);
         if (!p || !(p->flags & TSK_VS_PART_FLAG_ALLOC))
             continue;
@@ -1012,7 +1050,7 @@ bool tm_image_open(tm_input *in)
     }
     /* what the table parser dropped or could not read (vs_recover.c) */
     tm_vs_found found = {0};
-    if (!tp->vs || tp->vs->vstype == TSK_VS_TYPE_DOS) {
+    if (!tp->vs || (tp->vs->vstype == TSK_VS_TYPE_DOS && !gpt_lost)) {
         tm_mbr_walk(img, in, &found);
         for (size_t i = 0; i < found.n; i++)
             if (!volume_at(in, found.c[i].offset))
@@ -1022,6 +1060,8 @@ bool tm_image_open(tm_input *in)
             in->vs_type = tm_xstrdup("dos (damaged)");
         }
     }
+    if (gpt_lost)
+        found.damaged++;
     if (in->nvols == 0 && !found.damaged)
         add_volume(in, -1, 0, in->size, "whole image (no partition table)", false);
     for (size_t i = 0; i < in->nvols; i++)
@@ -1034,10 +1074,17 @@ bool tm_image_open(tm_input *in)
     size_t ok = open_volumes(in, tp, 0);
     /* a damaged table, or nothing readable: look for NTFS volumes in the
      * space no volume covers */
-    bool any_ntfs = false;
-    for (size_t i = 0; i < in->nvols; i++)
+    bool any_ntfs = false, lost_ntfs = false;
+    for (size_t i = 0; i < in->nvols; i++) {
         any_ntfs |= in->vols[i].status == TM_VOL_OK;
-    if (found.damaged || !any_ntfs) {
+        /* an entry that should hold NTFS and holds no file system at all,
+         * or one of type 0 (unused) that still describes sectors, which TSK
+         * lists (an extended partition's type flipped to 0 hides its
+         * logical partitions) */
+        const tm_volume *v = &in->vols[i];
+        lost_ntfs |= !v->fs_type && (v->status == TM_VOL_UNREADABLE || (v->desc && strstr(v->desc, "(0x00)")));
+    }
+    if (found.damaged || lost_ntfs || !any_ntfs) {
         size_t before = in->nvols;
         scan_gaps(in, tp);
         ok += open_volumes(in, tp, before);

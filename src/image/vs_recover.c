@@ -78,6 +78,14 @@ static void entry(TSK_IMG_INFO *img, tm_input *in, tm_vs_found *f, const char *w
         f->damaged++;
         if (!bytes)
             return;
+        if (bytes > size - off) {
+            /* the boot sector's volume runs past the image's end (fuzz_vs) */
+            tm_input_add_problem(in, "input", "partition table",
+                                 "%s (sector %" PRIu64 "): the NTFS volume found there ends beyond the end of the "
+                                 "image (%" PRIu64 " bytes): the image is cut short, the volume is read as far as it goes",
+                                 what, start, size);
+            bytes = size - off;
+        }
     } else if (off + bytes > size) {
         tm_input_add_problem(in, "input", "partition table",
                              "%s (type 0x%02x, sector %" PRIu64 ", %" PRIu64

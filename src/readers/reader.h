@@ -38,6 +38,8 @@ struct tm_emit {
     void (*flush)(tm_emit *e); /* writes out and resets it */
     void *ctx;
     uint64_t records, problems;
+    size_t whole;      /* bytes of out that are whole frames (what a fault handler may still send) */
+    uint64_t fault_at; /* tests: SIGSEGV when records reaches it (TOOLMARK_TEST_WORKER_FAULT); 0 = never */
 };
 
 /* Begins a record frame; add fields through the returned encoder, then end. */

@@ -140,8 +140,8 @@ static void count_list(tm_source *src, const cells *c, uint8_t *seen, uint32_t l
  * such lists, one level). */
 static void lost_subkeys(tm_source *src, const cells *c, const uint32_t *keys, size_t nkeys, tm_emit *out)
 {
-    uint64_t lost = 0;
-    uint32_t first_key = 0;
+    uint64_t lost = 0, hidden = 0;
+    uint32_t first_key = 0, first_hidden = 0;
     uint8_t *seen = tm_xcalloc(c->n ? c->n : 1, 1);
     for (size_t i = 0; i < nkeys; i++) {
         uint8_t nk[0x20];
@@ -150,7 +150,7 @@ static void lost_subkeys(tm_source *src, const cells *c, const uint32_t *keys, s
         uint32_t claimed = le32(nk + 0x14), list = le32(nk + 0x1C);
         size_t found = 0, bad = 0, li = cell_index(c, list);
         if (li == SIZE_MAX) {
-            bad = claimed;
+            bad = claimed; /* (a key without subkeys names no list: 0xFFFFFFFF) */
         } else if (c->sig[li] == SIG('r', 'i')) {
             uint32_t n;
             uint8_t *b = seen[li] ? NULL : read_cell(src, c, li, &n);
@@ -166,8 +166,17 @@ static void lost_subkeys(tm_source *src, const cells *c, const uint32_t *keys, s
             bad = claimed - found; /* a list shorter than the key says */
         if (bad && lost++ == 0)
             first_key = keys[i];
+        /* libregf reads as many subkeys as the key claims: more in its list
+         * are left out without an error (a count flipped to 0) */
+        if (found > claimed && hidden++ == 0)
+            first_hidden = keys[i];
     }
     free(seen);
+    if (hidden)
+        tm_emit_problem(out, TM_POS_OFFSET, BINS_START + first_hidden, false,
+                        "%llu keys claim fewer subkeys than their subkey lists hold (the first: key cell at offset "
+                        "0x%llx): the subkeys past the count and everything under them are missing",
+                        (unsigned long long)hidden, (unsigned long long)(BINS_START + first_hidden));
     if (lost)
         tm_emit_problem(out, TM_POS_OFFSET, BINS_START + first_key, false,
                         "%llu keys list subkeys that cannot be found (the first: key cell at offset 0x%llx): those "
@@ -222,7 +231,9 @@ tm_source *tm_regf_guard(tm_source *src, tm_emit *out, size_t *nclamped)
                 c.off[c.n] = (uint32_t)(at - BINS_START + k);
                 c.sig[c.n] = (uint16_t)(bin[k + 4] | bin[k + 5] << 8);
                 c.size[c.n++] = abs;
-                if (abs >= 4 + 0x2C && memcmp(bin + k + 4, "nk", 2) == 0 && le32(bin + k + 4 + 0x14) > 0) {
+                /* keys with subkeys, or whose count a flip zeroed while a list is still named */
+                if (abs >= 4 + 0x2C && memcmp(bin + k + 4, "nk", 2) == 0 &&
+                    (le32(bin + k + 4 + 0x14) > 0 || le32(bin + k + 4 + 0x1C) != 0xFFFFFFFFu)) {
                     if (nsk == capsk) {
                         capsk = capsk ? 2 * capsk : 1024;
                         sk_key = tm_xrealloc(sk_key, capsk * sizeof *sk_key);

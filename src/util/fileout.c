@@ -1,4 +1,5 @@
 #include "util/fileout.h"
+#include "util/lifetime.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -101,6 +102,7 @@ int tm_fileout_commit(tm_fileout *f)
     if (close(f->fd) != 0)
         fail(f);
     f->fd = -1;
+    tm_test_hold("commit", f->final_path);
     if (!f->failed && rename(f->tmp_path, f->final_path) != 0)
         fail(f);
     if (f->failed) {

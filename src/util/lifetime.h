@@ -14,4 +14,14 @@ void tm_die_with_parent(pid_t parent);
  * process that never called it). */
 bool tm_parent_alive(void);
 
+/* For tests of what a kill leaves behind, at a known moment and without
+ * sleeps: with TOOLMARK_TEST_HOLD=POINT (or POINT:SUFFIX, where SUFFIX ends
+ * detail after a '/') and TOOLMARK_TEST_HOLD_FIFO=PATH in the environment,
+ * a process that reaches POINT writes "POINT PID\n" into the FIFO
+ * (waiting for a reader) and then waits until it is killed. Points: "plugins"
+ * (an input's records all read, before its plugins run), "commit" (detail:
+ * the final path of an output about to be renamed into place). Without the
+ * variables, nothing. */
+void tm_test_hold(const char *point, const char *detail);
+
 #endif

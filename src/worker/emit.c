@@ -2,6 +2,7 @@
  * framed for the worker protocol, batched, and handed to a flush callback
  * (the socket in a worker, stdout or a counter for toolmark-parse run by
  * hand). */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -15,6 +16,7 @@ void tm_emit_flush(tm_emit *e)
     if (e->out.len && e->flush)
         e->flush(e);
     tm_buf_reset(&e->out);
+    e->whole = 0;
 }
 
 tm_fields_enc *tm_emit_begin(tm_emit *e, tm_art_kind kind, uint8_t flags, uint64_t position, int64_t time)
@@ -28,7 +30,10 @@ void tm_emit_end(tm_emit *e)
 {
     tm_record_end(&e->enc);
     tm_frame_end(&e->out, e->frame_start);
+    e->whole = e->out.len;
     e->records++;
+    if (e->fault_at && e->records == e->fault_at)
+        raise(SIGSEGV); /* a library's fault mid-artifact, for tests */
     if (e->out.len >= FLUSH_AT)
         tm_emit_flush(e);
 }
@@ -56,6 +61,7 @@ void tm_emit_problem(tm_emit *e, tm_pos_kind kind, uint64_t position, bool fatal
     tm_fenc_str(&enc, "message", msg);
     tm_fields_end(&enc);
     tm_frame_end(&e->out, start);
+    e->whole = e->out.len;
     e->problems++;
 }
 

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +143,88 @@ static tm_source *remote_source_new(int sock, tm_framer *fr, uint64_t size)
 /* ---- serve mode ------------------------------------------------------------- */
 
 static int g_sock = -1;
+static tm_emit *g_emit; /* the batch a fault handler sends */
+
+/* A library's fault (libfwevt on crafted binary XML, say) kills the worker,
+ * but the records read before it are not lost with the batch: the whole
+ * frames in it go to the coordinator first (write(2) only, on a stack of
+ * its own in case the fault was a stack overflow), then the signal takes
+ * its course and the coordinator reports the artifact. Sanitizer builds
+ * send them from the sanitizer's death callback instead, which keeps the
+ * sanitizer's report. */
+static void send_whole_frames(void)
+{
+    if (!g_emit || g_sock < 0)
+        return;
+    const char *p = g_emit->out.data;
+    size_t n = g_emit->whole;
+    while (n > 0) {
+        ssize_t w = write(g_sock, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        p += w;
+        n -= (size_t)w;
+    }
+    g_emit->whole = 0;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TM_SANITIZED_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TM_SANITIZED_BUILD 1
+#endif
+#endif
+
+#ifdef TM_SANITIZED_BUILD
+#include <sanitizer/common_interface_defs.h>
+static void install_fault_handler(void)
+{
+    __sanitizer_set_death_callback(send_whole_frames);
+}
+#else
+static void on_fault(int sig)
+{
+    int saved = errno;
+    send_whole_frames();
+    errno = saved;
+    raise(sig); /* SA_RESETHAND: the default action, once this returns */
+}
+
+static void install_fault_handler(void)
+{
+    static char alt[64 * 1024];
+    stack_t ss = {.ss_sp = alt, .ss_size = sizeof alt};
+    sigaltstack(&ss, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fault;
+    sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+#endif
+
+/* TOOLMARK_TEST_WORKER_FAULT=N:SUFFIX (tests): the job of an artifact whose
+ * path ends in SUFFIX faults after its Nth record. */
+static uint64_t test_fault_at(const tm_job *job, uint64_t records_so_far)
+{
+    const char *v = getenv("TOOLMARK_TEST_WORKER_FAULT");
+    if (!v || !job->path)
+        return 0;
+    char *end;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (n == 0 || *end != ':')
+        return 0;
+    size_t sl = strlen(end + 1), pl = strlen(job->path);
+    if (sl > pl || strcmp(job->path + pl - sl, end + 1) != 0)
+        return 0;
+    return records_so_far + n;
+}
 
 static void sock_flush(tm_emit *e)
 {
@@ -178,6 +261,8 @@ static int serve(int sock)
     tm_emit emit = {0};
     tm_buf_init(&emit.out);
     emit.flush = sock_flush;
+    g_emit = &emit;
+    install_fault_handler();
     for (;;) {
         uint32_t type, len;
         const uint8_t *p;
@@ -213,13 +298,16 @@ static int serve(int sock)
         const tm_reader *rd = tm_reader_for(jo.job.kind);
         if (!rd)
             tm_emit_problem(&emit, TM_POS_NONE, 0, true, "no reader for %s artifacts yet", tm_art_kind_name(jo.job.kind));
-        else
+        else {
+            emit.fault_at = test_fault_at(&jo.job, emit.records);
             rc = rd->run(&jo.job, src, &emit, &st);
+        }
         tm_emit_flush(&emit);
         send_done(rc, &st);
         tm_source_close(src);
         tm_job_owned_free(&jo);
     }
+    g_emit = NULL;
     tm_buf_free(&emit.out);
     tm_framer_free(&fr);
     return 0;

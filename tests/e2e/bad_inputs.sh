@@ -49,6 +49,42 @@ assert_eq "$RC" 1 "extract from damaged E01 data"
 grep -F 'Security.evtx' "$T/fx/manifest.csv" | grep -q 'copied from damaged image data' || fail "manifest marks the damaged copy"
 grep -F 'System.evtx' "$T/fx/manifest.csv" | grep -q '"ok"' || fail "intact copies stay ok"
 
+# An E01 whose table section is damaged (libewf refuses the whole set, or
+# loses its chunks, though table2 mirrors the table): read through a mended
+# copy of that segment file (in TMPDIR, removed after), the damage named,
+# exit 1; the stored MD5 still matches what is read. With table2 damaged
+# too, the set is refused (docs/robustness.md).
+put() { printf "$2" | dd of="$1" bs=1 seek="$3" conv=notrunc status=none; } # FILE BYTES OFFSET
+table_at() { LC_ALL=C grep -obUaP 'table\x00{11}' "$1" | head -1 | cut -d: -f1; } # FILE -> offset of the table section
+mkdir -p "$T/ewf1" "$T/ewf2" "$T/ewf3" "$T/ewf-multi" "$T/ewf-tmp"
+E="$FIXTURES/e01/mbr.E01"
+t=$(table_at "$E")
+cp "$E" "$T/ewf1/mbr.E01"; dd if=/dev/zero of="$T/ewf1/mbr.E01" bs=1 seek=$((t + 76)) count=24 conv=notrunc status=none
+cp "$E" "$T/ewf2/mbr.E01"; put "$T/ewf2/mbr.E01" 'XXXX' $((t + 72))                   # the descriptor's checksum
+cp "$T/ewf1/mbr.E01" "$T/ewf3/mbr.E01"; t2=$(LC_ALL=C grep -obUaP 'table2\x00{10}' "$E" | head -1 | cut -d: -f1)
+dd if=/dev/zero of="$T/ewf3/mbr.E01" bs=1 seek=$((t2 + 76)) count=24 conv=notrunc status=none
+before=$(cat "$T/ewf1/mbr.E01" "$T/ewf2/mbr.E01" | sha256sum)
+for d in ewf1 ewf2; do
+  TMPDIR="$T/ewf-tmp" tm artifacts "$T/$d/mbr.E01"
+  assert_eq "$RC" 1 "$d: E01 with a damaged table section"
+  assert_contains "$OUT" "mbr.E01: the table section at offset $t" "$d: the damage named"
+  assert_contains "$OUT" "is damaged: its chunks are read through the table2 copy" "$d: and how it was read"
+  assert_contains "$OUT" "vol2:Windows/System32/winevt/Logs/Security.evtx" "$d: the first volume read"
+  assert_contains "$OUT" "vol10:Windows/System32/winevt/Logs/Application.evtx" "$d: the logical volume read"
+  assert_eq "$(ls -A "$T/ewf-tmp")" "" "$d: the mended copy removed"
+done
+assert_eq "$(cat "$T/ewf1/mbr.E01" "$T/ewf2/mbr.E01" | sha256sum)" "$before" "the damaged evidence itself left as it was"
+tm artifacts "$T/ewf3/mbr.E01"
+assert_eq "$RC" 1 "table and table2 damaged"; assert_contains "$OUT" "libewf cannot open the segment files" "refused, said"
+cp "$FIXTURES"/e01-multi/* "$T/ewf-multi/"
+t=$(table_at "$T/ewf-multi/bare.E03")
+dd if=/dev/zero of="$T/ewf-multi/bare.E03" bs=1 seek=$((t + 76)) count=24 conv=notrunc status=none
+tm artifacts --verify --json "$T/ewf-multi/bare.E01"
+assert_eq "$RC" 1 "a segment of nine with a damaged table section"
+assert_contains "$OUT" "bare.E03: the table section at offset $t" "the segment named"
+assert_eq "$(printf '%s\n' "$OUT" | jq -r 'select(.type=="input") | .computed_md5 == .stored_md5')" true "the media reads as acquired"
+[ "$(printf '%s\n' "$OUT" | jq -c 'select(.type=="artifact")' | wc -l)" -gt 0 ] || fail "the multi-segment E01's artifacts"
+
 # Partition-table damage: every entry that cannot be followed is named, and
 # what is intact is still read (docs/robustness.md).
 M="$FIXTURES/mbr.raw"
@@ -66,6 +102,13 @@ tm artifacts "$T/len0.raw"
 assert_eq "$RC" 1 "MBR entry of length 0"
 assert_contains "$OUT" "MBR entry 1 (type 0x07, sector 2048) has length 0: read by the NTFS boot sector found there" "named"
 assert_contains "$OUT" "vol-s2048:Windows/System32/winevt/Logs/Security.evtx" "its volume is read"
+# ... and cut short inside that volume (fuzz_vs: the boot sector's length
+# was taken whole, past the image's end)
+head -c $((6 * 1048576)) "$T/len0.raw" >"$T/len0-cut.raw"
+tm artifacts --json "$T/len0-cut.raw"
+assert_eq "$RC" 1 "an entry of length 0, the image cut inside its volume"
+assert_contains "$OUT" "MBR entry 1 (sector 2048): the NTFS volume found there ends beyond the end of the image" "named"
+assert_eq "$(printf '%s\n' "$OUT" | jq -r 'select(.type=="volume" and .offset==1048576) | .length')" $((5 * 1048576)) "read as far as the image goes"
 tm artifacts "$T/selfebr.raw"
 assert_eq "$RC" 1 "self-referencing EBR"
 assert_contains "$OUT" "chain of EBRs loops back to sector 20480" "the loop named"
@@ -75,6 +118,61 @@ tm artifacts --json "$T/dup4.raw"
 assert_eq "$RC" 0 "one partition listed four times: $ERR"
 assert_eq "$(printf '%s\n' "$OUT" | jq -c 'select(.type=="volume")' | wc -l)" 1 "read once"
 assert_contains "$OUT" "listed 4 times in the partition table" "the repetition said"
+
+# An entry whose length runs far past the image: named, its volume read as
+# far as the image goes, the others read too.
+cp --sparse=always "$M" "$T/huge.raw"; put "$T/huge.raw" '\377\377\377\177' $((0x1BE + 12))
+tm artifacts "$T/huge.raw"
+assert_eq "$RC" 1 "MBR entry of an impossible length"
+assert_contains "$OUT" "MBR entry 1 (type 0x07, sector 2048, 2147483647 sectors) ends beyond the end of the image" "named"
+assert_contains "$OUT" ":Windows/System32/winevt/Logs/Security.evtx" "its volume is read"
+assert_contains "$OUT" ":Windows/System32/winevt/Logs/Application.evtx" "the logical volume is read"
+# A GPT whose primary header is damaged is read from its backup header (TSK
+# took the protective MBR for the table and lost the volume); with both
+# headers damaged the NTFS volume is found by its boot sector.
+G="$FIXTURES/gpt.raw"
+last=$(( $(stat -c %s "$G") / 512 - 1 ))
+cp --sparse=always "$G" "$T/gpt1.raw"; dd if=/dev/zero of="$T/gpt1.raw" bs=512 seek=1 count=1 conv=notrunc status=none
+cp --sparse=always "$T/gpt1.raw" "$T/gpt2.raw"; dd if=/dev/zero of="$T/gpt2.raw" bs=512 seek="$last" count=1 conv=notrunc status=none
+tm artifacts "$T/gpt1.raw"
+assert_eq "$RC" 1 "GPT primary header damaged"
+assert_contains "$OUT" "the GPT's primary header is damaged: its partitions are read from the backup header" "named"
+assert_contains "$OUT" "vol1:Windows/System32/winevt/Logs/Security.evtx" "the volume read through the backup header"
+assert_not_contains "$OUT" "GPT Safety Partition" "the protective MBR is not taken for the table"
+tm artifacts "$T/gpt2.raw"
+assert_eq "$RC" 1 "GPT with both headers damaged"
+assert_contains "$OUT" "the GPT's primary and backup headers are both damaged" "named"
+assert_contains "$OUT" "NTFS boot sector found at sector 2048 (not in the partition table): read as a volume" "found by its boot sector"
+assert_contains "$OUT" "vol-s2048:Windows/System32/winevt/Logs/Security.evtx" "and read"
+tm artifacts "$G"
+assert_eq "$RC" 0 "the intact GPT: $ERR"
+assert_not_contains "$OUT" "damaged" "the intact GPT: no damage said"
+
+# bench/mutate's volume check (seeds 1529 and 1618): an MBR entry whose
+# start a flip moved to empty space (the entry reads as a zeroed NTFS boot
+# sector, another NTFS volume opens, so no search ran), and a protective
+# MBR whose type a flip changed (one partition of an unknown type over the
+# whole disk): the lost NTFS volume is found by its boot sector and read.
+cp --sparse=always "$M" "$T/moved.raw"; put "$T/moved.raw" '\0\030\0\0' $((0x1BE + 8)) # entry 1 at sector 6144
+tm artifacts "$T/moved.raw"
+assert_eq "$RC" 1 "an MBR entry moved off its volume"
+assert_contains "$OUT" "NTFS boot sector found at sector 2048 (not in the partition table): read as a volume" "found"
+assert_contains "$OUT" "vol-s2048:Windows/System32/winevt/Logs/Security.evtx" "and read"
+cp --sparse=always "$G" "$T/gpt-type.raw"; put "$T/gpt-type.raw" '\256' $((0x1BE + 4))    # 0xEE -> 0xAE
+tm artifacts "$T/gpt-type.raw"
+assert_eq "$RC" 1 "a protective MBR of another type"
+assert_contains "$OUT" "NTFS boot sector found at sector 2048 (not in the partition table): read as a volume" "found"
+assert_contains "$OUT" "vol-s2048:Windows/System32/winevt/Logs/Security.evtx" "and read"
+# (seed 3267) the extended partition's type flipped to 0: TSK lists an
+# "Empty" partition there and the walk skips it; its logical NTFS volume is
+# found by its boot sector
+cp --sparse=always "$M" "$T/ext0.raw"; put "$T/ext0.raw" '\0' $((0x1CE + 4))
+tm artifacts "$T/ext0.raw"
+assert_eq "$RC" 1 "an extended partition of type 0"
+assert_contains "$OUT" "NTFS boot sector found at sector 34816 (not in the partition table): read as a volume" "found"
+assert_contains "$OUT" "vol-s34816:Windows/System32/winevt/Logs/Application.evtx" "and read"
+tm artifacts "$B/bitlocker.raw"
+assert_not_contains "$OUT" "NTFS boot sector found" "a BitLocker volume is not searched for NTFS boot sectors"
 
 # One bad input does not stop the others.
 tm artifacts "$B/random.bin" "$FIXTURES/bare.raw" "$T/nope"

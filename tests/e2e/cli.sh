@@ -38,6 +38,16 @@ tm extract -o nosuch2/../evidence/x evidence
 cd - >/dev/null
 assert_eq "$RC" 2 "extract -o nosuch/../evidence/x"; [ ! -e "$T/evidence/x" ] || fail "extract wrote into evidence via .."
 [ ! -e "$T/nosuch2" ] || fail "extract created a folder before refusing"
+# ... nor through a link met after that "..", nor a dangling link into it
+ln -s evidence "$T/evlink"
+ln -s evidence/newdir "$T/dangling"
+cd "$T"
+tm extract -o nosuch2/../evlink/x evidence
+assert_eq "$RC" 2 "extract -o nosuch/../LINK/x (LINK -> evidence)"
+tm extract -o dangling evidence
+assert_eq "$RC" 2 "extract -o a dangling link into evidence"
+cd - >/dev/null
+[ ! -e "$T/evidence/x" ] && [ ! -e "$T/evidence/newdir" ] || fail "extract wrote into evidence through a link"
 # rules check: what loads, what is skipped and why, broken files by line
 mkdir -p "$T/rules/sub"
 cat >"$T/rules/good.yml" <<'Y'

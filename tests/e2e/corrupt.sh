@@ -98,6 +98,14 @@ assert_contains "$(cat "$T/err")" "1 of them cannot be found (damaged chunk)" "t
 assert_contains "$(cat "$T/err")" "1 keys list subkeys that cannot be found" "lost subkey named"
 "$TOOLMARK_PARSE" registry "$G/SYSTEM" >"$T/out" 2>"$T/err"
 assert_not_contains "$(cat "$T/err")" "cannot be found" "intact hive: no subkey lost"
+# A key's subkey count flipped to 0 while its list still names them
+# (bench/mutate case 40704 on the triage SOFTWARE; checksums recomputed):
+# libregf reads no subkey of it, without an error; the guard names it.
+"$(dirname "$TOOLMARK")/mutate" 40704 registry "$FIXTURES/triage/C/Windows/System32/config/SOFTWARE" "$T/hidden-subkeys" >/dev/null
+"$TOOLMARK_PARSE" registry "$T/hidden-subkeys" >"$T/out" 2>"$T/err"
+assert_contains "$(cat "$T/err")" "1 keys claim fewer subkeys than their subkey lists hold" "hidden subkeys named"
+"$TOOLMARK_PARSE" registry "$FIXTURES/triage/C/Windows/System32/config/SOFTWARE" >"$T/out" 2>"$T/err"
+assert_not_contains "$(cat "$T/err")" "claim fewer subkeys" "intact hive: no subkey hidden"
 # A Prefetch file whose file name section is 4 MiB of zeros (2 million empty
 # names, which libscca splits with a quadratic append): refused at once.
 cp "$G/x.pf" "$T/zeros.pf"

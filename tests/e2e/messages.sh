@@ -35,6 +35,27 @@ assert_eq "$bad" "" "every position has its kind"
 # in artifact and position order, whatever the workers' order
 sorted=$(jq -r 'select(.position_kind=="record_id") | .position' "$E")
 assert_eq "$sorted" "$(printf '%s\n' "$sorted" | sort -n)" "errors.jsonl in position order"
+# libyal's internals (its function names, "...: unable to retrieve record
+# values: 7.") never reach the examiner: the deepest cause in words
+libyal='lib(evtx|fwevt|regf|scca|bfio|ewf|cdata|fdata|fcache|cerror)_[a-z_]+:'
+if printf '%s\n' "$ERR" | grep -qE "$libyal"; then fail "a libyal function name on the terminal: $(printf '%s\n' "$ERR" | grep -m1 -E "$libyal")"; fi
+if grep -qE "$libyal" "$E"; then fail "a libyal function name in errors.jsonl: $(grep -m1 -E "$libyal" "$E")"; fi
+# A hive whose root key cannot be read (its base block points at a cell
+# that is no key; checksum recomputed): the reason is given, not left empty.
+mkdir -p "$T/hv/C/Windows/System32/config"
+HV=$T/hv/C/Windows/System32/config/SYSTEM
+cp "$FIXTURES/triage/C/Windows/System32/config/SYSTEM" "$HV"
+printf '\010\000\000\000' | dd of="$HV" bs=1 seek=36 conv=notrunc status=none # the root cell: the hive bin's header
+x=0
+for w in $(od -An -v -t u4 -N 508 "$HV"); do x=$((x ^ w)); done
+printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $((x & 255)) $((x >> 8 & 255)) $((x >> 16 & 255)) $((x >> 24 & 255)))" |
+  dd of="$HV" bs=1 seek=508 conv=notrunc status=none
+tm scan -v -o "$T/hvo" "$T/hv"
+assert_eq "$RC" 1 "a hive without a readable root key"
+reason=$(printf '%s\n' "$ERR" | sed -n "s/.*hive's root key cannot be read: //p" | head -1)
+[ -n "$reason" ] || fail "the root key's problem without a reason: $ERR"
+assert_not_contains "$reason" "the library gave no reason" "libregf's reason kept"
+if printf '%s\n' "$ERR" | grep -qE "$libyal"; then fail "a libyal function name in the hive's message"; fi
 # -v: each problem as it comes, a line per artifact read
 tm scan -v -o "$T/v" "$T/ev"
 [ "$(printf '%s\n' "$ERR" | grep -c 'unreadable')" -ge 100 ] || fail "-v says each problem"
@@ -76,7 +97,7 @@ assert_eq "$(printf '%s\n' "$ERR" | wc -l)" 2 "unknown command: one message and 
 # --version: toolmark and every library, the parsers' included.
 tm --version
 for lib in libtsk libewf libevtx libregf libscca libbfio libxml2 libyaml pcre2 openssl; do
-  printf '%s\n' "$OUT" | grep -q "^$lib [0-9]" || fail "--version lacks $lib"
+  grep -q "^$lib [0-9]" <<<"$OUT" || fail "--version lacks $lib"
 done
 # Progress: redrawn in place on a terminal (script(1) gives it one), with
 # the inputs' lines above it, whole; nothing of it elsewhere.

@@ -399,6 +399,21 @@ cd - >/dev/null
 assert_eq "$RC" 2 "scan -o nosuch/../evidence/out refused"; [ ! -e "$T/evidence/out" ] || fail "scan wrote into evidence via .."
 tm scan -o "$T/nosuch/../nosuch/./../evidence/./deep/../out" "$T/evidence"
 assert_eq "$RC" 2 "scan -o with . and .. in missing folders refused"
+# ... nor through a symbolic link met after such a "..", a dangling link
+# into the evidence, or a case whose inputs come from a manifest
+ln -s evidence "$T/evlink"
+ln -s evidence/newdir "$T/dangling"
+printf '%s\n' "$T/evidence" >"$T/ev-manifest"
+cd "$T"
+tm scan -o nosuch/../evlink/out evidence
+assert_eq "$RC" 2 "scan -o nosuch/../LINK/out (LINK -> evidence) refused"
+tm scan -o dangling/out evidence
+assert_eq "$RC" 2 "scan -o through a dangling link into evidence refused"
+tm scan -o nosuch/../evlink/./x/../out --manifest ev-manifest
+assert_eq "$RC" 2 "a case from a manifest refuses -o through a link into its input"
+cd - >/dev/null
+[ ! -e "$T/evidence/out" ] && [ ! -e "$T/evidence/newdir" ] || fail "scan wrote into evidence through a link"
+[ ! -e "$T/nosuch" ] || fail "scan created a folder before refusing"
 
 # A full disk (a file size limit here): no output is left under a final name
 # half written, no temporary file stays, and the summary line says so.

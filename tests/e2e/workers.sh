@@ -21,6 +21,28 @@ tm dump --kind evtx --worker "$T/lying-worker" "$FIXTURES/bare.raw"
 assert_eq "$RC" 1 "malformed worker output"
 assert_contains "$ERR" "malformed" "malformed output reported"
 
+# A worker that dies in the middle of an artifact (a library's fault, made
+# here by TOOLMARK_TEST_WORKER_FAULT after the 10th of src01's 26 Security
+# records): the artifact is reported, the 10 records read before the fault
+# are kept (they were still in the worker's batch: the fault handler sends
+# them), the other artifacts and inputs are read whole, exit 1.
+H="$FIXTURES/hosts/src01.raw"
+TOOLMARK_TEST_WORKER_FAULT=10:Logs/Security.evtx tm dump --kind evtx "$H" "$FIXTURES/bare.raw"
+assert_eq "$RC" 1 "a worker that died mid-artifact"
+counts=$(printf '%s\n' "$OUT" | jq -r '.input_id + " " + (.path | sub(".*/"; ""))' | sort | uniq -c | awk '{print $2 "/" $3 "=" $1}' | tr '\n' ' ')
+assert_eq "$counts" "bare/Security.evtx=3 bare/System.evtx=2 src01/Microsoft-Windows-TerminalServices-RDPClient%4Operational.evtx=3 src01/Security.evtx=10 " \
+  "the records read before the fault kept, the rest read whole"
+# (a sanitizer build's worker reports the fault and exits 1 instead)
+assert_contains "$ERR" "Logs/Security.evtx: parse job failed: parser worker " "the artifact reported"
+assert_contains "$ERR" "(records delivered before: 10)" "with the records it delivered"
+assert_eq "$(printf '%s\n' "$ERR" | grep -c 'parse job failed')" 1 "only that artifact"
+TOOLMARK_TEST_WORKER_FAULT=10:Logs/Security.evtx tm scan -o "$T/fault" "$H" "$FIXTURES/bare.raw"
+assert_eq "$RC" 1 "scan with a worker that died mid-artifact"
+assert_eq "$(jq -c '.artifacts.evtx | [.failed, .records]' "$T/fault/src01/summary.json")" "[1,13]" "summary: one log failed, its 10 records and the other log's 3 kept"
+grep -q 'parse job failed: parser worker' "$T/fault/src01/errors.jsonl" || fail "errors.jsonl names the worker's end"
+[ "$(jq -s length "$T/fault/src01/traces.jsonl")" -gt 0 ] || fail "traces from the records read before the fault"
+[ -f "$T/fault/bare/summary.json" ] && [ -f "$T/fault/case/summary.json" ] || fail "the run went on to the next input and the case"
+
 # A real worker still runs after such failures: the next input is fine.
 tm dump --kind evtx "$FIXTURES/bare.raw"
 assert_eq "$RC" 0 "real worker"
