@@ -27,8 +27,7 @@ static bool ends_evtx(const char *name)
     return n > 5 && strcasecmp(name + n - 5, ".evtx") == 0;
 }
 
-/* The long name among a file's $FILE_NAME names (an 8.3 alias has a '~'). */
-static const TSK_FS_META_NAME_LIST *long_name(const TSK_FS_META_NAME_LIST *l)
+const TSK_FS_META_NAME_LIST *tm_tsk_long_name(const TSK_FS_META_NAME_LIST *l)
 {
     const TSK_FS_META_NAME_LIST *best = l;
     for (; l; l = l->next)
@@ -70,7 +69,7 @@ static TSK_WALK_RET_ENUM on_entry(TSK_FS_FILE *f, void *vc)
         tsk_error_reset();
         return TSK_WALK_CONT;
     }
-    const char *name = m->name2 ? long_name(m->name2)->name : "";
+    const char *name = m->name2 ? tm_tsk_long_name(m->name2)->name : "";
     char head[8];
     bool is_log = tsk_fs_attr_read(attr, 0, head, sizeof head, TSK_FS_FILE_READ_FLAG_NONE) == (ssize_t)sizeof head &&
                   memcmp(head, "ElfFile\0", 8) == 0;

@@ -11,5 +11,8 @@
 #include "image/input.h"
 
 void tm_deleted_logs(tm_input *in, TSK_FS_INFO *fs, int vol);
+/* The long name among a file's $FILE_NAME names (the DOS 8.3 alias has a
+ * '~' and is never longer); l must not be NULL. */
+const TSK_FS_META_NAME_LIST *tm_tsk_long_name(const TSK_FS_META_NAME_LIST *l);
 
 #endif

@@ -703,17 +703,6 @@ static path_slot *path_find(tsk_priv *tp, int vol, uint64_t entry, uint32_t seq,
     return s;
 }
 
-/* Picks the long name among a file's $FILE_NAME names (the DOS 8.3 alias
- * has a '~' and is never longer). */
-static const TSK_FS_META_NAME_LIST *long_name(const TSK_FS_META_NAME_LIST *l)
-{
-    const TSK_FS_META_NAME_LIST *best = l;
-    for (; l; l = l->next)
-        if (strlen(l->name) > strlen(best->name) || (strchr(best->name, '~') && !strchr(l->name, '~')))
-            best = l;
-    return best;
-}
-
 static char *resolve_path(tsk_priv *tp, int vol, uint64_t entry, uint32_t seq, int depth, const char **why)
 {
     if (entry == MFT_ROOT)
@@ -739,7 +728,7 @@ static char *resolve_path(tsk_priv *tp, int vol, uint64_t entry, uint32_t seq, i
     } else if (!f->meta->name2) {
         reason = "no $FILE_NAME";
     } else {
-        const TSK_FS_META_NAME_LIST *nm = long_name(f->meta->name2);
+        const TSK_FS_META_NAME_LIST *nm = tm_tsk_long_name(f->meta->name2);
         char *parent = resolve_path(tp, vol, nm->par_inode, nm->par_seq, depth + 1, &reason);
         if (parent) {
             result = *parent ? tm_xasprintf("%s/%s", parent, nm->name) : tm_xstrdup(nm->name);
