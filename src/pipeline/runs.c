@@ -41,11 +41,6 @@ char *tm_execs_strdup(tm_execs *x, const char *s)
     return d;
 }
 
-static char *xdup(tm_execs *x, const char *s)
-{
-    return tm_execs_strdup(x, s);
-}
-
 const char *tm_exec_kind_name(tm_exec_kind k)
 {
     switch (k) {
@@ -77,7 +72,7 @@ static tm_exec *add(tm_execs *x, tm_exec_kind kind, int64_t time, const char *de
 
 static char *dupne(tm_execs *x, const char *s)
 {
-    return (s && *s && strcmp(s, "-") != 0) ? xdup(x, s) : NULL;
+    return (s && *s && strcmp(s, "-") != 0) ? tm_execs_strdup(x, s) : NULL;
 }
 
 static bool parse_num(const char *s, uint64_t *out)
@@ -97,7 +92,7 @@ static char *account(tm_execs *x, const tm_record *r, const char *prefix)
 {
     char acct[256];
     tm_account(r, prefix, acct, sizeof acct);
-    return acct[0] ? xdup(x, acct) : NULL;
+    return acct[0] ? tm_execs_strdup(x, acct) : NULL;
 }
 
 /* What the executions made from one line share. The strings are borrowed
@@ -123,8 +118,8 @@ static void add_commands(tm_execs *x, const exec_tmpl *t, const tm_cmds *cs, siz
         tm_exec *e = add(x, t->kind, t->time, t->desc, t->r, t->a);
         snprintf(e->name, sizeof e->name, "%s", c->name);
         snprintf(e->verb, sizeof e->verb, "%s", c->verb);
-        e->image = xdup(x, c->name);
-        e->command_line = xdup(x, whole && cs->n == 1 ? whole : c->text);
+        e->image = tm_execs_strdup(x, c->name);
+        e->command_line = tm_execs_strdup(x, whole && cs->n == 1 ? whole : c->text);
         e->user = dupne(x, t->user);
         e->user_sid = dupne(x, t->user_sid);
         e->logon_id = dupne(x, t->logon_id);
@@ -132,7 +127,7 @@ static void add_commands(tm_execs *x, const exec_tmpl *t, const tm_cmds *cs, siz
         e->derived = derived || i > 0 || c->depth > 0;
         e->encoded = c->from_encoded;
         e->in_powershell = c->in_powershell;
-        e->redirect = c->redirect ? xdup(x, c->redirect) : NULL;
+        e->redirect = c->redirect ? tm_execs_strdup(x, c->redirect) : NULL;
     }
 }
 
@@ -190,7 +185,7 @@ static void add_start(tm_execs *x, tm_exec *e, const char *original)
     if (self) {
         snprintf(e->verb, sizeof e->verb, "%s", cs.c[0].verb);
         if (cs.c[0].redirect)
-            e->redirect = xdup(x, cs.c[0].redirect);
+            e->redirect = tm_execs_strdup(x, cs.c[0].redirect);
     }
     if (strcmp(e->name, "cmd") == 0 || strcmp(e->name, "powershell") == 0 || strcmp(e->name, "pwsh") == 0) {
         exec_tmpl t = {e->kind, e->time, e->time_desc, e->r, e->art, e->user, e->user_sid, e->logon_id, e->image};
@@ -461,9 +456,9 @@ static void from_event(tm_execs *x, const tm_record *r, const tm_artifact *a, co
                 snprintf(user, sizeof user, "%.*s", (int)strcspn(u + 7, "\r\n"), u + 7);
             tm_exec *e = add(x, TM_EXEC_SCRIPT, r->time, "Command logged (PowerShell 4103)", r, a);
             tm_program_name(name, len, e->name, sizeof e->name);
-            e->image = xdup(x, name);
-            e->command_line = xdup(x, line);
-            e->user = user[0] ? xdup(x, user) : NULL;
+            e->image = tm_execs_strdup(x, name);
+            e->command_line = tm_execs_strdup(x, line);
+            e->user = user[0] ? tm_execs_strdup(x, user) : NULL;
             free(name);
             free(line);
             bool iex = strcasecmp(e->name, "invoke-expression") == 0;
@@ -553,7 +548,7 @@ static void from_prefetch(tm_execs *x, const tm_record *r, const tm_artifact *a,
         if (t == TM_TIME_NONE)
             continue;
         tm_exec *e = add(x, TM_EXEC_PREFETCH, t, i == 1 ? "Last run (Prefetch)" : "Earlier run (Prefetch)", r, a);
-        e->image = xdup(x, exe);
+        e->image = tm_execs_strdup(x, exe);
         e->run_count = (uint32_t)rc;
         name_from_image(e);
     }

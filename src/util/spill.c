@@ -137,15 +137,6 @@ bool tm_spill_owns(const tm_spill *s, const void *p)
     return false;
 }
 
-void tm_spill_trim(tm_spill *s)
-{
-    pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < s->nseg; i++)
-        madvise(s->seg[i].base, s->seg[i].size, MADV_DONTNEED); /* shared file pages: the data stays in the file */
-    s->trims++;
-    pthread_mutex_unlock(&s->lock);
-}
-
 /* Gives back 16 MiB slice after slice, round robin from where the last
  * call stopped, until resident memory is under low: only as much as the
  * budget needs, and the slices given back longest ago are the ones touched

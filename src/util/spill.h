@@ -2,7 +2,7 @@
  * file mapped MAP_SHARED (the file is unlinked as soon as it is open, so
  * nothing is left behind, whatever ends the process). What the process is
  * not using stays in the kernel's page cache, and written back to the file
- * under memory pressure, instead of in the process: tm_spill_trim() gives
+ * under memory pressure, instead of in the process: tm_spill_trim_to() gives
  * every resident page of the segments back (the data stays in the file and
  * comes back on the next access), and a governor thread does so whenever
  * the process's resident memory passes its budget. The record store of a
@@ -36,9 +36,6 @@ void *tm_spill_grow(tm_spill *s, void *arr, size_t n, size_t *cap, size_t elem, 
 void tm_spill_release(tm_spill *s, void *arr, size_t bytes);
 /* Whether p points into one of s's segments. */
 bool tm_spill_owns(const tm_spill *s, const void *p);
-/* Gives the resident pages of every segment back to the kernel. Safe while
- * other threads read the data: they fault it back in. */
-void tm_spill_trim(tm_spill *s);
 /* Gives back 16 MiB slices, round robin from where the last call stopped,
  * until the process's resident memory is at most low (what the governor
  * does past its budget, down to three quarters of it). */
