@@ -4,9 +4,15 @@
  * time, event id, provider, computer and SID directly and the rest only as
  * rendered XML (parsed with libxml2). docs/readers.md says why the order is
  * this way round (speed, and records libevtx 20181227 cannot decode). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <libevtx.h>
 #include <libxml/parser.h>
@@ -438,6 +444,98 @@ static bool lib_record(evtx_ctx *x, uint64_t index, uint64_t want_id, char *msg,
     return false;
 }
 
+/* What a contained fallback sends back to the reader it was forked from. */
+typedef struct {
+    bool ok;
+    uint64_t records, filtered;
+    char label[128];
+    char msg[256];
+} fallback_result;
+
+/* A child that faults ends by its signal, quietly: the fault is the
+ * library's, said by the parent as a problem on that record. */
+static void contain_faults(void)
+{
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+        sigaction(sigs[i], &sa, NULL);
+    alarm(60); /* a fallback that hangs costs its record, not the worker */
+}
+
+/* lib_record in a child process. libfwevt (inside libevtx 20181227) faults
+ * on some damaged records that toolmark's decoder gave up on: run in the
+ * worker itself, the fault ended the worker and lost every later record of
+ * the log. A child costs a fork per such record (damaged records only);
+ * its fault costs that record, reported. The child shares the worker's
+ * source (its reads, local or over the worker's socket, are its own while
+ * the worker waits) and sends what it read through the same sink, flushed
+ * before and after so that no frame is sent twice. */
+static bool lib_record_contained(evtx_ctx *x, uint64_t index, uint64_t want_id, char *msg, size_t mn)
+{
+    if (!lib(x)) {
+        snprintf(msg, mn, "libevtx cannot open the file either");
+        return false;
+    }
+    index_base(x); /* in the parent: every child starts from it */
+    tm_emit_flush(x->out);
+    fflush(NULL);
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return lib_record(x, index, want_id, msg, mn);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return lib_record(x, index, want_id, msg, mn);
+    }
+    if (pid == 0) {
+        close(p[0]);
+        contain_faults();
+        if (getenv("TOOLMARK_TEST_FALLBACK_FAULT"))
+            raise(SIGSEGV); /* tests: the library's fault, on purpose */
+        fallback_result r = {0};
+        uint64_t rec0 = x->st->records, filt0 = x->st->filtered;
+        r.ok = lib_record(x, index, want_id, r.msg, sizeof r.msg);
+        r.records = x->st->records - rec0;
+        r.filtered = x->st->filtered - filt0;
+        snprintf(r.label, sizeof r.label, "%s", x->st->label);
+        tm_emit_flush(x->out);
+        fflush(NULL);
+        ssize_t w = write(p[1], &r, sizeof r);
+        _exit(w == (ssize_t)sizeof r ? 0 : 1);
+    }
+    close(p[1]);
+    fallback_result r;
+    ssize_t got;
+    do
+        got = read(p[0], &r, sizeof r);
+    while (got < 0 && errno == EINTR);
+    close(p[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (got != (ssize_t)sizeof r || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        if (WIFSIGNALED(status))
+            snprintf(msg, mn, "libevtx ended in a fault reading it (%s)",
+                     WTERMSIG(status) == SIGALRM ? "no answer in 60 s" : strsignal(WTERMSIG(status)));
+        else
+            snprintf(msg, mn, "libevtx ended abnormally reading it");
+        return false;
+    }
+    x->st->records += r.records;
+    x->st->filtered += r.filtered;
+    if (!x->st->label[0] && r.label[0])
+        snprintf(x->st->label, sizeof x->st->label, "%s", r.label);
+    snprintf(msg, mn, "%s", r.msg);
+    return r.ok;
+}
+
 /* Decodes one record of a chunk image; true when it was read (delivered
  * or not asked for). */
 static bool decode(evtx_ctx *x, const uint8_t *chunk, uint64_t chunk_off, uint32_t off, bool recovered)
@@ -505,7 +603,7 @@ static void read_chunk(evtx_ctx *x, const uint8_t *chunk, uint64_t off, bool cut
         int64_t written;
         tm_evtx_record_header(chunk, rec[k], &id, &written);
         char msg[256] = "";
-        if (!lib_record(x, k, id, msg, sizeof msg)) {
+        if (!lib_record_contained(x, k, id, msg, sizeof msg)) {
             tm_emit_problem(x->out, TM_POS_RECORD_ID, id, false, "record %llu unreadable (neither toolmark's decoder nor libevtx: %s)",
                             (unsigned long long)id, msg);
             x->st->skipped++;

@@ -99,6 +99,21 @@ if [ -d "$M" ] && command -v evtxinfo >/dev/null; then
   done < <(find "$M" -name '*.evtx' -print0)
   assert_eq "$bad" 0 "EVTX-to-MITRE files with records missing (of $files)"
 fi
+# A damaged live record libevtx faults on (bench/mutate case 40758: libfwevt
+# SEGVs under the sanitizer build): the fallback to libevtx runs in a child
+# of the worker, so a fault costs that record, said, and the log's later
+# records are read. TOOLMARK_TEST_FALLBACK_FAULT makes every such child
+# fault, in either build.
+mkdir -p "$T/fault"
+"$(dirname "$TOOLMARK")/mutate" 40758 evtx "$P/evtx/System.evtx" "$T/fault/System.evtx" >/dev/null
+tm scan -q -o "$T/fo" "$T/fault"
+assert_eq "$RC" 1 "damaged System.evtx: damage said"
+assert_contains "$ERR" "3 records could not be read (4473 read)" "damaged System.evtx: the records around the damaged ones read"
+TOOLMARK_TEST_FALLBACK_FAULT=1 tm scan -q -o "$T/ff" "$T/fault"
+assert_eq "$RC" 1 "libevtx faulting on every fallback: damage said"
+assert_contains "$ERR" "3 records could not be read (4473 read)" "libevtx faulting: the records after the fault read"
+assert_eq "$(grep -c 'libevtx ended in a fault reading it (Segmentation fault)' "$T/ff/fault/errors.jsonl")" 3 \
+  "each fault named on its record"
 # A compressed Windows 10 Prefetch file cut short (bench/mutate case 4747):
 # libscca decompressed it into zeros and then split them for minutes; the
 # reader decompresses itself and names the damage at once.
