@@ -473,6 +473,35 @@ static void check_mft(tm_input *in, TSK_FS_INFO *fs, size_t rsize, const char *v
     tsk_fs_file_close(mft);
 }
 
+/* TSK's own detection (TSK_FS_TYPE_DETECT) also tries YAFFS2, whose test
+ * reads the whole volume in small pieces: on a volume with no file system
+ * in an E01 whose chunks fail, that was minutes of libewf retries per
+ * volume (seconds are still spent on raw images). Windows evidence holds no
+ * YAFFS2 (Android flash): each other type is tried in turn, NTFS first, and
+ * the first that opens is the volume's. With none, the NTFS attempt's error
+ * is kept when the boot sector says NTFS (it names the damage). */
+static TSK_FS_INFO *open_fs(TSK_IMG_INFO *img, TSK_OFF_T offset, const unsigned char *boot, ssize_t got)
+{
+    static const TSK_FS_TYPE_ENUM types[] = {TSK_FS_TYPE_NTFS_DETECT, TSK_FS_TYPE_FAT_DETECT, TSK_FS_TYPE_EXT_DETECT,
+                                             TSK_FS_TYPE_HFS_DETECT,  TSK_FS_TYPE_ISO9660_DETECT, TSK_FS_TYPE_FFS_DETECT,
+                                             TSK_FS_TYPE_APFS_DETECT};
+    char ntfs_err[512] = "";
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
+        TSK_FS_INFO *fs = tsk_fs_open_img(img, offset, types[i]);
+        if (fs)
+            return fs;
+        if (i == 0 && tsk_error_get())
+            snprintf(ntfs_err, sizeof ntfs_err, "%s", tsk_error_get());
+        tsk_error_reset();
+    }
+    tsk_error_set_errno(TSK_ERR_FS_UNKTYPE);
+    if (got >= 11 && memcmp(boot + 3, "NTFS    ", 8) == 0 && ntfs_err[0])
+        tsk_error_set_errstr("%s", ntfs_err);
+    else
+        tsk_error_set_errstr("none of NTFS, FAT, exFAT, ext, HFS, ISO 9660, UFS, APFS");
+    return NULL;
+}
+
 static void open_volume(tm_input *in, tsk_priv *tp, tm_volume *v, bool ntfs_expected)
 {
     size_t vi = (size_t)(v - in->vols);
@@ -487,17 +516,16 @@ static void open_volume(tm_input *in, tsk_priv *tp, tm_volume *v, bool ntfs_expe
         return;
     }
 
-    TSK_FS_INFO *fs = tsk_fs_open_img(tp->img, (TSK_OFF_T)v->offset, TSK_FS_TYPE_DETECT);
+    TSK_FS_INFO *fs = open_fs(tp->img, (TSK_OFF_T)v->offset, boot, got);
     char backup_note[200] = "";
+    char msg[512] = ""; /* why the volume's own boot sector did not open (the backup's attempt is not the news) */
     if (!fs) {
-        char msg[512];
         tsk_err(msg, sizeof msg, "TSK cannot open a file system");
         if (!(got >= 11 && memcmp(boot + 3, "-FVE-FS-", 8) == 0)) /* BitLocker's first sector is its own */
             fs = open_from_backup(in, tp, v, backup_note, sizeof backup_note);
     }
     if (!fs) {
-        char msg[512];
-        tsk_err(msg, sizeof msg, "TSK cannot open a file system");
+        tsk_error_reset();
         bool ntfs_sig = got >= 11 && memcmp(boot + 3, "NTFS    ", 8) == 0;
         if (bad_checksum_at(tp, v->offset, sizeof boot)) {
             /* not the volume's fault: the image's copy of its first sector is damaged */
