@@ -11,7 +11,8 @@
 # the coverage verdict says the cleared window was recovered from "vss"; the
 # volume lists the store; the E01 gives the same traces; --no-recover no
 # PsExec. A store whose view holds the same log as the live volume adds no
-# trace: each record is cited once, live, naming the store.
+# trace: each record is cited once, live, naming the store. A store with
+# more saved blocks than one block list block holds reads back whole.
 . "$(dirname "$0")/lib.sh"
 need jq
 need mkntfs
@@ -154,5 +155,24 @@ tm scan -q --no-recover -o "$T/sn" "$W/same.raw"
   fail "a store holding the live log adds or changes traces"
 assert_eq "$(jq -c '.coverage.recovered_logs[] | [.from, .verdict]' "$T/s/same/summary.json")" \
   '[["vss"],"copies of the live window only"]' "the coverage verdict: copies only"
+
+# --- more saved blocks than one block list block holds (508): a 10 MiB file rewritten
+fixture_tool bytes 5 10485760 >"$W/r1.bin"
+fixture_tool bytes 6 10485760 >"$W/r2.bin"
+head -c 12582912 /dev/zero >"$W/big.bin"
+printf 'mkdir|%s|-\nfile|indexer.bin|%s/IndexerVolumeGuid|-\nfile|r1.bin|data.bin|-\n' "$S" "$S" >"$W/b1.txt"
+printf 'overwrite|r2.bin|data.bin|-\nfile|catalog.bin|%s|-\nfile|big.bin|%s|-\n' "$CAT" "$STORE" >"$W/b2.txt"
+truncate -s 40M "$W/big-old.raw"
+faketime -f '2016-07-16 13:00:00' mkntfs -F -Q -T -q -s 512 -c 4096 -p 2048 -H 255 -S 63 "$W/big-old.raw" >/dev/null 2>&1 ||
+  fail "mkntfs"
+populate "$W/big-old.raw" "$W/b1.txt"
+cp --sparse=always "$W/big-old.raw" "$W/big.raw"
+populate "$W/big.raw" "$W/b2.txt"
+c=$(ifind -n "$CAT" "$W/big.raw") && s=$(ifind -n "$STORE" "$W/big.raw") || fail "the store's files in big.raw"
+saved=$(fixture_tool vss_writer "$W/big-old.raw" "$W/big.raw" "$c" "$s" "$G" 130000000000000000 2>&1) || fail "vss_writer big.raw"
+assert_contains "$saved" "645 blocks saved" "the rewritten file's blocks saved (two block list blocks)"
+assert_contains "$(vshadowinfo "$W/big.raw")" "Creation time		: Dec 14, 2012 23:06:40.000000000 UTC" "a creation time given as FILETIME"
+ASAN_OPTIONS=detect_leaks=0 "$TESTBIN/vss_dump" --save 1 "$W/big.raw" "$W/big-view.raw" || fail "vss_dump --save big.raw"
+cmp -s "$W/big-view.raw" "$W/big-old.raw" || fail "the big store's view is not the old volume"
 
 finish
