@@ -4,7 +4,9 @@
  * handed to TSK), one line per regular file of its root folder: store
  * number, identifier, creation time, name, size, CRC32 of the content.
  * Store 0 is the live volume. With --read, each is instead read whole
- * through TSK in 4 MiB reads, and the rate printed (docs/recovery.md). */
+ * through TSK in 4 MiB reads, and the rate printed (docs/recovery.md).
+ * With --save N OUT, store N's bytes are written to OUT (for comparing a
+ * generated store's view with the image it was made from). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,15 +65,48 @@ static void read_all(TSK_IMG_INFO *img, size_t k)
     free(buf);
 }
 
+/* Writes img whole to path. */
+static bool save_all(TSK_IMG_INFO *img, const char *path)
+{
+    enum { BLOCK = 1 << 20 };
+    FILE *f = fopen(path, "wb");
+    char *buf = malloc(BLOCK);
+    bool ok = f && buf;
+    for (TSK_OFF_T off = 0; ok && off < img->size; off += BLOCK) {
+        size_t want = img->size - off < BLOCK ? (size_t)(img->size - off) : BLOCK;
+        ok = tsk_img_read(img, off, buf, want) == (ssize_t)want && fwrite(buf, 1, want, f) == want;
+    }
+    free(buf);
+    if (f && fclose(f) != 0)
+        ok = false;
+    return ok;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && strcmp(argv[1], "--save") == 0) {
+        const TSK_TCHAR *names[] = {argv[3]};
+        TSK_IMG_INFO *img = tsk_img_open(1, names, TSK_IMG_TYPE_DETECT, 0);
+        const char *why = NULL;
+        tm_vss *v = img ? tm_vss_open(img, 0, (uint64_t)img->size, &why) : NULL;
+        size_t k = (size_t)strtoul(argv[2], NULL, 10);
+        tm_origin o;
+        TSK_IMG_INFO *s = v && k >= 1 ? tm_vss_store(v, k - 1, &o) : NULL;
+        bool ok = s && save_all(s, argv[4]);
+        if (!ok)
+            fprintf(stderr, "vss_dump: %s: store %zu cannot be saved\n", argv[3], k);
+        tm_vss_close(v);
+        if (img)
+            tsk_img_close(img);
+        return ok ? 0 : 1;
+    }
     bool speed = argc == 3 && strcmp(argv[1], "--read") == 0;
     if (speed) {
         argv++;
         argc--;
     }
     if (argc != 2) {
-        fprintf(stderr, "usage: vss_dump [--read] IMAGE\n");
+        fprintf(stderr, "usage: vss_dump [--read] IMAGE | --save N IMAGE OUT\n");
         return 2;
     }
     const TSK_TCHAR *names[] = {argv[1]};
