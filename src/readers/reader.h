@@ -66,6 +66,11 @@ const tm_reader *tm_reader_for(tm_art_kind kind);
 
 /* Readers (src/readers/<format>.c). */
 int tm_read_evtx(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);
+/* Whether the EVTX reader asks libevtx for a record its own decoder cannot
+ * read in a child process (default true: a library fault then costs that
+ * record, not the worker). The fuzz target turns it off, so that the glue
+ * runs, and is measured, in its own process. */
+void tm_evtx_contain_fallback(bool on);
 int tm_read_psreadline(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);
 int tm_read_task(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);
 int tm_read_atjob(const tm_job *job, tm_source *src, tm_emit *out, tm_read_stats *stats);
