@@ -120,6 +120,14 @@ int tm_usn_check(const uint8_t *p, size_t avail, uint32_t *len_out, unsigned *ve
         return -1;
     if (!plausible_time(rd64(t)))
         return -1;
+    /* Windows writes a record's length as its file name's end, rounded up
+     * to 8 bytes. A length past that is a damaged length field: trusting it
+     * would skip the records after this one without a word. */
+    uint32_t natural = ((uint32_t)name_off + name_len + 7u) & ~7u;
+    if (len > natural) {
+        *len_out = natural;
+        return 2;
+    }
     return 1;
 }
 
@@ -250,6 +258,11 @@ static int parse_extent(tm_source *src, uint64_t start, uint64_t end, tm_emit *o
             continue;
         }
         bad_end(rs, out, pos + at, st);
+        if (c == 2)
+            tm_emit_problem(out, TM_POS_OFFSET, pos + at, false,
+                            "USN record at offset %llu: its length field says %u bytes, its file name ends after %u: "
+                            "read on from there",
+                            (unsigned long long)(pos + at), rd32(buf + at), len);
         if (ver == 4) {
             (*v4)++;
         } else {

@@ -106,6 +106,17 @@ assert_not_contains "$(cat "$T/err")" "cannot be found" "intact hive: no subkey 
 assert_contains "$(cat "$T/err")" "1 keys claim fewer subkeys than their subkey lists hold" "hidden subkeys named"
 "$TOOLMARK_PARSE" registry "$FIXTURES/triage/C/Windows/System32/config/SOFTWARE" >"$T/out" 2>"$T/err"
 assert_not_contains "$(cat "$T/err")" "claim fewer subkeys" "intact hive: no subkey hidden"
+# A USN record whose length field was flipped from 80 to 592 (bench/mutate
+# case 62355): trusted, it skipped the five records after it in silence; the
+# length a record's file name gives is where it ends, the damage is named.
+J="$FIXTURES/triage/C/\$Extend/\$UsnJrnl%3A\$J"
+"$(dirname "$TOOLMARK")/mutate" 62355 other "$J" "$T/usn-len" >/dev/null
+"$TOOLMARK_PARSE" usn "$T/usn-len" >"$T/out" 2>"$T/err"
+assert_eq "$(wc -l <"$T/out")" "$("$TOOLMARK_PARSE" usn "$J" | wc -l)" "every record of the journal read"
+assert_contains "$(cat "$T/err")" "USN record at offset 240: its length field says 592 bytes, its file name ends after 80" \
+  "the damaged length named"
+"$TOOLMARK_PARSE" usn "$J" >"$T/out" 2>"$T/err"
+assert_eq "$(cat "$T/err")" "" "intact journal: nothing said"
 # A Prefetch file whose file name section is 4 MiB of zeros (2 million empty
 # names, which libscca splits with a quadratic append): refused at once.
 cp "$G/x.pf" "$T/zeros.pf"

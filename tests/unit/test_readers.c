@@ -23,19 +23,22 @@ static void test_usn(void)
     CHECK_STR(r, "DATA_EXTEND|FILE_CREATE|CLOSE");
     tm_usn_reason_string(0x01000000, r, sizeof r);
     CHECK_STR(r, "0x1000000");
-    uint8_t rec[80] = {0};
+    uint8_t rec[88] = {0};
     rec[0] = 80; /* length */
     rec[4] = 2;  /* major */
     /* timestamp 2017-04-28 (FILETIME 131378560230000000) at 32 */
     uint64_t ft = 131378560230000000ULL;
     for (int i = 0; i < 8; i++)
         rec[32 + i] = (uint8_t)(ft >> (8 * i));
-    rec[56] = 8;  /* name length */
+    rec[56] = 16; /* name length: 60 + 16 bytes, rounded up to 8: 80 */
     rec[58] = 60; /* name offset */
     uint32_t len;
     unsigned ver;
     CHECK(tm_usn_check(rec, sizeof rec, &len, &ver) == 1 && len == 80 && ver == 2);
     CHECK(tm_usn_check(rec, 40, &len, &ver) == 0); /* needs more bytes */
+    rec[0] = 88;
+    CHECK(tm_usn_check(rec, sizeof rec, &len, &ver) == 2 && len == 80); /* a length past its name: damaged */
+    rec[0] = 80;
     rec[58] = 64;
     CHECK(tm_usn_check(rec, sizeof rec, &len, &ver) == -1); /* bad name offset */
     rec[58] = 60;
