@@ -8,6 +8,7 @@
 #include "util/timeutil.h"
 #include "model/kind.h"
 #include "util/arena.h"
+#include "util/spill.h"
 #include "util/strmap.h"
 
 #define MAX_FIELDS 65535
@@ -190,6 +191,7 @@ const tm_field *tm_field_get(const tm_field *f, size_t n, const char *name)
 
 const tm_field *tm_record_get(const tm_record *r, const char *name)
 {
+    tm_spill_tick(); /* the record may be in the spill file: reading it counts against the budget */
     return tm_field_get(r->fields, r->nfields, name);
 }
 
@@ -245,6 +247,7 @@ const char *tm_field_text(const tm_record *r, const char *name, char *buf, size_
 const char *tm_data(const tm_record *r, const char *name)
 {
     /* "data." + name, compared in place (this runs for every field a plugin reads) */
+    tm_spill_tick();
     for (size_t i = 0; i < r->nfields; i++) {
         const tm_field *f = &r->fields[i];
         const char *n = f->name;

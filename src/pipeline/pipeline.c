@@ -106,6 +106,16 @@ static void *grow(tm_pipeline *p, void *arr, size_t n, size_t *cap, size_t elem,
     return tm_spill_grow(p->spill, arr, n, cap, elem, first);
 }
 
+/* Every 256th record of a pass over the store, the budget is checked from
+ * the pass itself (tm_spill_pace): a pass reads the store faster than a
+ * governor thread on a busy machine looks, and each page it faults in maps
+ * its neighbours too (the kernel's fault-around: 64 KiB). */
+static inline void pace(const tm_pipeline *p, size_t i)
+{
+    if ((i & 255) == 255 && p->spill)
+        tm_spill_pace(p->spill);
+}
+
 static void release(tm_pipeline *p, void *arr, size_t bytes)
 {
     tm_spill_release(p->spill, arr, bytes);
@@ -427,6 +437,7 @@ void tm_pipeline_record(tm_pipeline *p, const tm_artifact *a, const tm_record *r
         p->hits[p->nhits++] = (tm_rule_hit){p->k[p->nk].r, a, hits.hit[i]};
     }
     p->stats.rule_hits += hits.total;
+    pace(p, p->nk);
     p->nk++;
     p->stats.kept++;
 }
@@ -487,18 +498,13 @@ static void item_push(tm_pipeline *p, item_list *l, const tm_record *r, const tm
                       unsigned sub)
 {
     l->items = grow(p, l->items, l->n, &l->cap, sizeof *l->items, 64);
-    l->items[l->n++] = (tm_item){r, a, e, sub};
-}
-
-static int64_t item_time(const tm_item *it)
-{
-    return it->exec ? it->exec->time : it->r->time;
+    l->items[l->n++] = (tm_item){r, a, e, sub, e ? e->time : r->time};
 }
 
 static int cmp_item(const void *pa, const void *pb)
 {
     const tm_item *a = pa, *b = pb;
-    int64_t ta = item_time(a), tb = item_time(b);
+    int64_t ta = a->time, tb = b->time;
     bool na = ta == TM_TIME_NONE, nb = tb == TM_TIME_NONE;
     if (na != nb)
         return na ? 1 : -1;
@@ -514,14 +520,21 @@ static int cmp_item(const void *pa, const void *pb)
     return a->sub < b->sub ? -1 : a->sub > b->sub;
 }
 
-/* qsort is not stable: merge sort on items. */
-static void sort_items(tm_item *v, size_t n)
+/* qsort is not stable: merge sort on items, its second array where the
+ * items are (the spill file under a budget), the budget checked as it goes. */
+static void sort_items(tm_pipeline *p, tm_item *v, size_t n)
 {
     if (n < 2)
         return;
-    tm_item *tmp = tm_xmalloc(n * sizeof *v);
+    size_t cap = 0;
+    tm_item *tmp = grow(p, NULL, 0, &cap, sizeof *v, n);
+    size_t since = 0;
     for (size_t w = 1; w < n; w *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * w) {
+            if ((since += 2 * w) >= 1024 && p->spill) {
+                since = 0;
+                tm_spill_pace(p->spill);
+            }
             size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
             size_t i = lo, j = mid, k = lo;
             while (i < mid && j < hi)
@@ -533,7 +546,7 @@ static void sort_items(tm_item *v, size_t n)
         }
         memcpy(v, tmp, n * sizeof *v);
     }
-    free(tmp);
+    release(p, tmp, cap * sizeof *tmp);
 }
 
 /* The script block's account is the record's UserID (a SID). */
@@ -625,8 +638,10 @@ static void derive_execs(tm_pipeline *p, tm_execs *x)
         size_t j = i;
         while (j < p->nk && p->k[j].a == a)
             j++;
-        for (size_t m = i; m < j; m++)
+        for (size_t m = i; m < j; m++) {
             tm_execs_from_record(x, p->k[m].r, a, &env, j - m);
+            pace(p, m);
+        }
         i = j;
     }
     script_blocks(p, x);
@@ -636,6 +651,7 @@ static void derive_execs(tm_pipeline *p, tm_execs *x)
 static void route(tm_pipeline *p, const tm_execs *x, item_list *lists)
 {
     for (size_t i = 0; i < p->nk; i++) {
+        pace(p, i);
         const tm_record *r = p->k[i].r;
         const tm_artifact *a = p->k[i].a;
         const char *kind = tm_art_kind_name((tm_art_kind)r->kind);
@@ -705,7 +721,7 @@ static void *run_plugins(void *arg)
         if (i >= pr->p->nplugins)
             return NULL;
         item_list *l = &pr->lists[i];
-        sort_items(l->items, l->n);
+        sort_items(pr->p, l->items, l->n);
         tm_view v = {l->items, l->n, &pr->p->host, pr->host, pr->x};
         tm_traces *out = &pr->traces[i];
         tm_traces_init(out);
@@ -849,8 +865,10 @@ static void drop_recovered_copies(tm_pipeline *p)
     size_t *slot = tm_xcalloc(cap, sizeof *slot); /* index + 1 into p->k */
     uint64_t *hash = tm_xmalloc(p->nk * sizeof *hash);
     bool *drop = tm_xcalloc(p->nk, sizeof *drop);
-    for (size_t i = 0; i < p->nk; i++)
+    for (size_t i = 0; i < p->nk; i++) {
         hash[i] = record_hash(p->k[i].r);
+        pace(p, i);
+    }
     /* live records first, then the recovered ones in artifact order */
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < p->nk; i++) {

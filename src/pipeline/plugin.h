@@ -52,6 +52,7 @@ typedef struct {
     const tm_artifact *art; /* where it comes from */
     const tm_exec *exec;    /* for a TM_SUB_EXEC match: the execution (r is its record) */
     unsigned sub;           /* index of the subscription it matched */
+    int64_t time;           /* the execution's time, else the record's: views sort by it without reading records */
 } tm_item;
 
 typedef struct {

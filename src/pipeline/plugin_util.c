@@ -472,7 +472,7 @@ void tm_index_free(tm_item_index *ix)
 
 static int64_t item_time(const tm_item *it)
 {
-    return it->exec ? it->exec->time : it->r->time;
+    return it->time; /* the view's own copy: no record read to search it */
 }
 
 /* First index whose time is >= t (items without a time sort last). */

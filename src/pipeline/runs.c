@@ -635,6 +635,7 @@ void tm_execs_from_record(tm_execs *x, const tm_record *r, const tm_artifact *a,
 static int cmp_exec(const void *pa, const void *pb)
 {
     const tm_exec *a = pa, *b = pb;
+    tm_spill_tick(); /* the executions, and the records ties read, may be in the spill file */
     bool na = a->time == TM_TIME_NONE, nb = b->time == TM_TIME_NONE;
     if (na != nb)
         return na ? 1 : -1;

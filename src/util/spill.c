@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,15 +187,33 @@ size_t tm_spill_trims(const tm_spill *s)
     return s->trims;
 }
 
+/* /proc/self/statm, opened once per process (a descriptor opened before a
+ * fork names the parent): a read costs a microsecond, so the budget can be
+ * checked every few hundred records read. */
+static int g_statm = -1;
+static pid_t g_statm_pid;
+static pthread_mutex_t g_statm_lock = PTHREAD_MUTEX_INITIALIZER;
+
 size_t tm_rss_bytes(void)
 {
-    FILE *f = fopen("/proc/self/statm", "r");
-    unsigned long long size = 0, rss = 0;
-    if (f) {
-        if (fscanf(f, "%llu %llu", &size, &rss) != 2)
-            rss = 0;
-        fclose(f);
+    pid_t me = getpid();
+    pthread_mutex_lock(&g_statm_lock);
+    if (g_statm < 0 || g_statm_pid != me) {
+        if (g_statm >= 0)
+            close(g_statm);
+        g_statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+        g_statm_pid = me;
     }
+    int fd = g_statm;
+    pthread_mutex_unlock(&g_statm_lock);
+    char buf[128];
+    ssize_t n = fd >= 0 ? pread(fd, buf, sizeof buf - 1, 0) : -1;
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    unsigned long long size = 0, rss = 0;
+    if (sscanf(buf, "%llu %llu", &size, &rss) != 2)
+        return 0;
     return (size_t)rss * (size_t)sysconf(_SC_PAGESIZE);
 }
 
@@ -211,6 +230,88 @@ size_t tm_peak_rss_bytes(void)
     return (size_t)kib * 1024;
 }
 
+static _Atomic int g_watched[64];
+static _Atomic int g_nwatched;
+
+bool tm_rss_watch(int pid)
+{
+    for (size_t i = 0; i < sizeof g_watched / sizeof *g_watched; i++) {
+        int none = 0;
+        if (atomic_compare_exchange_strong(&g_watched[i], &none, pid)) {
+            atomic_fetch_add(&g_nwatched, 1);
+            return true;
+        }
+    }
+    return false;
+}
+
+void tm_rss_unwatch(int pid)
+{
+    for (size_t i = 0; i < sizeof g_watched / sizeof *g_watched; i++) {
+        int was = pid;
+        if (atomic_compare_exchange_strong(&g_watched[i], &was, 0))
+            atomic_fetch_sub(&g_nwatched, 1);
+    }
+}
+
+size_t tm_rss_watched_bytes(void)
+{
+    if (!atomic_load(&g_nwatched))
+        return 0;
+    size_t sum = 0;
+    for (size_t i = 0; i < sizeof g_watched / sizeof *g_watched; i++) {
+        int pid = atomic_load(&g_watched[i]);
+        if (pid <= 0)
+            continue;
+        char path[48];
+        snprintf(path, sizeof path, "/proc/%d/statm", pid);
+        FILE *f = fopen(path, "r");
+        unsigned long long size = 0, rss = 0;
+        if (f) {
+            if (fscanf(f, "%llu %llu", &size, &rss) == 2)
+                sum += (size_t)rss * (size_t)sysconf(_SC_PAGESIZE);
+            fclose(f);
+        }
+    }
+    return sum;
+}
+
+/* Past three quarters of the budget (this process and the ones it watches,
+ * together), gives back slices until this process is at half of what the
+ * others leave of it: the last quarter is the room for what a pass maps
+ * between two checks (and for what the heap grows by), so that the peak
+ * stays within the budget. */
+static void keep_within(tm_spill *s, size_t budget)
+{
+    if (!budget)
+        return;
+    size_t own = tm_rss_bytes(), others = tm_rss_watched_bytes();
+    if (own + others <= budget / 4 * 3)
+        return;
+    size_t room = budget > others ? budget - others : 0;
+    tm_spill_trim_to(s, room / 2);
+}
+
+void tm_spill_pace(tm_spill *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->lock);
+    size_t budget = s->budget;
+    pthread_mutex_unlock(&s->lock);
+    keep_within(s, budget);
+}
+
+_Thread_local unsigned tm_spill_ticks;
+static tm_spill *_Atomic g_governed; /* the spill whose budget ticks pace (one pipeline at a time) */
+
+void tm_spill_tick_slow(void)
+{
+    tm_spill *s = atomic_load(&g_governed);
+    if (s)
+        tm_spill_pace(s);
+}
+
 static void *govern(void *arg)
 {
     tm_spill *s = arg;
@@ -218,7 +319,7 @@ static void *govern(void *arg)
     while (!s->stop) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 20 * 1000000L; /* a scan reads its store fast: look often (a statm read is cheap) */
+        until.tv_nsec += 2 * 1000000L; /* a pass maps the store fast (fault-around: 64 KiB a page fault): look often, a statm read costs a microsecond */
         if (until.tv_nsec >= 1000000000L) {
             until.tv_sec++;
             until.tv_nsec -= 1000000000L;
@@ -228,8 +329,7 @@ static void *govern(void *arg)
             break;
         size_t budget = s->budget;
         pthread_mutex_unlock(&s->lock);
-        if (budget && tm_rss_bytes() > budget)
-            tm_spill_trim_to(s, budget / 4 * 3);
+        keep_within(s, budget);
         pthread_mutex_lock(&s->lock);
     }
     pthread_mutex_unlock(&s->lock);
@@ -244,12 +344,15 @@ void tm_spill_govern(tm_spill *s, size_t budget)
     pthread_mutex_unlock(&s->lock);
     if (start && pthread_create(&s->thread, NULL, govern, s) == 0)
         s->governing = true;
+    atomic_store(&g_governed, budget ? s : NULL);
 }
 
 void tm_spill_free(tm_spill *s)
 {
     if (!s)
         return;
+    tm_spill *self = s;
+    atomic_compare_exchange_strong(&g_governed, &self, NULL);
     if (s->governing) {
         pthread_mutex_lock(&s->lock);
         s->stop = true;

@@ -38,20 +38,42 @@ void tm_spill_release(tm_spill *s, void *arr, size_t bytes);
 bool tm_spill_owns(const tm_spill *s, const void *p);
 /* Gives back 16 MiB slices, round robin from where the last call stopped,
  * until the process's resident memory is at most low (what the governor
- * does past its budget, down to three quarters of it). */
+ * does past three quarters of its budget, down to half of it). */
 void tm_spill_trim_to(tm_spill *s, size_t low);
 /* Bytes handed out, and the file's size. */
 size_t tm_spill_used(const tm_spill *s);
 size_t tm_spill_file_size(const tm_spill *s);
-/* Trims whenever the process's resident memory passes budget bytes (a
- * thread looks fifty times a second; 0 stops it). */
+/* Trims whenever the resident memory of the process and the processes it
+ * watches passes three quarters of budget bytes (a thread looks every 2 ms;
+ * 0 stops it). */
 void tm_spill_govern(tm_spill *s, size_t budget);
+/* The same check as the governor's, made by the caller: loops that read or
+ * write the store call it every few thousand records, so that the budget
+ * holds however seldom a busy machine lets the governor's thread run. */
+void tm_spill_pace(tm_spill *s);
+/* The same, from code that reads the store anywhere (the record accessors:
+ * the plugins read it from their threads): every 256th tick of a thread
+ * paces the spill that is governed now, if any. A tick costs an increment. */
+extern _Thread_local unsigned tm_spill_ticks;
+void tm_spill_tick_slow(void);
+static inline void tm_spill_tick(void)
+{
+    if ((++tm_spill_ticks & 0xffu) == 0)
+        tm_spill_tick_slow();
+}
 /* How many times the governor gave pages back (16 MiB slices). */
 size_t tm_spill_trims(const tm_spill *s);
 void tm_spill_free(tm_spill *s);
 
 /* This process's resident memory in bytes (/proc/self/statm), 0 when unknown. */
 size_t tm_rss_bytes(void);
+/* Other processes whose resident memory counts against this process's
+ * budget (an input's parser workers: --memory bounds the input's processes
+ * together). At most 64 at a time; watch returns false when full. */
+bool tm_rss_watch(int pid);
+void tm_rss_unwatch(int pid);
+/* Their resident memory now, summed. */
+size_t tm_rss_watched_bytes(void);
 /* Its peak resident memory (VmHWM in /proc/self/status), 0 when unknown. */
 size_t tm_peak_rss_bytes(void);
 

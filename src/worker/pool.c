@@ -19,6 +19,7 @@
 #include "worker/proto.h"
 #include "util/lifetime.h"
 #include "util/msg.h"
+#include "util/spill.h"
 
 #define MAX_READ (1u << 20)
 
@@ -138,6 +139,7 @@ static int spawn(worker *w, const char *path)
     }
     close(sv[1]);
     w->pid = pid;
+    tm_rss_watch(pid); /* its memory counts against the input's --memory budget */
     w->sock = sv[0];
     tm_framer_init(&w->fr);
     w->job = -1;
@@ -171,6 +173,7 @@ static void reap(worker *w, bool kill_it, char *why, size_t n)
             snprintf(why, n, "parser worker exited with status %d", WEXITSTATUS(status));
     }
     tm_framer_free(&w->fr);
+    tm_rss_unwatch(w->pid);
     w->pid = 0;
 }
 

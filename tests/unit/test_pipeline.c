@@ -365,7 +365,7 @@ static void test_view_around(void)
     tm_record r[5] = {{.time = 10}, {.time = 20}, {.time = 30}, {.time = 40}, {.time = TM_TIME_NONE}};
     tm_item items[5];
     for (size_t i = 0; i < 5; i++)
-        items[i] = (tm_item){.r = &r[i]};
+        items[i] = (tm_item){.r = &r[i], .time = r[i].time};
     tm_view v = {.items = items, .n = 5};
     size_t a, e;
     tm_view_around(&v, 25, 5, 10, &a, &e);

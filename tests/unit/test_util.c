@@ -1,6 +1,7 @@
 /* Unit tests: JSON writer, CSV cells, times, safe path names, path rules. */
 #include <stdlib.h>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -272,6 +273,61 @@ static void test_spill(void)
     tm_spill_free(s);
 }
 
+/* The budget counts the processes the spill watches (an input's parser
+ * workers), and a pass's tm_spill_pace keeps it at once, whether or not the
+ * governor's thread has looked yet. */
+static void test_spill_budget(void)
+{
+    enum { MB = 1 << 20 };
+    int go[2], ready[2];
+    CHECK(pipe(go) == 0 && pipe(ready) == 0);
+    pid_t child = fork();
+    if (child == 0) { /* a worker holding 32 MiB */
+        char *m = malloc(32 * (size_t)MB);
+        memset(m, 1, 32 * (size_t)MB);
+        char c = 1;
+        if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) < 0)
+            _exit(1);
+        _exit(m[MB] == 1 ? 0 : 1);
+    }
+    char c;
+    CHECK(read(ready[0], &c, 1) == 1);
+    CHECK(tm_rss_watched_bytes() == 0);
+    CHECK(tm_rss_watch(child));
+    size_t theirs = tm_rss_watched_bytes();
+    CHECK(theirs >= 32 * (size_t)MB);
+    tm_spill *s = tm_spill_new(".", 8u << 20);
+    CHECK(s != NULL);
+    if (s) {
+        unsigned char *p[48];
+        for (int i = 0; i < 48; i++) {
+            p[i] = tm_spill_alloc(s, MB);
+            memset(p[i], i + 1, MB);
+        }
+        size_t own = tm_rss_bytes();
+        /* a budget this process alone keeps under three quarters of, but not with the worker */
+        size_t budget = (own + theirs / 2) * 4 / 3;
+        tm_spill_govern(s, budget);
+        tm_spill_pace(s);
+        size_t after = tm_rss_bytes();
+        CHECK(after <= (budget - tm_rss_watched_bytes()) / 2 + 2 * (size_t)MB); /* the worker's share given up */
+        CHECK(after + 16 * (size_t)MB <= own);
+        for (int i = 0; i < 48; i++)
+            memset(p[i], i + 2, MB); /* all resident again */
+        for (int i = 0; i < 256; i++)
+            tm_spill_tick(); /* a pass's ticks pace it too */
+        CHECK(tm_rss_bytes() <= (budget - tm_rss_watched_bytes()) / 2 + 2 * (size_t)MB);
+        tm_spill_free(s);
+    }
+    tm_rss_unwatch(child);
+    CHECK(tm_rss_watched_bytes() == 0);
+    CHECK(write(go[1], "x", 1) == 1);
+    int status = 0;
+    waitpid(child, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(go[0]), close(go[1]), close(ready[0]), close(ready[1]);
+}
+
 /* A buffer with a sink hands its bytes over a megabyte at a time: a large
  * output passes through in order, whole, and the buffer stays small. */
 static int collect(void *ctx, const void *p, size_t n)
@@ -377,6 +433,7 @@ int main(void)
     test_zone();
     test_message_kind();
     test_spill();
+    test_spill_budget();
     test_buf_sink();
     test_terminal();
     test_json();
