@@ -972,7 +972,10 @@ static void scan_gaps(tm_input *in, tsk_priv *tp)
     uint64_t at = 0;
     for (size_t i = 0; i <= nv; i++) {
         const tm_volume *v = i < nv ? sorted[i] : NULL;
-        if (v && !v->fs_type)
+        /* only a file system TSK opened (or BitLocker's) covers its space: an
+         * entry whose type says NTFS but where none opens (moved, or of an
+         * impossible length) hides nothing (bench/mutate 70301) */
+        if (v && (!v->fs_type || (v->status == TM_VOL_UNREADABLE && strcmp(v->fs_type, "bitlocker") != 0)))
             continue;
         uint64_t end = v ? v->offset : in->size;
         if (end > at)

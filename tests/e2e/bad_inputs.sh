@@ -105,6 +105,14 @@ cp --sparse=always "$M" "$T/len0.raw"; put "$T/len0.raw" '\0\0\0\0' $((0x1BE + 1
 cp --sparse=always "$M" "$T/selfebr.raw"; put "$T/selfebr.raw" '\0\0\0\0' $((20480 * 512 + 0x1CE + 8)) # EBR links to itself
 cp --sparse=always "$M" "$T/dup4.raw"                 # four entries for one partition
 for k in 1 2 3; do dd if="$M" of="$T/dup4.raw" bs=1 skip=$((0x1BE)) seek=$((0x1BE + 16 * k)) count=16 conv=notrunc status=none; done
+# the first entry's start and length flipped past the image's end, the
+# extended entry's type to FAT16 (bench/mutate case 70301): the entry that
+# says NTFS opens no file system, so it hides no space from the search for
+# boot sectors, and the logical NTFS volume behind the lost chain is found
+"$(dirname "$TOOLMARK")/mutate" 70301 image "$M" "$T/flip4.raw" >/dev/null
+tm artifacts "$T/flip4.raw"
+assert_eq "$RC" 1 "MBR with flipped entries"
+assert_contains "$OUT" "vol-s34816:Windows/System32/winevt/Logs/Application.evtx" "the logical volume found by its boot sector"
 tm artifacts "$T/cut.raw"
 assert_eq "$RC" 1 "truncated disk image"
 assert_contains "$OUT" "MBR entry 2 (extended, sector 20480) lies outside the image" "the lost entry named"
