@@ -562,6 +562,10 @@ int cmd_scan(int argc, char **argv)
         tm_usage_error("scan", "--to is before --from");
         return TM_EXIT_USAGE;
     }
+    /* summary.json is the input's record: the case's merge, its report and
+     * --resume read it, so it is written whatever --format says (a scan
+     * with --format jsonl ended in "no readable summary.json", exit 1) */
+    o.formats |= tm_output_bit("summary");
     /* --all-events is the events format (--format events says the same) */
     if (o.all_events)
         o.formats |= tm_output_bit("events");
