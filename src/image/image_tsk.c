@@ -980,8 +980,21 @@ static void scan_gaps(tm_input *in, tsk_priv *tp)
         uint64_t end = v ? v->offset : in->size;
         if (end > at)
             tm_ntfs_scan(tp->img, at, end, SCAN_MAX_PROBES, &found, &capped);
-        if (v && v->offset + v->length > at)
-            at = v->offset + v->length;
+        if (!v)
+            break;
+        /* an opened file system covers what it says it holds (NTFS: its
+         * sectors and the backup boot sector after them), not what a
+         * damaged entry claims: an entry flipped to a length past the
+         * image's end hid every volume after it (bench/mutate 80553) */
+        uint64_t len = v->length;
+        const TSK_FS_INFO *fs = tp->fs && (size_t)(v - in->vols) < tp->nfs ? tp->fs[v - in->vols] : NULL;
+        if (fs && fs->block_size) {
+            uint64_t holds = (uint64_t)fs->block_count * fs->block_size + fs->block_size;
+            if (holds < len)
+                len = holds;
+        }
+        if (v->offset + len > at)
+            at = v->offset + len;
     }
     free(sorted);
     for (size_t i = 0; i < found.n; i++)
@@ -1103,6 +1116,13 @@ bool tm_image_open(tm_input *in)
          * logical partitions) */
         const tm_volume *v = &in->vols[i];
         lost_ntfs |= !v->fs_type && (v->status == TM_VOL_UNREADABLE || (v->desc && strstr(v->desc, "(0x00)")));
+        /* an entry of NTFS's type where no NTFS opens (moved: bench/mutate
+         * 82005), and, in an MBR, an entry with no file system of any kind
+         * (an extended entry's type flipped hides the logical volumes
+         * behind it: 82995; a GPT's Microsoft Reserved partition is empty
+         * by design, so only MBRs) */
+        lost_ntfs |= v->status == TM_VOL_UNREADABLE && v->fs_type && strcmp(v->fs_type, "ntfs") == 0;
+        lost_ntfs |= !v->fs_type && in->vs_type && strncmp(in->vs_type, "dos", 3) == 0;
     }
     if (found.damaged || lost_ntfs || !any_ntfs) {
         size_t before = in->nvols;

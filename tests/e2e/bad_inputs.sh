@@ -113,6 +113,17 @@ for k in 1 2 3; do dd if="$M" of="$T/dup4.raw" bs=1 skip=$((0x1BE)) seek=$((0x1B
 tm artifacts "$T/flip4.raw"
 assert_eq "$RC" 1 "MBR with flipped entries"
 assert_contains "$OUT" "vol-s34816:Windows/System32/winevt/Logs/Application.evtx" "the logical volume found by its boot sector"
+# three more from bench/mutate: the first entry's length flipped past the
+# image's end while its NTFS opens (80553: the volume covers what its file
+# system holds, not what the entry says); the first entry moved 16 sectors
+# on (82005: an NTFS entry where no NTFS opens starts the search); the
+# extended entry's type flipped to 0xff (82995: an MBR entry with no file
+# system starts it)
+for c in 80553:vol-s34816 82005:vol-s2048 82995:vol-s34816; do
+  "$(dirname "$TOOLMARK")/mutate" "${c%%:*}" image "$M" "$T/m${c%%:*}.raw" >/dev/null
+  tm artifacts "$T/m${c%%:*}.raw"
+  assert_contains "$OUT" "${c#*:}:Windows/System32/winevt/Logs/" "case ${c%%:*}: the lost volume found by its boot sector"
+done
 tm artifacts "$T/cut.raw"
 assert_eq "$RC" 1 "truncated disk image"
 assert_contains "$OUT" "MBR entry 2 (extended, sector 20480) lies outside the image" "the lost entry named"
