@@ -176,6 +176,19 @@ void tm_mbr_walk(TSK_IMG_INFO *img, tm_input *in, tm_vs_found *out)
                 out->damaged++;
                 continue;
             }
+            unsigned char first[512];
+            if (read_sector(img, start * SECTOR, first) && tm_ntfs_boot_length(first)) {
+                /* a type flipped to "extended" on an NTFS entry: TSK reads
+                 * the boot sector as an empty EBR and the volume is gone
+                 * without a word (bench/mutate 100947) */
+                tm_input_add_problem(in, "input", "partition table",
+                                     "%s says extended partition (type 0x%02x), but sector %" PRIu64
+                                     " holds an NTFS boot sector: read as a volume",
+                                     what, type, start);
+                out->damaged++;
+                entry(img, in, out, what, type, start, len);
+                continue;
+            }
             walk_ebrs(img, in, out, start);
         } else {
             entry(img, in, out, what, type, start, len);

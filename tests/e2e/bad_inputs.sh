@@ -118,8 +118,9 @@ assert_contains "$OUT" "vol-s34816:Windows/System32/winevt/Logs/Application.evtx
 # system holds, not what the entry says); the first entry moved 16 sectors
 # on (82005: an NTFS entry where no NTFS opens starts the search); the
 # extended entry's type flipped to 0xff (82995: an MBR entry with no file
-# system starts it)
-for c in 80553:vol-s34816 82005:vol-s2048 82995:vol-s34816; do
+# system starts it); the first entry's type flipped to extended (100947: its
+# "EBR" is an NTFS boot sector, read as a volume)
+for c in 80553:vol-s34816 82005:vol-s2048 82995:vol-s34816 100947:vol-s2048; do
   "$(dirname "$TOOLMARK")/mutate" "${c%%:*}" image "$M" "$T/m${c%%:*}.raw" >/dev/null
   tm artifacts "$T/m${c%%:*}.raw"
   assert_contains "$OUT" "${c#*:}:Windows/System32/winevt/Logs/" "case ${c%%:*}: the lost volume found by its boot sector"
