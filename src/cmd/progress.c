@@ -397,8 +397,13 @@ void tm_progress_finished(tm_progress *p, size_t i)
         close(p->in[i].fd);
         p->in[i].fd = -1;
     }
+    bool was = p->in[i].finished;
     p->in[i].finished = true;
     p->in[i].tokens = 0;
+    /* an input reaped before its pipe's end was read (its exit fell between
+     * two polls) is drawn done too: the last one's "[n/n]" was lost so */
+    if (!was && tm_progress_on)
+        draw(p);
 }
 
 void tm_progress_end(tm_progress *p)
