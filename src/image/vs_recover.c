@@ -157,6 +157,8 @@ void tm_mbr_walk(TSK_IMG_INFO *img, tm_input *in, tm_vs_found *out)
     for (int i = 0; i < 4; i++)
         if (s[0x1BE + 16 * i + 4] == 0xEE)
             return; /* GPT: TSK reads it, with its backup header */
+    uint64_t walked[4];
+    int nwalked = 0;
     for (int i = 0; i < 4; i++) {
         const unsigned char *e = s + 0x1BE + 16 * i;
         unsigned type = e[4];
@@ -189,6 +191,20 @@ void tm_mbr_walk(TSK_IMG_INFO *img, tm_input *in, tm_vs_found *out)
                 entry(img, in, out, what, type, start, len);
                 continue;
             }
+            bool again = false;
+            for (int k = 0; k < nwalked; k++)
+                again |= walked[k] == start;
+            if (again) {
+                /* the chain once: its damage is said once, and each entry
+                 * that could not be followed has a message of its own (fuzz_vs) */
+                tm_input_add_problem(in, "input", "partition table",
+                                     "%s repeats an earlier entry's extended partition (sector %" PRIu64
+                                     "): followed once",
+                                     what, start);
+                out->damaged++;
+                continue;
+            }
+            walked[nwalked++] = start;
             walk_ebrs(img, in, out, start);
         } else {
             entry(img, in, out, what, type, start, len);
