@@ -44,3 +44,21 @@ same_outputs() { # DIR_A DIR_B WHAT
       fail "$3: $f differs beyond its run record"
   done
 }
+
+# The fixture writers (libntfs-3g's leaks are not findings about toolmark:
+# as in fixtures.build). Needs TOOLDIR.
+fixture_tool() { ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0 "$TOOLDIR/$1" "${@:2}"; }
+# The recovery tests' two Security logs: DIR/attack.evtx (the PsExec attack
+# of src01) and DIR/cleared.evtx (what is left after a clear: one 1102).
+# Needs SRCDIR and TOOLDIR.
+attack_and_cleared_logs() { # DIR
+  fixture_tool evtx_writer "$SRCDIR/fixtures/scenarios/hosts/src01/Security.spec" "$1/attack.evtx" || fail "evtx_writer"
+  cat >"$1/cleared.spec" <<'SPEC'
+channel Security
+computer WS01.corp.example
+event 1102 2017-05-10T10:00:00Z provider=Microsoft-Windows-Eventlog guid={fc65ddd8-d6ef-4962-83d5-6e5cfe9ce148} level=4 task=104 keywords=0x4020000000000000 pid=812 tid=1624 record=1
+userdata LogFileCleared http://manifests.microsoft.com/win/2004/08/windows/eventlog
+data SubjectUserName=mallory
+SPEC
+  fixture_tool evtx_writer "$1/cleared.spec" "$1/cleared.evtx" || fail "evtx_writer"
+}

@@ -39,20 +39,10 @@ tm scan --help
 assert_contains "$OUT" "--no-recover" "scan --help lists --no-recover"
 
 # --- the images: an attack logged, then the log cleared
-# (libntfs-3g's leaks are not findings about toolmark: as in fixtures.build)
-fixture_tool() { ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0 "$TOOLDIR/$1" "${@:2}"; }
 W="$T/work"
 mkdir -p "$W"
-fixture_tool evtx_writer "$SRCDIR/fixtures/scenarios/hosts/src01/Security.spec" "$W/attack.evtx" || fail "evtx_writer"
+attack_and_cleared_logs "$W"
 fixture_tool evtx_writer "$SRCDIR/fixtures/scenarios/ws01/System.spec" "$W/system.evtx" || fail "evtx_writer"
-cat >"$W/cleared.spec" <<'SPEC'
-channel Security
-computer WS01.corp.example
-event 1102 2017-05-10T10:00:00Z provider=Microsoft-Windows-Eventlog guid={fc65ddd8-d6ef-4962-83d5-6e5cfe9ce148} level=4 task=104 keywords=0x4020000000000000 pid=812 tid=1624 record=1
-userdata LogFileCleared http://manifests.microsoft.com/win/2004/08/windows/eventlog
-data SubjectUserName=mallory
-SPEC
-fixture_tool evtx_writer "$W/cleared.spec" "$W/cleared.evtx" || fail "evtx_writer"
 L=Windows/System32/winevt/Logs
 printf 'mkdir|%s|2016-07-16T13:20:00Z\nfile|attack.evtx|%s/Security.evtx|2016-07-16T13:20:00Z\n' "$L" "$L" >"$W/m1.txt"
 # another log is written first, so the new Security.evtx does not take the old one's clusters

@@ -24,7 +24,6 @@ need istat
 need vshadowinfo
 : "${TOOLDIR:?}" "${SRCDIR:?}" "${TESTBIN:?}"
 
-fixture_tool() { ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0 "$TOOLDIR/$1" "${@:2}"; }
 W="$T/work"
 mkdir -p "$W"
 G=7b3a2f10-5c1e-11e7-9a4d-080027a1b2c3
@@ -35,15 +34,7 @@ CAT="$S/{3808876b-c176-4e48-b7ae-04046e6cc752}"
 STORE="$S/{$G}{3808876b-c176-4e48-b7ae-04046e6cc752}"
 L=Windows/System32/winevt/Logs
 
-fixture_tool evtx_writer "$SRCDIR/fixtures/scenarios/hosts/src01/Security.spec" "$W/attack.evtx" || fail "evtx_writer"
-cat >"$W/cleared.spec" <<'SPEC'
-channel Security
-computer WS01.corp.example
-event 1102 2017-05-10T10:00:00Z provider=Microsoft-Windows-Eventlog guid={fc65ddd8-d6ef-4962-83d5-6e5cfe9ce148} level=4 task=104 keywords=0x4020000000000000 pid=812 tid=1624 record=1
-userdata LogFileCleared http://manifests.microsoft.com/win/2004/08/windows/eventlog
-data SubjectUserName=mallory
-SPEC
-fixture_tool evtx_writer "$W/cleared.spec" "$W/cleared.evtx" || fail "evtx_writer"
+attack_and_cleared_logs "$W"
 assert_eq "$(stat -c %s "$W/attack.evtx")" "$(stat -c %s "$W/cleared.evtx")" "the cleared log takes the old one's clusters"
 printf '{5a1f9c2e-3b7d-4e80-9c61-2f4d8e0b7a13}' >"$W/indexer.bin"
 head -c 131072 /dev/zero >"$W/catalog.bin"
