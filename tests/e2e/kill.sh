@@ -26,9 +26,16 @@ killed_run() { # NAME WHERE_LEFT_INCOMPLETE...
   timeout 120 cat <&5 >/dev/null
   assert_eq "$?" 0 "$name: every process of the run died with the supervisor"
   exec 5<&-
-  local state
-  state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$pid/status" 2>/dev/null)
-  case "$state" in "" | Z | X) ;; *) kill -9 "$pid"; fail "$name: the held process ($point) outlived the supervisor" ;; esac
+  # gone, a zombie, or on its way out: EOF on the pipe can come before the
+  # kernel marks an exiting process a zombie (its files close first), but
+  # PF_EXITING (0x4 in /proc/PID/stat's flags) is set before they close
+  local stat state flags
+  stat=$(cat "/proc/$pid/stat" 2>/dev/null)
+  stat=${stat##*) }
+  read -r state _ _ _ _ _ flags _ <<<"$stat"
+  case "$state" in "" | Z | X) ;;
+  *) ((flags & 4)) || { kill -9 "$pid"; fail "$name: the held process ($point) outlived the supervisor"; } ;;
+  esac
   for d in "$@"; do
     [ ! -e "$d/summary.json" ] || fail "$name: $d/summary.json, the mark of a complete set, after the kill"
   done
