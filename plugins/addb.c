@@ -161,7 +161,7 @@ static void run(const tm_view *v, tm_traces *out)
             snprintf(key, sizeof key, "%llu/%u", (unsigned long long)out->t[i].ev[e].record, out->t[i].ev[e].event_id);
             tm_strmap_put(&cited_before, key, 1);
         }
-    for (size_t k = 0; k < v->n; k++) {
+    for (size_t k = 0; tm_view_has(v, k); k++) {
         const tm_item *it = &v->items[k];
         if (it->exec || (it->sub != S_ESENT325 && it->sub != S_ESENT326 && it->sub != S_ESENT327))
             continue;

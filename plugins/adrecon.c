@@ -132,7 +132,7 @@ static void run(const tm_view *v, tm_traces *out)
 {
     exporters(v, out);
     /* nmap's packet driver installed as a service */
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if (it->exec || !tm_is_event(it->r, "System", 7045))
             continue;

@@ -57,7 +57,7 @@ static void run(const tm_view *v, tm_traces *out)
     tm_view_runs(v, names, &runs);
     /* its connections (in time order), found once */
     size_t *conn = tm_xmalloc((v->n ? v->n : 1) * sizeof *conn), nconn = 0;
-    for (size_t k = 0; runs.n && k < v->n; k++)
+    for (size_t k = 0; runs.n && tm_view_has(v, k); k++)
         if (v->items[k].sub == S_5156 && is_beginx_path(tm_data(v->items[k].r, "Application")))
             conn[nconn++] = k;
     for (size_t i = 0; i < runs.n; i++) {
@@ -86,7 +86,7 @@ static void run(const tm_view *v, tm_traces *out)
                 tm_trace_set(&t->peer, server ? tm_data(it->r, "SourceAddress") : tm_data(it->r, "DestAddress"));
         }
         bool rule = false;
-        for (size_t k = 0; k < v->n; k++) {
+        for (size_t k = 0; tm_view_has(v, k); k++) {
             const tm_item *it = &v->items[k];
             if (it->sub != S_RULES)
                 continue;

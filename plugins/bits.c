@@ -81,7 +81,7 @@ static void run(const tm_view *v, tm_traces *out)
     tm_item_index created, stopped;
     tm_index_by(v, S_3, "jobId", &created);
     tm_index_by(v, S_60, "Id", &stopped);
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if (it->sub != S_59)
             continue;
@@ -149,12 +149,12 @@ static void run(const tm_view *v, tm_traces *out)
     tm_index_free(&stopped);
     /* The journal alone: BITS temporary files renamed into place. */
     bool any_59 = false;
-    for (size_t i = 0; i < v->n; i++)
+    for (size_t i = 0; tm_view_has(v, i); i++)
         any_59 |= v->items[i].sub == S_59;
     if (!any_59) {
         const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
         size_t n = 0;
-        for (size_t i = 0; i < v->n; i++)
+        for (size_t i = 0; tm_view_has(v, i); i++)
             if (v->items[i].sub == S_USN && tm_icontains(tm_str(v->items[i].r, "reasons"), "RENAME_OLD_NAME"))
                 sel[n++] = &v->items[i];
         tm_cluster *cl;
@@ -176,7 +176,7 @@ static void run(const tm_view *v, tm_traces *out)
         free(sel);
     }
     /* 7040: BITS start type changed (service started for the transfer) */
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if (it->sub != S_7040 || !tm_icontains(tm_data(it->r, "param1"), "Background Intelligent Transfer"))
             continue;

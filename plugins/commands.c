@@ -78,7 +78,7 @@ static void run(const tm_view *v, tm_traces *out)
      * command (so "cmd /c net view" and net.exe's own 4688 are one run). */
     const tm_exec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
     size_t n = 0;
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_exec *e = v->items[i].exec;
         if (!e)
             continue;

@@ -86,7 +86,7 @@ static void index_starts(const tm_view *v, pid_index *ix)
 {
     ix->e = tm_xmalloc((v->n ? v->n : 1) * sizeof *ix->e);
     ix->n = 0;
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_exec *p = v->items[i].exec;
         if (p && p->kind == TM_EXEC_START && !p->derived && p->has_pid && p->time != TM_TIME_NONE)
             ix->e[ix->n++] = p;
@@ -120,7 +120,7 @@ static void exploits(const tm_view *v, tm_traces *out)
 {
     pid_index ix;
     index_starts(v, &ix);
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_exec *e = v->items[i].exec;
         if (!e || e->kind != TM_EXEC_START || e->derived || !system_account(e))
             continue;
@@ -204,7 +204,7 @@ static void sdb(const tm_view *v, tm_traces *out)
     tm_strmap by_parent;
     tm_strmap_init(&by_parent, true);
     size_t **kids = NULL, *nkids = NULL, nparents = 0;
-    for (size_t c = 0; runs.n && c < v->n; c++) {
+    for (size_t c = 0; runs.n && tm_view_has(v, c); c++) {
         const tm_exec *e = v->items[c].exec;
         char pn[48] = "";
         if (e && e->parent)
@@ -286,7 +286,7 @@ static void sdb(const tm_view *v, tm_traces *out)
     tm_strmap_free(&by_parent);
     /* Installed databases no sdbinst run on record explains (its process
      * records are gone): the registry keeps them. */
-    for (size_t k = 0; k < v->n; k++) {
+    for (size_t k = 0; tm_view_has(v, k); k++) {
         const tm_item *it = &v->items[k];
         if (it->sub != S_INSTALLED)
             continue;
@@ -322,7 +322,7 @@ static void sdb(const tm_view *v, tm_traces *out)
     size_t made = out->n;
     int64_t *last = NULL;
     size_t nlast = 0;
-    for (size_t k = 0; k < v->n; k++) {
+    for (size_t k = 0; tm_view_has(v, k); k++) {
         const tm_item *it = &v->items[k];
         if ((it->sub != S_FIX500 && it->sub != S_FIX505) || fixed[k] || !redirecting_fix(it->r) ||
             it->r->time == TM_TIME_NONE)

@@ -146,7 +146,7 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
     tally c, tgt;
     tally_init(&c);
     tally_init(&tgt);
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if (it->sub == S_4768)
             add_count(&tgt, tm_data(it->r, "TargetDomainName"));
@@ -155,7 +155,7 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
     }
     size_t n = c.n;
     /* the host's own names: computer accounts' domains are real */
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         const char *u = tm_data(it->r, "TargetUserName");
         size_t ul = strlen(u);
@@ -166,7 +166,7 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
      * service tickets */
     tally realm;
     tally_init(&realm);
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         const char *u = tm_data(it->r, "TargetUserName");
         bool computer = strchr(u, '$') != NULL;
@@ -178,7 +178,7 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
      * the logons with them are its use */
     tally golden;
     tally_init(&golden);
-    for (size_t i = 0; n >= 1 && i < v->n; i++) {
+    for (size_t i = 0; n >= 1 && tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         const char *d = account_domain(it);
         if (it->sub == S_4769 && !builtin_domain(d) && strcmp(d, "-") != 0 && !known_domain(&c, &tgt, d))
@@ -189,7 +189,7 @@ static void bogus_domains(const tm_view *v, tm_traces *out)
     tm_strmap_init(&by_client, false);
     size_t **bucket = NULL, *nbucket = NULL, nbuckets = 0;
     if (n >= 1) {
-        for (size_t i = 0; i < v->n; i++) {
+        for (size_t i = 0; tm_view_has(v, i); i++) {
             const tm_item *it = &v->items[i];
             if (it->sub != S_4624 && it->sub != S_4769)
                 continue;
@@ -326,7 +326,7 @@ static void requests(const tm_view *v, tm_traces *out)
 {
     tm_bursts bursts; /* by kind and client address */
     tm_bursts_init(&bursts, out, 10 * TM_MIN);
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         kerberos_kind k = kind_of(it);
         if (k == K_NONE)

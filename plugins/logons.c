@@ -40,7 +40,7 @@ static void run(const tm_view *v, tm_traces *out)
     tm_index_by(v, S_4672, "SubjectLogonId", &privileged);
     tm_bursts bursts; /* by account and address */
     tm_bursts_init(&bursts, out, 10 * TM_MIN);
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if (it->sub != S_4624)
             continue;

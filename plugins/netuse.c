@@ -78,7 +78,7 @@ static void run(const tm_view *v, tm_traces *out)
     tm_strmap_init(&bursts, false);
     static const char *const fits[] = {"net-use", NULL};
     size_t first = out->n, *conns = tm_xcalloc(v->n ? v->n : 1, sizeof *conns); /* per trace made here */
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         const char *ip = tm_data(it->r, "IpAddress");
         if (it->sub != S_5140 || !admin_share(tm_data(it->r, "ShareName")) || tm_is_local_address(ip))

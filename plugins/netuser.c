@@ -132,7 +132,7 @@ static void enumeration(const tm_view *v, tm_traces *out)
 {
     tm_bursts bursts; /* by session and calling program */
     tm_bursts_init(&bursts, out, 10 * TM_MIN);
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if (it->sub != S_4661 && it->sub != S_4798 && it->sub != S_4799)
             continue;

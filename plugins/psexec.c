@@ -168,7 +168,7 @@ static const tm_sub subs[] = {
 
 static bool have_system_hive_services(const tm_view *v)
 {
-    for (size_t i = 0; i < v->n; i++)
+    for (size_t i = 0; tm_view_has(v, i); i++)
         if (v->items[i].sub == S_SERVICE)
             return true;
     return false;
@@ -190,7 +190,7 @@ static void source_side(const tm_view *v, tm_traces *out)
     /* Runs of psexec*, and of renamed copies. */
     const tm_exec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
     size_t n = 0;
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if (!it->exec || it->exec->derived)
             continue;
@@ -205,7 +205,7 @@ static void source_side(const tm_view *v, tm_traces *out)
     for (size_t k = 0; k < n; k++)
         if (!tm_iglob("psexe*", sel[k]->name))
             tm_strmap_put(&copies, sel[k]->name, 1);
-    for (size_t i = 0; i < v->n && copies.n; i++) {
+    for (size_t i = 0; tm_view_has(v, i) && copies.n; i++) {
         const tm_item *it = &v->items[i];
         if (it->sub == S_ANY_EXEC && it->exec && it->exec->kind == TM_EXEC_EXIT &&
             tm_strmap_get(&copies, it->exec->name) != TM_STRMAP_NONE)
@@ -218,7 +218,7 @@ static void source_side(const tm_view *v, tm_traces *out)
     bool *eula_used = tm_xcalloc(v->n ? v->n : 1, sizeof *eula_used);
     /* PsExec's EULA facts with a time, in time order */
     size_t *eula = tm_xmalloc((v->n ? v->n : 1) * sizeof *eula), neula = 0;
-    for (size_t k = 0; k < v->n; k++)
+    for (size_t k = 0; tm_view_has(v, k); k++)
         if (v->items[k].sub == S_EULA && strcasecmp(tm_str(v->items[k].r, "name"), "PsExec") == 0 &&
             v->items[k].r->time != TM_TIME_NONE)
             eula[neula++] = k;
@@ -261,7 +261,7 @@ static void source_side(const tm_view *v, tm_traces *out)
     tm_runs_free(&runs);
     free(eula);
     /* EulaAccepted alone: PsExec ran as that user at least once. */
-    for (size_t k = 0; k < v->n; k++) {
+    for (size_t k = 0; tm_view_has(v, k); k++) {
         const tm_item *it = &v->items[k];
         if (it->sub != S_EULA || eula_used[k] || strcasecmp(tm_str(it->r, "name"), "PsExec") != 0)
             continue;
@@ -292,7 +292,7 @@ typedef struct {
 static void installed_services(const tm_view *v, tm_strmap *m)
 {
     tm_strmap_init(m, true);
-    for (size_t i = 0; i < v->n; i++)
+    for (size_t i = 0; tm_view_has(v, i); i++)
         if (v->items[i].sub == S_SERVICE)
             tm_strmap_put(m, tm_str(v->items[i].r, "name"), 1);
 }
@@ -337,7 +337,7 @@ static void destination_side(const tm_view *v, tm_traces *out)
     const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
     const tm_item **sys = tm_xmalloc((v->n ? v->n : 1) * sizeof *sys);
     size_t n = 0, nsys = 0;
-    for (size_t i = 0; i < v->n; i++)
+    for (size_t i = 0; tm_view_has(v, i); i++)
         if (v->items[i].sub == S_7036)
             sys[nsys++] = &v->items[i];
     /* renamed services: their names, each once, in order of first install */
@@ -347,7 +347,7 @@ static void destination_side(const tm_view *v, tm_traces *out)
     tm_strmap_init(&renamed, true);
     const char **names = tm_xmalloc((v->n ? v->n : 1) * sizeof *names);
     size_t nren = 0;
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if (it->sub == S_7045 && renamed_service_install(it, hive_known, &installed, sys, nsys) &&
             tm_strmap_get(&renamed, tm_data(it->r, "ServiceName")) == TM_STRMAP_NONE) {
@@ -360,7 +360,7 @@ static void destination_side(const tm_view *v, tm_traces *out)
      * pipes of one remote process ("NAME-COMPUTER-PID-stdin/stdout/stderr") */
     tm_strmap streams; /* prefix -> the stream bits seen */
     tm_strmap_init(&streams, true);
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         char prefix[256], svc[128];
         unsigned bit;
@@ -377,7 +377,7 @@ static void destination_side(const tm_view *v, tm_traces *out)
     }
     /* each item with its service: a renamed one's index, or nren for PSEXESVC */
     size_t *key_of = tm_xmalloc((v->n ? v->n : 1) * sizeof *key_of);
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         bool take = false;
         size_t key = nren;
@@ -588,7 +588,7 @@ static void other_services(const tm_view *v, tm_traces *out, const tm_strmap *re
     } burst;
     burst *b = NULL;
     size_t nb = 0;
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if (it->sub != S_7045 && it->sub != S_4697)
             continue;

@@ -121,7 +121,7 @@ static void wce_source(const tm_view *v, tm_traces *out, bool *seen)
 
 static void mimikatz_source(const tm_view *v, tm_traces *out)
 {
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if (it->sub != S_4624 || strcmp(tm_data(it->r, "LogonType"), "9") != 0 ||
             strcasecmp(tm_data(it->r, "LogonProcessName"), "seclogo") != 0)
@@ -187,7 +187,7 @@ static void destination(const tm_view *v, tm_traces *out, bool wce)
 {
     tm_item_index privs;
     tm_index_by(v, S_4672, "SubjectLogonId", &privs);
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         const tm_record *r = it->r;
         if (it->sub != S_4624 || strcmp(tm_data(r, "LogonType"), "3") != 0 ||

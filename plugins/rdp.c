@@ -287,7 +287,7 @@ static void around_sessions(const tm_view *v, session *ss, size_t ns, rdp_group 
     tm_strmap_init(&open, true);
     rdp_group *g = NULL;
     size_t ng = 0;
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         int64_t when = it->exec ? it->exec->time : it->r->time;
         if (!around_server(it) || when == TM_TIME_NONE)
@@ -388,7 +388,7 @@ static void destination(const tm_view *v, tm_traces *out)
     session *ss = NULL;
     size_t ns = 0;
     size_t *open = NULL, nopen = 0; /* the open sessions, oldest first: a server's logoffs close them */
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if (it->sub < S_4624 || it->sub > S_4779 || !rdp_logon(it) || it->r->time == TM_TIME_NONE)
             continue;
@@ -526,7 +526,7 @@ static void cite_client(tm_trace *t, const tm_view *v, size_t i)
 {
     const tm_item *it = &v->items[i];
     tm_cite(t, it->r, it->art, "RDP client connecting to %s", tm_data(it->r, "Value"));
-    for (size_t k = i + 1; k < v->n; k++) {
+    for (size_t k = i + 1; tm_view_has(v, k); k++) {
         const tm_item *n = &v->items[k];
         if (n->sub == S_1024)
             break;
@@ -587,7 +587,7 @@ static void other_clients(const tm_view *v, tm_traces *out, size_t first)
     tm_strmap_init(&open, true);
     timed_trace *burst = NULL; /* per burst: its trace and its last record's time */
     size_t nburst = 0, made = TM_STRMAP_NONE; /* the last mstsc connection made here */
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         const tm_record *r = it->r;
         if ((it->sub != S_NET3 && it->sub != S_5156 && it->sub != S_AXLOAD) || r->time == TM_TIME_NONE)
@@ -696,7 +696,7 @@ static void source(const tm_view *v, tm_traces *out)
         }
     }
     tm_runs_free(&runs);
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if (it->sub != S_1024 || used[i])
             continue;
@@ -706,7 +706,7 @@ static void source(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->user_sid, tm_str(it->r, "user_sid"));
         cite_client(t, v, i);
     }
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if (it->sub != S_SERVER)
             continue;

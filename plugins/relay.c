@@ -222,7 +222,7 @@ static void portproxy(const tm_view *v, tm_traces *out)
     tm_runs_free(&runs);
     /* the settings: with the netsh run that wrote them (a minute), else
      * a relay of their own */
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if (it->sub != S_PROXYKEY && it->sub != S_PROXYWRITE)
             continue;
@@ -322,7 +322,7 @@ static void forwarding(const tm_view *v, tm_traces *out, const tm_strmap *report
     tm_strmap_init(&open, true);
     int64_t *last = NULL; /* per trace made here: its last leg's time */
     size_t nlast = 0, made = out->n;
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         conn_leg c;
         const tm_record *r = v->items[i].r;
         if (r->time == TM_TIME_NONE || !conn_of(&v->items[i], &c))
@@ -382,7 +382,7 @@ static void run(const tm_view *v, tm_traces *out)
     /* the programs that look like either: their executions, grouped into runs */
     tm_strmap progs;
     tm_strmap_init(&progs, false);
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_exec *e = v->items[i].exec;
         const char *c = e ? e->command_line : NULL;
         if (e && (tm_iglob("htran*", e->name) || tm_iglob("fakewpad*", e->name) ||
@@ -391,7 +391,7 @@ static void run(const tm_view *v, tm_traces *out)
     }
     const tm_exec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
     size_t nsel = 0;
-    for (size_t i = 0; progs.n && i < v->n; i++)
+    for (size_t i = 0; progs.n && tm_view_has(v, i); i++)
         if (v->items[i].exec && tm_strmap_get(&progs, v->items[i].exec->name) != TM_STRMAP_NONE)
             sel[nsel++] = v->items[i].exec;
     tm_runs runs;
@@ -417,7 +417,7 @@ static void run(const tm_view *v, tm_traces *out)
     }
     tm_runs_free(&runs);
     /* FakeWpad's server log; a client's downloaded WPAD file. */
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if (it->sub != S_PROXYLOG && it->sub != S_WPADHTM)
             continue;

@@ -70,7 +70,7 @@ static void run(const tm_view *v, tm_traces *out)
 {
     const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
     size_t n = 0;
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if ((it->sub == S_USN && sdelete_name(tm_str(it->r, "file_name"))) ||
             ((it->sub == S_4656 || it->sub == S_4663) && sdelete_name(tm_data(it->r, "ObjectName"))))
@@ -148,7 +148,7 @@ static void run(const tm_view *v, tm_traces *out)
     free(rest);
     free(used);
     /* EulaAccepted alone. */
-    for (size_t k = 0; k < v->n; k++) {
+    for (size_t k = 0; tm_view_has(v, k); k++) {
         const tm_item *it = &v->items[k];
         if (it->sub != S_EULA || strcasecmp(tm_str(it->r, "name"), "SDelete") != 0)
             continue;

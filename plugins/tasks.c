@@ -197,7 +197,7 @@ static void destination(const tm_view *v, tm_traces *out)
     size_t ng = 0;
     tm_strmap ix;
     tm_strmap_init(&ix, true);
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if (it->exec)
             continue;

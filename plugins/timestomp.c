@@ -112,7 +112,7 @@ static void run(const tm_view *v, tm_traces *out)
     }
     tm_runs_free(&runs);
     /* Backdating by another program (Sysmon 2). */
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if (it->sub != S_SYSMON2)
             continue;

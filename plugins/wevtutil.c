@@ -114,7 +114,7 @@ static void clear_bursts(const tm_view *v, tm_traces *out, const bool *used)
     tm_strmap_init(&open, true);
     clear_burst *b = NULL;
     size_t nb = 0;
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if ((it->sub != S_104 && it->sub != S_1102) || used[i])
             continue;
@@ -214,7 +214,7 @@ static void run(const tm_view *v, tm_traces *out)
      * evidence), and the record is that run's, not an activity of its own. */
     const tm_item **clr = tm_xmalloc((v->n ? v->n : 1) * sizeof *clr);
     size_t nclr = 0;
-    for (size_t i = 0; i < v->n; i++)
+    for (size_t i = 0; tm_view_has(v, i); i++)
         if ((v->items[i].sub == S_104 || v->items[i].sub == S_1102) && v->items[i].r->time != TM_TIME_NONE)
             clr[nclr++] = &v->items[i];
     tm_sort(clr, nclr, sizeof *clr, by_time);

@@ -170,7 +170,7 @@ static void destination(const tm_view *v, tm_traces *out)
 {
     const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
     size_t n = 0;
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if ((it->sub == S_WRM && server_event(tm_event_id(it->r))) ||
             ((it->sub == S_HOST || it->sub == S_PROV) && it->exec && !it->exec->derived) || it->sub == S_LISTENER ||

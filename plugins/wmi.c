@@ -82,7 +82,7 @@ static void cite_logon(tm_trace *t, const tm_item *logon)
 
 static void wmic_destination(const tm_view *v, tm_traces *out)
 {
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         const tm_exec *e = it->exec;
         if (it->sub != S_ALL || !e || e->kind != TM_EXEC_START || e->derived)
@@ -146,7 +146,7 @@ static void wmiexec_destination(const tm_view *v, tm_traces *out)
 {
     const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
     size_t n = 0;
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         if ((it->sub == S_5142 || it->sub == S_5144 || it->sub == S_5145) &&
             tm_icontains(tm_data(it->r, "ShareName"), "WMI_SHARE"))

@@ -521,31 +521,31 @@ static int cmp_item(const void *pa, const void *pb)
 }
 
 /* qsort is not stable: merge sort on items, its second array where the
- * items are (the spill file under a budget), the budget checked as it goes. */
+ * items are (the spill file under a budget), the budget checked as it goes.
+ * The passes go back and forth between the two arrays, and the result is
+ * copied back (in paced pieces) only when the last pass wrote the second. */
 static void sort_items(tm_pipeline *p, tm_item *v, size_t n)
 {
     if (n < 2)
         return;
     size_t cap = 0;
     tm_item *tmp = grow(p, NULL, 0, &cap, sizeof *v, n);
-    size_t since = 0;
+    tm_item *from = v, *to = tmp;
     for (size_t w = 1; w < n; w *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * w) {
-            if ((since += 2 * w) >= 1024 && p->spill) {
-                since = 0;
-                tm_spill_pace(p->spill);
-            }
             size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-            size_t i = lo, j = mid, k = lo;
-            while (i < mid && j < hi)
-                tmp[k++] = cmp_item(&v[j], &v[i]) < 0 ? v[j++] : v[i++];
-            while (i < mid)
-                tmp[k++] = v[i++];
-            while (j < hi)
-                tmp[k++] = v[j++];
+            size_t i = lo, j = mid;
+            for (size_t k = lo; k < hi; k++) {
+                pace(p, k);
+                to[k] = j >= hi || (i < mid && cmp_item(&from[j], &from[i]) >= 0) ? from[i++] : from[j++];
+            }
         }
-        memcpy(v, tmp, n * sizeof *v);
+        tm_item *t = from;
+        from = to;
+        to = t;
     }
+    if (from != v)
+        tm_spill_copy(p->spill, v, from, n * sizeof *v);
     release(p, tmp, cap * sizeof *tmp);
 }
 
@@ -693,6 +693,7 @@ static void route(tm_pipeline *p, const tm_execs *x, item_list *lists)
         }
     }
     for (size_t i = 0; i < x->n; i++) {
+        pace(p, i);
         const tm_exec *e = &x->e[i];
         for (size_t s = 0; s < p->nexecs; s++)
             if (named_match(&p->execs[s], e->name))

@@ -21,6 +21,7 @@
 #include "pipeline/runs.h"
 #include "pipeline/trace.h"
 #include "util/pathsafe.h"
+#include "util/spill.h"
 #include "util/strmap.h"
 #include "model/record.h"
 
@@ -62,6 +63,16 @@ typedef struct {
     const char *host;        /* computer name ("" when unknown) */
     const tm_execs *execs;   /* every execution on the host (for context, e.g. a parent) */
 } tm_view;
+
+/* i < v->n, for the loops of a pass over a view: each step counts against
+ * the memory budget (util/spill.h), because the items' records and
+ * executions may be in the spill file, and a pass that reads them maps
+ * them faster than the budget's own thread looks. */
+static inline bool tm_view_has(const tm_view *v, size_t i)
+{
+    tm_spill_tick();
+    return i < v->n;
+}
 
 /* Where a tool shows in one role: the evidence sources, in the order the
  * coverage verdict names them, ended by TM_COV__COUNT (TM_NEEDS adds it). A
@@ -184,10 +195,14 @@ bool tm_benign_task(const char *name, const char *cmd);
 void tm_program_name_of(const char *path, char *out, size_t n);
 
 /* The items of one subscription indexed by a data field (e.g. the logon id),
- * so that correlating two kinds of record costs a lookup, not a scan. */
+ * so that correlating two kinds of record costs a lookup, not a scan. The
+ * values are ordered by their hash first: building and searching the index
+ * compare numbers, and read a value (in the record store, perhaps on disk:
+ * util/spill.h) only where two hashes are equal. */
 typedef struct {
-    const tm_item **it; /* by field value, then view (time) order */
+    const tm_item **it; /* by the field value's hash, value, then view (time) order */
     const char **key;   /* it[i]'s value of the field */
+    uint64_t *hash;     /* its hash */
     size_t n;
     const char *field;
 } tm_item_index;

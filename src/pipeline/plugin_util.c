@@ -253,7 +253,7 @@ void tm_view_runs(const tm_view *v, const char *const *names, tm_runs *out)
 {
     const tm_exec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
     size_t n = 0;
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_exec *e = v->items[i].exec;
         if (!e)
             continue;
@@ -410,13 +410,24 @@ bool tm_benign_task(const char *name, const char *cmd)
 }
 
 typedef struct {
+    uint64_t hash;
     const char *key;
     const tm_item *it;
 } keyed;
 
+static uint64_t key_hash(const char *s)
+{
+    uint64_t h = 0xCBF29CE484222325ULL; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001B3ULL;
+    return h;
+}
+
 static int cmp_keyed(const void *pa, const void *pb)
 {
     const keyed *a = pa, *b = pb;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
     int c = strcmp(a->key, b->key);
     if (c)
         return c;
@@ -427,15 +438,19 @@ void tm_index_by(const tm_view *v, unsigned sub, const char *field, tm_item_inde
 {
     keyed *k = tm_xmalloc((v->n ? v->n : 1) * sizeof *k);
     size_t n = 0;
-    for (size_t i = 0; i < v->n; i++)
-        if (v->items[i].sub == sub && !v->items[i].exec)
-            k[n++] = (keyed){tm_data(v->items[i].r, field), &v->items[i]};
+    for (size_t i = 0; tm_view_has(v, i); i++)
+        if (v->items[i].sub == sub && !v->items[i].exec) {
+            const char *key = tm_data(v->items[i].r, field);
+            k[n++] = (keyed){key_hash(key), key, &v->items[i]};
+        }
     tm_sort(k, n, sizeof *k, cmp_keyed);
     ix->it = tm_xmalloc((n ? n : 1) * sizeof *ix->it);
     ix->key = tm_xmalloc((n ? n : 1) * sizeof *ix->key);
+    ix->hash = tm_xmalloc((n ? n : 1) * sizeof *ix->hash);
     for (size_t i = 0; i < n; i++) {
         ix->it[i] = k[i].it;
         ix->key[i] = k[i].key;
+        ix->hash[i] = k[i].hash;
     }
     ix->n = n;
     ix->field = field;
@@ -444,16 +459,17 @@ void tm_index_by(const tm_view *v, unsigned sub, const char *field, tm_item_inde
 
 size_t tm_index_find(const tm_item_index *ix, const char *value, size_t *count)
 {
+    uint64_t h = key_hash(value);
     size_t lo = 0, hi = ix->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (strcmp(ix->key[mid], value) < 0)
+        if (ix->hash[mid] < h || (ix->hash[mid] == h && strcmp(ix->key[mid], value) < 0))
             lo = mid + 1;
         else
             hi = mid;
     }
     size_t end = lo;
-    while (end < ix->n && strcmp(ix->key[end], value) == 0)
+    while (end < ix->n && ix->hash[end] == h && strcmp(ix->key[end], value) == 0)
         end++;
     *count = end - lo;
     return lo;
@@ -463,8 +479,10 @@ void tm_index_free(tm_item_index *ix)
 {
     free(ix->it);
     free(ix->key);
+    free(ix->hash);
     ix->it = NULL;
     ix->key = NULL;
+    ix->hash = NULL;
     ix->n = 0;
 }
 
@@ -560,7 +578,7 @@ size_t tm_view_clusters(const tm_view *v, bool (*keep)(const tm_item *it, void *
 {
     const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
     size_t n = 0;
-    for (size_t i = 0; i < v->n; i++)
+    for (size_t i = 0; tm_view_has(v, i); i++)
         if (keep(&v->items[i], ctx))
             sel[n++] = &v->items[i];
     size_t nc = tm_clusters(sel, n, gap, out);

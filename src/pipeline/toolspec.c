@@ -133,7 +133,7 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
     const tm_exec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
     size_t n = 0;
     const tm_record *last_r = NULL;
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_exec *e = v->items[i].exec;
         if (!e || !candidate(s, e))
             continue;
@@ -212,7 +212,7 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
      * taken per run from a time window. */
     size_t *cand = NULL, ncand = 0;
     if (runs.n && (s->access_target || s->files))
-        for (size_t k = 0; k < v->n; k++) {
+        for (size_t k = 0; tm_view_has(v, k); k++) {
             const tm_item *it = &v->items[k];
             if (it->exec || it->r->time == TM_TIME_NONE)
                 continue;
@@ -300,7 +300,7 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
     if (s->files_alone && s->files) {
         const tm_item **rest = tm_xmalloc((v->n ? v->n : 1) * sizeof *rest);
         size_t nr = 0;
-        for (size_t k = 0; k < v->n; k++) {
+        for (size_t k = 0; tm_view_has(v, k); k++) {
             const char *fname;
             char writer[48];
             if (!used[k] && !v->items[k].exec && file_of(s, v->items[k].r, &fname, writer, sizeof writer))
@@ -337,7 +337,7 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
     if (s->access_target && s->programs) {
         const tm_item **rest = tm_xmalloc((v->n ? v->n : 1) * sizeof *rest);
         size_t nr = 0;
-        for (size_t k = 0; k < v->n; k++) {
+        for (size_t k = 0; tm_view_has(v, k); k++) {
             char src[48];
             const char *target, *access;
             if (!used[k] && !v->items[k].exec && tm_access_of(v->items[k].r, src, sizeof src, &target, &access) &&

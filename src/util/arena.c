@@ -9,15 +9,14 @@
 #define BLOCK (1u << 20)
 
 struct tm_arena_block {
-    tm_arena_block *next;
+    tm_arena_block *next; /* the previous heap block (heap blocks only) */
     size_t size;
-    bool heap; /* from malloc (else from a spill file) */
     max_align_t data[];
 };
 
 void tm_arena_init(tm_arena *a)
 {
-    a->head = NULL;
+    a->head = a->heap = NULL;
     a->used = a->bytes = 0;
     a->spill = NULL;
 }
@@ -34,12 +33,14 @@ void *tm_arena_alloc(tm_arena *a, size_t n)
     if (!a->head || a->used + n > a->head->size) {
         size_t size = n > BLOCK ? n : BLOCK;
         tm_arena_block *b = a->spill ? tm_spill_alloc(a->spill, sizeof *b + size) : NULL;
-        bool heap = !b;
-        if (heap)
+        if (b) {
+            b->next = NULL;
+        } else {
             b = tm_xmalloc(sizeof *b + size); /* no spill, or its file cannot grow */
-        b->next = a->head;
+            b->next = a->heap;
+            a->heap = b;
+        }
         b->size = size;
-        b->heap = heap;
         a->head = b;
         a->used = 0;
         a->bytes += sizeof *b + size;
@@ -52,11 +53,11 @@ void *tm_arena_alloc(tm_arena *a, size_t n)
 void tm_arena_free(tm_arena *a)
 {
     /* blocks from the heap are freed; those from a spill file are its own */
-    while (a->head) {
-        tm_arena_block *n = a->head->next;
-        if (a->head->heap)
-            free(a->head);
-        a->head = n;
+    while (a->heap) {
+        tm_arena_block *n = a->heap->next;
+        free(a->heap);
+        a->heap = n;
     }
+    a->head = NULL;
     a->used = a->bytes = 0;
 }

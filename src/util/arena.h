@@ -9,7 +9,9 @@ typedef struct tm_arena_block tm_arena_block;
 typedef struct tm_spill tm_spill;
 
 typedef struct {
-    tm_arena_block *head;
+    tm_arena_block *head; /* the block being filled */
+    tm_arena_block *heap; /* the blocks from the heap, linked, to be freed (those in a spill
+                             file are never walked again: visiting them would map them back) */
     size_t used;  /* in head */
     size_t bytes; /* allocated in all blocks, for the memory statistics */
     tm_spill *spill; /* where blocks come from: NULL the heap, else a file on disk (util/spill.h) */

@@ -33,8 +33,11 @@ struct tm_spill {
     bool failed; /* the file could not grow: no more segments */
     size_t budget, trims;
     size_t clock_seg, clock_off; /* where the next trim starts */
+    size_t mapped_before; /* file pages resident before the spill (the program, its libraries) */
     pthread_cond_t wake;
 };
+
+static bool read_statm(size_t *rss, size_t *file);
 
 tm_spill *tm_spill_new(const char *dir, size_t segment_size)
 {
@@ -49,6 +52,9 @@ tm_spill *tm_spill_new(const char *dir, size_t segment_size)
     tm_spill *s = tm_xcalloc(1, sizeof *s);
     s->fd = fd;
     s->segsize = segment_size ? segment_size : (64u << 20);
+    size_t rss;
+    if (!read_statm(&rss, &s->mapped_before))
+        s->mapped_before = 0;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake, NULL);
     return s;
@@ -112,13 +118,22 @@ void *tm_spill_grow(tm_spill *s, void *arr, size_t n, size_t *cap, size_t elem, 
     if (!fresh)
         fresh = tm_xmalloc(ncap * elem); /* the file cannot grow: the heap, then */
     if (n)
-        memcpy(fresh, arr, n * elem);
+        tm_spill_copy(s, fresh, arr, n * elem);
     if (arr && *cap && !tm_spill_owns(s, arr))
         free(arr); /* grown on the heap before the spill began */
     else if (arr)
         forget(arr, *cap * elem); /* the old copy is never read again */
     *cap = ncap;
     return fresh;
+}
+
+void tm_spill_copy(tm_spill *s, void *dst, const void *src, size_t n)
+{
+    enum { PIECE = 4u << 20 };
+    for (size_t at = 0; at < n; at += PIECE) {
+        memcpy((char *)dst + at, (const char *)src + at, n - at < PIECE ? n - at : PIECE);
+        tm_spill_pace(s);
+    }
 }
 
 void tm_spill_release(tm_spill *s, void *arr, size_t bytes)
@@ -139,12 +154,14 @@ bool tm_spill_owns(const tm_spill *s, const void *p)
 }
 
 /* Gives back 16 MiB slice after slice, round robin from where the last
- * call stopped, until resident memory is under low: only as much as the
- * budget needs, and the slices given back longest ago are the ones touched
- * again first (a clock), so the pages in use now tend to stay resident. Trimming
- * everything at once made the pages in use fault back in over and over
- * (a scan's CPU time doubled). */
-void tm_spill_trim_to(tm_spill *s, size_t low)
+ * call stopped, until resident memory is under low or the spill's own
+ * resident pages are down to keep: only as much as the budget needs, and
+ * the slices given back longest ago are the ones touched again first (a
+ * clock), so the pages in use now tend to stay resident. Trimming
+ * everything at once made the pages in use fault back in over and over (a
+ * scan's CPU time doubled); so did walking every slice again and again
+ * when what is over the mark is the heap, which no trim can give back. */
+static void trim(tm_spill *s, size_t low, size_t keep)
 {
     enum { SLICE = 16u << 20 };
     pthread_mutex_lock(&s->lock);
@@ -152,6 +169,9 @@ void tm_spill_trim_to(tm_spill *s, size_t low)
     for (size_t i = 0; i < s->nseg; i++)
         total += s->seg[i].size;
     for (size_t done = 0; s->nseg && done < total;) {
+        size_t rss, file;
+        if (!read_statm(&rss, &file) || rss <= low || file <= s->mapped_before + keep)
+            break;
         if (s->clock_seg >= s->nseg) {
             s->clock_seg = 0;
             s->clock_off = 0;
@@ -166,10 +186,13 @@ void tm_spill_trim_to(tm_spill *s, size_t low)
             s->clock_off = 0;
         }
         s->trims++;
-        if (tm_rss_bytes() <= low)
-            break;
     }
     pthread_mutex_unlock(&s->lock);
+}
+
+void tm_spill_trim_to(tm_spill *s, size_t low)
+{
+    trim(s, low, 0);
 }
 
 size_t tm_spill_used(const tm_spill *s)
@@ -194,7 +217,9 @@ static int g_statm = -1;
 static pid_t g_statm_pid;
 static pthread_mutex_t g_statm_lock = PTHREAD_MUTEX_INITIALIZER;
 
-size_t tm_rss_bytes(void)
+/* Resident memory and the part of it that maps files (statm's "shared":
+ * the spill file's pages, the program's and its libraries'), in bytes. */
+static bool read_statm(size_t *rss, size_t *file)
 {
     pid_t me = getpid();
     pthread_mutex_lock(&g_statm_lock);
@@ -209,12 +234,21 @@ size_t tm_rss_bytes(void)
     char buf[128];
     ssize_t n = fd >= 0 ? pread(fd, buf, sizeof buf - 1, 0) : -1;
     if (n <= 0)
-        return 0;
+        return false;
     buf[n] = 0;
-    unsigned long long size = 0, rss = 0;
-    if (sscanf(buf, "%llu %llu", &size, &rss) != 2)
-        return 0;
-    return (size_t)rss * (size_t)sysconf(_SC_PAGESIZE);
+    unsigned long long size = 0, res = 0, shared = 0;
+    if (sscanf(buf, "%llu %llu %llu", &size, &res, &shared) != 3)
+        return false;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    *rss = (size_t)res * page;
+    *file = (size_t)shared * page;
+    return true;
+}
+
+size_t tm_rss_bytes(void)
+{
+    size_t rss, file;
+    return read_statm(&rss, &file) ? rss : 0;
 }
 
 size_t tm_peak_rss_bytes(void)
@@ -276,20 +310,22 @@ size_t tm_rss_watched_bytes(void)
     return sum;
 }
 
-/* Past three quarters of the budget (this process and the ones it watches,
- * together), gives back slices until this process is at half of what the
- * others leave of it: the last quarter is the room for what a pass maps
- * between two checks (and for what the heap grows by), so that the peak
- * stays within the budget. */
+/* Past TM_SPILL_TRIGGER of the budget (this process and the ones it
+ * watches, together), gives back slices until this process is at
+ * TM_SPILL_TARGET of what the others leave of it: the room above the
+ * trigger is for what a pass maps between two checks (a read fault maps 64
+ * KiB: the kernel's fault-around), so that the peak stays within the
+ * budget. When the heap alone is over the target, the spill keeps an eighth
+ * of the budget resident, for the passes' working set. */
 static void keep_within(tm_spill *s, size_t budget)
 {
     if (!budget)
         return;
     size_t own = tm_rss_bytes(), others = tm_rss_watched_bytes();
-    if (own + others <= budget / 4 * 3)
+    if (own + others <= TM_SPILL_TRIGGER(budget))
         return;
     size_t room = budget > others ? budget - others : 0;
-    tm_spill_trim_to(s, room / 2);
+    trim(s, TM_SPILL_TARGET(room), budget / 8);
 }
 
 void tm_spill_pace(tm_spill *s)

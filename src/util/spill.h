@@ -30,6 +30,10 @@ void *tm_spill_alloc(tm_spill *s, size_t n);
  * or its file cannot grow. An old copy in the file stays there (disk, not
  * memory). */
 void *tm_spill_grow(tm_spill *s, void *arr, size_t n, size_t *cap, size_t elem, size_t first);
+/* memcpy, in pieces with the budget checked between them (s may be NULL):
+ * copying an array of the store maps both copies faster than any thread
+ * that watches the budget looks. */
+void tm_spill_copy(tm_spill *s, void *dst, const void *src, size_t n);
 /* Done with an array of tm_spill_grow's (bytes: its capacity's size):
  * freed when it is on the heap, its pages given back when in the file (s
  * may be NULL). */
@@ -37,15 +41,19 @@ void tm_spill_release(tm_spill *s, void *arr, size_t bytes);
 /* Whether p points into one of s's segments. */
 bool tm_spill_owns(const tm_spill *s, const void *p);
 /* Gives back 16 MiB slices, round robin from where the last call stopped,
- * until the process's resident memory is at most low (what the governor
- * does past three quarters of its budget, down to half of it). */
+ * until the process's resident memory is at most low. */
 void tm_spill_trim_to(tm_spill *s, size_t low);
+/* The budget's marks: past the trigger, the governor (and a pace) gives
+ * slices back down to the target (of what the watched processes leave).
+ * Wide apart because a pass maps the store faster than anyone looks. */
+#define TM_SPILL_TRIGGER(budget) ((budget) / 2)
+#define TM_SPILL_TARGET(room) ((room) / 4)
 /* Bytes handed out, and the file's size. */
 size_t tm_spill_used(const tm_spill *s);
 size_t tm_spill_file_size(const tm_spill *s);
 /* Trims whenever the resident memory of the process and the processes it
- * watches passes three quarters of budget bytes (a thread looks every 2 ms;
- * 0 stops it). */
+ * watches passes TM_SPILL_TRIGGER(budget) (a thread looks every 2 ms; 0
+ * stops it). */
 void tm_spill_govern(tm_spill *s, size_t budget);
 /* The same check as the governor's, made by the caller: loops that read or
  * write the store call it every few thousand records, so that the budget

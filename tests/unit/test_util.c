@@ -273,6 +273,57 @@ static void test_spill(void)
     tm_spill_free(s);
 }
 
+/* The part of this process's resident memory that maps files. */
+static size_t file_resident(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long long size = 0, rss = 0, shared = 0;
+    if (f) {
+        if (fscanf(f, "%llu %llu %llu", &size, &rss, &shared) != 3)
+            shared = 0;
+        fclose(f);
+    }
+    return (size_t)shared * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* When the heap alone is over the budget's target, the spill keeps an
+ * eighth of the budget resident (the passes' working set) instead of
+ * giving back everything at every check; and freeing an arena whose blocks
+ * are in the spill reads none of them back. */
+static void test_spill_heap_over_target(void)
+{
+    enum { MB = 1 << 20 };
+    tm_spill *s = tm_spill_new(".", 0);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    char *heap = malloc(48 * (size_t)MB);
+    memset(heap, 1, 48 * (size_t)MB);
+    tm_arena a;
+    tm_arena_init(&a);
+    tm_arena_use_spill(&a, s);
+    for (int i = 0; i < 96; i++)
+        memset(tm_arena_alloc(&a, MB - 64), i + 1, MB - 64); /* 96 blocks of the arena */
+    size_t own = tm_rss_bytes(), files = file_resident();
+    size_t budget = own + 16 * (size_t)MB;
+    CHECK(TM_SPILL_TARGET(budget) < 48 * (size_t)MB); /* out of the spill's reach */
+    CHECK(own > TM_SPILL_TRIGGER(budget));
+    size_t trims = tm_spill_trims(s);
+    tm_spill_govern(s, budget);
+    tm_spill_pace(s);
+    size_t kept = file_resident();
+    CHECK(kept + 48 * (size_t)MB <= files);                 /* most of it given back */
+    CHECK(kept + 16 * (size_t)MB >= files - 96 * (size_t)MB + budget / 8); /* not all: an eighth, to a slice */
+    CHECK(tm_spill_trims(s) < trims + tm_spill_file_size(s) / (16 * (size_t)MB)); /* and not every slice walked */
+    tm_spill_govern(s, 0);
+    tm_spill_trim_to(s, 0);
+    size_t before = file_resident();
+    tm_arena_free(&a);
+    CHECK(file_resident() < before + (size_t)MB); /* no block header read back (each would map 64 KiB) */
+    free(heap);
+    tm_spill_free(s);
+}
+
 /* The budget counts the processes the spill watches (an input's parser
  * workers), and a pass's tm_spill_pace keeps it at once, whether or not the
  * governor's thread has looked yet. */
@@ -305,18 +356,19 @@ static void test_spill_budget(void)
             memset(p[i], i + 1, MB);
         }
         size_t own = tm_rss_bytes();
-        /* a budget this process alone keeps under three quarters of, but not with the worker */
-        size_t budget = (own + theirs / 2) * 4 / 3;
+        /* a budget whose trigger this process alone keeps under, but not with the worker */
+        size_t budget = (own + theirs / 2) * 2;
+        CHECK(own <= TM_SPILL_TRIGGER(budget) && own + theirs > TM_SPILL_TRIGGER(budget));
         tm_spill_govern(s, budget);
         tm_spill_pace(s);
         size_t after = tm_rss_bytes();
-        CHECK(after <= (budget - tm_rss_watched_bytes()) / 2 + 2 * (size_t)MB); /* the worker's share given up */
+        CHECK(after <= TM_SPILL_TARGET(budget - tm_rss_watched_bytes()) + 2 * (size_t)MB); /* the worker's share given up */
         CHECK(after + 16 * (size_t)MB <= own);
         for (int i = 0; i < 48; i++)
             memset(p[i], i + 2, MB); /* all resident again */
         for (int i = 0; i < 256; i++)
             tm_spill_tick(); /* a pass's ticks pace it too */
-        CHECK(tm_rss_bytes() <= (budget - tm_rss_watched_bytes()) / 2 + 2 * (size_t)MB);
+        CHECK(tm_rss_bytes() <= TM_SPILL_TARGET(budget - tm_rss_watched_bytes()) + 2 * (size_t)MB);
         tm_spill_free(s);
     }
     tm_rss_unwatch(child);
@@ -434,6 +486,7 @@ int main(void)
     test_message_kind();
     test_spill();
     test_spill_budget();
+    test_spill_heap_over_target();
     test_buf_sink();
     test_terminal();
     test_json();
