@@ -134,5 +134,15 @@ tm dump --worker-memory 512M "$T/hostile"
 assert_eq "$RC" 1 "hostile hive: damage reported"
 assert_contains "$ERR" "claims 2147483651 values but its values list holds 3" "the clamped key named"
 assert_contains "$OUT" '"kind":"registry"' "the rest of the hive read"
+# A record whose template instance claims 8 GiB of values (found by
+# fuzz_evtx): libevtx, asked for it when toolmark's decoder cannot read it,
+# allocates the lot (or faults under the sanitizer build) in the child that
+# contains it; the record is named, the log's other 24 are read.
+mkdir -p "$T/hostile-log/Windows/System32/winevt/Logs"
+cp "$SRCDIR/tests/fuzz/corpus/evtx/template-values-8gib" "$T/hostile-log/Windows/System32/winevt/Logs/Security.evtx"
+tm scan --worker-memory 512M -o "$T/hostile-log-out" "$T/hostile-log"
+assert_eq "$RC" 1 "8 GiB of template values: damage reported"
+assert_contains "$ERR" "record 106 unreadable (neither toolmark's decoder nor libevtx" "the record named"
+assert_contains "$ERR" "6 records could not be read (24 read)" "the log's other records read"
 
 finish
