@@ -325,6 +325,15 @@ static int per_input(tm_input *in, void *vo)
     if (tm_jobserver_active())
         tm_pipeline_threads(pl, 1 + extra);
     tm_test_hold("plugins", NULL);
+    /* the traces (they grow with the logs) in a spill file of their own,
+     * under the same budget, until the outputs are written */
+    char *trace_dir = tm_xasprintf("%s/%s", o->out, in->id);
+    tm_spill *trace_spill = o->memory && tm_mkdirs(trace_dir, 0755) == 0 ? tm_spill_new(trace_dir, 0) : NULL;
+    free(trace_dir);
+    if (trace_spill) {
+        tm_spill_govern(trace_spill, (size_t)o->memory);
+        tm_traces_use_spill(trace_spill);
+    }
     tm_pipeline_finish(pl, &ts);
     for (; extra; extra--)
         tm_jobserver_give();
@@ -360,6 +369,8 @@ static int per_input(tm_input *in, void *vo)
         tm_flush_stdout(&line);
     tm_buf_free(&line);
     tm_traces_free(&ts);
+    tm_traces_use_spill(NULL);
+    tm_spill_free(trace_spill);
     tm_pipeline_free(pl);
     tm_coverage_free(c.cov);
     tm_errors_free(&c.errors);

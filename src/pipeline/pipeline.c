@@ -941,17 +941,8 @@ void tm_pipeline_finish(tm_pipeline *p, tm_traces *out)
         pthread_join(th[i], NULL);
     free(th);
     malloc_trim(0); /* the plugins' indexes, freed in their threads' arenas */
-    for (size_t i = 0; i < p->nplugins; i++) {
-        tm_traces *t = &run.traces[i];
-        for (size_t k = 0; k < t->n; k++) {
-            if (out->n == out->cap) {
-                out->cap = out->cap ? out->cap * 2 : 32;
-                out->t = tm_xrealloc(out->t, out->cap * sizeof *out->t);
-            }
-            out->t[out->n++] = t->t[k]; /* moved: the plugin's list gives up its strings */
-        }
-        free(t->t);
-    }
+    for (size_t i = 0; i < p->nplugins; i++)
+        tm_traces_move(out, &run.traces[i]);
     free(run.traces);
     free(lists);
     if (p->rules)

@@ -272,8 +272,9 @@ size_t tm_clusters(const tm_item *const *items, size_t n, int64_t gap, tm_cluste
     *out = NULL;
     size_t nc = 0, cap = 0;
     for (size_t i = 0; i < n; i++) {
+        tm_spill_tick(); /* a pass over items: the budget counts it (util/spill.h) */
         const tm_item *it = items[i];
-        int64_t t = it->exec ? it->exec->time : it->r->time;
+        int64_t t = it->time;
         if (t == TM_TIME_NONE)
             continue;
         if (!nc || t - (*out)[nc - 1].last >= gap) {

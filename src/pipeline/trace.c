@@ -4,11 +4,13 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/spill.h"
 #include "util/timeutil.h"
 
 const char *tm_role_name(tm_role r)
@@ -27,9 +29,68 @@ void tm_traces_init(tm_traces *ts)
     memset(ts, 0, sizeof *ts);
 }
 
+/* What grows with the traces (their array, the strings not shared, the
+ * citations and their index, a rule's copy) is kept in a spill file when
+ * one is given (tm_traces_use_spill): a host's traces grow with its logs,
+ * and --memory bounds the input's process whatever their number. Plugins
+ * make traces on every core: the file's allocations take a lock. Memory
+ * from the file is not freed one piece at a time; the file goes as a whole
+ * (an array that moves gives its old pages back). */
+static tm_spill *g_spill;
+static pthread_mutex_t spill_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void tm_traces_use_spill(tm_spill *s)
+{
+    pthread_mutex_lock(&spill_lock);
+    g_spill = s;
+    pthread_mutex_unlock(&spill_lock);
+}
+
+static void *talloc(size_t n)
+{
+    void *p = NULL;
+    pthread_mutex_lock(&spill_lock);
+    if (g_spill)
+        p = tm_spill_alloc(g_spill, n ? n : 1);
+    pthread_mutex_unlock(&spill_lock);
+    return p ? p : tm_xmalloc(n ? n : 1);
+}
+
+static void *tcalloc(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        tm_xcalloc(n, size); /* aborts, as any allocation that cannot be made */
+    void *p = talloc(n * size);
+    memset(p, 0, n * size);
+    return p;
+}
+
+static void tfree(void *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&spill_lock);
+    bool in_file = g_spill && tm_spill_owns(g_spill, p);
+    pthread_mutex_unlock(&spill_lock);
+    if (!in_file)
+        free(p);
+}
+
+/* Room for element n of an array of *cap elements (first: a new one's). */
+static void *tgrow(void *arr, size_t n, size_t *cap, size_t elem, size_t first)
+{
+    pthread_mutex_lock(&spill_lock);
+    void *p = tm_spill_grow(g_spill, arr, n, cap, elem, first);
+    pthread_mutex_unlock(&spill_lock);
+    return p;
+}
+
 static char *dup0(const char *s)
 {
-    return s ? tm_xstrdup(s) : NULL;
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    return memcpy(talloc(n), s, n);
 }
 
 /* The strings traces repeat (host, activity, category, time description,
@@ -62,7 +123,7 @@ static void drop(char *s)
         if (pooled)
             return;
     }
-    free(s);
+    tfree(s);
 }
 
 void tm_evidence_copy(tm_evidence *d, const tm_evidence *s)
@@ -87,9 +148,9 @@ void tm_evidence_free(tm_evidence *e)
     drop(e->path);
     drop(e->record_name);
     drop(e->channel);
-    free(e->summary);
-    free(e->origin);
-    free(e->also);
+    tfree(e->summary);
+    tfree(e->origin);
+    tfree(e->also);
     memset(e, 0, sizeof *e);
 }
 
@@ -103,17 +164,17 @@ static void trace_free(tm_trace *t)
         drop(*strs[i]);
     for (size_t i = 0; i < t->nev; i++)
         tm_evidence_free(&t->ev[i]);
-    free(t->ev);
-    free(t->ev_slots);
+    tfree(t->ev);
+    tfree(t->ev_slots);
     if (t->rule) {
         tm_trace_rule *r = t->rule;
         char **rs[] = {&r->id, &r->title, &r->level, &r->status, &r->author, &r->file};
         for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++)
-            free(*rs[i]);
+            tfree(*rs[i]);
         for (size_t i = 0; i < r->ntags; i++)
-            free(r->tags[i]);
-        free(r->tags);
-        free(r);
+            tfree(r->tags[i]);
+        tfree(r->tags);
+        tfree(r);
     }
 }
 
@@ -121,17 +182,24 @@ void tm_traces_free(tm_traces *ts)
 {
     for (size_t i = 0; i < ts->n; i++)
         trace_free(&ts->t[i]);
-    free(ts->t);
+    tfree(ts->t);
     tm_traces_init(ts);
+}
+
+void tm_traces_move(tm_traces *to, tm_traces *from)
+{
+    for (size_t k = 0; k < from->n; k++) {
+        to->t = tgrow(to->t, to->n, &to->cap, sizeof *to->t, 32);
+        to->t[to->n++] = from->t[k]; /* moved: from gives up its strings */
+    }
+    tfree(from->t);
+    tm_traces_init(from);
 }
 
 tm_trace *tm_trace_add(tm_traces *ts, const char *tool, const char *category, tm_role role, int64_t time,
                        const char *time_desc)
 {
-    if (ts->n == ts->cap) {
-        ts->cap = ts->cap ? ts->cap * 2 : 32;
-        ts->t = tm_xrealloc(ts->t, ts->cap * sizeof *ts->t);
-    }
+    ts->t = tgrow(ts->t, ts->n, &ts->cap, sizeof *ts->t, 32);
     tm_trace *t = &ts->t[ts->n++];
     memset(t, 0, sizeof *t);
     t->tool = share(tool);
@@ -151,7 +219,7 @@ void tm_trace_set(char **field, const char *value)
 
 void tm_trace_set_rule(tm_trace *t, const tm_trace_rule *rule)
 {
-    tm_trace_rule *r = tm_xcalloc(1, sizeof *r);
+    tm_trace_rule *r = tcalloc(1, sizeof *r);
     r->id = dup0(rule->id);
     r->title = dup0(rule->title);
     r->level = dup0(rule->level);
@@ -160,7 +228,7 @@ void tm_trace_set_rule(tm_trace *t, const tm_trace_rule *rule)
     r->file = dup0(rule->file);
     r->toolmark = rule->toolmark;
     r->ntags = rule->ntags;
-    r->tags = tm_xcalloc(rule->ntags ? rule->ntags : 1, sizeof *r->tags);
+    r->tags = tcalloc(rule->ntags ? rule->ntags : 1, sizeof *r->tags);
     for (size_t i = 0; i < rule->ntags; i++)
         r->tags[i] = dup0(rule->tags[i]);
     t->rule = r;
@@ -298,7 +366,7 @@ void tm_traces_cap_evidence(tm_traces *ts, size_t max)
                 tm_evidence_free(&t->ev[k]);
         }
         t->nev = kept;
-        free(t->ev_slots); /* the index is not needed after this */
+        tfree(t->ev_slots); /* the index is not needed after this */
         t->ev_slots = NULL;
         t->ev_nslots = 0;
     }
@@ -343,11 +411,11 @@ static void ev_insert(tm_trace *t, size_t index)
 
 static void ev_rehash(tm_trace *t)
 {
-    free(t->ev_slots);
+    tfree(t->ev_slots);
     t->ev_nslots = 64;
     while (t->ev_nslots < 2 * (t->nev + 1))
         t->ev_nslots *= 2;
-    t->ev_slots = tm_xcalloc(t->ev_nslots, sizeof *t->ev_slots);
+    t->ev_slots = tcalloc(t->ev_nslots, sizeof *t->ev_slots);
     for (size_t i = 0; i < t->nev; i++)
         ev_insert(t, i);
 }
@@ -375,8 +443,10 @@ tm_evidence *tm_trace_add_evidence(tm_trace *t, const tm_evidence *ev)
         return have;
     /* from one, doubling (capacity implied by nev): most traces cite one
      * or two records, and a busy host has tens of thousands of traces */
-    if ((t->nev & (t->nev - 1)) == 0)
-        t->ev = tm_xrealloc(t->ev, (t->nev ? 2 * t->nev : 1) * sizeof *t->ev);
+    if ((t->nev & (t->nev - 1)) == 0) {
+        size_t cap = t->nev;
+        t->ev = tgrow(t->ev, t->nev, &cap, sizeof *t->ev, 1);
+    }
     tm_evidence_copy(&t->ev[t->nev], ev);
     t->nev++;
     if (t->nev > EV_LINEAR && (!t->ev_slots || 2 * t->nev > t->ev_nslots))

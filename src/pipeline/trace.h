@@ -83,6 +83,13 @@ const char *tm_role_name(tm_role r);
 
 void tm_traces_init(tm_traces *ts);
 void tm_traces_free(tm_traces *ts);
+/* Traces made from now on keep what grows with them in s (--memory,
+ * util/spill.h); NULL: the heap. Free them (tm_traces_free) before the
+ * spill is given up with NULL and freed. */
+typedef struct tm_spill tm_spill;
+void tm_traces_use_spill(tm_spill *s);
+/* Appends from's traces to to; from is left empty. */
+void tm_traces_move(tm_traces *to, tm_traces *from);
 /* A new trace; strings are copied (NULL allowed). */
 tm_trace *tm_trace_add(tm_traces *ts, const char *tool, const char *category, tm_role role, int64_t time,
                        const char *time_desc);

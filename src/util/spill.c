@@ -73,6 +73,10 @@ static segment *add_segment(tm_spill *s, size_t size)
         s->failed = true;
         return NULL;
     }
+    /* no huge pages: the page cache holds the file in large folios, and a
+     * read fault would map a whole 2 MiB of it at once (a pass then maps
+     * the store at hundreds of MiB a millisecond, past any budget check) */
+    madvise(p, size, MADV_NOHUGEPAGE);
     pthread_mutex_lock(&s->lock);
     TM_GROW(s->seg, s->nseg);
     segment *g = &s->seg[s->nseg++];
@@ -339,13 +343,31 @@ void tm_spill_pace(tm_spill *s)
 }
 
 _Thread_local unsigned tm_spill_ticks;
-static tm_spill *_Atomic g_governed; /* the spill whose budget ticks pace (one pipeline at a time) */
+/* The spills whose budgets ticks pace (an input's record store and its traces'). */
+enum { GOVERNED_MAX = 4 };
+static tm_spill *_Atomic g_governed[GOVERNED_MAX];
 
 void tm_spill_tick_slow(void)
 {
-    tm_spill *s = atomic_load(&g_governed);
-    if (s)
-        tm_spill_pace(s);
+    for (size_t i = 0; i < GOVERNED_MAX; i++) {
+        tm_spill *s = atomic_load(&g_governed[i]);
+        if (s)
+            tm_spill_pace(s);
+    }
+}
+
+static void governed(tm_spill *s, bool on)
+{
+    for (size_t i = 0; i < GOVERNED_MAX; i++) {
+        tm_spill *self = s;
+        if (atomic_compare_exchange_strong(&g_governed[i], &self, on ? s : NULL))
+            return; /* already listed (and now left on), or taken off */
+    }
+    for (size_t i = 0; on && i < GOVERNED_MAX; i++) {
+        tm_spill *none = NULL;
+        if (atomic_compare_exchange_strong(&g_governed[i], &none, s))
+            return;
+    }
 }
 
 static void *govern(void *arg)
@@ -380,15 +402,14 @@ void tm_spill_govern(tm_spill *s, size_t budget)
     pthread_mutex_unlock(&s->lock);
     if (start && pthread_create(&s->thread, NULL, govern, s) == 0)
         s->governing = true;
-    atomic_store(&g_governed, budget ? s : NULL);
+    governed(s, budget != 0);
 }
 
 void tm_spill_free(tm_spill *s)
 {
     if (!s)
         return;
-    tm_spill *self = s;
-    atomic_compare_exchange_strong(&g_governed, &self, NULL);
+    governed(s, false);
     if (s->governing) {
         pthread_mutex_lock(&s->lock);
         s->stop = true;

@@ -1,6 +1,7 @@
 /* Unit tests: the command-line splitter and command table, run grouping,
  * and the dispatcher (subscriptions, views in a fixed order). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "pipeline/cmdline.h"
@@ -8,6 +9,7 @@
 #include "pipeline/plugin.h"
 #include "pipeline/runs.h"
 #include "util/buf.h"
+#include "util/spill.h"
 #include "util/timeutil.h"
 
 /* "name:verb" of each command, joined by spaces. */
@@ -604,8 +606,56 @@ static void test_bursts(void)
     tm_traces_free(&ts);
 }
 
+/* Under --memory, traces keep their array, strings, citations and their
+ * index in a spill file of their own (they grow with the logs); the same
+ * operations work on them, and freeing gives nothing of it to free(). */
+static void test_traces_in_spill(void)
+{
+    tm_traces before;
+    tm_traces_init(&before);
+    tm_trace_setf(&tm_trace_add(&before, NULL, "c", TM_ROLE_HOST, 0, "t")->message, "made on the heap");
+    tm_spill *s = tm_spill_new(".", 0);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    tm_traces_use_spill(s);
+    tm_traces ts, part;
+    tm_traces_init(&ts);
+    tm_traces_init(&part);
+    char line[300];
+    memset(line, 'x', sizeof line - 1);
+    line[sizeof line - 1] = 0; /* longer than the strings shared per process */
+    for (int i = 0; i < 100; i++) {
+        tm_trace *t = tm_trace_add(i < 50 ? &ts : &part, "PsExec", "c", TM_ROLE_HOST, i, "t");
+        tm_trace_set(&t->command_line, line);
+        tm_trace_setf(&t->message, "run %d", i);
+        tm_trace_rule rule = {.id = "r1", .title = "a rule", .ntags = 1, .tags = (char *[]){"attack.t1"}};
+        if (i == 3)
+            tm_trace_set_rule(t, &rule);
+        for (uint64_t k = 1; k <= 12; k++) { /* past the linear search: the index is built */
+            tm_evidence ev = {.kind = "evtx", .path = "Security.evtx", .record = k, .event_id = 4688};
+            tm_trace_add_evidence(t, &ev);
+        }
+    }
+    tm_traces_move(&ts, &part);
+    CHECK(ts.n == 100 && part.n == 0);
+    CHECK(tm_spill_owns(s, ts.t) && tm_spill_owns(s, ts.t[0].command_line) && tm_spill_owns(s, ts.t[99].ev));
+    CHECK(tm_spill_owns(s, ts.t[3].rule) && strcmp(ts.t[3].rule->tags[0], "attack.t1") == 0);
+    CHECK(ts.t[99].nev == 12 && ts.t[99].ev[11].record == 12 && strcmp(ts.t[99].message, "run 99") == 0);
+    CHECK(tm_trace_find_evidence(&ts.t[42], "Security.evtx", 9, 4688) == &ts.t[42].ev[8]);
+    tm_traces_cap_evidence(&ts, 5);
+    tm_traces_sort(&ts);
+    CHECK(ts.t[0].nev == 5 && ts.t[0].evidence_total == 12 && ts.t[0].time == 0);
+    tm_traces_free(&ts); /* nothing of the file reaches free(): the sanitizer build would say so */
+    tm_traces_use_spill(NULL);
+    tm_spill_free(s);
+    CHECK(strcmp(before.t[0].message, "made on the heap") == 0);
+    tm_traces_free(&before); /* heap traces made before are freed as heap */
+}
+
 int main(void)
 {
+    test_traces_in_spill();
     test_view_around();
     test_splitter();
     test_splitter_variants();
