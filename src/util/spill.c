@@ -60,6 +60,7 @@ tm_spill *tm_spill_new(const char *dir, size_t segment_size)
     return s;
 }
 
+/* With s->lock held. */
 static segment *add_segment(tm_spill *s, size_t size)
 {
     size = (size + 4095) & ~(size_t)4095;
@@ -77,26 +78,29 @@ static segment *add_segment(tm_spill *s, size_t size)
      * read fault would map a whole 2 MiB of it at once (a pass then maps
      * the store at hundreds of MiB a millisecond, past any budget check) */
     madvise(p, size, MADV_NOHUGEPAGE);
-    pthread_mutex_lock(&s->lock);
     TM_GROW(s->seg, s->nseg);
     segment *g = &s->seg[s->nseg++];
     *g = (segment){p, size, 0};
     s->file_size += size;
-    pthread_mutex_unlock(&s->lock);
     return g;
 }
 
+/* Under the lock: the plugins' threads allocate too (a view's sort), the
+ * governor walks the segments while they are added. */
 void *tm_spill_alloc(tm_spill *s, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
+    pthread_mutex_lock(&s->lock);
     segment *g = s->nseg ? &s->seg[s->nseg - 1] : NULL;
     if (!g || g->used + n > g->size)
         g = add_segment(s, n > s->segsize ? n : s->segsize);
-    if (!g)
-        return NULL;
-    void *p = g->base + g->used;
-    g->used += n;
-    s->used += n;
+    void *p = NULL;
+    if (g) {
+        p = g->base + g->used;
+        g->used += n;
+        s->used += n;
+    }
+    pthread_mutex_unlock(&s->lock);
     return p;
 }
 
@@ -148,13 +152,17 @@ void tm_spill_release(tm_spill *s, void *arr, size_t bytes)
         forget(arr, bytes); /* its pages leave the process now, not at the next trim */
 }
 
-bool tm_spill_owns(const tm_spill *s, const void *p)
+bool tm_spill_owns(tm_spill *s, const void *p)
 {
     const char *c = p;
-    for (size_t i = 0; s && c && i < s->nseg; i++)
-        if (c >= s->seg[i].base && c < s->seg[i].base + s->seg[i].size)
-            return true;
-    return false;
+    if (!s || !c)
+        return false;
+    bool owns = false;
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->nseg && !owns; i++)
+        owns = c >= s->seg[i].base && c < s->seg[i].base + s->seg[i].size;
+    pthread_mutex_unlock(&s->lock);
+    return owns;
 }
 
 /* Gives back 16 MiB slice after slice, round robin from where the last

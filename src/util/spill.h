@@ -21,7 +21,7 @@ typedef struct tm_spill tm_spill;
 /* A store whose file is in dir; segment is the size of each mapping (0: 64
  * MiB). NULL, with errno, when the file cannot be made. */
 tm_spill *tm_spill_new(const char *dir, size_t segment);
-/* n bytes, 16-aligned, valid until tm_spill_free; a request larger than a
+/* n bytes, 16-aligned, valid until tm_spill_free (any thread may ask); a request larger than a
  * segment gets a segment of its own. NULL when the file cannot grow (a full
  * disk, a file size limit: said once): the caller uses the heap instead. */
 void *tm_spill_alloc(tm_spill *s, size_t n);
@@ -39,7 +39,7 @@ void tm_spill_copy(tm_spill *s, void *dst, const void *src, size_t n);
  * may be NULL). */
 void tm_spill_release(tm_spill *s, void *arr, size_t bytes);
 /* Whether p points into one of s's segments. */
-bool tm_spill_owns(const tm_spill *s, const void *p);
+bool tm_spill_owns(tm_spill *s, const void *p);
 /* Gives back 16 MiB slices, round robin from where the last call stopped,
  * until the process's resident memory is at most low. */
 void tm_spill_trim_to(tm_spill *s, size_t low);

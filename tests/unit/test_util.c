@@ -1,4 +1,5 @@
 /* Unit tests: JSON writer, CSV cells, times, safe path names, path rules. */
+#include <pthread.h>
 #include <stdlib.h>
 
 #include <sys/wait.h>
@@ -273,6 +274,50 @@ static void test_spill(void)
     tm_spill_free(s);
 }
 
+/* Two threads allocating from one spill (the plugins' threads sort their
+ * views with arrays from it) never get the same bytes. */
+enum { SPILL_THREAD_BLOCKS = 20000 };
+typedef struct {
+    tm_spill *s;
+    unsigned char id;
+    unsigned char *p[SPILL_THREAD_BLOCKS];
+} spill_thread;
+
+static void *spill_thread_run(void *arg)
+{
+    spill_thread *t = arg;
+    for (size_t i = 0; i < SPILL_THREAD_BLOCKS; i++) {
+        t->p[i] = tm_spill_alloc(t->s, 48);
+        if (t->p[i])
+            memset(t->p[i], t->id, 48);
+    }
+    return NULL;
+}
+
+static void test_spill_threads(void)
+{
+    tm_spill *s = tm_spill_new(".", 1u << 20); /* small segments: they are added while the other allocates */
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    static spill_thread t[2];
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++) {
+        t[i].s = s;
+        t[i].id = (unsigned char)(i + 1);
+        CHECK(pthread_create(&th[i], NULL, spill_thread_run, &t[i]) == 0);
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    bool kept = true;
+    for (int i = 0; i < 2; i++)
+        for (size_t k = 0; k < SPILL_THREAD_BLOCKS && kept; k++)
+            kept = t[i].p[k] && t[i].p[k][0] == t[i].id && t[i].p[k][47] == t[i].id;
+    CHECK(kept);
+    CHECK(tm_spill_used(s) == 2u * SPILL_THREAD_BLOCKS * 48);
+    tm_spill_free(s);
+}
+
 /* The part of this process's resident memory that maps files. */
 static size_t file_resident(void)
 {
@@ -487,6 +532,7 @@ int main(void)
     test_spill();
     test_spill_budget();
     test_spill_heap_over_target();
+    test_spill_threads();
     test_buf_sink();
     test_terminal();
     test_json();
