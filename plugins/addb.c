@@ -150,7 +150,7 @@ static void run(const tm_view *v, tm_traces *out)
     /* The database engine copying ntds.dit with no ntdsutil run on record
      * (process auditing off): ESENT 325/326/327 naming an ntds.dit outside
      * C:\Windows\NTDS. */
-    const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    const tm_item **sel = tm_view_alloc(v, v->n, sizeof *sel);
     size_t n = 0;
     /* the records the traces so far cite, by record and event id */
     tm_strmap cited_before;
@@ -197,7 +197,7 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_set(&t->message, "Copy of the AD database (ntds.dit) written");
     }
     tm_clusters_free(cl, ncl);
-    free(sel);
+    tm_view_free(v, sel);
 }
 
 const tm_plugin tm_plugin_addb = {

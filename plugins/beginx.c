@@ -56,7 +56,7 @@ static void run(const tm_view *v, tm_traces *out)
     tm_runs runs;
     tm_view_runs(v, names, &runs);
     /* its connections (in time order), found once */
-    size_t *conn = tm_xmalloc((v->n ? v->n : 1) * sizeof *conn), nconn = 0;
+    size_t *conn = tm_view_alloc(v, v->n, sizeof *conn), nconn = 0;
     for (size_t k = 0; runs.n && tm_view_has(v, k); k++)
         if (v->items[k].sub == S_5156 && is_beginx_path(tm_data(v->items[k].r, "Application")))
             conn[nconn++] = k;
@@ -110,7 +110,7 @@ static void run(const tm_view *v, tm_traces *out)
                       t->peer ? t->peer : "");
     }
     tm_runs_free(&runs);
-    free(conn);
+    tm_view_free(v, conn);
 }
 
 const tm_plugin tm_plugin_beginx = {

@@ -152,7 +152,7 @@ static void run(const tm_view *v, tm_traces *out)
     for (size_t i = 0; tm_view_has(v, i); i++)
         any_59 |= v->items[i].sub == S_59;
     if (!any_59) {
-        const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+        const tm_item **sel = tm_view_alloc(v, v->n, sizeof *sel);
         size_t n = 0;
         for (size_t i = 0; tm_view_has(v, i); i++)
             if (v->items[i].sub == S_USN && tm_icontains(tm_str(v->items[i].r, "reasons"), "RENAME_OLD_NAME"))
@@ -173,7 +173,7 @@ static void run(const tm_view *v, tm_traces *out)
             tm_trace_set(&t->message, "BITS wrote a file (temporary BIT*.tmp renamed into place)");
         }
         tm_clusters_free(cl, ncl);
-        free(sel);
+        tm_view_free(v, sel);
     }
     /* 7040: BITS start type changed (service started for the transfer) */
     for (size_t i = 0; tm_view_has(v, i); i++) {

@@ -76,7 +76,7 @@ static void run(const tm_view *v, tm_traces *out)
 {
     /* Executions whose command is in the table, grouped into runs per
      * command (so "cmd /c net view" and net.exe's own 4688 are one run). */
-    const tm_exec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    const tm_exec **sel = tm_view_alloc(v, v->n, sizeof *sel);
     size_t n = 0;
     for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_exec *e = v->items[i].exec;
@@ -106,7 +106,7 @@ static void run(const tm_view *v, tm_traces *out)
     }
     tm_runs runs;
     tm_runs_build(&runs, sel, n);
-    free(sel);
+    tm_view_free(v, sel);
     /* Commands seen only in the image paths of services installed in a
      * burst, with one pattern (a payload split over hundreds of services):
      * one trace, with the count of services. */

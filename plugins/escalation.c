@@ -84,7 +84,7 @@ static int cmp_pid(const void *pa, const void *pb)
 
 static void index_starts(const tm_view *v, pid_index *ix)
 {
-    ix->e = tm_xmalloc((v->n ? v->n : 1) * sizeof *ix->e);
+    ix->e = tm_view_alloc(v, v->n, sizeof *ix->e);
     ix->n = 0;
     for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_exec *p = v->items[i].exec;
@@ -176,7 +176,7 @@ static void exploits(const tm_view *v, tm_traces *out)
         tm_trace_setf(&t->message, "Escalation to SYSTEM: %s started %s as SYSTEM", pname,
                       e->image ? e->image : e->name);
     }
-    free(ix.e);
+    tm_view_free(v, ix.e);
 }
 
 /* A compatibility fix applied (Program-Telemetry 500/505): the program it
@@ -223,7 +223,7 @@ static void sdb(const tm_view *v, tm_traces *out)
         TM_GROW(kids[p], nkids[p]);
         kids[p][nkids[p]++] = c;
     }
-    bool *fixed = tm_xcalloc(v->n ? v->n : 1, sizeof *fixed); /* fixes cited with an install */
+    bool *fixed = tm_view_alloc(v, v->n, sizeof *fixed); /* fixes cited with an install */
     for (size_t i = 0; i < runs.n; i++) {
         const tm_run *run = &runs.r[i];
         tm_trace *t = tm_trace_for_run(out, v, run, "SDB-UAC-Bypass", CATEGORY, TM_ROLE_HOST);
@@ -351,7 +351,7 @@ static void sdb(const tm_view *v, tm_traces *out)
     }
     free(last);
     tm_strmap_free(&open);
-    free(fixed);
+    tm_view_free(v, fixed);
 }
 
 static void run(const tm_view *v, tm_traces *out)

@@ -77,7 +77,7 @@ static void run(const tm_view *v, tm_traces *out)
     tm_strmap bursts; /* logon id, share, client -> its open trace (index in out) */
     tm_strmap_init(&bursts, false);
     static const char *const fits[] = {"net-use", NULL};
-    size_t first = out->n, *conns = tm_xcalloc(v->n ? v->n : 1, sizeof *conns); /* per trace made here */
+    size_t first = out->n, *conns = tm_view_alloc(v, v->n, sizeof *conns); /* per trace made here */
     for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         const char *ip = tm_data(it->r, "IpAddress");
@@ -135,7 +135,7 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_setf(&t->message, "%s connected to %s from %s", acct, tm_data(it->r, "ShareName"), ip);
     }
     tm_strmap_free(&bursts);
-    free(conns);
+    tm_view_free(v, conns);
     tm_index_free(&access);
 }
 

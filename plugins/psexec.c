@@ -188,7 +188,7 @@ static bool psexec_like_cmdline(const tm_exec *e)
 static void source_side(const tm_view *v, tm_traces *out)
 {
     /* Runs of psexec*, and of renamed copies. */
-    const tm_exec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    const tm_exec **sel = tm_view_alloc(v, v->n, sizeof *sel);
     size_t n = 0;
     for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
@@ -214,10 +214,10 @@ static void source_side(const tm_view *v, tm_traces *out)
     tm_strmap_free(&copies);
     tm_runs runs;
     tm_runs_build(&runs, sel, n);
-    free(sel);
-    bool *eula_used = tm_xcalloc(v->n ? v->n : 1, sizeof *eula_used);
+    tm_view_free(v, sel);
+    bool *eula_used = tm_view_alloc(v, v->n, sizeof *eula_used);
     /* PsExec's EULA facts with a time, in time order */
-    size_t *eula = tm_xmalloc((v->n ? v->n : 1) * sizeof *eula), neula = 0;
+    size_t *eula = tm_view_alloc(v, v->n, sizeof *eula), neula = 0;
     for (size_t k = 0; tm_view_has(v, k); k++)
         if (v->items[k].sub == S_EULA && strcasecmp(tm_str(v->items[k].r, "name"), "PsExec") == 0 &&
             v->items[k].r->time != TM_TIME_NONE)
@@ -259,7 +259,7 @@ static void source_side(const tm_view *v, tm_traces *out)
                       t->confirmed ? " and exited successfully" : "");
     }
     tm_runs_free(&runs);
-    free(eula);
+    tm_view_free(v, eula);
     /* EulaAccepted alone: PsExec ran as that user at least once. */
     for (size_t k = 0; tm_view_has(v, k); k++) {
         const tm_item *it = &v->items[k];
@@ -279,7 +279,7 @@ static void source_side(const tm_view *v, tm_traces *out)
         tm_trace_setf(&t->message, "PsExec was first run by %s (EULA accepted)",
                       it->art->user ? it->art->user : "this user");
     }
-    free(eula_used);
+    tm_view_free(v, eula_used);
 }
 
 /* Destination evidence items: everything about PSEXESVC or a renamed service. */
@@ -334,8 +334,8 @@ static void other_services(const tm_view *v, tm_traces *out, const tm_strmap *re
 static void destination_side(const tm_view *v, tm_traces *out)
 {
     bool hive_known = have_system_hive_services(v);
-    const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
-    const tm_item **sys = tm_xmalloc((v->n ? v->n : 1) * sizeof *sys);
+    const tm_item **sel = tm_view_alloc(v, v->n, sizeof *sel);
+    const tm_item **sys = tm_view_alloc(v, v->n, sizeof *sys);
     size_t n = 0, nsys = 0;
     for (size_t i = 0; tm_view_has(v, i); i++)
         if (v->items[i].sub == S_7036)
@@ -345,7 +345,7 @@ static void destination_side(const tm_view *v, tm_traces *out)
     installed_services(v, &installed);
     tm_strmap renamed;
     tm_strmap_init(&renamed, true);
-    const char **names = tm_xmalloc((v->n ? v->n : 1) * sizeof *names);
+    const char **names = tm_view_alloc(v, v->n, sizeof *names);
     size_t nren = 0;
     for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
@@ -376,7 +376,7 @@ static void destination_side(const tm_view *v, tm_traces *out)
         }
     }
     /* each item with its service: a renamed one's index, or nren for PSEXESVC */
-    size_t *key_of = tm_xmalloc((v->n ? v->n : 1) * sizeof *key_of);
+    size_t *key_of = tm_view_alloc(v, v->n, sizeof *key_of);
     for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
         bool take = false;
@@ -561,13 +561,13 @@ static void destination_side(const tm_view *v, tm_traces *out)
         tm_clusters_free(cl, ncl);
     }
     free(sub);
-    free(names);
+    tm_view_free(v, names);
     tm_strmap_free(&renamed);
     tm_strmap_free(&streams);
-    free(key_of);
+    tm_view_free(v, key_of);
     free(first);
-    free(sel);
-    free(sys);
+    tm_view_free(v, sel);
+    tm_view_free(v, sys);
 }
 
 /* Every other service installed (System 7045, Security 4697): persistence

@@ -678,7 +678,7 @@ static void source(const tm_view *v, tm_traces *out)
     size_t first = out->n;
     tm_runs runs;
     tm_view_runs(v, mstsc_names, &runs);
-    bool *used = tm_xcalloc(v->n ? v->n : 1, sizeof *used);
+    bool *used = tm_view_alloc(v, v->n, sizeof *used);
     for (size_t i = 0; i < runs.n; i++) {
         const tm_run *run = &runs.r[i];
         tm_trace *t = tm_trace_for_run(out, v, run, "mstsc", CATEGORY, TM_ROLE_SOURCE);
@@ -728,7 +728,7 @@ static void source(const tm_view *v, tm_traces *out)
         tm_cite(t, it->r, it->art, "Terminal Server Client\\Servers\\%s UsernameHint=%s (key written at the last "
                 "connection by %s)", server, tm_str(it->r, "UsernameHint"), it->art->user ? it->art->user : "this user");
     }
-    free(used);
+    tm_view_free(v, used);
     for (size_t k = first; k < out->n; k++) {
         tm_trace *t = &out->t[k];
         tm_confirm(t, false, "client side of the connection; the sheet's success evidence is on the destination");

@@ -389,14 +389,14 @@ static void run(const tm_view *v, tm_traces *out)
                   (c && (tm_icontains(c, " -tran ") || tm_icontains(c, " -slave ") || tm_icontains(c, " -listen ")))))
             tm_strmap_put(&progs, e->name, 1);
     }
-    const tm_exec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    const tm_exec **sel = tm_view_alloc(v, v->n, sizeof *sel);
     size_t nsel = 0;
     for (size_t i = 0; progs.n && tm_view_has(v, i); i++)
         if (v->items[i].exec && tm_strmap_get(&progs, v->items[i].exec->name) != TM_STRMAP_NONE)
             sel[nsel++] = v->items[i].exec;
     tm_runs runs;
     tm_runs_build(&runs, sel, nsel);
-    free(sel);
+    tm_view_free(v, sel);
     for (size_t i = 0; i < runs.n; i++) {
         const tm_run *run = &runs.r[i];
         bool htran = htran_like(run), fakewpad = tm_iglob("fakewpad*", run->name);

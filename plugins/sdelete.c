@@ -68,7 +68,7 @@ static const tm_sub subs[] = {
 
 static void run(const tm_view *v, tm_traces *out)
 {
-    const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    const tm_item **sel = tm_view_alloc(v, v->n, sizeof *sel);
     size_t n = 0;
     for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
@@ -174,7 +174,7 @@ static void run(const tm_view *v, tm_traces *out)
         tm_trace_setf(&t->message, "SDelete was first run by %s (EULA accepted)", it->art->user ? it->art->user : "?");
     }
     tm_runs_free(&runs);
-    free(sel);
+    tm_view_free(v, sel);
 }
 
 const tm_plugin tm_plugin_sdelete = {

@@ -212,13 +212,13 @@ static void run(const tm_view *v, tm_traces *out)
     /* The 'log cleared' records, by time: a local wevtutil cl followed
      * within a minute by one is confirmed by it (the sheet's success
      * evidence), and the record is that run's, not an activity of its own. */
-    const tm_item **clr = tm_xmalloc((v->n ? v->n : 1) * sizeof *clr);
+    const tm_item **clr = tm_view_alloc(v, v->n, sizeof *clr);
     size_t nclr = 0;
     for (size_t i = 0; tm_view_has(v, i); i++)
         if ((v->items[i].sub == S_104 || v->items[i].sub == S_1102) && v->items[i].r->time != TM_TIME_NONE)
             clr[nclr++] = &v->items[i];
     tm_sort(clr, nclr, sizeof *clr, by_time);
-    bool *used = tm_xcalloc(v->n ? v->n : 1, sizeof *used); /* per item */
+    bool *used = tm_view_alloc(v, v->n, sizeof *used); /* per item */
     for (size_t k = first_run; k < end_run; k++) {
         tm_trace *t = &out->t[k];
         if (t->peer || t->time == TM_TIME_NONE)
@@ -261,8 +261,8 @@ static void run(const tm_view *v, tm_traces *out)
     }
     tm_runs_free(&ps);
     clear_bursts(v, out, used);
-    free(clr);
-    free(used);
+    tm_view_free(v, clr);
+    tm_view_free(v, used);
 }
 
 const tm_plugin tm_plugin_wevtutil = {

@@ -168,7 +168,7 @@ static void source(const tm_view *v, tm_traces *out)
 
 static void destination(const tm_view *v, tm_traces *out)
 {
-    const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    const tm_item **sel = tm_view_alloc(v, v->n, sizeof *sel);
     size_t n = 0;
     for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
@@ -252,7 +252,7 @@ static void destination(const tm_view *v, tm_traces *out)
                       t->user ? " for " : "", t->user ? t->user : "");
     }
     tm_clusters_free(cl, ncl);
-    free(sel);
+    tm_view_free(v, sel);
 }
 
 static void run(const tm_view *v, tm_traces *out)

@@ -144,7 +144,7 @@ static void wmic_destination(const tm_view *v, tm_traces *out)
 
 static void wmiexec_destination(const tm_view *v, tm_traces *out)
 {
-    const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    const tm_item **sel = tm_view_alloc(v, v->n, sizeof *sel);
     size_t n = 0;
     for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_item *it = &v->items[i];
@@ -209,7 +209,7 @@ static void wmiexec_destination(const tm_view *v, tm_traces *out)
                       t->peer ? t->peer : "");
     }
     tm_clusters_free(cl, ncl);
-    free(sel);
+    tm_view_free(v, sel);
 }
 
 static void run(const tm_view *v, tm_traces *out)

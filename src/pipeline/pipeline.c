@@ -723,13 +723,14 @@ static void *run_plugins(void *arg)
             return NULL;
         item_list *l = &pr->lists[i];
         sort_items(pr->p, l->items, l->n);
-        tm_view v = {l->items, l->n, &pr->p->host, pr->host, pr->x};
+        tm_view v = {l->items, l->n, &pr->p->host, pr->host, pr->x, tm_view_scratch_new(pr->p->spill)};
         tm_traces *out = &pr->traces[i];
         tm_traces_init(out);
         for (const tm_tool_spec *s = pr->p->plugins[i]->specs; s && s->tool; s++)
             tm_tool_traces(&v, out, s);
         if (pr->p->plugins[i]->run)
             pr->p->plugins[i]->run(&v, out);
+        tm_view_scratch_free(v.scratch);
         release(pr->p, l->items, l->cap * sizeof *l->items);
     }
 }

@@ -56,13 +56,27 @@ typedef struct {
     int64_t time;           /* the execution's time, else the record's: views sort by it without reading records */
 } tm_item;
 
+typedef struct tm_view_scratch tm_view_scratch;
+
 typedef struct {
     const tm_item *items;
     size_t n;
     const tm_hostinfo *info; /* computer name, time zone */
     const char *host;        /* computer name ("" when unknown) */
     const tm_execs *execs;   /* every execution on the host (for context, e.g. a parent) */
+    tm_view_scratch *scratch; /* where tm_view_alloc takes room (NULL: the heap) */
 } tm_view;
+
+/* Zeroed room for n elements of size bytes, for one pass over v (a plugin's
+ * arrays with an entry per item grow with the logs): in the spill file
+ * under --memory (util/spill.h), else on the heap. Give it back with
+ * tm_view_free; what is left is given back when the pass ends. */
+void *tm_view_alloc(const tm_view *v, size_t n, size_t size);
+void tm_view_free(const tm_view *v, void *p);
+/* The pipeline's side: the room of one pass, taken from s (NULL: the
+ * heap), all of it given back by tm_view_scratch_free. */
+tm_view_scratch *tm_view_scratch_new(tm_spill *s);
+void tm_view_scratch_free(tm_view_scratch *x);
 
 /* i < v->n, for the loops of a pass over a view: each step counts against
  * the memory budget (util/spill.h), because the items' records and
@@ -203,6 +217,7 @@ typedef struct {
     const tm_item **it; /* by the field value's hash, value, then view (time) order */
     const char **key;   /* it[i]'s value of the field */
     uint64_t *hash;     /* its hash */
+    const tm_view *v;   /* whose room it takes */
     size_t n;
     const char *field;
 } tm_item_index;

@@ -1,6 +1,7 @@
 /* Helpers shared by the plugins: field access, citations, traces for runs. */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "pipeline/plugin.h"
 #include "util/buf.h"
 #include "util/pathsafe.h"
+#include "util/spill.h"
 #include "util/timeutil.h"
 
 void tm_account(const tm_record *r, const char *prefix, char *out, size_t n)
@@ -251,7 +253,7 @@ tm_trace *tm_trace_for_record(tm_traces *out, const tm_view *v, const tm_item *i
 
 void tm_view_runs(const tm_view *v, const char *const *names, tm_runs *out)
 {
-    const tm_exec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    const tm_exec **sel = tm_view_alloc(v, v->n, sizeof *sel);
     size_t n = 0;
     for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_exec *e = v->items[i].exec;
@@ -264,7 +266,7 @@ void tm_view_runs(const tm_view *v, const char *const *names, tm_runs *out)
             sel[n++] = e;
     }
     tm_runs_build(out, sel, n);
-    free(sel);
+    tm_view_free(v, sel);
 }
 
 size_t tm_clusters(const tm_item *const *items, size_t n, int64_t gap, tm_cluster **out)
@@ -410,6 +412,67 @@ bool tm_benign_task(const char *name, const char *cmd)
     return in_dir;
 }
 
+/* ---- a pass's room ------------------------------------------------------- */
+
+struct tm_view_scratch {
+    tm_spill *spill;
+    struct {
+        void *p;
+        size_t bytes;
+    } *a; /* what is taken from the spill, to give back */
+    size_t n;
+};
+
+tm_view_scratch *tm_view_scratch_new(tm_spill *s)
+{
+    tm_view_scratch *x = tm_xcalloc(1, sizeof *x);
+    x->spill = s;
+    return x;
+}
+
+void tm_view_scratch_free(tm_view_scratch *x)
+{
+    if (!x)
+        return;
+    for (size_t i = 0; i < x->n; i++)
+        tm_spill_release(x->spill, x->a[i].p, x->a[i].bytes);
+    free(x->a);
+    free(x);
+}
+
+void *tm_view_alloc(const tm_view *v, size_t n, size_t size)
+{
+    if (!n)
+        n = 1;
+    if (size && n > SIZE_MAX / size)
+        return tm_xcalloc(n, size); /* ends the run, as any allocation that cannot be made */
+    tm_view_scratch *x = v->scratch;
+    size_t bytes = n * size;
+    /* small arrays stay on the heap; the file's fresh pages read as zeros
+     * (it grows by ftruncate and its room is never handed out twice) */
+    void *p = x && x->spill && bytes >= (64u << 10) ? tm_spill_alloc(x->spill, bytes) : NULL;
+    if (!p)
+        return tm_xcalloc(n, size);
+    TM_GROW(x->a, x->n);
+    x->a[x->n].p = p;
+    x->a[x->n++].bytes = bytes;
+    return p;
+}
+
+void tm_view_free(const tm_view *v, void *p)
+{
+    tm_view_scratch *x = v ? v->scratch : NULL;
+    for (size_t i = 0; x && p && i < x->n; i++)
+        if (x->a[i].p == p) {
+            tm_spill_release(x->spill, p, x->a[i].bytes); /* its pages leave the process */
+            x->a[i] = x->a[--x->n];
+            return;
+        }
+    free(p);
+}
+
+/* ---- indexes ---------------------------------------------------------------- */
+
 typedef struct {
     uint64_t hash;
     const char *key;
@@ -437,7 +500,7 @@ static int cmp_keyed(const void *pa, const void *pb)
 
 void tm_index_by(const tm_view *v, unsigned sub, const char *field, tm_item_index *ix)
 {
-    keyed *k = tm_xmalloc((v->n ? v->n : 1) * sizeof *k);
+    keyed *k = tm_view_alloc(v, v->n, sizeof *k);
     size_t n = 0;
     for (size_t i = 0; tm_view_has(v, i); i++)
         if (v->items[i].sub == sub && !v->items[i].exec) {
@@ -445,9 +508,10 @@ void tm_index_by(const tm_view *v, unsigned sub, const char *field, tm_item_inde
             k[n++] = (keyed){key_hash(key), key, &v->items[i]};
         }
     tm_sort(k, n, sizeof *k, cmp_keyed);
-    ix->it = tm_xmalloc((n ? n : 1) * sizeof *ix->it);
-    ix->key = tm_xmalloc((n ? n : 1) * sizeof *ix->key);
-    ix->hash = tm_xmalloc((n ? n : 1) * sizeof *ix->hash);
+    ix->v = v;
+    ix->it = tm_view_alloc(v, n, sizeof *ix->it);
+    ix->key = tm_view_alloc(v, n, sizeof *ix->key);
+    ix->hash = tm_view_alloc(v, n, sizeof *ix->hash);
     for (size_t i = 0; i < n; i++) {
         ix->it[i] = k[i].it;
         ix->key[i] = k[i].key;
@@ -455,7 +519,7 @@ void tm_index_by(const tm_view *v, unsigned sub, const char *field, tm_item_inde
     }
     ix->n = n;
     ix->field = field;
-    free(k);
+    tm_view_free(v, k);
 }
 
 size_t tm_index_find(const tm_item_index *ix, const char *value, size_t *count)
@@ -478,9 +542,9 @@ size_t tm_index_find(const tm_item_index *ix, const char *value, size_t *count)
 
 void tm_index_free(tm_item_index *ix)
 {
-    free(ix->it);
-    free(ix->key);
-    free(ix->hash);
+    tm_view_free(ix->v, ix->it);
+    tm_view_free(ix->v, ix->key);
+    tm_view_free(ix->v, ix->hash);
     ix->it = NULL;
     ix->key = NULL;
     ix->hash = NULL;
@@ -577,13 +641,13 @@ void tm_cite_service(tm_trace *t, const tm_item *it)
 size_t tm_view_clusters(const tm_view *v, bool (*keep)(const tm_item *it, void *ctx), void *ctx, int64_t gap,
                         tm_cluster **out)
 {
-    const tm_item **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    const tm_item **sel = tm_view_alloc(v, v->n, sizeof *sel);
     size_t n = 0;
     for (size_t i = 0; tm_view_has(v, i); i++)
         if (keep(&v->items[i], ctx))
             sel[n++] = &v->items[i];
     size_t nc = tm_clusters(sel, n, gap, out);
-    free(sel);
+    tm_view_free(v, sel);
     return nc;
 }
 

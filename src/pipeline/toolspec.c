@@ -130,7 +130,7 @@ static void spec_attribution(tm_trace *t, const tm_tool_spec *s, tm_attribution 
 
 size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
 {
-    const tm_exec **sel = tm_xmalloc((v->n ? v->n : 1) * sizeof *sel);
+    const tm_exec **sel = tm_view_alloc(v, v->n, sizeof *sel);
     size_t n = 0;
     const tm_record *last_r = NULL;
     for (size_t i = 0; tm_view_has(v, i); i++) {
@@ -205,8 +205,8 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
     } else {
         tm_runs_build(&runs, sel, n);
     }
-    free(sel);
-    bool *used = tm_xcalloc(v->n ? v->n : 1, sizeof *used);
+    tm_view_free(v, sel);
+    bool *used = tm_view_alloc(v, v->n, sizeof *used);
     /* The records a run of the tool can leave: its access to the target
      * process and its files, listed once (view order is time order), then
      * taken per run from a time window. */
@@ -298,7 +298,7 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
     /* Its files without a run on record (the tool was renamed, or its
      * process records are gone). */
     if (s->files_alone && s->files) {
-        const tm_item **rest = tm_xmalloc((v->n ? v->n : 1) * sizeof *rest);
+        const tm_item **rest = tm_view_alloc(v, v->n, sizeof *rest);
         size_t nr = 0;
         for (size_t k = 0; tm_view_has(v, k); k++) {
             const char *fname;
@@ -329,13 +329,13 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
             made++;
         }
         tm_clusters_free(cl, ncl);
-        free(rest);
+        tm_view_free(v, rest);
     }
     /* Its access to the target process without a run on record (the
      * process records are missing, the audit policy logged only object
      * access): by the accessing program's name. */
     if (s->access_target && s->programs) {
-        const tm_item **rest = tm_xmalloc((v->n ? v->n : 1) * sizeof *rest);
+        const tm_item **rest = tm_view_alloc(v, v->n, sizeof *rest);
         size_t nr = 0;
         for (size_t k = 0; tm_view_has(v, k); k++) {
             char src[48];
@@ -373,9 +373,9 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
             made++;
         }
         tm_clusters_free(cl, ncl);
-        free(rest);
+        tm_view_free(v, rest);
     }
-    free(used);
+    tm_view_free(v, used);
     return made;
 }
 
