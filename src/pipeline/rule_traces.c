@@ -47,9 +47,14 @@ static char *expand_or_null(const tm_rule_hook *h, const tm_record *r, const cha
     return s;
 }
 
+/* A hit with what its sort compares, read once from the record: the
+ * records may be in the spill file, and a sort that read them would fault
+ * them in at random. */
 typedef struct {
     tm_rule_hit hit;
     char *key;
+    int64_t time;
+    uint64_t position;
 } keyed_hit;
 
 static int cmp_hit(const void *pa, const void *pb)
@@ -60,15 +65,15 @@ static int cmp_hit(const void *pa, const void *pb)
     int c = strcmp(a->key, b->key);
     if (c)
         return c;
-    if (a->hit.r->time != b->hit.r->time) { /* records without a time last */
-        if (a->hit.r->time == TM_TIME_NONE || b->hit.r->time == TM_TIME_NONE)
-            return a->hit.r->time == TM_TIME_NONE ? 1 : -1;
-        return a->hit.r->time < b->hit.r->time ? -1 : 1;
+    if (a->time != b->time) { /* records without a time last */
+        if (a->time == TM_TIME_NONE || b->time == TM_TIME_NONE)
+            return a->time == TM_TIME_NONE ? 1 : -1;
+        return a->time < b->time ? -1 : 1;
     }
     c = strcmp(a->hit.a->path, b->hit.a->path);
     if (c)
         return c;
-    return a->hit.r->position < b->hit.r->position ? -1 : a->hit.r->position > b->hit.r->position;
+    return a->position < b->position ? -1 : a->position > b->position;
 }
 
 /* "account": the domain controller's role for a domain account (the
@@ -244,7 +249,10 @@ void tm_rule_traces(const tm_rule_hook *h, tm_rule_hit *hits, size_t n, const ch
         return;
     keyed_hit *k = tm_xcalloc(n, sizeof *k);
     for (size_t i = 0; i < n; i++) {
+        tm_spill_tick();
         k[i].hit = hits[i];
+        k[i].time = hits[i].r->time;
+        k[i].position = hits[i].r->position;
         char *key = expand_or_null(h, hits[i].r, hits[i].rule->key);
         k[i].key = key ? key : tm_xstrdup("");
     }
@@ -256,7 +264,7 @@ void tm_rule_traces(const tm_rule_hook *h, tm_rule_hit *hits, size_t n, const ch
         const tm_rule_info *ri = k[i].hit.rule;
         int64_t gap = (int64_t)(ri->gap > 0 ? ri->gap : 600) * 1000000;
         bool same = i > 0 && k[i - 1].hit.rule == ri && strcmp(k[i - 1].key, k[i].key) == 0 &&
-                    (k[i].hit.r->time == TM_TIME_NONE || last == TM_TIME_NONE || k[i].hit.r->time - last <= gap);
+                    (k[i].time == TM_TIME_NONE || last == TM_TIME_NONE || k[i].time - last <= gap);
         if (!same) {
             if (t)
                 finish_trace(h, t, &k[first]);
@@ -264,7 +272,7 @@ void tm_rule_traces(const tm_rule_hook *h, tm_rule_hit *hits, size_t n, const ch
             t = &out->t[out->n - 1];
             first = i;
         }
-        last = k[i].hit.r->time;
+        last = k[i].time;
         cite(h, t, &k[i]);
     }
     if (t)

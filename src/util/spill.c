@@ -333,11 +333,23 @@ static void keep_within(tm_spill *s, size_t budget)
 {
     if (!budget)
         return;
-    size_t own = tm_rss_bytes(), others = tm_rss_watched_bytes();
+    size_t own, file;
+    if (!read_statm(&own, &file))
+        return;
+    size_t others = tm_rss_watched_bytes();
     if (own + others <= TM_SPILL_TRIGGER(budget))
         return;
-    size_t room = budget > others ? budget - others : 0;
-    trim(s, TM_SPILL_TARGET(room), budget / 8);
+    size_t room = budget > others ? budget - others : 0, keep = budget / 8;
+    size_t spilled = file > s->mapped_before ? file - s->mapped_before : 0;
+    if (own - spilled >= TM_SPILL_TARGET(room)) {
+        /* the heap alone is over the target: the spill keeps its eighth,
+         * given back only past twice that (not at every check: each would
+         * walk the slices for the few pages a pass touched since) */
+        if (spilled > 2 * keep)
+            trim(s, 0, keep);
+        return;
+    }
+    trim(s, TM_SPILL_TARGET(room), keep);
 }
 
 void tm_spill_pace(tm_spill *s)
