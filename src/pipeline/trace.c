@@ -59,7 +59,7 @@ static void *talloc(size_t n)
 static void *tcalloc(size_t n, size_t size)
 {
     if (size && n > SIZE_MAX / size)
-        tm_xcalloc(n, size); /* aborts, as any allocation that cannot be made */
+        return tm_xcalloc(n, size); /* ends the run, as any allocation that cannot be made */
     void *p = talloc(n * size);
     memset(p, 0, n * size);
     return p;

@@ -341,7 +341,7 @@ static void keep_within(tm_spill *s, size_t budget)
         return;
     size_t room = budget > others ? budget - others : 0, keep = budget / 8;
     size_t spilled = file > s->mapped_before ? file - s->mapped_before : 0;
-    if (own - spilled >= TM_SPILL_TARGET(room)) {
+    if (own >= spilled && own - spilled >= TM_SPILL_TARGET(room)) {
         /* the heap alone is over the target: the spill keeps its eighth,
          * given back only past twice that (not at every check: each would
          * walk the slices for the few pages a pass touched since) */
@@ -349,7 +349,7 @@ static void keep_within(tm_spill *s, size_t budget)
             trim(s, 0, keep);
         return;
     }
-    trim(s, TM_SPILL_TARGET(room), keep);
+    trim(s, TM_SPILL_TARGET(room), 0); /* within the spill's reach: the target itself */
 }
 
 void tm_spill_pace(tm_spill *s)
