@@ -105,7 +105,7 @@ static void run(const tm_view *v, tm_traces *out)
         sel[n++] = e;
     }
     tm_runs runs;
-    tm_runs_build(&runs, sel, n);
+    tm_runs_build(&runs, tm_view_spill(v), sel, n);
     tm_view_free(v, sel);
     /* Commands seen only in the image paths of services installed in a
      * burst, with one pattern (a payload split over hundreds of services):

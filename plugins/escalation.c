@@ -66,20 +66,27 @@ static bool windows_program(const char *path)
 }
 
 /* Process starts by process id, then time: the parent of a start is the
- * latest earlier start with the record's parent pid (within a day). */
+ * latest earlier start with the record's parent pid (within a day). The
+ * entries carry their keys: the sort and the search read no execution. */
 typedef struct {
-    const tm_exec **e;
+    uint64_t pid;
+    int64_t time;
+    const tm_exec *e;
+} pid_entry;
+
+typedef struct {
+    pid_entry *e;
     size_t n;
 } pid_index;
 
 static int cmp_pid(const void *pa, const void *pb)
 {
-    const tm_exec *a = *(const tm_exec *const *)pa, *b = *(const tm_exec *const *)pb;
+    const pid_entry *a = pa, *b = pb;
     if (a->pid != b->pid)
         return a->pid < b->pid ? -1 : 1;
     if (a->time != b->time)
         return a->time < b->time ? -1 : 1;
-    return a < b ? -1 : a > b;
+    return a->e < b->e ? -1 : a->e > b->e;
 }
 
 static void index_starts(const tm_view *v, pid_index *ix)
@@ -89,9 +96,9 @@ static void index_starts(const tm_view *v, pid_index *ix)
     for (size_t i = 0; tm_view_has(v, i); i++) {
         const tm_exec *p = v->items[i].exec;
         if (p && p->kind == TM_EXEC_START && !p->derived && p->has_pid && p->time != TM_TIME_NONE)
-            ix->e[ix->n++] = p;
+            ix->e[ix->n++] = (pid_entry){p->pid, p->time, p};
     }
-    tm_sort(ix->e, ix->n, sizeof *ix->e, cmp_pid);
+    tm_view_sort(v, ix->e, ix->n, sizeof *ix->e, cmp_pid);
 }
 
 static const tm_exec *parent_of(const pid_index *ix, const tm_exec *e, uint64_t ppid, bool has_ppid)
@@ -102,7 +109,7 @@ static const tm_exec *parent_of(const pid_index *ix, const tm_exec *e, uint64_t 
     size_t lo = 0, hi = ix->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        const tm_exec *m = ix->e[mid];
+        const pid_entry *m = &ix->e[mid];
         if (m->pid < ppid || (m->pid == ppid && m->time <= e->time))
             lo = mid + 1;
         else
@@ -110,10 +117,10 @@ static const tm_exec *parent_of(const pid_index *ix, const tm_exec *e, uint64_t 
     }
     if (lo == 0)
         return NULL;
-    const tm_exec *p = ix->e[lo - 1];
-    if (p->pid != ppid || tm_time_gap(e->time, p->time) > 24 * 3600 * TM_SEC || p == e)
+    const pid_entry *p = &ix->e[lo - 1];
+    if (p->pid != ppid || tm_time_gap(e->time, p->time) > 24 * 3600 * TM_SEC || p->e == e)
         return NULL;
-    return p;
+    return p->e;
 }
 
 static void exploits(const tm_view *v, tm_traces *out)

@@ -213,7 +213,7 @@ static void source_side(const tm_view *v, tm_traces *out)
     }
     tm_strmap_free(&copies);
     tm_runs runs;
-    tm_runs_build(&runs, sel, n);
+    tm_runs_build(&runs, tm_view_spill(v), sel, n);
     tm_view_free(v, sel);
     bool *eula_used = tm_view_alloc(v, v->n, sizeof *eula_used);
     /* PsExec's EULA facts with a time, in time order */

@@ -395,7 +395,7 @@ static void run(const tm_view *v, tm_traces *out)
         if (v->items[i].exec && tm_strmap_get(&progs, v->items[i].exec->name) != TM_STRMAP_NONE)
             sel[nsel++] = v->items[i].exec;
     tm_runs runs;
-    tm_runs_build(&runs, sel, nsel);
+    tm_runs_build(&runs, tm_view_spill(v), sel, nsel);
     tm_view_free(v, sel);
     for (size_t i = 0; i < runs.n; i++) {
         const tm_run *run = &runs.r[i];

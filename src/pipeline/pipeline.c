@@ -106,14 +106,15 @@ static void *grow(tm_pipeline *p, void *arr, size_t n, size_t *cap, size_t elem,
     return tm_spill_grow(p->spill, arr, n, cap, elem, first);
 }
 
-/* Every 256th record of a pass over the store, the budget is checked from
- * the pass itself (tm_spill_pace): a pass reads the store faster than a
- * governor thread on a busy machine looks, and each page it faults in maps
- * its neighbours too (the kernel's fault-around: 64 KiB). */
-static inline void pace(const tm_pipeline *p, size_t i)
+/* Each record of a pass over the store ticks the budget (tm_spill_tick: a
+ * check from the pass itself every TM_SPILL_TICK_NS at most): a pass reads
+ * the store faster than a governor thread on a busy machine looks, and
+ * each page it faults in maps its neighbours too (the kernel's
+ * fault-around: 64 KiB). */
+static inline void pace(const tm_pipeline *p)
 {
-    if ((i & 255) == 255 && p->spill)
-        tm_spill_pace(p->spill);
+    if (p->spill)
+        tm_spill_tick();
 }
 
 static void release(tm_pipeline *p, void *arr, size_t bytes)
@@ -437,7 +438,7 @@ void tm_pipeline_record(tm_pipeline *p, const tm_artifact *a, const tm_record *r
         p->hits[p->nhits++] = (tm_rule_hit){p->k[p->nk].r, a, hits.hit[i]};
     }
     p->stats.rule_hits += hits.total;
-    pace(p, p->nk);
+    pace(p);
     p->nk++;
     p->stats.kept++;
 }
@@ -518,35 +519,6 @@ static int cmp_item(const void *pa, const void *pb)
     if (a->r != b->r)
         return 0; /* stable sort keeps record order */
     return a->sub < b->sub ? -1 : a->sub > b->sub;
-}
-
-/* qsort is not stable: merge sort on items, its second array where the
- * items are (the spill file under a budget), the budget checked as it goes.
- * The passes go back and forth between the two arrays, and the result is
- * copied back (in paced pieces) only when the last pass wrote the second. */
-static void sort_items(tm_pipeline *p, tm_item *v, size_t n)
-{
-    if (n < 2)
-        return;
-    size_t cap = 0;
-    tm_item *tmp = grow(p, NULL, 0, &cap, sizeof *v, n);
-    tm_item *from = v, *to = tmp;
-    for (size_t w = 1; w < n; w *= 2) {
-        for (size_t lo = 0; lo < n; lo += 2 * w) {
-            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-            size_t i = lo, j = mid;
-            for (size_t k = lo; k < hi; k++) {
-                pace(p, k);
-                to[k] = j >= hi || (i < mid && cmp_item(&from[j], &from[i]) >= 0) ? from[i++] : from[j++];
-            }
-        }
-        tm_item *t = from;
-        from = to;
-        to = t;
-    }
-    if (from != v)
-        tm_spill_copy(p->spill, v, from, n * sizeof *v);
-    release(p, tmp, cap * sizeof *tmp);
 }
 
 /* The script block's account is the record's UserID (a SID). */
@@ -640,7 +612,7 @@ static void derive_execs(tm_pipeline *p, tm_execs *x)
             j++;
         for (size_t m = i; m < j; m++) {
             tm_execs_from_record(x, p->k[m].r, a, &env, j - m);
-            pace(p, m);
+            pace(p);
         }
         i = j;
     }
@@ -651,7 +623,7 @@ static void derive_execs(tm_pipeline *p, tm_execs *x)
 static void route(tm_pipeline *p, const tm_execs *x, item_list *lists)
 {
     for (size_t i = 0; i < p->nk; i++) {
-        pace(p, i);
+        pace(p);
         const tm_record *r = p->k[i].r;
         const tm_artifact *a = p->k[i].a;
         const char *kind = tm_art_kind_name((tm_art_kind)r->kind);
@@ -693,7 +665,7 @@ static void route(tm_pipeline *p, const tm_execs *x, item_list *lists)
         }
     }
     for (size_t i = 0; i < x->n; i++) {
-        pace(p, i);
+        pace(p);
         const tm_exec *e = &x->e[i];
         for (size_t s = 0; s < p->nexecs; s++)
             if (named_match(&p->execs[s], e->name))
@@ -722,7 +694,7 @@ static void *run_plugins(void *arg)
         if (i >= pr->p->nplugins)
             return NULL;
         item_list *l = &pr->lists[i];
-        sort_items(pr->p, l->items, l->n);
+        tm_spill_sort(pr->p->spill, l->items, l->n, sizeof *l->items, cmp_item);
         tm_view v = {l->items, l->n, &pr->p->host, pr->host, pr->x, tm_view_scratch_new(pr->p->spill)};
         tm_traces *out = &pr->traces[i];
         tm_traces_init(out);
@@ -869,7 +841,7 @@ static void drop_recovered_copies(tm_pipeline *p)
     bool *drop = tm_xcalloc(p->nk, sizeof *drop);
     for (size_t i = 0; i < p->nk; i++) {
         hash[i] = record_hash(p->k[i].r);
-        pace(p, i);
+        pace(p);
     }
     /* live records first, then the recovered ones in artifact order */
     for (int pass = 0; pass < 2; pass++)
@@ -910,7 +882,7 @@ static void drop_recovered_copies(tm_pipeline *p)
 void tm_pipeline_finish(tm_pipeline *p, tm_traces *out)
 {
     if (p->nk > 1)
-        tm_sort(p->k, p->nk, sizeof *p->k, cmp_kept);
+        tm_spill_sort(p->spill, p->k, p->nk, sizeof *p->k, cmp_kept);
     drop_copies(p);
     drop_recovered_copies(p);
     tm_execs x;

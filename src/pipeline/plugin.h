@@ -73,6 +73,14 @@ typedef struct {
  * tm_view_free; what is left is given back when the pass ends. */
 void *tm_view_alloc(const tm_view *v, size_t n, size_t size);
 void tm_view_free(const tm_view *v, void *p);
+/* The spill file a pass takes room from (NULL: the heap), for the arrays
+ * that grow as a pass goes (tm_runs_build's). */
+tm_spill *tm_view_spill(const tm_view *v);
+/* Sorts a pass's array (stable; util/spill.h's tm_spill_sort, its second
+ * array where tm_view_alloc takes room). A comparator that follows
+ * pointers into the items' records or executions reads the spill file at
+ * random, page after page: sort entries that carry their keys. */
+void tm_view_sort(const tm_view *v, void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 /* The pipeline's side: the room of one pass, taken from s (NULL: the
  * heap), all of it given back by tm_view_scratch_free. */
 tm_view_scratch *tm_view_scratch_new(tm_spill *s);

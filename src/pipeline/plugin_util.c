@@ -11,6 +11,7 @@
 #include "util/buf.h"
 #include "util/pathsafe.h"
 #include "util/spill.h"
+#include "util/strmap.h"
 #include "util/timeutil.h"
 
 void tm_account(const tm_record *r, const char *prefix, char *out, size_t n)
@@ -265,7 +266,7 @@ void tm_view_runs(const tm_view *v, const char *const *names, tm_runs *out)
         if (ok)
             sel[n++] = e;
     }
-    tm_runs_build(out, sel, n);
+    tm_runs_build(out, tm_view_spill(v), sel, n);
     tm_view_free(v, sel);
 }
 
@@ -450,7 +451,8 @@ void *tm_view_alloc(const tm_view *v, size_t n, size_t size)
     size_t bytes = n * size;
     /* small arrays stay on the heap; the file's fresh pages read as zeros
      * (it grows by ftruncate and its room is never handed out twice) */
-    void *p = x && x->spill && bytes >= (64u << 10) ? tm_spill_alloc(x->spill, bytes) : NULL;
+    tm_spill *room = x ? tm_spill_for(x->spill, bytes) : NULL;
+    void *p = room ? tm_spill_alloc(room, bytes) : NULL;
     if (!p)
         return tm_xcalloc(n, size);
     TM_GROW(x->a, x->n);
@@ -471,6 +473,16 @@ void tm_view_free(const tm_view *v, void *p)
     free(p);
 }
 
+tm_spill *tm_view_spill(const tm_view *v)
+{
+    return v && v->scratch ? v->scratch->spill : NULL;
+}
+
+void tm_view_sort(const tm_view *v, void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    tm_spill_sort(tm_view_spill(v), base, n, size, cmp);
+}
+
 /* ---- indexes ---------------------------------------------------------------- */
 
 typedef struct {
@@ -478,14 +490,6 @@ typedef struct {
     const char *key;
     const tm_item *it;
 } keyed;
-
-static uint64_t key_hash(const char *s)
-{
-    uint64_t h = 0xCBF29CE484222325ULL; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001B3ULL;
-    return h;
-}
 
 static int cmp_keyed(const void *pa, const void *pb)
 {
@@ -505,9 +509,9 @@ void tm_index_by(const tm_view *v, unsigned sub, const char *field, tm_item_inde
     for (size_t i = 0; tm_view_has(v, i); i++)
         if (v->items[i].sub == sub && !v->items[i].exec) {
             const char *key = tm_data(v->items[i].r, field);
-            k[n++] = (keyed){key_hash(key), key, &v->items[i]};
+            k[n++] = (keyed){tm_str_hash(key, false), key, &v->items[i]};
         }
-    tm_sort(k, n, sizeof *k, cmp_keyed);
+    tm_view_sort(v, k, n, sizeof *k, cmp_keyed);
     ix->v = v;
     ix->it = tm_view_alloc(v, n, sizeof *ix->it);
     ix->key = tm_view_alloc(v, n, sizeof *ix->key);
@@ -524,7 +528,7 @@ void tm_index_by(const tm_view *v, unsigned sub, const char *field, tm_item_inde
 
 size_t tm_index_find(const tm_item_index *ix, const char *value, size_t *count)
 {
-    uint64_t h = key_hash(value);
+    uint64_t h = tm_str_hash(value, false);
     size_t lo = 0, hi = ix->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;

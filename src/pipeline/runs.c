@@ -654,7 +654,7 @@ static int cmp_exec(const void *pa, const void *pb)
 void tm_execs_sort(tm_execs *x)
 {
     if (x->n > 1)
-        tm_sort(x->e, x->n, sizeof *x->e, cmp_exec);
+        tm_spill_sort(x->spill, x->e, x->n, sizeof *x->e, cmp_exec);
 }
 
 /* ---- runs ---- */
@@ -674,10 +674,9 @@ static void run_add(tm_run *r, const tm_exec *e)
 
 static tm_run *new_run(tm_runs *rs, const tm_exec *e)
 {
-    if (rs->n == rs->cap) {
-        rs->cap = rs->cap ? rs->cap * 2 : 16;
-        rs->r = tm_xrealloc(rs->r, rs->cap * sizeof *rs->r);
-    }
+    /* in the spill file under a budget: a host's runs grow with its logs,
+     * and doubling them on the heap mapped tens of MiB in one copy */
+    rs->r = tm_spill_grow(rs->spill, rs->r, rs->n, &rs->cap, sizeof *rs->r, 16);
     tm_run *r = &rs->r[rs->n++];
     memset(r, 0, sizeof *r);
     r->time = e->time;
@@ -771,19 +770,35 @@ static int cmp_pid_pos(const void *pa, const void *pb)
     return a->k < b->k ? -1 : a->k > b->k;
 }
 
-static void live_init(live_list *l, size_t n)
+/* build_group's working arrays: in the runs' spill file when large (one
+ * program's starts number in the hundreds of thousands on a busy host, an
+ * array of each size of them). */
+static void *work_alloc(const tm_runs *out, size_t n, size_t size)
 {
-    l->pos = tm_xmalloc((n ? n : 1) * sizeof *l->pos);
-    l->up = tm_xmalloc((n ? n : 1) * sizeof *l->up);
-    l->key = tm_xmalloc((n ? n : 1) * sizeof *l->key);
+    size_t cap = 0;
+    n = n ? n : 1;
+    return tm_spill_grow(tm_spill_for(out->spill, n * size), NULL, 0, &cap, size, n);
+}
+
+static void work_free(const tm_runs *out, void *p, size_t n, size_t size)
+{
+    n = n ? n : 1;
+    tm_spill_release(tm_spill_for(out->spill, n * size), p, n * size);
+}
+
+static void live_init(const tm_runs *out, live_list *l, size_t n)
+{
+    l->pos = work_alloc(out, n, sizeof *l->pos);
+    l->up = work_alloc(out, n, sizeof *l->up);
+    l->key = work_alloc(out, n, sizeof *l->key);
     l->n = 0;
 }
 
-static void live_free(live_list *l)
+static void live_free(const tm_runs *out, live_list *l, size_t n)
 {
-    free(l->pos);
-    free(l->up);
-    free(l->key);
+    work_free(out, l->pos, n, sizeof *l->pos);
+    work_free(out, l->up, n, sizeof *l->up);
+    work_free(out, l->key, n, sizeof *l->key);
 }
 
 /* The last entry of key with position < kmax (index + 1, 0 none). */
@@ -803,21 +818,24 @@ static size_t live_last_before(const live_list *l, uint64_t key, size_t kmax)
 /* One program's executions (time order). */
 static void build_group(tm_runs *out, const tm_exec *const *g, size_t n)
 {
-    size_t *starts = tm_xmalloc((n ? n : 1) * sizeof *starts);
+    size_t *starts = work_alloc(out, n, sizeof *starts);
     size_t ns = 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        tm_spill_tick(); /* the arrays of this pass fill as fast as a copy: the budget counts them */
         if (g[i]->kind == TM_EXEC_START && !g[i]->derived && g[i]->time != TM_TIME_NONE) {
             new_run(out, g[i]);
             starts[ns++] = out->n - 1;
         }
+    }
     /* the starts by process id, those without one, and all of them */
     live_list bypid, nopid, all;
-    live_init(&bypid, ns);
-    live_init(&nopid, ns);
-    live_init(&all, ns);
-    pid_pos *pp = tm_xmalloc((ns ? ns : 1) * sizeof *pp);
+    live_init(out, &bypid, ns);
+    live_init(out, &nopid, ns);
+    live_init(out, &all, ns);
+    pid_pos *pp = work_alloc(out, ns, sizeof *pp);
     size_t npp = 0;
     for (size_t k = 0; k < ns; k++) {
+        tm_spill_tick();
         const tm_exec *st = out->r[starts[k]].start;
         if (st->has_pid)
             pp[npp++] = (pid_pos){k, st->pid};
@@ -825,13 +843,13 @@ static void build_group(tm_runs *out, const tm_exec *const *g, size_t n)
             nopid.pos[nopid.n++] = k;
         all.pos[all.n++] = k;
     }
-    tm_sort(pp, npp, sizeof *pp, cmp_pid_pos);
+    tm_spill_sort(out->spill, pp, npp, sizeof *pp, cmp_pid_pos);
     for (size_t i = 0; i < npp; i++) {
         bypid.pos[i] = pp[i].k;
         bypid.key[i] = pp[i].pid;
     }
     bypid.n = npp;
-    free(pp);
+    work_free(out, pp, ns, sizeof *pp);
     for (size_t i = 0; i < nopid.n; i++)
         nopid.key[i] = 0;
     for (size_t i = 0; i < all.n; i++)
@@ -841,7 +859,7 @@ static void build_group(tm_runs *out, const tm_exec *const *g, size_t n)
         for (size_t i = 0; i < lists[li]->n; i++)
             lists[li]->up[i] = i + 1; /* every entry is live */
     /* where start k sits in the pid list and in the no-pid list */
-    size_t *in_pid = tm_xmalloc((ns ? ns : 1) * sizeof *in_pid), *in_nopid = tm_xmalloc((ns ? ns : 1) * sizeof *in_nopid);
+    size_t *in_pid = work_alloc(out, ns, sizeof *in_pid), *in_nopid = work_alloc(out, ns, sizeof *in_nopid);
     for (size_t i = 0; i < ns; i++)
         in_pid[i] = in_nopid[i] = SIZE_MAX;
     for (size_t i = 0; i < bypid.n; i++)
@@ -854,6 +872,7 @@ static void build_group(tm_runs *out, const tm_exec *const *g, size_t n)
     tm_strmap_init(&orphans, false);
     size_t same;
     for (size_t i = 0; i < n; i++) {
+        tm_spill_tick();
         const tm_exec *e = g[i];
         if (e->kind == TM_EXEC_START && !e->derived && e->time != TM_TIME_NONE)
             continue;
@@ -928,45 +947,90 @@ static void build_group(tm_runs *out, const tm_exec *const *g, size_t n)
     tm_strmap_free(&orphans);
     /* a run whose exit came through the nearest-start rule is not in the
      * live lists' way: only exits end runs, and exits go through the lists */
-    free(in_pid);
-    free(in_nopid);
-    live_free(&bypid);
-    live_free(&nopid);
-    live_free(&all);
-    free(starts);
+    work_free(out, in_pid, ns, sizeof *in_pid);
+    work_free(out, in_nopid, ns, sizeof *in_nopid);
+    live_free(out, &bypid, ns);
+    live_free(out, &nopid, ns);
+    live_free(out, &all, ns);
+    work_free(out, starts, n, sizeof *starts);
 }
 
-void tm_runs_build(tm_runs *out, const tm_exec *const *execs, size_t n)
+/* An execution with its name's hash: the sort by name reads no name
+ * (the executions may be in the spill file, and a sort reads at random). */
+typedef struct {
+    uint64_t hash;
+    const tm_exec *e;
+} named_exec;
+
+static int cmp_named(const void *pa, const void *pb)
+{
+    const named_exec *a = pa, *b = pb;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    return a->e < b->e ? -1 : a->e > b->e; /* executions live in one time-sorted array */
+}
+
+void tm_runs_build(tm_runs *out, tm_spill *spill, const tm_exec *const *execs, size_t n)
 {
     memset(out, 0, sizeof *out);
+    out->spill = spill;
     if (!n)
         return;
-    const tm_exec **s = tm_xmalloc(n * sizeof *s);
-    memcpy(s, execs, n * sizeof *s);
-    tm_sort(s, n, sizeof *s, cmp_name_ptr);
-    /* the same execution may be passed twice */
+    named_exec *k = work_alloc(out, n, sizeof *k); /* in the spill too when large: an entry per execution */
+    for (size_t i = 0; i < n; i++) {
+        tm_spill_tick();
+        k[i] = (named_exec){tm_str_hash(execs[i]->name, false), execs[i]};
+    }
+    tm_spill_sort(spill, k, n, sizeof *k, cmp_named);
+    const tm_exec **s = work_alloc(out, n, sizeof *s);
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
-        if (!m || s[m - 1] != s[i])
-            s[m++] = s[i];
-    /* Runs reallocate as they grow: build into out, pointers are indices until done. */
+        if (!m || s[m - 1] != k[i].e) { /* the same execution may be passed twice */
+            k[m] = k[i];
+            s[m++] = k[i].e;
+        }
+    /* A group per name: the executions of one hash, split by name when two
+     * names share it (then sorted by name as well: never seen, but exact). */
     size_t i = 0;
     while (i < m) {
-        size_t j = i;
-        while (j < m && strcmp(s[j]->name, s[i]->name) == 0)
+        size_t j = i + 1;
+        bool one_name = true;
+        while (j < m && k[j].hash == k[i].hash) {
+            one_name = one_name && strcmp(s[j]->name, s[i]->name) == 0;
             j++;
-        build_group(out, s + i, j - i);
+        }
+        if (!one_name)
+            tm_sort(s + i, j - i, sizeof *s, cmp_name_ptr);
+        for (size_t g = i; g < j;) {
+            size_t e = g + 1;
+            while (e < j && strcmp(s[e]->name, s[g]->name) == 0)
+                e++;
+            build_group(out, s + g, e - g);
+            g = e;
+        }
         i = j;
     }
-    free(s);
-    tm_sort(out->r, out->n, sizeof *out->r, cmp_run);
+    work_free(out, k, n, sizeof *k);
+    work_free(out, s, n, sizeof *s);
+    tm_spill_sort(out->spill, out->r, out->n, sizeof *out->r, cmp_run);
+}
+
+void tm_runs_take(tm_runs *into, tm_runs *from)
+{
+    for (size_t i = 0; i < from->n; i++) {
+        into->r = tm_spill_grow(into->spill, into->r, into->n, &into->cap, sizeof *into->r, 16);
+        into->r[into->n++] = from->r[i];
+    }
+    tm_spill_release(from->spill, from->r, from->cap * sizeof *from->r);
+    from->r = NULL;
+    from->n = from->cap = 0;
 }
 
 void tm_runs_free(tm_runs *rs)
 {
     for (size_t i = 0; i < rs->n; i++)
         free(rs->r[i].e);
-    free(rs->r);
+    tm_spill_release(rs->spill, rs->r, rs->cap * sizeof *rs->r);
     memset(rs, 0, sizeof *rs);
 }
 

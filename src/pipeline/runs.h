@@ -125,6 +125,7 @@ typedef struct {
 typedef struct {
     tm_run *r;
     size_t n, cap;
+    tm_spill *spill; /* where r lives (util/spill.h); NULL: the heap */
 } tm_runs;
 
 /* Groups executions (already filtered by the caller, e.g. to one program)
@@ -133,8 +134,12 @@ typedef struct {
  * derived command joins its program's own start within 10 s; executions
  * with no process of their own and the same command line and kind within
  * 60 s (one service seen by 7045 and 4697, a shell's command line seen in
- * its own start and as its child's parent) are one run. */
-void tm_runs_build(tm_runs *out, const tm_exec *const *execs, size_t n);
+ * its own start and as its child's parent) are one run. The runs' array
+ * lives in s (a pass's: tm_view_spill; NULL: the heap). */
+void tm_runs_build(tm_runs *out, tm_spill *s, const tm_exec *const *execs, size_t n);
+/* Moves from's runs to the end of into's (their members with them) and
+ * empties from. */
+void tm_runs_take(tm_runs *into, tm_runs *from);
 void tm_runs_free(tm_runs *rs);
 
 /* A member's file is a renamed copy of the run's program. */

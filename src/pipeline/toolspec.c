@@ -150,6 +150,7 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
     }
     tm_runs runs;
     memset(&runs, 0, sizeof runs);
+    runs.spill = tm_view_spill(v);
     if (s->one_per_record) {
         /* A script block is one run, whatever it calls; records whose first
          * match is the same text within a minute are one run too (a script
@@ -190,12 +191,8 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
             for (size_t k = i; k != SIZE_MAX; k = next[k])
                 members[m++] = sel[k];
             tm_runs one;
-            tm_runs_build(&one, members, m);
-            for (size_t k = 0; k < one.n; k++) {
-                TM_GROW(runs.r, runs.n);
-                runs.r[runs.n++] = one.r[k];
-            }
-            free(one.r);
+            tm_runs_build(&one, NULL, members, m); /* a group's few runs: the heap */
+            tm_runs_take(&runs, &one);
         }
         free(members);
         free(next);
@@ -203,7 +200,7 @@ size_t tm_tool_traces(const tm_view *v, tm_traces *out, const tm_tool_spec *s)
         free(last);
         free(group);
     } else {
-        tm_runs_build(&runs, sel, n);
+        tm_runs_build(&runs, runs.spill, sel, n);
     }
     tm_view_free(v, sel);
     bool *used = tm_view_alloc(v, v->n, sizeof *used);

@@ -498,8 +498,10 @@ static int cmp_trace(const void *pa, const void *pb)
 
 void tm_traces_sort(tm_traces *ts)
 {
-    if (ts->n > 1)
-        tm_sort(ts->t, ts->n, sizeof *ts->t, cmp_trace);
+    pthread_mutex_lock(&spill_lock);
+    tm_spill *s = g_spill;
+    pthread_mutex_unlock(&spill_lock);
+    tm_spill_sort(s, ts->t, ts->n, sizeof *ts->t, cmp_trace);
 }
 
 size_t tm_traces_keep_window(tm_traces *ts, int64_t from, int64_t to)

@@ -137,11 +137,87 @@ void *tm_spill_grow(tm_spill *s, void *arr, size_t n, size_t *cap, size_t elem, 
 
 void tm_spill_copy(tm_spill *s, void *dst, const void *src, size_t n)
 {
-    enum { PIECE = 4u << 20 };
+    enum { PIECE = 1u << 20 };
     for (size_t at = 0; at < n; at += PIECE) {
         memcpy((char *)dst + at, (const char *)src + at, n - at < PIECE ? n - at : PIECE);
         tm_spill_pace(s);
     }
+}
+
+/* Sorts [lo, hi) of a by insertion, stably; tmp holds one element. */
+static void insertion_sort(char *a, size_t lo, size_t hi, size_t size, int (*cmp)(const void *, const void *),
+                           char *tmp)
+{
+    for (size_t i = lo + 1; i < hi; i++) {
+        size_t j = i;
+        if (cmp(a + (j - 1) * size, a + i * size) <= 0)
+            continue;
+        memcpy(tmp, a + i * size, size);
+        while (j > lo && cmp(a + (j - 1) * size, tmp) > 0)
+            j--;
+        memmove(a + (j + 1) * size, a + j * size, (i - j) * size);
+        memcpy(a + j * size, tmp, size);
+    }
+}
+
+void tm_spill_sort(tm_spill *s, void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    enum { MINRUN = 32 };
+    if (n < 2 || !size)
+        return;
+    char *a = base;
+    /* the runs: ascending stretches, short ones made MINRUN long by insertion */
+    size_t *start = NULL, nruns = 0;
+    char *one = tm_xmalloc(size);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        for (; j < n && cmp(a + (j - 1) * size, a + j * size) <= 0; j++)
+            tm_spill_tick();
+        if (j - i < MINRUN && j < n) {
+            j = i + MINRUN < n ? i + MINRUN : n;
+            insertion_sort(a, i, j, size, cmp, one);
+        }
+        TM_GROW(start, nruns);
+        start[nruns++] = i;
+        i = j;
+        tm_spill_tick();
+    }
+    free(one);
+    if (nruns < 2) {
+        free(start);
+        return;
+    }
+    size_t cap = 0;
+    tm_spill *room = tm_spill_for(s, n * size);
+    char *tmp = tm_spill_grow(room, NULL, 0, &cap, size, n);
+    char *from = a, *to = tmp;
+    while (nruns > 1) {
+        size_t w = 0;
+        for (size_t r = 0; r < nruns; r += 2) {
+            size_t lo = start[r], mid = r + 1 < nruns ? start[r + 1] : n, hi = r + 2 < nruns ? start[r + 2] : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) {
+                /* the left run's element first on a tie: stable */
+                const char *take = cmp(from + j * size, from + i * size) < 0 ? from + j++ * size : from + i++ * size;
+                memcpy(to + k++ * size, take, size);
+                tm_spill_tick();
+            }
+            /* one run is out: the rest of the other follows as it is */
+            if (i < mid)
+                tm_spill_copy(s, to + k * size, from + i * size, (mid - i) * size);
+            else if (j < hi)
+                tm_spill_copy(s, to + k * size, from + j * size, (hi - j) * size);
+            start[w++] = lo;
+        }
+        nruns = w;
+        char *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != a)
+        tm_spill_copy(s, a, from, n * size);
+    tm_spill_release(room, tmp, cap * size);
+    free(start);
 }
 
 void tm_spill_release(tm_spill *s, void *arr, size_t bytes)
@@ -173,7 +249,7 @@ bool tm_spill_owns(tm_spill *s, const void *p)
  * everything at once made the pages in use fault back in over and over (a
  * scan's CPU time doubled); so did walking every slice again and again
  * when what is over the mark is the heap, which no trim can give back. */
-static void trim(tm_spill *s, size_t low, size_t keep)
+static void trim(tm_spill *s, size_t low, size_t base, size_t keep)
 {
     enum { SLICE = 16u << 20 };
     pthread_mutex_lock(&s->lock);
@@ -182,7 +258,7 @@ static void trim(tm_spill *s, size_t low, size_t keep)
         total += s->seg[i].size;
     for (size_t done = 0; s->nseg && done < total;) {
         size_t rss, file;
-        if (!read_statm(&rss, &file) || rss <= low || file <= s->mapped_before + keep)
+        if (!read_statm(&rss, &file) || rss <= low || file <= base + keep)
             break;
         if (s->clock_seg >= s->nseg) {
             s->clock_seg = 0;
@@ -204,7 +280,7 @@ static void trim(tm_spill *s, size_t low, size_t keep)
 
 void tm_spill_trim_to(tm_spill *s, size_t low)
 {
-    trim(s, low, 0);
+    trim(s, low, s->mapped_before, 0);
 }
 
 size_t tm_spill_used(const tm_spill *s)
@@ -322,13 +398,34 @@ size_t tm_rss_watched_bytes(void)
     return sum;
 }
 
+/* The spills governed now (an input's record store and its traces'): one
+ * budget for the process, so a trim gives back the slices of each in turn,
+ * the one checked first first (a store's trim alone could not reach the
+ * target while the traces' pages were resident, and walked every slice of
+ * the store at every check). The lock also keeps a spill from being freed
+ * while another's check trims it. */
+enum { GOVERNED_MAX = 4 };
+static pthread_mutex_t g_governed_lock = PTHREAD_MUTEX_INITIALIZER;
+static tm_spill *g_governed[GOVERNED_MAX];
+
+/* Gives back the governed spills' slices, s's first, as trim() does. With
+ * g_governed_lock held. */
+static void trim_governed(tm_spill *s, size_t low, size_t base, size_t keep)
+{
+    trim(s, low, base, keep);
+    for (size_t i = 0; i < GOVERNED_MAX; i++)
+        if (g_governed[i] && g_governed[i] != s)
+            trim(g_governed[i], low, base, keep);
+}
+
 /* Past TM_SPILL_TRIGGER of the budget (this process and the ones it
  * watches, together), gives back slices until this process is at
  * TM_SPILL_TARGET of what the others leave of it: the room above the
  * trigger is for what a pass maps between two checks (a read fault maps 64
  * KiB: the kernel's fault-around), so that the peak stays within the
- * budget. When the heap alone is over the target, the spill keeps an eighth
- * of the budget resident, for the passes' working set. */
+ * budget. When the heap alone is over the target, the spills keep an eighth
+ * of the budget resident, for the passes' working set. With
+ * g_governed_lock held. */
 static void keep_within(tm_spill *s, size_t budget)
 {
     if (!budget)
@@ -339,55 +436,77 @@ static void keep_within(tm_spill *s, size_t budget)
     size_t others = tm_rss_watched_bytes();
     if (own + others <= TM_SPILL_TRIGGER(budget))
         return;
+    /* the file pages that are no spill's: the program and its libraries */
+    size_t base = s->mapped_before;
+    for (size_t i = 0; i < GOVERNED_MAX; i++)
+        if (g_governed[i] && g_governed[i]->mapped_before < base)
+            base = g_governed[i]->mapped_before;
     size_t room = budget > others ? budget - others : 0, keep = budget / 8;
-    size_t spilled = file > s->mapped_before ? file - s->mapped_before : 0;
+    size_t spilled = file > base ? file - base : 0;
     if (own >= spilled && own - spilled >= TM_SPILL_TARGET(room)) {
-        /* the heap alone is over the target: the spill keeps its eighth,
+        /* the heap alone is over the target: the spills keep their eighth,
          * given back only past twice that (not at every check: each would
          * walk the slices for the few pages a pass touched since) */
         if (spilled > 2 * keep)
-            trim(s, 0, keep);
+            trim_governed(s, 0, base, keep);
         return;
     }
-    trim(s, TM_SPILL_TARGET(room), 0); /* within the spill's reach: the target itself */
+    trim_governed(s, TM_SPILL_TARGET(room), base, 0); /* within the spills' reach: the target itself */
+}
+
+static size_t budget_of(tm_spill *s)
+{
+    pthread_mutex_lock(&s->lock);
+    size_t budget = s->budget;
+    pthread_mutex_unlock(&s->lock);
+    return budget;
 }
 
 void tm_spill_pace(tm_spill *s)
 {
     if (!s)
         return;
-    pthread_mutex_lock(&s->lock);
-    size_t budget = s->budget;
-    pthread_mutex_unlock(&s->lock);
+    size_t budget = budget_of(s);
+    pthread_mutex_lock(&g_governed_lock);
     keep_within(s, budget);
+    pthread_mutex_unlock(&g_governed_lock);
 }
 
 _Thread_local unsigned tm_spill_ticks;
-/* The spills whose budgets ticks pace (an input's record store and its traces'). */
-enum { GOVERNED_MAX = 4 };
-static tm_spill *_Atomic g_governed[GOVERNED_MAX];
 
 void tm_spill_tick_slow(void)
 {
-    for (size_t i = 0; i < GOVERNED_MAX; i++) {
-        tm_spill *s = atomic_load(&g_governed[i]);
-        if (s)
-            tm_spill_pace(s);
-    }
+    static _Thread_local int64_t last;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    if (ns - last < TM_SPILL_TICK_NS)
+        return;
+    last = ns;
+    pthread_mutex_lock(&g_governed_lock);
+    for (size_t i = 0; i < GOVERNED_MAX; i++)
+        if (g_governed[i]) { /* one check trims them all */
+            keep_within(g_governed[i], budget_of(g_governed[i]));
+            break;
+        }
+    pthread_mutex_unlock(&g_governed_lock);
 }
 
 static void governed(tm_spill *s, bool on)
 {
-    for (size_t i = 0; i < GOVERNED_MAX; i++) {
-        tm_spill *self = s;
-        if (atomic_compare_exchange_strong(&g_governed[i], &self, on ? s : NULL))
-            return; /* already listed (and now left on), or taken off */
-    }
-    for (size_t i = 0; on && i < GOVERNED_MAX; i++) {
-        tm_spill *none = NULL;
-        if (atomic_compare_exchange_strong(&g_governed[i], &none, s))
-            return;
-    }
+    pthread_mutex_lock(&g_governed_lock);
+    size_t at = GOVERNED_MAX;
+    for (size_t i = 0; i < GOVERNED_MAX; i++)
+        if (g_governed[i] == s)
+            at = i;
+    if (at < GOVERNED_MAX && !on)
+        g_governed[at] = NULL;
+    for (size_t i = 0; on && at == GOVERNED_MAX && i < GOVERNED_MAX; i++)
+        if (!g_governed[i]) {
+            g_governed[i] = s;
+            break;
+        }
+    pthread_mutex_unlock(&g_governed_lock);
 }
 
 static void *govern(void *arg)
@@ -407,7 +526,9 @@ static void *govern(void *arg)
             break;
         size_t budget = s->budget;
         pthread_mutex_unlock(&s->lock);
+        pthread_mutex_lock(&g_governed_lock);
         keep_within(s, budget);
+        pthread_mutex_unlock(&g_governed_lock);
         pthread_mutex_lock(&s->lock);
     }
     pthread_mutex_unlock(&s->lock);

@@ -30,10 +30,28 @@ void *tm_spill_alloc(tm_spill *s, size_t n);
  * or its file cannot grow. An old copy in the file stays there (disk, not
  * memory). */
 void *tm_spill_grow(tm_spill *s, void *arr, size_t n, size_t *cap, size_t elem, size_t first);
+/* Working arrays smaller than this stay on the heap (tm_spill_sort's
+ * second array, a pass's tm_view_alloc, the runs' working arrays): the
+ * file's room is never handed out twice, and small working arrays come and
+ * go by the thousand. tm_spill_for(s, bytes): s for an array of that size,
+ * else NULL (the heap). */
+#define TM_SPILL_SMALL (64u << 10)
+static inline tm_spill *tm_spill_for(tm_spill *s, size_t bytes)
+{
+    return bytes >= TM_SPILL_SMALL ? s : NULL;
+}
 /* memcpy, in pieces with the budget checked between them (s may be NULL):
  * copying an array of the store maps both copies faster than any thread
  * that watches the budget looks. */
 void tm_spill_copy(tm_spill *s, void *dst, const void *src, size_t n);
+/* Sorts n elements of size bytes, stably: a merge sort of the array's
+ * natural runs, its second array from s (the heap when s is NULL), every
+ * pass reading and writing both arrays in order with the budget paced as
+ * it goes. qsort's passes (glibc's sorts large elements through pointers,
+ * then moves them at random) map a large array in the spill file in random
+ * order, page after page, faster than any check. An array already sorted
+ * costs one read. */
+void tm_spill_sort(tm_spill *s, void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 /* Done with an array of tm_spill_grow's (bytes: its capacity's size):
  * freed when it is on the heap, its pages given back when in the file (s
  * may be NULL). */
@@ -60,13 +78,20 @@ void tm_spill_govern(tm_spill *s, size_t budget);
  * holds however seldom a busy machine lets the governor's thread run. */
 void tm_spill_pace(tm_spill *s);
 /* The same, from code that reads the store anywhere (the record accessors:
- * the plugins read it from their threads): every 256th tick of a thread
- * paces the spill that is governed now, if any. A tick costs an increment. */
+ * the plugins read it from their threads): a thread's ticks pace the spills
+ * governed now, if any, once TM_SPILL_TICK_NS have passed since that
+ * thread last did. A count of ticks alone bounded nothing: 256 reads at
+ * random fault in 16-32 MiB (64 KiB each, a record across two pages
+ * twice), a tenth of the budget per thread between checks; time bounds
+ * what a thread can map between two checks whatever its pattern. A tick
+ * costs an increment, every 16th a read of the clock (vDSO: no system
+ * call). */
+#define TM_SPILL_TICK_NS 100000
 extern _Thread_local unsigned tm_spill_ticks;
 void tm_spill_tick_slow(void);
 static inline void tm_spill_tick(void)
 {
-    if ((++tm_spill_ticks & 0xffu) == 0)
+    if ((++tm_spill_ticks & 0xfu) == 0)
         tm_spill_tick_slow();
 }
 /* How many times the governor gave pages back (16 MiB slices). */

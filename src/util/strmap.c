@@ -6,8 +6,9 @@
 #include <strings.h>
 
 #include "util/buf.h"
+#include "util/spill.h"
 
-static uint64_t hash(const char *s, bool fold)
+uint64_t tm_str_hash(const char *s, bool fold)
 {
     uint64_t h = 1469598103934665603ULL;
     for (; *s; s++) {
@@ -42,7 +43,7 @@ void tm_strmap_free(tm_strmap *m)
 static size_t slot(const tm_strmap *m, const char *key)
 {
     size_t mask = m->cap - 1;
-    size_t i = (size_t)hash(key, m->fold) & mask;
+    size_t i = (size_t)tm_str_hash(key, m->fold) & mask;
     while (m->keys[i] && !same(m->keys[i], key, m->fold))
         i = (i + 1) & mask;
     return i;
@@ -65,6 +66,7 @@ void tm_strmap_put(tm_strmap *m, const char *key, size_t val)
         m->vals = tm_xcalloc(m->cap, sizeof *m->vals);
         for (size_t i = 0; i < old.cap; i++)
             if (old.keys[i]) {
+                tm_spill_tick(); /* a large map's new arrays fill at random: the memory budget counts them (util/spill.h) */
                 size_t s = slot(m, old.keys[i]);
                 m->keys[s] = old.keys[i];
                 m->vals[s] = old.vals[i];

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
     char **keys;
@@ -15,6 +16,10 @@ typedef struct {
 } tm_strmap;
 
 #define TM_STRMAP_NONE ((size_t)-1)
+
+/* The maps' hash of a string (64-bit FNV-1a; with fold, of its ASCII
+ * lowercase): also the key of sorts that must not read strings at random. */
+uint64_t tm_str_hash(const char *s, bool fold);
 
 void tm_strmap_init(tm_strmap *m, bool fold);
 void tm_strmap_free(tm_strmap *m);

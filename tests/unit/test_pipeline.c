@@ -205,7 +205,7 @@ static void test_runs(void)
     for (size_t i = 0; i < sizeof e / sizeof e[0]; i++)
         p[i] = &e[i];
     tm_runs rs;
-    tm_runs_build(&rs, p, sizeof e / sizeof e[0]);
+    tm_runs_build(&rs, NULL, p, sizeof e / sizeof e[0]);
     CHECK(rs.n == 4); /* cmd, net view, net use, prefetch-only net */
     size_t seen = 0;
     for (size_t i = 0; i < rs.n; i++) {
@@ -514,7 +514,7 @@ static void test_exec_sources(void)
         if (strcmp(x.e[i].name, "del") == 0)
             p[n++] = &x.e[i];
     tm_runs rs;
-    tm_runs_build(&rs, p, n);
+    tm_runs_build(&rs, NULL, p, n);
     CHECK(rs.n == 2); /* the service's del (7045 + 4697), the parent shell's del */
     if (rs.n == 2)
         CHECK(rs.r[0].n == 2 && rs.r[1].n == 1);

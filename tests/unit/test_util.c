@@ -258,6 +258,7 @@ static void test_spill(void)
         arr[i] = i * 3;
     }
     CHECK(cap >= 1000 && arr[999] == 2997 && arr[0] == 0 && tm_spill_owns(s, arr));
+    CHECK(tm_spill_for(s, TM_SPILL_SMALL) == s && tm_spill_for(s, TM_SPILL_SMALL - 1) == NULL);
     tm_spill_release(s, arr, cap * sizeof *arr); /* not freed: the file's */
     size_t hcap = 0, *harr = tm_spill_grow(NULL, NULL, 0, &hcap, sizeof *harr, 4); /* no spill: the heap */
     CHECK(hcap == 4 && !tm_spill_owns(s, harr));
@@ -292,6 +293,58 @@ static void *spill_thread_run(void *arg)
             memset(t->p[i], t->id, 48);
     }
     return NULL;
+}
+
+/* tm_spill_sort: sorted, stable (equal keys keep their order), whatever
+ * the input's runs, with its second array in the spill or on the heap. */
+typedef struct {
+    uint32_t key;
+    uint32_t order;
+    char pad[16]; /* an element larger than a word, as the pipeline's are */
+} sort_elem;
+
+static int cmp_sort_elem(const void *pa, const void *pb)
+{
+    const sort_elem *a = pa, *b = pb;
+    return a->key < b->key ? -1 : a->key > b->key;
+}
+
+static void test_spill_sort(void)
+{
+    tm_spill *s = tm_spill_new(".", 0);
+    CHECK(s != NULL);
+    const size_t sizes[] = {0, 1, 2, 31, 32, 33, 100, 4097, 200000};
+    uint32_t seed = 12345;
+    for (int with_spill = 0; with_spill < 2; with_spill++)
+        for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++)
+            for (int shape = 0; shape < 5; shape++) {
+                size_t n = sizes[si];
+                sort_elem *a = malloc((n ? n : 1) * sizeof *a);
+                for (size_t i = 0; i < n; i++) {
+                    seed = seed * 1103515245u + 12345u;
+                    uint32_t r = seed >> 8;
+                    uint32_t key = shape == 0   ? r                       /* random */
+                                   : shape == 1 ? (uint32_t)i             /* sorted */
+                                   : shape == 2 ? (uint32_t)(n - i)       /* reversed */
+                                   : shape == 3 ? r % 7                   /* few keys: stability */
+                                                : (uint32_t)(i % 1000) + (r % 3 == 0 ? r % 50 : 0); /* runs */
+                    a[i] = (sort_elem){key, (uint32_t)i, {0}};
+                    a[i].pad[i % 16] = (char)i;
+                }
+                tm_spill_sort(with_spill ? s : NULL, a, n, sizeof *a, cmp_sort_elem);
+                bool ok = true;
+                for (size_t i = 1; i < n; i++)
+                    if (a[i - 1].key > a[i].key || (a[i - 1].key == a[i].key && a[i - 1].order >= a[i].order))
+                        ok = false;
+                for (size_t i = 0; i < n; i++) /* each element moved whole */
+                    if (a[i].pad[a[i].order % 16] != (char)a[i].order)
+                        ok = false;
+                if (!ok)
+                    fprintf(stderr, "sort: n %zu shape %d spill %d\n", n, shape, with_spill);
+                CHECK(ok);
+                free(a);
+            }
+    tm_spill_free(s);
 }
 
 static void test_spill_threads(void)
@@ -541,6 +594,7 @@ int main(void)
     test_spill_budget();
     test_spill_heap_over_target();
     test_spill_threads();
+    test_spill_sort();
     test_buf_sink();
     test_terminal();
     test_json();
