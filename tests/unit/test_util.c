@@ -295,6 +295,32 @@ static void *spill_thread_run(void *arg)
     return NULL;
 }
 
+/* One budget for the process: a check on one spill gives back the pages of
+ * every governed spill (a record store's trim alone could not reach the
+ * target while the traces' spill held its pages). */
+static void test_spill_one_budget(void)
+{
+    enum { MB = 1 << 20 };
+    tm_spill *store = tm_spill_new(".", 0), *traces = tm_spill_new(".", 0);
+    CHECK(store && traces);
+    if (!store || !traces)
+        return;
+    memset(tm_spill_alloc(store, 8 * (size_t)MB), 1, 8 * (size_t)MB);
+    memset(tm_spill_alloc(traces, 96 * (size_t)MB), 2, 96 * (size_t)MB);
+    size_t own = tm_rss_bytes();
+    /* past the trigger by more than the store holds: whichever check comes
+     * first (a governor's thread may), the store's pages alone leave the
+     * process over it */
+    size_t budget = 2 * (own - 16 * (size_t)MB);
+    CHECK(own - 8 * (size_t)MB > TM_SPILL_TRIGGER(budget) && TM_SPILL_TARGET(budget) + 2 * (size_t)MB < own - 8 * (size_t)MB);
+    tm_spill_govern(store, budget);
+    tm_spill_govern(traces, budget);
+    tm_spill_pace(store); /* the store's 8 MiB alone would not do */
+    CHECK(tm_rss_bytes() <= TM_SPILL_TARGET(budget) + 2 * (size_t)MB);
+    tm_spill_free(traces);
+    tm_spill_free(store);
+}
+
 /* tm_spill_sort: sorted, stable (equal keys keep their order), whatever
  * the input's runs, with its second array in the spill or on the heap. */
 typedef struct {
@@ -595,6 +621,7 @@ int main(void)
     test_spill_heap_over_target();
     test_spill_threads();
     test_spill_sort();
+    test_spill_one_budget();
     test_buf_sink();
     test_terminal();
     test_json();
