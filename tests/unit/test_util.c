@@ -305,8 +305,11 @@ static void test_spill_one_budget(void)
     CHECK(store && traces);
     if (!store || !traces)
         return;
+    /* the traces' pages well over the heap (large under the sanitizers),
+     * so that the target is within the spills' reach */
+    size_t heap = tm_rss_bytes(), held = 96 * (size_t)MB + 2 * heap;
     memset(tm_spill_alloc(store, 8 * (size_t)MB), 1, 8 * (size_t)MB);
-    memset(tm_spill_alloc(traces, 96 * (size_t)MB), 2, 96 * (size_t)MB);
+    memset(tm_spill_alloc(traces, held), 2, held);
     size_t own = tm_rss_bytes();
     /* past the trigger by more than the store holds: whichever check comes
      * first (a governor's thread may), the store's pages alone leave the
