@@ -922,7 +922,7 @@ void tm_pipeline_finish(tm_pipeline *p, tm_traces *out)
         tm_rule_traces(p->rules, p->hits, p->nhits, host, out);
     /* This host's traces only: no tool without the record that names it,
      * then sorted. */
-    tm_traces mine = {out->t + first, out->n - first, out->n - first};
+    tm_traces mine = {out->t ? out->t + first : NULL, out->n - first, out->n - first}; /* none yet: no array */
     tm_traces_drop_covered(&mine);
     out->n = first + mine.n;
     tm_traces_enforce_attribution(&mine);

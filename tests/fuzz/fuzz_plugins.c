@@ -42,7 +42,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         tm_buf b;
         tm_buf_init(&b);
         tm_fields_enc e;
-        tm_record_begin(&e, &b, (uint8_t)k, 0, pos++, (int64_t)strtoll(t, NULL, 10) * 1000000);
+        long long secs = strtoll(t, NULL, 10); /* seconds, in the range a FILETIME can say */
+        if (secs > 1000000000000LL || secs < -1000000000000LL)
+            secs = 0;
+        tm_record_begin(&e, &b, (uint8_t)k, 0, pos++, (int64_t)secs * 1000000);
         tm_fenc_uint(&e, "event_id", strtoull(id, NULL, 10));
         for (char *kv = strtok_r(NULL, "|", &f); kv; kv = strtok_r(NULL, "|", &f)) {
             char *eq = strchr(kv, '=');
