@@ -60,13 +60,41 @@ tm_spill *tm_spill_new(const char *dir, size_t segment_size)
     return s;
 }
 
+/* The page cache's folios for [at, at + size) of the file, made by writing
+ * zeros in TM_SPILL_FOLIO pieces before the range is mapped: a fault maps
+ * the whole folio it lands in, and the folios a file gets otherwise are up
+ * to 2 MiB (ext4, Linux 6.x: a write through the mapping reads ahead in
+ * large folios). A read of one record then mapped 1.8 MiB on average, and
+ * a pass over the store at random mapped it faster than any budget check
+ * (madvise cannot choose the size: MADV_NOHUGEPAGE changes nothing here,
+ * MADV_RANDOM makes single pages and 16 times the write faults). With 64
+ * KiB folios a read maps 64 KiB (tests/unit/test_util.c,
+ * test_spill_fault_size) and a write fault fills 64 KiB. The zeros are
+ * what the sparse file read as anyway, and a full disk shows here, not as
+ * a fault on a write to the mapping later. */
+enum { TM_SPILL_FOLIO = 64u << 10 };
+static bool make_folios(int fd, off_t at, size_t size)
+{
+    static const char zeros[TM_SPILL_FOLIO];
+    for (size_t done = 0; done < size;) {
+        size_t n = size - done < sizeof zeros ? size - done : sizeof zeros;
+        ssize_t w = pwrite(fd, zeros, n, at + (off_t)done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        done += (size_t)w;
+    }
+    return true;
+}
+
 /* With s->lock held. */
 static segment *add_segment(tm_spill *s, size_t size)
 {
     size = (size + 4095) & ~(size_t)4095;
     off_t at = (off_t)s->file_size;
     void *p = MAP_FAILED;
-    if (!s->failed && ftruncate(s->fd, at + (off_t)size) == 0)
+    if (!s->failed && ftruncate(s->fd, at + (off_t)size) == 0 && make_folios(s->fd, at, size))
         p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, at);
     if (p == MAP_FAILED) {
         if (!s->failed) /* said once; the caller keeps what follows in memory */
@@ -74,10 +102,6 @@ static segment *add_segment(tm_spill *s, size_t size)
         s->failed = true;
         return NULL;
     }
-    /* no huge pages: the page cache holds the file in large folios, and a
-     * read fault would map a whole 2 MiB of it at once (a pass then maps
-     * the store at hundreds of MiB a millisecond, past any budget check) */
-    madvise(p, size, MADV_NOHUGEPAGE);
     TM_GROW(s->seg, s->nseg);
     segment *g = &s->seg[s->nseg++];
     *g = (segment){p, size, 0};
