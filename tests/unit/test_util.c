@@ -275,10 +275,10 @@ static void test_spill(void)
     tm_spill_free(s);
 }
 
-/* A read of the store maps the page around it, not the whole large folio
- * the page cache made of the file: the spill maps its segments for random
- * access (on Linux 6.x with ext4, without it a read mapped 1.8 MiB on
- * average and a pass over the store at random outran the budget). */
+/* A read of the store maps 64 KiB around it, not a 2 MiB folio of the
+ * page cache: the spill makes its file's folios small before mapping them
+ * (on Linux 6.x with ext4, without that a read mapped 1.8 MiB on average
+ * and a pass over the store at random outran the budget). */
 static void test_spill_fault_size(void)
 {
     tm_spill *s = tm_spill_new(".", 0);
