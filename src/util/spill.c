@@ -18,6 +18,8 @@
 typedef struct {
     char *base;
     size_t size, used;
+    off_t at;    /* where it is in the file */
+    size_t made; /* how much of it has its folios made (make_folios) */
 } segment;
 
 struct tm_spill {
@@ -61,18 +63,21 @@ tm_spill *tm_spill_new(const char *dir, size_t segment_size)
 }
 
 /* The page cache's folios for [at, at + size) of the file, made by writing
- * zeros in TM_SPILL_FOLIO pieces before the range is mapped: a fault maps
- * the whole folio it lands in, and the folios a file gets otherwise are up
- * to 2 MiB (ext4, Linux 6.x: a write through the mapping reads ahead in
- * large folios). A read of one record then mapped 1.8 MiB on average, and
- * a pass over the store at random mapped it faster than any budget check
- * (madvise cannot choose the size: MADV_NOHUGEPAGE changes nothing here,
- * MADV_RANDOM makes single pages and 16 times the write faults). With 64
- * KiB folios a read maps 64 KiB (tests/unit/test_util.c,
- * test_spill_fault_size) and a write fault fills 64 KiB. The zeros are
- * what the sparse file read as anyway, and a full disk shows here, not as
- * a fault on a write to the mapping later. */
-enum { TM_SPILL_FOLIO = 64u << 10 };
+ * zeros in TM_SPILL_FOLIO pieces before the bytes are handed out: a fault
+ * maps the whole folio it lands in, and the folios a file gets otherwise
+ * are up to 2 MiB (ext4, Linux 6.x: a fault on a hole of a shared mapping
+ * reads ahead in large folios). A read of one record then mapped 1.8 MiB
+ * on average, and a pass over the store at random mapped it faster than
+ * any budget check (madvise cannot choose the size: MADV_NOHUGEPAGE
+ * changes nothing here, MADV_RANDOM makes single pages and 16 times the
+ * write faults). With 64 KiB folios a read maps 64 KiB (tests/unit/
+ * test_util.c, test_spill_fault_size) and a write fault fills 64 KiB. The
+ * zeros are what the sparse file reads as anyway; they are written as the
+ * allocations reach them (TM_SPILL_MAKE ahead), so a small scan writes
+ * little, and a full disk shows as an allocation that fails (the caller
+ * keeps what follows on the heap), not as a fault on a write to the
+ * mapping. */
+enum { TM_SPILL_FOLIO = 64u << 10, TM_SPILL_MAKE = 1u << 20 };
 static bool make_folios(int fd, off_t at, size_t size)
 {
     static const char zeros[TM_SPILL_FOLIO];
@@ -81,11 +86,21 @@ static bool make_folios(int fd, off_t at, size_t size)
         ssize_t w = pwrite(fd, zeros, n, at + (off_t)done);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0)
+        if (w <= 0) {
+            if (w == 0)
+                errno = ENOSPC;
             return false;
+        }
         done += (size_t)w;
     }
     return true;
+}
+
+static void cannot_grow(tm_spill *s)
+{
+    if (!s->failed) /* said once; the caller keeps what follows in memory */
+        tm_msg("the record store cannot grow on disk (%s): what follows is kept in memory", strerror(errno));
+    s->failed = true;
 }
 
 /* With s->lock held. */
@@ -94,17 +109,15 @@ static segment *add_segment(tm_spill *s, size_t size)
     size = (size + 4095) & ~(size_t)4095;
     off_t at = (off_t)s->file_size;
     void *p = MAP_FAILED;
-    if (!s->failed && ftruncate(s->fd, at + (off_t)size) == 0 && make_folios(s->fd, at, size))
+    if (!s->failed && ftruncate(s->fd, at + (off_t)size) == 0)
         p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, at);
     if (p == MAP_FAILED) {
-        if (!s->failed) /* said once; the caller keeps what follows in memory */
-            tm_msg("the record store cannot grow on disk (%s): what follows is kept in memory", strerror(errno));
-        s->failed = true;
+        cannot_grow(s);
         return NULL;
     }
     TM_GROW(s->seg, s->nseg);
     segment *g = &s->seg[s->nseg++];
-    *g = (segment){p, size, 0};
+    *g = (segment){p, size, 0, at, 0};
     s->file_size += size;
     return g;
 }
@@ -119,6 +132,17 @@ void *tm_spill_alloc(tm_spill *s, size_t n)
     if (!g || g->used + n > g->size)
         g = add_segment(s, n > s->segsize ? n : s->segsize);
     void *p = NULL;
+    if (g && g->used + n > g->made) {
+        size_t to = (g->used + n + TM_SPILL_MAKE - 1) / TM_SPILL_MAKE * TM_SPILL_MAKE;
+        if (to > g->size)
+            to = g->size;
+        if (make_folios(s->fd, g->at + (off_t)g->made, to - g->made))
+            g->made = to;
+        else {
+            cannot_grow(s);
+            g = NULL;
+        }
+    }
     if (g) {
         p = g->base + g->used;
         g->used += n;
