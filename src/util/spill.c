@@ -136,7 +136,8 @@ void *tm_spill_alloc(tm_spill *s, size_t n)
         size_t to = (g->used + n + TM_SPILL_MAKE - 1) / TM_SPILL_MAKE * TM_SPILL_MAKE;
         if (to > g->size)
             to = g->size;
-        if (make_folios(s->fd, g->at + (off_t)g->made, to - g->made))
+        /* once the file could not grow, it is not tried again at every allocation */
+        if (!s->failed && make_folios(s->fd, g->at + (off_t)g->made, to - g->made))
             g->made = to;
         else {
             cannot_grow(s);
