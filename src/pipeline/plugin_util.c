@@ -449,8 +449,7 @@ void *tm_view_alloc(const tm_view *v, size_t n, size_t size)
         return tm_xcalloc(n, size); /* ends the run, as any allocation that cannot be made */
     tm_view_scratch *x = v->scratch;
     size_t bytes = n * size;
-    /* small arrays stay on the heap; the file's fresh pages read as zeros
-     * (it grows by ftruncate and its room is never handed out twice) */
+    /* small arrays stay on the heap; the spill hands out zeroed room */
     tm_spill *room = x ? tm_spill_for(x->spill, bytes) : NULL;
     void *p = room ? tm_spill_alloc(room, bytes) : NULL;
     if (!p)

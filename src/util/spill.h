@@ -21,19 +21,20 @@ typedef struct tm_spill tm_spill;
 /* A store whose file is in dir; segment is the size of each mapping (0: 64
  * MiB). NULL, with errno, when the file cannot be made. */
 tm_spill *tm_spill_new(const char *dir, size_t segment);
-/* n bytes, 16-aligned, valid until tm_spill_free (any thread may ask); a request larger than a
- * segment gets a segment of its own. NULL when the file cannot grow (a full
+/* n bytes, 16-aligned, zeroed, valid until tm_spill_free or their release
+ * (any thread may ask); a request larger than a segment gets a segment of
+ * its own. NULL when the file cannot grow (a full
  * disk, a file size limit: said once): the caller uses the heap instead. */
 void *tm_spill_alloc(tm_spill *s, size_t n);
 /* Room for element n of an array of *cap elements of elem bytes (first:
  * the capacity of a new one): in s's file, or on the heap when s is NULL
- * or its file cannot grow. An old copy in the file stays there (disk, not
- * memory). */
+ * or its file cannot grow. An old copy in the file is released
+ * (tm_spill_release). */
 void *tm_spill_grow(tm_spill *s, void *arr, size_t n, size_t *cap, size_t elem, size_t first);
 /* Working arrays smaller than this stay on the heap (tm_spill_sort's
- * second array, a pass's tm_view_alloc, the runs' working arrays): the
- * file's room is never handed out twice, and small working arrays come and
- * go by the thousand. tm_spill_for(s, bytes): s for an array of that size,
+ * second array, a pass's tm_view_alloc, the runs' working arrays): small
+ * working arrays come and go by the thousand, and only pieces of 64 KiB or
+ * more of the file's room are handed out again. tm_spill_for(s, bytes): s for an array of that size,
  * else NULL (the heap). */
 #define TM_SPILL_SMALL (64u << 10)
 static inline tm_spill *tm_spill_for(tm_spill *s, size_t bytes)
@@ -53,8 +54,10 @@ void tm_spill_copy(tm_spill *s, void *dst, const void *src, size_t n);
  * costs one read. */
 void tm_spill_sort(tm_spill *s, void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 /* Done with an array of tm_spill_grow's (bytes: its capacity's size):
- * freed when it is on the heap, its pages given back when in the file (s
- * may be NULL). */
+ * freed when it is on the heap; when in the file, its whole pages leave
+ * the process, pieces of 64 KiB or more are handed out again (zeroed) by
+ * later allocations of that size or more, and under the sanitizers the
+ * bytes are poisoned until then. s may be NULL. */
 void tm_spill_release(tm_spill *s, void *arr, size_t bytes);
 /* Whether p points into one of s's segments. */
 bool tm_spill_owns(tm_spill *s, const void *p);
@@ -66,9 +69,11 @@ void tm_spill_trim_to(tm_spill *s, size_t low);
  * Wide apart because a pass maps the store faster than anyone looks. */
 #define TM_SPILL_TRIGGER(budget) ((budget) / 2)
 #define TM_SPILL_TARGET(room) ((room) / 4)
-/* Bytes handed out, and the file's size. */
+/* Bytes handed out, the file's size, and the bytes of released room
+ * handed out again. */
 size_t tm_spill_used(const tm_spill *s);
 size_t tm_spill_file_size(const tm_spill *s);
+size_t tm_spill_reused(const tm_spill *s);
 /* Trims whenever the resident memory of the process and the processes it
  * watches passes TM_SPILL_TRIGGER(budget) (a thread looks every 2 ms; 0
  * stops it). */

@@ -302,6 +302,40 @@ static void test_spill_fault_size(void)
     tm_spill_free(s);
 }
 
+/* Released room is handed out again, zeroed, before the file grows: most
+ * of what a scan puts in the spill is released (grown arrays' old copies,
+ * sorts' second arrays), and new pages are what the file costs. */
+static void test_spill_reuse(void)
+{
+    enum { MB = 1 << 20 };
+    tm_spill *s = tm_spill_new(".", 0);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    size_t cap = 0;
+    unsigned char *a = NULL;
+    for (size_t n = 0; n < 4 * (size_t)MB; n += 4096) { /* grown by doubling: 1 and 2 MiB copies released */
+        a = tm_spill_grow(s, a, n, &cap, 1, MB);
+        a[n] = 0xa5;
+    }
+    unsigned char *keep = tm_spill_alloc(s, 2 * (size_t)MB);
+    memset(keep, 7, 2 * (size_t)MB);
+    size_t file = tm_spill_file_size(s), used = tm_spill_used(s);
+    tm_spill_release(s, a, cap);
+    unsigned char *b = tm_spill_alloc(s, 3 * (size_t)MB); /* fits in the 7 MiB released */
+    CHECK(b + 3 * (size_t)MB <= keep || b >= keep + 2 * (size_t)MB);
+    CHECK(tm_spill_reused(s) >= 3 * (size_t)MB && tm_spill_used(s) == used + 3 * (size_t)MB);
+    CHECK(tm_spill_file_size(s) == file);
+    size_t nonzero = 0;
+    for (size_t i = 0; i < 3 * (size_t)MB; i++)
+        nonzero += b[i] != 0;
+    CHECK(nonzero == 0); /* callers take the room as zeros (tm_view_alloc) */
+    CHECK(keep[0] == 7 && keep[2 * MB - 1] == 7); /* what is live is not handed out */
+    unsigned char *c = tm_spill_alloc(s, 1024); /* small requests are not served from released room */
+    CHECK(c > keep);
+    tm_spill_free(s);
+}
+
 /* Two threads allocating from one spill (the plugins' threads sort their
  * views with arrays from it) never get the same bytes. */
 enum { SPILL_THREAD_BLOCKS = 20000 };
@@ -648,6 +682,7 @@ int main(void)
     test_message_kind();
     test_spill();
     test_spill_fault_size();
+    test_spill_reuse();
     test_spill_budget();
     test_spill_heap_over_target();
     test_spill_threads();
