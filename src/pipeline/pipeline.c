@@ -99,8 +99,8 @@ struct tm_pipeline {
 };
 
 /* Room for one more element in an array that grows with the records: on
- * the heap, or in the spill file (the old copy stays in the file: disk,
- * not memory). */
+ * the heap, or in the spill file (the old copy's room is released and
+ * handed out again). */
 static void *grow(tm_pipeline *p, void *arr, size_t n, size_t *cap, size_t elem, size_t first)
 {
     return tm_spill_grow(p->spill, arr, n, cap, elem, first);
