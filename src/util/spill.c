@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+/* ASAN_(UN)POISON_MEMORY_REGION: no-ops outside the sanitizer build.
+ * Released bytes are read by no one again: poisoned, a read after release
+ * is a report, not another array's data. */
+#include <sanitizer/asan_interface.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -131,28 +135,12 @@ static segment *add_segment(tm_spill *s, size_t size)
     return g;
 }
 
-/* Released bytes are read by no one again (the sanitizer build poisons
- * them, so a read after release is a report, not another array's data). */
-#if defined(__SANITIZE_ADDRESS__)
-#define TM_SPILL_POISONS 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TM_SPILL_POISONS 1
-#endif
-#endif
-#ifdef TM_SPILL_POISONS
-#include <sanitizer/asan_interface.h>
-#else
-#define ASAN_POISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
-#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
-#endif
-
 /* Released room goes back on the list, joined with its neighbours of the
  * same segment (a segment's pages are contiguous in the file; two
  * segments' mappings may meet in memory without being so). Past
  * TM_SPILL_ROOMS separate pieces a new one is not kept (the list stays
  * short however a scan releases). With s->lock held. */
-enum { TM_SPILL_REUSE = 64u << 10, TM_SPILL_ROOMS = 4096 };
+enum { TM_SPILL_ROOMS = 4096 };
 static void give_back(tm_spill *s, char *p, size_t n, size_t seg)
 {
     size_t lo = 0, hi = s->nroom; /* the first piece after p */
@@ -211,7 +199,7 @@ static char *take_room(tm_spill *s, size_t n, off_t *at)
 }
 
 /* Gives back the whole pages inside [p, p + n) of a segment: they leave the
- * process, and pieces of TM_SPILL_REUSE or more are handed out again
+ * process, and pieces of TM_SPILL_SMALL or more are handed out again
  * (tm_spill_alloc). Most of what a scan puts in the spill is released (the
  * old copies of grown arrays, the sorts' second arrays, a pass's working
  * arrays: 780 of 1,340 MB at x1 of bench/run 1024); handing it out again
@@ -229,7 +217,7 @@ static void forget(tm_spill *s, void *p, size_t n)
     if (to <= from)
         return;
     madvise((void *)from, to - from, MADV_DONTNEED);
-    if (to - from < TM_SPILL_REUSE)
+    if (to - from < TM_SPILL_SMALL)
         return;
     pthread_mutex_lock(&s->lock);
     for (size_t i = 0; i < s->nseg; i++)
@@ -249,7 +237,7 @@ void *tm_spill_alloc(tm_spill *s, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     pthread_mutex_lock(&s->lock);
-    if (n >= TM_SPILL_REUSE && s->nroom) {
+    if (n >= TM_SPILL_SMALL && s->nroom) {
         size_t page = (size_t)sysconf(_SC_PAGESIZE), whole = (n + page - 1) / page * page;
         off_t at = 0;
         char *p = take_room(s, whole, &at);
