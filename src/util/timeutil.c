@@ -19,10 +19,18 @@ int64_t tm_time_from_filetime(uint64_t ft)
 
 int64_t tm_time_from_unix(int64_t sec, int64_t nsec)
 {
-    /* beyond year ~287,000 a hostile time stamp would overflow: unknown */
-    if (sec > INT64_MAX / 1000000LL - 1 || sec < INT64_MIN / 1000000LL + 1)
+    /* beyond year ~287,000 a hostile time stamp would overflow: unknown;
+     * nanoseconds past a second carry into the seconds, as in a timespec */
+    const int64_t limit = INT64_MAX / 1000000LL - 1;
+    if (sec > limit || sec < -limit)
         return TM_TIME_NONE;
-    return sec * 1000000LL + nsec / 1000;
+    int64_t ns = nsec % 1000000000LL;
+    sec += nsec / 1000000000LL - (ns < 0);
+    if (ns < 0)
+        ns += 1000000000LL;
+    if (sec > limit || sec < -limit)
+        return TM_TIME_NONE;
+    return sec * 1000000LL + ns / 1000;
 }
 
 /* Howard Hinnant's civil-from-days algorithms: exact for the whole int range. */
@@ -50,23 +58,16 @@ void tm_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = yy + (*m <= 2);
 }
 
-static int64_t floordiv(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0)))
-        q--;
-    return q;
-}
-
 void tm_time_iso(int64_t us, char out[TM_TIME_ISO_LEN])
 {
     if (us == TM_TIME_NONE) {
         out[0] = '\0';
         return;
     }
-    int64_t secs = floordiv(us, 1000000);
-    int64_t frac = us - secs * 1000000;
-    int64_t days = floordiv(secs, 86400);
+    int64_t secs;
+    unsigned frac;
+    tm_time_split(us, &secs, &frac);
+    int64_t days = tm_floordiv(secs, 86400);
     int64_t sod = secs - days * 86400;
     int64_t y;
     unsigned m, d;
@@ -75,8 +76,8 @@ void tm_time_iso(int64_t us, char out[TM_TIME_ISO_LEN])
         /* Out of ISO 8601 basic range: clamp visibly rather than print garbage. */
         y = y < 0 ? 0 : 9999;
     }
-    snprintf(out, TM_TIME_ISO_LEN, "%04lld-%02u-%02uT%02d:%02d:%02d.%06lld+00:00", (long long)y, m, d,
-             (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60), (long long)frac);
+    snprintf(out, TM_TIME_ISO_LEN, "%04lld-%02u-%02uT%02d:%02d:%02d.%06u+00:00", (long long)y, m, d,
+             (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60), frac);
 }
 
 static bool digits(const char **p, int n, int *v)

@@ -18,6 +18,21 @@ static inline int64_t tm_time_gap(int64_t later, int64_t earlier)
     return later - earlier;
 }
 
+/* a / b rounded down (toward -infinity), for times before 1970. */
+static inline int64_t tm_floordiv(int64_t a, int64_t b)
+{
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+/* Whole seconds (rounded down) and the microseconds past them, for any us:
+ * floor(us / 10^6) * 10^6 itself would overflow near INT64_MIN. */
+static inline void tm_time_split(int64_t us, int64_t *secs, unsigned *usec)
+{
+    int64_t rest = us % 1000000;
+    *secs = us / 1000000 - (rest < 0);
+    *usec = (unsigned)(rest < 0 ? rest + 1000000 : rest);
+}
+
 /* FILETIME (100 ns since 1601) to microseconds; 0 means "not set". */
 int64_t tm_time_from_filetime(uint64_t ft);
 int64_t tm_time_from_unix(int64_t sec, int64_t nsec);

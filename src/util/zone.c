@@ -64,16 +64,11 @@ const char *tm_zone_name(void)
     return g_name;
 }
 
-static int64_t floordiv(int64_t a, int64_t b)
-{
-    return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
 void tm_zone_local(int64_t us, tm_local_time *out)
 {
     memset(out, 0, sizeof *out);
-    int64_t secs = floordiv(us, 1000000);
-    out->usec = (unsigned)(us - secs * 1000000);
+    int64_t secs;
+    tm_time_split(us, &secs, &out->usec);
     int off = 0;
     if (g_kind == ZONE_FIXED) {
         off = g_fixed;
@@ -90,7 +85,7 @@ void tm_zone_local(int64_t us, tm_local_time *out)
     }
     out->offset = off;
     int64_t local = secs + off;
-    int64_t days = floordiv(local, 86400), sod = local - days * 86400;
+    int64_t days = tm_floordiv(local, 86400), sod = local - days * 86400;
     tm_civil_from_days(days, &out->year, &out->month, &out->day);
     out->hour = (unsigned)(sod / 3600);
     out->minute = (unsigned)(sod / 60 % 60);

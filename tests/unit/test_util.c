@@ -94,6 +94,16 @@ static void test_time(void)
     CHECK(tm_time_from_unix(INT64_MAX / 2, 0) == TM_TIME_NONE);
     CHECK(tm_time_from_unix(INT64_MIN / 2, 0) == TM_TIME_NONE);
     CHECK(tm_time_from_unix(1, 500000000) == 1500000);
+    /* nanoseconds past a second carry, also at the limit (was an overflow) */
+    CHECK(tm_time_from_unix(2, 1500000000) == 3500000);
+    CHECK(tm_time_from_unix(0, -1) == -1);
+    CHECK(tm_time_from_unix(INT64_MAX / 1000000 - 1, 4294967295LL) == TM_TIME_NONE);
+    /* any time prints, the year clamped: a worker's frame carries raw times
+     * (floor(us / 10^6) * 10^6 overflowed near INT64_MIN; found by fuzz_proto) */
+    tm_time_iso(INT64_MIN + 1, iso);
+    CHECK(strncmp(iso, "0000-", 5) == 0);
+    tm_time_iso(INT64_MAX, iso);
+    CHECK(strncmp(iso, "9999-", 5) == 0 && strstr(iso, ".775807+00:00"));
     CHECK(tm_time_gap(TM_TIME_NONE, 5) == INT64_MAX);
     CHECK(tm_time_gap(5, TM_TIME_NONE) == INT64_MAX);
     CHECK(tm_time_gap(7, 5) == 2 && tm_time_gap(5, 7) == -2);
@@ -652,6 +662,8 @@ static void test_zone(void)
     CHECK(tm_zone_set("-05:30", err, sizeof err));
     tm_zone_short(t, iso);
     CHECK_STR(iso, "2017-05-10 03:40:00");
+    tm_zone_iso(INT64_MIN + 1, iso); /* any time prints, the year clamped (was an overflow) */
+    CHECK(strncmp(iso, "0000-", 5) == 0);
     if (access("/usr/share/zoneinfo/Europe/Berlin", R_OK) == 0) {
         CHECK(tm_zone_set("Europe/Berlin", err, sizeof err));
         tm_zone_iso(t, iso); /* summer time */
