@@ -24,10 +24,8 @@ int64_t tm_time_from_unix(int64_t sec, int64_t nsec)
     const int64_t limit = INT64_MAX / 1000000LL - 1;
     if (sec > limit || sec < -limit)
         return TM_TIME_NONE;
-    int64_t ns = nsec % 1000000000LL;
-    sec += nsec / 1000000000LL - (ns < 0);
-    if (ns < 0)
-        ns += 1000000000LL;
+    int64_t ns;
+    sec += tm_floordiv(nsec, 1000000000LL, &ns);
     if (sec > limit || sec < -limit)
         return TM_TIME_NONE;
     return sec * 1000000LL + ns / 1000;
@@ -64,11 +62,9 @@ void tm_time_iso(int64_t us, char out[TM_TIME_ISO_LEN])
         out[0] = '\0';
         return;
     }
-    int64_t secs;
-    unsigned frac;
-    tm_time_split(us, &secs, &frac);
-    int64_t days = tm_floordiv(secs, 86400);
-    int64_t sod = secs - days * 86400;
+    int64_t frac, sod;
+    int64_t secs = tm_floordiv(us, 1000000, &frac);
+    int64_t days = tm_floordiv(secs, 86400, &sod);
     int64_t y;
     unsigned m, d;
     tm_civil_from_days(days, &y, &m, &d);
@@ -76,8 +72,8 @@ void tm_time_iso(int64_t us, char out[TM_TIME_ISO_LEN])
         /* Out of ISO 8601 basic range: clamp visibly rather than print garbage. */
         y = y < 0 ? 0 : 9999;
     }
-    snprintf(out, TM_TIME_ISO_LEN, "%04lld-%02u-%02uT%02d:%02d:%02d.%06u+00:00", (long long)y, m, d,
-             (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60), frac);
+    snprintf(out, TM_TIME_ISO_LEN, "%04lld-%02u-%02uT%02d:%02d:%02d.%06lld+00:00", (long long)y, m, d,
+             (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60), (long long)frac);
 }
 
 static bool digits(const char **p, int n, int *v)

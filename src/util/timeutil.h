@@ -18,19 +18,14 @@ static inline int64_t tm_time_gap(int64_t later, int64_t earlier)
     return later - earlier;
 }
 
-/* a / b rounded down (toward -infinity), for times before 1970. */
-static inline int64_t tm_floordiv(int64_t a, int64_t b)
+/* a / b rounded down (toward -infinity: times before 1970), b > 0, and
+ * the remainder in [0, b). No product of the quotient:
+ * floor(a / b) * b would overflow near INT64_MIN. */
+static inline int64_t tm_floordiv(int64_t a, int64_t b, int64_t *rest)
 {
-    return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
-/* Whole seconds (rounded down) and the microseconds past them, for any us:
- * floor(us / 10^6) * 10^6 itself would overflow near INT64_MIN. */
-static inline void tm_time_split(int64_t us, int64_t *secs, unsigned *usec)
-{
-    int64_t rest = us % 1000000;
-    *secs = us / 1000000 - (rest < 0);
-    *usec = (unsigned)(rest < 0 ? rest + 1000000 : rest);
+    int64_t r = a % b;
+    *rest = r < 0 ? r + b : r;
+    return a / b - (r < 0);
 }
 
 /* FILETIME (100 ns since 1601) to microseconds; 0 means "not set". */

@@ -67,8 +67,9 @@ const char *tm_zone_name(void)
 void tm_zone_local(int64_t us, tm_local_time *out)
 {
     memset(out, 0, sizeof *out);
-    int64_t secs;
-    tm_time_split(us, &secs, &out->usec);
+    int64_t usec;
+    int64_t secs = tm_floordiv(us, 1000000, &usec);
+    out->usec = (unsigned)usec;
     int off = 0;
     if (g_kind == ZONE_FIXED) {
         off = g_fixed;
@@ -85,7 +86,7 @@ void tm_zone_local(int64_t us, tm_local_time *out)
     }
     out->offset = off;
     int64_t local = secs + off;
-    int64_t days = tm_floordiv(local, 86400), sod = local - days * 86400;
+    int64_t sod, days = tm_floordiv(local, 86400, &sod);
     tm_civil_from_days(days, &out->year, &out->month, &out->day);
     out->hour = (unsigned)(sod / 3600);
     out->minute = (unsigned)(sod / 60 % 60);
