@@ -109,7 +109,10 @@ bool tm_fields_decode(const uint8_t *p, size_t n, tm_fields_scratch *s, size_t *
 {
     tm_span sp = {p, n, false};
     uint16_t count = tm_span_u16(&sp);
-    if (sp.bad)
+    /* A field takes at least 7 bytes (type, name length, the name's NUL, value
+     * length): a count the bytes cannot hold is refused before the scratch
+     * grows, so a short hostile frame cannot make us allocate 2 MB. */
+    if (sp.bad || count > sp.n / 7)
         return false;
     if (count > s->cap) {
         s->fields = tm_xrealloc(s->fields, count * sizeof *s->fields);

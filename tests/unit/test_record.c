@@ -54,6 +54,21 @@ static void test_roundtrip(void)
     tm_buf_put_u8(&bad, 'x');
     CHECK(!tm_record_decode((const uint8_t *)bad.data, bad.len, &s, &r));
     tm_buf_free(&bad);
+    /* A count of fields the bytes cannot hold is refused before the scratch
+     * grows (a worker's 20-byte frame must not cost 2 MB). */
+    tm_buf big;
+    tm_buf_init(&big);
+    tm_buf_put_u8(&big, 1);
+    tm_buf_put_u8(&big, 0);
+    tm_buf_put_u64(&big, 0);
+    tm_buf_put_u64(&big, 0);
+    tm_buf_put_u16(&big, 65535);
+    tm_buf_put(&big, "\x01\x01\0\0\0\0\0", 7); /* room for one field, not 65,535 */
+    tm_fields_scratch fresh = {0};
+    CHECK(!tm_record_decode((const uint8_t *)big.data, big.len, &fresh, &r));
+    CHECK(fresh.cap == 0);
+    tm_fields_scratch_free(&fresh);
+    tm_buf_free(&big);
     tm_fields_scratch_free(&s);
     tm_buf_free(&b);
 }
