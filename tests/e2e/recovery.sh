@@ -102,6 +102,8 @@ ctr="$T/cc/carved/traces.jsonl"
 assert_eq "$(jq -r 'select(.tool == "PsExec") | .origins[]' "$ctr")" "carved:$at" "PsExec detected from the carved chunk"
 assert_eq "$(jq -r 'select(.tool == "PsExec") | .evidence[0].path' "$ctr")" "\$Unallocated/chunk-$at.evtx" "carved chunk's path"
 assert_eq "$(jq -r 'select(.tool == "PsExec") | .evidence[0].also_found_in' "$ctr")" "null" "found once"
+grep -q "^0|\[toolmark\] PsExec .*\] \[carved:$at\]|" "$T/cc/carved/traces.body" ||
+  fail "the body file's name carries the carved origin"
 
 # --- E01 and raw give the same
 faketime -f '2017-05-12 09:00:00' ewfacquire -u -q -f encase6 -c deflate:fast -C c -D d -e e -E e -N n \

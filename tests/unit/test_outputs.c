@@ -197,7 +197,27 @@ int main(int argc, char **argv)
                        "1494407400|1494407400|1494407400|1494407400\n") != NULL);
     /* a trace without a time is there, with the body file's "no time" */
     CHECK(strstr(body, "no time [evtx:") != NULL && strstr(body, "|68-128-2|----------|0|0|0|0|0|0|0\n") != NULL);
+    CHECK(strstr(body, "4688] [") == NULL); /* a live record names no origin */
     tm_buf_reset(&b);
+    {
+        /* Two traces alike but for where their record was found: the one
+         * found in a shadow copy names that origin, the live one none. */
+        tm_traces two;
+        tm_traces_init(&two);
+        tm_trace *live = trace(&two, "PsExec", t, "copied", NULL);
+        tm_trace *copy = tm_trace_add(&two, "PsExec", "Command Execution", TM_ROLE_SOURCE, t, "Process created");
+        tm_trace_set(&copy->message, "copied");
+        tm_evidence ev = live->ev[0];
+        ev.origin = "vss:{3808876b-c176-4e48-b7ae-04046e6cc752}:2017-05-01T10:00:00Z";
+        tm_trace_add_evidence(copy, &ev);
+        tm_report r2 = {&in, &two, NULL, &errs, NULL, "WS", "", NULL, NULL, NULL, NULL};
+        write_as("body", &b, &r2);
+        body = tm_buf_cstr(&b);
+        CHECK(strstr(body, "Security 4688] [vss:{3808876b-c176-4e48-b7ae-04046e6cc752}:2017-05-01T10:00:00Z]|68-128-2|") != NULL);
+        CHECK(strstr(body, "Security 4688]|68-128-2|") != NULL);
+        tm_traces_free(&two);
+        tm_buf_reset(&b);
+    }
 
     tm_trace_json(&b, &ts.t[1], in.path, in.id, NULL, 0);
     CHECK(strstr(tm_buf_cstr(&b), "\"datetime\":\"1970-01-01T00:00:00.000000+00:00\",\"timestamp\":0,"
