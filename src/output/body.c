@@ -2,8 +2,9 @@
  * trace, unique: the inode field is the MFT entry of the artifact the trace
  * cites first (entry-type-id, as istat and icat take it), and the name says
  * what and where: the tool or activity, role and confidence, the host, the
- * message and the record (and its origin when not live). mactime merges lines whose time, inode and name
- * are equal, so each of those must tell traces apart. */
+ * message and the record (and where it was found, when not live). mactime
+ * merges lines whose time, inode and name are equal, so each of those must
+ * tell traces apart. */
 #include "output/shared.h"
 
 #include <stdio.h>
@@ -46,8 +47,9 @@ static void write_body(tm_buf *b, const tm_report *r)
             tm_buf_putc(&name, ']');
             /* a record found only in a shadow copy or carved says so, as in
              * traces.csv: the timeline shows it is not in the live log */
-            if (e0->origin && strcmp(e0->origin, "live") != 0)
-                tm_buf_printf(&name, " [%s]", e0->origin);
+            const char *origin = tm_evidence_recovered_origin(e0);
+            if (origin)
+                tm_buf_printf(&name, " [%s]", origin);
             const tm_artifact *a = tm_art_lookup_find(arts, e0);
             if (a && a->has_inode)
                 tm_artifact_inode_str(a, inode, sizeof inode);

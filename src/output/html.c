@@ -562,9 +562,10 @@ static void all_traces(tm_buf *b, const tm_report *r)
             tm_buf_printf(b, " #%llu", (unsigned long long)ev->record);
             if (ev->event_id)
                 tm_buf_printf(b, " (%u)", ev->event_id);
-            if (ev->origin && strcmp(ev->origin, "live") != 0) { /* found where recovery looked */
+            const char *origin = tm_evidence_recovered_origin(ev);
+            if (origin) {
                 tm_buf_puts(b, " [");
-                esc(b, ev->origin);
+                esc(b, origin);
                 tm_buf_puts(b, "]");
             }
             tm_buf_puts(b, ": ");

@@ -40,11 +40,17 @@ void tm_evidence_refs(tm_buf *b, const tm_trace *t, char **labels, size_t nlabel
         tm_buf_printf(b, "%s:%s%s%s#%llu", e->kind, vol, *vol ? "/" : "", e->path, (unsigned long long)e->record);
         if (e->event_id)
             tm_buf_printf(b, " (%s %u)", e->channel ? e->channel : "", e->event_id);
-        if (e->origin && strcmp(e->origin, "live") != 0) /* found where recovery looked */
-            tm_buf_printf(b, " [%s]", e->origin);
+        const char *origin = tm_evidence_recovered_origin(e);
+        if (origin)
+            tm_buf_printf(b, " [%s]", origin);
     }
     if (t->evidence_total > t->nev)
         tm_buf_printf(b, "; and %zu more records", t->evidence_total - t->nev);
+}
+
+const char *tm_evidence_recovered_origin(const tm_evidence *e)
+{
+    return e->origin && strcmp(e->origin, "live") != 0 ? e->origin : NULL;
 }
 
 const char *tm_trace_time_desc(const tm_trace *t, char *buf, size_t n)

@@ -11,6 +11,9 @@ void tm_volume_labels_free(const tm_input *in, char **labels);
 /* "evtx:vol/Windows/.../Security.evtx#1234 (Security 4688)" per evidence,
  * joined with "; " (or the evidence summaries, when summaries). */
 void tm_evidence_refs(tm_buf *b, const tm_trace *t, char **labels, size_t nlabels, bool summaries);
+/* Where a record was found when recovery found it ("carved:N", "vss:..."),
+ * NULL when it is live: the outputs write " [origin]" after such a one. */
+const char *tm_evidence_recovered_origin(const tm_evidence *e);
 /* The trace's timestamp_desc; for a trace without a time, says so. */
 const char *tm_trace_time_desc(const tm_trace *t, char *buf, size_t n);
 /* The trace's time, or 0 (plaso's "Not a time" convention). */
